@@ -1,0 +1,31 @@
+# The two commands a newcomer runs (see README.md):
+#   make demo   build, then pull 2020-01-01..2025-12-31 from the bundled
+#               NeoWs-compatible server into ./data (offline)
+#   make test   build with -Werror under ASan+UBSan and run every test
+BUILD ?= build
+TEST_BUILD ?= build-test
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: all deps build demo test clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	@scripts/demo.sh $(BUILD)
+
+test: deps
+	@cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug \
+	    -DSLUICE_WERROR=ON -DSLUICE_SANITIZE=address,undefined >/dev/null
+	@cmake --build $(TEST_BUILD) -j $(JOBS)
+	@scripts/check-banned.sh
+	@cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS)
+
+clean:
+	rm -rf $(BUILD) $(TEST_BUILD)

@@ -1,0 +1,91 @@
+/* job.h: a validated job, loaded from a YAML job file and/or `--set
+ * path=value` overrides (docs/job-file.md is the user's reference).
+ *
+ * Loading does everything that can fail before a request is made: YAML
+ * syntax, unknown or mistyped fields, ${VAR} / ${VAR:-default} expansion
+ * (environment first, then a .env file beside the job file), window and
+ * template checks, the JSONPath's syntax. Errors read
+ * "jobs/neows.yaml:12:7: windows.step: unknown unit 'x' in '7x'" (or
+ * "--set source.url:1:1: ..." for an override) and the code is SLUICE_EJOB.
+ *
+ * Secrets (values that came through ${...}, values of params/headers whose
+ * name says key/token/secret/password/auth) are collected in job->secrets;
+ * the job's strings themselves hold the real values, because the request
+ * needs them. */
+#ifndef SLUICE_CONFIG_JOB_H
+#define SLUICE_CONFIG_JOB_H
+
+#include "plan/window.h"
+#include "util/redact.h"
+
+struct sluice_kv {
+    char *name;
+    char *value;
+    bool secret;
+};
+
+enum sluice_output_format {
+    SLUICE_FORMAT_NDJSON,
+    SLUICE_FORMAT_PARQUET,
+    SLUICE_FORMAT_CSV
+};
+
+struct sluice_job {
+    char *file;  /* job file path as given, or "<command line>" */
+    char *name;  /* required in a file; "pull" for `sluice pull` */
+
+    struct {
+        char *url;                  /* template (no query params) */
+        struct sluice_kv *params;   /* query parameters, templates */
+        size_t n_params;
+        struct sluice_kv *headers;  /* request headers, templates */
+        size_t n_headers;
+        char *records;              /* JSONPath subset, default "$" */
+        char *record_key_as;        /* NULL unless set */
+    } source;
+
+    struct sluice_window_spec windows;
+
+    unsigned concurrency;           /* 1..1024, default 4 */
+
+    struct {
+        char *path;                 /* template; relative to the cwd */
+        enum sluice_output_format format;
+    } output;
+
+    struct {
+        long connect_timeout_ms;    /* default 10 s */
+        long timeout_ms;            /* whole transfer; default 300 s */
+        long low_speed_bytes;       /* abort when below this many bytes/s */
+        long low_speed_secs;        /* ... for this long; default 1 B/s, 30 s */
+        uint64_t max_response_bytes;/* default 256 MiB */
+        bool insecure;              /* --insecure only; default false */
+    } http;
+
+    struct sluice_secrets *secrets; /* never NULL in a loaded job */
+};
+
+/* Looks a variable up in the environment; NULL when unset. Tests pass
+ * their own. */
+typedef const char *(*sluice_getenv_fn)(void *ud, const char *name);
+
+struct sluice_job_load_opts {
+    const char *path;          /* the job file, or NULL for flags only */
+    const char *const *sets;   /* "a.b=value" overrides, applied in order */
+    size_t n_sets;
+    sluice_getenv_fn getenv_fn;/* NULL means getenv(3) */
+    void *getenv_ud;
+    const char *env_file_dir;  /* where .env is looked for when path is
+                                  NULL; NULL means the current directory */
+    int64_t now;               /* "today" is this instant's UTC date */
+};
+
+/* Loads and validates a job. On success *out owns everything (free with
+ * sluice__job_free). On failure returns SLUICE_EJOB (or SLUICE_ENOMEM,
+ * SLUICE_EIO when the file cannot be read) with the message in err. */
+SLUICE_NODISCARD int sluice__job_load(const struct sluice_job_load_opts *o,
+                                      struct sluice_job **out,
+                                      struct sluice_err *err);
+void sluice__job_free(struct sluice_job *job);
+
+#endif

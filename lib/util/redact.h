@@ -1,0 +1,41 @@
+/* redact.h: secrets and their redaction. Every value that came from
+ * ${VAR}/.env, and every param or header whose name says key, token,
+ * secret, password or authorization, is added to the job's secret set at
+ * load. Everything sluice shows or writes about a run (log lines, errors,
+ * URLs, plans, reports, state rows) passes through sluice__redact first,
+ * which replaces each occurrence of a secret with "***".
+ *
+ * A secret is also matched in the forms it takes on the way out: URL
+ * percent-encoded (as in a query string) and JSON-escaped (as in a body
+ * that echoes it). Longer secrets are replaced first, so a secret that
+ * contains another is hidden whole. */
+#ifndef SLUICE_UTIL_REDACT_H
+#define SLUICE_UTIL_REDACT_H
+
+#include "util/buf.h"
+
+#define SLUICE_REDACTED "***"
+
+struct sluice_secrets;
+
+struct sluice_secrets *sluice__secrets_new(void); /* NULL: out of memory */
+void sluice__secrets_free(struct sluice_secrets *s);
+/* Adds a secret (copied). Empty strings are ignored. */
+SLUICE_NODISCARD int sluice__secrets_add(struct sluice_secrets *s,
+                                         const char *p, size_t n);
+size_t sluice__secrets_count(const struct sluice_secrets *s);
+
+/* Appends `p`/`n` to `out` with every secret replaced by "***". `s` may be
+ * NULL (nothing to hide). */
+SLUICE_NODISCARD int sluice__redact(const struct sluice_secrets *s,
+                                    const char *p, size_t n,
+                                    struct sluice_buf *out);
+/* Redacts a C string in place into a new allocation (sluice__free it);
+ * NULL when out of memory. */
+char *sluice__redact_dup(const struct sluice_secrets *s, const char *str);
+
+/* True when a param/header name says it carries a secret: it contains
+ * (case-insensitively) key, token, secret, password, passwd or auth. */
+bool sluice__secret_name(const char *name);
+
+#endif

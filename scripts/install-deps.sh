@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# install-deps.sh: installs the Debian 12 packages sluice needs to build and
+# test, and nothing when they are all present (so `make` stays fast and
+# works offline once a machine is set up).
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config
+  libcurl4-openssl-dev libyaml-dev libzstd-dev zlib1g-dev libsnappy-dev
+  libmicrohttpd-dev libsqlite3-dev
+  python3 curl
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "sluice: installing missing build dependencies: ${missing[*]}" >&2
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

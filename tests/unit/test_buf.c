@@ -1,0 +1,51 @@
+/* test_buf.c: the bounded buffer: growth, the maximum, take, formatting. */
+#include "harness.h"
+#include "util/buf.h"
+
+static void test_append_grows_and_terminates(void)
+{
+    struct sluice_buf b;
+    sluice__buf_init(&b, 1 << 20);
+    for (int i = 0; i < 1000; i++)
+        ASSERT_EQ(sluice__buf_adds(&b, "abc"), SLUICE_OK);
+    ASSERT_EQ(b.n, 3000);
+    ASSERT_EQ(b.p[3000], '\0');
+    ASSERT_EQ(sluice__buf_appendf(&b, "%d-%s", 42, "x"), SLUICE_OK);
+    ASSERT_STR_EQ(b.p + 3000, "42-x");
+    sluice__buf_cleanup(&b);
+}
+
+static void test_max_is_enforced_and_frees(void)
+{
+    struct sluice_buf b;
+    sluice__buf_init(&b, 8);
+    ASSERT_EQ(sluice__buf_adds(&b, "12345678"), SLUICE_OK);
+    ASSERT_EQ(sluice__buf_addc(&b, '9'), SLUICE_ETOOBIG);
+    ASSERT_EQ(b.n, 0);
+    ASSERT_TRUE(b.p == NULL);
+    ASSERT_STR_EQ(sluice__buf_str(&b), "");
+}
+
+static void test_long_format(void)
+{
+    struct sluice_buf b;
+    sluice__buf_init(&b, 1 << 20);
+    char big[600];
+    memset(big, 'z', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    ASSERT_EQ(sluice__buf_appendf(&b, "<%s>", big), SLUICE_OK);
+    ASSERT_EQ(b.n, 601);
+    ASSERT_EQ(b.p[600], '>');
+    size_t n = 0;
+    char *s = sluice__buf_take(&b, &n);
+    ASSERT_EQ(n, 601);
+    ASSERT_TRUE(b.p == NULL);
+    sluice__free(s);
+}
+
+static const struct harness_test TESTS[] = {
+    TEST(test_append_grows_and_terminates),
+    TEST(test_max_is_enforced_and_frees),
+    TEST(test_long_format),
+};
+HARNESS_MAIN(TESTS)
