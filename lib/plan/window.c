@@ -91,10 +91,10 @@ int sluice__step_parse(const char *s, struct sluice_step *out,
     size_t wn = i - w0;
     while (i < n && s[i] == ' ')
         i++;
-    SLUICE_FAIL_IF(wn == 0, SLUICE_EJOB, err,
-                   "step '%s': missing unit (h, d, w, mo or y)", s);
     SLUICE_FAIL_IF(i != n, SLUICE_EJOB, err,
                    "step '%s': unexpected '%c' at byte %zu", s, s[i], i);
+    SLUICE_FAIL_IF(wn == 0, SLUICE_EJOB, err,
+                   "step '%s': missing unit (h, d, w, mo or y)", s);
     SLUICE_FAIL_IF(word_eq(s + w0, wn, "m"), SLUICE_EJOB, err,
                    "step '%s': unit 'm' is ambiguous (minutes or months?); "
                    "write 'mo' for months",
