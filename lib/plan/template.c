@@ -56,8 +56,8 @@ static int expand_field(enum field f, const char *fmt, size_t fn,
     int64_t t = f == F_START ? w->start : f == F_END ? w->end : w->end_excl;
     char fbuf[SLUICE_TIME_FMT_MAX + 1];
     if (fn == 0) {
-        const char *def = unit == SLUICE_STEP_HOURS ? "%Y-%m-%dT%H:%M:%SZ"
-                                                    : "%Y-%m-%d";
+        const char *def =
+            unit == SLUICE_STEP_HOURS ? "%Y-%m-%dT%H:%M:%SZ" : "%Y-%m-%d";
         return sluice__time_format(t, def, out);
     }
     memcpy(fbuf, fmt, fn);
@@ -137,8 +137,8 @@ static int walk(const char *tpl, const struct sluice_window *w,
             size_t f0 = j + 1, k = f0;
             while (k < n && tpl[k] != '}' && tpl[k] != '{')
                 k++;
-            SLUICE_FAIL_IF(k >= n, SLUICE_EJOB, err,
-                           "unclosed '{' at byte %zu", open);
+            SLUICE_FAIL_IF(k >= n, SLUICE_EJOB, err, "unclosed '{' at byte %zu",
+                           open);
             SLUICE_FAIL_IF(tpl[k] == '{', SLUICE_EJOB, err,
                            "unexpected '{' at byte %zu inside the "
                            "placeholder opened at byte %zu",
@@ -184,8 +184,8 @@ int sluice__template_check(const char *tpl, struct sluice_err *err)
 }
 
 int sluice__template_expand(const char *tpl, const struct sluice_window *w,
-                            enum sluice_step_unit unit,
-                            struct sluice_buf *out, struct sluice_err *err)
+                            enum sluice_step_unit unit, struct sluice_buf *out,
+                            struct sluice_err *err)
 {
     int rc = SLUICE_OK;
     SLUICE_FAIL_IF(!w || !out, SLUICE_EINVAL, err,

@@ -24,15 +24,15 @@ struct unit_name {
 };
 
 static const struct unit_name UNITS[] = {
-    {"h", SLUICE_STEP_HOURS, 1},     {"hr", SLUICE_STEP_HOURS, 1},
-    {"hrs", SLUICE_STEP_HOURS, 1},   {"hour", SLUICE_STEP_HOURS, 1},
-    {"hours", SLUICE_STEP_HOURS, 1}, {"d", SLUICE_STEP_DAYS, 1},
-    {"day", SLUICE_STEP_DAYS, 1},    {"days", SLUICE_STEP_DAYS, 1},
-    {"w", SLUICE_STEP_DAYS, 7},      {"wk", SLUICE_STEP_DAYS, 7},
-    {"week", SLUICE_STEP_DAYS, 7},   {"weeks", SLUICE_STEP_DAYS, 7},
-    {"mo", SLUICE_STEP_MONTHS, 1},   {"mon", SLUICE_STEP_MONTHS, 1},
+    {"h", SLUICE_STEP_HOURS, 1},      {"hr", SLUICE_STEP_HOURS, 1},
+    {"hrs", SLUICE_STEP_HOURS, 1},    {"hour", SLUICE_STEP_HOURS, 1},
+    {"hours", SLUICE_STEP_HOURS, 1},  {"d", SLUICE_STEP_DAYS, 1},
+    {"day", SLUICE_STEP_DAYS, 1},     {"days", SLUICE_STEP_DAYS, 1},
+    {"w", SLUICE_STEP_DAYS, 7},       {"wk", SLUICE_STEP_DAYS, 7},
+    {"week", SLUICE_STEP_DAYS, 7},    {"weeks", SLUICE_STEP_DAYS, 7},
+    {"mo", SLUICE_STEP_MONTHS, 1},    {"mon", SLUICE_STEP_MONTHS, 1},
     {"month", SLUICE_STEP_MONTHS, 1}, {"months", SLUICE_STEP_MONTHS, 1},
-    {"y", SLUICE_STEP_MONTHS, 12},   {"yr", SLUICE_STEP_MONTHS, 12},
+    {"y", SLUICE_STEP_MONTHS, 12},    {"yr", SLUICE_STEP_MONTHS, 12},
     {"year", SLUICE_STEP_MONTHS, 12}, {"years", SLUICE_STEP_MONTHS, 12},
 };
 
@@ -56,8 +56,8 @@ int sluice__step_parse(const char *s, struct sluice_step *out,
     size_t n = strnlen(s, SHOW_MAX + 1);
     int shown = (int)(n > SHOW_MAX ? SHOW_MAX : n);
     const char *more = n > SHOW_MAX ? "..." : "";
-    SLUICE_FAIL_IF(n > SHOW_MAX, SLUICE_EJOB, err,
-                   "step '%.*s%s': too long", shown, s, more);
+    SLUICE_FAIL_IF(n > SHOW_MAX, SLUICE_EJOB, err, "step '%.*s%s': too long",
+                   shown, s, more);
 
     size_t i = 0;
     while (i < n && s[i] == ' ')
@@ -99,17 +99,13 @@ int sluice__step_parse(const char *s, struct sluice_step *out,
                    "step '%s': unit 'm' is ambiguous (minutes or months?); "
                    "write 'mo' for months",
                    s);
-    SLUICE_FAIL_IF(word_eq(s + w0, wn, "min") ||
-                       word_eq(s + w0, wn, "mins") ||
-                       word_eq(s + w0, wn, "minute") ||
-                       word_eq(s + w0, wn, "minutes") ||
-                       word_eq(s + w0, wn, "s") ||
-                       word_eq(s + w0, wn, "sec") ||
-                       word_eq(s + w0, wn, "second") ||
-                       word_eq(s + w0, wn, "seconds"),
-                   SLUICE_EJOB, err,
-                   "step '%s': steps shorter than an hour are not supported",
-                   s);
+    SLUICE_FAIL_IF(
+        word_eq(s + w0, wn, "min") || word_eq(s + w0, wn, "mins") ||
+            word_eq(s + w0, wn, "minute") || word_eq(s + w0, wn, "minutes") ||
+            word_eq(s + w0, wn, "s") || word_eq(s + w0, wn, "sec") ||
+            word_eq(s + w0, wn, "second") || word_eq(s + w0, wn, "seconds"),
+        SLUICE_EJOB, err,
+        "step '%s': steps shorter than an hour are not supported", s);
     const struct unit_name *u = NULL;
     for (size_t k = 0; k < SLUICE_ARRAY_LEN(UNITS); k++) {
         if (word_eq(s + w0, wn, UNITS[k].name)) {
@@ -142,8 +138,8 @@ int sluice__time_bound_parse(const char *s, int64_t now, int64_t *out,
         goto out;
     }
     SLUICE_FAIL_IF(n > SHOW_MAX, SLUICE_EJOB, err,
-                   "date '%.*s...': too long (expected YYYY-MM-DD)",
-                   SHOW_MAX, s);
+                   "date '%.*s...': too long (expected YYYY-MM-DD)", SHOW_MAX,
+                   s);
     rc = sluice__time_parse(s, n, out, has_time, err);
     if (rc != SLUICE_OK) {
         rc = SLUICE_EJOB;
@@ -172,15 +168,15 @@ int sluice__window_spec_make(int64_t from, int64_t to, bool to_has_time,
 {
     int rc = SLUICE_OK;
     /* The range parse_time accepts, with a day to spare for `to`. */
-    const int64_t lo = INT64_C(-62135596800);  /* 0001-01-01 */
-    const int64_t hi = INT64_C(253402300800);  /* 10000-01-01 */
+    const int64_t lo = INT64_C(-62135596800); /* 0001-01-01 */
+    const int64_t hi = INT64_C(253402300800); /* 10000-01-01 */
     SLUICE_FAIL_IF(step.count < 1 || step.count > STEP_COUNT_MAX ||
                        (step.unit != SLUICE_STEP_HOURS &&
                         step.unit != SLUICE_STEP_DAYS &&
                         step.unit != SLUICE_STEP_MONTHS),
                    SLUICE_EJOB, err, "invalid step");
-    SLUICE_FAIL_IF(from < lo || from >= hi || to < lo || to >= hi,
-                   SLUICE_EJOB, err, "range outside 0001-01-01..9999-12-31");
+    SLUICE_FAIL_IF(from < lo || from >= hi || to < lo || to >= hi, SLUICE_EJOB,
+                   err, "range outside 0001-01-01..9999-12-31");
     int64_t end = to_has_time ? to : sluice__day_floor(to) + SLUICE_DAY_SECS;
     SLUICE_FAIL_IF(from >= end, SLUICE_EJOB, err,
                    "empty range: 'from' is not before %s 'to'",
@@ -205,10 +201,10 @@ size_t sluice__window_count(const struct sluice_window_spec *spec)
      * increase, so two short walks settle it. */
     int64_t fy, ey;
     int fm, fd, em, ed;
-    sluice__civil_from_days(sluice__floor_div(spec->from, SLUICE_DAY_SECS),
-                            &fy, &fm, &fd);
-    sluice__civil_from_days(sluice__floor_div(spec->end, SLUICE_DAY_SECS),
-                            &ey, &em, &ed);
+    sluice__civil_from_days(sluice__floor_div(spec->from, SLUICE_DAY_SECS), &fy,
+                            &fm, &fd);
+    sluice__civil_from_days(sluice__floor_div(spec->end, SLUICE_DAY_SECS), &ey,
+                            &em, &ed);
     int64_t months = (ey * 12 + em) - (fy * 12 + fm);
     int64_t i = months / spec->step.count;
     if (i < 1)

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <time.h>
 
-#define DAYS_PER_ERA INT64_C(146097)   /* 400 Gregorian years */
-#define EPOCH_SHIFT INT64_C(719468)    /* 0000-03-01 to 1970-01-01 */
+#define DAYS_PER_ERA INT64_C(146097) /* 400 Gregorian years */
+#define EPOCH_SHIFT INT64_C(719468)  /* 0000-03-01 to 1970-01-01 */
 
 int64_t sluice__floor_div(int64_t a, int64_t b)
 {
@@ -41,9 +41,9 @@ int64_t sluice__days_from_civil(int64_t y, int m, int d)
     if (m <= 2)
         y--;
     int64_t era = sluice__floor_div(y, 400);
-    int64_t yoe = y - era * 400;                      /* 0..399 */
-    int64_t mp = m > 2 ? m - 3 : m + 9;               /* March = 0 */
-    int64_t doy = (153 * mp + 2) / 5 + (d - 1);       /* 0..365 */
+    int64_t yoe = y - era * 400;                         /* 0..399 */
+    int64_t mp = m > 2 ? m - 3 : m + 9;                  /* March = 0 */
+    int64_t doy = (153 * mp + 2) / 5 + (d - 1);          /* 0..365 */
     int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy; /* 0..146096 */
     return era * DAYS_PER_ERA + doe - EPOCH_SHIFT;
 }
@@ -149,17 +149,14 @@ int sluice__time_parse(const char *s, size_t n, int64_t *out, bool *has_time,
 #undef WANT
 
     SLUICE_FAIL_IF(y < 1, SLUICE_EINVAL, err,
-                   "'%.*s': year 0000 is out of range (0001..9999)", shown,
-                   s);
+                   "'%.*s': year 0000 is out of range (0001..9999)", shown, s);
     SLUICE_FAIL_IF(mo < 1 || mo > 12, SLUICE_EINVAL, err,
-                   "'%.*s': month %02d is out of range (01..12)", shown, s,
-                   mo);
+                   "'%.*s': month %02d is out of range (01..12)", shown, s, mo);
     SLUICE_FAIL_IF(d < 1 || d > sluice__month_days(y, mo), SLUICE_EINVAL, err,
                    "'%.*s': day %02d is out of range (%04d-%02d has %d days)",
                    shown, s, d, y, mo, sluice__month_days(y, mo));
     SLUICE_FAIL_IF(hh > 23, SLUICE_EINVAL, err,
-                   "'%.*s': hour %02d is out of range (00..23)", shown, s,
-                   hh);
+                   "'%.*s': hour %02d is out of range (00..23)", shown, s, hh);
     SLUICE_FAIL_IF(mm > 59, SLUICE_EINVAL, err,
                    "'%.*s': minute %02d is out of range (00..59)", shown, s,
                    mm);

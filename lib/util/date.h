@@ -45,9 +45,8 @@ int64_t sluice__time_add_months(int64_t t, int64_t months);
  * 00..23, minutes and seconds 00..59. *has_time tells whether a time of
  * day was given. SLUICE_EINVAL with a message naming the text and the byte
  * position on error. */
-SLUICE_NODISCARD int sluice__time_parse(const char *s, size_t n,
-                                        int64_t *out, bool *has_time,
-                                        struct sluice_err *err);
+SLUICE_NODISCARD int sluice__time_parse(const char *s, size_t n, int64_t *out,
+                                        bool *has_time, struct sluice_err *err);
 
 /* Appends t formatted by strftime(3) in UTC. `fmt` is at most
  * SLUICE_TIME_FMT_MAX bytes (else SLUICE_EINVAL) and the result at most

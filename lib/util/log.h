@@ -18,7 +18,7 @@
 /* Caller-embedded; zero-initialised it logs nothing. All members are
  * borrowed: the callback's ud and the secret set must outlive the logger. */
 struct sluice_logger {
-    sluice_log_fn fn;                     /* NULL: logging off */
+    sluice_log_fn fn; /* NULL: logging off */
     void *ud;
     enum sluice_log_level max;            /* the most verbose level shown */
     const struct sluice_secrets *secrets; /* may be NULL */

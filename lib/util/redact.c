@@ -32,8 +32,8 @@ struct sluice_secrets {
     struct pattern *pats; /* longest first */
     size_t n_pats;
     size_t cap_pats;
-    size_t n_secrets;     /* distinct secrets added */
-    bool first[256];      /* bytes that start some pattern */
+    size_t n_secrets; /* distinct secrets added */
+    bool first[256];  /* bytes that start some pattern */
 };
 
 struct sluice_secrets *sluice__secrets_new(void)
@@ -56,8 +56,7 @@ size_t sluice__secrets_count(const struct sluice_secrets *s)
     return s ? s->n_secrets : 0;
 }
 
-static bool has_pattern(const struct sluice_secrets *s, const char *p,
-                        size_t n)
+static bool has_pattern(const struct sluice_secrets *s, const char *p, size_t n)
 {
     for (size_t i = 0; i < s->n_pats; i++) {
         if (s->pats[i].n == n && memcmp(s->pats[i].p, p, n) == 0)
@@ -90,8 +89,7 @@ static int add_pattern(struct sluice_secrets *s, const char *p, size_t n,
     size_t at = 0;
     while (at < s->n_pats && s->pats[at].n >= n)
         at++;
-    memmove(s->pats + at + 1, s->pats + at,
-            (s->n_pats - at) * sizeof *s->pats);
+    memmove(s->pats + at + 1, s->pats + at, (s->n_pats - at) * sizeof *s->pats);
     s->pats[at].p = copy;
     s->pats[at].n = n;
     s->n_pats++;
@@ -104,7 +102,8 @@ static bool unreserved(unsigned char c)
 {
     /* ASCII only: isalnum() would follow the locale. */
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-           (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
+           (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+           c == '~';
 }
 
 /* The secret as a URL query encodes it: RFC 3986 percent-encoding of every
@@ -137,20 +136,17 @@ static int json_escape(const char *p, size_t n, bool slash,
     int rc = SLUICE_OK;
     for (size_t i = 0; i < n && rc == SLUICE_OK; i++) {
         unsigned char c = (unsigned char)p[i];
-        const char *e = NULL;
-        switch (c) {
-        case '"': e = "\\\""; break;
-        case '\\': e = "\\\\"; break;
-        case '\b': e = "\\b"; break;
-        case '\f': e = "\\f"; break;
-        case '\n': e = "\\n"; break;
-        case '\r': e = "\\r"; break;
-        case '\t': e = "\\t"; break;
-        case '/': e = slash ? "\\/" : NULL; break;
-        default: break;
-        }
-        if (e)
-            rc = sluice__buf_adds(out, e);
+        /* Bytes with a short escape, and the letter after the '\'. */
+        static const char from[] = "\"\\\b\f\n\r\t";
+        static const char to[] = "\"\\bfnrt";
+        const char *hit = c ? strchr(from, c) : NULL;
+        char e[2] = {'\\', 0};
+        if (hit)
+            e[1] = to[hit - from];
+        else if (slash && c == '/')
+            e[1] = '/';
+        if (e[1])
+            rc = sluice__buf_append(out, e, 2);
         else if (c < 0x20)
             rc = sluice__buf_appendf(out, "\\u%04x", c);
         else
@@ -212,8 +208,8 @@ int sluice__redact(const struct sluice_secrets *s, const char *p, size_t n,
     if (!s || s->n_pats == 0 || n == 0)
         return n ? sluice__buf_append(out, p, n)
                  : sluice__buf_append(out, "", 0);
-    size_t lit = 0;      /* start of pending visible bytes */
-    size_t hidden = 0;   /* end of the current hidden run */
+    size_t lit = 0;    /* start of pending visible bytes */
+    size_t hidden = 0; /* end of the current hidden run */
     size_t i = 0;
     while (i < n) {
         if (!s->first[(unsigned char)p[i]]) {
@@ -269,8 +265,7 @@ bool sluice__secret_name(const char *name)
         size_t wn = strlen(words[w]);
         for (size_t i = 0; i + wn <= n; i++) {
             size_t k = 0;
-            while (k < wn &&
-                   tolower((unsigned char)name[i + k]) == words[w][k])
+            while (k < wn && tolower((unsigned char)name[i + k]) == words[w][k])
                 k++;
             if (k == wn)
                 return true;

@@ -12,10 +12,9 @@ static void test_known_days(void)
         int y, m, d;
         long long days;
     } cases[] = {
-        {1970, 1, 1, 0},          {1969, 12, 31, -1},
-        {2000, 3, 1, 11017},      {2000, 2, 29, 11016},
-        {1, 1, 1, -719162},       {9999, 12, 31, 2932896},
-        {2020, 1, 1, 18262},      {1900, 3, 1, -25508},
+        {1970, 1, 1, 0},      {1969, 12, 31, -1},   {2000, 3, 1, 11017},
+        {2000, 2, 29, 11016}, {1, 1, 1, -719162},   {9999, 12, 31, 2932896},
+        {2020, 1, 1, 18262},  {1900, 3, 1, -25508},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         ASSERT_EQ(sluice__days_from_civil(cases[i].y, cases[i].m, cases[i].d),
@@ -112,8 +111,7 @@ static void test_parse_valid(void)
         int64_t t = -1;
         bool timed = !ok[i].timed;
         struct sluice_err err = {{0}};
-        int rc = sluice__time_parse(ok[i].s, strlen(ok[i].s), &t, &timed,
-                                    &err);
+        int rc = sluice__time_parse(ok[i].s, strlen(ok[i].s), &t, &timed, &err);
         if (rc != SLUICE_OK)
             FAIL_AT("%s: %s", ok[i].s, err.msg);
         ASSERT_EQ(t, ok[i].t);
@@ -153,8 +151,8 @@ static void test_parse_invalid(void)
         int64_t t = 0;
         bool timed = false;
         struct sluice_err err = {{0}};
-        int rc = sluice__time_parse(bad[i].s, strlen(bad[i].s), &t, &timed,
-                                    &err);
+        int rc =
+            sluice__time_parse(bad[i].s, strlen(bad[i].s), &t, &timed, &err);
         if (rc != SLUICE_EINVAL)
             FAIL_AT("'%s' accepted (rc %d)", bad[i].s, rc);
         if (!strstr(err.msg, bad[i].msg_part))
@@ -172,8 +170,7 @@ static void test_format(void)
 {
     struct sluice_buf b;
     sluice__buf_init(&b, 4096);
-    ASSERT_EQ(sluice__time_format(at(2020, 2, 29) + 3723, "%Y%m%d-%H%M%S",
-                                  &b),
+    ASSERT_EQ(sluice__time_format(at(2020, 2, 29) + 3723, "%Y%m%d-%H%M%S", &b),
               SLUICE_OK);
     ASSERT_STR_EQ(sluice__buf_str(&b), "20200229-010203");
     sluice__buf_reset(&b);

@@ -26,7 +26,7 @@ static struct sluice_secrets *set_of(const char *const *secrets, size_t n)
         char *got_ = sluice__redact_dup((set), (in));                          \
         ASSERT_TRUE(got_ != NULL);                                             \
         if (strcmp(got_, (want)) != 0) {                                       \
-            fprintf(stderr, "  in:   %s\n  got:  %s\n  want: %s\n", (in),     \
+            fprintf(stderr, "  in:   %s\n  got:  %s\n  want: %s\n", (in),      \
                     got_, (want));                                             \
             sluice__free(got_);                                                \
             FAIL_AT("redaction differs");                                      \
@@ -73,8 +73,7 @@ static void test_json_control_bytes(void)
 
 static void test_longest_first_and_overlaps(void)
 {
-    static const char *const sec[] = {"123", "token123", "abcd", "cdef",
-                                      "XYZ"};
+    static const char *const sec[] = {"123", "token123", "abcd", "cdef", "XYZ"};
     struct sluice_secrets *s = set_of(sec, 5);
     ASSERT_TRUE(s != NULL);
     /* A secret containing another is hidden whole. */
@@ -197,13 +196,13 @@ static void test_secret_names(void)
         const char *name;
         bool secret;
     } cases[] = {
-        {"api_key", true},        {"X-API-KEY", true},
-        {"Authorization", true},  {"access_token", true},
-        {"client_secret", true},  {"PASSWORD", true},
-        {"db_passwd", true},      {"OAuth", true},
+        {"api_key", true},       {"X-API-KEY", true},
+        {"Authorization", true}, {"access_token", true},
+        {"client_secret", true}, {"PASSWORD", true},
+        {"db_passwd", true},     {"OAuth", true},
         {"monkey", true}, /* contains "key": better safe */
-        {"start_date", false},    {"page", false},
-        {"Accept", false},        {"", false},
+        {"start_date", false},   {"page", false},
+        {"Accept", false},       {"", false},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         if (sluice__secret_name(cases[i].name) != cases[i].secret)

@@ -44,8 +44,8 @@ static void test_expand_cases(void)
         struct sluice_err err = {{0}};
         sluice__buf_init(&b, 4096);
         ASSERT_EQ(sluice__template_check(cases[i].tpl, &err), SLUICE_OK);
-        int rc = sluice__template_expand(cases[i].tpl, &w, SLUICE_STEP_DAYS,
-                                         &b, &err);
+        int rc = sluice__template_expand(cases[i].tpl, &w, SLUICE_STEP_DAYS, &b,
+                                         &err);
         if (rc != SLUICE_OK)
             FAIL_AT("'%s': %s", cases[i].tpl, err.msg);
         ASSERT_STR_EQ(sluice__buf_str(&b), cases[i].want);
@@ -68,9 +68,9 @@ static void test_hour_default_format(void)
                                        "2020-01-01T17:59:59Z.."
                                        "2020-01-01T18:00:00Z");
     sluice__buf_reset(&b);
-    ASSERT_EQ(sluice__template_expand("{start}", &w, SLUICE_STEP_MONTHS, &b,
-                                      &err),
-              SLUICE_OK);
+    ASSERT_EQ(
+        sluice__template_expand("{start}", &w, SLUICE_STEP_MONTHS, &b, &err),
+        SLUICE_OK);
     ASSERT_STR_EQ(sluice__buf_str(&b), "2020-01-01");
     sluice__buf_cleanup(&b);
 }
@@ -107,9 +107,9 @@ static void test_check_errors(void)
         struct sluice_window w = last_week();
         struct sluice_buf b;
         sluice__buf_init(&b, 4096);
-        ASSERT_EQ(sluice__template_expand(bad[i].tpl, &w, SLUICE_STEP_DAYS,
-                                          &b, &err),
-                  SLUICE_EJOB);
+        ASSERT_EQ(
+            sluice__template_expand(bad[i].tpl, &w, SLUICE_STEP_DAYS, &b, &err),
+            SLUICE_EJOB);
         sluice__buf_cleanup(&b);
     }
 }
@@ -140,8 +140,8 @@ static void test_format_bounds(void)
     sluice__buf_cleanup(&b);
     /* The output buffer's own bound holds too. */
     sluice__buf_init(&b, 8);
-    ASSERT_EQ(sluice__template_expand("{start}-{end}", &w, SLUICE_STEP_DAYS,
-                                      &b, &err),
+    ASSERT_EQ(sluice__template_expand("{start}-{end}", &w, SLUICE_STEP_DAYS, &b,
+                                      &err),
               SLUICE_ETOOBIG);
     sluice__buf_cleanup(&b);
 }
@@ -158,10 +158,8 @@ static void test_has_window_field(void)
 }
 
 static const struct harness_test TESTS[] = {
-    TEST(test_expand_cases),
-    TEST(test_hour_default_format),
-    TEST(test_check_errors),
-    TEST(test_format_bounds),
+    TEST(test_expand_cases),     TEST(test_hour_default_format),
+    TEST(test_check_errors),     TEST(test_format_bounds),
     TEST(test_has_window_field),
 };
 HARNESS_MAIN(TESTS)

@@ -16,9 +16,9 @@ static const char *show(int64_t t, char *out, size_t n)
 {
     struct sluice_buf b;
     sluice__buf_init(&b, 64);
-    if (sluice__time_format(t, t % SLUICE_DAY_SECS ? "%Y-%m-%dT%H:%M:%S"
-                                                   : "%Y-%m-%d",
-                            &b) != SLUICE_OK)
+    if (sluice__time_format(
+            t, t % SLUICE_DAY_SECS ? "%Y-%m-%dT%H:%M:%S" : "%Y-%m-%d", &b) !=
+        SLUICE_OK)
         snprintf(out, n, "?");
     else
         snprintf(out, n, "%s", sluice__buf_str(&b));
@@ -42,7 +42,7 @@ static const char *show(int64_t t, char *out, size_t n)
         if (sluice__step_parse((step), &st_, &e_) != SLUICE_OK ||              \
             sluice__time_bound_parse((from), 0, &f_, &ft_, &e_) !=             \
                 SLUICE_OK ||                                                   \
-            sluice__time_bound_parse((to), 0, &t_, &tt_, &e_) != SLUICE_OK || \
+            sluice__time_bound_parse((to), 0, &t_, &tt_, &e_) != SLUICE_OK ||  \
             sluice__window_spec_make(f_, t_, tt_, st_, &(spec), &e_) !=        \
                 SLUICE_OK)                                                     \
             FAIL_AT("spec %s..%s by %s: %s", (from), (to), (step), e_.msg);    \
@@ -55,12 +55,12 @@ static void test_steps(void)
         enum sluice_step_unit unit;
         long long count;
     } ok[] = {
-        {"7d", SLUICE_STEP_DAYS, 7},       {"1w", SLUICE_STEP_DAYS, 7},
-        {"2 weeks", SLUICE_STEP_DAYS, 14}, {"1mo", SLUICE_STEP_MONTHS, 1},
+        {"7d", SLUICE_STEP_DAYS, 7},        {"1w", SLUICE_STEP_DAYS, 7},
+        {"2 weeks", SLUICE_STEP_DAYS, 14},  {"1mo", SLUICE_STEP_MONTHS, 1},
         {"3months", SLUICE_STEP_MONTHS, 3}, {"1 month", SLUICE_STEP_MONTHS, 1},
-        {"6h", SLUICE_STEP_HOURS, 6},      {"12 hours", SLUICE_STEP_HOURS, 12},
-        {"1day", SLUICE_STEP_DAYS, 1},     {"1 DAY", SLUICE_STEP_DAYS, 1},
-        {" 7d ", SLUICE_STEP_DAYS, 7},     {"1y", SLUICE_STEP_MONTHS, 12},
+        {"6h", SLUICE_STEP_HOURS, 6},       {"12 hours", SLUICE_STEP_HOURS, 12},
+        {"1day", SLUICE_STEP_DAYS, 1},      {"1 DAY", SLUICE_STEP_DAYS, 1},
+        {" 7d ", SLUICE_STEP_DAYS, 7},      {"1y", SLUICE_STEP_MONTHS, 12},
     };
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         struct sluice_step st = {SLUICE_STEP_HOURS, 0};
@@ -233,9 +233,9 @@ static void test_month_count_matches_walk(void)
                 struct sluice_step st = {SLUICE_STEP_MONTHS, step};
                 int64_t from = day(2019, 1, sd);
                 int64_t to = from + len * SLUICE_DAY_SECS;
-                ASSERT_EQ(sluice__window_spec_make(from, to, false, st, &spec,
-                                                   &err),
-                          SLUICE_OK);
+                ASSERT_EQ(
+                    sluice__window_spec_make(from, to, false, st, &spec, &err),
+                    SLUICE_OK);
                 size_t n = 0;
                 while (sluice__time_add_months(from, (int64_t)n * step) <
                        spec.end)
@@ -296,8 +296,9 @@ static void test_rejected_ranges(void)
                                        st, &spec, &err),
               SLUICE_EJOB);
 
-    static const char *const bad[] = {"2021-02-29", "2021-13-01", "2021-1-1",
-                                      "tomorrow",   "",           "2021-01-01T25:00"};
+    static const char *const bad[] = {"2021-02-29", "2021-13-01",
+                                      "2021-1-1",   "tomorrow",
+                                      "",           "2021-01-01T25:00"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         int64_t t;
         bool timed;
@@ -330,8 +331,8 @@ static void test_today_yesterday(void)
     /* Used as `to`, today is inclusive. */
     struct sluice_window_spec spec;
     struct sluice_step st = {SLUICE_STEP_DAYS, 1};
-    ASSERT_EQ(sluice__window_spec_make(day(2024, 2, 28), day(2024, 3, 1),
-                                       false, st, &spec, &err),
+    ASSERT_EQ(sluice__window_spec_make(day(2024, 2, 28), day(2024, 3, 1), false,
+                                       st, &spec, &err),
               SLUICE_OK);
     ASSERT_EQ(sluice__window_count(&spec), 3);
 }
