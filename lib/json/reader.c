@@ -58,6 +58,7 @@ struct sluice_json_reader {
     bool is_key;     /* the current string is a member name */
     bool in_scratch; /* the current token is being built in scratch */
     bool low;        /* ST_UHEX reads the low half of a surrogate pair */
+    bool too_long;   /* the token outgrew max_token; judged at its end */
     uint8_t u_count; /* hex digits read so far */
     uint32_t u_val;
     uint32_t hi_surr;
@@ -68,6 +69,7 @@ struct sluice_json_reader {
     const char *lit; /* "true", "false" or "null" */
     enum sluice_json_event lit_ev;
     struct sluice_buf scratch;
+    uint64_t tok_start; /* offset of the current token's first byte */
     const char *chunk; /* the chunk being fed, for offsets */
     uint64_t base;     /* offset of chunk[0] in the whole input */
     uint64_t line;     /* current line, 1-based */
@@ -131,23 +133,32 @@ static int fail(struct sluice_json_reader *r, const char *p, const char *what)
     return fail_at(r, SLUICE_EJSON, pos_of(r, p), what);
 }
 
-static int fail_long(struct sluice_json_reader *r, const char *p)
+/* A token too long is reported at its start once it ends, so the answer
+ * does not depend on where the chunks happened to cut it. */
+static int fail_long(struct sluice_json_reader *r)
 {
     char msg[80];
     snprintf(msg, sizeof msg, "token longer than %zu bytes", r->max_token);
-    return fail_at(r, SLUICE_ETOOBIG, pos_of(r, p), msg);
+    r->too_long = false;
+    r->in_scratch = false;
+    sluice__buf_reset(&r->scratch);
+    return fail_at(r, SLUICE_ETOOBIG, r->tok_start, msg);
 }
 
-/* Appends to the current token's copy; on failure the reader is in error. */
+/* Appends to the current token's copy. Past max_token the bytes are
+ * dropped (the token keeps being validated) and the token fails at its
+ * end; only out of memory fails here. */
 static int scratch_add(struct sluice_json_reader *r, const char *p,
                        const char *from, size_t n)
 {
+    r->in_scratch = true;
+    if (r->too_long || n > r->max_token - r->scratch.n) {
+        r->too_long = true;
+        return SLUICE_OK;
+    }
     int rc = sluice__buf_append(&r->scratch, from, n);
-    if (rc == SLUICE_ETOOBIG)
-        return fail_long(r, p);
     if (rc != SLUICE_OK)
         return fail_at(r, rc, pos_of(r, p), "out of memory");
-    r->in_scratch = true;
     return SLUICE_OK;
 }
 
@@ -170,12 +181,14 @@ static int emit_token(struct sluice_json_reader *r, const char *seg,
     int rc;
     if (!r->in_scratch) {
         if ((size_t)(p - seg) > r->max_token)
-            return fail_long(r, p);
+            return fail_long(r);
         return emit(r, p, ev, seg, (size_t)(p - seg));
     }
     rc = scratch_add(r, p, seg, (size_t)(p - seg));
     if (rc != SLUICE_OK)
         return rc;
+    if (r->too_long)
+        return fail_long(r);
     r->in_scratch = false;
     rc = emit(r, p, ev, r->scratch.p ? r->scratch.p : "", r->scratch.n);
     sluice__buf_reset(&r->scratch);
@@ -323,6 +336,7 @@ void sluice__json_reader_reset(struct sluice_json_reader *r)
     r->state = ST_VALUE;
     r->rc = SLUICE_OK;
     r->in_scratch = false;
+    r->too_long = false;
     sluice__buf_reset(&r->scratch);
     r->chunk = NULL;
     r->base = 0;
@@ -408,6 +422,7 @@ int sluice__json_reader_feed(struct sluice_json_reader *r, const char *buf,
             }
             if (c == '"') {
                 r->is_key = true;
+                r->tok_start = pos_of(r, p);
                 p++;
                 seg = p;
                 st = ST_STR;
@@ -450,6 +465,7 @@ int sluice__json_reader_feed(struct sluice_json_reader *r, const char *buf,
             switch (c) {
             case '"':
                 r->is_key = false;
+                r->tok_start = pos_of(r, p);
                 p++;
                 seg = p;
                 st = ST_STR;
@@ -476,15 +492,18 @@ int sluice__json_reader_feed(struct sluice_json_reader *r, const char *buf,
                 st = ST_LIT;
                 break;
             case '-':
+                r->tok_start = pos_of(r, p);
                 seg = p++;
                 st = ST_NUM_MINUS;
                 break;
             case '0':
+                r->tok_start = pos_of(r, p);
                 seg = p++;
                 st = ST_NUM_ZERO;
                 break;
             default:
                 if (c >= '1' && c <= '9') {
+                    r->tok_start = pos_of(r, p);
                     seg = p++;
                     st = ST_NUM_INT;
                     break;

@@ -49,6 +49,8 @@ static void outcome_free(struct outcome *o) { sluice__free(o->events); }
 /* Parses `data` cut at the offsets in `cuts` (ascending, ncuts of them);
  * every chunk is copied to its own exact-size allocation so ASan sees any
  * read past a chunk. */
+static const struct sluice_json_reader_opts *g_opts; /* NULL: defaults */
+
 static struct outcome parse_cuts(const char *data, size_t n,
                                  const size_t *cuts, size_t ncuts)
 {
@@ -56,7 +58,7 @@ static struct outcome parse_cuts(const char *data, size_t n,
     struct rec rc = {0};
     sluice__buf_init(&rc.b, 1 << 26);
     struct sluice_json_reader *r =
-        sluice__json_reader_new(NULL, rec_event, &rc);
+        sluice__json_reader_new(g_opts, rec_event, &rc);
     size_t at = 0;
     o.rc = SLUICE_OK;
     for (size_t i = 0; i <= ncuts && o.rc == SLUICE_OK; i++) {
@@ -343,11 +345,42 @@ static void test_limits(void)
     sluice__json_reader_reset(r);
     ASSERT_EQ(sluice__json_reader_feed(r, "[\"abc", 5), SLUICE_OK);
     ASSERT_EQ(sluice__json_reader_feed(r, "de\"]", 4), SLUICE_ETOOBIG);
+    ASSERT_STR_EQ(sluice__json_reader_error(r),
+                  "byte 1 (line 1, col 2): token longer than 4 bytes");
     sluice__json_reader_reset(r);
     ASSERT_EQ(sluice__json_reader_feed(r, "[123", 4), SLUICE_OK);
     ASSERT_EQ(sluice__json_reader_feed(r, "45]", 3), SLUICE_ETOOBIG);
     sluice__json_reader_free(r);
     sluice__buf_cleanup(&rc.b);
+}
+
+/* Limits give the same answer at every split point too, including a token
+ * that is both too long and malformed further on. */
+static void test_limits_any_split(void)
+{
+    static const char *docs[] = {
+        "[\"abcd\",\"abcde\"]", "[\"ab\\n\\u00e9cd\"]", "[12345]",
+        "[\"abcdef\x01\"]", "[\"abcdefg\xC3\"]", "[[[[]]]]", "[-1.5e7]",
+        "{\"abcdefgh\":1}", "[\"a\\ud83d\\ude00\"]",
+    };
+    static const struct sluice_json_reader_opts o = {.max_depth = 3,
+                                                     .max_token = 4};
+    g_opts = &o;
+    for (size_t i = 0; i < SLUICE_ARRAY_LEN(docs); i++) {
+        size_t n = strlen(docs[i]);
+        struct outcome whole = parse_whole(docs[i], n);
+        ASSERT_TRUE(whole.rc != SLUICE_OK);
+        for (size_t k = 0; k <= n; k++) {
+            struct outcome cut = parse_cuts(docs[i], n, &k, 1);
+            if (!same(&cut, &whole))
+                fprintf(stderr, "  %s at %zu: %s / %s\n", docs[i], k,
+                        cut.err, whole.err);
+            ASSERT_TRUE(same(&cut, &whole));
+            outcome_free(&cut);
+        }
+        outcome_free(&whole);
+    }
+    g_opts = NULL;
 }
 
 static void test_callback_stops(void)
@@ -396,6 +429,7 @@ static const struct harness_test TESTS[] = {
     TEST(test_views_without_copies),
     TEST(test_top_level_number_waits_for_finish),
     TEST(test_limits),
+    TEST(test_limits_any_split),
     TEST(test_callback_stops),
     TEST(test_neows_chunked),
     TEST(test_jsontestsuite),
