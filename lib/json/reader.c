@@ -149,9 +149,15 @@ static int fail_long(struct sluice_json_reader *r)
  * dropped (the token keeps being validated) and the token fails at its
  * end; only out of memory fails here. */
 static int scratch_add(struct sluice_json_reader *r, const char *p,
-                       const char *from, size_t n)
+                       const char *from, size_t n, bool num)
 {
-    r->in_scratch = true;
+    if (!r->in_scratch) {
+        /* the first copy starts at the payload's first byte; a string's
+         * token starts one earlier, at its quote. Noting this here rather
+         * than at every token start keeps the hot path free of it. */
+        r->tok_start = pos_of(r, from) - (num ? 0 : 1);
+        r->in_scratch = true;
+    }
     if (r->too_long || n > r->max_token - r->scratch.n) {
         r->too_long = true;
         return SLUICE_OK;
@@ -179,12 +185,15 @@ static int emit_token(struct sluice_json_reader *r, const char *seg,
                       const char *p, enum sluice_json_event ev)
 {
     int rc;
+    bool num = ev == SLUICE_JSON_NUMBER;
     if (!r->in_scratch) {
-        if ((size_t)(p - seg) > r->max_token)
+        if ((size_t)(p - seg) > r->max_token) {
+            r->tok_start = pos_of(r, seg) - (num ? 0 : 1);
             return fail_long(r);
+        }
         return emit(r, p, ev, seg, (size_t)(p - seg));
     }
-    rc = scratch_add(r, p, seg, (size_t)(p - seg));
+    rc = scratch_add(r, p, seg, (size_t)(p - seg), num);
     if (rc != SLUICE_OK)
         return rc;
     if (r->too_long)
@@ -422,7 +431,6 @@ int sluice__json_reader_feed(struct sluice_json_reader *r, const char *buf,
             }
             if (c == '"') {
                 r->is_key = true;
-                r->tok_start = pos_of(r, p);
                 p++;
                 seg = p;
                 st = ST_STR;
@@ -465,7 +473,6 @@ int sluice__json_reader_feed(struct sluice_json_reader *r, const char *buf,
             switch (c) {
             case '"':
                 r->is_key = false;
-                r->tok_start = pos_of(r, p);
                 p++;
                 seg = p;
                 st = ST_STR;
@@ -492,18 +499,15 @@ int sluice__json_reader_feed(struct sluice_json_reader *r, const char *buf,
                 st = ST_LIT;
                 break;
             case '-':
-                r->tok_start = pos_of(r, p);
                 seg = p++;
                 st = ST_NUM_MINUS;
                 break;
             case '0':
-                r->tok_start = pos_of(r, p);
                 seg = p++;
                 st = ST_NUM_ZERO;
                 break;
             default:
                 if (c >= '1' && c <= '9') {
-                    r->tok_start = pos_of(r, p);
                     seg = p++;
                     st = ST_NUM_INT;
                     break;
@@ -525,7 +529,7 @@ int sluice__json_reader_feed(struct sluice_json_reader *r, const char *buf,
                 p++;
                 st = r->is_key ? ST_COLON : ST_AFTER;
             } else if (c == '\\') {
-                CHECK(scratch_add(r, p, seg, (size_t)(p - seg)));
+                CHECK(scratch_add(r, p, seg, (size_t)(p - seg), false));
                 p++;
                 st = ST_ESC;
             } else if (c < 0x20) {
@@ -581,7 +585,7 @@ int sluice__json_reader_feed(struct sluice_json_reader *r, const char *buf,
             default:
                 FAIL("invalid escape in string");
             }
-            CHECK(scratch_add(r, p, &out, 1));
+            CHECK(scratch_add(r, p, &out, 1, false));
             p++;
             seg = p;
             st = ST_STR;
@@ -611,7 +615,7 @@ int sluice__json_reader_feed(struct sluice_json_reader *r, const char *buf,
                 FAIL("lone surrogate in \\u escape");
             }
             char out[4];
-            CHECK(scratch_add(r, p, out, (size_t)utf8_encode(out, cp)));
+            CHECK(scratch_add(r, p, out, (size_t)utf8_encode(out, cp), false));
             p++;
             seg = p;
             st = ST_STR;
@@ -704,8 +708,10 @@ int sluice__json_reader_feed(struct sluice_json_reader *r, const char *buf,
     }
 
     /* The chunk ends inside a token: keep its pending bytes. */
-    if (st == ST_STR || st == ST_UTF8 || (st >= ST_NUM_MINUS && st <= ST_NUM_EXP))
-        CHECK(scratch_add(r, p, seg, (size_t)(end - seg)));
+    if (st == ST_STR || st == ST_UTF8)
+        CHECK(scratch_add(r, p, seg, (size_t)(end - seg), false));
+    else if (st >= ST_NUM_MINUS && st <= ST_NUM_EXP)
+        CHECK(scratch_add(r, p, seg, (size_t)(end - seg), true));
     r->state = st;
 
 out:
