@@ -2,7 +2,8 @@
  * selector, on NeoWs-shaped JSON. Not part of the build; compile with
  *
  *   cc -O2 -std=c17 -D_POSIX_C_SOURCE=200809L -Ilib -Iinclude -Ibuild/include \
- *      bench/bench_json.c lib/json/*.c lib/util/buf.c lib/util/common.c \
+ *      bench/bench_json.c lib/json/reader.c lib/json/select.c \
+ *      lib/json/writer.c lib/util/buf.c lib/util/common.c \
  *      -o bench_json
  *   ./bench_json file.json...
  *

@@ -129,10 +129,10 @@ static const char *check_file(const char *name, const char *data, size_t n,
     struct outcome whole = parse_whole(data, n);
     const char *bad = NULL;
     if (name[0] == 'y' && whole.rc != SLUICE_OK) {
-        snprintf(why, whylen, "%s rejected: %s", name, whole.err);
+        snprintf(why, whylen, "%.200s rejected: %.300s", name, whole.err);
         bad = why;
     } else if (name[0] == 'n' && whole.rc == SLUICE_OK) {
-        snprintf(why, whylen, "%s accepted", name);
+        snprintf(why, whylen, "%.200s accepted", name);
         bad = why;
     }
     if (!bad && n <= 2048) {
@@ -140,7 +140,7 @@ static const char *check_file(const char *name, const char *data, size_t n,
         for (size_t k = 0; k <= n && !bad; k++) {
             struct outcome o = parse_cuts(data, n, &k, 1);
             if (!same(&o, &whole)) {
-                snprintf(why, whylen, "%s differs when split at %zu: %s / %s",
+                snprintf(why, whylen, "%.200s split at %zu: %.300s / %.300s",
                          name, k, o.err, whole.err);
                 bad = why;
             }
@@ -152,7 +152,7 @@ static const char *check_file(const char *name, const char *data, size_t n,
             cuts[k] = k + 1;
         struct outcome o = parse_cuts(data, n, cuts, n ? n - 1 : 0);
         if (!bad && !same(&o, &whole)) {
-            snprintf(why, whylen, "%s differs byte by byte", name);
+            snprintf(why, whylen, "%.200s differs byte by byte", name);
             bad = why;
         }
         outcome_free(&o);
@@ -171,7 +171,7 @@ static const char *check_file(const char *name, const char *data, size_t n,
             }
             struct outcome o = parse_cuts(data, n, cuts, nc);
             if (!same(&o, &whole)) {
-                snprintf(why, whylen, "%s differs in random round %d", name,
+                snprintf(why, whylen, "%.200s differs in random round %d", name,
                          round);
                 bad = why;
             }
