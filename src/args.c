@@ -48,17 +48,33 @@ static int add_set(struct cli_opts *o, const char *s)
     return 0;
 }
 
-/* Builds "<prefix><value>" (owned by o) and adds it as a --set. */
+/* Builds "<prefix><name>=<value>" (owned by o) and adds it as a --set. The
+ * value is written as a YAML double-quoted string, so a flag's value is
+ * always taken literally: `--param start_date={start}` must stay the text
+ * "{start}", not become a YAML mapping. */
 static int add_set_owned(struct cli_opts *o, const char *prefix,
                          const char *name, size_t name_n, const char *value)
 {
-    size_t n = strlen(prefix) + name_n + 1 + strlen(value) + 1;
+    size_t n = strlen(prefix) + name_n + 4 + 4 * strlen(value) + 1;
     char *s = malloc(n);
     if (!s) {
         msg_error("out of memory");
         return EXIT_USAGE;
     }
-    snprintf(s, n, "%s%.*s=%s", prefix, (int)name_n, name, value);
+    int w = snprintf(s, n, "%s%.*s=\"", prefix, (int)name_n, name);
+    size_t at = w > 0 ? (size_t)w : 0;
+    for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
+        if (*p == '"' || *p == '\\') {
+            s[at++] = '\\';
+            s[at++] = (char)*p;
+        } else if (*p < 0x20 || *p == 0x7f) {
+            at += (size_t)snprintf(s + at, n - at, "\\x%02x", *p);
+        } else {
+            s[at++] = (char)*p;
+        }
+    }
+    s[at++] = '"';
+    s[at] = '\0';
     if (o->n_sets >= MAX_SETS) {
         free(s);
         return add_set(o, "");
@@ -87,12 +103,23 @@ static const struct {
     {"--step", "windows.step"},       {"--records", "source.records"},
     {"--record-key-as", "source.record_key_as"},
     {"--out", "output.path"},         {"--format", "output.format"},
-    {"--concurrency", "concurrency"}, {"--name", "name"},
+    {"--name", "name"},
 };
 
 static int parse_pull_flag(struct cli_opts *o, const char *flag,
                            const char *value)
 {
+    /* A number is passed as YAML, not as a quoted string. */
+    if (strcmp(flag, "--concurrency") == 0) {
+        size_t n;
+        if (!parse_count(value, &n)) {
+            msg_error("--concurrency wants a number, got '%s'", value);
+            return EXIT_USAGE;
+        }
+        static char conc[64];
+        snprintf(conc, sizeof conc, "concurrency=%zu", n);
+        return add_set(o, conc);
+    }
     for (size_t i = 0; i < sizeof PULL_FIELDS / sizeof PULL_FIELDS[0]; i++)
         if (strcmp(flag, PULL_FIELDS[i].flag) == 0)
             return add_set_owned(o, PULL_FIELDS[i].field, "", 0, value);
