@@ -145,7 +145,7 @@ static int scalar_text(struct loader *L, const struct sluice_ynode *node,
     sluice__buf_init(&b, VALUE_MAX);
     *out = NULL;
     if (node->kind != SLUICE_YNODE_SCALAR)
-        return fail(L, &node->mark, path, "expected a string, got %s",
+        return fail(L, &node->mark, path, "expected a single value, got %s",
                     sluice__ynode_kind_name(node));
     if (strlen(node->text) != node->len)
         return fail(L, &node->mark, path, "value contains a NUL byte");
