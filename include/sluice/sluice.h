@@ -17,6 +17,7 @@
 #define SLUICE_SLUICE_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "sluice/version.h"
@@ -81,6 +82,113 @@ enum sluice_log_level {
  * callback of this type. `msg` is valid only during the call. */
 typedef void (*sluice_log_fn)(void *ud, enum sluice_log_level level,
                               const char *msg);
+
+
+/* ---- jobs ------------------------------------------------------------------
+ * A job is what to pull and where to put it: a YAML job file, `--set`
+ * overrides, or both (docs/job-file.md). Loading validates everything that
+ * can be checked before a request is made. */
+struct sluice_job;
+
+struct sluice_job_opts {
+    const char *path;         /* job file; NULL for overrides only */
+    const char *const *sets;  /* "a.b=value" overrides, applied in order */
+    size_t n_sets;
+    int64_t now;              /* UTC seconds "today" refers to; 0 = now */
+};
+
+/* Loads a job. On failure returns SLUICE_EJOB/SLUICE_EIO/SLUICE_ENOMEM and
+ * writes "file:line:col: message" (secrets already redacted) to errbuf. */
+SLUICE_API SLUICE_NODISCARD int sluice_job_load(const struct sluice_job_opts *o,
+                                                struct sluice_job **out,
+                                                char *errbuf, size_t errlen);
+SLUICE_API void sluice_job_free(struct sluice_job *job);
+SLUICE_API const char *sluice_job_name(const struct sluice_job *job);
+
+/* Redacts every secret of the job in `text`: returns a new string to be
+ * released with sluice_free(), or NULL when out of memory. */
+SLUICE_API char *sluice_job_redact(const struct sluice_job *job,
+                                   const char *text);
+SLUICE_API void sluice_free(void *p);
+
+/* ---- plan ----------------------------------------------------------------- */
+SLUICE_API size_t sluice_job_window_count(const struct sluice_job *job);
+
+/* One window as it will be pulled. The strings belong to `out`: release
+ * them with sluice_window_info_cleanup(). The URL is redacted. */
+struct sluice_window_info {
+    size_t index;
+    char *start;   /* formatted like {start} */
+    char *end;     /* formatted like {end} */
+    char *url;     /* full request URL, secrets as *** */
+    char *output;  /* final output path */
+};
+SLUICE_API SLUICE_NODISCARD int
+sluice_job_window_info(const struct sluice_job *job, size_t i,
+                       struct sluice_window_info *out, char *errbuf,
+                       size_t errlen);
+SLUICE_API void sluice_window_info_cleanup(struct sluice_window_info *info);
+
+/* ---- run -------------------------------------------------------------------*/
+enum sluice_window_status {
+    SLUICE_WINDOW_DONE = 0,
+    SLUICE_WINDOW_FAILED = 1,
+    SLUICE_WINDOW_NOT_PULLED = 2 /* interrupted before it finished */
+};
+
+/* One window's fate. Strings are valid during the callback only; all of
+ * them are redacted. */
+struct sluice_window_result {
+    size_t index;
+    const char *start;
+    const char *end;
+    enum sluice_window_status status;
+    long http_status;        /* last HTTP status, 0 if none was received */
+    unsigned attempts;
+    uint64_t rows;
+    uint64_t bytes_in;       /* response bytes (decoded) */
+    uint64_t bytes_out;      /* output file size */
+    const char *output;      /* final path when done, else NULL */
+    double seconds;
+    const char *url;         /* redacted */
+    const char *error;       /* NULL when done */
+};
+
+struct sluice_progress {
+    size_t total, done, failed, in_flight;
+    uint64_t rows, bytes_in;
+    double elapsed;          /* seconds since the run started */
+};
+
+struct sluice_run_opts {
+    size_t limit;            /* pull only the first N windows; 0 = all */
+    bool insecure;           /* disable TLS verification (--insecure) */
+    /* Set to non-zero (e.g. from a signal handler) to stop starting
+     * transfers; those in flight are abandoned and their windows reported
+     * as not pulled. */
+    volatile int *cancel;
+    sluice_log_fn log;       /* may be NULL */
+    void *log_ud;            /* passed to log */
+    enum sluice_log_level log_level;
+    void (*on_window)(void *ud, const struct sluice_window_result *r);
+    void (*on_progress)(void *ud, const struct sluice_progress *p);
+    double progress_interval;/* seconds between on_progress calls */
+    void *ud;
+};
+
+struct sluice_run_summary {
+    size_t total, done, failed, not_pulled;
+    uint64_t rows, bytes_in, bytes_out, requests;
+    double seconds;
+};
+
+/* Pulls the job's windows. Returns SLUICE_OK when the run completed (some
+ * windows may have failed: see the summary), SLUICE_ECANCELED when it was
+ * interrupted, or another code when it could not run at all (errbuf). */
+SLUICE_API SLUICE_NODISCARD int sluice_run(struct sluice_job *job,
+                                           const struct sluice_run_opts *o,
+                                           struct sluice_run_summary *sum,
+                                           char *errbuf, size_t errlen);
 
 #ifdef __cplusplus
 }

@@ -13,12 +13,18 @@
 #include "util/buf.h"
 
 /* Checks a template without expanding it (at job load, so errors come
- * before any request): unknown names, unbalanced braces. SLUICE_EJOB with
- * "unknown placeholder {stat} at byte 12" style messages. */
+ * before any request): unknown names (case-sensitive), unbalanced braces,
+ * a format on {index}, empty or over-long formats (SLUICE_TIME_FMT_MAX),
+ * strftime conversions C17 does not define. SLUICE_EJOB with
+ * "unknown placeholder {stat} at byte 12" style messages (0-based offset of
+ * the offending byte or of the placeholder's '{'). Templates are at most
+ * 64 KiB. */
 SLUICE_NODISCARD int sluice__template_check(const char *tpl,
                                             struct sluice_err *err);
 
-/* Appends the expansion of `tpl` for window `w` to `out`. */
+/* Appends the expansion of `tpl` for window `w` to `out`. Each formatted
+ * time is at most SLUICE_TIME_OUT_MAX bytes (else SLUICE_ETOOBIG); `out`'s
+ * own maximum bounds the whole. Refuses what _check refuses. */
 SLUICE_NODISCARD int sluice__template_expand(const char *tpl,
                                              const struct sluice_window *w,
                                              enum sluice_step_unit unit,

@@ -36,19 +36,24 @@ struct sluice_window {
     size_t index;      /* 0-based position in the plan */
     int64_t start;     /* first instant in the window */
     int64_t end_excl;  /* first instant after it (the next window's start) */
-    int64_t end;       /* last day (day/month steps) or last second (hour
-                          steps) in the window: what NeoWs calls end_date */
+    int64_t end;       /* last day (day/month steps: midnight of the last
+                          day the window touches, end_excl - 1 day when
+                          aligned to midnight) or last second (hour steps:
+                          end_excl - 1): what NeoWs calls end_date */
 };
 
-/* Parses "7d", "1w", "2weeks", "1mo", "3months", "6h", "1 day", ... into a
- * step. Returns SLUICE_EJOB with a message (naming the text) on error. */
+/* Parses "7d", "1w", "2weeks", "1mo", "3months", "6h", "1 day", "1y" (12
+ * months), ... into a step; units are case-insensitive, a count is 1 to
+ * 1000000 units. "m" is refused as ambiguous (minutes or months). Returns
+ * SLUICE_EJOB with a message (naming the text) on error. */
 SLUICE_NODISCARD int sluice__step_parse(const char *s, struct sluice_step *out,
                                         struct sluice_err *err);
 
 /* Parses a range bound: "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS][Z]", "today"
- * or "yesterday" (relative to `now`, UTC). *has_time tells whether a time
- * of day was given. SLUICE_EJOB on error (invalid dates like 2021-02-29
- * included). */
+ * or "yesterday" (relative to `now`, UTC; these count as dates). Fields
+ * are strictly zero-padded, years 0001..9999. *has_time tells whether a
+ * time of day was given. SLUICE_EJOB on error (invalid dates like
+ * 2021-02-29 included), the message naming the text and byte. */
 SLUICE_NODISCARD int sluice__time_bound_parse(const char *s, int64_t now,
                                               int64_t *out, bool *has_time,
                                               struct sluice_err *err);
@@ -62,9 +67,9 @@ SLUICE_NODISCARD int sluice__window_spec_make(int64_t from, int64_t to,
                                               struct sluice_window_spec *out,
                                               struct sluice_err *err);
 
-/* Number of windows in the spec. */
+/* Number of windows in the spec. O(1): windows are never materialised. */
 size_t sluice__window_count(const struct sluice_window_spec *spec);
-/* The i-th window (i < count). */
+/* The i-th window (i < count). O(1). */
 void sluice__window_at(const struct sluice_window_spec *spec, size_t i,
                        struct sluice_window *out);
 

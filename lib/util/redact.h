@@ -7,8 +7,11 @@
  *
  * A secret is also matched in the forms it takes on the way out: URL
  * percent-encoded (as in a query string) and JSON-escaped (as in a body
- * that echoes it). Longer secrets are replaced first, so a secret that
- * contains another is hidden whole. */
+ * that echoes it: upper- or lower-case hex, '+' for space, "\/" for '/').
+ * Longer secrets are replaced first, so a secret that contains another is
+ * hidden whole; overlapping occurrences are hidden together under one
+ * "***", so no part of either shows. The set is read-only during
+ * redaction, so one set may serve several threads once built. */
 #ifndef SLUICE_UTIL_REDACT_H
 #define SLUICE_UTIL_REDACT_H
 
@@ -20,18 +23,22 @@ struct sluice_secrets;
 
 struct sluice_secrets *sluice__secrets_new(void); /* NULL: out of memory */
 void sluice__secrets_free(struct sluice_secrets *s);
-/* Adds a secret (copied). Empty strings are ignored. */
+/* Adds a secret (copied) with its encoded forms. Empty strings and
+ * repeats are ignored. SLUICE_ETOOBIG for a secret over 64 KiB or a set
+ * over 16384 forms; SLUICE_EINVAL for a NULL set. */
 SLUICE_NODISCARD int sluice__secrets_add(struct sluice_secrets *s,
                                          const char *p, size_t n);
+/* Distinct secrets added (not counting their encoded forms); 0 for NULL. */
 size_t sluice__secrets_count(const struct sluice_secrets *s);
 
-/* Appends `p`/`n` to `out` with every secret replaced by "***". `s` may be
- * NULL (nothing to hide). */
+/* Appends `p`/`n` (binary-safe) to `out` with every secret replaced by
+ * "***". `s` may be NULL (nothing to hide). Fails only when `out` cannot
+ * grow (SLUICE_ENOMEM, SLUICE_ETOOBIG: out is then emptied, per buf.h). */
 SLUICE_NODISCARD int sluice__redact(const struct sluice_secrets *s,
                                     const char *p, size_t n,
                                     struct sluice_buf *out);
-/* Redacts a C string in place into a new allocation (sluice__free it);
- * NULL when out of memory. */
+/* Redacts a C string into a new allocation (sluice__free it); NULL str
+ * is treated as "". NULL when out of memory. */
 char *sluice__redact_dup(const struct sluice_secrets *s, const char *str);
 
 /* True when a param/header name says it carries a secret: it contains

@@ -1,0 +1,172 @@
+/* api.c: the job-level public calls (load, plan, redact) and the helpers
+ * that turn a window into its request and output path. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "http/request.h"
+#include "pipeline.h"
+#include "plan/template.h"
+
+void sluice__copy_err(const struct sluice_job *job, const char *msg,
+                      char *errbuf, size_t errlen)
+{
+    if (!errbuf || errlen == 0)
+        return;
+    char *red = job ? sluice__redact_dup(job->secrets, msg) : NULL;
+    snprintf(errbuf, errlen, "%s", red ? red : msg);
+    sluice__free(red);
+}
+
+int sluice_job_load(const struct sluice_job_opts *o, struct sluice_job **out,
+                    char *errbuf, size_t errlen)
+{
+    struct sluice_err err = {{0}};
+    struct sluice_job_load_opts lo = {0};
+    lo.path = o ? o->path : NULL;
+    lo.sets = o ? o->sets : NULL;
+    lo.n_sets = o ? o->n_sets : 0;
+    lo.now = o && o->now ? o->now : (int64_t)time(NULL);
+    int rc = sluice__job_load(&lo, out, &err);
+    if (rc != SLUICE_OK)
+        sluice__copy_err(NULL, err.msg, errbuf, errlen);
+    return rc;
+}
+
+void sluice_job_free(struct sluice_job *job) { sluice__job_free(job); }
+
+const char *sluice_job_name(const struct sluice_job *job) { return job->name; }
+
+char *sluice_job_redact(const struct sluice_job *job, const char *text)
+{
+    return sluice__redact_dup(job ? job->secrets : NULL, text);
+}
+
+void sluice_free(void *p) { sluice__free(p); }
+
+size_t sluice_job_window_count(const struct sluice_job *job)
+{
+    return sluice__window_count(&job->windows);
+}
+
+int sluice__window_url(const struct sluice_job *job,
+                       const struct sluice_window *w, struct sluice_buf *out,
+                       struct sluice_err *err)
+{
+    int rc = SLUICE_OK;
+    struct sluice_buf value;
+    sluice__buf_init(&value, 1 << 16);
+    enum sluice_step_unit unit = job->windows.step.unit;
+    SLUICE_TRY(sluice__template_expand(job->source.url, w, unit, out, err));
+    for (size_t i = 0; i < job->source.n_params; i++) {
+        const struct sluice_kv *kv = &job->source.params[i];
+        sluice__buf_reset(&value);
+        SLUICE_TRY(sluice__template_expand(kv->value, w, unit, &value, err));
+        rc = sluice__url_add_param(out, kv->name, sluice__buf_str(&value));
+        SLUICE_FAIL_IF(rc != SLUICE_OK, rc, err, "request URL too long");
+    }
+out:
+    sluice__buf_cleanup(&value);
+    return rc;
+}
+
+int sluice__window_headers(const struct sluice_job *job,
+                           const struct sluice_window *w,
+                           struct curl_slist **out, struct sluice_err *err)
+{
+    int rc = SLUICE_OK;
+    struct sluice_buf line;
+    sluice__buf_init(&line, 1 << 16);
+    bool has_accept = false;
+    for (size_t i = 0; i < job->source.n_headers; i++) {
+        const struct sluice_kv *kv = &job->source.headers[i];
+        sluice__buf_reset(&line);
+        has_accept |= strcasecmp(kv->name, "accept") == 0;
+        rc = sluice__buf_appendf(&line, "%s: ", kv->name);
+        SLUICE_FAIL_IF(rc != SLUICE_OK, rc, err, "header too long");
+        SLUICE_TRY(sluice__template_expand(kv->value, w,
+                                           job->windows.step.unit, &line, err));
+        struct curl_slist *n = curl_slist_append(*out, line.p);
+        SLUICE_FAIL_IF(!n, SLUICE_ENOMEM, err, "out of memory");
+        *out = n;
+    }
+    if (!has_accept) {
+        /* APIs answer errors in HTML when the client seems to prefer it. */
+        struct curl_slist *n = curl_slist_append(*out, "Accept: application/json");
+        SLUICE_FAIL_IF(!n, SLUICE_ENOMEM, err, "out of memory");
+        *out = n;
+    }
+out:
+    sluice__buf_cleanup(&line);
+    return rc;
+}
+
+int sluice__window_output(const struct sluice_job *job,
+                          const struct sluice_window *w,
+                          struct sluice_buf *out, struct sluice_err *err)
+{
+    return sluice__template_expand(job->output.path, w,
+                                   job->windows.step.unit, out, err);
+}
+
+int sluice__window_label(const struct sluice_job *job,
+                         const struct sluice_window *w,
+                         struct sluice_buf *start, struct sluice_buf *end,
+                         struct sluice_err *err)
+{
+    int rc = SLUICE_OK;
+    enum sluice_step_unit unit = job->windows.step.unit;
+    SLUICE_TRY(sluice__template_expand("{start}", w, unit, start, err));
+    SLUICE_TRY(sluice__template_expand("{end}", w, unit, end, err));
+out:
+    return rc;
+}
+
+int sluice_job_window_info(const struct sluice_job *job, size_t i,
+                           struct sluice_window_info *info, char *errbuf,
+                           size_t errlen)
+{
+    int rc = SLUICE_OK;
+    struct sluice_err err = {{0}};
+    struct sluice_buf start, end, url, path;
+    sluice__buf_init(&start, 256);
+    sluice__buf_init(&end, 256);
+    sluice__buf_init(&url, 1 << 16);
+    sluice__buf_init(&path, 1 << 12);
+    memset(info, 0, sizeof *info);
+    SLUICE_FAIL_IF(i >= sluice_job_window_count(job), SLUICE_EINVAL, &err,
+                   "no window %zu", i);
+    struct sluice_window w;
+    sluice__window_at(&job->windows, i, &w);
+    SLUICE_TRY(sluice__window_label(job, &w, &start, &end, &err));
+    SLUICE_TRY(sluice__window_url(job, &w, &url, &err));
+    SLUICE_TRY(sluice__window_output(job, &w, &path, &err));
+    info->index = i;
+    info->start = sluice__buf_take(&start, NULL);
+    info->end = sluice__buf_take(&end, NULL);
+    info->url = sluice__redact_dup(job->secrets, sluice__buf_str(&url));
+    info->output = sluice__redact_dup(job->secrets, sluice__buf_str(&path));
+    if (!info->start || !info->end || !info->url || !info->output) {
+        sluice_window_info_cleanup(info);
+        SLUICE_FAIL_IF(true, SLUICE_ENOMEM, &err, "out of memory");
+    }
+out:
+    if (rc != SLUICE_OK)
+        sluice__copy_err(job, err.msg, errbuf, errlen);
+    sluice__buf_cleanup(&start);
+    sluice__buf_cleanup(&end);
+    sluice__buf_cleanup(&url);
+    sluice__buf_cleanup(&path);
+    return rc;
+}
+
+void sluice_window_info_cleanup(struct sluice_window_info *info)
+{
+    sluice__free(info->start);
+    sluice__free(info->end);
+    sluice__free(info->url);
+    sluice__free(info->output);
+    memset(info, 0, sizeof *info);
+}

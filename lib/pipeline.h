@@ -1,0 +1,40 @@
+/* pipeline.h: internals shared by api.c (job-level public calls) and
+ * pipeline.c (the run loop): building one window's request and paths. */
+#ifndef SLUICE_PIPELINE_H
+#define SLUICE_PIPELINE_H
+
+#include <curl/curl.h>
+
+#include "config/job.h"
+#include "util/buf.h"
+
+/* The real request URL for window w (secrets in clear: for curl only). */
+SLUICE_NODISCARD int sluice__window_url(const struct sluice_job *job,
+                                        const struct sluice_window *w,
+                                        struct sluice_buf *out,
+                                        struct sluice_err *err);
+/* The request headers for window w, plus Accept: application/json.
+ * *out is NULL-initialised by the caller and freed with
+ * curl_slist_free_all. */
+SLUICE_NODISCARD int sluice__window_headers(const struct sluice_job *job,
+                                            const struct sluice_window *w,
+                                            struct curl_slist **out,
+                                            struct sluice_err *err);
+/* The final output path for window w. */
+SLUICE_NODISCARD int sluice__window_output(const struct sluice_job *job,
+                                           const struct sluice_window *w,
+                                           struct sluice_buf *out,
+                                           struct sluice_err *err);
+/* {start} and {end} formatted, for messages and reports. */
+SLUICE_NODISCARD int sluice__window_label(const struct sluice_job *job,
+                                          const struct sluice_window *w,
+                                          struct sluice_buf *start,
+                                          struct sluice_buf *end,
+                                          struct sluice_err *err);
+
+/* Copies a message into a caller's buffer, redacted with the job's secrets
+ * (truncating, always NUL-terminated when errlen > 0). */
+void sluice__copy_err(const struct sluice_job *job, const char *msg,
+                      char *errbuf, size_t errlen);
+
+#endif

@@ -1,0 +1,205 @@
+/* template.c: per-window templates. One walker serves the three entry
+ * points: with a window it expands, without one it only checks, so what
+ * the job loader accepts is exactly what expansion can do. See template.h
+ * for the contract.
+ *
+ * strftime formats are checked against the conversions C17 defines (plus
+ * glibc's %s and its padding flags), because strftime's behaviour for
+ * anything else is undefined. */
+#include "plan/template.h"
+
+#include <string.h>
+
+#include "util/date.h"
+
+/* Templates come from job files: a URL or a path, never a document. */
+#define TEMPLATE_MAX 65536
+
+enum field { F_START, F_END, F_END_EXCL, F_INDEX };
+
+static const struct {
+    const char *name;
+    enum field f;
+} FIELDS[] = {
+    {"start", F_START},
+    {"end", F_END},
+    {"end_excl", F_END_EXCL},
+    {"index", F_INDEX},
+};
+
+/* Checks a strftime format; on error sets *bad to the offending byte. */
+static bool fmt_ok(const char *f, size_t n, size_t *bad)
+{
+    static const char convs[] = "aAbBcCdDeFgGhHIjmMnprRsStTuUVwWxXyYzZ%";
+    for (size_t i = 0; i < n; i++) {
+        if (f[i] != '%')
+            continue;
+        size_t at = i++;
+        while (i < n && strchr("-_0^#", f[i]))
+            i++;
+        if (i < n && (f[i] == 'E' || f[i] == 'O'))
+            i++;
+        if (i >= n || !strchr(convs, f[i])) {
+            *bad = i < n ? i : at;
+            return false;
+        }
+    }
+    return true;
+}
+
+static int expand_field(enum field f, const char *fmt, size_t fn,
+                        const struct sluice_window *w,
+                        enum sluice_step_unit unit, struct sluice_buf *out)
+{
+    if (f == F_INDEX)
+        return sluice__buf_appendf(out, "%zu", w->index);
+    int64_t t = f == F_START ? w->start : f == F_END ? w->end : w->end_excl;
+    char fbuf[SLUICE_TIME_FMT_MAX + 1];
+    if (fn == 0) {
+        const char *def =
+            unit == SLUICE_STEP_HOURS ? "%Y-%m-%dT%H:%M:%SZ" : "%Y-%m-%d";
+        return sluice__time_format(t, def, out);
+    }
+    memcpy(fbuf, fmt, fn);
+    fbuf[fn] = '\0';
+    return sluice__time_format(t, fbuf, out);
+}
+
+/* Appends literal bytes, naming the limit when the output is full. */
+static int emit(struct sluice_buf *out, const char *p, size_t n,
+                struct sluice_err *err)
+{
+    int rc = sluice__buf_append(out, p, n);
+    if (rc != SLUICE_OK)
+        sluice__err_set(err, "template expansion: %s", sluice_strerror(rc));
+    return rc;
+}
+
+/* Walks the template. With `w`, appends the expansion to `out`; without,
+ * only validates. Counts window placeholders in *fields if asked. */
+static int walk(const char *tpl, const struct sluice_window *w,
+                enum sluice_step_unit unit, struct sluice_buf *out,
+                size_t *fields, struct sluice_err *err)
+{
+    int rc = SLUICE_OK;
+    SLUICE_FAIL_IF(!tpl, SLUICE_EINVAL, err, "template: missing");
+    size_t n = strnlen(tpl, TEMPLATE_MAX + 1);
+    SLUICE_FAIL_IF(n > TEMPLATE_MAX, SLUICE_EJOB, err,
+                   "template longer than %d bytes", TEMPLATE_MAX);
+    size_t lit = 0; /* start of the pending literal run */
+    size_t i = 0;
+    while (i < n) {
+        char c = tpl[i];
+        if (c != '{' && c != '}') {
+            i++;
+            continue;
+        }
+        if (w && i > lit)
+            SLUICE_TRY(emit(out, tpl + lit, i - lit, err));
+        if (i + 1 < n && tpl[i + 1] == c) { /* {{ or }} */
+            if (w)
+                SLUICE_TRY(emit(out, &c, 1, err));
+            i += 2;
+            lit = i;
+            continue;
+        }
+        SLUICE_FAIL_IF(c == '}', SLUICE_EJOB, err,
+                       "unbalanced '}' at byte %zu (write '}}' for a "
+                       "literal brace)",
+                       i);
+        size_t open = i;
+        size_t name0 = i + 1, j = name0;
+        while (j < n && tpl[j] != '}' && tpl[j] != ':' && tpl[j] != '{')
+            j++;
+        SLUICE_FAIL_IF(j >= n, SLUICE_EJOB, err,
+                       "unclosed '{' at byte %zu (write '{{' for a literal "
+                       "brace)",
+                       open);
+        SLUICE_FAIL_IF(tpl[j] == '{', SLUICE_EJOB, err,
+                       "unexpected '{' at byte %zu inside the placeholder "
+                       "opened at byte %zu",
+                       j, open);
+        size_t name_n = j - name0;
+        int fi = -1;
+        for (size_t k = 0; k < SLUICE_ARRAY_LEN(FIELDS); k++) {
+            if (strlen(FIELDS[k].name) == name_n &&
+                memcmp(FIELDS[k].name, tpl + name0, name_n) == 0)
+                fi = (int)k;
+        }
+        SLUICE_FAIL_IF(fi < 0, SLUICE_EJOB, err,
+                       "unknown placeholder {%.*s} at byte %zu (known: "
+                       "{start}, {end}, {end_excl}, {index})",
+                       (int)(name_n > 40 ? 40 : name_n), tpl + name0, open);
+        enum field f = FIELDS[fi].f;
+        const char *fmt = NULL;
+        size_t fn = 0;
+        if (tpl[j] == ':') {
+            size_t f0 = j + 1, k = f0;
+            while (k < n && tpl[k] != '}' && tpl[k] != '{')
+                k++;
+            SLUICE_FAIL_IF(k >= n, SLUICE_EJOB, err, "unclosed '{' at byte %zu",
+                           open);
+            SLUICE_FAIL_IF(tpl[k] == '{', SLUICE_EJOB, err,
+                           "unexpected '{' at byte %zu inside the "
+                           "placeholder opened at byte %zu",
+                           k, open);
+            fmt = tpl + f0;
+            fn = k - f0;
+            SLUICE_FAIL_IF(f == F_INDEX, SLUICE_EJOB, err,
+                           "{index} takes no format (byte %zu)", open);
+            SLUICE_FAIL_IF(fn == 0, SLUICE_EJOB, err,
+                           "empty format after ':' at byte %zu", j);
+            SLUICE_FAIL_IF(fn > SLUICE_TIME_FMT_MAX, SLUICE_EJOB, err,
+                           "format at byte %zu is longer than %d bytes", f0,
+                           SLUICE_TIME_FMT_MAX);
+            size_t bad = 0;
+            SLUICE_FAIL_IF(!fmt_ok(fmt, fn, &bad), SLUICE_EJOB, err,
+                           "unsupported strftime conversion at byte %zu",
+                           f0 + bad);
+            j = k;
+        }
+        /* tpl[j] is the closing '}'. */
+        if (fields)
+            (*fields)++;
+        if (w) {
+            rc = expand_field(f, fmt, fn, w, unit, out);
+            SLUICE_FAIL_IF(rc != SLUICE_OK, rc, err,
+                           "placeholder at byte %zu: %s", open,
+                           sluice_strerror(rc));
+        }
+        i = j + 1;
+        lit = i;
+    }
+    if (w && n > lit)
+        SLUICE_TRY(emit(out, tpl + lit, n - lit, err));
+    if (w && !out->p)
+        SLUICE_TRY(emit(out, "", 0, err));
+out:
+    return rc;
+}
+
+int sluice__template_check(const char *tpl, struct sluice_err *err)
+{
+    return walk(tpl, NULL, SLUICE_STEP_DAYS, NULL, NULL, err);
+}
+
+int sluice__template_expand(const char *tpl, const struct sluice_window *w,
+                            enum sluice_step_unit unit, struct sluice_buf *out,
+                            struct sluice_err *err)
+{
+    int rc = SLUICE_OK;
+    SLUICE_FAIL_IF(!w || !out, SLUICE_EINVAL, err,
+                   "template: no window or output");
+    rc = walk(tpl, w, unit, out, NULL, err);
+out:
+    return rc;
+}
+
+bool sluice__template_has_window_field(const char *tpl)
+{
+    size_t fields = 0;
+    struct sluice_err err;
+    return walk(tpl, NULL, SLUICE_STEP_DAYS, NULL, &fields, &err) ==
+               SLUICE_OK &&
+           fields > 0;
+}

@@ -1,0 +1,40 @@
+/* publish.h: atomic publication of an output file. A file is written under
+ * a hidden temporary name in its target folder, fsynced, renamed over its
+ * final name and the folder fsynced: a reader (or a crash) sees either the
+ * previous complete file or the new complete file, never a partial one. */
+#ifndef SLUICE_SINK_PUBLISH_H
+#define SLUICE_SINK_PUBLISH_H
+
+#include "util/buf.h"
+
+/* Temporary files are named ".<final basename>.sluice-tmp-<random>" so a
+ * glob on the final names (data/*.parquet) never matches them, and a later
+ * run can find and remove the ones a crash left behind. */
+#define SLUICE_TMP_MARKER ".sluice-tmp-"
+
+struct sluice_publish {
+    int fd;          /* -1 when closed */
+    char *tmp_path;  /* owned */
+    char *final_path;/* owned */
+};
+
+void sluice__publish_init(struct sluice_publish *p);
+/* Creates the parent folders of final_path as needed and opens a fresh
+ * temporary file beside it. */
+SLUICE_NODISCARD int sluice__publish_open(struct sluice_publish *p,
+                                          const char *final_path,
+                                          struct sluice_err *err);
+/* Writes all of p/n (retrying short writes and EINTR). */
+SLUICE_NODISCARD int sluice__publish_write(struct sluice_publish *p,
+                                           const void *data, size_t n,
+                                           struct sluice_err *err);
+/* fsync, close, rename over the final name, fsync the folder. On failure
+ * the temporary file is removed. */
+SLUICE_NODISCARD int sluice__publish_commit(struct sluice_publish *p,
+                                            struct sluice_err *err);
+/* Closes and removes the temporary file, if any. Safe to call twice. */
+void sluice__publish_abort(struct sluice_publish *p);
+/* Releases the paths (aborting first if still open). */
+void sluice__publish_cleanup(struct sluice_publish *p);
+
+#endif

@@ -1,0 +1,218 @@
+/* args.c: the command line. `run` and `plan` take a job file; `pull` takes
+ * the same job as flags, each of which becomes a `--set` override, so a
+ * flag and a job-file field are one and the same thing. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+void cli_usage(FILE *f)
+{
+    fputs(
+        "usage: sluice <command> [options]\n"
+        "\n"
+        "commands:\n"
+        "  run JOB.yaml     pull every window of a job\n"
+        "  plan JOB.yaml    print the windows, their URLs and outputs; no request\n"
+        "  pull URL         the same job given as flags (see below)\n"
+        "  help, --version\n"
+        "\n"
+        "options of run, plan and pull:\n"
+        "  --set PATH=VALUE   override a job field by its YAML path (repeatable)\n"
+        "  --limit N          only the first N windows\n"
+        "  --report FILE      write every window's result as JSON (run, pull)\n"
+        "  --insecure         do not verify TLS certificates\n"
+        "  -q, --quiet        errors only;  -v, --verbose  more detail\n"
+        "\n"
+        "flags of pull:\n"
+        "  --param NAME=VALUE   query parameter (repeatable)\n"
+        "  --header 'NAME: VALUE'  request header (repeatable)\n"
+        "  --from DATE --to DATE|today --step 7d|1w|1mo|6h\n"
+        "  --records JSONPATH   --record-key-as NAME\n"
+        "  --out PATH_TEMPLATE  --format ndjson   --concurrency N   --name NAME\n"
+        "\n"
+        "exit status: 0 all windows done, 1 some failed, 2 usage or job error,\n"
+        "130 interrupted (SIGINT), 143 terminated (SIGTERM). See docs/cli.md.\n",
+        f);
+}
+
+static int add_set(struct cli_opts *o, const char *s)
+{
+    if (o->n_sets >= MAX_SETS) {
+        msg_error("too many --set options (at most %d)", MAX_SETS);
+        return EXIT_USAGE;
+    }
+    o->sets[o->n_sets++] = s;
+    return 0;
+}
+
+/* Builds "<prefix><value>" (owned by o) and adds it as a --set. */
+static int add_set_owned(struct cli_opts *o, const char *prefix,
+                         const char *name, size_t name_n, const char *value)
+{
+    size_t n = strlen(prefix) + name_n + 1 + strlen(value) + 1;
+    char *s = malloc(n);
+    if (!s) {
+        msg_error("out of memory");
+        return EXIT_USAGE;
+    }
+    snprintf(s, n, "%s%.*s=%s", prefix, (int)name_n, name, value);
+    if (o->n_sets >= MAX_SETS) {
+        free(s);
+        return add_set(o, "");
+    }
+    o->owned[o->n_sets] = s;
+    return add_set(o, s);
+}
+
+static bool parse_count(const char *s, size_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || *end || s[0] == '-' || v > (1ull << 40))
+        return false;
+    *out = (size_t)v;
+    return true;
+}
+
+/* The flags of `pull` and the job field each one sets. */
+static const struct {
+    const char *flag;
+    const char *field;
+} PULL_FIELDS[] = {
+    {"--from", "windows.from"},       {"--to", "windows.to"},
+    {"--step", "windows.step"},       {"--records", "source.records"},
+    {"--record-key-as", "source.record_key_as"},
+    {"--out", "output.path"},         {"--format", "output.format"},
+    {"--concurrency", "concurrency"}, {"--name", "name"},
+};
+
+static int parse_pull_flag(struct cli_opts *o, const char *flag,
+                           const char *value)
+{
+    for (size_t i = 0; i < sizeof PULL_FIELDS / sizeof PULL_FIELDS[0]; i++)
+        if (strcmp(flag, PULL_FIELDS[i].flag) == 0)
+            return add_set_owned(o, PULL_FIELDS[i].field, "", 0, value);
+    if (strcmp(flag, "--param") == 0) {
+        const char *eq = strchr(value, '=');
+        if (!eq || eq == value) {
+            msg_error("--param wants NAME=VALUE, got '%s'", value);
+            return EXIT_USAGE;
+        }
+        return add_set_owned(o, "source.params.", value,
+                             (size_t)(eq - value), eq + 1);
+    }
+    if (strcmp(flag, "--header") == 0) {
+        const char *colon = strchr(value, ':');
+        if (!colon || colon == value) {
+            msg_error("--header wants 'NAME: VALUE', got '%s'", value);
+            return EXIT_USAGE;
+        }
+        const char *v = colon + 1;
+        while (*v == ' ')
+            v++;
+        return add_set_owned(o, "source.headers.", value,
+                             (size_t)(colon - value), v);
+    }
+    return -1; /* not a pull flag */
+}
+
+int cli_parse(int argc, char **argv, struct cli_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    if (argc < 2) {
+        cli_usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *verb = argv[1];
+    if (!strcmp(verb, "help") || !strcmp(verb, "--help") || !strcmp(verb, "-h")) {
+        cli_usage(stdout);
+        return -1;
+    }
+    if (!strcmp(verb, "--version") || !strcmp(verb, "version")) {
+        printf("sluice %s\n", sluice_version());
+        return -1;
+    }
+    o->verb = verb;
+    bool pull = strcmp(verb, "pull") == 0;
+    const char *positional = NULL;
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+            o->verbosity = -1;
+        } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+            o->verbosity++;
+        } else if (!strcmp(a, "--insecure")) {
+            o->insecure = true;
+        } else if (a[0] == '-' && a[1] == '-' && a[2]) {
+            if (!next) {
+                msg_error("%s needs a value", a);
+                return EXIT_USAGE;
+            }
+            i++;
+            int st = 0;
+            if (!strcmp(a, "--set")) {
+                if (!strchr(next, '=')) {
+                    msg_error("--set wants PATH=VALUE, got '%s'", next);
+                    return EXIT_USAGE;
+                }
+                st = add_set(o, next);
+            } else if (!strcmp(a, "--limit")) {
+                if (!parse_count(next, &o->limit) || o->limit == 0) {
+                    msg_error("--limit wants a positive number, got '%s'", next);
+                    return EXIT_USAGE;
+                }
+            } else if (!strcmp(a, "--report")) {
+                o->report_path = next;
+            } else if (pull && (st = parse_pull_flag(o, a, next)) >= 0) {
+                /* handled */
+            } else {
+                msg_error("unknown option %s (try: sluice help)", a);
+                return EXIT_USAGE;
+            }
+            if (st > 0)
+                return st;
+        } else if (a[0] == '-' && a[1]) {
+            msg_error("unknown option %s (try: sluice help)", a);
+            return EXIT_USAGE;
+        } else if (!positional) {
+            positional = a;
+        } else {
+            msg_error("unexpected argument '%s'", a);
+            return EXIT_USAGE;
+        }
+    }
+    if (!positional) {
+        msg_error("%s needs %s (try: sluice help)", verb,
+                  pull ? "a URL" : "a job file");
+        return EXIT_USAGE;
+    }
+    if (pull) {
+        /* The URL goes first so that a --set can still override it. */
+        int st = add_set_owned(o, "source.url", "", 0, positional);
+        if (st)
+            return st;
+        /* move it to the front */
+        const char *url = o->sets[o->n_sets - 1];
+        char *owned = o->owned[o->n_sets - 1];
+        memmove(&o->sets[1], &o->sets[0], (o->n_sets - 1) * sizeof o->sets[0]);
+        memmove(&o->owned[1], &o->owned[0],
+                (o->n_sets - 1) * sizeof o->owned[0]);
+        o->sets[0] = url;
+        o->owned[0] = owned;
+    } else {
+        o->job_path = positional;
+    }
+    return 0;
+}
+
+void cli_opts_cleanup(struct cli_opts *o)
+{
+    for (size_t i = 0; i < o->n_sets; i++)
+        free(o->owned[i]);
+    o->n_sets = 0;
+}

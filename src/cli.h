@@ -1,0 +1,76 @@
+/* cli.h: what the verbs of the sluice command share: parsed options, exit
+ * statuses and the message helpers (msgs.c), progress (progress.c) and the
+ * JSON report (report.c). The command uses only include/sluice/sluice.h. */
+#ifndef SLUICE_CLI_H
+#define SLUICE_CLI_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "sluice/sluice.h"
+
+/* Exit statuses (docs/cli.md). */
+enum {
+    EXIT_ALL_DONE = 0,
+    EXIT_SOME_FAILED = 1,
+    EXIT_USAGE = 2,
+    EXIT_INTERRUPTED = 130, /* SIGINT */
+    EXIT_TERMINATED = 143   /* SIGTERM */
+};
+
+#define MAX_SETS 256
+
+struct cli_opts {
+    const char *verb;
+    const char *job_path;       /* run/plan: the job file */
+    const char *sets[MAX_SETS]; /* --set and the flags of `pull` */
+    char *owned[MAX_SETS];      /* sets built by `pull`, freed at exit */
+    size_t n_sets;
+    size_t limit;
+    const char *report_path;
+    int verbosity;              /* -1 quiet, 0 normal, 1+ verbose */
+    bool insecure;
+};
+
+/* args.c: parses argv into o; returns 0, or an exit status (EXIT_USAGE, or
+ * EXIT_ALL_DONE after --help/--version) when the command should end. */
+int cli_parse(int argc, char **argv, struct cli_opts *o);
+void cli_opts_cleanup(struct cli_opts *o);
+void cli_usage(FILE *f);
+
+/* msgs.c: everything the command says on stderr. */
+void msg_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void msg_info(const struct cli_opts *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void msg_log(void *ud, enum sluice_log_level level, const char *msg);
+void msg_human_bytes(double bytes, char *out, size_t n);
+
+/* progress.c: the live line (terminal) or periodic lines (pipe). */
+struct progress;
+struct progress *progress_new(const struct cli_opts *o, const char *job);
+void progress_update(struct progress *p, const struct sluice_progress *pr);
+void progress_clear(struct progress *p);
+void progress_free(struct progress *p);
+
+/* report.c: --report FILE.json, written as windows finish and published
+ * atomically at the end; also the list of failures for the summary. */
+struct report;
+struct report *report_new(const char *path, const char *job);
+void report_window(struct report *r, const struct sluice_window_result *w);
+int report_finish(struct report *r, const struct sluice_run_summary *s,
+                  const char *outcome);
+void report_print_failures(const struct report *r, FILE *f);
+void report_free(struct report *r);
+
+/* Verbs. Each returns the exit status. */
+int cmd_run(struct cli_opts *o);  /* run and pull */
+int cmd_plan(struct cli_opts *o);
+
+/* signals.c */
+extern volatile int g_cancel;
+extern volatile sig_atomic_t g_last_signal;
+void signals_install(void);
+
+#endif

@@ -1,0 +1,154 @@
+/* cmd_run.c: `sluice run JOB` and `sluice pull URL ...`: load the job, pull
+ * its windows with live progress, then print the summary and exit with a
+ * status that says how it went (docs/cli.md). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+struct run_ctx {
+    struct cli_opts *o;
+    struct progress *progress;
+    struct report *report;
+};
+
+static void on_window(void *ud, const struct sluice_window_result *w)
+{
+    struct run_ctx *c = ud;
+    report_window(c->report, w);
+    if (c->o->verbosity > 0 && w->status != SLUICE_WINDOW_NOT_PULLED) {
+        progress_clear(c->progress);
+        fprintf(stderr, "sluice: %s..%s %s: HTTP %ld, %llu rows%s%s\n",
+                w->start, w->end,
+                w->status == SLUICE_WINDOW_DONE ? "done" : "failed",
+                w->http_status, (unsigned long long)w->rows,
+                w->error ? ": " : "", w->error ? w->error : "");
+    }
+}
+
+static void on_progress(void *ud, const struct sluice_progress *p)
+{
+    struct run_ctx *c = ud;
+    progress_update(c->progress, p);
+}
+
+static int load_job(struct cli_opts *o, struct sluice_job **job)
+{
+    char err[2048];
+    struct sluice_job_opts jo = {o->job_path, o->sets, o->n_sets, 0};
+    if (sluice_job_load(&jo, job, err, sizeof err) != SLUICE_OK) {
+        msg_error("%s", err);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+static void print_summary(const struct cli_opts *o, const char *name,
+                          const struct sluice_run_summary *s)
+{
+    if (o->verbosity < 0)
+        return;
+    char in[32], out[32];
+    msg_human_bytes((double)s->bytes_in, in, sizeof in);
+    msg_human_bytes((double)s->bytes_out, out, sizeof out);
+    double rps = s->seconds > 0 ? (double)s->requests / s->seconds : 0;
+    fprintf(stderr,
+            "sluice: %s: %zu done, %zu failed", name, s->done, s->failed);
+    if (s->not_pulled)
+        fprintf(stderr, ", %zu not pulled", s->not_pulled);
+    fprintf(stderr,
+            " of %zu windows; %llu rows; %s in, %s written; %.2f s; "
+            "%.0f requests/s\n",
+            s->total, (unsigned long long)s->rows, in, out, s->seconds, rps);
+}
+
+int cmd_run(struct cli_opts *o)
+{
+    struct sluice_job *job = NULL;
+    int status = load_job(o, &job);
+    if (status)
+        return status;
+
+    struct run_ctx ctx = {o, progress_new(o, sluice_job_name(job)), NULL};
+    if (o->report_path) {
+        ctx.report = report_new(o->report_path, sluice_job_name(job));
+        if (!ctx.report) {
+            progress_free(ctx.progress);
+            sluice_job_free(job);
+            return EXIT_USAGE;
+        }
+    } else {
+        ctx.report = report_new(NULL, sluice_job_name(job));
+    }
+
+    signals_install();
+    struct sluice_run_opts ro = {0};
+    ro.limit = o->limit;
+    ro.insecure = o->insecure;
+    ro.cancel = &g_cancel;
+    ro.log = msg_log;
+    ro.log_level = o->verbosity > 0 ? SLUICE_LOG_DEBUG : SLUICE_LOG_WARN;
+    ro.on_window = on_window;
+    ro.on_progress = on_progress;
+    ro.progress_interval = 0.1;
+    ro.ud = &ctx;
+    ro.log_ud = o;
+    struct sluice_run_summary sum;
+    char err[2048] = "";
+    int rc = sluice_run(job, &ro, &sum, err, sizeof err);
+    progress_clear(ctx.progress);
+
+    const char *outcome = "done";
+    if (rc == SLUICE_ECANCELED) {
+        status = g_last_signal == SIGTERM ? EXIT_TERMINATED : EXIT_INTERRUPTED;
+        outcome = "interrupted";
+    } else if (rc != SLUICE_OK) {
+        msg_error("%s", err);
+        status = EXIT_USAGE;
+        outcome = "error";
+    } else if (sum.failed) {
+        status = EXIT_SOME_FAILED;
+        outcome = "some_failed";
+    }
+    print_summary(o, sluice_job_name(job), &sum);
+    if (o->verbosity >= 0)
+        report_print_failures(ctx.report, stderr);
+    if (rc == SLUICE_ECANCELED && o->verbosity >= 0)
+        fprintf(stderr, "sluice: interrupted: %zu windows kept, %zu not "
+                        "pulled (no partial file was left)\n",
+                sum.done, sum.not_pulled);
+    if (report_finish(ctx.report, &sum, outcome) != 0 && status == 0)
+        status = EXIT_SOME_FAILED;
+    report_free(ctx.report);
+    progress_free(ctx.progress);
+    sluice_job_free(job);
+    return status;
+}
+
+int cmd_plan(struct cli_opts *o)
+{
+    struct sluice_job *job = NULL;
+    int status = load_job(o, &job);
+    if (status)
+        return status;
+    size_t n = sluice_job_window_count(job);
+    if (o->limit && o->limit < n)
+        n = o->limit;
+    for (size_t i = 0; i < n; i++) {
+        struct sluice_window_info w;
+        char err[1024];
+        if (sluice_job_window_info(job, i, &w, err, sizeof err) != SLUICE_OK) {
+            msg_error("window %zu: %s", i, err);
+            status = EXIT_USAGE;
+            break;
+        }
+        printf("%zu\t%s\t%s\t%s\t%s\n", w.index, w.start, w.end, w.url,
+               w.output);
+        sluice_window_info_cleanup(&w);
+    }
+    if (status == 0 && o->verbosity >= 0)
+        fprintf(stderr, "sluice: %s: %zu windows (of %zu)\n",
+                sluice_job_name(job), n, sluice_job_window_count(job));
+    sluice_job_free(job);
+    return status;
+}

@@ -1,0 +1,76 @@
+# common.bash: shared by the end-to-end tests (sourced, not a test itself).
+# Gives each test a scratch folder, the bundled server on an ephemeral port,
+# and small assertions. Binaries come from CTest's environment.
+set -euo pipefail
+
+: "${SLUICE_BIN:?run through ctest (SLUICE_BIN unset)}"
+: "${NEOWS_MOCK:?run through ctest (NEOWS_MOCK unset)}"
+: "${SLUICE_SRC:?}"
+E2E_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+WORK=$(mktemp -d /tmp/sluice-e2e-XXXXXX)
+MOCK_PID=
+cleanup() {
+    if [ -n "$MOCK_PID" ]; then
+        kill "$MOCK_PID" 2>/dev/null || true
+        wait "$MOCK_PID" 2>/dev/null || true
+    fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+cd "$WORK"
+
+# start_mock ARGS...: starts the server; sets PORT and BASE (feed URL). The
+# server prints its port first, so no sleeping or polling is needed; it
+# stops by itself after 60 idle seconds should this script die.
+start_mock() {
+    coproc MOCK { exec "$NEOWS_MOCK" --port 0 --idle-timeout 60 "$@"; }
+    MOCK_PID=$MOCK_PID
+    local line
+    read -r line <&"${MOCK[0]}"
+    PORT=${line##*:}
+    BASE="http://127.0.0.1:$PORT/neo/rest/v1/feed"
+}
+
+stop_mock() {
+    kill "$MOCK_PID"
+    wait "$MOCK_PID" 2>/dev/null || true
+    MOCK_PID=
+}
+
+fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+# expect_status WANT CMD...: runs CMD, keeps its stdout/stderr in
+# $WORK/out and $WORK/err, and checks the exit status.
+expect_status() {
+    local want=$1
+    shift
+    local got=0
+    "$@" >"$WORK/out" 2>"$WORK/err" || got=$?
+    if [ "$got" != "$want" ]; then
+        echo "--- stderr:" >&2
+        tail -n 30 "$WORK/err" >&2
+        fail "exit status $got, expected $want: $*"
+    fi
+}
+
+# write_job FILE URL [extra yaml lines...]: a NeoWs job pulling into out/.
+write_job() {
+    local file=$1 url=$2
+    shift 2
+    {
+        echo "name: neows"
+        echo "source:"
+        echo "  url: $url"
+        echo '  params: {start_date: "{start}", end_date: "{end}", api_key: "${API_KEY:-DEMO_KEY}"}'
+        echo '  records: "$.near_earth_objects.*[*]"'
+        echo "  record_key_as: feed_date"
+        echo "windows: {from: 2020-01-01, to: 2025-12-31, step: 7d}"
+        echo "concurrency: 8"
+        echo 'output: {path: "out/neos_{start}_{end}.ndjson"}'
+        for line in "$@"; do echo "$line"; done
+    } >"$file"
+}

@@ -1,0 +1,72 @@
+/* test_http.c: query building and the server's own message from error
+ * bodies (NeoWs 400/404, the gateway's 403/429, HTML pages). */
+#include "harness.h"
+#include "http/error_body.h"
+#include "http/request.h"
+
+static void test_url_params(void)
+{
+    struct sluice_buf u;
+    sluice__buf_init(&u, 4096);
+    ASSERT_EQ(sluice__buf_adds(&u, "http://h/feed"), SLUICE_OK);
+    ASSERT_EQ(sluice__url_add_param(&u, "start_date", "2020-01-01"), SLUICE_OK);
+    ASSERT_EQ(sluice__url_add_param(&u, "q", "a b&c=d/é"), SLUICE_OK);
+    ASSERT_STR_EQ(u.p, "http://h/feed?start_date=2020-01-01&q=a%20b%26c%3Dd%2F%C3%A9");
+    sluice__buf_reset(&u);
+    ASSERT_EQ(sluice__buf_adds(&u, "http://h/feed?x=1"), SLUICE_OK);
+    ASSERT_EQ(sluice__url_add_param(&u, "y", "2"), SLUICE_OK);
+    ASSERT_STR_EQ(u.p, "http://h/feed?x=1&y=2");
+    sluice__buf_cleanup(&u);
+}
+
+struct case_ {
+    const char *body;
+    const char *want;
+};
+
+static void test_error_messages(void)
+{
+    static const struct case_ cases[] = {
+        {"{\"code\":400,\"http_error\":\"BAD_REQUEST\",\"error_message\":"
+         "\"Date Format Exception - Expected format (yyyy-mm-dd) - The Feed "
+         "date limit is only 7 Days\",\"request\":\"http://x\"}",
+         "Date Format Exception - Expected format (yyyy-mm-dd) - The Feed "
+         "date limit is only 7 Days"},
+        {"{\n  \"error\": {\n    \"code\": \"API_KEY_INVALID\",\n    "
+         "\"message\": \"An invalid api_key was supplied.\"\n  }\n}",
+         "API_KEY_INVALID: An invalid api_key was supplied."},
+        {"{\"message\":\"slow down\"}", "slow down"},
+        {"{\"error\":\"nope\"}", "nope"},
+        {"<html><body><h1>Application error</h1>\n<p>try later</p></body></html>",
+         "Application error try later"},
+        {"plain\ttext\nbody", "plain text body"},
+        {"", ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct sluice_buf m;
+        sluice__buf_init(&m, 4096);
+        ASSERT_EQ(sluice__http_error_message(cases[i].body,
+                                             strlen(cases[i].body), &m),
+                  SLUICE_OK);
+        ASSERT_STR_EQ(sluice__buf_str(&m), cases[i].want);
+        sluice__buf_cleanup(&m);
+    }
+}
+
+static void test_error_message_is_bounded(void)
+{
+    char body[5000];
+    memset(body, 'x', sizeof body);
+    struct sluice_buf m;
+    sluice__buf_init(&m, 1 << 20);
+    ASSERT_EQ(sluice__http_error_message(body, sizeof body, &m), SLUICE_OK);
+    ASSERT_TRUE(m.n <= 300);
+    sluice__buf_cleanup(&m);
+}
+
+static const struct harness_test TESTS[] = {
+    TEST(test_url_params),
+    TEST(test_error_messages),
+    TEST(test_error_message_is_bounded),
+};
+HARNESS_MAIN(TESTS)

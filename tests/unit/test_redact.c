@@ -1,0 +1,224 @@
+/* test_redact.c: a canary secret never survives redaction: raw, inside a
+ * URL query (percent-encoded, '+' for space, lower-case hex), JSON-escaped,
+ * next to or overlapping another secret; plus secret names, empty input, a
+ * NULL set, and a 1 MB text. */
+#include "harness.h"
+#include "util/redact.h"
+
+static struct sluice_secrets *set_of(const char *const *secrets, size_t n)
+{
+    struct sluice_secrets *s = sluice__secrets_new();
+    if (!s)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (sluice__secrets_add(s, secrets[i], strlen(secrets[i])) !=
+            SLUICE_OK) {
+            sluice__secrets_free(s);
+            return NULL;
+        }
+    }
+    return s;
+}
+
+/* Redacts `in` and compares with `want`. */
+#define ASSERT_REDACTS(set, in, want)                                          \
+    do {                                                                       \
+        char *got_ = sluice__redact_dup((set), (in));                          \
+        ASSERT_TRUE(got_ != NULL);                                             \
+        if (strcmp(got_, (want)) != 0) {                                       \
+            fprintf(stderr, "  in:   %s\n  got:  %s\n  want: %s\n", (in),      \
+                    got_, (want));                                             \
+            sluice__free(got_);                                                \
+            FAIL_AT("redaction differs");                                      \
+        }                                                                      \
+        sluice__free(got_);                                                    \
+    } while (0)
+
+static void test_forms_of_one_secret(void)
+{
+    /* A password with every kind of byte an encoder treats specially. */
+    static const char *const canary[] = {"Ca/n+a&r y\"=\\z"};
+    struct sluice_secrets *s = set_of(canary, 1);
+    ASSERT_TRUE(s != NULL);
+    ASSERT_EQ(sluice__secrets_count(s), 1);
+    static const struct {
+        const char *in, *want;
+    } cases[] = {
+        {"pw=Ca/n+a&r y\"=\\z!", "pw=***!"},
+        {"GET /x?api_key=Ca%2Fn%2Ba%26r%20y%22%3D%5Cz&a=1",
+         "GET /x?api_key=***&a=1"},
+        {"GET /x?api_key=Ca%2Fn%2Ba%26r+y%22%3D%5Cz&a=1",
+         "GET /x?api_key=***&a=1"},
+        {"GET /x?api_key=Ca%2fn%2ba%26r%20y%22%3d%5cz", "GET /x?api_key=***"},
+        {"{\"key\":\"Ca/n+a&r y\\\"=\\\\z\"}", "{\"key\":\"***\"}"},
+        {"{\"key\":\"Ca\\/n+a&r y\\\"=\\\\z\"}", "{\"key\":\"***\"}"},
+        {"Ca/n+a&r y\"=\\zCa/n+a&r y\"=\\z", "******"},
+        {"nothing here", "nothing here"},
+        {"", ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        ASSERT_REDACTS(s, cases[i].in, cases[i].want);
+    sluice__secrets_free(s);
+}
+
+static void test_json_control_bytes(void)
+{
+    static const char *const sec[] = {"line1\nline2\x01"};
+    struct sluice_secrets *s = set_of(sec, 1);
+    ASSERT_TRUE(s != NULL);
+    ASSERT_REDACTS(s, "\"line1\\nline2\\u0001\"", "\"***\"");
+    ASSERT_REDACTS(s, "raw line1\nline2\x01.", "raw ***.");
+    sluice__secrets_free(s);
+}
+
+static void test_longest_first_and_overlaps(void)
+{
+    static const char *const sec[] = {"123", "token123", "abcd", "cdef", "XYZ"};
+    struct sluice_secrets *s = set_of(sec, 5);
+    ASSERT_TRUE(s != NULL);
+    /* A secret containing another is hidden whole. */
+    ASSERT_REDACTS(s, "t=token123 n=123", "t=*** n=***");
+    /* Overlapping secrets are hidden together, leaving neither's tail. */
+    ASSERT_REDACTS(s, "<abcdef>", "<***>");
+    ASSERT_REDACTS(s, "<cdefabcd>", "<******>");
+    /* Adjacent secrets each get a marker. */
+    ASSERT_REDACTS(s, "XYZtoken123XYZ", "*********");
+    ASSERT_REDACTS(s, "XYZ", "***");
+    ASSERT_REDACTS(s, "XY", "XY");
+    sluice__secrets_free(s);
+}
+
+static void test_null_set_and_empty(void)
+{
+    ASSERT_REDACTS(NULL, "a secret-less line", "a secret-less line");
+    struct sluice_buf b;
+    sluice__buf_init(&b, 64);
+    ASSERT_EQ(sluice__redact(NULL, "", 0, &b), SLUICE_OK);
+    ASSERT_STR_EQ(sluice__buf_str(&b), "");
+    ASSERT_EQ(sluice__secrets_count(NULL), 0);
+    struct sluice_secrets *s = sluice__secrets_new();
+    ASSERT_TRUE(s != NULL);
+    ASSERT_EQ(sluice__secrets_add(s, "", 0), SLUICE_OK);
+    ASSERT_EQ(sluice__secrets_count(s), 0);
+    ASSERT_REDACTS(s, "x", "x");
+    ASSERT_EQ(sluice__secrets_add(s, "k", 1), SLUICE_OK);
+    ASSERT_EQ(sluice__secrets_add(s, "k", 1), SLUICE_OK);
+    ASSERT_EQ(sluice__secrets_count(s), 1);
+    ASSERT_EQ(sluice__redact(s, "", 0, &b), SLUICE_OK);
+    ASSERT_EQ(b.n, 0);
+    /* Length is explicit: bytes after n are not looked at. */
+    ASSERT_EQ(sluice__redact(s, "ak", 1, &b), SLUICE_OK);
+    ASSERT_STR_EQ(sluice__buf_str(&b), "a");
+    sluice__buf_reset(&b);
+    /* Binary-safe: a NUL inside the text is kept. */
+    ASSERT_EQ(sluice__redact(s, "a\0k", 3, &b), SLUICE_OK);
+    ASSERT_MEM_EQ(b.p, b.n, "a\0***", 5);
+    sluice__buf_cleanup(&b);
+    /* The output buffer's bound holds. */
+    sluice__buf_init(&b, 4);
+    ASSERT_EQ(sluice__redact(s, "kkkk", 4, &b), SLUICE_ETOOBIG);
+    sluice__buf_cleanup(&b);
+    sluice__secrets_free(s);
+    sluice__secrets_free(NULL);
+}
+
+/* Property: over random texts of a tiny alphabet with secrets spliced in,
+ * no secret ever appears in the output. */
+static void test_random_texts_never_leak(void)
+{
+    static const char *const sec[] = {"aba", "bb", "abba", "baaab"};
+    struct sluice_secrets *s = set_of(sec, 4);
+    ASSERT_TRUE(s != NULL);
+    unsigned seed = 12345;
+    char text[200];
+    for (int round = 0; round < 3000; round++) {
+        size_t n = 1 + round % (sizeof text - 1);
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            text[i] = "abc"[(seed >> 16) % 3];
+        }
+        text[n] = '\0';
+        char *out = sluice__redact_dup(s, text);
+        ASSERT_TRUE(out != NULL);
+        for (size_t k = 0; k < 4; k++) {
+            if (strstr(out, sec[k])) {
+                fprintf(stderr, "  in %s\n  out %s\n", text, out);
+                sluice__free(out);
+                FAIL_AT("secret %s leaked", sec[k]);
+            }
+        }
+        sluice__free(out);
+    }
+    sluice__secrets_free(s);
+}
+
+/* A megabyte of log-like text with a handful of secrets scattered in. */
+static void test_megabyte(void)
+{
+    static const char *const sec[] = {"DEMO_KEY_c4n4ry", "hunter2!", "t0k/en",
+                                      "p@ss word", "s3cr3t"};
+    struct sluice_secrets *s = set_of(sec, 5);
+    ASSERT_TRUE(s != NULL);
+    struct sluice_buf in;
+    sluice__buf_init(&in, 2u << 20);
+    size_t planted = 0;
+    while (in.n < (1u << 20)) {
+        ASSERT_EQ(sluice__buf_adds(&in, "GET https://api.nasa.gov/neo/rest/v1/"
+                                        "feed?start_date=2020-01-01&"),
+                  SLUICE_OK);
+        if (planted % 7 == 0)
+            ASSERT_EQ(sluice__buf_adds(&in, "api_key=DEMO_KEY_c4n4ry"),
+                      SLUICE_OK);
+        else if (planted % 7 == 3)
+            ASSERT_EQ(sluice__buf_adds(&in, "tok=t0k%2Fen&pw=p%40ss+word"),
+                      SLUICE_OK);
+        else
+            ASSERT_EQ(sluice__buf_adds(&in, "x=sssss3cr3"), SLUICE_OK);
+        ASSERT_EQ(sluice__buf_adds(&in, " 200 OK\n"), SLUICE_OK);
+        planted++;
+    }
+    struct sluice_buf out;
+    sluice__buf_init(&out, 4u << 20);
+    ASSERT_EQ(sluice__redact(s, in.p, in.n, &out), SLUICE_OK);
+    ASSERT_TRUE(strstr(out.p, "c4n4ry") == NULL);
+    ASSERT_TRUE(strstr(out.p, "t0k") == NULL);
+    ASSERT_TRUE(strstr(out.p, "p%40ss") == NULL);
+    ASSERT_TRUE(strstr(out.p, "x=sssss3cr3 ") != NULL); /* near miss kept */
+    ASSERT_TRUE(strstr(out.p, "api_key=*** 200") != NULL);
+    sluice__buf_cleanup(&in);
+    sluice__buf_cleanup(&out);
+    sluice__secrets_free(s);
+}
+
+static void test_secret_names(void)
+{
+    static const struct {
+        const char *name;
+        bool secret;
+    } cases[] = {
+        {"api_key", true},       {"X-API-KEY", true},
+        {"Authorization", true}, {"access_token", true},
+        {"client_secret", true}, {"PASSWORD", true},
+        {"db_passwd", true},     {"OAuth", true},
+        {"monkey", true}, /* contains "key": better safe */
+        {"start_date", false},   {"page", false},
+        {"Accept", false},       {"", false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        if (sluice__secret_name(cases[i].name) != cases[i].secret)
+            FAIL_AT("'%s' should %sbe a secret name", cases[i].name,
+                    cases[i].secret ? "" : "not ");
+    }
+    ASSERT_TRUE(!sluice__secret_name(NULL));
+}
+
+static const struct harness_test TESTS[] = {
+    TEST(test_forms_of_one_secret),
+    TEST(test_json_control_bytes),
+    TEST(test_longest_first_and_overlaps),
+    TEST(test_null_set_and_empty),
+    TEST(test_random_texts_never_leak),
+    TEST(test_megabyte),
+    TEST(test_secret_names),
+};
+HARNESS_MAIN(TESTS)

@@ -1,0 +1,215 @@
+/* test_sink.c: atomic publication and the NDJSON sink: nothing partial is
+ * ever visible under the final name, aborts leave no temporary file, and
+ * record_key_as lands inside each object record. */
+#include <dirent.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "sink/publish.h"
+#include "sink/sink.h"
+
+static char g_dir[256];
+
+static void make_dir(void)
+{
+    snprintf(g_dir, sizeof g_dir, "/tmp/sluice-test-sink-XXXXXX");
+    if (!mkdtemp(g_dir))
+        abort();
+}
+
+/* Number of entries in `dir` (recursively not needed), excluding . and .. */
+static int count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            n++;
+    closedir(d);
+    return n;
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    static char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static void rm_rf(const char *dir)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "cannot remove %s\n", dir);
+}
+
+static void test_publish_hides_until_commit(void)
+{
+    make_dir();
+    char final[512];
+    snprintf(final, sizeof final, "%s/a/b/out.ndjson", g_dir);
+    struct sluice_publish p;
+    struct sluice_err err = {{0}};
+    sluice__publish_init(&p);
+    ASSERT_EQ(sluice__publish_open(&p, final, &err), SLUICE_OK);
+    ASSERT_EQ(sluice__publish_write(&p, "hello\n", 6, &err), SLUICE_OK);
+    struct stat st;
+    ASSERT_TRUE(stat(final, &st) != 0); /* not visible yet */
+    ASSERT_TRUE(strstr(p.tmp_path, SLUICE_TMP_MARKER) != NULL);
+    ASSERT_EQ(sluice__publish_commit(&p, &err), SLUICE_OK);
+    ASSERT_STR_EQ(slurp(final), "hello\n");
+    char sub[512];
+    snprintf(sub, sizeof sub, "%s/a/b", g_dir);
+    ASSERT_EQ(count_entries(sub), 1); /* no temporary left */
+    sluice__publish_cleanup(&p);
+    rm_rf(g_dir);
+}
+
+static void test_publish_abort_leaves_nothing(void)
+{
+    make_dir();
+    char final[512];
+    snprintf(final, sizeof final, "%s/out.ndjson", g_dir);
+    struct sluice_publish p;
+    struct sluice_err err = {{0}};
+    sluice__publish_init(&p);
+    ASSERT_EQ(sluice__publish_open(&p, final, &err), SLUICE_OK);
+    ASSERT_EQ(sluice__publish_write(&p, "partial", 7, &err), SLUICE_OK);
+    ASSERT_EQ(count_entries(g_dir), 1);
+    sluice__publish_abort(&p);
+    ASSERT_EQ(count_entries(g_dir), 0);
+    sluice__publish_cleanup(&p);
+    rm_rf(g_dir);
+}
+
+static void test_publish_replaces_previous_file(void)
+{
+    make_dir();
+    char final[512];
+    snprintf(final, sizeof final, "%s/out.ndjson", g_dir);
+    struct sluice_err err = {{0}};
+    for (int i = 0; i < 2; i++) {
+        struct sluice_publish p;
+        sluice__publish_init(&p);
+        ASSERT_EQ(sluice__publish_open(&p, final, &err), SLUICE_OK);
+        const char *text = i ? "second\n" : "first\n";
+        ASSERT_EQ(sluice__publish_write(&p, text, strlen(text), &err),
+                  SLUICE_OK);
+        ASSERT_EQ(sluice__publish_commit(&p, &err), SLUICE_OK);
+        sluice__publish_cleanup(&p);
+    }
+    ASSERT_STR_EQ(slurp(final), "second\n");
+    ASSERT_EQ(count_entries(g_dir), 1);
+    rm_rf(g_dir);
+}
+
+static void test_publish_reports_unwritable_folder(void)
+{
+    struct sluice_publish p;
+    struct sluice_err err = {{0}};
+    sluice__publish_init(&p);
+    ASSERT_EQ(sluice__publish_open(&p, "/proc/sluice-nope/x.ndjson", &err),
+              SLUICE_EIO);
+    ASSERT_TRUE(strstr(err.msg, "/proc/sluice-nope") != NULL);
+    sluice__publish_cleanup(&p);
+}
+
+/* Feeds one record {"id":"1","v":[1,true,null]} through the sink API. */
+static int feed_record(struct sluice_sink *s, const char *key)
+{
+    int rc = s->ops->record_begin(s, key, key ? strlen(key) : 0);
+    rc = rc ? rc : s->ops->event(s, SLUICE_JSON_OBJECT_BEGIN, NULL, 0);
+    rc = rc ? rc : s->ops->event(s, SLUICE_JSON_KEY, "id", 2);
+    rc = rc ? rc : s->ops->event(s, SLUICE_JSON_STRING, "1", 1);
+    rc = rc ? rc : s->ops->event(s, SLUICE_JSON_KEY, "v", 1);
+    rc = rc ? rc : s->ops->event(s, SLUICE_JSON_ARRAY_BEGIN, NULL, 0);
+    rc = rc ? rc : s->ops->event(s, SLUICE_JSON_NUMBER, "1", 1);
+    rc = rc ? rc : s->ops->event(s, SLUICE_JSON_TRUE, NULL, 0);
+    rc = rc ? rc : s->ops->event(s, SLUICE_JSON_NULL, NULL, 0);
+    rc = rc ? rc : s->ops->event(s, SLUICE_JSON_ARRAY_END, NULL, 0);
+    rc = rc ? rc : s->ops->event(s, SLUICE_JSON_OBJECT_END, NULL, 0);
+    return rc ? rc : s->ops->record_end(s);
+}
+
+static void test_ndjson_with_record_key(void)
+{
+    make_dir();
+    char final[512];
+    snprintf(final, sizeof final, "%s/w.ndjson", g_dir);
+    struct sluice_sink_opts o = {"feed_date", 0};
+    struct sluice_sink *s = NULL;
+    ASSERT_EQ(sluice__sink_ndjson_new(&o, &s), SLUICE_OK);
+    ASSERT_EQ(s->ops->open(s, final), SLUICE_OK);
+    ASSERT_EQ(feed_record(s, "2020-01-01"), SLUICE_OK);
+    ASSERT_EQ(feed_record(s, "2020-01-02"), SLUICE_OK);
+    uint64_t bytes = 0;
+    ASSERT_EQ(s->ops->commit(s, &bytes), SLUICE_OK);
+    const char *want =
+        "{\"id\":\"1\",\"v\":[1,true,null],\"feed_date\":\"2020-01-01\"}\n"
+        "{\"id\":\"1\",\"v\":[1,true,null],\"feed_date\":\"2020-01-02\"}\n";
+    ASSERT_STR_EQ(slurp(final), want);
+    ASSERT_EQ(bytes, strlen(want));
+    sluice__sink_free(s);
+    rm_rf(g_dir);
+}
+
+static void test_ndjson_abort_and_reuse(void)
+{
+    make_dir();
+    char a[512], b[512];
+    snprintf(a, sizeof a, "%s/a.ndjson", g_dir);
+    snprintf(b, sizeof b, "%s/b.ndjson", g_dir);
+    struct sluice_sink *s = NULL;
+    ASSERT_EQ(sluice__sink_ndjson_new(NULL, &s), SLUICE_OK);
+    ASSERT_EQ(s->ops->open(s, a), SLUICE_OK);
+    ASSERT_EQ(feed_record(s, NULL), SLUICE_OK);
+    s->ops->abort(s);
+    ASSERT_EQ(count_entries(g_dir), 0);
+    ASSERT_EQ(s->ops->open(s, b), SLUICE_OK);
+    ASSERT_EQ(feed_record(s, NULL), SLUICE_OK);
+    ASSERT_EQ(s->ops->commit(s, NULL), SLUICE_OK);
+    ASSERT_STR_EQ(slurp(b), "{\"id\":\"1\",\"v\":[1,true,null]}\n");
+    ASSERT_EQ(count_entries(g_dir), 1);
+    sluice__sink_free(s);
+    rm_rf(g_dir);
+}
+
+static void test_ndjson_key_needs_object(void)
+{
+    make_dir();
+    char final[512];
+    snprintf(final, sizeof final, "%s/w.ndjson", g_dir);
+    struct sluice_sink_opts o = {"k", 0};
+    struct sluice_sink *s = NULL;
+    ASSERT_EQ(sluice__sink_ndjson_new(&o, &s), SLUICE_OK);
+    ASSERT_EQ(s->ops->open(s, final), SLUICE_OK);
+    ASSERT_EQ(s->ops->record_begin(s, "x", 1), SLUICE_OK);
+    ASSERT_EQ(s->ops->event(s, SLUICE_JSON_NUMBER, "5", 1), SLUICE_OK);
+    ASSERT_EQ(s->ops->record_end(s), SLUICE_EINVAL);
+    ASSERT_TRUE(strstr(s->err.msg, "object") != NULL);
+    s->ops->abort(s);
+    sluice__sink_free(s);
+    rm_rf(g_dir);
+}
+
+static const struct harness_test TESTS[] = {
+    TEST(test_publish_hides_until_commit),
+    TEST(test_publish_abort_leaves_nothing),
+    TEST(test_publish_replaces_previous_file),
+    TEST(test_publish_reports_unwritable_folder),
+    TEST(test_ndjson_with_record_key),
+    TEST(test_ndjson_abort_and_reuse),
+    TEST(test_ndjson_key_needs_object),
+};
+HARNESS_MAIN(TESTS)
