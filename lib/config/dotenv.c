@@ -31,8 +31,7 @@ void sluice__dotenv_free(struct sluice_dotenv *d)
     sluice__free(d);
 }
 
-const char *sluice__dotenv_get(const struct sluice_dotenv *d,
-                               const char *name)
+const char *sluice__dotenv_get(const struct sluice_dotenv *d, const char *name)
 {
     /* From the end: a later assignment wins. */
     for (size_t i = d ? d->n : 0; i > 0; i--)
@@ -56,7 +55,10 @@ static bool is_name_char(char c)
     return is_name_start(c) || (c >= '0' && c <= '9');
 }
 
-static bool is_blank(char c) { return c == ' ' || c == '\t'; }
+static bool is_blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
 
 static int var_add(struct sluice_dotenv *d, const char *name, size_t name_n,
                    struct sluice_buf *value)
@@ -94,10 +96,20 @@ static int parse_value(const char *p, size_t n, struct sluice_buf *out,
             if (q == '"' && c == '\\' && i + 1 < n) {
                 char e = p[++i];
                 switch (e) {
-                case 'n': c = '\n'; break;
-                case 'r': c = '\r'; break;
-                case 't': c = '\t'; break;
-                case '\\': case '"': case '$': c = e; break;
+                case 'n':
+                    c = '\n';
+                    break;
+                case 'r':
+                    c = '\r';
+                    break;
+                case 't':
+                    c = '\t';
+                    break;
+                case '\\':
+                case '"':
+                case '$':
+                    c = e;
+                    break;
                 default:
                     SLUICE_TRY(sluice__buf_addc(out, '\\'));
                     c = e;
@@ -135,8 +147,7 @@ out:
 }
 
 static int parse_line(struct sluice_dotenv *d, const char *p, size_t n,
-                      const char *origin, unsigned line,
-                      struct sluice_err *err)
+                      const char *origin, unsigned line, struct sluice_err *err)
 {
     int rc = SLUICE_OK;
     struct sluice_buf value;
@@ -168,8 +179,8 @@ static int parse_line(struct sluice_dotenv *d, const char *p, size_t n,
     for (i++; i < n && is_blank(p[i]); i++)
         ;
     rc = parse_value(p + i, n - i, &value, &bad, &why);
-    SLUICE_FAIL_IF(rc == SLUICE_EJOB, SLUICE_EJOB, err, "%s:%u:%zu: %s",
-                   origin, line, i + bad + 1, why);
+    SLUICE_FAIL_IF(rc == SLUICE_EJOB, SLUICE_EJOB, err, "%s:%u:%zu: %s", origin,
+                   line, i + bad + 1, why);
     SLUICE_TRY(rc);
     SLUICE_TRY(var_add(d, p + name_at, name_n, &value));
 out:
@@ -190,8 +201,8 @@ int sluice__dotenv_parse(const char *text, size_t n, const char *origin,
     for (size_t at = 0; at < n; line++) {
         const char *nl = memchr(text + at, '\n', n - at);
         size_t len = nl ? (size_t)(nl - (text + at)) : n - at;
-        SLUICE_FAIL_IF(memchr(text + at, '\0', len) != NULL, SLUICE_EJOB,
-                       err, "%s:%u:1: line contains a NUL byte", origin, line);
+        SLUICE_FAIL_IF(memchr(text + at, '\0', len) != NULL, SLUICE_EJOB, err,
+                       "%s:%u:1: line contains a NUL byte", origin, line);
         SLUICE_TRY(parse_line(d, text + at, len, origin, line, err));
         at += len + 1;
     }

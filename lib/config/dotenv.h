@@ -29,8 +29,7 @@ SLUICE_NODISCARD int sluice__dotenv_load(const char *path,
                                          struct sluice_dotenv **out,
                                          struct sluice_err *err);
 /* The value of `name`, or NULL. Valid until sluice__dotenv_free. */
-const char *sluice__dotenv_get(const struct sluice_dotenv *d,
-                               const char *name);
+const char *sluice__dotenv_get(const struct sluice_dotenv *d, const char *name);
 size_t sluice__dotenv_count(const struct sluice_dotenv *d);
 void sluice__dotenv_free(struct sluice_dotenv *d);
 

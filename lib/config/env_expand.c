@@ -52,8 +52,8 @@ int sluice__env_expand(const char *s, size_t n, sluice_getenv_fn lookup,
         const char *close = memchr(s + ref_at, '}', n - ref_at);
         SLUICE_FAIL_IF(!close, SLUICE_EJOB, err,
                        "unterminated '${' at byte %zu", ref_at);
-        SLUICE_FAIL_IF(name_n == 0 || !is_name_start(s[name_at]),
-                       SLUICE_EJOB, err,
+        SLUICE_FAIL_IF(name_n == 0 || !is_name_start(s[name_at]), SLUICE_EJOB,
+                       err,
                        "bad variable name in '${' at byte %zu (expected "
                        "letters, digits or '_')",
                        ref_at);

@@ -23,8 +23,7 @@
 SLUICE_NODISCARD int sluice__env_expand(const char *s, size_t n,
                                         sluice_getenv_fn lookup, void *ud,
                                         struct sluice_secrets *secrets,
-                                        struct sluice_buf *out,
-                                        size_t *n_refs,
+                                        struct sluice_buf *out, size_t *n_refs,
                                         struct sluice_err *err);
 
 #endif

@@ -22,11 +22,11 @@
 #include "config/yaml_tree.h"
 #include "plan/template.h"
 
-#define JOB_FILE_MAX (1u << 20)   /* a job file is a page, not a data set */
-#define VALUE_MAX (64u * 1024)    /* one value after ${...} expansion */
+#define JOB_FILE_MAX (1u << 20) /* a job file is a page, not a data set */
+#define VALUE_MAX (64u * 1024)  /* one value after ${...} expansion */
 #define NAME_MAX_LEN 64
-#define KV_MAX 256                /* params or headers */
-#define PATH_MAX_LEN 512          /* "source.params.api_key" and such */
+#define KV_MAX 256       /* params or headers */
+#define PATH_MAX_LEN 512 /* "source.params.api_key" and such */
 #define COMMAND_LINE "<command line>"
 
 struct loader {
@@ -52,8 +52,8 @@ static int fail(struct loader *L, const struct sluice_ymark *m,
     if (!safe)
         return SLUICE_ENOMEM;
     if (m->line)
-        sluice__err_set(L->err, "%s:%u:%u: %s: %s", m->origin, m->line,
-                        m->col, path, safe);
+        sluice__err_set(L->err, "%s:%u:%u: %s: %s", m->origin, m->line, m->col,
+                        path, safe);
     else
         sluice__err_set(L->err, "%s: %s: %s", m->origin, path, safe);
     sluice__free(safe);
@@ -130,8 +130,8 @@ static int check_keys(struct loader *L, const struct sluice_ynode *map,
 static const char *lookup(void *ud, const char *name)
 {
     const struct loader *L = ud;
-    const char *v = L->o->getenv_fn ? L->o->getenv_fn(L->o->getenv_ud, name)
-                                    : getenv(name);
+    const char *v =
+        L->o->getenv_fn ? L->o->getenv_fn(L->o->getenv_ud, name) : getenv(name);
     return v ? v : sluice__dotenv_get(L->dotenv, name);
 }
 
@@ -154,8 +154,8 @@ static int scalar_text(struct loader *L, const struct sluice_ynode *node,
     if (rc == SLUICE_EJOB)
         rc = fail(L, &node->mark, path, "%s", sub.msg);
     else if (rc == SLUICE_ETOOBIG)
-        rc = fail(L, &node->mark, path, "value longer than %u bytes",
-                  VALUE_MAX);
+        rc =
+            fail(L, &node->mark, path, "value longer than %u bytes", VALUE_MAX);
     SLUICE_TRY(rc);
     *out = sluice__buf_take(&b, NULL);
     SLUICE_FAIL_IF(!*out, SLUICE_ENOMEM, L->err, "out of memory");
@@ -359,15 +359,15 @@ static int load_source(struct loader *L)
     const struct sluice_ynode *src = NULL, *node = NULL;
     struct sluice_job *job = L->job;
     int rc = SLUICE_OK;
-    SLUICE_TRY(section(L, L->root, "source", keys, SLUICE_ARRAY_LEN(keys),
-                       &src));
+    SLUICE_TRY(
+        section(L, L->root, "source", keys, SLUICE_ARRAY_LEN(keys), &src));
     SLUICE_TRY(load_url(L, src));
     SLUICE_TRY(load_kvs(L, src, "params", false, &job->source.params,
                         &job->source.n_params));
     SLUICE_TRY(load_kvs(L, src, "headers", true, &job->source.headers,
                         &job->source.n_headers));
-    SLUICE_TRY(opt_str(L, src, "records", "source", &job->source.records,
-                       &node));
+    SLUICE_TRY(
+        opt_str(L, src, "records", "source", &job->source.records, &node));
     if (!job->source.records) {
         job->source.records = sluice__strdup("$");
         SLUICE_FAIL_IF(!job->source.records, SLUICE_ENOMEM, L->err,
@@ -381,8 +381,7 @@ static int load_source(struct loader *L)
     SLUICE_TRY(opt_str(L, src, "record_key_as", "source",
                        &job->source.record_key_as, &node));
     if (job->source.record_key_as && !*job->source.record_key_as)
-        rc = fail(L, &node->mark, "source.record_key_as",
-                  "must not be empty");
+        rc = fail(L, &node->mark, "source.record_key_as", "must not be empty");
 out:
     return rc;
 }
@@ -399,8 +398,8 @@ static int load_windows(struct loader *L)
     bool from_time = false, to_time = false;
     int rc = SLUICE_OK;
 
-    SLUICE_TRY(section(L, L->root, "windows", keys, SLUICE_ARRAY_LEN(keys),
-                       &win));
+    SLUICE_TRY(
+        section(L, L->root, "windows", keys, SLUICE_ARRAY_LEN(keys), &win));
     SLUICE_TRY(req_str(L, win, "from", "windows", &from, &from_n));
     SLUICE_TRY(opt_str(L, win, "to", "windows", &to, &to_n));
     SLUICE_TRY(req_str(L, win, "step", "windows", &step, &step_n));
@@ -408,8 +407,8 @@ static int load_windows(struct loader *L)
     if (rc == SLUICE_EJOB)
         rc = fail(L, &from_n->mark, "windows.from", "%s", sub.msg);
     SLUICE_TRY(rc);
-    rc = sluice__time_bound_parse(to ? to : "today", L->o->now, &t_to,
-                                  &to_time, &sub);
+    rc = sluice__time_bound_parse(to ? to : "today", L->o->now, &t_to, &to_time,
+                                  &sub);
     if (rc == SLUICE_EJOB)
         rc = fail(L, &to_n->mark, "windows.to", "%s", sub.msg);
     SLUICE_TRY(rc);
@@ -478,10 +477,9 @@ static int load_output(struct loader *L)
     char *fmt = NULL;
     int rc = SLUICE_OK;
 
-    SLUICE_TRY(section(L, L->root, "output", keys, SLUICE_ARRAY_LEN(keys),
-                       &out_n));
-    SLUICE_TRY(req_str(L, out_n, "path", "output", &job->output.path,
-                       &path_n));
+    SLUICE_TRY(
+        section(L, L->root, "output", keys, SLUICE_ARRAY_LEN(keys), &out_n));
+    SLUICE_TRY(req_str(L, out_n, "path", "output", &job->output.path, &path_n));
     SLUICE_TRY(template_ok(L, path_n, "output.path", job->output.path));
     if (!sluice__template_has_window_field(job->output.path)) {
         rc = fail(L, &path_n->mark, "output.path",
@@ -494,8 +492,7 @@ static int load_output(struct loader *L)
     if (fmt) {
         if (!format_from_name(fmt, &job->output.format))
             rc = fail(L, &fmt_n->mark, "output.format",
-                      "unknown format '%s' (use ndjson, parquet or csv)",
-                      fmt);
+                      "unknown format '%s' (use ndjson, parquet or csv)", fmt);
         goto out;
     }
     const char *slash = strrchr(job->output.path, '/');
@@ -569,8 +566,8 @@ static int load_http(struct loader *L)
     uint64_t low_bytes = 1, max_resp = 256ULL << 20;
     int rc = SLUICE_OK;
 
-    SLUICE_TRY(section(L, L->root, "http", keys, SLUICE_ARRAY_LEN(keys),
-                       &http));
+    SLUICE_TRY(
+        section(L, L->root, "http", keys, SLUICE_ARRAY_LEN(keys), &http));
     SLUICE_TRY(http_duration(L, http, "connect_timeout", 1, &connect_ms));
     SLUICE_TRY(http_duration(L, http, "timeout", 0, &timeout_ms));
     SLUICE_TRY(http_size(L, http, "low_speed_limit", 0, &low_bytes));
@@ -598,7 +595,8 @@ static int load_dotenv(struct loader *L)
     if (path) {
         const char *slash = strrchr(path, '/');
         if (slash)
-            SLUICE_TRY(sluice__buf_append(&b, path, (size_t)(slash - path) + 1));
+            SLUICE_TRY(
+                sluice__buf_append(&b, path, (size_t)(slash - path) + 1));
     } else if (L->o->env_file_dir && *L->o->env_file_dir) {
         SLUICE_TRY(sluice__buf_adds(&b, L->o->env_file_dir));
         SLUICE_TRY(sluice__buf_addc(&b, '/'));
@@ -625,8 +623,8 @@ static int load_tree(struct loader *L)
         L->root = sluice__ynode_new(SLUICE_YNODE_MAP, none);
         return L->root ? SLUICE_OK : SLUICE_ENOMEM;
     }
-    SLUICE_TRY(sluice__config_read_file(path, JOB_FILE_MAX, &text, &n,
-                                        &missing, L->err));
+    SLUICE_TRY(sluice__config_read_file(path, JOB_FILE_MAX, &text, &n, &missing,
+                                        L->err));
     SLUICE_TRY(sluice__ytree_parse(text, n, path, &L->root, L->err));
     if (sluice__ynode_is_null(L->root)) {
         struct sluice_ymark m = L->root->mark;
@@ -656,8 +654,8 @@ static int load_all(struct loader *L, char **origins)
     for (size_t i = 0; i < o->n_sets; i++) {
         origins[i] = sluice__override_origin(o->sets[i]);
         SLUICE_FAIL_IF(!origins[i], SLUICE_ENOMEM, L->err, "out of memory");
-        SLUICE_TRY(sluice__override_apply(L->root, o->sets[i], origins[i],
-                                          L->err));
+        SLUICE_TRY(
+            sluice__override_apply(L->root, o->sets[i], origins[i], L->err));
     }
     SLUICE_TRY(check_keys(L, L->root, "", top, SLUICE_ARRAY_LEN(top)));
     SLUICE_TRY(load_name(L));
@@ -683,8 +681,8 @@ int sluice__job_load(const struct sluice_job_load_opts *o,
     L.job->secrets = sluice__secrets_new();
     L.job->file = sluice__strdup(o->path ? o->path : COMMAND_LINE);
     origins = sluice__calloc(o->n_sets ? o->n_sets : 1, sizeof *origins);
-    SLUICE_FAIL_IF(!L.job->secrets || !L.job->file || !origins,
-                   SLUICE_ENOMEM, err, "out of memory");
+    SLUICE_FAIL_IF(!L.job->secrets || !L.job->file || !origins, SLUICE_ENOMEM,
+                   err, "out of memory");
     rc = load_all(&L, origins);
     if (rc == SLUICE_ENOMEM)
         sluice__err_set(err, "out of memory");

@@ -37,8 +37,8 @@ int sluice__override_apply(struct sluice_ynode *root, const char *set,
     SLUICE_FAIL_IF(depth > SLUICE_SET_MAX_DEPTH, SLUICE_EJOB, err,
                    "%s:1:1: path has more than %d parts", origin,
                    SLUICE_SET_MAX_DEPTH);
-    SLUICE_TRY(sluice__ytree_parse(eq + 1, strlen(eq + 1), origin, &value,
-                                   err));
+    SLUICE_TRY(
+        sluice__ytree_parse(eq + 1, strlen(eq + 1), origin, &value, err));
 
     struct sluice_ynode *node = root;
     const char *p = set;
@@ -47,8 +47,7 @@ int sluice__override_apply(struct sluice_ynode *root, const char *set,
         const char *seg_end = dot ? dot : path_end;
         size_t seg_n = (size_t)(seg_end - p);
         SLUICE_FAIL_IF(seg_n == 0, SLUICE_EJOB, err,
-                       "%s:1:1: empty part in the path (write a.b.c)",
-                       origin);
+                       "%s:1:1: empty part in the path (write a.b.c)", origin);
         SLUICE_FAIL_IF(seg_n >= sizeof seg, SLUICE_EJOB, err,
                        "%s:1:1: path part longer than %zu bytes", origin,
                        sizeof seg - 1);

@@ -20,8 +20,7 @@ char *sluice__override_origin(const char *set);
  * (from sluice__override_origin) is borrowed by the new nodes and must
  * outlive the tree. Errors: SLUICE_EJOB, "--set a.b:1:1: ...". */
 SLUICE_NODISCARD int sluice__override_apply(struct sluice_ynode *root,
-                                            const char *set,
-                                            const char *origin,
+                                            const char *set, const char *origin,
                                             struct sluice_err *err);
 
 #endif

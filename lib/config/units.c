@@ -21,8 +21,7 @@ static bool read_number(const char *s, uint64_t max, uint64_t *v,
     return p != s;
 }
 
-int sluice__duration_parse(const char *s, int64_t *ms,
-                           struct sluice_err *err)
+int sluice__duration_parse(const char *s, int64_t *ms, struct sluice_err *err)
 {
     static const struct {
         const char *unit;
@@ -52,13 +51,12 @@ int sluice__duration_parse(const char *s, int64_t *ms,
         *ms = (int64_t)(n * units[i].ms);
         return SLUICE_OK;
     }
-    sluice__err_set(err, "unknown unit '%s' in '%s' (use ms, s, m or h)",
-                    rest, s);
+    sluice__err_set(err, "unknown unit '%s' in '%s' (use ms, s, m or h)", rest,
+                    s);
     return SLUICE_EJOB;
 }
 
-int sluice__size_parse(const char *s, uint64_t *bytes,
-                       struct sluice_err *err)
+int sluice__size_parse(const char *s, uint64_t *bytes, struct sluice_err *err)
 {
     static const struct {
         const char *unit;

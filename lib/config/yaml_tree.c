@@ -241,8 +241,8 @@ static int on_event(struct builder *b, const yaml_event_t *ev)
     if (kind == SLUICE_YNODE_SCALAR) {
         node->len = ev->data.scalar.length;
         node->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-        node->text = sluice__strndup((const char *)ev->data.scalar.value,
-                                     node->len);
+        node->text =
+            sluice__strndup((const char *)ev->data.scalar.value, node->len);
         if (!node->text) {
             sluice__free(node);
             return SLUICE_ENOMEM;

@@ -13,8 +13,8 @@
 #include "util/common.h"
 
 #define SLUICE_YAML_MAX_DEPTH 32
-#define SLUICE_YAML_MAX_ENTRIES 4096   /* per mapping or sequence */
-#define SLUICE_YAML_MAX_NODES 100000   /* per document */
+#define SLUICE_YAML_MAX_ENTRIES 4096 /* per mapping or sequence */
+#define SLUICE_YAML_MAX_NODES 100000 /* per document */
 
 enum sluice_ynode_kind {
     SLUICE_YNODE_SCALAR,
@@ -31,7 +31,7 @@ struct sluice_ymark {
 };
 
 struct sluice_yentry {
-    char *key;              /* NULL in a sequence */
+    char *key; /* NULL in a sequence */
     struct sluice_ymark kmark;
     struct sluice_ynode *val;
 };
@@ -40,9 +40,9 @@ struct sluice_ynode {
     enum sluice_ynode_kind kind;
     struct sluice_ymark mark;
     /* scalars */
-    char *text;   /* NUL-terminated; may contain NULs (len says) */
+    char *text; /* NUL-terminated; may contain NULs (len says) */
     size_t len;
-    bool plain;   /* unquoted: only then can it be null */
+    bool plain; /* unquoted: only then can it be null */
     /* mappings and sequences */
     struct sluice_yentry *entries;
     size_t n, cap;

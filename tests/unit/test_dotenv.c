@@ -16,27 +16,26 @@ static struct sluice_dotenv *parse(const char *text, struct sluice_err *err,
 
 static void test_forms(void)
 {
-    static const char text[] =
-        "# a comment\n"
-        "\n"
-        "   \t\n"
-        "PLAIN=value\n"
-        "SPACED =  padded value   \n"
-        "export EXPORTED=yes\n"
-        "export   WIDE=1\n"
-        "TRAILING=abc # comment\n"
-        "HASH=abc#not-a-comment\n"
-        "EMPTY=\n"
-        "EMPTY_Q=\"\"\n"
-        "DQ=\"a\\nb \\\"q\\\" \\$x \\\\ \\z\" # c\n"
-        "SQ='literal $x \\n # not comment'\n"
-        "URL=https://h/?a=1&b=2\n"
-        "CRLF=dos\r\n"
-        "DUP=first\n"
-        "DUP=second\n"
-        "_under_9=u\n"
-        "EQ=a=b=c\n"
-        "LAST=no newline";
+    static const char text[] = "# a comment\n"
+                               "\n"
+                               "   \t\n"
+                               "PLAIN=value\n"
+                               "SPACED =  padded value   \n"
+                               "export EXPORTED=yes\n"
+                               "export   WIDE=1\n"
+                               "TRAILING=abc # comment\n"
+                               "HASH=abc#not-a-comment\n"
+                               "EMPTY=\n"
+                               "EMPTY_Q=\"\"\n"
+                               "DQ=\"a\\nb \\\"q\\\" \\$x \\\\ \\z\" # c\n"
+                               "SQ='literal $x \\n # not comment'\n"
+                               "URL=https://h/?a=1&b=2\n"
+                               "CRLF=dos\r\n"
+                               "DUP=first\n"
+                               "DUP=second\n"
+                               "_under_9=u\n"
+                               "EQ=a=b=c\n"
+                               "LAST=no newline";
     struct sluice_err err = {{0}};
     int rc;
     struct sluice_dotenv *d = parse(text, &err, &rc);
@@ -76,8 +75,7 @@ static void test_errors(void)
         const char *text, *msg;
     } cases[] = {
         {"A=1\nnovalue\n", ".env:2:8: expected '=' after novalue"},
-        {"A=1\n\n  9X=1\n",
-         ".env:3:3: expected a variable name (KEY=VALUE)"},
+        {"A=1\n\n  9X=1\n", ".env:3:3: expected a variable name (KEY=VALUE)"},
         {"=1\n", ".env:1:1: expected a variable name (KEY=VALUE)"},
         {"A B=1\n", ".env:1:3: expected '=' after A"},
         {"A=\"open\n", ".env:1:3: unterminated quoted value"},

@@ -4,11 +4,8 @@
 #include "harness.h"
 
 static const char *const ENV[][2] = {
-    {"HOME", "/home/u"},
-    {"EMPTY", ""},
-    {"KEY", "s3cr3t"},
-    {"WEIRD", "${HOME}"},
-    {"_X1", "x"},
+    {"HOME", "/home/u"},  {"EMPTY", ""}, {"KEY", "s3cr3t"},
+    {"WEIRD", "${HOME}"}, {"_X1", "x"},
 };
 
 static const char *env(void *ud, const char *name)
@@ -24,8 +21,7 @@ static int expand(const char *in, struct sluice_buf *out, size_t *refs,
                   struct sluice_err *err)
 {
     sluice__buf_init(out, 1024);
-    return sluice__env_expand(in, strlen(in), env, NULL, NULL, out, refs,
-                              err);
+    return sluice__env_expand(in, strlen(in), env, NULL, NULL, out, refs, err);
 }
 
 static void test_table(void)
@@ -37,18 +33,21 @@ static void test_table(void)
         {"", "", 0},
         {"plain text", "plain text", 0},
         {"${HOME}", "/home/u", 1},
-        {"a${HOME}b${_X1}c", "a/home/ub" "xc", 2},
+        {"a${HOME}b${_X1}c",
+         "a/home/ub"
+         "xc",
+         2},
         {"${MISSING:-dflt}", "dflt", 1},
         {"${MISSING:-}", "", 1},
         {"${EMPTY}", "", 1},
-        {"${EMPTY:-used}", "used", 1},      /* as in the shell */
+        {"${EMPTY:-used}", "used", 1}, /* as in the shell */
         {"${HOME:-unused}", "/home/u", 1},
-        {"$${HOME}", "${HOME}", 0},         /* escaped */
-        {"$$${HOME}", "$${HOME}", 0},       /* "$" then an escaped "${" */
+        {"$${HOME}", "${HOME}", 0},            /* escaped */
+        {"$$${HOME}", "$${HOME}", 0},          /* "$" then an escaped "${" */
         {"$HOME $ $$ a$", "$HOME $ $$ a$", 0}, /* bare $ kept */
-        {"${WEIRD}", "${HOME}", 1},         /* never rescanned */
+        {"${WEIRD}", "${HOME}", 1},            /* never rescanned */
         {"${MISSING:-a b:c-d}", "a b:c-d", 1},
-        {"{start}", "{start}", 0},          /* templates untouched */
+        {"{start}", "{start}", 0}, /* templates untouched */
     };
     for (size_t i = 0; i < SLUICE_ARRAY_LEN(cases); i++) {
         struct sluice_buf b;
@@ -112,8 +111,7 @@ static void test_output_bound(void)
     struct sluice_buf b;
     struct sluice_err err = {{0}};
     sluice__buf_init(&b, 4);
-    ASSERT_EQ(sluice__env_expand("${HOME}", 7, env, NULL, NULL, &b, NULL,
-                                 &err),
+    ASSERT_EQ(sluice__env_expand("${HOME}", 7, env, NULL, NULL, &b, NULL, &err),
               SLUICE_ETOOBIG);
     sluice__buf_cleanup(&b);
 }
@@ -126,8 +124,7 @@ static void test_substitutions_become_secrets(void)
     ASSERT_TRUE(s != NULL);
     sluice__buf_init(&b, 1024);
     const char *in = "k=${KEY}&d=${NOPE:-fallback}&e=${EMPTY}&p=plain";
-    ASSERT_EQ(sluice__env_expand(in, strlen(in), env, NULL, s, &b, NULL,
-                                 &err),
+    ASSERT_EQ(sluice__env_expand(in, strlen(in), env, NULL, s, &b, NULL, &err),
               SLUICE_OK);
     ASSERT_STR_EQ(sluice__buf_str(&b), "k=s3cr3t&d=fallback&e=&p=plain");
     /* The empty substitution is not a secret (it would match anywhere). */
@@ -146,8 +143,7 @@ static void test_embedded_length_respected(void)
     struct sluice_buf b;
     struct sluice_err err = {{0}};
     sluice__buf_init(&b, 64);
-    ASSERT_EQ(sluice__env_expand("${HOME}", 6, env, NULL, NULL, &b, NULL,
-                                 &err),
+    ASSERT_EQ(sluice__env_expand("${HOME}", 6, env, NULL, NULL, &b, NULL, &err),
               SLUICE_EJOB);
     ASSERT_STR_EQ(err.msg, "unterminated '${' at byte 0");
     sluice__buf_cleanup(&b);

@@ -166,9 +166,9 @@ static void test_defaults(void)
     sluice__job_free(job);
 
     /* Null values mean "the default", as if the field were absent. */
-    ASSERT_EQ(load(MIN "concurrency: ~\nhttp:\nsource_x: 1\n", NULL, 0, &job,
-                   &err),
-              SLUICE_EJOB);
+    ASSERT_EQ(
+        load(MIN "concurrency: ~\nhttp:\nsource_x: 1\n", NULL, 0, &job, &err),
+        SLUICE_EJOB);
     ASSERT_EQ(load(MIN "concurrency: ~\nhttp:\n", NULL, 0, &job, &err),
               SLUICE_OK);
     ASSERT_EQ(job->concurrency, 4);
@@ -233,8 +233,7 @@ static void test_bad_files(void)
         {"source: {url: \"https://h/x\"}\n",
          "job.yaml:1:1: name: required field is missing"},
         {"", "job.yaml:1:1: name: required field is missing"},
-        {"# only a comment\n",
-         "job.yaml:1:1: name: required field is missing"},
+        {"# only a comment\n", "job.yaml:1:1: name: required field is missing"},
         {"name: t\n", "job.yaml:1:1: source.url: required field is missing"},
         {"name: t\nsource: {params: {}}\n",
          "job.yaml:2:9: source.url: required field is missing"},
@@ -330,8 +329,7 @@ static void test_bad_files(void)
         {"name: t\n  bad: indent\n",
          "job.yaml:2:6: YAML syntax error: mapping values are not allowed in "
          "this context"},
-        {"name: t\nsource: {url: 'x\n",
-         "job.yaml:3:1: YAML syntax error: *"},
+        {"name: t\nsource: {url: 'x\n", "job.yaml:3:1: YAML syntax error: *"},
         {"name: &n t\n",
          "job.yaml:1:7: YAML anchors and aliases are not supported"},
         {"name: t\nsource: *n\n",
@@ -501,8 +499,8 @@ static void test_pull_mode(void)
     };
     struct sluice_job *job = NULL;
     struct sluice_err err;
-    int rc = load_ex(NULL, sets, SLUICE_ARRAY_LEN(sets), NULL, NULL, &job,
-                     &err);
+    int rc =
+        load_ex(NULL, sets, SLUICE_ARRAY_LEN(sets), NULL, NULL, &job, &err);
     if (rc)
         fprintf(stderr, "  %s\n", err.msg);
     ASSERT_EQ(rc, SLUICE_OK);
@@ -561,8 +559,7 @@ static void test_env_precedence(void)
     ASSERT_STR_EQ(job->source.params[4].value, "dflt");
     ASSERT_EQ(job->source.params[0].secret, true);
     ASSERT_EQ(job->source.params[3].secret, false);
-    char *red = sluice__redact_dup(job->secrets,
-                                   "from-env from-dotenv dflt x");
+    char *red = sluice__redact_dup(job->secrets, "from-env from-dotenv dflt x");
     ASSERT_STR_EQ(red, "*** *** *** x");
     sluice__free(red);
     sluice__job_free(job);
