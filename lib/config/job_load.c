@@ -60,12 +60,16 @@ static int fail(struct loader *L, const struct sluice_ymark *m,
     return SLUICE_EJOB;
 }
 
+/* "parent.key" into dst (PATH_MAX_LEN bytes), cut if too long: a path only
+ * labels a message. */
 static void join(char *dst, const char *parent, const char *key)
 {
-    if (parent && *parent)
-        snprintf(dst, PATH_MAX_LEN, "%s.%s", parent, key);
-    else
-        snprintf(dst, PATH_MAX_LEN, "%s", key);
+    size_t n = 0;
+    const char *parts[3] = {parent, parent && *parent ? "." : "", key};
+    for (size_t i = 0; i < 3; i++)
+        for (const char *c = parts[i]; c && *c && n < PATH_MAX_LEN - 1; c++)
+            dst[n++] = *c;
+    dst[n] = '\0';
 }
 
 /* ---- unknown keys ------------------------------------------------------ */
