@@ -21,6 +21,7 @@
 #include "config/units.h"
 #include "config/yaml_tree.h"
 #include "plan/template.h"
+#include "json/select.h"
 
 #define JOB_FILE_MAX (1u << 20) /* a job file is a page, not a data set */
 #define VALUE_MAX (64u * 1024)  /* one value after ${...} expansion */
@@ -356,6 +357,22 @@ static int load_url(struct loader *L, const struct sluice_ynode *source)
     return template_ok(L, node, "source.url", url);
 }
 
+/* Compiles the JSONPath once, so a bad one fails at load with a position
+ * rather than at the first response. */
+static int records_ok(struct loader *L, const struct sluice_ynode *node,
+                      const char *path)
+{
+    static const struct sluice_record_consumer none = {0};
+    struct sluice_selector *sel = NULL;
+    struct sluice_err sub;
+    int rc = sluice__selector_new(path, &none, &sel, &sub);
+    sluice__selector_free(sel);
+    if (rc == SLUICE_EPATH)
+        return fail(L, &node->mark, "source.records", "'%s': %s", path,
+                    sub.msg);
+    return rc;
+}
+
 static int load_source(struct loader *L)
 {
     static const char *const keys[] = {"url", "params", "headers", "records",
@@ -376,11 +393,8 @@ static int load_source(struct loader *L)
         job->source.records = sluice__strdup("$");
         SLUICE_FAIL_IF(!job->source.records, SLUICE_ENOMEM, L->err,
                        "out of memory");
-    } else if (job->source.records[0] != '$') {
-        /* The full syntax is checked when the selector is compiled. */
-        rc = fail(L, &node->mark, "source.records",
-                  "'%s': a JSONPath starts with '$'", job->source.records);
-        goto out;
+    } else {
+        SLUICE_TRY(records_ok(L, node, job->source.records));
     }
     SLUICE_TRY(opt_str(L, src, "record_key_as", "source",
                        &job->source.record_key_as, &node));

@@ -267,8 +267,10 @@ static void test_bad_files(void)
          "job.yaml:4:16: source.headers.A: a header value cannot contain a "
          "line break"},
         {"name: t\nsource:\n  url: https://h/\n  records: items\n",
-         "job.yaml:4:12: source.records: 'items': a JSONPath starts with "
-         "'$'"},
+         "job.yaml:4:12: source.records: 'items': byte 0: a path starts "
+         "with '$'"},
+        {"name: t\nsource:\n  url: https://h/\n  records: \"$..a\"\n",
+         "job.yaml:4:12: source.records: '$..a': byte *"},
         {"name: t\nsource: {url: \"https://h/x\"}\nwindows: {step: 1d}\n",
          "job.yaml:3:10: windows.from: required field is missing"},
         {"name: t\nsource: {url: \"https://h/x\"}\n",
