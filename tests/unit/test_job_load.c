@@ -1,0 +1,677 @@
+/* test_job_load.c: the job loader end to end. Job files are written into a
+ * fresh temporary directory (the test chdirs there, so messages read
+ * "job.yaml:3:7: ..."). Covers: a full good file field by field, defaults,
+ * a table of bad files each with its exact message, --set precedence and
+ * creation, `sluice pull` mode, env vs .env vs default, secret collection
+ * and redaction in errors, YAML syntax errors, anchors, and the size bound. */
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config/job.h"
+#include "harness.h"
+
+#define NOW 1710504000 /* 2024-03-15T12:00:00Z */
+#define DAY 86400
+
+static char g_dir[64];
+
+/* A fake environment, set per test. */
+static const char *const *g_env;
+static const char *fake_getenv(void *ud, const char *name)
+{
+    (void)ud;
+    for (size_t i = 0; g_env && g_env[i]; i += 2)
+        if (!strcmp(g_env[i], name))
+            return g_env[i + 1];
+    return NULL;
+}
+
+static void enter_tmpdir(void)
+{
+    if (!g_dir[0]) {
+        snprintf(g_dir, sizeof g_dir, "/tmp/sluice-job-XXXXXX");
+        if (!mkdtemp(g_dir) || chdir(g_dir) != 0) {
+            perror("tmpdir");
+            exit(1);
+        }
+    }
+}
+
+static void write_file(const char *path, const char *text)
+{
+    enter_tmpdir();
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        perror(path);
+        exit(1);
+    }
+    fputs(text, f);
+    fclose(f);
+}
+
+static int load_ex(const char *path, const char *const *sets, size_t n_sets,
+                   const char *const *env, const char *env_dir,
+                   struct sluice_job **job, struct sluice_err *err)
+{
+    struct sluice_job_load_opts o = {
+        .path = path,
+        .sets = sets,
+        .n_sets = n_sets,
+        .getenv_fn = fake_getenv,
+        .env_file_dir = env_dir,
+        .now = NOW,
+    };
+    g_env = env;
+    enter_tmpdir();
+    err->msg[0] = '\0';
+    return sluice__job_load(&o, job, err);
+}
+
+/* Writes `yaml` to job.yaml and loads it with `sets`. */
+static int load(const char *yaml, const char *const *sets, size_t n_sets,
+                struct sluice_job **job, struct sluice_err *err)
+{
+    write_file("job.yaml", yaml);
+    return load_ex("job.yaml", sets, n_sets, NULL, NULL, job, err);
+}
+
+#define NEOWS                                                                  \
+    "name: neows\n"                                                            \
+    "source:\n"                                                                \
+    "  url: https://api.nasa.gov/neo/rest/v1/feed\n"                           \
+    "  params: {start_date: \"{start}\", end_date: \"{end}\", "                \
+    "api_key: \"${API_KEY:-DEMO_KEY}\"}\n"                                     \
+    "  headers: {Accept: application/json}\n"                                  \
+    "  records: \"$.near_earth_objects.*[*]\"   # JSONPath subset\n"           \
+    "  record_key_as: feed_date\n"                                             \
+    "windows: {from: 2020-01-01, to: 2020-01-31, step: 7d}\n"                  \
+    "concurrency: 6\n"                                                         \
+    "output: {path: \"data/neos_part_{start}_{end}.ndjson\"}\n"                \
+    "http: {connect_timeout: 5s, timeout: 2m, low_speed_limit: 10, "           \
+    "low_speed_time: 1500ms, max_response_size: 64MiB}\n"
+
+/* The smallest valid file: four lines. */
+#define MIN                                                                    \
+    "name: t\n"                                                                \
+    "source: {url: \"https://h/x\"}\n"                                         \
+    "windows: {from: 2020-01-01, step: 1d}\n"                                  \
+    "output: {path: \"o/{start}.ndjson\"}\n"
+
+static void test_full_file(void)
+{
+    struct sluice_job *job = NULL;
+    struct sluice_err err;
+    int rc = load(NEOWS, NULL, 0, &job, &err);
+    if (rc)
+        fprintf(stderr, "  %s\n", err.msg);
+    ASSERT_EQ(rc, SLUICE_OK);
+    ASSERT_STR_EQ(job->file, "job.yaml");
+    ASSERT_STR_EQ(job->name, "neows");
+    ASSERT_STR_EQ(job->source.url, "https://api.nasa.gov/neo/rest/v1/feed");
+    ASSERT_EQ(job->source.n_params, 3);
+    ASSERT_STR_EQ(job->source.params[0].name, "start_date");
+    ASSERT_STR_EQ(job->source.params[0].value, "{start}");
+    ASSERT_EQ(job->source.params[0].secret, false);
+    ASSERT_STR_EQ(job->source.params[1].name, "end_date");
+    ASSERT_STR_EQ(job->source.params[1].value, "{end}");
+    ASSERT_STR_EQ(job->source.params[2].name, "api_key");
+    ASSERT_STR_EQ(job->source.params[2].value, "DEMO_KEY");
+    ASSERT_EQ(job->source.params[2].secret, true);
+    ASSERT_EQ(job->source.n_headers, 1);
+    ASSERT_STR_EQ(job->source.headers[0].name, "Accept");
+    ASSERT_STR_EQ(job->source.headers[0].value, "application/json");
+    ASSERT_EQ(job->source.headers[0].secret, false);
+    ASSERT_STR_EQ(job->source.records, "$.near_earth_objects.*[*]");
+    ASSERT_STR_EQ(job->source.record_key_as, "feed_date");
+    ASSERT_EQ(job->windows.from, 1577836800);           /* 2020-01-01 */
+    ASSERT_EQ(job->windows.end, 1577836800 + 31 * DAY); /* 2020-02-01 */
+    ASSERT_EQ(job->windows.step.unit, SLUICE_STEP_DAYS);
+    ASSERT_EQ(job->windows.step.count, 7);
+    ASSERT_EQ(job->concurrency, 6);
+    ASSERT_STR_EQ(job->output.path, "data/neos_part_{start}_{end}.ndjson");
+    ASSERT_EQ(job->output.format, SLUICE_FORMAT_NDJSON);
+    ASSERT_EQ(job->http.connect_timeout_ms, 5000);
+    ASSERT_EQ(job->http.timeout_ms, 120000);
+    ASSERT_EQ(job->http.low_speed_bytes, 10);
+    ASSERT_EQ(job->http.low_speed_secs, 2); /* rounded up */
+    ASSERT_EQ(job->http.max_response_bytes, 64u << 20);
+    ASSERT_EQ(job->http.insecure, false);
+    /* The default of ${API_KEY:-DEMO_KEY}, once (it is also the whole value
+     * of a secret-named param). */
+    ASSERT_TRUE(sluice__secrets_count(job->secrets) >= 1);
+    char *red = sluice__redact_dup(job->secrets, "key=DEMO_KEY");
+    ASSERT_STR_EQ(red, "key=***");
+    sluice__free(red);
+    sluice__job_free(job);
+}
+
+static void test_defaults(void)
+{
+    struct sluice_job *job = NULL;
+    struct sluice_err err;
+    ASSERT_EQ(load(MIN, NULL, 0, &job, &err), SLUICE_OK);
+    ASSERT_EQ(job->source.n_params, 0);
+    ASSERT_TRUE(job->source.params == NULL);
+    ASSERT_EQ(job->source.n_headers, 0);
+    ASSERT_STR_EQ(job->source.records, "$");
+    ASSERT_TRUE(job->source.record_key_as == NULL);
+    ASSERT_EQ(job->windows.end, NOW - NOW % DAY + DAY); /* to: today */
+    ASSERT_EQ(job->concurrency, 4);
+    ASSERT_EQ(job->http.connect_timeout_ms, 10000);
+    ASSERT_EQ(job->http.timeout_ms, 300000);
+    ASSERT_EQ(job->http.low_speed_bytes, 1);
+    ASSERT_EQ(job->http.low_speed_secs, 30);
+    ASSERT_EQ(job->http.max_response_bytes, 256u << 20);
+    ASSERT_EQ(sluice__secrets_count(job->secrets), 0);
+    sluice__job_free(job);
+
+    /* Null values mean "the default", as if the field were absent. */
+    ASSERT_EQ(
+        load(MIN "concurrency: ~\nhttp:\nsource_x: 1\n", NULL, 0, &job, &err),
+        SLUICE_EJOB);
+    ASSERT_EQ(load(MIN "concurrency: ~\nhttp:\n", NULL, 0, &job, &err),
+              SLUICE_OK);
+    ASSERT_EQ(job->concurrency, 4);
+    sluice__job_free(job);
+}
+
+static void test_formats(void)
+{
+    static const struct {
+        const char *output;
+        enum sluice_output_format f;
+    } cases[] = {
+        {"{path: \"o/{start}.ndjson\"}", SLUICE_FORMAT_NDJSON},
+        {"{path: \"o/{start}.jsonl\"}", SLUICE_FORMAT_NDJSON},
+        {"{path: \"o/{start}.parquet\"}", SLUICE_FORMAT_PARQUET},
+        {"{path: \"o.d/{start}.csv\"}", SLUICE_FORMAT_CSV},
+        {"{path: \"o/{start}.txt\", format: parquet}", SLUICE_FORMAT_PARQUET},
+        {"{path: \"o/{start}.ndjson\", format: CSV}", SLUICE_FORMAT_CSV},
+    };
+    for (size_t i = 0; i < SLUICE_ARRAY_LEN(cases); i++) {
+        char yaml[512];
+        struct sluice_job *job = NULL;
+        struct sluice_err err;
+        snprintf(yaml, sizeof yaml,
+                 "name: t\nsource: {url: \"http://h/x\"}\n"
+                 "windows: {from: 2020-01-01, step: 1d}\noutput: %s\n",
+                 cases[i].output);
+        int rc = load(yaml, NULL, 0, &job, &err);
+        if (rc)
+            fprintf(stderr, "  case %zu: %s\n", i, err.msg);
+        ASSERT_EQ(rc, SLUICE_OK);
+        ASSERT_EQ(job->output.format, cases[i].f);
+        sluice__job_free(job);
+    }
+}
+
+/* Bad files: each message exactly, or (when it ends in '*') its prefix,
+ * for messages that come from another module's wording. */
+static void test_bad_files(void)
+{
+    static const struct {
+        const char *yaml, *msg;
+    } cases[] = {
+        {MIN "concurency: 8\n",
+         "job.yaml:5:1: concurency: unknown field 'concurency' (did you "
+         "mean 'concurrency'?)"},
+        {MIN "colour: red\n", "job.yaml:5:1: colour: unknown field 'colour'"},
+        {"name: t\nsource: {url: \"https://h/x\", urll: 1}\n",
+         "job.yaml:2:30: source.urll: unknown field 'urll' (did you mean "
+         "'url'?)"},
+        {MIN "concurrency: 0\n",
+         "job.yaml:5:14: concurrency: expected a whole number from 1 to "
+         "1024, got '0'"},
+        {MIN "concurrency: 1025\n",
+         "job.yaml:5:14: concurrency: expected a whole number from 1 to "
+         "1024, got '1025'"},
+        {MIN "concurrency: four\n",
+         "job.yaml:5:14: concurrency: expected a whole number from 1 to "
+         "1024, got 'four'"},
+        {MIN "concurrency: [1]\n",
+         "job.yaml:5:14: concurrency: expected a single value, got a list"},
+        {"source: {url: \"https://h/x\"}\n",
+         "job.yaml:1:1: name: required field is missing"},
+        {"", "job.yaml:1:1: name: required field is missing"},
+        {"# only a comment\n", "job.yaml:1:1: name: required field is missing"},
+        {"name: t\n", "job.yaml:1:1: source.url: required field is missing"},
+        {"name: t\nsource: {params: {}}\n",
+         "job.yaml:2:9: source.url: required field is missing"},
+        {"name: a b\n",
+         "job.yaml:1:7: name: 'a b': only letters, digits, '-' and '_' are "
+         "allowed"},
+        {"name: t\nsource: \"https://h/x\"\n",
+         "job.yaml:2:9: source: expected a mapping, got a string"},
+        {"name: t\nsource: {url: \"ftp://h/x\"}\n",
+         "job.yaml:2:15: source.url: 'ftp://h/x': only http:// and https:// "
+         "URLs are supported"},
+        {"name: t\nsource: {url: \"https://h/x?a=1\"}\n",
+         "job.yaml:2:15: source.url: put the query string in source.params, "
+         "not in the URL"},
+        {"name: t\nsource: {url: \"https:///x\"}\n",
+         "job.yaml:2:15: source.url: 'https:///x' has no host"},
+        {"name: t\nsource: {url: \"https://h/{stat}\"}\n",
+         "job.yaml:2:15: source.url: *"},
+        {"name: t\nsource:\n  url: https://h/\n  params: {q: }\n",
+         "job.yaml:4:15: source.params.q: has no value (write \"\" for an "
+         "empty one)"},
+        {"name: t\nsource:\n  url: https://h/\n  params: [a]\n",
+         "job.yaml:4:11: source.params: expected a mapping, got a list"},
+        {"name: t\nsource:\n  url: https://h/\n  params: {q: {a: b}}\n",
+         "job.yaml:4:15: source.params.q: expected a single value, got a "
+         "mapping"},
+        {"name: t\nsource:\n  url: https://h/\n  headers: {\"A B\": x}\n",
+         "job.yaml:4:13: source.headers.A B: 'A B' is not a valid header "
+         "name"},
+        {"name: t\nsource:\n  url: https://h/\n  headers: {A: \"x\\ny\"}\n",
+         "job.yaml:4:16: source.headers.A: a header value cannot contain a "
+         "line break"},
+        {"name: t\nsource:\n  url: https://h/\n  records: items\n",
+         "job.yaml:4:12: source.records: 'items': byte 0: a path starts "
+         "with '$'"},
+        {"name: t\nsource:\n  url: https://h/\n  records: \"$..a\"\n",
+         "job.yaml:4:12: source.records: '$..a': byte *"},
+        {"name: t\nsource: {url: \"https://h/x\"}\nwindows: {step: 1d}\n",
+         "job.yaml:3:10: windows.from: required field is missing"},
+        {"name: t\nsource: {url: \"https://h/x\"}\n",
+         "job.yaml:1:1: windows.from: required field is missing"},
+        {"name: t\nsource: {url: \"https://h/x\"}\n"
+         "windows: {from: 2020-01-01, step: 7x}\n",
+         "job.yaml:3:35: windows.step: *"},
+        {"name: t\nsource: {url: \"https://h/x\"}\n"
+         "windows: {from: 2020-13-01, step: 1d}\n",
+         "job.yaml:3:17: windows.from: *"},
+        {"name: t\nsource: {url: \"https://h/x\"}\n"
+         "windows: {from: 2020-01-05, to: 2020-01-01, step: 1d}\n",
+         "job.yaml:3:33: windows.to: *"},
+        {"name: t\nsource: {url: \"https://h/x\"}\n"
+         "windows: {from: 2020-01-01, step: 1d, by: x}\n",
+         "job.yaml:3:39: windows.by: unknown field 'by'"},
+        {"name: t\nsource: {url: \"https://h/x\"}\n"
+         "windows: {from: 2020-01-01, step: 1d}\n",
+         "job.yaml:1:1: output.path: required field is missing"},
+        {"name: t\nsource: {url: \"https://h/x\"}\n"
+         "windows: {from: 2020-01-01, step: 1d}\noutput: {path: out.ndjson}\n",
+         "job.yaml:4:16: output.path: 'out.ndjson' has no window placeholder "
+         "such as {start} or {index}, so every window would overwrite the "
+         "same file"},
+        {"name: t\nsource: {url: \"https://h/x\"}\n"
+         "windows: {from: 2020-01-01, step: 1d}\n"
+         "output: {path: \"o/{start}.txt\"}\n",
+         "job.yaml:4:16: output.path: cannot tell the format from "
+         "'{start}.txt': end it in .ndjson, .jsonl, .parquet or .csv, or set "
+         "output.format"},
+        {"name: t\nsource: {url: \"https://h/x\"}\n"
+         "windows: {from: 2020-01-01, step: 1d}\n"
+         "output: {path: \"o/{start}\", format: xml}\n",
+         "job.yaml:4:37: output.format: unknown format 'xml' (use ndjson, "
+         "parquet or csv)"},
+        {MIN "http: {timeout: 10}\n",
+         "job.yaml:5:17: http.timeout: '10' has no unit (write 10s, 10ms, "
+         "10m or 10h)"},
+        {MIN "http: {timeout: 10d}\n",
+         "job.yaml:5:17: http.timeout: unknown unit 'd' in '10d' (use ms, s, "
+         "m or h)"},
+        {MIN "http: {connect_timeout: 0s}\n",
+         "job.yaml:5:25: http.connect_timeout: must be at least 1ms"},
+        {MIN "http: {low_speed_time: 10ms}\n",
+         "job.yaml:5:24: http.low_speed_time: must be at least 1s"},
+        {MIN "http: {max_response_size: lots}\n",
+         "job.yaml:5:27: http.max_response_size: 'lots' is not a size "
+         "(expected a whole number of bytes, optionally with a unit, like "
+         "1000, 64KiB or 256MiB)"},
+        {MIN "http: {max_response_size: 2TiB}\n",
+         "job.yaml:5:27: http.max_response_size: '2TiB' is larger than 1TiB"},
+        {MIN "http: {insecure: true}\n",
+         "job.yaml:5:8: http.insecure: unknown field 'insecure'"},
+        {MIN "name: u\n", "job.yaml:5:1: duplicate key 'name'"},
+        {"- name: t\n", "job.yaml:1:1: a job file is a mapping of fields "
+                        "(name: ..., source: ...), not a list"},
+        {"name: [\n", "job.yaml:2:1: YAML syntax error: *"},
+        {"name: t\n  bad: indent\n",
+         "job.yaml:2:6: YAML syntax error: mapping values are not allowed in "
+         "this context"},
+        {"name: t\nsource: {url: 'x\n", "job.yaml:3:1: YAML syntax error: *"},
+        {"name: &n t\n",
+         "job.yaml:1:7: YAML anchors and aliases are not supported"},
+        {"name: t\nsource: *n\n",
+         "job.yaml:2:9: YAML anchors and aliases are not supported"},
+        {"name: !!str t\n", "job.yaml:1:7: YAML tags are not supported"},
+        {"name: t\n---\nname: u\n",
+         "job.yaml:2:1: only one YAML document is allowed"},
+        {"? [a]\n: b\n", "job.yaml:1:3: a mapping key must be a string"},
+        {"name: \"a\\0b\"\n", "job.yaml:1:7: name: value contains a NUL byte"},
+        {"name: t\nsource: {url: \"https://h/${NOPE}\"}\n",
+         "job.yaml:2:15: source.url: environment variable NOPE is not set "
+         "(and has no default)"},
+        {"name: t\nsource: {url: \"https://h/${NOPE\"}\n",
+         "job.yaml:2:15: source.url: unterminated '${' at byte 10"},
+    };
+    size_t bad = 0;
+    for (size_t i = 0; i < SLUICE_ARRAY_LEN(cases); i++) {
+        struct sluice_job *job = (struct sluice_job *)&job; /* poison */
+        struct sluice_err err;
+        int rc = load(cases[i].yaml, NULL, 0, &job, &err);
+        const char *want = cases[i].msg;
+        size_t wn = strlen(want);
+        bool prefix = wn && want[wn - 1] == '*';
+        if (prefix)
+            wn--;
+        if (rc != SLUICE_EJOB || job != NULL ||
+            strncmp(err.msg, want, wn) != 0 ||
+            (!prefix && err.msg[wn] != '\0')) {
+            fprintf(stderr, "  case %zu (rc %d):\n    got  %s\n    want %s\n",
+                    i, rc, err.msg, want);
+            bad++;
+        }
+    }
+    ASSERT_EQ(bad, 0);
+}
+
+static void test_missing_file(void)
+{
+    struct sluice_job *job = NULL;
+    struct sluice_err err;
+    ASSERT_EQ(load_ex("nope.yaml", NULL, 0, NULL, NULL, &job, &err),
+              SLUICE_EIO);
+    ASSERT_TRUE(strncmp(err.msg, "nope.yaml: cannot open: ", 24) == 0);
+}
+
+static void test_huge_file_rejected(void)
+{
+    size_t n = (1u << 20) + 1;
+    char *big = malloc(n + 1);
+    ASSERT_TRUE(big != NULL);
+    memset(big, '#', n);
+    big[n] = '\0';
+    write_file("big.yaml", big);
+    free(big);
+    struct sluice_job *job = NULL;
+    struct sluice_err err;
+    ASSERT_EQ(load_ex("big.yaml", NULL, 0, NULL, NULL, &job, &err),
+              SLUICE_EJOB);
+    ASSERT_STR_EQ(err.msg, "big.yaml: file is larger than 1048576 bytes");
+    unlink("big.yaml");
+}
+
+static void test_deep_nesting_rejected(void)
+{
+    char yaml[256] = "name: ";
+    size_t n = strlen(yaml);
+    for (int i = 0; i < 40; i++)
+        yaml[n++] = '[';
+    yaml[n] = '\0';
+    struct sluice_job *job = NULL;
+    struct sluice_err err;
+    ASSERT_EQ(load(yaml, NULL, 0, &job, &err), SLUICE_EJOB);
+    ASSERT_STR_EQ(err.msg, "job.yaml:1:38: YAML nested too deeply");
+}
+
+static void test_set_precedence_and_creation(void)
+{
+    static const char *const sets[] = {
+        "concurrency=8",
+        "concurrency=16", /* later wins */
+        "source.params={a: b, n: 3}",
+        "source.headers.X-Api-Key=hunter2",
+        "windows.to=2020-01-10",
+        "http.timeout=0s",
+        "output.path=\"o/{index}.parquet\"",
+        "source.record_key_as=day",
+    };
+    struct sluice_job *job = NULL;
+    struct sluice_err err;
+    int rc = load(NEOWS, sets, SLUICE_ARRAY_LEN(sets), &job, &err);
+    if (rc)
+        fprintf(stderr, "  %s\n", err.msg);
+    ASSERT_EQ(rc, SLUICE_OK);
+    ASSERT_EQ(job->concurrency, 16);
+    ASSERT_EQ(job->source.n_params, 2); /* replaced, not merged */
+    ASSERT_STR_EQ(job->source.params[0].name, "a");
+    ASSERT_STR_EQ(job->source.params[0].value, "b");
+    ASSERT_STR_EQ(job->source.params[1].value, "3");
+    ASSERT_EQ(job->source.n_headers, 2); /* added beside Accept */
+    ASSERT_STR_EQ(job->source.headers[1].name, "X-Api-Key");
+    ASSERT_STR_EQ(job->source.headers[1].value, "hunter2");
+    ASSERT_EQ(job->source.headers[1].secret, true);
+    ASSERT_EQ(job->windows.end, 1577836800 + 10 * DAY);
+    ASSERT_EQ(job->http.timeout_ms, 0);
+    ASSERT_EQ(job->http.connect_timeout_ms, 5000); /* untouched */
+    ASSERT_STR_EQ(job->output.path, "o/{index}.parquet");
+    ASSERT_EQ(job->output.format, SLUICE_FORMAT_PARQUET);
+    ASSERT_STR_EQ(job->source.record_key_as, "day");
+    char *red = sluice__redact_dup(job->secrets, "k=hunter2");
+    ASSERT_STR_EQ(red, "k=***");
+    sluice__free(red);
+    sluice__job_free(job);
+}
+
+static void test_set_errors(void)
+{
+    static const struct {
+        const char *set, *msg;
+    } cases[] = {
+        {"source.url=ftp://x",
+         "--set source.url:1:1: source.url: 'ftp://x': only http:// and "
+         "https:// URLs are supported"},
+        {"concurency=8",
+         "--set concurency:1:1: concurency: unknown field 'concurency' (did "
+         "you mean 'concurrency'?)"},
+        {"name.x=1", "--set name.x:1:1: name: is a string, not a mapping, so "
+                     "name.x cannot be set"},
+        {"concurrency", "--set concurrency:1:1: expected PATH=VALUE (e.g. "
+                        "--set concurrency=8)"},
+        {"source..url=x", "--set source..url:1:1: empty part in the path "
+                          "(write a.b.c)"},
+        {"concurrency=[1, 2", "--set concurrency:2:1: YAML syntax error: *"},
+        {"output.path={start}.csv", "--set output.path:1:*"},
+        {"windows.step=7x", "--set windows.step:1:1: windows.step: *"},
+        {"source.params={a: \"${NOPE}\"}",
+         "--set source.params:1:5: source.params.a: environment variable "
+         "NOPE is not set (and has no default)"},
+    };
+    size_t bad = 0;
+    for (size_t i = 0; i < SLUICE_ARRAY_LEN(cases); i++) {
+        struct sluice_job *job = NULL;
+        struct sluice_err err;
+        const char *sets[] = {cases[i].set};
+        int rc = load(MIN, sets, 1, &job, &err);
+        const char *want = cases[i].msg;
+        size_t wn = strlen(want);
+        bool prefix = want[wn - 1] == '*';
+        if (prefix)
+            wn--;
+        if (rc != SLUICE_EJOB || job != NULL ||
+            strncmp(err.msg, want, wn) != 0 ||
+            (!prefix && err.msg[wn] != '\0')) {
+            fprintf(stderr, "  case %zu (rc %d):\n    got  %s\n    want %s\n",
+                    i, rc, err.msg, want);
+            bad++;
+        }
+    }
+    ASSERT_EQ(bad, 0);
+}
+
+static void test_pull_mode(void)
+{
+    static const char *const sets[] = {
+        "source.url=https://h/feed",
+        "windows={from: 2020-01-01, to: 2020-01-02, step: 1d}",
+        "output.path=out/{start}.csv",
+    };
+    struct sluice_job *job = NULL;
+    struct sluice_err err;
+    int rc =
+        load_ex(NULL, sets, SLUICE_ARRAY_LEN(sets), NULL, NULL, &job, &err);
+    if (rc)
+        fprintf(stderr, "  %s\n", err.msg);
+    ASSERT_EQ(rc, SLUICE_OK);
+    ASSERT_STR_EQ(job->file, "<command line>");
+    ASSERT_STR_EQ(job->name, "pull");
+    ASSERT_STR_EQ(job->source.url, "https://h/feed");
+    ASSERT_EQ(job->windows.end, 1577836800 + 2 * DAY);
+    ASSERT_EQ(job->output.format, SLUICE_FORMAT_CSV);
+    sluice__job_free(job);
+
+    /* Nothing given: the first missing field, with no position. */
+    ASSERT_EQ(load_ex(NULL, NULL, 0, NULL, NULL, &job, &err), SLUICE_EJOB);
+    ASSERT_STR_EQ(err.msg,
+                  "<command line>: source.url: required field is missing");
+
+    const char *named[] = {sets[0], sets[1], sets[2], "name=backfill"};
+    ASSERT_EQ(load_ex(NULL, named, 4, NULL, NULL, &job, &err), SLUICE_OK);
+    ASSERT_STR_EQ(job->name, "backfill");
+    sluice__job_free(job);
+}
+
+static void test_env_precedence(void)
+{
+    mkdir("jobs", 0700);
+    write_file("jobs/.env", "# beside the job file\n"
+                            "A=from-dotenv\nB=from-dotenv\nE=from-dotenv\n");
+    write_file("jobs/j.yaml",
+               MIN "source:\n  url: https://h/\n  params:\n"
+                   "    a: ${A}\n    b: ${B:-dflt}\n    c: ${C:-dflt}\n"
+                   "    d: x$${A}y\n    e: ${E:-dflt}\n");
+    static const char *const env[] = {"A", "from-env", "E", "", NULL};
+    struct sluice_job *job = NULL;
+    struct sluice_err err;
+    /* A key given twice is an error, not "the last one wins". */
+    ASSERT_EQ(load_ex("jobs/j.yaml", NULL, 0, env, NULL, &job, &err),
+              SLUICE_EJOB);
+    ASSERT_STR_EQ(err.msg, "jobs/j.yaml:5:1: duplicate key 'source'");
+
+    write_file("jobs/j.yaml",
+               "name: t\nwindows: {from: 2020-01-01, step: 1d}\n"
+               "output: {path: \"o/{start}.ndjson\"}\n"
+               "source:\n  url: https://h/\n  params:\n"
+               "    a: ${A}\n    b: ${B:-dflt}\n    c: ${C:-dflt}\n"
+               "    d: x$${{A}}y\n    e: ${E:-dflt}\n");
+    int rc = load_ex("jobs/j.yaml", NULL, 0, env, NULL, &job, &err);
+    if (rc)
+        fprintf(stderr, "  %s\n", err.msg);
+    ASSERT_EQ(rc, SLUICE_OK);
+    ASSERT_EQ(job->source.n_params, 5);
+    ASSERT_STR_EQ(job->source.params[0].value, "from-env");    /* env wins */
+    ASSERT_STR_EQ(job->source.params[1].value, "from-dotenv"); /* .env next */
+    ASSERT_STR_EQ(job->source.params[2].value, "dflt");        /* default */
+    /* $${ is a literal "${"; {{ }} keep the braces out of the template. */
+    ASSERT_STR_EQ(job->source.params[3].value, "x${{A}}y");
+    /* Set but empty in the environment: ":-" takes the default, as in sh. */
+    ASSERT_STR_EQ(job->source.params[4].value, "dflt");
+    ASSERT_EQ(job->source.params[0].secret, true);
+    ASSERT_EQ(job->source.params[3].secret, false);
+    char *red = sluice__redact_dup(job->secrets, "from-env from-dotenv dflt x");
+    ASSERT_STR_EQ(red, "*** *** *** x");
+    sluice__free(red);
+    sluice__job_free(job);
+
+    /* The .env in the cwd is not the one beside jobs/j.yaml. */
+    write_file(".env", "C=cwd\n");
+    ASSERT_EQ(load_ex("jobs/j.yaml", NULL, 0, env, NULL, &job, &err),
+              SLUICE_OK);
+    ASSERT_STR_EQ(job->source.params[2].value, "dflt");
+    sluice__job_free(job);
+
+    /* Pull mode: env_file_dir, else the cwd. */
+    const char *sets[] = {"name=p", "source.url=https://h/${C}",
+                          "windows={from: 2020-01-01, step: 1d}",
+                          "output.path=o/{start}.csv"};
+    ASSERT_EQ(load_ex(NULL, sets, 4, env, NULL, &job, &err), SLUICE_OK);
+    ASSERT_STR_EQ(job->source.url, "https://h/cwd");
+    sluice__job_free(job);
+    write_file("jobs/.env", "C=jobs\n");
+    ASSERT_EQ(load_ex(NULL, sets, 4, env, "jobs", &job, &err), SLUICE_OK);
+    ASSERT_STR_EQ(job->source.url, "https://h/jobs");
+    sluice__job_free(job);
+
+    /* A broken .env fails the load, with its own position. */
+    write_file("jobs/.env", "C=1\nnot an assignment\n");
+    ASSERT_EQ(load_ex("jobs/j.yaml", NULL, 0, env, NULL, &job, &err),
+              SLUICE_EJOB);
+    ASSERT_STR_EQ(err.msg, "jobs/.env:2:5: expected '=' after not");
+    unlink("jobs/.env");
+    unlink("jobs/j.yaml");
+    unlink(".env");
+    rmdir("jobs");
+}
+
+static void test_secrets(void)
+{
+    static const char *const env[] = {"TOKEN", "hunter2", "N", "12x", NULL};
+    write_file("job.yaml",
+               "name: t\nwindows: {from: 2020-01-01, step: 1d}\n"
+               "output: {path: \"o/{start}.ndjson\"}\n"
+               "source:\n  url: https://h/\n"
+               "  params: {q: plain, token: literal-tok, Sig: \"${TOKEN}\"}\n"
+               "  headers: {Authorization: \"Bearer ${TOKEN}\", "
+               "X-Trace: on}\n");
+    struct sluice_job *job = NULL;
+    struct sluice_err err;
+    ASSERT_EQ(load_ex("job.yaml", NULL, 0, env, NULL, &job, &err), SLUICE_OK);
+    ASSERT_EQ(job->source.params[0].secret, false);
+    ASSERT_EQ(job->source.params[1].secret, true); /* by name */
+    ASSERT_EQ(job->source.params[2].secret, true); /* by ${...} */
+    ASSERT_EQ(job->source.headers[0].secret, true);
+    ASSERT_EQ(job->source.headers[1].secret, false);
+    ASSERT_STR_EQ(job->source.headers[0].value, "Bearer hunter2");
+    char *red = sluice__redact_dup(
+        job->secrets, "plain literal-tok hunter2 Bearer hunter2 on");
+    ASSERT_STR_EQ(red, "plain *** *** *** on");
+    sluice__free(red);
+    sluice__job_free(job);
+
+    /* Errors about a value that holds a secret never show it. */
+    static const struct {
+        const char *set, *msg;
+    } cases[] = {
+        {"source.url=ftp://${TOKEN}@h/",
+         "--set source.url:1:1: source.url: 'ftp://***@h/': only http:// "
+         "and https:// URLs are supported"},
+        {"concurrency=${N}", "--set concurrency:1:1: concurrency: expected a "
+                             "whole number from 1 to 1024, got '***'"},
+        {"output.path=o/${TOKEN}.ndjson",
+         "--set output.path:1:1: output.path: 'o/***.ndjson' has no window "
+         "placeholder such as {start} or {index}, so every window would "
+         "overwrite the same file"},
+        {"source.headers.Bad Name=${TOKEN}",
+         "--set source.headers.Bad Name:1:1: source.headers.Bad Name: 'Bad "
+         "Name' is not a valid header name"},
+    };
+    for (size_t i = 0; i < SLUICE_ARRAY_LEN(cases); i++) {
+        const char *sets[] = {cases[i].set};
+        ASSERT_EQ(load_ex("job.yaml", sets, 1, env, NULL, &job, &err),
+                  SLUICE_EJOB);
+        ASSERT_STR_EQ(err.msg, cases[i].msg);
+        ASSERT_TRUE(strstr(err.msg, "hunter2") == NULL);
+    }
+}
+
+static void test_cleanup(void)
+{
+    /* Also what a failed test may have left behind. */
+    unlink("job.yaml");
+    unlink("jobs/.env");
+    unlink("jobs/j.yaml");
+    unlink(".env");
+    rmdir("jobs");
+    ASSERT_EQ(chdir("/"), 0);
+    ASSERT_EQ(rmdir(g_dir), 0);
+}
+
+static const struct harness_test TESTS[] = {
+    TEST(test_full_file),
+    TEST(test_defaults),
+    TEST(test_formats),
+    TEST(test_bad_files),
+    TEST(test_missing_file),
+    TEST(test_huge_file_rejected),
+    TEST(test_deep_nesting_rejected),
+    TEST(test_set_precedence_and_creation),
+    TEST(test_set_errors),
+    TEST(test_pull_mode),
+    TEST(test_env_precedence),
+    TEST(test_secrets),
+    TEST(test_cleanup),
+};
+HARNESS_MAIN(TESTS)
