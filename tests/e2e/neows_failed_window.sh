@@ -11,9 +11,9 @@ expect_status 1 "$SLUICE_BIN" run job.yaml --report report.json
 n=$(find out -name 'neos_*.ndjson' | wc -l)
 [ "$n" = 313 ] || fail "expected 313 files, got $n"
 [ "$(find out -name '.*' | wc -l)" = 0 ] || fail "temporary files left"
-grep -q '313 done, 1 failed of 314 windows' err || fail "summary: $(cat err)"
-grep -q '2020-01-08..2020-01-14  HTTP 400: Date Format Exception' err ||
-    fail "failure not listed with the server's message: $(cat err)"
+grep -q '313 done, 1 failed of 314 windows' stderr.txt || fail "summary: $(cat stderr.txt)"
+grep -q '2020-01-08..2020-01-14  HTTP 400: Date Format Exception' stderr.txt ||
+    fail "failure not listed with the server's message: $(cat stderr.txt)"
 
 python3 - <<'PY'
 import json

@@ -28,5 +28,5 @@ rows = sum(x["rows"] for x in w)
 assert rows == r["summary"]["rows"] and rows > 314 * 80, rows
 assert all(x["output"].startswith("out/neos_") for x in w)
 PY
-grep -q '314 done, 0 failed of 314 windows' err || fail "summary missing: $(cat err)"
+grep -q '314 done, 0 failed of 314 windows' stderr.txt || fail "summary missing: $(cat stderr.txt)"
 echo "ok"

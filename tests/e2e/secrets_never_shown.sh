@@ -8,9 +8,9 @@ export API_KEY=$canary
 start_mock --keys "$canary" --fault '400@start_date=2020-01-08' --fault '503@start_date=2020-01-15'
 write_job job.yaml "$BASE"
 expect_status 1 "$SLUICE_BIN" run job.yaml --limit 20 -v -v --report report.json
-cat out err >all-output
+cat stdout.txt stderr.txt >all-output
 expect_status 0 "$SLUICE_BIN" plan job.yaml --limit 5
-cat out err >>all-output
+cat stdout.txt stderr.txt >>all-output
 grep -q '\*\*\*' all-output || fail "expected redacted URLs in the output"
 grep -q 'GET http://127.0.0.1' all-output || fail "expected -vv to log request URLs"
 

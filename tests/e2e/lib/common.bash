@@ -49,10 +49,10 @@ expect_status() {
     local want=$1
     shift
     local got=0
-    "$@" >"$WORK/out" 2>"$WORK/err" || got=$?
+    "$@" >"$WORK/stdout.txt" 2>"$WORK/stderr.txt" || got=$?
     if [ "$got" != "$want" ]; then
         echo "--- stderr:" >&2
-        tail -n 30 "$WORK/err" >&2
+        tail -n 30 "$WORK/stderr.txt" >&2
         fail "exit status $got, expected $want: $*"
     fi
 }
