@@ -1,0 +1,40 @@
+/* mock_fault.h: fault-injection rules of neows-mock. A rule is written
+ * KIND@MATCH[#COUNT]:
+ *   KIND   500 502 503 504 429 400 403 reset truncate invalid-json slow
+ *          timeout
+ *   MATCH  *                    any request
+ *          start_date=DATE      a request whose query has start_date=DATE
+ *                               (compared as text, as sent)
+ *          nth=K                the K-th request the server received (1-based)
+ *   COUNT  how many times the rule may fire (default: unlimited)
+ * Rules are tried in the order given; the first that matches and has not
+ * used up its count fires. Thread-safe. */
+#ifndef NEOWS_MOCK_FAULT_H
+#define NEOWS_MOCK_FAULT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum fault_kind {
+    FAULT_NONE = 0,
+    FAULT_STATUS,   /* answer with `status` and its canned body */
+    FAULT_RESET,    /* close the connection without a response */
+    FAULT_TRUNCATE, /* full Content-Length, half the body, close */
+    FAULT_INVALID_JSON,
+    FAULT_SLOW,   /* drip the body a few bytes per 100 ms */
+    FAULT_TIMEOUT /* never answer */
+};
+
+struct fault_hit {
+    enum fault_kind kind;
+    unsigned status; /* for FAULT_STATUS */
+};
+
+/* Adds a rule; returns 0, or -1 with a message in err. */
+int fault_add(const char *spec, char *err, size_t errsz);
+/* Matches a request; `nth` is its 1-based number and `start_date` the raw
+ * start_date value (NULL if absent). Consumes one use of the rule. */
+struct fault_hit fault_match(uint64_t nth, const char *start_date);
+void fault_free_all(void);
+
+#endif

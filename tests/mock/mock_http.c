@@ -1,0 +1,870 @@
+/* mock_http.c: the HTTP side of neows-mock on libmicrohttpd. MHD runs its
+ * own epoll thread pool; every request is decided in full on its first
+ * handler call (key, rate limits, fault rules, route, body), logged with its
+ * arrival time, and then either answered at once or held: --latency-ms,
+ * the slow fault and the timeout fault suspend the connection
+ * (MHD_suspend_connection) and one timer thread resumes it when due, so a
+ * held request never blocks the other connections of its MHD thread.
+ * Bodies come from the cache (mock_cache.c) and are handed to MHD without a
+ * copy; the response holds a reference to its cache entry. */
+#include "mock_server.h"
+
+#include "mock_cache.h"
+#include "mock_fault.h"
+#include "mock_limit.h"
+#include "mock_util.h"
+#include "neows_gen.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define MAX_BODY (64u << 20)
+#define TIMEOUT_POKE_MS 500
+#define SLOW_PERIOD_MS 100
+
+struct mock_cfg mock_cfg;
+
+/* ---- timer: resumes suspended connections when due ---------------------- */
+
+struct timer_node {
+    int64_t deadline;
+    struct MHD_Connection *conn;
+    struct timer_node *next;
+};
+
+static pthread_mutex_t tlock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t tcond;
+static struct timer_node *tlist;
+static int stopping;
+static pthread_t timer_tid;
+
+/* Suspends c until delay_ms from now. Only legal from the access handler or
+ * a content reader (MHD's rule). Returns -1, without suspending, once the
+ * server is stopping: MHD must not be stopped with suspended connections. */
+static int timer_hold(struct timer_node *t, struct MHD_Connection *c,
+                      int64_t delay_ms)
+{
+    pthread_mutex_lock(&tlock);
+    if (stopping) {
+        pthread_mutex_unlock(&tlock);
+        return -1;
+    }
+    t->deadline = mock_mono_ms() + delay_ms;
+    t->conn = c;
+    struct timer_node **pp = &tlist;
+    while (*pp && (*pp)->deadline <= t->deadline)
+        pp = &(*pp)->next;
+    t->next = *pp;
+    *pp = t;
+    MHD_suspend_connection(c);
+    if (tlist == t)
+        pthread_cond_signal(&tcond);
+    pthread_mutex_unlock(&tlock);
+    return 0;
+}
+
+static void *timer_main(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&tlock);
+    while (!stopping) {
+        if (!tlist) {
+            pthread_cond_wait(&tcond, &tlock);
+            continue;
+        }
+        int64_t now = mock_mono_ms();
+        if (tlist->deadline <= now) {
+            struct timer_node *t = tlist;
+            tlist = t->next;
+            MHD_resume_connection(t->conn);
+            continue;
+        }
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        int64_t wait = tlist->deadline - now;
+        ts.tv_sec += (time_t)(wait / 1000);
+        ts.tv_nsec += (long)(wait % 1000) * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&tcond, &tlock, &ts);
+    }
+    while (tlist) {
+        struct timer_node *t = tlist;
+        tlist = t->next;
+        MHD_resume_connection(t->conn);
+    }
+    pthread_mutex_unlock(&tlock);
+    return NULL;
+}
+
+/* ---- request state ------------------------------------------------------- */
+
+enum phase { PH_HEADERS, PH_NEW, PH_DELAY, PH_TIMEOUT };
+
+struct mreq {
+    char *uri; /* raw, as sent: path?query */
+    int64_t arrival_ms;
+    enum phase phase;
+    struct MHD_Response *resp;
+    unsigned status;
+    struct timer_node tn;
+};
+
+static struct MHD_Daemon *mhd;
+static atomic_llong last_request_ms;
+static atomic_ullong nrequests;
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int64_t http_last_request_ms(void)
+{
+    return atomic_load(&last_request_ms);
+}
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    (void)cls;
+    (void)c;
+    atomic_store(&last_request_ms, mock_mono_ms());
+    struct mreq *r = calloc(1, sizeof(*r));
+    if (!r)
+        return NULL;
+    r->uri = strdup(uri ? uri : "");
+    r->arrival_ms = mock_wall_ms();
+    if (!r->uri) {
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)c;
+    (void)toe;
+    struct mreq *r = *req_cls;
+    if (!r)
+        return;
+    if (r->resp)
+        MHD_destroy_response(r->resp);
+    free(r->uri);
+    free(r);
+    *req_cls = NULL;
+}
+
+static void log_request(const struct mreq *r, const char *method,
+                        unsigned status)
+{
+    if (!mock_cfg.log)
+        return;
+    pthread_mutex_lock(&log_lock);
+    fprintf(mock_cfg.log, "%lld.%03lld %s %s %u\n",
+            (long long)(r->arrival_ms / 1000),
+            (long long)(r->arrival_ms % 1000), method, r->uri, status);
+    fflush(mock_cfg.log);
+    pthread_mutex_unlock(&log_lock);
+}
+
+/* ---- the query --------------------------------------------------------------- */
+
+struct query {
+    char *path;
+    char *start; /* raw values as sent, NULL when absent */
+    char *end;
+    char *key;
+};
+
+static void query_free(struct query *q)
+{
+    free(q->path);
+    free(q->start);
+    free(q->end);
+    free(q->key);
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Percent-decodes s in place ('+' is a space in a query). */
+static void url_decode(char *s)
+{
+    char *o = s;
+    for (char *p = s; *p; p++) {
+        if (*p == '%' && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
+            *o++ = (char)(hexval(p[1]) * 16 + hexval(p[2]));
+            p += 2;
+        } else {
+            *o++ = *p == '+' ? ' ' : *p;
+        }
+    }
+    *o = '\0';
+}
+
+/* Splits the raw URI; keeps the first occurrence of each parameter. */
+static int query_parse(const char *uri, struct query *q)
+{
+    memset(q, 0, sizeof(*q));
+    const char *qm = strchr(uri, '?');
+    size_t plen = qm ? (size_t)(qm - uri) : strlen(uri);
+    q->path = strndup(uri, plen);
+    if (!q->path)
+        return -1;
+    const char *p = qm ? qm + 1 : NULL;
+    while (p && *p) {
+        const char *amp = strchr(p, '&');
+        size_t len = amp ? (size_t)(amp - p) : strlen(p);
+        const char *eq = memchr(p, '=', len);
+        if (eq) {
+            size_t kn = (size_t)(eq - p);
+            char **slot = NULL;
+            if (kn == 10 && memcmp(p, "start_date", 10) == 0)
+                slot = &q->start;
+            else if (kn == 8 && memcmp(p, "end_date", 8) == 0)
+                slot = &q->end;
+            else if (kn == 7 && memcmp(p, "api_key", 7) == 0)
+                slot = &q->key;
+            if (slot && !*slot) {
+                *slot = strndup(eq + 1, len - kn - 1);
+                if (!*slot)
+                    return -1;
+            }
+        }
+        p = amp ? amp + 1 : NULL;
+    }
+    return 0;
+}
+
+/* ---- outcomes and responses ------------------------------------------------- */
+
+/* What a request gets before faults change it. Exactly one of entry/own
+ * holds the body. */
+struct outcome {
+    unsigned status;
+    const char *ctype;
+    struct cache_entry *entry;
+    char *own;
+    size_t n;
+    long retry_after; /* -1: no Retry-After header */
+};
+
+static void outcome_own(struct outcome *o, unsigned status, struct mbuf *b)
+{
+    o->status = status;
+    o->ctype = "application/json";
+    o->entry = NULL;
+    o->retry_after = -1;
+    o->own = mbuf_take(b, &o->n);
+    if (!o->own) {
+        o->status = 500;
+        o->own = strdup("{}");
+        o->n = o->own ? 2 : 0;
+    }
+}
+
+static void gateway_error(struct outcome *o, unsigned status,
+                          const char *code, const char *msg)
+{
+    struct mbuf b;
+    mbuf_init(&b, 4096);
+    mbuf_printf(&b,
+                "{\n  \"error\": {\n    \"code\": \"%s\",\n"
+                "    \"message\": \"%s\"\n  }\n}",
+                code, msg);
+    outcome_own(o, status, &b);
+}
+
+static void neows_error(struct outcome *o, unsigned status, const char *name,
+                        const char *msg, const char *path,
+                        const struct query *q)
+{
+    struct mbuf b;
+    mbuf_init(&b, 1u << 20);
+    mbuf_printf(&b,
+                "{\"code\":%u,\"http_error\":\"%s\",\"error_message\":\"%s\","
+                "\"request\":\"",
+                status, name, msg);
+    mbuf_add_json(&b, mock_cfg.link_base, strlen(mock_cfg.link_base));
+    /* The backend sees the path without the gateway's "/neo" prefix. */
+    if (strncmp(path, "/neo/", 5) == 0)
+        path += 4;
+    mbuf_add_json(&b, path, strlen(path));
+    const char *sep = "?";
+    if (q && q->start) {
+        mbuf_adds(&b, "?start_date=");
+        mbuf_add_json(&b, q->start, strlen(q->start));
+        sep = "&";
+    }
+    if (q && q->end) {
+        mbuf_adds(&b, sep);
+        mbuf_adds(&b, "end_date=");
+        mbuf_add_json(&b, q->end, strlen(q->end));
+    }
+    mbuf_adds(&b, "\"}");
+    outcome_own(o, status, &b);
+}
+
+static void bad_request(struct outcome *o, const char *path,
+                        const struct query *q)
+{
+    neows_error(o, 400, "BAD_REQUEST",
+                "Date Format Exception - Expected format (yyyy-mm-dd) - "
+                "The Feed date limit is only 7 Days",
+                path, q);
+}
+
+static void html_error(struct outcome *o, unsigned status)
+{
+    struct mbuf b;
+    mbuf_init(&b, 4096);
+    mbuf_printf(&b,
+                "<!DOCTYPE html>\n<html><head><title>Application Error"
+                "</title></head>\n<body><h1>Application error</h1>\n"
+                "<p>The server answered %u (injected by neows-mock).</p>"
+                "</body></html>\n",
+                status);
+    outcome_own(o, status, &b);
+    o->ctype = "text/html; charset=utf-8";
+}
+
+static void rate_limited(struct outcome *o, long retry_after)
+{
+    gateway_error(o, 429, "OVER_RATE_LIMIT",
+                  "You have exceeded your rate limit. Try again later or "
+                  "contact us at https://api.nasa.gov:443/contact/ for "
+                  "assistance");
+    o->retry_after =
+        mock_cfg.retry_after_s >= 0 ? mock_cfg.retry_after_s : retry_after;
+}
+
+static struct cache_entry *feed_generated(const struct query *q,
+                                          int64_t first, int64_t last,
+                                          const char *end_text,
+                                          const char *key_echo)
+{
+    struct mbuf k;
+    mbuf_init(&k, 1u << 20);
+    mbuf_printf(&k, "G\x1f%s\x1f%s\x1f%s\x1f%s", mock_cfg.link_base,
+                q->start, end_text, key_echo);
+    if (k.failed) {
+        mbuf_free(&k);
+        return NULL;
+    }
+    struct cache_entry *e = cache_get(k.p);
+    if (!e) {
+        struct gen_echo echo = {mock_cfg.link_base, key_echo, q->start,
+                                end_text};
+        struct mbuf b;
+        size_t n = 0;
+        mbuf_init(&b, MAX_BODY);
+        gen_window(&b, first, last, &echo);
+        char *body = mbuf_take(&b, &n);
+        if (body)
+            e = cache_put(k.p, body, n);
+    }
+    mbuf_free(&k);
+    return e;
+}
+
+static char *read_file(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    struct mbuf b;
+    char tmp[65536];
+    size_t k;
+    mbuf_init(&b, MAX_BODY);
+    while ((k = fread(tmp, 1, sizeof(tmp), f)) > 0)
+        mbuf_add(&b, tmp, k);
+    int err = ferror(f);
+    fclose(f);
+    if (err) {
+        mbuf_free(&b);
+        return NULL;
+    }
+    if (!b.p)
+        mbuf_add(&b, "", 0);
+    return mbuf_take(&b, n);
+}
+
+/* feed_S_E.json, else the first (by name) feed_S_*.json; NULL if none. */
+static char *replay_find(const char *s, const char *e)
+{
+    struct mbuf b;
+    mbuf_init(&b, 8192);
+    if (e) {
+        struct stat st;
+        mbuf_printf(&b, "%s/feed_%s_%s.json", mock_cfg.replay_dir, s, e);
+        if (!b.failed && stat(b.p, &st) == 0 && S_ISREG(st.st_mode))
+            return mbuf_take(&b, NULL);
+        mbuf_free(&b);
+        mbuf_init(&b, 8192);
+    }
+    DIR *d = opendir(mock_cfg.replay_dir);
+    if (!d)
+        return NULL;
+    char prefix[256];
+    snprintf(prefix, sizeof(prefix), "feed_%s_", s);
+    size_t pn = strlen(prefix);
+    char *best = NULL;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        size_t dn = strlen(de->d_name);
+        if (dn <= pn + 5 || strncmp(de->d_name, prefix, pn) != 0 ||
+            strcmp(de->d_name + dn - 5, ".json") != 0)
+            continue;
+        if (!best || strcmp(de->d_name, best) < 0) {
+            free(best);
+            best = strdup(de->d_name);
+        }
+    }
+    closedir(d);
+    if (!best)
+        return NULL;
+    mbuf_printf(&b, "%s/%s", mock_cfg.replay_dir, best);
+    free(best);
+    return mbuf_take(&b, NULL);
+}
+
+static struct cache_entry *feed_replayed(const struct query *q,
+                                         int64_t first, int64_t last)
+{
+    char s[11], e[11];
+    mock_date_format(first, s);
+    mock_date_format(last, e);
+    char *path = replay_find(s, q->end ? e : NULL);
+    if (!path)
+        return NULL;
+    struct mbuf k;
+    mbuf_init(&k, 1u << 20);
+    mbuf_printf(&k, "R\x1f%s", path);
+    struct cache_entry *ce = k.failed ? NULL : cache_get(k.p);
+    if (!ce && !k.failed) {
+        size_t n = 0;
+        char *body = read_file(path, &n);
+        if (body)
+            ce = cache_put(k.p, body, n);
+    }
+    mbuf_free(&k);
+    free(path);
+    return ce;
+}
+
+/* The answer the API itself gives (after the gateway let it through). */
+static void route(struct outcome *o, const char *method,
+                  const struct query *q, const char *key_echo)
+{
+    static const char feed[] = "/neo/rest/v1/feed";
+    if (strcmp(q->path, feed) != 0) {
+        neows_error(o, 404, "NOT_FOUND", "No message available", q->path,
+                    NULL);
+        return;
+    }
+    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+        neows_error(o, 405, "METHOD_NOT_ALLOWED",
+                    "Request method not supported", q->path, NULL);
+        return;
+    }
+    int64_t first, last;
+    if (!q->start || mock_date_parse(q->start, strlen(q->start), &first))
+        goto bad;
+    if (q->end) {
+        if (mock_date_parse(q->end, strlen(q->end), &last))
+            goto bad;
+    } else {
+        last = first + 7;
+    }
+    if (last < first || last - first > 7 || last > MOCK_DAY_MAX)
+        goto bad;
+
+    char end_text[11];
+    mock_date_format(last, end_text);
+    struct cache_entry *e =
+        mock_cfg.replay_dir
+            ? feed_replayed(q, first, last)
+            : feed_generated(q, first, last, q->end ? q->end : end_text,
+                             key_echo);
+    if (!e) {
+        if (mock_cfg.replay_dir)
+            neows_error(o, 404, "NOT_FOUND", "No message available",
+                        q->path, q);
+        else
+            html_error(o, 500);
+        return;
+    }
+    o->status = 200;
+    o->ctype = "application/json";
+    o->entry = e;
+    o->own = NULL;
+    o->retry_after = -1;
+    cache_body(e, &o->n);
+    return;
+bad:
+    bad_request(o, q->path, q);
+}
+
+/* A body dripped or cut by a content reader (slow, truncate). */
+struct drip {
+    struct cache_entry *entry;
+    char *own;
+    const char *body;
+    size_t n;   /* Content-Length announced */
+    size_t cut; /* bytes sent before closing (n unless truncated) */
+    size_t chunk; /* per SLOW_PERIOD_MS, 0 = no pacing */
+    struct MHD_Connection *conn;
+    struct timer_node tn;
+};
+
+static ssize_t drip_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    struct drip *d = cls;
+    if (pos >= d->cut)
+        return d->cut < d->n ? MHD_CONTENT_READER_END_WITH_ERROR
+                             : MHD_CONTENT_READER_END_OF_STREAM;
+    size_t k = d->cut - (size_t)pos;
+    if (k > max)
+        k = max;
+    if (d->chunk) {
+        if (k > d->chunk)
+            k = d->chunk;
+        if (timer_hold(&d->tn, d->conn, SLOW_PERIOD_MS) != 0)
+            return MHD_CONTENT_READER_END_WITH_ERROR;
+    }
+    memcpy(buf, d->body + pos, k);
+    return (ssize_t)k;
+}
+
+static void drip_free(void *cls)
+{
+    struct drip *d = cls;
+    cache_release(d->entry);
+    free(d->own);
+    free(d);
+}
+
+static void entry_release(void *cls)
+{
+    cache_release(cls);
+}
+
+static int wants_gzip(struct MHD_Connection *c)
+{
+    const char *ae = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                 MHD_HTTP_HEADER_ACCEPT_ENCODING);
+    return ae && strstr(ae, "gzip") != NULL;
+}
+
+/* Turns the outcome into an MHD response, applying a body fault. Consumes
+ * the outcome's body. NULL when out of memory. */
+static struct MHD_Response *respond(struct MHD_Connection *c,
+                                    struct outcome *o, enum fault_kind fk,
+                                    long remaining)
+{
+    struct MHD_Response *resp = NULL;
+    const char *body = o->entry ? cache_body(o->entry, &o->n) : o->own;
+    int gz = 0;
+    if (fk == FAULT_TRUNCATE || fk == FAULT_SLOW) {
+        struct drip *d = calloc(1, sizeof(*d));
+        if (!d)
+            goto out;
+        d->entry = o->entry;
+        d->own = o->own;
+        d->body = body;
+        d->n = o->n;
+        d->cut = fk == FAULT_TRUNCATE ? o->n / 2 : o->n;
+        d->chunk = fk == FAULT_SLOW ? mock_cfg.slow_bytes : 0;
+        d->conn = c;
+        o->entry = NULL;
+        o->own = NULL;
+        resp = MHD_create_response_from_callback(o->n, 4096, drip_read, d,
+                                                 drip_free);
+        if (!resp)
+            drip_free(d);
+    } else if (fk == FAULT_INVALID_JSON) {
+        struct mbuf b;
+        mbuf_init(&b, MAX_BODY);
+        mbuf_add(&b, body, o->n / 2);
+        mbuf_adds(&b, "}]]}<!-- neows-mock: invalid json -->");
+        size_t n = 0;
+        char *p = mbuf_take(&b, &n);
+        if (p) {
+            resp = MHD_create_response_from_buffer(n, p,
+                                                   MHD_RESPMEM_MUST_FREE);
+            if (!resp)
+                free(p);
+        }
+    } else if (o->entry) {
+        size_t n = o->n;
+        const char *p = body;
+        if (n >= 1000 && wants_gzip(c)) {
+            size_t gn = 0;
+            const char *g = cache_gzip(o->entry, &gn);
+            if (g) {
+                p = g;
+                n = gn;
+                gz = 1;
+            }
+        }
+        resp = MHD_create_response_from_buffer_with_free_callback_cls(
+            n, (void *)(uintptr_t)p, entry_release, o->entry);
+        if (resp)
+            o->entry = NULL;
+    } else {
+        resp = MHD_create_response_from_buffer(o->n, o->own,
+                                               MHD_RESPMEM_MUST_FREE);
+        if (resp)
+            o->own = NULL;
+    }
+    if (!resp)
+        goto out;
+    char num[32];
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, o->ctype);
+    snprintf(num, sizeof(num), "%ld", mock_cfg.hourly_limit);
+    MHD_add_response_header(resp, "X-RateLimit-Limit", num);
+    snprintf(num, sizeof(num), "%ld", remaining);
+    MHD_add_response_header(resp, "X-RateLimit-Remaining", num);
+    if (o->n >= 1000)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY,
+                                MHD_HTTP_HEADER_ACCEPT_ENCODING);
+    if (gz)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING,
+                                "gzip");
+    if (o->retry_after >= 0) {
+        snprintf(num, sizeof(num), "%ld", o->retry_after);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, num);
+    }
+out:
+    cache_release(o->entry);
+    free(o->own);
+    o->entry = NULL;
+    o->own = NULL;
+    return resp;
+}
+
+static int key_accepted(const char *key)
+{
+    if (!key[0])
+        return 0;
+    if (mock_cfg.any_key)
+        return 1;
+    for (int i = 0; i < mock_cfg.nkeys; i++)
+        if (strcmp(mock_cfg.keys[i], key) == 0)
+            return 1;
+    return 0;
+}
+
+/* Decides the whole answer of a request: sets r->resp and r->status, or
+ * returns the connection-level fault (reset, timeout) to act out. */
+static enum fault_kind decide(struct MHD_Connection *c, struct mreq *r,
+                              const char *method)
+{
+    uint64_t nth = atomic_fetch_add(&nrequests, 1) + 1;
+    struct outcome o = {0, "application/json", NULL, NULL, 0, -1};
+    struct fault_hit fh = {FAULT_NONE, 0};
+    long remaining = mock_cfg.hourly_limit;
+    char *key = NULL;
+    struct query q;
+
+    if (query_parse(r->uri, &q) != 0) {
+        html_error(&o, 500);
+        goto respond;
+    }
+    /* The gateway reads the X-Api-Key header first, then the query. */
+    const char *hdr = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                  "X-Api-Key");
+    const char *key_echo = q.key ? q.key : hdr ? hdr : "";
+    key = strdup(hdr ? hdr : q.key ? q.key : "");
+    if (!key) {
+        html_error(&o, 500);
+        goto respond;
+    }
+    if (!hdr)
+        url_decode(key);
+    if (!key[0]) {
+        gateway_error(&o, 403, "API_KEY_MISSING",
+                      "No api_key was supplied. Get one at "
+                      "https://api.nasa.gov:443");
+        goto respond;
+    }
+    if (!key_accepted(key)) {
+        gateway_error(&o, 403, "API_KEY_INVALID",
+                      "An invalid api_key was supplied. Get one at "
+                      "https://api.nasa.gov:443");
+        goto respond;
+    }
+    long retry = 1;
+    if (limit_take(key, mock_mono_ms(), &remaining, &retry) != LIMIT_OK) {
+        rate_limited(&o, retry);
+        goto respond;
+    }
+    fh = fault_match(nth, q.start);
+    switch (fh.kind) {
+    case FAULT_RESET:
+    case FAULT_TIMEOUT:
+        log_request(r, method, 0);
+        goto done;
+    case FAULT_STATUS:
+        if (fh.status == 429)
+            rate_limited(&o, 1);
+        else if (fh.status == 400)
+            bad_request(&o, q.path, &q);
+        else if (fh.status == 403)
+            gateway_error(&o, 403, "API_KEY_INVALID",
+                          "An invalid api_key was supplied. Get one at "
+                          "https://api.nasa.gov:443");
+        else
+            html_error(&o, fh.status);
+        fh.kind = FAULT_NONE;
+        goto respond;
+    default:
+        break;
+    }
+    route(&o, method, &q, key_echo);
+
+respond:
+    r->status = o.status;
+    r->resp = respond(c, &o, fh.kind, remaining);
+    if (!r->resp) {
+        fh.kind = FAULT_RESET; /* out of memory: nothing better to do */
+        r->status = 0;
+    } else {
+        fh.kind = FAULT_NONE;
+    }
+    log_request(r, method, r->status);
+done:
+    free(key);
+    query_free(&q);
+    return fh.kind;
+}
+
+static enum MHD_Result send_now(struct MHD_Connection *c, struct mreq *r)
+{
+    enum MHD_Result ret = MHD_queue_response(c, r->status, r->resp);
+    MHD_destroy_response(r->resp);
+    r->resp = NULL;
+    return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
+                                  const char *url, const char *method,
+                                  const char *version,
+                                  const char *upload_data,
+                                  size_t *upload_data_size, void **req_cls)
+{
+    (void)cls;
+    (void)url;
+    (void)version;
+    (void)upload_data;
+    struct mreq *r = *req_cls;
+    if (!r)
+        return MHD_NO;
+    if (*upload_data_size) {
+        *upload_data_size = 0; /* a body is read and ignored */
+        return MHD_YES;
+    }
+    switch (r->phase) {
+    case PH_HEADERS:
+        /* Answering before MHD has the whole request would make it close
+         * the connection: wait for the second call, keep-alive works. */
+        r->phase = PH_NEW;
+        return MHD_YES;
+    case PH_NEW:
+        switch (decide(c, r, method)) {
+        case FAULT_RESET:
+            return MHD_NO;
+        case FAULT_TIMEOUT:
+            r->phase = PH_TIMEOUT;
+            return timer_hold(&r->tn, c, TIMEOUT_POKE_MS) == 0 ? MHD_YES
+                                                               : MHD_NO;
+        default:
+            break;
+        }
+        if (mock_cfg.latency_ms > 0) {
+            r->phase = PH_DELAY;
+            if (timer_hold(&r->tn, c, mock_cfg.latency_ms) == 0)
+                return MHD_YES;
+        }
+        return send_now(c, r);
+    case PH_DELAY:
+        return send_now(c, r);
+    case PH_TIMEOUT:
+        /* Woken now and then so that MHD can notice a client that gave
+         * up; held again until the server stops. */
+        return timer_hold(&r->tn, c, TIMEOUT_POKE_MS) == 0 ? MHD_YES
+                                                           : MHD_NO;
+    }
+    return MHD_NO;
+}
+
+int http_start(unsigned *port)
+{
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&tcond, &ca);
+    pthread_condattr_destroy(&ca);
+    atomic_store(&last_request_ms, mock_mono_ms());
+
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)mock_cfg.port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO;
+    mhd = MHD_start_daemon(
+        flags, (uint16_t)mock_cfg.port, NULL, NULL, on_request, NULL,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+        MHD_OPTION_THREAD_POOL_SIZE, mock_cfg.threads,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_CONNECTION_TIMEOUT, 120u,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
+    if (!mhd) {
+        fprintf(stderr, "neows-mock: cannot listen on 127.0.0.1:%u\n",
+                mock_cfg.port);
+        return -1;
+    }
+    const union MHD_DaemonInfo *info =
+        MHD_get_daemon_info(mhd, MHD_DAEMON_INFO_BIND_PORT);
+    *port = info ? info->port : mock_cfg.port;
+    if (pthread_create(&timer_tid, NULL, timer_main, NULL) != 0) {
+        MHD_stop_daemon(mhd);
+        mhd = NULL;
+        fprintf(stderr, "neows-mock: cannot start the timer thread\n");
+        return -1;
+    }
+    return 0;
+}
+
+void http_stop(void)
+{
+    if (!mhd)
+        return;
+    pthread_mutex_lock(&tlock);
+    stopping = 1;
+    pthread_cond_signal(&tcond);
+    pthread_mutex_unlock(&tlock);
+    pthread_join(timer_tid, NULL);
+    MHD_stop_daemon(mhd);
+    mhd = NULL;
+    pthread_cond_destroy(&tcond);
+}

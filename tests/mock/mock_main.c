@@ -1,0 +1,308 @@
+/* mock_main.c: the command line of neows-mock, a NeoWs-compatible HTTP
+ * server for sluice's tests and benchmarks (docs/internals/mock.md). It
+ * parses options, runs --dump-records, or starts the server, announces the
+ * port, and waits for SIGTERM/SIGINT or the idle timeout. Signals are
+ * blocked in every thread and taken synchronously with sigtimedwait, so no
+ * handler races the MHD threads. */
+#include "mock_cache.h"
+#include "mock_fault.h"
+#include "mock_limit.h"
+#include "mock_server.h"
+#include "mock_util.h"
+#include "neows_gen.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char usage[] =
+    "usage: neows-mock [options]\n"
+    "A NeoWs-compatible server on 127.0.0.1 serving deterministic data for\n"
+    "GET /neo/rest/v1/feed?start_date=YYYY-MM-DD&end_date=YYYY-MM-DD&"
+    "api_key=K\n"
+    "\n"
+    "  --port N             port, 0 = ephemeral (default 0); the first line\n"
+    "                       on stdout is 'listening on 127.0.0.1:PORT'\n"
+    "  --port-file F        also write the port to F (atomically)\n"
+    "  --idle-timeout S     exit after S seconds without a request\n"
+    "                       (default 30, 0 = never)\n"
+    "  --keys K1,K2         accepted api keys (default DEMO_KEY); the key\n"
+    "                       may come as api_key=K or an X-Api-Key header\n"
+    "  --any-key            accept any non-empty key\n"
+    "  --hourly-limit N     requests per key per hour (default 1000):\n"
+    "                       X-RateLimit-Limit/Remaining, 429 past it\n"
+    "  --rate-limit N/s     token bucket of N requests per second (burst\n"
+    "                       N); over it: 429 OVER_RATE_LIMIT + Retry-After\n"
+    "  --retry-after S      force the Retry-After value of every 429\n"
+    "  --latency-ms N       delay every response by N ms (the connection is\n"
+    "                       suspended, other connections go on)\n"
+    "  --fault KIND@MATCH[#COUNT]   inject a fault (repeatable, first\n"
+    "                       matching rule wins):\n"
+    "      KIND   500 502 503 504 429 400 403 | reset (close, no response)\n"
+    "             | truncate (full Content-Length, half the body) |\n"
+    "             invalid-json (200, broken body) | slow (drip the body,\n"
+    "             --slow-bytes per 100 ms) | timeout (never answer)\n"
+    "      MATCH  * | start_date=DATE (as sent) | nth=K (K-th request)\n"
+    "      COUNT  times the rule fires (default unlimited)\n"
+    "      e.g.   --fault '503@start_date=2020-01-08#1' --fault 'reset@nth=3'\n"
+    "  --slow-bytes N       bytes per 100 ms for the slow fault (default 16)\n"
+    "  --replay DIR         serve DIR/feed_S_E.json (else feed_S_*.json)\n"
+    "                       byte for byte instead of generated data\n"
+    "  --log FILE           one line per request:\n"
+    "                       '<unix time.ms> <method> <path?query> <status>'\n"
+    "                       (status 0: reset or timeout fault)\n"
+    "  --link-base URL      host part of every link (default\n"
+    "                       http://api.nasa.gov, as the real API)\n"
+    "  --threads N          MHD thread pool size (default 2)\n"
+    "  --cache-mb N         body cache bound in MiB (default 256)\n"
+    "  --dump-records FROM TO   print every generated object of the days\n"
+    "                       FROM..TO, one compact JSON per line with a last\n"
+    "                       member \"feed_date\", then exit\n"
+    "  --dump-key K         api key echoed in dumped links (default: the\n"
+    "                       first of --keys)\n"
+    "  --help               this text\n";
+
+static int parse_long(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int split_keys(char *list)
+{
+    mock_cfg.nkeys = 0;
+    for (char *p = list; p && *p;) {
+        char *comma = strchr(p, ',');
+        if (comma)
+            *comma = '\0';
+        if (*p) {
+            if (mock_cfg.nkeys == MOCK_MAX_KEYS)
+                return -1;
+            mock_cfg.keys[mock_cfg.nkeys++] = p;
+        }
+        p = comma ? comma + 1 : NULL;
+    }
+    return mock_cfg.nkeys > 0 ? 0 : -1;
+}
+
+static int dump_records(const char *from, const char *to, const char *key)
+{
+    int64_t a, b;
+    if (mock_date_parse(from, strlen(from), &a) ||
+        mock_date_parse(to, strlen(to), &b) || b < a) {
+        fprintf(stderr, "neows-mock: --dump-records needs FROM <= TO, "
+                        "dates YYYY-MM-DD in 1900..2200\n");
+        return 2;
+    }
+    struct gen_echo e = {mock_cfg.link_base, key, "", ""};
+    struct mbuf line;
+    mbuf_init(&line, 1u << 20);
+    for (int64_t day = a; day <= b; day++) {
+        char date[11];
+        mock_date_format(day, date);
+        int n = gen_day_count(day);
+        for (int i = 0; i < n; i++) {
+            line.n = 0;
+            gen_object(&line, day, i, &e);
+            if (line.failed)
+                break;
+            line.n--; /* reopen the object for one more member */
+            mbuf_printf(&line, ",\"feed_date\":\"%s\"}\n", date);
+            fwrite(line.p, 1, line.n, stdout);
+        }
+    }
+    int failed = line.failed;
+    mbuf_free(&line);
+    if (failed || fflush(stdout) != 0) {
+        fprintf(stderr, "neows-mock: --dump-records failed\n");
+        return 1;
+    }
+    return 0;
+}
+
+static int write_port_file(const char *path, unsigned port)
+{
+    char tmp[4096];
+    if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
+        return -1;
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return -1;
+    int bad = fprintf(f, "%u\n", port) < 0;
+    bad |= fclose(f) != 0;
+    if (bad || rename(tmp, path) != 0) {
+        remove(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+#define NEED_ARG()                                                           \
+    do {                                                                     \
+        if (i + 1 >= argc) {                                                 \
+            fprintf(stderr, "neows-mock: %s needs a value\n", a);            \
+            return 2;                                                        \
+        }                                                                    \
+    } while (0)
+
+int main(int argc, char **argv)
+{
+    static char default_keys[] = "DEMO_KEY";
+    const char *log_path = NULL, *dump_from = NULL, *dump_to = NULL;
+    const char *dump_key = NULL;
+    long v;
+    int rc = 0;
+
+    mock_cfg.idle_timeout_s = 30;
+    mock_cfg.hourly_limit = 1000;
+    mock_cfg.retry_after_s = -1;
+    mock_cfg.link_base = "http://api.nasa.gov";
+    mock_cfg.threads = 2;
+    mock_cfg.cache_bytes = (size_t)256 << 20;
+    mock_cfg.slow_bytes = 16;
+    split_keys(default_keys);
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(usage, stdout);
+            return 0;
+        } else if (strcmp(a, "--any-key") == 0) {
+            mock_cfg.any_key = 1;
+            continue;
+        }
+        NEED_ARG();
+        const char *val = argv[++i];
+        int bad = 0;
+        if (strcmp(a, "--port") == 0) {
+            bad = parse_long(val, 0, 65535, &v);
+            mock_cfg.port = (unsigned)v;
+        } else if (strcmp(a, "--port-file") == 0) {
+            mock_cfg.port_file = val;
+        } else if (strcmp(a, "--idle-timeout") == 0) {
+            bad = parse_long(val, 0, 86400 * 365, &mock_cfg.idle_timeout_s);
+        } else if (strcmp(a, "--keys") == 0) {
+            bad = split_keys(argv[i]);
+        } else if (strcmp(a, "--hourly-limit") == 0) {
+            bad = parse_long(val, 0, 2000000000L, &mock_cfg.hourly_limit);
+        } else if (strcmp(a, "--rate-limit") == 0) {
+            char *end;
+            double r = strtod(val, &end);
+            bad = end == val || !(r > 0) ||
+                  (*end && strcmp(end, "/s") != 0);
+            mock_cfg.rate_per_s = r;
+        } else if (strcmp(a, "--retry-after") == 0) {
+            bad = parse_long(val, 0, 86400 * 30, &mock_cfg.retry_after_s);
+        } else if (strcmp(a, "--latency-ms") == 0) {
+            bad = parse_long(val, 0, 3600000, &mock_cfg.latency_ms);
+        } else if (strcmp(a, "--fault") == 0) {
+            char err[512];
+            if (fault_add(val, err, sizeof(err)) != 0) {
+                fprintf(stderr, "neows-mock: %s\n", err);
+                rc = 2;
+                goto out;
+            }
+        } else if (strcmp(a, "--slow-bytes") == 0) {
+            bad = parse_long(val, 1, 1 << 20, &v);
+            mock_cfg.slow_bytes = (size_t)v;
+        } else if (strcmp(a, "--replay") == 0) {
+            mock_cfg.replay_dir = val;
+        } else if (strcmp(a, "--log") == 0) {
+            log_path = val;
+        } else if (strcmp(a, "--link-base") == 0) {
+            mock_cfg.link_base = val;
+        } else if (strcmp(a, "--threads") == 0) {
+            bad = parse_long(val, 1, 64, &v);
+            mock_cfg.threads = (unsigned)v;
+        } else if (strcmp(a, "--cache-mb") == 0) {
+            bad = parse_long(val, 1, 1 << 20, &v);
+            mock_cfg.cache_bytes = (size_t)v << 20;
+        } else if (strcmp(a, "--dump-records") == 0) {
+            NEED_ARG();
+            dump_from = val;
+            dump_to = argv[++i];
+        } else if (strcmp(a, "--dump-key") == 0) {
+            dump_key = val;
+        } else {
+            fprintf(stderr, "neows-mock: unknown option %s (see --help)\n",
+                    a);
+            rc = 2;
+            goto out;
+        }
+        if (bad) {
+            fprintf(stderr, "neows-mock: bad value for %s: '%s'\n", a, val);
+            rc = 2;
+            goto out;
+        }
+    }
+
+    if (dump_from) {
+        rc = dump_records(dump_from, dump_to,
+                          dump_key ? dump_key : mock_cfg.keys[0]);
+        goto out;
+    }
+
+    if (log_path) {
+        mock_cfg.log = fopen(log_path, "a");
+        if (!mock_cfg.log) {
+            fprintf(stderr, "neows-mock: cannot open log %s\n", log_path);
+            rc = 1;
+            goto out;
+        }
+    }
+    limit_init(mock_cfg.hourly_limit, mock_cfg.rate_per_s);
+    cache_init(mock_cfg.cache_bytes);
+
+    /* Block the signals before MHD starts its threads: they inherit the
+     * mask, and only the sigtimedwait below takes them. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    unsigned port = 0;
+    if (http_start(&port) != 0) {
+        rc = 1;
+        goto out;
+    }
+    if (mock_cfg.port_file && write_port_file(mock_cfg.port_file, port)) {
+        fprintf(stderr, "neows-mock: cannot write %s\n", mock_cfg.port_file);
+        rc = 1;
+        goto stop;
+    }
+    printf("listening on 127.0.0.1:%u\n", port);
+    fflush(stdout);
+
+    for (;;) {
+        struct timespec ts = {0, 200 * 1000000L};
+        int sig = sigtimedwait(&set, NULL, &ts);
+        if (sig > 0)
+            break;
+        if (mock_cfg.idle_timeout_s > 0 &&
+            mock_mono_ms() - http_last_request_ms() >=
+                mock_cfg.idle_timeout_s * 1000) {
+            fprintf(stderr, "neows-mock: idle for %lds, exiting\n",
+                    mock_cfg.idle_timeout_s);
+            break;
+        }
+    }
+stop:
+    http_stop();
+out:
+    cache_shutdown();
+    limit_free_all();
+    fault_free_all();
+    if (mock_cfg.log)
+        fclose(mock_cfg.log);
+    return rc;
+}
