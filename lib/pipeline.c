@@ -33,6 +33,7 @@ struct slot {
     struct sluice_sink *sink;
     struct curl_slist *headers;
     struct sluice_buf url, path, errbody, start, end;
+    struct sluice_buf scratch; /* a redacted string value */
     char curl_error[CURL_ERROR_SIZE];
 
     bool busy;
@@ -73,21 +74,33 @@ static double now_seconds(void)
 
 static int tramp_begin(void *ud, const char *key, size_t key_n)
 {
-    struct sluice_sink *s = ud;
-    return s->ops->record_begin(s, key, key_n);
+    struct slot *slot = ud;
+    return slot->sink->ops->record_begin(slot->sink, key, key_n);
 }
 
+/* Record data is redacted too: APIs echo the key back (every NeoWs object
+ * carries it in links.self), and no file sluice writes may hold a secret. */
 static int tramp_event(void *ud, enum sluice_json_event ev, const char *p,
                        size_t n)
 {
-    struct sluice_sink *s = ud;
+    struct slot *slot = ud;
+    struct sluice_sink *s = slot->sink;
+    const struct sluice_secrets *secrets = slot->run->job->secrets;
+    if ((ev == SLUICE_JSON_STRING || ev == SLUICE_JSON_KEY) &&
+        sluice__redact_needed(secrets, p, n)) {
+        sluice__buf_reset(&slot->scratch);
+        int rc = sluice__redact(secrets, p, n, &slot->scratch);
+        if (rc != SLUICE_OK)
+            return rc;
+        return s->ops->event(s, ev, slot->scratch.p, slot->scratch.n);
+    }
     return s->ops->event(s, ev, p, n);
 }
 
 static int tramp_end(void *ud)
 {
-    struct sluice_sink *s = ud;
-    return s->ops->record_end(s);
+    struct slot *slot = ud;
+    return slot->sink->ops->record_end(slot->sink);
 }
 
 /* ---- the write callback: bytes in, records out ---------------------------- */
@@ -143,11 +156,12 @@ static int slot_init(struct slot *s, struct run *r, struct sluice_err *err)
     sluice__buf_init(&s->errbody, ERROR_BODY_MAX + 1);
     sluice__buf_init(&s->start, 256);
     sluice__buf_init(&s->end, 256);
+    sluice__buf_init(&s->scratch, 128u << 20);
 
     struct sluice_sink_opts so = {job->source.record_key_as, 0};
     SLUICE_TRY(sluice__sink_ndjson_new(&so, &s->sink));
     struct sluice_record_consumer c = {tramp_begin, tramp_event, tramp_end,
-                                       s->sink};
+                                       s};
     SLUICE_TRY(sluice__selector_new(job->source.records, &c, &s->selector,
                                     err));
     s->reader = sluice__json_reader_new(NULL, sluice__selector_on_event,
@@ -187,6 +201,7 @@ static void slot_cleanup(struct slot *s)
     sluice__buf_cleanup(&s->errbody);
     sluice__buf_cleanup(&s->start);
     sluice__buf_cleanup(&s->end);
+    sluice__buf_cleanup(&s->scratch);
 }
 
 /* ---- results -----------------------------------------------------------------*/

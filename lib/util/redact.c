@@ -201,6 +201,17 @@ static size_t match_at(const struct sluice_secrets *s, const char *p,
     return 0;
 }
 
+bool sluice__redact_needed(const struct sluice_secrets *s, const char *p,
+                           size_t n)
+{
+    if (!s || s->n_pats == 0)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (s->first[(unsigned char)p[i]] && match_at(s, p + i, n - i))
+            return true;
+    return false;
+}
+
 int sluice__redact(const struct sluice_secrets *s, const char *p, size_t n,
                    struct sluice_buf *out)
 {

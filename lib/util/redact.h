@@ -37,6 +37,10 @@ size_t sluice__secrets_count(const struct sluice_secrets *s);
 SLUICE_NODISCARD int sluice__redact(const struct sluice_secrets *s,
                                     const char *p, size_t n,
                                     struct sluice_buf *out);
+/* True when `p`/`n` holds at least one secret (in any of its spellings):
+ * the cheap test that lets record data skip redaction when it has none. */
+bool sluice__redact_needed(const struct sluice_secrets *s, const char *p,
+                           size_t n);
 /* Redacts a C string into a new allocation (sluice__free it); NULL str
  * is treated as "". NULL when out of memory. */
 char *sluice__redact_dup(const struct sluice_secrets *s, const char *str);
