@@ -18,7 +18,7 @@ read -r line <&"${MOCK[0]}"
 port=${line##*:}
 echo "demo: bundled NeoWs-compatible server on 127.0.0.1:$port" >&2
 
-rm -rf data
+rm -rf data && mkdir -p data
 status=0
 "$sluice" run examples/neows.yaml \
     --set "source.url=http://127.0.0.1:$port/neo/rest/v1/feed" \
