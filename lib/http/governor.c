@@ -253,7 +253,8 @@ static void quota_learn(struct sluice_governor *g,
 
 static void quota_correct(struct sluice_governor *g,
                           struct sluice_server_quota *q,
-                          const struct sluice_rate_quota *o, double now)
+                          const struct sluice_rate_quota *o, double now,
+                          uint64_t ticket)
 {
     double new_reset = o->reset >= 0 ? now + o->reset : -1;
     if (o->remaining < 0) {
@@ -261,9 +262,14 @@ static void quota_correct(struct sluice_governor *g,
             q->reset = new_reset;
         return;
     }
-    /* Requests still in flight were sent after this one was counted, as
-     * far as we know: the server will count them too. */
-    double est = o->remaining - (double)g->in_flight;
+    /* The server counts in about the order we send: requests sent after
+     * this one and still in flight are not in its Remaining yet, but will
+     * be. (Those sent before it were counted; a rare reordering costs a
+     * 429, which the min below and the retry policy absorb.) */
+    uint64_t later = ticket <= g->seq ? g->seq - ticket : 0;
+    if (later > g->in_flight)
+        later = g->in_flight;
+    double est = o->remaining - (double)later;
     bool same_period = q->known && q->reset >= 0 && now < q->reset &&
                        new_reset >= 0 && new_reset <= q->reset + RESET_SLACK;
     if (same_period) {
@@ -272,7 +278,10 @@ static void quota_correct(struct sluice_governor *g,
             q->remaining = est;
         else
             q->remaining = left;
-        if (new_reset > q->reset)
+        /* Each answer's reset is an upper bound of the same instant (its
+         * delta is rounded up): the smallest is the tightest. One in the
+         * past may belong to an older period and proves nothing. */
+        if (new_reset > now && new_reset < q->reset)
             q->reset = new_reset;
     } else {
         q->remaining = est;
@@ -403,7 +412,7 @@ void sluice__governor_on_response(struct sluice_governor *g, double now,
             if (!q)
                 continue;
             quota_learn(g, q, &obs[i]);
-            quota_correct(g, q, &obs[i], now);
+            quota_correct(g, q, &obs[i], now, ticket);
         }
         if (status >= 400)
             retry_after = sluice__rate_headers_retry_after(h, wall_now);
