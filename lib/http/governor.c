@@ -30,16 +30,25 @@ struct unit {
     double secs;
 };
 static const struct unit UNITS[] = {
-    {"s", 1},        {"sec", 1},      {"secs", 1},       {"second", 1},
-    {"seconds", 1},  {"m", 60},       {"min", 60},       {"mins", 60},
-    {"minute", 60},  {"minutes", 60}, {"h", 3600},       {"hr", 3600},
-    {"hrs", 3600},   {"hour", 3600},  {"hours", 3600},   {"d", 86400},
-    {"day", 86400},  {"days", 86400},
+    {"s", 1},       {"sec", 1},      {"secs", 1},     {"second", 1},
+    {"seconds", 1}, {"m", 60},       {"min", 60},     {"mins", 60},
+    {"minute", 60}, {"minutes", 60}, {"h", 3600},     {"hr", 3600},
+    {"hrs", 3600},  {"hour", 3600},  {"hours", 3600}, {"d", 86400},
+    {"day", 86400}, {"days", 86400},
 };
 
-static bool digit(char c) { return c >= '0' && c <= '9'; }
-static bool alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-static bool space(char c) { return c == ' ' || c == '\t'; }
+static bool digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+static bool alpha(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+static bool space(char c)
+{
+    return c == ' ' || c == '\t';
+}
 
 /* A positive integer below 1e9 at s[*i]. */
 static bool integer(const char *s, size_t n, size_t *i, double *out)
@@ -115,8 +124,8 @@ int sluice__rate_parse(const char *s, size_t n, struct sluice_rate *out,
         while (i < n && space(s[i]))
             i++;
         SLUICE_FAIL_IF(!integer(s, n, &i, &burst), SLUICE_EINVAL, err,
-                       "rate '%.*s': byte %zu: expected the burst size",
-                       (int)n, s, i + 1);
+                       "rate '%.*s': byte %zu: expected the burst size", (int)n,
+                       s, i + 1);
         while (i < n && space(s[i]))
             i++;
         SLUICE_FAIL_IF(i < n, SLUICE_EINVAL, err,
@@ -131,7 +140,8 @@ out:
     return rc;
 }
 
-/* ---- GCRA ------------------------------------------------------------------ */
+/* ---- GCRA ------------------------------------------------------------------
+ */
 
 static void gcra_set(struct sluice_gcra *b, double count, double per,
                      double burst)
@@ -303,11 +313,10 @@ int sluice__governor_init(struct sluice_governor *g,
                    "rate_limit: at most %d limits", SLUICE_GOVERNOR_BUCKETS);
     for (size_t i = 0; i < n; i++) {
         const struct sluice_rate *r = &limits[i];
-        SLUICE_FAIL_IF(!(r->count > 0 && r->per > 0 && r->burst >= 1 &&
-                         isfinite(r->count) && isfinite(r->per) &&
-                         isfinite(r->burst)),
-                       SLUICE_EINVAL, err,
-                       "rate_limit: limit %zu is not positive", i + 1);
+        SLUICE_FAIL_IF(
+            !(r->count > 0 && r->per > 0 && r->burst >= 1 &&
+              isfinite(r->count) && isfinite(r->per) && isfinite(r->burst)),
+            SLUICE_EINVAL, err, "rate_limit: limit %zu is not positive", i + 1);
         gcra_set(&g->bucket[i], r->count, r->per, r->burst);
         g->bucket[i].tat = FRESH;
     }
@@ -368,8 +377,8 @@ static void block_until(struct sluice_governor *g, double t)
 static void adapt(struct sluice_governor *g, uint64_t ticket, long status,
                   enum sluice_xfer xfer)
 {
-    bool congested = status == 429 || status == 503 ||
-                     xfer == SLUICE_XFER_TIMEOUT;
+    bool congested =
+        status == 429 || status == 503 || xfer == SLUICE_XFER_TIMEOUT;
     if (congested) {
         /* One cut per round: the answers to requests sent before the
          * last cut describe the load that cut already relieved. */
@@ -393,8 +402,8 @@ static void adapt(struct sluice_governor *g, uint64_t ticket, long status,
 }
 
 void sluice__governor_on_response(struct sluice_governor *g, double now,
-                                  double wall_now, uint64_t ticket,
-                                  long status, enum sluice_xfer xfer,
+                                  double wall_now, uint64_t ticket, long status,
+                                  enum sluice_xfer xfer,
                                   const struct sluice_rate_headers *h)
 {
     if (g->in_flight > 0)

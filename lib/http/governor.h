@@ -68,14 +68,14 @@ enum sluice_window_source {
 struct sluice_server_quota {
     enum sluice_rate_family family;
     char name[SLUICE_RATE_NAME_MAX];
-    double limit;     /* requests per window; 0 unknown */
-    double window;    /* seconds; 0 unknown */
+    double limit;  /* requests per window; 0 unknown */
+    double window; /* seconds; 0 unknown */
     enum sluice_window_source window_source;
     bool known;       /* whether `remaining` means anything */
     double remaining; /* estimate at `stamp`; may be negative (requests
                          in flight the server has not counted yet) */
     double stamp;
-    double reset;     /* monotonic instant of the next reset; < 0 unknown */
+    double reset; /* monotonic instant of the next reset; < 0 unknown */
     struct sluice_gcra learned; /* pacing learned from limit/window */
     bool has_learned;
 };
@@ -132,8 +132,8 @@ bool sluice__governor_take(struct sluice_governor *g, double now,
  * headers. Effects: quotas corrected (never above what the server said),
  * limits learned, Retry-After honoured for any status >= 400, AIMD. */
 void sluice__governor_on_response(struct sluice_governor *g, double now,
-                                  double wall_now, uint64_t ticket,
-                                  long status, enum sluice_xfer xfer,
+                                  double wall_now, uint64_t ticket, long status,
+                                  enum sluice_xfer xfer,
                                   const struct sluice_rate_headers *h);
 
 /* How many transfers may be in flight now (1..concurrency). */

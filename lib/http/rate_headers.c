@@ -20,13 +20,22 @@ struct scan {
     size_t n, i;
 };
 
-static bool is_ows(char c) { return c == ' ' || c == '\t'; }
-static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+static bool is_ows(char c)
+{
+    return c == ' ' || c == '\t';
+}
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
 static bool is_alpha(char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
-static char lower(char c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
+static char lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
 
 static bool ci_eq(const char *p, size_t n, const char *lit)
 {
@@ -169,11 +178,16 @@ static double *param_slot(struct sluice_rate_item *it, const char *k, size_t n)
     if (n != 1)
         return NULL;
     switch (k[0]) {
-    case 'q': return &it->q;
-    case 'w': return &it->w;
-    case 'r': return &it->r;
-    case 't': return &it->t;
-    default: return NULL;
+    case 'q':
+        return &it->q;
+    case 'w':
+        return &it->w;
+    case 'r':
+        return &it->r;
+    case 't':
+        return &it->t;
+    default:
+        return NULL;
     }
 }
 
@@ -349,8 +363,8 @@ double sluice__rate_headers_retry_after(const struct sluice_rate_headers *h,
     double wait = h->retry_after;
     int64_t t;
     if (h->retry_date[0] &&
-        sluice__http_date_parse(h->retry_date, strlen(h->retry_date),
-                                wall_now, &t)) {
+        sluice__http_date_parse(h->retry_date, strlen(h->retry_date), wall_now,
+                                &t)) {
         double d = (double)t - wall_now;
         if (d < 0)
             d = 0;
@@ -375,8 +389,8 @@ static double reset_delta(double v, double wall_now)
     return v > SLUICE_RATE_SECS_MAX ? SLUICE_RATE_SECS_MAX : v;
 }
 
-static const struct sluice_rate_item *find_policy(
-    const struct sluice_rate_headers *h, const char *name)
+static const struct sluice_rate_item *
+find_policy(const struct sluice_rate_headers *h, const char *name)
 {
     for (size_t i = 0; i < h->n_pol; i++)
         if (h->pol[i].q >= 0 && strcmp(h->pol[i].name, name) == 0)
@@ -449,8 +463,8 @@ static const char *const MONTHS[12] = {"Jan", "Feb", "Mar", "Apr",
                                        "Sep", "Oct", "Nov", "Dec"};
 static const char *const DAYS[7] = {"Mon", "Tue", "Wed", "Thu",
                                     "Fri", "Sat", "Sun"};
-static const char *const LONG_DAYS[7] = {"Monday", "Tuesday", "Wednesday",
-                                         "Thursday", "Friday", "Saturday",
+static const char *const LONG_DAYS[7] = {"Monday",   "Tuesday", "Wednesday",
+                                         "Thursday", "Friday",  "Saturday",
                                          "Sunday"};
 
 static bool lit(struct scan *s, char c)
@@ -498,8 +512,8 @@ static bool day_name(const char *p, size_t n, bool long_form)
 
 static bool clock_time(struct scan *s, int *hh, int *mm, int *ss)
 {
-    return digits(s, 2, hh) && lit(s, ':') && digits(s, 2, mm) &&
-           lit(s, ':') && digits(s, 2, ss) && *hh < 24 && *mm < 60 &&
+    return digits(s, 2, hh) && lit(s, ':') && digits(s, 2, mm) && lit(s, ':') &&
+           digits(s, 2, ss) && *hh < 24 && *mm < 60 &&
            *ss < 61; /* a leap second is representable, as RFC 9110 says */
 }
 

@@ -22,10 +22,10 @@
 
 #include "util/common.h"
 
-#define SLUICE_RATE_ITEMS 4     /* structured-field items kept per header */
-#define SLUICE_RATE_NAME_MAX 16 /* policy names are truncated to 15 bytes */
-#define SLUICE_RATE_NUM_MAX 1e12      /* counts are clamped to this */
-#define SLUICE_RATE_SECS_MAX 3.15e8   /* delays are clamped to ~10 years */
+#define SLUICE_RATE_ITEMS 4         /* structured-field items kept per header */
+#define SLUICE_RATE_NAME_MAX 16     /* policy names are truncated to 15 bytes */
+#define SLUICE_RATE_NUM_MAX 1e12    /* counts are clamped to this */
+#define SLUICE_RATE_SECS_MAX 3.15e8 /* delays are clamped to ~10 years */
 
 /* One item of a structured RateLimit or RateLimit-Policy list. Numbers are
  * negative when absent. */
@@ -45,9 +45,9 @@ struct sluice_rate_headers {
     size_t n_rl;
     struct sluice_rate_item pol[SLUICE_RATE_ITEMS]; /* RateLimit-Policy */
     size_t n_pol;
-    double retry_after;      /* Retry-After as delta-seconds */
-    char retry_date[40];     /* Retry-After as an HTTP-date, kept as text
-                                (its meaning needs the wall clock) */
+    double retry_after;  /* Retry-After as delta-seconds */
+    char retry_date[40]; /* Retry-After as an HTTP-date, kept as text
+                            (its meaning needs the wall clock) */
 };
 
 /* One quota, normalised from whichever header family described it. The

@@ -54,9 +54,15 @@ enum sluice_xfer sluice__xfer_from_curl(int curlcode)
 bool sluice__retry_status_transient(long status)
 {
     switch (status) {
-    case 408: case 425: case 429:
+    case 408:
+    case 425:
+    case 429:
         return true;
-    case 501: case 505: case 506: case 510: case 511:
+    case 501:
+    case 505:
+    case 506:
+    case 510:
+    case 511:
         return false;
     default:
         return status >= 500 && status <= 599;
@@ -93,17 +99,27 @@ double sluice__retry_backoff(const struct sluice_retry_policy *p,
 static enum sluice_retry_reason xfer_reason(enum sluice_xfer x)
 {
     switch (x) {
-    case SLUICE_XFER_CONNECT: return SLUICE_REASON_CONNECT;
-    case SLUICE_XFER_TIMEOUT: return SLUICE_REASON_TIMEOUT;
-    case SLUICE_XFER_RECV: return SLUICE_REASON_RECV;
-    case SLUICE_XFER_PARTIAL: return SLUICE_REASON_PARTIAL;
-    case SLUICE_XFER_LOCAL: return SLUICE_REASON_LOCAL;
-    case SLUICE_XFER_OTHER: return SLUICE_REASON_OTHER;
-    default: return SLUICE_REASON_NONE;
+    case SLUICE_XFER_CONNECT:
+        return SLUICE_REASON_CONNECT;
+    case SLUICE_XFER_TIMEOUT:
+        return SLUICE_REASON_TIMEOUT;
+    case SLUICE_XFER_RECV:
+        return SLUICE_REASON_RECV;
+    case SLUICE_XFER_PARTIAL:
+        return SLUICE_REASON_PARTIAL;
+    case SLUICE_XFER_LOCAL:
+        return SLUICE_REASON_LOCAL;
+    case SLUICE_XFER_OTHER:
+        return SLUICE_REASON_OTHER;
+    default:
+        return SLUICE_REASON_NONE;
     }
 }
 
-static bool is_2xx(long s) { return s >= 200 && s <= 299; }
+static bool is_2xx(long s)
+{
+    return s >= 200 && s <= 299;
+}
 
 void sluice__retry_decide(const struct sluice_retry_policy *p,
                           struct sluice_retry_state *st,
@@ -125,10 +141,9 @@ void sluice__retry_decide(const struct sluice_retry_policy *p,
                     (a->status == 403 && a->retry_after >= 0);
     } else if (a->xfer != SLUICE_XFER_OK) {
         out->reason = xfer_reason(a->xfer);
-        transient = a->xfer == SLUICE_XFER_CONNECT ||
-                    a->xfer == SLUICE_XFER_TIMEOUT ||
-                    a->xfer == SLUICE_XFER_RECV ||
-                    a->xfer == SLUICE_XFER_PARTIAL;
+        transient =
+            a->xfer == SLUICE_XFER_CONNECT || a->xfer == SLUICE_XFER_TIMEOUT ||
+            a->xfer == SLUICE_XFER_RECV || a->xfer == SLUICE_XFER_PARTIAL;
     } else if (is_2xx(a->status) && a->json_invalid) {
         out->reason = SLUICE_REASON_JSON;
         transient = st->json_retries < 1;
@@ -166,15 +181,24 @@ void sluice__retry_decide(const struct sluice_retry_policy *p,
 const char *sluice__retry_reason_str(enum sluice_retry_reason r)
 {
     switch (r) {
-    case SLUICE_REASON_NONE: return "ok";
-    case SLUICE_REASON_CONNECT: return "connection failed";
-    case SLUICE_REASON_TIMEOUT: return "timed out";
-    case SLUICE_REASON_RECV: return "connection reset";
-    case SLUICE_REASON_PARTIAL: return "body cut short";
-    case SLUICE_REASON_STATUS: return "HTTP status";
-    case SLUICE_REASON_JSON: return "invalid JSON";
-    case SLUICE_REASON_LOCAL: return "stopped locally";
-    case SLUICE_REASON_OTHER: return "transfer error";
+    case SLUICE_REASON_NONE:
+        return "ok";
+    case SLUICE_REASON_CONNECT:
+        return "connection failed";
+    case SLUICE_REASON_TIMEOUT:
+        return "timed out";
+    case SLUICE_REASON_RECV:
+        return "connection reset";
+    case SLUICE_REASON_PARTIAL:
+        return "body cut short";
+    case SLUICE_REASON_STATUS:
+        return "HTTP status";
+    case SLUICE_REASON_JSON:
+        return "invalid JSON";
+    case SLUICE_REASON_LOCAL:
+        return "stopped locally";
+    case SLUICE_REASON_OTHER:
+        return "transfer error";
     }
     return "unknown";
 }

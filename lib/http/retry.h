@@ -51,8 +51,8 @@ struct sluice_retry_state {
 /* How one attempt ended. */
 struct sluice_attempt {
     enum sluice_xfer xfer;
-    long status;       /* HTTP status, 0 if no response */
-    bool json_invalid; /* a 2xx whose body was cut off or not valid JSON */
+    long status;        /* HTTP status, 0 if no response */
+    bool json_invalid;  /* a 2xx whose body was cut off or not valid JSON */
     double retry_after; /* seconds the server asked to wait, < 0 if none
                            (sluice__rate_headers_retry_after) */
 };
@@ -81,8 +81,8 @@ enum sluice_retry_reason {
 struct sluice_retry_decision {
     enum sluice_retry_action action;
     enum sluice_retry_reason reason;
-    double delay;    /* AGAIN: wait this long; QUOTA: come back after it */
-    bool permanent;  /* FAIL: retrying could not help (vs attempts used up) */
+    double delay;   /* AGAIN: wait this long; QUOTA: come back after it */
+    bool permanent; /* FAIL: retrying could not help (vs attempts used up) */
 };
 
 /* Decides after an attempt ended; counts it in `st`. `rng` is the

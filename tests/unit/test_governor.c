@@ -115,15 +115,15 @@ static void run_timeline(struct sluice_governor *g, double *t, double lateness)
 struct timeline_case {
     const char *spec;
     double lateness;
-    double window;      /* interval checked */
-    double tolerance;   /* throughput within this fraction of the rate */
+    double window;    /* interval checked */
+    double tolerance; /* throughput within this fraction of the rate */
 };
 
 static void test_long_timelines_hold_the_limit(void)
 {
     static const struct timeline_case cases[] = {
         {"50/s", 0, 1, 0.001},
-        {"50/s", 0.002, 1, 0.06},     /* late wake-ups cost, never exceed */
+        {"50/s", 0.002, 1, 0.06}, /* late wake-ups cost, never exceed */
         {"50/s burst 10", 0.002, 1, 0.01},
         {"10/second burst 25", 0, 1, 0.005},
         {"10/second burst 25", 0, 0.1, 0.005},
@@ -152,8 +152,7 @@ static void test_long_timelines_hold_the_limit(void)
         double secs = t[N_SENDS - 1] - t[0];
         double got = (N_SENDS - r.burst) / secs;
         if (fabs(got - rate) > rate * k->tolerance || got > rate * 1.0001)
-            FAIL_AT("%s: throughput %.4f/s, limit %.4f/s", k->spec, got,
-                    rate);
+            FAIL_AT("%s: throughput %.4f/s, limit %.4f/s", k->spec, got, rate);
     }
 }
 
@@ -362,7 +361,7 @@ static void test_limits_are_learned(void)
 #define SIM_CONC 32
 
 struct pending {
-    double at;   /* when the answer arrives */
+    double at; /* when the answer arrives */
     uint64_t ticket;
     long status;
     long remaining;
@@ -404,10 +403,10 @@ static void test_simulated_fixed_window_server(void)
         for (size_t i = 1; i < n_p; i++)
             if (p[i].at < p[first].at)
                 first = i;
-        double t_send = sent < SIM_REQUESTS &&
-                                n_p < sluice__governor_concurrency(&g)
-                            ? sluice__governor_next_send(&g, now)
-                            : INFINITY;
+        double t_send =
+            sent < SIM_REQUESTS && n_p < sluice__governor_concurrency(&g)
+                ? sluice__governor_next_send(&g, now)
+                : INFINITY;
         if (n_p > 0 && p[first].at <= t_send) {
             struct pending q = p[first];
             p[first] = p[--n_p];

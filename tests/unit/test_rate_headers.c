@@ -16,7 +16,7 @@ static void feed(struct sluice_rate_headers *h, const char *line)
 }
 
 /* Numbers compared at millisecond precision, printed by ASSERT_EQ. */
-#define ASSERT_NUM(a, b) ASSERT_EQ(llround((a) * 1000), llround((b) * 1000))
+#define ASSERT_NUM(a, b) ASSERT_EQ(llround((a)*1000), llround((b)*1000))
 
 static void test_x_ratelimit_neows(void)
 {
@@ -49,9 +49,9 @@ static void test_reset_seconds_epoch_and_ms(void)
     static const struct reset_case cases[] = {
         {"X-RateLimit-Reset: 30", 30},
         {"X-RateLimit-Reset: 0.5", 0.5},
-        {"X-RateLimit-Reset: 1445412540", 60},       /* epoch seconds */
-        {"X-RateLimit-Reset: 1445412540000", 60},    /* epoch ms */
-        {"X-RateLimit-Reset: 1445412000", 0},        /* epoch in the past */
+        {"X-RateLimit-Reset: 1445412540", 60},    /* epoch seconds */
+        {"X-RateLimit-Reset: 1445412540000", 60}, /* epoch ms */
+        {"X-RateLimit-Reset: 1445412000", 0},     /* epoch in the past */
         {"X-RateLimit-Reset: -5", -1},
         {"X-RateLimit-Reset: soon", -1},
         {"X-RateLimit-Reset: 30s", -1},
@@ -215,8 +215,7 @@ static void test_items_are_bounded(void)
     feed(&h, "X-RateLimit-Limit: 1");
     feed(&h, "RateLimit-Limit: 1");
     struct sluice_rate_quota q[SLUICE_RATE_QUOTAS_MAX];
-    ASSERT_EQ(sluice__rate_headers_quotas(&h, WALL, q),
-              SLUICE_RATE_QUOTAS_MAX);
+    ASSERT_EQ(sluice__rate_headers_quotas(&h, WALL, q), SLUICE_RATE_QUOTAS_MAX);
 }
 
 struct date_case {
@@ -236,7 +235,7 @@ static void test_http_dates(void)
         {"Thu, 29 Feb 2024 23:59:59 GMT", 1709251199},
         {"Thursday, 01-Jan-70 00:00:00 GMT", 0},
         {"Thursday, 01-Jan-65 00:00:00 GMT", 2997993600}, /* 2065: < now+50 */
-        {"Friday, 01-Jan-66 00:00:00 GMT", -126230400}, /* 1966 */
+        {"Friday, 01-Jan-66 00:00:00 GMT", -126230400},   /* 1966 */
         {"Fri, 29 Feb 2023 00:00:00 GMT", -1},
         {"Sun, 06 Nov 1994 24:00:00 GMT", -1},
         {"Sun, 06 Nov 1994 08:49:37 UTC", -1},
@@ -253,8 +252,8 @@ static void test_http_dates(void)
         bool ok = sluice__http_date_parse(cases[i].text, strlen(cases[i].text),
                                           WALL, &t);
         if (ok != (cases[i].want != -1) || (ok && t != cases[i].want))
-            FAIL_AT("case %zu '%s': ok=%d t=%lld, want %lld", i,
-                    cases[i].text, ok, (long long)t, cases[i].want);
+            FAIL_AT("case %zu '%s': ok=%d t=%lld, want %lld", i, cases[i].text,
+                    ok, (long long)t, cases[i].want);
     }
 }
 

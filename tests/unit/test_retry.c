@@ -8,8 +8,12 @@
 #include "harness.h"
 #include "http/retry.h"
 
-enum { D = SLUICE_RETRY_DONE, A = SLUICE_RETRY_AGAIN, F = SLUICE_RETRY_FAIL,
-       Q = SLUICE_RETRY_QUOTA };
+enum {
+    D = SLUICE_RETRY_DONE,
+    A = SLUICE_RETRY_AGAIN,
+    F = SLUICE_RETRY_FAIL,
+    Q = SLUICE_RETRY_QUOTA
+};
 
 struct class_case {
     enum sluice_xfer xfer;
@@ -231,16 +235,12 @@ static void test_curl_codes(void)
         if (sluice__xfer_from_curl(cases[i].cc) != cases[i].want)
             FAIL_AT("CURLcode %d -> %d, want %d", cases[i].cc,
                     sluice__xfer_from_curl(cases[i].cc), cases[i].want);
-    ASSERT_STR_EQ(sluice__retry_reason_str(SLUICE_REASON_TIMEOUT),
-                  "timed out");
+    ASSERT_STR_EQ(sluice__retry_reason_str(SLUICE_REASON_TIMEOUT), "timed out");
 }
 
 static const struct harness_test TESTS[] = {
-    TEST(test_classification_matrix),
-    TEST(test_attempts_run_out),
-    TEST(test_invalid_json_retried_once),
-    TEST(test_backoff_bounds_and_seed),
-    TEST(test_retry_after_wins_over_jitter),
-    TEST(test_curl_codes),
+    TEST(test_classification_matrix),        TEST(test_attempts_run_out),
+    TEST(test_invalid_json_retried_once),    TEST(test_backoff_bounds_and_seed),
+    TEST(test_retry_after_wins_over_jitter), TEST(test_curl_codes),
 };
 HARNESS_MAIN(TESTS)
