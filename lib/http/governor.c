@@ -1,0 +1,438 @@
+/* governor.c: the rate governor (see governor.h): configured token
+ * buckets, server quotas corrected by response headers, a global
+ * Retry-After barrier, and AIMD concurrency.
+ *
+ * Buckets are GCRA rather than "tokens + last refill": a bucket is one
+ * number (the theoretical arrival time) and the instant next_send returns
+ * is exactly the value take compares against, so a caller that waits
+ * until that instant is always admitted; a refill computed in floating
+ * point could leave it 1e-16 tokens short and spinning.
+ *
+ * Server quotas are estimates that may only err low: a response's
+ * Remaining does not know about the requests still in flight, so we
+ * subtract them, and within one reset period we keep the smaller of the
+ * old estimate and the new one (an older response may arrive last). */
+#include "http/governor.h"
+
+#include <math.h>
+#include <string.h>
+
+#define FRESH (-1e300)
+#define HOUR 3600.0
+/* Resets arrive as whole seconds: two responses in the same period may
+ * name instants up to a second apart. */
+#define RESET_SLACK 1.0
+
+/* ---- rate specs ---------------------------------------------------------- */
+
+struct unit {
+    const char *name;
+    double secs;
+};
+static const struct unit UNITS[] = {
+    {"s", 1},       {"sec", 1},      {"secs", 1},     {"second", 1},
+    {"seconds", 1}, {"m", 60},       {"min", 60},     {"mins", 60},
+    {"minute", 60}, {"minutes", 60}, {"h", 3600},     {"hr", 3600},
+    {"hrs", 3600},  {"hour", 3600},  {"hours", 3600}, {"d", 86400},
+    {"day", 86400}, {"days", 86400},
+};
+
+static bool digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+static bool alpha(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+static bool space(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* A positive integer below 1e9 at s[*i]. */
+static bool integer(const char *s, size_t n, size_t *i, double *out)
+{
+    size_t start = *i;
+    double v = 0;
+    while (*i < n && digit(s[*i]) && *i - start < 10)
+        v = v * 10 + (s[(*i)++] - '0');
+    if (*i == start || (*i < n && digit(s[*i])) || v < 1 || v >= 1e9)
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool unit_secs(const char *p, size_t n, double *secs)
+{
+    for (size_t u = 0; u < SLUICE_ARRAY_LEN(UNITS); u++) {
+        const char *name = UNITS[u].name;
+        size_t k = strlen(name);
+        if (k != n)
+            continue;
+        size_t j = 0;
+        while (j < n && (p[j] | 0x20) == name[j])
+            j++;
+        if (j == n) {
+            *secs = UNITS[u].secs;
+            return true;
+        }
+    }
+    return false;
+}
+
+int sluice__rate_parse(const char *s, size_t n, struct sluice_rate *out,
+                       struct sluice_err *err)
+{
+    int rc = SLUICE_OK;
+    size_t i = 0;
+    double count, mult = 1, secs, burst = 1;
+    while (i < n && space(s[i]))
+        i++;
+    SLUICE_FAIL_IF(!integer(s, n, &i, &count), SLUICE_EINVAL, err,
+                   "rate '%.*s': byte %zu: expected a count (1 to 999999999)",
+                   (int)n, s, i + 1);
+    while (i < n && space(s[i]))
+        i++;
+    SLUICE_FAIL_IF(i >= n || s[i] != '/', SLUICE_EINVAL, err,
+                   "rate '%.*s': byte %zu: expected '/' as in '10/second'",
+                   (int)n, s, i + 1);
+    i++;
+    while (i < n && space(s[i]))
+        i++;
+    if (i < n && digit(s[i]))
+        SLUICE_FAIL_IF(!integer(s, n, &i, &mult), SLUICE_EINVAL, err,
+                       "rate '%.*s': byte %zu: bad multiplier", (int)n, s,
+                       i + 1);
+    size_t u = i;
+    while (i < n && alpha(s[i]))
+        i++;
+    SLUICE_FAIL_IF(!unit_secs(s + u, i - u, &secs), SLUICE_EINVAL, err,
+                   "rate '%.*s': byte %zu: unknown unit '%.*s' (use s, min, "
+                   "hour or day)",
+                   (int)n, s, u + 1, (int)(i - u), s + u);
+    while (i < n && space(s[i]))
+        i++;
+    if (i < n) {
+        size_t k = i;
+        while (i < n && alpha(s[i]))
+            i++;
+        SLUICE_FAIL_IF(i - k != 5 || strncmp(s + k, "burst", 5) != 0,
+                       SLUICE_EINVAL, err,
+                       "rate '%.*s': byte %zu: expected 'burst N' or the end",
+                       (int)n, s, k + 1);
+        while (i < n && space(s[i]))
+            i++;
+        SLUICE_FAIL_IF(!integer(s, n, &i, &burst), SLUICE_EINVAL, err,
+                       "rate '%.*s': byte %zu: expected the burst size", (int)n,
+                       s, i + 1);
+        while (i < n && space(s[i]))
+            i++;
+        SLUICE_FAIL_IF(i < n, SLUICE_EINVAL, err,
+                       "rate '%.*s': byte %zu: unexpected text after the "
+                       "burst",
+                       (int)n, s, i + 1);
+    }
+    out->count = count;
+    out->per = mult * secs;
+    out->burst = burst;
+out:
+    return rc;
+}
+
+/* ---- GCRA ------------------------------------------------------------------
+ */
+
+static void gcra_set(struct sluice_gcra *b, double count, double per,
+                     double burst)
+{
+    b->interval = per / count;
+    b->tolerance = (burst - 1) * b->interval;
+}
+
+static double gcra_next(const struct sluice_gcra *b, double now)
+{
+    double t = b->tat - b->tolerance;
+    return t > now ? t : now;
+}
+
+static void gcra_take(struct sluice_gcra *b, double now)
+{
+    b->tat = (b->tat > now ? b->tat : now) + b->interval;
+}
+
+/* ---- server quotas ------------------------------------------------------- */
+
+/* What is left of q at `now`: a passed reset refills it to the limit
+ * (or to unknown); with no reset, a rolling window frees requests
+ * steadily. Infinite when nothing is known. */
+static double quota_left(const struct sluice_server_quota *q, double now)
+{
+    if (!q->known)
+        return INFINITY;
+    if (q->reset >= 0 && now >= q->reset)
+        return q->limit > 0 ? q->limit : INFINITY;
+    if (q->reset < 0 && q->limit > 0 && q->window > 0) {
+        double r = q->remaining + (now - q->stamp) * q->limit / q->window;
+        return r < q->limit ? r : q->limit;
+    }
+    return q->remaining;
+}
+
+static double quota_next(const struct sluice_server_quota *q, double now)
+{
+    double left = quota_left(q, now);
+    if (left >= 1)
+        return now;
+    if (q->reset >= 0)
+        return q->reset; /* now < reset, or left would be the limit */
+    if (q->limit > 0 && q->window > 0)
+        return now + (1 - left) * q->window / q->limit;
+    return now;
+}
+
+static void quota_take(struct sluice_server_quota *q, double now)
+{
+    if (!q->known)
+        return;
+    double left = quota_left(q, now);
+    if (q->reset >= 0 && now >= q->reset) {
+        /* A new period we know nothing about yet but its limit. */
+        if (q->window_source == SLUICE_WINDOW_GIVEN) {
+            double k = floor((now - q->reset) / q->window) + 1;
+            q->reset += k * q->window;
+        } else {
+            q->reset = -1;
+        }
+        if (!isfinite(left)) {
+            q->known = false;
+            return;
+        }
+    }
+    q->remaining = left - 1;
+    q->stamp = now;
+}
+
+static struct sluice_server_quota *quota_find(struct sluice_governor *g,
+                                              const struct sluice_rate_quota *o)
+{
+    for (size_t i = 0; i < g->n_quotas; i++) {
+        struct sluice_server_quota *q = &g->quota[i];
+        if (q->family == o->family && strcmp(q->name, o->name) == 0)
+            return q;
+    }
+    if (g->n_quotas == SLUICE_GOVERNOR_QUOTAS)
+        return NULL;
+    struct sluice_server_quota *q = &g->quota[g->n_quotas++];
+    memset(q, 0, sizeof *q);
+    q->family = o->family;
+    memcpy(q->name, o->name, sizeof q->name);
+    q->reset = -1;
+    q->learned.tat = FRESH;
+    return q;
+}
+
+static void quota_learn(struct sluice_governor *g,
+                        struct sluice_server_quota *q,
+                        const struct sluice_rate_quota *o)
+{
+    if (o->limit > 0)
+        q->limit = o->limit;
+    if (o->window > 0) {
+        q->window = o->window;
+        q->window_source = SLUICE_WINDOW_GIVEN;
+    } else if (o->reset > 0 && q->window_source <= SLUICE_WINDOW_RESETS) {
+        /* A reset is at most one window away: the largest seen is the
+         * best lower bound of the window we have. */
+        double w = ceil(o->reset);
+        if (q->window_source != SLUICE_WINDOW_RESETS || w > q->window)
+            q->window = w;
+        q->window_source = SLUICE_WINDOW_RESETS;
+    } else if (q->window_source == SLUICE_WINDOW_NONE && q->limit > 0 &&
+               q->family == SLUICE_RATE_FAMILY_X) {
+        q->window = HOUR;
+        q->window_source = SLUICE_WINDOW_ASSUMED;
+    }
+    /* Pace by what we learned only when the job set no limit itself; a
+     * full window's worth may go at once, as the server allows. */
+    if (g->n_buckets == 0 && q->limit > 0 && q->window > 0) {
+        gcra_set(&q->learned, q->limit, q->window, q->limit);
+        q->has_learned = true;
+    }
+}
+
+static void quota_correct(struct sluice_governor *g,
+                          struct sluice_server_quota *q,
+                          const struct sluice_rate_quota *o, double now,
+                          uint64_t ticket)
+{
+    double new_reset = o->reset >= 0 ? now + o->reset : -1;
+    if (o->remaining < 0) {
+        if (new_reset >= 0 && q->known)
+            q->reset = new_reset;
+        return;
+    }
+    /* The server counts in about the order we send: requests sent after
+     * this one and still in flight are not in its Remaining yet, but will
+     * be. (Those sent before it were counted; a rare reordering costs a
+     * 429, which the min below and the retry policy absorb.) */
+    uint64_t later = ticket <= g->seq ? g->seq - ticket : 0;
+    if (later > g->in_flight)
+        later = g->in_flight;
+    double est = o->remaining - (double)later;
+    bool same_period = q->known && q->reset >= 0 && now < q->reset &&
+                       new_reset >= 0 && new_reset <= q->reset + RESET_SLACK;
+    if (same_period) {
+        double left = quota_left(q, now);
+        if (est < left)
+            q->remaining = est;
+        else
+            q->remaining = left;
+        /* Each answer's reset is an upper bound of the same instant (its
+         * delta is rounded up): the smallest is the tightest. One in the
+         * past may belong to an older period and proves nothing. */
+        if (new_reset > now && new_reset < q->reset)
+            q->reset = new_reset;
+    } else {
+        q->remaining = est;
+        q->reset = new_reset;
+    }
+    q->known = true;
+    q->stamp = now;
+}
+
+/* ---- the governor -------------------------------------------------------- */
+
+int sluice__governor_init(struct sluice_governor *g,
+                          const struct sluice_rate *limits, size_t n,
+                          unsigned concurrency, struct sluice_err *err)
+{
+    int rc = SLUICE_OK;
+    memset(g, 0, sizeof *g);
+    SLUICE_FAIL_IF(n > SLUICE_GOVERNOR_BUCKETS, SLUICE_EINVAL, err,
+                   "rate_limit: at most %d limits", SLUICE_GOVERNOR_BUCKETS);
+    for (size_t i = 0; i < n; i++) {
+        const struct sluice_rate *r = &limits[i];
+        SLUICE_FAIL_IF(
+            !(r->count > 0 && r->per > 0 && r->burst >= 1 &&
+              isfinite(r->count) && isfinite(r->per) && isfinite(r->burst)),
+            SLUICE_EINVAL, err, "rate_limit: limit %zu is not positive", i + 1);
+        gcra_set(&g->bucket[i], r->count, r->per, r->burst);
+        g->bucket[i].tat = FRESH;
+    }
+    g->n_buckets = n;
+    g->blocked_until = FRESH;
+    g->max_concurrency = concurrency ? concurrency : 1;
+    g->concurrency = g->max_concurrency;
+out:
+    return rc;
+}
+
+double sluice__governor_next_send(const struct sluice_governor *g, double now)
+{
+    double t = g->blocked_until > now ? g->blocked_until : now;
+    for (size_t i = 0; i < g->n_buckets; i++) {
+        double b = gcra_next(&g->bucket[i], now);
+        if (b > t)
+            t = b;
+    }
+    for (size_t i = 0; i < g->n_quotas; i++) {
+        const struct sluice_server_quota *q = &g->quota[i];
+        double b = quota_next(q, now);
+        if (b > t)
+            t = b;
+        if (q->has_learned && g->n_buckets == 0) {
+            b = gcra_next(&q->learned, now);
+            if (b > t)
+                t = b;
+        }
+    }
+    return t;
+}
+
+bool sluice__governor_take(struct sluice_governor *g, double now,
+                           uint64_t *ticket)
+{
+    if (sluice__governor_next_send(g, now) > now)
+        return false;
+    for (size_t i = 0; i < g->n_buckets; i++)
+        gcra_take(&g->bucket[i], now);
+    for (size_t i = 0; i < g->n_quotas; i++) {
+        struct sluice_server_quota *q = &g->quota[i];
+        quota_take(q, now);
+        if (q->has_learned && g->n_buckets == 0)
+            gcra_take(&q->learned, now);
+    }
+    g->in_flight++;
+    *ticket = ++g->seq;
+    return true;
+}
+
+static void block_until(struct sluice_governor *g, double t)
+{
+    if (t > g->blocked_until)
+        g->blocked_until = t;
+}
+
+static void adapt(struct sluice_governor *g, uint64_t ticket, long status,
+                  enum sluice_xfer xfer)
+{
+    bool congested =
+        status == 429 || status == 503 || xfer == SLUICE_XFER_TIMEOUT;
+    if (congested) {
+        /* One cut per round: the answers to requests sent before the
+         * last cut describe the load that cut already relieved. */
+        if (ticket > g->cut_seq) {
+            unsigned c = g->concurrency / 2;
+            g->concurrency = c ? c : 1;
+            g->cut_seq = g->seq;
+            g->successes = 0;
+            g->cuts++;
+        }
+        return;
+    }
+    if (xfer != SLUICE_XFER_OK || status < 200 || status > 299)
+        return; /* neither a success nor a sign of overload */
+    if (g->concurrency >= g->max_concurrency)
+        return;
+    if (++g->successes >= g->concurrency) {
+        g->concurrency++;
+        g->successes = 0;
+    }
+}
+
+void sluice__governor_on_response(struct sluice_governor *g, double now,
+                                  double wall_now, uint64_t ticket, long status,
+                                  enum sluice_xfer xfer,
+                                  const struct sluice_rate_headers *h)
+{
+    if (g->in_flight > 0)
+        g->in_flight--;
+    if (status == 429)
+        g->responses_429++;
+    adapt(g, ticket, status, xfer);
+
+    double retry_after = -1;
+    if (h) {
+        struct sluice_rate_quota obs[SLUICE_RATE_QUOTAS_MAX];
+        size_t k = sluice__rate_headers_quotas(h, wall_now, obs);
+        for (size_t i = 0; i < k; i++) {
+            struct sluice_server_quota *q = quota_find(g, &obs[i]);
+            if (!q)
+                continue;
+            quota_learn(g, q, &obs[i]);
+            quota_correct(g, q, &obs[i], now, ticket);
+        }
+        if (status >= 400)
+            retry_after = sluice__rate_headers_retry_after(h, wall_now);
+    }
+    if (retry_after >= 0)
+        block_until(g, now + retry_after);
+    else if (status == 429 && sluice__governor_next_send(g, now) <= now)
+        block_until(g, now + SLUICE_GOVERNOR_429_PAUSE);
+}
+
+unsigned sluice__governor_concurrency(const struct sluice_governor *g)
+{
+    return g->concurrency;
+}

@@ -1,0 +1,142 @@
+/* governor.h: the rate governor shared by every transfer of a run. It
+ * answers two questions for the run loop: "when may the next request be
+ * sent?" and "how many transfers may be in flight?".
+ *
+ * Three things constrain the send time, and the latest wins:
+ *   1. the job's limits ("1000/hour", "10/s burst 20"), one token bucket
+ *      each (kept as GCRA: one "theoretical arrival time" per bucket);
+ *   2. what the server says in its responses: Retry-After blocks every
+ *      transfer until the instant it names; a quota whose Remaining reaches
+ *      0 blocks until its Reset; with no configured limit, a limit learned
+ *      from the headers paces the run;
+ *   3. nothing else: the governor never sleeps and never reads a clock.
+ * Concurrency is adaptive (AIMD): halved on a 429, a 503 or a timeout, one
+ * more after a run of successes, between 1 and the job's `concurrency`.
+ *
+ * Time is injected: `now` is a monotonic clock in seconds (any origin),
+ * `wall_now` the wall clock in seconds since the epoch (needed only to
+ * read HTTP-dates and epoch resets). Every call is O(1) (bounded by the
+ * fixed numbers of buckets and quotas) and allocates nothing; the struct
+ * is embedded by the caller. One thread at a time.
+ * docs/internals/governor.md has the model and the precedence rules. */
+#ifndef SLUICE_HTTP_GOVERNOR_H
+#define SLUICE_HTTP_GOVERNOR_H
+
+#include "http/rate_headers.h"
+#include "http/retry.h"
+
+#define SLUICE_GOVERNOR_BUCKETS 8 /* configured limits at most */
+#define SLUICE_GOVERNOR_QUOTAS 6  /* server quotas tracked at most */
+
+/* A limit from the job: `count` requests per `per` seconds, with bursts
+ * of up to `burst` requests (at least 1). Over any interval of length T
+ * the bucket lets through at most count/per * T + burst requests. */
+struct sluice_rate {
+    double count;
+    double per;
+    double burst;
+};
+
+/* Parses "N/UNIT" or "N/UNIT burst B": N and B positive integers, UNIT one
+ * of s, sec, second(s), m, min, minute(s), h, hr, hour(s), d, day(s),
+ * optionally preceded by a multiplier ("100/15min"). Examples: "10/s",
+ * "1000/hour", "50/min", "5/second burst 10". The default burst is 1:
+ * requests evenly spaced, which is what a sliding-window server needs.
+ * SLUICE_EINVAL with the byte position in err on anything else. */
+SLUICE_NODISCARD int sluice__rate_parse(const char *s, size_t n,
+                                        struct sluice_rate *out,
+                                        struct sluice_err *err);
+
+/* One token bucket as a generic cell rate algorithm: a request conforms
+ * at time t when t >= tat - tolerance; sending it moves tat to
+ * max(tat, t) + interval. Exact with doubles: the instant next_send
+ * returns is the very value the conformance test compares against. */
+struct sluice_gcra {
+    double interval;  /* seconds per request */
+    double tolerance; /* (burst - 1) * interval */
+    double tat;       /* theoretical arrival time; -1e300 when fresh */
+};
+
+/* A quota the server described (see sluice_rate_quota), tracked as a
+ * conservative estimate of what is left. */
+enum sluice_window_source {
+    SLUICE_WINDOW_NONE,    /* unknown */
+    SLUICE_WINDOW_ASSUMED, /* one hour: X-RateLimit-* said nothing more */
+    SLUICE_WINDOW_RESETS,  /* the largest Reset seen so far */
+    SLUICE_WINDOW_GIVEN    /* the server named it (w=) */
+};
+struct sluice_server_quota {
+    enum sluice_rate_family family;
+    char name[SLUICE_RATE_NAME_MAX];
+    double limit;  /* requests per window; 0 unknown */
+    double window; /* seconds; 0 unknown */
+    enum sluice_window_source window_source;
+    bool known;       /* whether `remaining` means anything */
+    double remaining; /* estimate at `stamp`; may be negative (requests
+                         in flight the server has not counted yet) */
+    double stamp;
+    double reset; /* monotonic instant of the next reset; < 0 unknown */
+    struct sluice_gcra learned; /* pacing learned from limit/window */
+    bool has_learned;
+};
+
+struct sluice_governor {
+    struct sluice_gcra bucket[SLUICE_GOVERNOR_BUCKETS];
+    size_t n_buckets;
+    struct sluice_server_quota quota[SLUICE_GOVERNOR_QUOTAS];
+    size_t n_quotas;
+    double blocked_until; /* Retry-After: nothing is sent before this */
+
+    unsigned max_concurrency;
+    unsigned concurrency; /* the current limit, 1..max_concurrency */
+    unsigned successes;   /* consecutive, since the last change */
+    uint64_t seq;         /* tickets handed out */
+    uint64_t cut_seq;     /* last ticket issued before the last cut */
+    uint64_t in_flight;   /* taken and not yet answered */
+
+    /* Counters for the report. */
+    uint64_t responses_429;
+    uint64_t cuts;
+};
+
+/* Seconds a 429 without Retry-After (and without a quota at 0) holds
+ * every transfer. */
+#define SLUICE_GOVERNOR_429_PAUSE 1.0
+
+/* Sets g up with `n` configured limits (copied) and the job's
+ * concurrency (0 is taken as 1). SLUICE_EINVAL when n is above
+ * SLUICE_GOVERNOR_BUCKETS or a limit is not positive. */
+SLUICE_NODISCARD int sluice__governor_init(struct sluice_governor *g,
+                                           const struct sluice_rate *limits,
+                                           size_t n, unsigned concurrency,
+                                           struct sluice_err *err);
+
+/* The earliest instant (>= now) at which a request may be sent: `now`
+ * itself when one may go now. Ignores concurrency: check
+ * in_flight < sluice__governor_concurrency() separately. May be far in
+ * the future (a quota reset, a long Retry-After); the caller compares it
+ * with retry.max_wait to decide that the quota is gone. */
+double sluice__governor_next_send(const struct sluice_governor *g, double now);
+
+/* Sends a request, if one may be sent at `now`: consumes a token from
+ * every bucket and quota, counts it in flight and returns true with a
+ * ticket to hand back to on_response. Returns false, changing nothing,
+ * when next_send(now) > now. */
+bool sluice__governor_take(struct sluice_governor *g, double now,
+                           uint64_t *ticket);
+
+/* Feeds back how the request with `ticket` ended. Call exactly once per
+ * successful take, for every ending: answered (any status), failed at
+ * the transport level (status 0), or abandoned (xfer
+ * SLUICE_XFER_LOCAL). `h` (may be NULL) holds the final response's
+ * headers. Effects: quotas corrected (never above what the server said),
+ * limits learned, Retry-After honoured for any status >= 400, AIMD. */
+void sluice__governor_on_response(struct sluice_governor *g, double now,
+                                  double wall_now, uint64_t ticket, long status,
+                                  enum sluice_xfer xfer,
+                                  const struct sluice_rate_headers *h);
+
+/* How many transfers may be in flight now (1..concurrency). */
+unsigned sluice__governor_concurrency(const struct sluice_governor *g);
+
+#endif
