@@ -150,8 +150,10 @@ int sluice__http_error_message(const char *body, size_t n,
         goto out;
     }
     /* A malformed body still gives what was found before the error. */
-    if (sluice__json_reader_feed(r, body, n) == SLUICE_OK)
-        (void)sluice__json_reader_finish(r);
+    if (sluice__json_reader_feed(r, body, n) == SLUICE_OK &&
+        sluice__json_reader_finish(r) != SLUICE_OK) {
+        /* nothing to do: partial findings are used as they are */
+    }
 
     if (s->have[F_ERROR_MESSAGE]) {
         rc = append_clean(out, s->found[F_ERROR_MESSAGE],

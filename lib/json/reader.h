@@ -37,7 +37,10 @@ typedef int (*sluice_json_event_fn)(void *ud, enum sluice_json_event ev,
 
 struct sluice_json_reader_opts {
     size_t max_depth; /* 0 means 512 */
-    size_t max_token; /* 0 means 64 MiB: longest string/number accepted */
+    size_t max_token; /* 0 means 64 MiB: longest string/number payload
+                       * accepted. A longer token is still validated to its
+                       * end, then fails with SLUICE_ETOOBIG at its first
+                       * byte, so the answer does not depend on chunking. */
 };
 
 struct sluice_json_reader;

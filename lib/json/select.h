@@ -19,9 +19,10 @@
 
 struct sluice_record_consumer {
     /* A record starts. `key`/`key_n`: the member name matched by the
-     * deepest object wildcard of the path (e.g. the NeoWs day), or NULL
-     * when the path has none or it matched an array. Valid during the
-     * call only. */
+     * deepest wildcard step that matched an object member (for
+     * `$.near_earth_objects.*[*]` the day: `[*]` matched an array, so
+     * `.*` counts), or NULL when no wildcard matched an object. Valid
+     * during the call only. */
     int (*record_begin)(void *ud, const char *key, size_t key_n);
     /* Every reader event of the record's value, in order. */
     int (*event)(void *ud, enum sluice_json_event ev, const char *p,
@@ -33,7 +34,9 @@ struct sluice_record_consumer {
 struct sluice_selector;
 
 /* Compiles `path`. On error returns SLUICE_EPATH with a message like
- * "records: byte 14: filters are not supported" in err, *out = NULL. */
+ * "byte 14: filters are not supported" in err (0-based byte of `path`; the
+ * caller prefixes context such as "records: "), *out = NULL. SLUICE_ENOMEM
+ * when out of memory. `c` is copied. */
 SLUICE_NODISCARD int sluice__selector_new(const char *path,
                                           const struct sluice_record_consumer *c,
                                           struct sluice_selector **out,

@@ -8,7 +8,7 @@
 #include "util/buf.h"
 
 /* Temporary files are named ".<final basename>.sluice-tmp-<random>" so a
- * glob on the final names (data/*.parquet) never matches them, and a later
+ * glob on the final names (data/NAME.parquet) never matches them, and a later
  * run can find and remove the ones a crash left behind. */
 #define SLUICE_TMP_MARKER ".sluice-tmp-"
 

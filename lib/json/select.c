@@ -1,0 +1,442 @@
+/* select.c: the record selector (see select.h).
+ *
+ * A compiled path is a list of steps (name, index or wildcard). Without
+ * descendant segments or filters, whether a value is selected depends only
+ * on the chain of member names and indices above it, so matching needs one
+ * frame per step and two counters, not a tree: `depth` counts the open
+ * containers, `matched` how many of the outermost ones lie on the path.
+ * Below an unmatched container only `depth` moves, until it comes back.
+ *
+ * Keys matched by wildcard steps are copied (a reader payload lives only
+ * for its call), so a record can be labelled with the member name of its
+ * deepest object wildcard when it begins. */
+#include "json/select.h"
+
+#include <string.h>
+
+#include "util/buf.h"
+
+enum step_kind { STEP_NAME, STEP_INDEX, STEP_WILD };
+
+struct step {
+    enum step_kind kind;
+    char *name; /* STEP_NAME: unescaped, owned */
+    size_t name_n;
+    uint64_t index; /* STEP_INDEX */
+};
+
+/* An open container on the path: frames[L] is the value steps 0..L-1
+ * selected; its children are tested against steps[L]. */
+struct frame {
+    bool is_object;
+    bool key_match;    /* the current member's name matches steps[L] */
+    uint64_t next_idx; /* index the next array element will have */
+};
+
+struct sluice_selector {
+    struct sluice_record_consumer c;
+    struct step *steps;
+    size_t nsteps;
+    size_t cap; /* steps, frames and keys allocated */
+    struct frame *frames;   /* nsteps of them */
+    struct sluice_buf *keys; /* per wildcard step: the current member name */
+    size_t depth;
+    size_t matched;
+    bool in_record;
+    size_t rec_depth;
+    uint64_t records;
+};
+
+#define KEY_MAX ((size_t)1 << 20)
+
+/* ---- compiling ------------------------------------------------------- */
+
+struct pc {
+    const char *s;
+    size_t i, n;
+    struct sluice_err *err;
+};
+
+static int perr(struct pc *pc, size_t at, const char *what)
+{
+    sluice__err_set(pc->err, "byte %zu: %s", at, what);
+    return SLUICE_EPATH;
+}
+
+static bool name_first(uint8_t c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+           c >= 0x80;
+}
+
+static bool is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static int hexv(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+        return (c | 0x20) - 'a' + 10;
+    return -1;
+}
+
+/* Reads four hex digits at pc->i; -1 when they are not there. */
+static long read_hex4(struct pc *pc)
+{
+    long v = 0;
+    for (int k = 0; k < 4; k++) {
+        if (pc->i >= pc->n || hexv(pc->s[pc->i]) < 0)
+            return -1;
+        v = v * 16 + hexv(pc->s[pc->i++]);
+    }
+    return v;
+}
+
+static int add_cp(struct sluice_buf *b, uint32_t cp)
+{
+    char o[4];
+    size_t k;
+    if (cp < 0x80) {
+        o[0] = (char)cp;
+        k = 1;
+    } else if (cp < 0x800) {
+        o[0] = (char)(0xC0 | (cp >> 6));
+        o[1] = (char)(0x80 | (cp & 0x3F));
+        k = 2;
+    } else if (cp < 0x10000) {
+        o[0] = (char)(0xE0 | (cp >> 12));
+        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        o[2] = (char)(0x80 | (cp & 0x3F));
+        k = 3;
+    } else {
+        o[0] = (char)(0xF0 | (cp >> 18));
+        o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        o[3] = (char)(0x80 | (cp & 0x3F));
+        k = 4;
+    }
+    return sluice__buf_append(b, o, k);
+}
+
+/* A quoted name in brackets, RFC 9535 string-literal; pc->i is on the
+ * opening quote. */
+static int parse_quoted(struct pc *pc, struct step *st)
+{
+    char q = pc->s[pc->i++];
+    struct sluice_buf b;
+    sluice__buf_init(&b, KEY_MAX);
+    int rc = SLUICE_OK;
+    for (;;) {
+        if (pc->i >= pc->n) {
+            rc = perr(pc, pc->i, "unterminated string");
+            goto out;
+        }
+        char c = pc->s[pc->i];
+        if (c == q) {
+            pc->i++;
+            break;
+        }
+        if ((uint8_t)c < 0x20) {
+            rc = perr(pc, pc->i, "control character in string");
+            goto out;
+        }
+        if (c != '\\') {
+            SLUICE_TRY(sluice__buf_addc(&b, c));
+            pc->i++;
+            continue;
+        }
+        size_t at = pc->i++;
+        char e = pc->i < pc->n ? pc->s[pc->i++] : '\0';
+        const char *from = "bfnrt/\\";
+        const char *to = "\b\f\n\r\t/\\";
+        const char *hit = e ? strchr(from, e) : NULL;
+        if (hit) {
+            SLUICE_TRY(sluice__buf_addc(&b, to[hit - from]));
+        } else if (e == q) {
+            SLUICE_TRY(sluice__buf_addc(&b, q));
+        } else if (e == 'u') {
+            long cp = read_hex4(pc);
+            if (cp >= 0xD800 && cp <= 0xDBFF && pc->i + 1 < pc->n &&
+                pc->s[pc->i] == '\\' && pc->s[pc->i + 1] == 'u') {
+                pc->i += 2;
+                long lo = read_hex4(pc);
+                cp = lo >= 0xDC00 && lo <= 0xDFFF
+                         ? 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00)
+                         : -1;
+            } else if (cp >= 0xD800 && cp <= 0xDFFF) {
+                cp = -1;
+            }
+            if (cp < 0) {
+                rc = perr(pc, at, "invalid \\u escape");
+                goto out;
+            }
+            SLUICE_TRY(add_cp(&b, (uint32_t)cp));
+        } else {
+            rc = perr(pc, at, "invalid escape");
+            goto out;
+        }
+    }
+    st->kind = STEP_NAME;
+    st->name = sluice__buf_take(&b, &st->name_n);
+    if (!st->name)
+        rc = SLUICE_ENOMEM;
+out:
+    sluice__buf_cleanup(&b);
+    if (rc == SLUICE_ETOOBIG || rc == SLUICE_ENOMEM)
+        rc = perr(pc, pc->i, "name too long or out of memory");
+    return rc;
+}
+
+/* One segment at pc->i into *st. */
+static int parse_segment(struct pc *pc, struct step *st)
+{
+    const char *s = pc->s;
+    size_t i = pc->i;
+    if (s[i] == '.') {
+        if (i + 1 < pc->n && s[i + 1] == '.')
+            return perr(pc, i, "descendant segments ('..') are not supported");
+        i++;
+        if (i < pc->n && s[i] == '*') {
+            st->kind = STEP_WILD;
+            pc->i = i + 1;
+            return SLUICE_OK;
+        }
+        if (i >= pc->n || !name_first((uint8_t)s[i]))
+            return perr(pc, i, "expected a member name or '*' after '.'");
+        size_t start = i;
+        while (i < pc->n && (name_first((uint8_t)s[i]) ||
+                             (s[i] >= '0' && s[i] <= '9')))
+            i++;
+        st->kind = STEP_NAME;
+        st->name = sluice__strndup(s + start, i - start);
+        st->name_n = i - start;
+        pc->i = i;
+        return st->name ? SLUICE_OK : SLUICE_ENOMEM;
+    }
+    if (s[i] != '[')
+        return perr(pc, i, "expected '.' or '['");
+    pc->i = ++i;
+    while (pc->i < pc->n && is_blank(s[pc->i]))
+        pc->i++;
+    i = pc->i;
+    char c = i < pc->n ? s[i] : '\0';
+    if (c == '*') {
+        st->kind = STEP_WILD;
+        pc->i++;
+    } else if (c == '\'' || c == '"') {
+        int rc = parse_quoted(pc, st);
+        if (rc != SLUICE_OK)
+            return rc;
+    } else if (c >= '0' && c <= '9') {
+        uint64_t v = 0;
+        if (c == '0' && i + 1 < pc->n && s[i + 1] >= '0' && s[i + 1] <= '9')
+            return perr(pc, i, "leading zeros are not allowed in an index");
+        while (i < pc->n && s[i] >= '0' && s[i] <= '9') {
+            if (v > (UINT64_MAX - 9) / 10)
+                return perr(pc, i, "index too large");
+            v = v * 10 + (uint64_t)(s[i++] - '0');
+        }
+        st->kind = STEP_INDEX;
+        st->index = v;
+        pc->i = i;
+    } else if (c == '-') {
+        return perr(pc, i, "negative indices are not supported");
+    } else if (c == '?') {
+        return perr(pc, i, "filters are not supported");
+    } else if (c == ':') {
+        return perr(pc, i, "slices are not supported");
+    } else {
+        return perr(pc, i, "expected a name, an index or '*' in brackets");
+    }
+    while (pc->i < pc->n && is_blank(s[pc->i]))
+        pc->i++;
+    i = pc->i;
+    c = i < pc->n ? s[i] : '\0';
+    if (c == ',')
+        return perr(pc, i, "unions are not supported");
+    if (c == ':')
+        return perr(pc, i, "slices are not supported");
+    if (c != ']')
+        return perr(pc, i, "expected ']'");
+    pc->i++;
+    return SLUICE_OK;
+}
+
+int sluice__selector_new(const char *path,
+                         const struct sluice_record_consumer *c,
+                         struct sluice_selector **out, struct sluice_err *err)
+{
+    int rc = SLUICE_OK;
+    struct sluice_selector *s = NULL;
+    struct pc pc = {path, 1, strlen(path), err};
+    *out = NULL;
+    SLUICE_FAIL_IF(path[0] != '$', SLUICE_EPATH, err,
+                   "byte 0: a path starts with '$'");
+    s = sluice__calloc(1, sizeof *s);
+    SLUICE_FAIL_IF(!s, SLUICE_ENOMEM, err, "out of memory");
+    s->c = *c;
+    /* every segment is at least two bytes, which bounds the step count */
+    size_t cap = pc.n / 2 + 1;
+    s->cap = cap;
+    s->steps = sluice__calloc(cap, sizeof *s->steps);
+    s->frames = sluice__calloc(cap, sizeof *s->frames);
+    s->keys = sluice__calloc(cap, sizeof *s->keys);
+    SLUICE_FAIL_IF(!s->steps || !s->frames || !s->keys, SLUICE_ENOMEM, err,
+                   "out of memory");
+    for (size_t k = 0; k < cap; k++)
+        sluice__buf_init(&s->keys[k], KEY_MAX);
+    while (pc.i < pc.n) {
+        SLUICE_TRY(parse_segment(&pc, &s->steps[s->nsteps]));
+        s->nsteps++;
+    }
+    *out = s;
+    s = NULL;
+out:
+    sluice__selector_free(s);
+    if (rc == SLUICE_ENOMEM)
+        sluice__err_set(err, "out of memory");
+    return rc;
+}
+
+void sluice__selector_free(struct sluice_selector *s)
+{
+    if (!s)
+        return;
+    /* unused slots are zeroed, so cleaning all `cap` of them is safe */
+    for (size_t k = 0; k < s->cap; k++) {
+        if (s->steps)
+            sluice__free(s->steps[k].name);
+        if (s->keys)
+            sluice__buf_cleanup(&s->keys[k]);
+    }
+    sluice__free(s->steps);
+    sluice__free(s->frames);
+    sluice__free(s->keys);
+    sluice__free(s);
+}
+
+void sluice__selector_reset(struct sluice_selector *s)
+{
+    s->depth = 0;
+    s->matched = 0;
+    s->in_record = false;
+    s->rec_depth = 0;
+    s->records = 0;
+}
+
+uint64_t sluice__selector_records(const struct sluice_selector *s)
+{
+    return s->records;
+}
+
+/* ---- matching --------------------------------------------------------- */
+
+static bool is_begin(enum sluice_json_event ev)
+{
+    return ev == SLUICE_JSON_ARRAY_BEGIN || ev == SLUICE_JSON_OBJECT_BEGIN;
+}
+
+static bool is_end(enum sluice_json_event ev)
+{
+    return ev == SLUICE_JSON_ARRAY_END || ev == SLUICE_JSON_OBJECT_END;
+}
+
+/* Forwards one event of the open record, closing it after its last. */
+static int record_event(struct sluice_selector *s, enum sluice_json_event ev,
+                        const char *p, size_t n)
+{
+    int rc = s->c.event ? s->c.event(s->c.ud, ev, p, n) : 0;
+    if (rc != 0)
+        return rc;
+    if (is_begin(ev))
+        s->rec_depth++;
+    else if (is_end(ev))
+        s->rec_depth--;
+    if (s->rec_depth > 0)
+        return 0;
+    s->in_record = false;
+    s->records++;
+    return s->c.record_end ? s->c.record_end(s->c.ud) : 0;
+}
+
+int sluice__selector_on_event(void *selector, enum sluice_json_event ev,
+                              const char *p, size_t n)
+{
+    struct sluice_selector *s = selector;
+    if (s->in_record)
+        return record_event(s, ev, p, n);
+    if (s->depth > s->matched) {
+        /* inside a value off the path: only keep count */
+        if (is_begin(ev))
+            s->depth++;
+        else if (is_end(ev))
+            s->depth--;
+        return 0;
+    }
+    if (ev == SLUICE_JSON_KEY) {
+        struct frame *f = &s->frames[s->depth - 1];
+        const struct step *st = &s->steps[s->depth - 1];
+        if (st->kind == STEP_WILD) {
+            struct sluice_buf *kb = &s->keys[s->depth - 1];
+            sluice__buf_reset(kb);
+            int rc = sluice__buf_append(kb, p, n);
+            if (rc != SLUICE_OK)
+                return rc;
+            f->key_match = true;
+        } else {
+            f->key_match = st->kind == STEP_NAME && st->name_n == n &&
+                           memcmp(st->name, p, n) == 0;
+        }
+        return 0;
+    }
+    if (is_end(ev)) {
+        /* an on-path container closes */
+        s->depth--;
+        s->matched--;
+        return 0;
+    }
+    /* A value starts directly inside the deepest on-path container (or is
+     * the root): does the next step take it? */
+    bool match = true;
+    if (s->depth > 0) {
+        struct frame *f = &s->frames[s->depth - 1];
+        const struct step *st = &s->steps[s->depth - 1];
+        if (f->is_object) {
+            match = f->key_match;
+        } else {
+            uint64_t idx = f->next_idx++;
+            match = st->kind == STEP_WILD ||
+                    (st->kind == STEP_INDEX && st->index == idx);
+        }
+    }
+    if (match && s->depth == s->nsteps) {
+        const char *key = NULL;
+        size_t key_n = 0;
+        for (size_t L = s->nsteps; L-- > 0;) {
+            if (s->steps[L].kind == STEP_WILD && s->frames[L].is_object) {
+                key = sluice__buf_str(&s->keys[L]);
+                key_n = s->keys[L].n;
+                break;
+            }
+        }
+        s->in_record = true;
+        s->rec_depth = 0;
+        int rc = s->c.record_begin ? s->c.record_begin(s->c.ud, key, key_n)
+                                   : 0;
+        return rc != 0 ? rc : record_event(s, ev, p, n);
+    }
+    if (is_begin(ev)) {
+        if (match) {
+            struct frame *f = &s->frames[s->depth];
+            f->is_object = ev == SLUICE_JSON_OBJECT_BEGIN;
+            f->key_match = false;
+            f->next_idx = 0;
+            s->matched++;
+        }
+        s->depth++;
+    }
+    return 0;
+}

@@ -1,0 +1,119 @@
+/* writer.c: compact JSON text from reader events (see writer.h).
+ *
+ * The writer trusts the event order (the reader or the selector produced
+ * it); it only decides where commas and colons go. Strings are scanned once
+ * and copied in runs, so text without escapes costs one append. */
+#include "json/writer.h"
+
+#include <string.h>
+
+void sluice__json_writer_init(struct sluice_json_writer *w,
+                              struct sluice_buf *out)
+{
+    w->out = out;
+    w->depth = 0;
+    w->need_comma = false;
+    w->after_key = false;
+}
+
+/* Does byte c need an escape inside a JSON string? */
+static bool needs_escape(uint8_t c) { return c < 0x20 || c == '"' || c == '\\'; }
+
+int sluice__json_write_string(struct sluice_buf *out, const char *p, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    int rc = sluice__buf_addc(out, '"');
+    size_t run = 0; /* start of the bytes not yet copied */
+    for (size_t i = 0; i < n && rc == SLUICE_OK; i++) {
+        uint8_t c = (uint8_t)p[i];
+        if (!needs_escape(c))
+            continue;
+        rc = sluice__buf_append(out, p + run, i - run);
+        if (rc != SLUICE_OK)
+            break;
+        run = i + 1;
+        char esc[6] = {'\\', 0, 0, 0, 0, 0};
+        size_t len = 2;
+        switch (c) {
+        case '"':
+        case '\\':
+            esc[1] = (char)c;
+            break;
+        case '\b':
+            esc[1] = 'b';
+            break;
+        case '\f':
+            esc[1] = 'f';
+            break;
+        case '\n':
+            esc[1] = 'n';
+            break;
+        case '\r':
+            esc[1] = 'r';
+            break;
+        case '\t':
+            esc[1] = 't';
+            break;
+        default:
+            esc[1] = 'u';
+            esc[2] = '0';
+            esc[3] = '0';
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            len = 6;
+        }
+        rc = sluice__buf_append(out, esc, len);
+    }
+    if (rc == SLUICE_OK)
+        rc = sluice__buf_append(out, p + run, n - run);
+    if (rc == SLUICE_OK)
+        rc = sluice__buf_addc(out, '"');
+    return rc;
+}
+
+int sluice__json_writer_event(struct sluice_json_writer *w,
+                              enum sluice_json_event ev, const char *p,
+                              size_t n)
+{
+    int rc = SLUICE_OK;
+    bool closing =
+        ev == SLUICE_JSON_ARRAY_END || ev == SLUICE_JSON_OBJECT_END;
+    /* A comma separates siblings inside a container; a value right after
+     * its key and a closer take none. Top-level values stand alone. */
+    if (!closing && !w->after_key && w->need_comma && w->depth > 0)
+        rc = sluice__buf_addc(w->out, ',');
+    if (rc != SLUICE_OK)
+        return rc;
+    w->after_key = false;
+    w->need_comma = true;
+    switch (ev) {
+    case SLUICE_JSON_NULL:
+        return sluice__buf_append(w->out, "null", 4);
+    case SLUICE_JSON_FALSE:
+        return sluice__buf_append(w->out, "false", 5);
+    case SLUICE_JSON_TRUE:
+        return sluice__buf_append(w->out, "true", 4);
+    case SLUICE_JSON_NUMBER:
+        return sluice__buf_append(w->out, p, n);
+    case SLUICE_JSON_STRING:
+        return sluice__json_write_string(w->out, p, n);
+    case SLUICE_JSON_KEY:
+        w->after_key = true;
+        w->need_comma = false;
+        rc = sluice__json_write_string(w->out, p, n);
+        return rc != SLUICE_OK ? rc : sluice__buf_addc(w->out, ':');
+    case SLUICE_JSON_ARRAY_BEGIN:
+    case SLUICE_JSON_OBJECT_BEGIN:
+        w->depth++;
+        w->need_comma = false;
+        return sluice__buf_addc(w->out,
+                                ev == SLUICE_JSON_ARRAY_BEGIN ? '[' : '{');
+    case SLUICE_JSON_ARRAY_END:
+    case SLUICE_JSON_OBJECT_END:
+        if (w->depth > 0)
+            w->depth--;
+        return sluice__buf_addc(w->out,
+                                ev == SLUICE_JSON_ARRAY_END ? ']' : '}');
+    }
+    return SLUICE_EINVAL;
+}

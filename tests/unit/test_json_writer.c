@@ -1,0 +1,143 @@
+/* test_json_writer.c: compact output, minimal string escaping, and the
+ * round trip parse -> write -> parse over every y_ file of JSONTestSuite
+ * (same event sequence both times). */
+#include <dirent.h>
+
+#include "harness.h"
+#include "json/reader.h"
+#include "json/writer.h"
+
+/* Records events as text and also writes them through a writer. */
+struct both {
+    struct sluice_buf events;
+    struct sluice_json_writer w;
+};
+
+static int on_event(void *ud, enum sluice_json_event ev, const char *p,
+                    size_t n)
+{
+    struct both *b = ud;
+    if (sluice__buf_appendf(&b->events, "%d:%zu:", (int)ev, n) != SLUICE_OK ||
+        (n && sluice__buf_append(&b->events, p, n) != SLUICE_OK))
+        return 99;
+    return sluice__json_writer_event(&b->w, ev, p, n);
+}
+
+/* Parses text, fills `events` and `out` (the compact rewrite). */
+static int parse_write(const char *text, size_t n, struct sluice_buf *events,
+                       struct sluice_buf *out)
+{
+    struct both b;
+    b.events = *events;
+    sluice__json_writer_init(&b.w, out);
+    struct sluice_json_reader *r = sluice__json_reader_new(NULL, on_event, &b);
+    int rc = sluice__json_reader_feed(r, text, n);
+    if (rc == SLUICE_OK)
+        rc = sluice__json_reader_finish(r);
+    sluice__json_reader_free(r);
+    *events = b.events;
+    return rc;
+}
+
+static void test_compact(void)
+{
+    struct sluice_buf ev, out;
+    sluice__buf_init(&ev, 1 << 20);
+    sluice__buf_init(&out, 1 << 20);
+    const char *doc = " { \"a\" : [ 1 , true , null , -2.5e3 ] ,\n \"b\" : { } ,"
+                      " \"c\" : [ [ ] , { \"d\" : \"x\" } ] } ";
+    ASSERT_EQ(parse_write(doc, strlen(doc), &ev, &out), SLUICE_OK);
+    ASSERT_STR_EQ(sluice__buf_str(&out),
+                  "{\"a\":[1,true,null,-2.5e3],\"b\":{},\"c\":[[],{\"d\":\"x\"}]}");
+    sluice__buf_cleanup(&ev);
+    sluice__buf_cleanup(&out);
+}
+
+static void test_string_escapes(void)
+{
+    struct sluice_buf out;
+    sluice__buf_init(&out, 1 << 20);
+    static const char s[] = "a\"b\\c\n\t\r\b\f\x01\x1f\x7f\xC3\xA9\xE2\x80\xA8/";
+    ASSERT_EQ(sluice__json_write_string(&out, s, sizeof s - 1), SLUICE_OK);
+    ASSERT_STR_EQ(sluice__buf_str(&out),
+                  "\"a\\\"b\\\\c\\n\\t\\r\\b\\f\\u0001\\u001f\x7f\xC3\xA9"
+                  "\xE2\x80\xA8/\"");
+    /* a NUL byte in a payload becomes \u0000 */
+    sluice__buf_reset(&out);
+    ASSERT_EQ(sluice__json_write_string(&out, "x\0y", 3), SLUICE_OK);
+    ASSERT_STR_EQ(sluice__buf_str(&out), "\"x\\u0000y\"");
+    sluice__buf_cleanup(&out);
+    /* the buffer's bound is reported */
+    struct sluice_buf small;
+    sluice__buf_init(&small, 4);
+    ASSERT_EQ(sluice__json_write_string(&small, "abcdef", 6), SLUICE_ETOOBIG);
+    sluice__buf_cleanup(&small);
+}
+
+static char *read_file(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    struct sluice_buf b;
+    sluice__buf_init(&b, 1 << 26);
+    char tmp[65536];
+    size_t got;
+    while ((got = fread(tmp, 1, sizeof tmp, f)) > 0)
+        if (sluice__buf_append(&b, tmp, got) != SLUICE_OK)
+            break;
+    fclose(f);
+    return sluice__buf_take(&b, n);
+}
+
+static void test_round_trip_suite(void)
+{
+    const char *root = getenv("SLUICE_TEST_DATA");
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/jsontestsuite/test_parsing",
+             root ? root : "tests/data");
+    DIR *d = opendir(dir);
+    ASSERT_TRUE(d != NULL);
+    int files = 0, failures = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, "y_", 2) != 0)
+            continue;
+        char path[2048];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        size_t n = 0;
+        char *text = read_file(path, &n);
+        struct sluice_buf ev1, ev2, out1, out2;
+        sluice__buf_init(&ev1, 1 << 24);
+        sluice__buf_init(&ev2, 1 << 24);
+        sluice__buf_init(&out1, 1 << 24);
+        sluice__buf_init(&out2, 1 << 24);
+        int rc1 = text ? parse_write(text, n, &ev1, &out1) : -1;
+        int rc2 = parse_write(sluice__buf_str(&out1), out1.n, &ev2, &out2);
+        /* same events, and writing is a fixed point after one pass */
+        if (rc1 != SLUICE_OK || rc2 != SLUICE_OK || ev1.n != ev2.n ||
+            memcmp(sluice__buf_str(&ev1), sluice__buf_str(&ev2), ev1.n) ||
+            out1.n != out2.n ||
+            memcmp(sluice__buf_str(&out1), sluice__buf_str(&out2), out1.n)) {
+            fprintf(stderr, "  %s: round trip differs (%d, %d)\n", e->d_name,
+                    rc1, rc2);
+            failures++;
+        }
+        files++;
+        sluice__buf_cleanup(&ev1);
+        sluice__buf_cleanup(&ev2);
+        sluice__buf_cleanup(&out1);
+        sluice__buf_cleanup(&out2);
+        sluice__free(text);
+    }
+    closedir(d);
+    ASSERT_EQ(failures, 0);
+    ASSERT_EQ(files, 95);
+}
+
+static const struct harness_test TESTS[] = {
+    TEST(test_compact),
+    TEST(test_string_escapes),
+    TEST(test_round_trip_suite),
+};
+HARNESS_MAIN(TESTS)
