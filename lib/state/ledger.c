@@ -383,6 +383,28 @@ out:
     return rc;
 }
 
+/* WAL lets `sluice status` read while a run writes. Some file systems
+ * cannot give it (no shared memory): say so rather than run without it. */
+static int wal_mode(struct sluice_ledger *l, struct sluice_err *err)
+{
+    int rc = SLUICE_OK;
+    sqlite3_stmt *st = NULL;
+    SLUICE_TRY(sluice__ledger_prepare(l, "PRAGMA journal_mode = WAL", &st,
+                                      err));
+    int src = sqlite3_step(st);
+    if (src != SQLITE_ROW)
+        SLUICE_TRY(sluice__ledger_sqlfail(l, src, "journal_mode", err));
+    const unsigned char *mode = sqlite3_column_text(st, 0);
+    SLUICE_FAIL_IF(!mode || strcmp((const char *)mode, "wal") != 0,
+                   SLUICE_ESTATE, err,
+                   "ledger %s: cannot use WAL mode here (journal mode stays "
+                   "'%s'); put the ledger on a local disk",
+                   l->path, mode ? (const char *)mode : "?");
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
 static int open_db(struct sluice_ledger *l, const struct sluice_ledger_opts *o,
                    struct sluice_err *err)
 {
@@ -419,7 +441,18 @@ static int open_db(struct sluice_ledger *l, const struct sluice_ledger_opts *o,
     SLUICE_FAIL_IF(version < 0, SLUICE_ESTATE, err,
                    "ledger %s has an invalid format number %lld", o->path,
                    (long long)version);
-    SLUICE_TRY(sluice__ledger_exec(l, "PRAGMA journal_mode = WAL", err));
+    if (version == 0) {
+        /* Refuse another program's database before changing anything in
+         * it (journal_mode = WAL writes the header). */
+        int64_t tables = 0;
+        SLUICE_TRY(pragma_int(l, "SELECT count(*) FROM sqlite_schema",
+                              &tables, err));
+        SLUICE_FAIL_IF(tables > 0, SLUICE_ESTATE, err,
+                       "ledger %s holds tables that are not sluice's: is it "
+                       "another program's database?",
+                       o->path);
+    }
+    SLUICE_TRY(wal_mode(l, err));
     SLUICE_TRY(sluice__ledger_exec(l,
                                    o->sync_full ? "PRAGMA synchronous = FULL"
                                                 : "PRAGMA synchronous = NORMAL",

@@ -626,6 +626,11 @@ static void test_migration_and_refusals(void)
     exec_sql(foreign, "CREATE TABLE t (x)");
     ASSERT_EQ(open_at(foreign, "neows", false, &l, &err), SLUICE_ESTATE);
     ASSERT_TRUE(strstr(err.msg, "not sluice's") != NULL);
+    FILE *hf = fopen(foreign, "rb"); /* header bytes 18-19: 1 = not WAL */
+    unsigned char hdr[20] = {0};
+    ASSERT_TRUE(hf && fread(hdr, 1, sizeof hdr, hf) == sizeof hdr);
+    fclose(hf);
+    ASSERT_EQ(hdr[18], 1);
     exec_sql(foreign, "PRAGMA application_id = 42");
     ASSERT_EQ(open_at(foreign, "neows", false, &l, &err), SLUICE_ESTATE);
     ASSERT_TRUE(strstr(err.msg, "another program") != NULL);
