@@ -23,8 +23,10 @@
 
 static int by_name(const void *a, const void *b)
 {
-    const struct sluice_ledger_fp_item *x = *(const struct sluice_ledger_fp_item *const *)a;
-    const struct sluice_ledger_fp_item *y = *(const struct sluice_ledger_fp_item *const *)b;
+    const struct sluice_ledger_fp_item *x =
+        *(const struct sluice_ledger_fp_item *const *)a;
+    const struct sluice_ledger_fp_item *y =
+        *(const struct sluice_ledger_fp_item *const *)b;
     return strcmp(x->name, y->name);
 }
 
@@ -45,9 +47,8 @@ static int sorted(const struct sluice_ledger_fp_item *items, size_t n,
     }
     qsort(v, n, sizeof *v, by_name);
     for (size_t i = 1; i < n; i++)
-        SLUICE_FAIL_IF(strcmp(v[i - 1]->name, v[i]->name) == 0,
-                       SLUICE_EINVAL, err,
-                       "fingerprint: item %s given twice", v[i]->name);
+        SLUICE_FAIL_IF(strcmp(v[i - 1]->name, v[i]->name) == 0, SLUICE_EINVAL,
+                       err, "fingerprint: item %s given twice", v[i]->name);
     *out = v;
     v = NULL;
 out:
@@ -132,8 +133,8 @@ int sluice__ledger_fingerprint_diff(struct sluice_ledger *l,
                 SLUICE_TRY(sluice__buf_adds(diff, " (secret)"));
             else {
                 SLUICE_TRY(sluice__buf_adds(diff, " (was "));
-                SLUICE_TRY(add_shown(
-                    diff, (const char *)sqlite3_column_text(st, 1)));
+                SLUICE_TRY(
+                    add_shown(diff, (const char *)sqlite3_column_text(st, 1)));
                 SLUICE_TRY(sluice__buf_addc(diff, ')'));
             }
         } else if (cmp > 0) { /* new */
@@ -220,8 +221,8 @@ int sluice__ledger_fingerprint_set(struct sluice_ledger *l,
         sqlite3_bind_int(st, 3, v[i]->secret);
         int src = sqlite3_step(st);
         if (src != SQLITE_DONE)
-            SLUICE_TRY(sluice__ledger_sqlfail(l, src, "store fingerprint",
-                                              err));
+            SLUICE_TRY(
+                sluice__ledger_sqlfail(l, src, "store fingerprint", err));
     }
     sluice__sha256_final(&h, d);
     sluice__hex(d, sizeof d, hex);

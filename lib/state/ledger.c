@@ -96,7 +96,7 @@ static const char *const CACHED_SQL[ST_COUNT] = {
     [ST_COMMIT] = "COMMIT",
 };
 
-/* ---- helpers shared by the state files ------------------------------------*/
+/* ---- helpers shared by the state files ----------------------------------- */
 
 int64_t sluice__ledger_now(const struct sluice_ledger *l)
 {
@@ -138,9 +138,9 @@ int sluice__ledger_cached(struct sluice_ledger *l, enum ledger_stmt which,
                           sqlite3_stmt **out, struct sluice_err *err)
 {
     if (!l->st[which]) {
-        int src = sqlite3_prepare_v3(l->db, CACHED_SQL[which], -1,
-                                     SQLITE_PREPARE_PERSISTENT, &l->st[which],
-                                     NULL);
+        int src =
+            sqlite3_prepare_v3(l->db, CACHED_SQL[which], -1,
+                               SQLITE_PREPARE_PERSISTENT, &l->st[which], NULL);
         if (src != SQLITE_OK)
             return sluice__ledger_sqlfail(l, src, "prepare", err);
     }
@@ -184,8 +184,8 @@ char *sluice__ledger_col_dup(sqlite3_stmt *st, int i, bool *oom)
     const unsigned char *t = sqlite3_column_text(st, i);
     if (!t)
         return NULL;
-    char *s = sluice__strndup((const char *)t,
-                              (size_t)sqlite3_column_bytes(st, i));
+    char *s =
+        sluice__strndup((const char *)t, (size_t)sqlite3_column_bytes(st, i));
     if (!s)
         *oom = true;
     return s;
@@ -202,7 +202,7 @@ void sluice__ledger_iso(int64_t t, char *out, size_t n)
     sluice__buf_cleanup(&b);
 }
 
-/* ---- opening -------------------------------------------------------------- */
+/* ---- opening ------------------------------------------------------------- */
 
 /* mkdir -p of the folder part of path. */
 static int make_parents(const char *path, struct sluice_err *err)
@@ -218,9 +218,9 @@ static int make_parents(const char *path, struct sluice_err *err)
         bool end = *q == '\0';
         if (*q == '/' || end) {
             *q = '\0';
-            SLUICE_FAIL_IF(mkdir(dir, 0777) != 0 && errno != EEXIST,
-                           SLUICE_EIO, err, "cannot create folder %s: %s",
-                           dir, strerror(errno));
+            SLUICE_FAIL_IF(mkdir(dir, 0777) != 0 && errno != EEXIST, SLUICE_EIO,
+                           err, "cannot create folder %s: %s", dir,
+                           strerror(errno));
             if (end)
                 break;
             *q = '/';
@@ -247,8 +247,8 @@ static int pragma_int(struct sluice_ledger *l, const char *sql, int64_t *v,
     return rc;
 }
 
-int sluice__ledger_meta_get(struct sluice_ledger *l, const char *key, char **value,
-                    struct sluice_err *err)
+int sluice__ledger_meta_get(struct sluice_ledger *l, const char *key,
+                            char **value, struct sluice_err *err)
 {
     int rc = SLUICE_OK;
     sqlite3_stmt *st = NULL;
@@ -269,7 +269,7 @@ out:
 }
 
 int sluice__ledger_meta_set(struct sluice_ledger *l, const char *key,
-                    const char *value, struct sluice_err *err)
+                            const char *value, struct sluice_err *err)
 {
     int rc = SLUICE_OK;
     sqlite3_stmt *st = NULL;
@@ -319,8 +319,8 @@ static int migrate(struct sluice_ledger *l, const char *job_name,
     /* Read again inside the transaction: another process may have created
      * the ledger since we looked. */
     SLUICE_TRY(pragma_int(l, "PRAGMA user_version", &version, err));
-    SLUICE_TRY(pragma_int(l, "SELECT count(*) FROM sqlite_schema", &tables,
-                          err));
+    SLUICE_TRY(
+        pragma_int(l, "SELECT count(*) FROM sqlite_schema", &tables, err));
     SLUICE_FAIL_IF(version == 0 && tables > 0, SLUICE_ESTATE, err,
                    "ledger %s holds tables that are not sluice's: is it "
                    "another program's database?",
@@ -330,8 +330,7 @@ static int migrate(struct sluice_ledger *l, const char *job_name,
         if (v == 0)
             SLUICE_TRY(init_meta(l, job_name, err));
     }
-    snprintf(sql, sizeof sql, "PRAGMA user_version = %d",
-             SLUICE_LEDGER_FORMAT);
+    snprintf(sql, sizeof sql, "PRAGMA user_version = %d", SLUICE_LEDGER_FORMAT);
     SLUICE_TRY(sluice__ledger_exec(l, sql, err));
     snprintf(sql, sizeof sql, "PRAGMA application_id = %d", LEDGER_APP_ID);
     SLUICE_TRY(sluice__ledger_exec(l, sql, err));
@@ -364,14 +363,12 @@ static int check_meta(struct sluice_ledger *l, const char *job_name,
     int rc = SLUICE_OK;
     char *salt = NULL, *job = NULL;
     SLUICE_TRY(sluice__ledger_meta_get(l, "salt", &salt, err));
-    SLUICE_FAIL_IF(hex_decode(salt, l->salt, sizeof l->salt) != 0,
-                   SLUICE_ESTATE, err,
-                   "ledger %s is damaged: its salt is missing or invalid",
-                   l->path);
+    SLUICE_FAIL_IF(
+        hex_decode(salt, l->salt, sizeof l->salt) != 0, SLUICE_ESTATE, err,
+        "ledger %s is damaged: its salt is missing or invalid", l->path);
     SLUICE_TRY(sluice__ledger_meta_get(l, "job_name", &job, err));
-    SLUICE_FAIL_IF(job && job_name && strcmp(job, job_name) != 0,
-                   SLUICE_ESTATE, err,
-                   "ledger %s belongs to job '%s', not '%s'", l->path, job,
+    SLUICE_FAIL_IF(job && job_name && strcmp(job, job_name) != 0, SLUICE_ESTATE,
+                   err, "ledger %s belongs to job '%s', not '%s'", l->path, job,
                    job_name);
     l->job_name = job ? job : (job_name ? sluice__strdup(job_name) : NULL);
     job = NULL;
@@ -389,8 +386,8 @@ static int wal_mode(struct sluice_ledger *l, struct sluice_err *err)
 {
     int rc = SLUICE_OK;
     sqlite3_stmt *st = NULL;
-    SLUICE_TRY(sluice__ledger_prepare(l, "PRAGMA journal_mode = WAL", &st,
-                                      err));
+    SLUICE_TRY(
+        sluice__ledger_prepare(l, "PRAGMA journal_mode = WAL", &st, err));
     int src = sqlite3_step(st);
     if (src != SQLITE_ROW)
         SLUICE_TRY(sluice__ledger_sqlfail(l, src, "journal_mode", err));
@@ -445,8 +442,8 @@ static int open_db(struct sluice_ledger *l, const struct sluice_ledger_opts *o,
         /* Refuse another program's database before changing anything in
          * it (journal_mode = WAL writes the header). */
         int64_t tables = 0;
-        SLUICE_TRY(pragma_int(l, "SELECT count(*) FROM sqlite_schema",
-                              &tables, err));
+        SLUICE_TRY(
+            pragma_int(l, "SELECT count(*) FROM sqlite_schema", &tables, err));
         SLUICE_FAIL_IF(tables > 0, SLUICE_ESTATE, err,
                        "ledger %s holds tables that are not sluice's: is it "
                        "another program's database?",
@@ -513,7 +510,7 @@ const char *sluice__ledger_path(const struct sluice_ledger *l)
     return l->path;
 }
 
-/* ---- runs ------------------------------------------------------------------*/
+/* ---- runs ---------------------------------------------------------------- */
 
 int sluice__ledger_run_begin(struct sluice_ledger *l, const char *argv,
                              int64_t *run_id, struct sluice_err *err)
@@ -528,8 +525,8 @@ int sluice__ledger_run_begin(struct sluice_ledger *l, const char *argv,
         l, "UPDATE runs SET outcome = 'killed' WHERE outcome = 'running'",
         err));
     SLUICE_TRY(sluice__ledger_prepare(
-        l, "INSERT INTO runs (started, version, argv) VALUES (?1, ?2, ?3)",
-        &st, err));
+        l, "INSERT INTO runs (started, version, argv) VALUES (?1, ?2, ?3)", &st,
+        err));
     sqlite3_bind_int64(st, 1, sluice__ledger_now(l));
     sqlite3_bind_text(st, 2, sluice_version(), -1, SQLITE_STATIC);
     if (argv)
@@ -563,8 +560,7 @@ int sluice__ledger_run_end(struct sluice_ledger *l, int64_t run_id,
         &st, err));
     sqlite3_bind_int64(st, 1, run_id);
     sqlite3_bind_int64(st, 2, sluice__ledger_now(l));
-    sqlite3_bind_text(st, 3, e->outcome ? e->outcome : "ok", -1,
-                      SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, e->outcome ? e->outcome : "ok", -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, (sqlite3_int64)e->done);
     sqlite3_bind_int64(st, 5, (sqlite3_int64)e->failed);
     sqlite3_bind_int64(st, 6, (sqlite3_int64)e->not_pulled);
@@ -643,7 +639,7 @@ void sluice__ledger_run_list_cleanup(struct sluice_ledger_run_list *list)
     list->n = 0;
 }
 
-/* ---- schema versions -------------------------------------------------------*/
+/* ---- schema versions ----------------------------------------------------- */
 
 int sluice__ledger_schema_latest(struct sluice_ledger *l, int64_t *version,
                                  char **text, struct sluice_err *err)
@@ -654,11 +650,11 @@ int sluice__ledger_schema_latest(struct sluice_ledger *l, int64_t *version,
     *version = 0;
     if (text)
         *text = NULL;
-    SLUICE_TRY(sluice__ledger_prepare(
-        l,
-        "SELECT version, schema FROM schema_versions"
-        " ORDER BY version DESC LIMIT 1",
-        &st, err));
+    SLUICE_TRY(
+        sluice__ledger_prepare(l,
+                               "SELECT version, schema FROM schema_versions"
+                               " ORDER BY version DESC LIMIT 1",
+                               &st, err));
     int src = sqlite3_step(st);
     if (src == SQLITE_ROW) {
         *version = sqlite3_column_int64(st, 0);

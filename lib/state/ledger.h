@@ -41,14 +41,14 @@ struct sluice_ledger;
 typedef int64_t (*sluice_clock_fn)(void *ud);
 
 struct sluice_ledger_opts {
-    const char *path;        /* the database file; its folder is created */
-    const char *job_name;    /* recorded on creation; a ledger of another
-                                job is refused. NULL: not checked */
-    bool create;             /* false: a missing file is an error (status) */
+    const char *path;     /* the database file; its folder is created */
+    const char *job_name; /* recorded on creation; a ledger of another
+                             job is refused. NULL: not checked */
+    bool create;          /* false: a missing file is an error (status) */
     /* synchronous=FULL instead of NORMAL: also survive power loss of the
      * last commits, at one fsync per window (see state.md). */
     bool sync_full;
-    sluice_clock_fn clock;   /* NULL: time(2) */
+    sluice_clock_fn clock; /* NULL: time(2) */
     void *clock_ud;
 };
 
@@ -78,24 +78,23 @@ SLUICE_NODISCARD int sluice__ledger_lock(struct sluice_ledger *l,
 void sluice__ledger_unlock(struct sluice_ledger *l);
 
 struct sluice_ledger_holder {
-    bool running;     /* someone holds the lock right now */
-    long pid;         /* 0 when unknown */
-    int64_t since;    /* 0 when unknown */
-    char host[256];   /* "" when unknown */
+    bool running;   /* someone holds the lock right now */
+    long pid;       /* 0 when unknown */
+    int64_t since;  /* 0 when unknown */
+    char host[256]; /* "" when unknown */
 };
 /* Tells whether a run holds the lock, without taking it. */
 SLUICE_NODISCARD int sluice__ledger_holder(struct sluice_ledger *l,
                                            struct sluice_ledger_holder *h,
                                            struct sluice_err *err);
 
-/* ---- runs ----------------------------------------------------------------- */
+/* ---- runs ---------------------------------------------------------------- */
 
 /* Starts a run (requires the lock): records the start time, this library's
  * version and `argv` (a redacted one-line summary; may be NULL), and marks
  * runs left 'running' by a crash as 'killed'. */
 SLUICE_NODISCARD int sluice__ledger_run_begin(struct sluice_ledger *l,
-                                              const char *argv,
-                                              int64_t *run_id,
+                                              const char *argv, int64_t *run_id,
                                               struct sluice_err *err);
 
 struct sluice_ledger_run_end {
@@ -112,7 +111,7 @@ struct sluice_ledger_run {
     char *outcome;              /* "running", "killed", or run_end's */
     uint64_t done, failed, not_pulled, rows, bytes_out, requests;
     char *version;
-    char *argv;                 /* NULL when none was given */
+    char *argv; /* NULL when none was given */
 };
 struct sluice_ledger_run_list {
     struct sluice_ledger_run *v;
@@ -124,7 +123,7 @@ SLUICE_NODISCARD int sluice__ledger_runs(struct sluice_ledger *l, size_t max,
                                          struct sluice_err *err);
 void sluice__ledger_run_list_cleanup(struct sluice_ledger_run_list *list);
 
-/* ---- windows ---------------------------------------------------------------*/
+/* ---- windows ------------------------------------------------------------- */
 
 enum sluice_ledger_status {
     SLUICE_LEDGER_PENDING = 0,
@@ -135,15 +134,16 @@ enum sluice_ledger_status {
 const char *sluice__ledger_status_name(enum sluice_ledger_status s);
 
 struct sluice_ledger_key {
-    int64_t start;     /* the key */
-    int64_t end_excl;  /* the next window's start */
+    int64_t start;    /* the key */
+    int64_t end_excl; /* the next window's start */
 };
 
 /* Records planned windows as pending, in one transaction; windows already
  * known keep their state. *added (may be NULL) counts the new ones. */
-SLUICE_NODISCARD int sluice__ledger_add_pending(
-    struct sluice_ledger *l, const struct sluice_ledger_key *keys, size_t n,
-    size_t *added, struct sluice_err *err);
+SLUICE_NODISCARD int
+sluice__ledger_add_pending(struct sluice_ledger *l,
+                           const struct sluice_ledger_key *keys, size_t n,
+                           size_t *added, struct sluice_err *err);
 
 /* Re-queues every window whose start is in [from, to): done and failed
  * become pending, history (attempts, statuses, timestamps) is kept. For
@@ -156,13 +156,13 @@ SLUICE_NODISCARD int sluice__ledger_requeue(struct sluice_ledger *l,
 /* What one run learnt about one window. */
 struct sluice_ledger_attempt {
     int64_t start, end_excl;
-    unsigned requests;       /* HTTP requests made for it in this run */
-    const long *http;        /* the statuses received, in order (0 for a
-                                transfer that got no response) */
+    unsigned requests; /* HTTP requests made for it in this run */
+    const long *http;  /* the statuses received, in order (0 for a
+                          transfer that got no response) */
     size_t n_http;
     uint64_t rows, bytes_in, bytes_out;
-    const char *output;      /* final file (done); NULL otherwise */
-    const char *error;       /* redacted reason (failed); NULL otherwise */
+    const char *output; /* final file (done); NULL otherwise */
+    const char *error;  /* redacted reason (failed); NULL otherwise */
 };
 /* Mark the window done / failed (creating it if unknown), add the requests
  * to its attempts, append the statuses (the last 32 are kept), set the
@@ -183,9 +183,10 @@ SLUICE_NODISCARD int sluice__ledger_mark_pending(struct sluice_ledger *l,
 
 /* One window's status: one indexed lookup through a cached statement.
  * SLUICE_LEDGER_UNKNOWN when the ledger has no such window. */
-SLUICE_NODISCARD int
-sluice__ledger_status(struct sluice_ledger *l, int64_t start,
-                      enum sluice_ledger_status *st, struct sluice_err *err);
+SLUICE_NODISCARD int sluice__ledger_status(struct sluice_ledger *l,
+                                           int64_t start,
+                                           enum sluice_ledger_status *st,
+                                           struct sluice_err *err);
 
 /* Every window's status at once, sorted by start, for a run deciding about
  * many windows (100,000 load in a few tens of milliseconds). */
@@ -205,13 +206,13 @@ void sluice__ledger_map_cleanup(struct sluice_ledger_map *m);
 struct sluice_ledger_window {
     int64_t start, end_excl;
     enum sluice_ledger_status status;
-    uint64_t attempts;       /* requests over all runs */
-    char *http;              /* JSON array text, e.g. "[503,503,200]" */
+    uint64_t attempts; /* requests over all runs */
+    char *http;        /* JSON array text, e.g. "[503,503,200]" */
     uint64_t rows, bytes_in, bytes_out;
-    char *output;            /* NULL when none */
-    char *error;             /* NULL when none (done windows have none) */
+    char *output; /* NULL when none */
+    char *error;  /* NULL when none (done windows have none) */
     int64_t first_attempt, last_attempt; /* 0 when never attempted */
-    int64_t run_id;          /* the last run that touched it; 0 if none */
+    int64_t run_id; /* the last run that touched it; 0 if none */
 };
 /* *found is false (and w zeroed) when the window is unknown. */
 SLUICE_NODISCARD int sluice__ledger_window_get(struct sluice_ledger *l,
@@ -282,8 +283,7 @@ sluice__ledger_fingerprint_set(struct sluice_ledger *l,
 /* *version is 0 and *text NULL when none was stored; else *text is
  * allocated (sluice__free). `text` may be NULL if not wanted. */
 SLUICE_NODISCARD int sluice__ledger_schema_latest(struct sluice_ledger *l,
-                                                  int64_t *version,
-                                                  char **text,
+                                                  int64_t *version, char **text,
                                                   struct sluice_err *err);
 /* Stores `text` as a new version unless it equals the latest; *version
  * (may be NULL) receives the version that holds it. */
@@ -292,14 +292,14 @@ SLUICE_NODISCARD int sluice__ledger_schema_append(struct sluice_ledger *l,
                                                   int64_t *version,
                                                   struct sluice_err *err);
 
-/* ---- temporary files -------------------------------------------------------*/
+/* ---- temporary files ----------------------------------------------------- */
 
 struct sluice_sweep_opts {
-    unsigned depth;       /* 0: `dir` only; n: n levels of subfolders */
-    int64_t older_than;   /* seconds of age a file must have (mtime); 0:
-                             any age. Guards a folder shared with another
-                             job that may be writing right now */
-    int64_t now;          /* for older_than; 0: time(2) */
+    unsigned depth;     /* 0: `dir` only; n: n levels of subfolders */
+    int64_t older_than; /* seconds of age a file must have (mtime); 0:
+                           any age. Guards a folder shared with another
+                           job that may be writing right now */
+    int64_t now;        /* for older_than; 0: time(2) */
 };
 /* Removes the temporary files a crash left in `dir`: regular files named
  * ".<name>" SLUICE_TMP_MARKER "<16 hex digits>" exactly as the sink's

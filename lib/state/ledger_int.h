@@ -24,9 +24,9 @@ struct sluice_ledger {
     sqlite3 *db;
     char *path;
     char *lock_path;
-    char *job_name;         /* NULL when unknown */
-    int lock_fd;            /* -1 unless locked */
-    int64_t run_id;         /* the run begun through this handle, 0 if none */
+    char *job_name; /* NULL when unknown */
+    int lock_fd;    /* -1 unless locked */
+    int64_t run_id; /* the run begun through this handle, 0 if none */
     sluice_clock_fn clock;
     void *clock_ud;
     unsigned char salt[SLUICE_LEDGER_SALT_LEN];
@@ -43,8 +43,7 @@ SLUICE_NODISCARD int sluice__ledger_exec(struct sluice_ledger *l,
                                          struct sluice_err *err);
 /* A fresh statement (finalize it) or a cached one (reset it). */
 SLUICE_NODISCARD int sluice__ledger_prepare(struct sluice_ledger *l,
-                                            const char *sql,
-                                            sqlite3_stmt **out,
+                                            const char *sql, sqlite3_stmt **out,
                                             struct sluice_err *err);
 SLUICE_NODISCARD int sluice__ledger_cached(struct sluice_ledger *l,
                                            enum ledger_stmt which,
@@ -63,8 +62,7 @@ SLUICE_NODISCARD int sluice__ledger_meta_get(struct sluice_ledger *l,
                                              const char *key, char **value,
                                              struct sluice_err *err);
 SLUICE_NODISCARD int sluice__ledger_meta_set(struct sluice_ledger *l,
-                                             const char *key,
-                                             const char *value,
+                                             const char *key, const char *value,
                                              struct sluice_err *err);
 /* Formats t as 2026-11-25T20:30:00Z into out (at least 32 bytes). */
 void sluice__ledger_iso(int64_t t, char *out, size_t n);

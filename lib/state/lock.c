@@ -90,8 +90,7 @@ static void refuse(struct sluice_ledger *l, struct sluice_err *err)
     memset(&h, 0, sizeof h);
     const char *job = l->job_name ? l->job_name : l->path;
     if (read_holder(l, &h, &ignored) != SLUICE_OK || h.pid <= 0) {
-        sluice__err_set(err,
-                        "job %s is already running (lock %s is held)", job,
+        sluice__err_set(err, "job %s is already running (lock %s is held)", job,
                         l->lock_path);
         return;
     }
@@ -99,8 +98,8 @@ static void refuse(struct sluice_ledger *l, struct sluice_err *err)
     if (h.host[0] && strcmp(h.host, host) != 0)
         snprintf(where, sizeof where, " on %s", h.host);
     sluice__ledger_iso(h.since, since, sizeof since);
-    sluice__err_set(err, "job %s is already running (pid %ld%s since %s)",
-                    job, h.pid, where, since);
+    sluice__err_set(err, "job %s is already running (pid %ld%s since %s)", job,
+                    h.pid, where, since);
 }
 
 int sluice__ledger_lock(struct sluice_ledger *l, struct sluice_err *err)

@@ -113,8 +113,8 @@ static int http_history(const char *old, const long *http, size_t n_http,
     SLUICE_TRY(sluice__buf_addc(out, '['));
     SLUICE_TRY(sluice__buf_append(out, p, len));
     for (size_t i = 0; i < n_http; i++)
-        SLUICE_TRY(sluice__buf_appendf(out, "%s%ld", len || i ? "," : "",
-                                       http[i]));
+        SLUICE_TRY(
+            sluice__buf_appendf(out, "%s%ld", len || i ? "," : "", http[i]));
     SLUICE_TRY(sluice__buf_addc(out, ']'));
 out:
     return rc;
@@ -136,10 +136,9 @@ static int mark(struct sluice_ledger *l, enum sluice_ledger_status status,
     int src = sqlite3_step(st);
     if (src != SQLITE_ROW && src != SQLITE_DONE)
         SLUICE_TRY(sluice__ledger_sqlfail(l, src, "read window", err));
-    rc = http_history(src == SQLITE_ROW
-                          ? (const char *)sqlite3_column_text(st, 0)
-                          : NULL,
-                      a->http, a->n_http, &http);
+    rc = http_history(
+        src == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL,
+        a->http, a->n_http, &http);
     sqlite3_reset(st);
     SLUICE_FAIL_IF(rc != SLUICE_OK, rc, err, "out of memory");
 
@@ -227,8 +226,7 @@ int sluice__ledger_status(struct sluice_ledger *l, int64_t start,
 }
 
 int sluice__ledger_map_load(struct sluice_ledger *l,
-                            struct sluice_ledger_map *m,
-                            struct sluice_err *err)
+                            struct sluice_ledger_map *m, struct sluice_err *err)
 {
     int rc = SLUICE_OK;
     sqlite3_stmt *st = NULL;
@@ -250,7 +248,8 @@ int sluice__ledger_map_load(struct sluice_ledger *l,
             cap = ncap;
         }
         m->start[m->n] = sqlite3_column_int64(st, 0);
-        m->status[m->n] = (unsigned char)parse_status(sqlite3_column_text(st, 1));
+        m->status[m->n] =
+            (unsigned char)parse_status(sqlite3_column_text(st, 1));
         m->n++;
     }
     if (src != SQLITE_DONE)
@@ -286,8 +285,8 @@ void sluice__ledger_map_cleanup(struct sluice_ledger_map *m)
 }
 
 #define WINDOW_COLUMNS                                                         \
-    "start, end_excl, status, attempts, http, rows, bytes_in, bytes_out,"     \
-    " output, error, coalesce(first_attempt, 0), coalesce(last_attempt, 0),"  \
+    "start, end_excl, status, attempts, http, rows, bytes_in, bytes_out,"      \
+    " output, error, coalesce(first_attempt, 0), coalesce(last_attempt, 0),"   \
     " coalesce(run_id, 0)"
 
 static int read_window(sqlite3_stmt *st, struct sluice_ledger_window *w)
@@ -356,11 +355,11 @@ int sluice__ledger_failed(struct sluice_ledger *l, size_t max,
     size_t cap = 0;
     out->v = NULL;
     out->n = 0;
-    SLUICE_TRY(sluice__ledger_prepare(
-        l,
-        "SELECT " WINDOW_COLUMNS " FROM windows WHERE status = 'failed'"
-        " ORDER BY start LIMIT ?1",
-        &st, err));
+    SLUICE_TRY(sluice__ledger_prepare(l,
+                                      "SELECT " WINDOW_COLUMNS
+                                      " FROM windows WHERE status = 'failed'"
+                                      " ORDER BY start LIMIT ?1",
+                                      &st, err));
     sqlite3_bind_int64(st, 1, max ? (sqlite3_int64)max : -1);
     int src;
     while ((src = sqlite3_step(st)) == SQLITE_ROW) {

@@ -20,7 +20,10 @@ static const uint32_t K[64] = {
     0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
     0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
 
-static uint32_t rotr(uint32_t x, unsigned n) { return (x >> n) | (x << (32 - n)); }
+static uint32_t rotr(uint32_t x, unsigned n)
+{
+    return (x >> n) | (x << (32 - n));
+}
 
 static void compress(uint32_t h[8], const unsigned char *b)
 {
@@ -29,8 +32,10 @@ static void compress(uint32_t h[8], const unsigned char *b)
         w[t] = (uint32_t)b[4 * t] << 24 | (uint32_t)b[4 * t + 1] << 16 |
                (uint32_t)b[4 * t + 2] << 8 | (uint32_t)b[4 * t + 3];
     for (int t = 16; t < 64; t++) {
-        uint32_t s0 = rotr(w[t - 15], 7) ^ rotr(w[t - 15], 18) ^ (w[t - 15] >> 3);
-        uint32_t s1 = rotr(w[t - 2], 17) ^ rotr(w[t - 2], 19) ^ (w[t - 2] >> 10);
+        uint32_t s0 =
+            rotr(w[t - 15], 7) ^ rotr(w[t - 15], 18) ^ (w[t - 15] >> 3);
+        uint32_t s1 =
+            rotr(w[t - 2], 17) ^ rotr(w[t - 2], 19) ^ (w[t - 2] >> 10);
         w[t] = w[t - 16] + s0 + w[t - 7] + s1;
     }
     uint32_t a = h[0], bb = h[1], c = h[2], d = h[3], e = h[4], f = h[5],
@@ -89,8 +94,8 @@ void sluice__sha256_update(struct sluice_sha256 *s, const void *p, size_t n)
         compress(s->h, s->block);
         s->used = 0;
     }
-    for (; n >= SLUICE_SHA256_BLOCK; c += SLUICE_SHA256_BLOCK,
-                                     n -= SLUICE_SHA256_BLOCK)
+    for (; n >= SLUICE_SHA256_BLOCK;
+         c += SLUICE_SHA256_BLOCK, n -= SLUICE_SHA256_BLOCK)
         compress(s->h, c);
     if (n) {
         memcpy(s->block, c, n);
@@ -208,10 +213,9 @@ void sluice__pbkdf2_sha256(const void *pw, size_t pw_n, const void *salt,
     struct hmac_key hk;
     hmac_key_init(&hk, pw, pw_n);
     for (uint32_t block = 1; out_n > 0; block++) {
-        unsigned char be[4] = {(unsigned char)(block >> 24),
-                               (unsigned char)(block >> 16),
-                               (unsigned char)(block >> 8),
-                               (unsigned char)block};
+        unsigned char be[4] = {
+            (unsigned char)(block >> 24), (unsigned char)(block >> 16),
+            (unsigned char)(block >> 8), (unsigned char)block};
         unsigned char u[SLUICE_SHA256_LEN], t[SLUICE_SHA256_LEN];
         hmac_keyed(&hk, salt, salt_n, be, sizeof be, u);
         memcpy(t, u, sizeof t);

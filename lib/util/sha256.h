@@ -18,9 +18,9 @@
 /* Caller-embedded streaming state. */
 struct sluice_sha256 {
     uint32_t h[8];
-    uint64_t total;                     /* bytes fed so far */
+    uint64_t total; /* bytes fed so far */
     unsigned char block[SLUICE_SHA256_BLOCK];
-    size_t used;                        /* bytes waiting in block */
+    size_t used; /* bytes waiting in block */
 };
 
 void sluice__sha256_init(struct sluice_sha256 *s);

@@ -16,7 +16,8 @@ static void test_fips_vectors(void)
     static const struct {
         const char *msg, *hex;
     } cases[] = {
-        {"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+        {"",
+         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
         {"abc",
          "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
         {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
@@ -49,7 +50,8 @@ static void test_million_a_streamed_in_odd_chunks(void)
     sluice__sha256_final(&s, d);
     sluice__hex(d, sizeof d, hex);
     ASSERT_STR_EQ(
-        hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+        hex,
+        "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
 /* Every length across the padding boundaries (55, 56, 63, 64 bytes) hashes
@@ -79,18 +81,21 @@ static void test_hmac_rfc4231(void)
     sluice__hmac_sha256(key, 20, "Hi There", 8, d);
     sluice__hex(d, sizeof d, hex);
     ASSERT_STR_EQ(
-        hex, "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+        hex,
+        "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
     const char *msg2 = "what do ya want for nothing?";
     sluice__hmac_sha256("Jefe", 4, msg2, strlen(msg2), d);
     sluice__hex(d, sizeof d, hex);
     ASSERT_STR_EQ(
-        hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+        hex,
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
     memset(key, 0xaa, sizeof key); /* longer than a block: hashed first */
     const char *msg6 = "Test Using Larger Than Block-Size Key - Hash Key First";
     sluice__hmac_sha256(key, sizeof key, msg6, strlen(msg6), d);
     sluice__hex(d, sizeof d, hex);
     ASSERT_STR_EQ(
-        hex, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+        hex,
+        "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
 }
 
 static void test_pbkdf2_rfc7914(void)
@@ -110,10 +115,8 @@ static void test_pbkdf2_rfc7914(void)
 }
 
 static const struct harness_test TESTS[] = {
-    TEST(test_fips_vectors),
-    TEST(test_million_a_streamed_in_odd_chunks),
-    TEST(test_split_independence),
-    TEST(test_hmac_rfc4231),
+    TEST(test_fips_vectors),       TEST(test_million_a_streamed_in_odd_chunks),
+    TEST(test_split_independence), TEST(test_hmac_rfc4231),
     TEST(test_pbkdf2_rfc7914),
 };
 HARNESS_MAIN(TESTS)

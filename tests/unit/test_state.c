@@ -132,8 +132,8 @@ static void test_fresh_ledger_is_wal_and_empty(void)
     sluice__ledger_close(l);
 
     /* Without create, a missing ledger is a clear error. */
-    struct sluice_ledger_opts o = {path_in("none.db"), "neows", false, false,
-                                   NULL, NULL};
+    struct sluice_ledger_opts o = {
+        path_in("none.db"), "neows", false, false, NULL, NULL};
     ASSERT_EQ(sluice__ledger_open(&o, &l, &err), SLUICE_ESTATE);
     ASSERT_TRUE(strstr(err.msg, "no ledger at") != NULL);
     ASSERT_TRUE(l == NULL);
@@ -164,8 +164,7 @@ static void test_reopen_persists_window_details(void)
     ASSERT_EQ(open_at(path, "neows", false, &l, &err), SLUICE_OK);
     struct sluice_ledger_window w;
     bool found = false;
-    ASSERT_EQ(sluice__ledger_window_get(l, T2020, &w, &found, &err),
-              SLUICE_OK);
+    ASSERT_EQ(sluice__ledger_window_get(l, T2020, &w, &found, &err), SLUICE_OK);
     ASSERT_TRUE(found);
     ASSERT_EQ(w.status, SLUICE_LEDGER_DONE);
     ASSERT_EQ(w.attempts, 3);
@@ -186,8 +185,9 @@ static void test_reopen_persists_window_details(void)
 
     /* Another job's ledger is refused. */
     ASSERT_EQ(open_at(path, "other", false, &l, &err), SLUICE_ESTATE);
-    ASSERT_STR_EQ(err.msg + strlen(err.msg) - strlen("belongs to job 'neows', "
-                                                     "not 'other'"),
+    ASSERT_STR_EQ(err.msg + strlen(err.msg) -
+                      strlen("belongs to job 'neows', "
+                             "not 'other'"),
                   "belongs to job 'neows', not 'other'");
     rm_rf(g_root);
 }
@@ -240,9 +240,9 @@ static void test_transitions_counts_and_failed_list(void)
     sluice__ledger_window_list_cleanup(&fl);
 
     /* Pending again keeps the history. */
-    ASSERT_EQ(sluice__ledger_mark_pending(l, keys[2].start, keys[2].end_excl,
-                                          &err),
-              SLUICE_OK);
+    ASSERT_EQ(
+        sluice__ledger_mark_pending(l, keys[2].start, keys[2].end_excl, &err),
+        SLUICE_OK);
     struct sluice_ledger_window w;
     bool found;
     ASSERT_EQ(sluice__ledger_window_get(l, keys[2].start, &w, &found, &err),
@@ -255,9 +255,9 @@ static void test_transitions_counts_and_failed_list(void)
     a = attempt(keys[3].start, ok, 1);
     ASSERT_EQ(sluice__ledger_mark_done(l, &a, &err), SLUICE_OK);
     size_t requeued = 0;
-    ASSERT_EQ(sluice__ledger_requeue(l, keys[1].start, INT64_MAX, &requeued,
-                                     &err),
-              SLUICE_OK);
+    ASSERT_EQ(
+        sluice__ledger_requeue(l, keys[1].start, INT64_MAX, &requeued, &err),
+        SLUICE_OK);
     ASSERT_EQ(requeued, 1); /* only window 3 was not pending already */
     ASSERT_EQ(sluice__ledger_counts(l, &c, &err), SLUICE_OK);
     ASSERT_EQ(c.done, 1);
@@ -268,8 +268,7 @@ static void test_transitions_counts_and_failed_list(void)
     ASSERT_EQ(sluice__ledger_map_load(l, &m, &err), SLUICE_OK);
     ASSERT_EQ(m.n, 4);
     ASSERT_EQ(sluice__ledger_map_get(&m, keys[0].start), SLUICE_LEDGER_DONE);
-    ASSERT_EQ(sluice__ledger_map_get(&m, keys[3].start),
-              SLUICE_LEDGER_PENDING);
+    ASSERT_EQ(sluice__ledger_map_get(&m, keys[3].start), SLUICE_LEDGER_PENDING);
     ASSERT_EQ(sluice__ledger_map_get(&m, keys[0].start + 1),
               SLUICE_LEDGER_UNKNOWN);
     ASSERT_EQ(sluice__ledger_map_get(&m, 0), SLUICE_LEDGER_UNKNOWN);
@@ -293,8 +292,7 @@ static void test_http_history_keeps_the_last_32(void)
     ASSERT_EQ(sluice__ledger_mark_failed(l, &a, &err), SLUICE_OK);
     struct sluice_ledger_window w;
     bool found;
-    ASSERT_EQ(sluice__ledger_window_get(l, T2020, &w, &found, &err),
-              SLUICE_OK);
+    ASSERT_EQ(sluice__ledger_window_get(l, T2020, &w, &found, &err), SLUICE_OK);
     ASSERT_EQ(w.attempts, 40);
     /* 108..139: the oldest eight dropped */
     ASSERT_TRUE(strncmp(w.http, "[108,109,", 9) == 0);
@@ -314,10 +312,10 @@ static void mark_status(struct sluice_ledger *l, int64_t start, int64_t end,
     struct sluice_err err = {{0}};
     struct sluice_ledger_attempt a = attempt(start, NULL, 0);
     a.end_excl = end;
-    int rc = s == SLUICE_LEDGER_DONE     ? sluice__ledger_mark_done(l, &a, &err)
-             : s == SLUICE_LEDGER_FAILED ? sluice__ledger_mark_failed(l, &a, &err)
-                                         : sluice__ledger_mark_pending(
-                                               l, start, end, &err);
+    int rc = s == SLUICE_LEDGER_DONE ? sluice__ledger_mark_done(l, &a, &err)
+             : s == SLUICE_LEDGER_FAILED
+                 ? sluice__ledger_mark_failed(l, &a, &err)
+                 : sluice__ledger_mark_pending(l, start, end, &err);
     if (rc != SLUICE_OK)
         fprintf(stderr, "  mark: %s\n", err.msg);
 }
@@ -330,14 +328,10 @@ static void test_watermark_cases(void)
                                 P pending, '-' no window (a gap) */
         int through;         /* windows counted into the watermark; -1 none */
     } cases[] = {
-        {"none known", "", -1},
-        {"first pending", "PDD", -1},
-        {"first failed", "FDD", -1},
-        {"all done", "DDDD", 4},
-        {"failure stops", "DDFD", 2},
-        {"pending stops", "DDDPD", 3},
-        {"gap stops", "DD-DD", 2},
-        {"single", "D", 1},
+        {"none known", "", -1},       {"first pending", "PDD", -1},
+        {"first failed", "FDD", -1},  {"all done", "DDDD", 4},
+        {"failure stops", "DDFD", 2}, {"pending stops", "DDDPD", 3},
+        {"gap stops", "DD-DD", 2},    {"single", "D", 1},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         struct sluice_err err = {{0}};
@@ -362,8 +356,8 @@ static void test_watermark_cases(void)
             if (has)
                 FAIL_AT("%s: expected no watermark", cases[k].name);
         } else if (!has || wm != T2020 + cases[k].through * DAY) {
-            FAIL_AT("%s: watermark %lld (has %d), expected %lld",
-                    cases[k].name, (long long)wm, has,
+            FAIL_AT("%s: watermark %lld (has %d), expected %lld", cases[k].name,
+                    (long long)wm, has,
                     (long long)(T2020 + cases[k].through * DAY));
         }
         sluice__ledger_close(l);
@@ -489,8 +483,7 @@ static void test_runs_and_killed_runs(void)
 
     struct sluice_ledger_window w;
     bool found;
-    ASSERT_EQ(sluice__ledger_window_get(l, T2020, &w, &found, &err),
-              SLUICE_OK);
+    ASSERT_EQ(sluice__ledger_window_get(l, T2020, &w, &found, &err), SLUICE_OK);
     ASSERT_EQ(w.run_id, id1);
     sluice__ledger_window_cleanup(&w);
     sluice__ledger_close(l);
@@ -531,14 +524,14 @@ static void test_fingerprint_diff_and_no_secret_stored(void)
     struct sluice_buf diff;
     sluice__buf_init(&diff, 1 << 16);
     bool stored = true;
-    ASSERT_EQ(sluice__ledger_fingerprint_diff(l, items, 4, &stored, &diff,
-                                              &err),
-              SLUICE_OK);
+    ASSERT_EQ(
+        sluice__ledger_fingerprint_diff(l, items, 4, &stored, &diff, &err),
+        SLUICE_OK);
     ASSERT_TRUE(!stored);
     ASSERT_EQ(sluice__ledger_fingerprint_set(l, items, 4, &err), SLUICE_OK);
-    ASSERT_EQ(sluice__ledger_fingerprint_diff(l, items, 4, &stored, &diff,
-                                              &err),
-              SLUICE_OK);
+    ASSERT_EQ(
+        sluice__ledger_fingerprint_diff(l, items, 4, &stored, &diff, &err),
+        SLUICE_OK);
     ASSERT_TRUE(stored);
     ASSERT_STR_EQ(sluice__buf_str(&diff), "");
     sluice__ledger_close(l);
@@ -555,9 +548,9 @@ static void test_fingerprint_diff_and_no_secret_stored(void)
         {"source.params.api_key", "another-key", true},
         {"source.params.detailed", "true", false},
     };
-    ASSERT_EQ(sluice__ledger_fingerprint_diff(l, edited, 4, &stored, &diff,
-                                              &err),
-              SLUICE_OK);
+    ASSERT_EQ(
+        sluice__ledger_fingerprint_diff(l, edited, 4, &stored, &diff, &err),
+        SLUICE_OK);
     ASSERT_STR_EQ(sluice__buf_str(&diff),
                   "source.params.api_key changed (secret, not shown); "
                   "source.params.detailed added (= 'true'); "
@@ -570,9 +563,9 @@ static void test_fingerprint_diff_and_no_secret_stored(void)
         {"source.params.api_key", secret, true},
         {"windows.from", "2020-01-01", false},
     };
-    ASSERT_EQ(sluice__ledger_fingerprint_diff(l, same_key, 4, &stored, &diff,
-                                              &err),
-              SLUICE_OK);
+    ASSERT_EQ(
+        sluice__ledger_fingerprint_diff(l, same_key, 4, &stored, &diff, &err),
+        SLUICE_OK);
     ASSERT_STR_EQ(sluice__buf_str(&diff), "");
     struct sluice_ledger_fp_item dup[] = {{"a", "1", false}, {"a", "2", false}};
     ASSERT_EQ(sluice__ledger_fingerprint_set(l, dup, 2, &err), SLUICE_EINVAL);
@@ -668,9 +661,9 @@ static void test_schema_versions(void)
     ASSERT_EQ(sluice__ledger_schema_append(l, "id: string", &v, &err),
               SLUICE_OK);
     ASSERT_EQ(v, 1);
-    ASSERT_EQ(sluice__ledger_schema_append(l, "id: string\nmag: double", &v,
-                                           &err),
-              SLUICE_OK);
+    ASSERT_EQ(
+        sluice__ledger_schema_append(l, "id: string\nmag: double", &v, &err),
+        SLUICE_OK);
     ASSERT_EQ(v, 2);
     ASSERT_EQ(sluice__ledger_schema_latest(l, &v, &text, &err), SLUICE_OK);
     ASSERT_EQ(v, 2);
@@ -729,7 +722,8 @@ static void test_sweep_removes_only_marked_temp_files(void)
     struct sluice_sweep_opts o = {0, 60, g_now};
     ASSERT_EQ(sluice__state_sweep_temp(g_root, &o, &removed, &err), SLUICE_OK);
     ASSERT_EQ(removed, 2);
-    ASSERT_TRUE(!exists(".neows-2020-01-01.ndjson.sluice-tmp-0123456789abcdef"));
+    ASSERT_TRUE(
+        !exists(".neows-2020-01-01.ndjson.sluice-tmp-0123456789abcdef"));
     ASSERT_TRUE(!exists(".a.sluice-tmp-ffffffffffffffff"));
     ASSERT_TRUE(exists(".young.sluice-tmp-aaaaaaaaaaaaaaaa")); /* too young */
     ASSERT_TRUE(exists("2020/.deep.parquet.sluice-tmp-1111111111111111"));
@@ -747,9 +741,9 @@ static void test_sweep_removes_only_marked_temp_files(void)
     ASSERT_TRUE(!exists("2020/.deep.parquet.sluice-tmp-1111111111111111"));
     ASSERT_TRUE(exists("2020"));
 
-    ASSERT_EQ(sluice__state_sweep_temp(path_in("missing"), NULL, &removed,
-                                       &err),
-              SLUICE_OK);
+    ASSERT_EQ(
+        sluice__state_sweep_temp(path_in("missing"), NULL, &removed, &err),
+        SLUICE_OK);
     ASSERT_EQ(removed, 0);
     ASSERT_TRUE(sluice__state_is_temp_name(".x.sluice-tmp-0000000000000000"));
     ASSERT_TRUE(!sluice__state_is_temp_name(".x.sluice-tmp-"));
@@ -772,8 +766,8 @@ static double mark_many(struct sluice_ledger *l, size_t n, int *failures)
     long ok[] = {200};
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (size_t i = 0; i < n; i++) {
-        struct sluice_ledger_attempt a = attempt(T2020 + (int64_t)i * 3600, ok,
-                                                 1);
+        struct sluice_ledger_attempt a =
+            attempt(T2020 + (int64_t)i * 3600, ok, 1);
         a.end_excl = a.start + 3600;
         a.rows = 10;
         a.output = "data/x.ndjson";
