@@ -1,0 +1,317 @@
+/* ledger.h: the state ledger, one SQLite database per job, that remembers
+ * every window (pending, done, failed, with attempts, HTTP statuses, rows,
+ * bytes, output file, error, timestamps), every run, the job's schema
+ * versions and a fingerprint of what decides the windows and the requests.
+ * It is what lets a run pull only what is new, failed or missing, and lets
+ * `kill -9` at any moment lose nothing (docs/internals/state.md).
+ *
+ * Contract shared by every function here:
+ * - a function that can fail returns an enum sluice_code and writes the
+ *   reason to `err`; SQLite failures are SLUICE_ESTATE (SLUICE_ENOMEM when
+ *   SQLite ran out of memory), and the message names the ledger's path;
+ * - a write (mark, add, run begin/end, fingerprint, schema) is one SQLite
+ *   transaction, committed (in the WAL) before the function returns; a
+ *   failed write leaves the ledger as it was;
+ * - strings passed in are borrowed and copied into the database; the
+ *   ledger never stores a secret: callers redact error strings and argv,
+ *   and fingerprint items marked secret are stored only as a salted,
+ *   stretched hash (PBKDF2-HMAC-SHA-256);
+ * - strings handed out belong to the struct they are in and are released
+ *   with that struct's _cleanup function;
+ * - one thread per handle; any number of processes may read a ledger while
+ *   one run writes it (WAL);
+ * - times are UTC seconds since 1970; a window is keyed by its start.
+ *
+ * The order of publication is the caller's to keep: mark a window done only
+ * after its file was fsynced, renamed to its final name and the folder
+ * fsynced. Then a done window always has its file, and a crash between the
+ * rename and the mark only costs a re-pull that rewrites the same file. */
+#ifndef SLUICE_STATE_LEDGER_H
+#define SLUICE_STATE_LEDGER_H
+
+#include "util/buf.h"
+
+/* The on-disk format this code writes (PRAGMA user_version). Older formats
+ * are migrated on open; newer ones are refused. */
+#define SLUICE_LEDGER_FORMAT 1
+
+struct sluice_ledger;
+
+/* Returns the current time (UTC seconds); tests pass a fixed clock. */
+typedef int64_t (*sluice_clock_fn)(void *ud);
+
+struct sluice_ledger_opts {
+    const char *path;     /* the database file; its folder is created */
+    const char *job_name; /* recorded on creation; a ledger of another
+                             job is refused. NULL: not checked */
+    bool create;          /* false: a missing file is an error (status) */
+    /* synchronous=FULL instead of NORMAL: also survive power loss of the
+     * last commits, at one fsync per window (see state.md). */
+    bool sync_full;
+    sluice_clock_fn clock; /* NULL: time(2) */
+    void *clock_ud;
+};
+
+/* Opens (and with o->create, creates) a ledger, migrating an older format.
+ * SLUICE_ESTATE with a clear message when the file is not a SQLite
+ * database or is damaged, belongs to another program or job, or was written
+ * by a newer sluice. On success *out is owned by the caller. */
+SLUICE_NODISCARD int sluice__ledger_open(const struct sluice_ledger_opts *o,
+                                         struct sluice_ledger **out,
+                                         struct sluice_err *err);
+/* Releases the run lock if held, then closes. NULL is a no-op. */
+void sluice__ledger_close(struct sluice_ledger *l);
+const char *sluice__ledger_path(const struct sluice_ledger *l);
+
+/* ---- the run lock ----------------------------------------------------------
+ * One run per job at a time. The lock is an open-file-description lock on
+ * "<path>.lock" (never deleted): the kernel drops it when its holder exits
+ * in any way, kill -9 included, so a dead holder never blocks a run and a
+ * recycled pid is never mistaken for a holder. The holder's pid, host and
+ * start time are written to the `lock_holder` table for the messages. */
+
+/* SLUICE_ESTATE "job neows is already running (pid 1234 since
+ * 2026-11-25T20:30:00Z)" when another handle (in any process) holds it.
+ * Locking twice through the same handle is a no-op. */
+SLUICE_NODISCARD int sluice__ledger_lock(struct sluice_ledger *l,
+                                         struct sluice_err *err);
+void sluice__ledger_unlock(struct sluice_ledger *l);
+
+struct sluice_ledger_holder {
+    bool running;   /* someone holds the lock right now */
+    long pid;       /* 0 when unknown */
+    int64_t since;  /* 0 when unknown */
+    char host[256]; /* "" when unknown */
+};
+/* Tells whether a run holds the lock, without taking it. */
+SLUICE_NODISCARD int sluice__ledger_holder(struct sluice_ledger *l,
+                                           struct sluice_ledger_holder *h,
+                                           struct sluice_err *err);
+
+/* ---- runs ---------------------------------------------------------------- */
+
+/* Starts a run (requires the lock): records the start time, this library's
+ * version and `argv` (a redacted one-line summary; may be NULL), and marks
+ * runs left 'running' by a crash as 'killed'. */
+SLUICE_NODISCARD int sluice__ledger_run_begin(struct sluice_ledger *l,
+                                              const char *argv, int64_t *run_id,
+                                              struct sluice_err *err);
+
+struct sluice_ledger_run_end {
+    const char *outcome; /* "ok", "failed", "interrupted", "error" */
+    uint64_t done, failed, not_pulled, rows, bytes_out, requests;
+};
+SLUICE_NODISCARD int
+sluice__ledger_run_end(struct sluice_ledger *l, int64_t run_id,
+                       const struct sluice_ledger_run_end *e,
+                       struct sluice_err *err);
+
+struct sluice_ledger_run {
+    int64_t id, started, ended; /* ended 0 while running or when killed */
+    char *outcome;              /* "running", "killed", or run_end's */
+    uint64_t done, failed, not_pulled, rows, bytes_out, requests;
+    char *version;
+    char *argv; /* NULL when none was given */
+};
+struct sluice_ledger_run_list {
+    struct sluice_ledger_run *v;
+    size_t n;
+};
+/* The last `max` runs, newest first. */
+SLUICE_NODISCARD int sluice__ledger_runs(struct sluice_ledger *l, size_t max,
+                                         struct sluice_ledger_run_list *out,
+                                         struct sluice_err *err);
+void sluice__ledger_run_list_cleanup(struct sluice_ledger_run_list *list);
+
+/* ---- windows ------------------------------------------------------------- */
+
+enum sluice_ledger_status {
+    SLUICE_LEDGER_PENDING = 0,
+    SLUICE_LEDGER_DONE = 1,
+    SLUICE_LEDGER_FAILED = 2,
+    SLUICE_LEDGER_UNKNOWN = 3 /* the ledger has no such window */
+};
+const char *sluice__ledger_status_name(enum sluice_ledger_status s);
+
+struct sluice_ledger_key {
+    int64_t start;    /* the key */
+    int64_t end_excl; /* the next window's start */
+};
+
+/* Records planned windows as pending, in one transaction; windows already
+ * known keep their state. *added (may be NULL) counts the new ones. */
+SLUICE_NODISCARD int
+sluice__ledger_add_pending(struct sluice_ledger *l,
+                           const struct sluice_ledger_key *keys, size_t n,
+                           size_t *added, struct sluice_err *err);
+
+/* Re-queues every window whose start is in [from, to): done and failed
+ * become pending, history (attempts, statuses, timestamps) is kept. For
+ * `lookback` and `--full-refresh` (INT64_MIN, INT64_MAX). */
+SLUICE_NODISCARD int sluice__ledger_requeue(struct sluice_ledger *l,
+                                            int64_t from, int64_t to,
+                                            size_t *requeued,
+                                            struct sluice_err *err);
+
+/* What one run learnt about one window. */
+struct sluice_ledger_attempt {
+    int64_t start, end_excl;
+    unsigned requests; /* HTTP requests made for it in this run */
+    const long *http;  /* the statuses received, in order (0 for a
+                          transfer that got no response) */
+    size_t n_http;
+    uint64_t rows, bytes_in, bytes_out;
+    const char *output; /* final file (done); NULL otherwise */
+    const char *error;  /* redacted reason (failed); NULL otherwise */
+};
+/* Mark the window done / failed (creating it if unknown), add the requests
+ * to its attempts, append the statuses (the last 32 are kept), set the
+ * attempt timestamps and the current run. */
+SLUICE_NODISCARD int
+sluice__ledger_mark_done(struct sluice_ledger *l,
+                         const struct sluice_ledger_attempt *a,
+                         struct sluice_err *err);
+SLUICE_NODISCARD int
+sluice__ledger_mark_failed(struct sluice_ledger *l,
+                           const struct sluice_ledger_attempt *a,
+                           struct sluice_err *err);
+/* The window is pending again (created if unknown), history kept. */
+SLUICE_NODISCARD int sluice__ledger_mark_pending(struct sluice_ledger *l,
+                                                 int64_t start,
+                                                 int64_t end_excl,
+                                                 struct sluice_err *err);
+
+/* One window's status: one indexed lookup through a cached statement.
+ * SLUICE_LEDGER_UNKNOWN when the ledger has no such window. */
+SLUICE_NODISCARD int sluice__ledger_status(struct sluice_ledger *l,
+                                           int64_t start,
+                                           enum sluice_ledger_status *st,
+                                           struct sluice_err *err);
+
+/* Every window's status at once, sorted by start, for a run deciding about
+ * many windows (100,000 load in a few tens of milliseconds). */
+struct sluice_ledger_map {
+    int64_t *start;
+    unsigned char *status; /* enum sluice_ledger_status */
+    size_t n;
+};
+SLUICE_NODISCARD int sluice__ledger_map_load(struct sluice_ledger *l,
+                                             struct sluice_ledger_map *m,
+                                             struct sluice_err *err);
+/* Binary search; SLUICE_LEDGER_UNKNOWN when absent. */
+enum sluice_ledger_status
+sluice__ledger_map_get(const struct sluice_ledger_map *m, int64_t start);
+void sluice__ledger_map_cleanup(struct sluice_ledger_map *m);
+
+struct sluice_ledger_window {
+    int64_t start, end_excl;
+    enum sluice_ledger_status status;
+    uint64_t attempts; /* requests over all runs */
+    char *http;        /* JSON array text, e.g. "[503,503,200]" */
+    uint64_t rows, bytes_in, bytes_out;
+    char *output; /* NULL when none */
+    char *error;  /* NULL when none (done windows have none) */
+    int64_t first_attempt, last_attempt; /* 0 when never attempted */
+    int64_t run_id; /* the last run that touched it; 0 if none */
+};
+/* *found is false (and w zeroed) when the window is unknown. */
+SLUICE_NODISCARD int sluice__ledger_window_get(struct sluice_ledger *l,
+                                               int64_t start,
+                                               struct sluice_ledger_window *w,
+                                               bool *found,
+                                               struct sluice_err *err);
+void sluice__ledger_window_cleanup(struct sluice_ledger_window *w);
+
+struct sluice_ledger_window_list {
+    struct sluice_ledger_window *v;
+    size_t n;
+};
+/* Failed windows in start order, at most `max` (0: all). */
+SLUICE_NODISCARD int
+sluice__ledger_failed(struct sluice_ledger *l, size_t max,
+                      struct sluice_ledger_window_list *out,
+                      struct sluice_err *err);
+void sluice__ledger_window_list_cleanup(struct sluice_ledger_window_list *l);
+
+struct sluice_ledger_counts {
+    uint64_t pending, done, failed, total;
+};
+SLUICE_NODISCARD int sluice__ledger_counts(struct sluice_ledger *l,
+                                           struct sluice_ledger_counts *c,
+                                           struct sluice_err *err);
+
+/* The watermark: walking the known windows in start order from the
+ * earliest, the end_excl of the last window of the unbroken run of done
+ * windows, where unbroken means each starts where the previous ended (a
+ * gap, or a pending or failed window, stops the walk). *has is false when
+ * the earliest window is not done (or there is none). "Done through" for
+ * date windows is the day before the watermark. */
+SLUICE_NODISCARD int sluice__ledger_watermark(struct sluice_ledger *l,
+                                              int64_t *watermark, bool *has,
+                                              struct sluice_err *err);
+
+/* ---- fingerprint -----------------------------------------------------------
+ * What decides the windows and the requests (url, params, records path,
+ * windows.from/step, output path/format, ...) as name/value items. A job
+ * whose items differ from the stored ones would mix two kinds of window in
+ * one ledger; the caller refuses it unless --full-refresh. */
+struct sluice_ledger_fp_item {
+    const char *name;  /* "windows.step"; unique within a set */
+    const char *value; /* shown in diffs unless secret */
+    bool secret;       /* stored as a salted PBKDF2 hash only */
+};
+
+/* Compares items with the stored fingerprint. *stored is false when none
+ * was stored yet. `diff` receives "" when they are equal, else one clause
+ * per change joined by "; ": "windows.step changed from 7d to 1d",
+ * "source.params.api_key changed (secret, not shown)", "x added (= 1)",
+ * "y removed (was 2)". Values are shortened to 60 bytes. */
+SLUICE_NODISCARD int sluice__ledger_fingerprint_diff(
+    struct sluice_ledger *l, const struct sluice_ledger_fp_item *items,
+    size_t n, bool *stored, struct sluice_buf *diff, struct sluice_err *err);
+/* Replaces the stored fingerprint with items. SLUICE_EINVAL on a duplicate
+ * or NULL name. */
+SLUICE_NODISCARD int
+sluice__ledger_fingerprint_set(struct sluice_ledger *l,
+                               const struct sluice_ledger_fp_item *items,
+                               size_t n, struct sluice_err *err);
+
+/* ---- schema versions -------------------------------------------------------
+ * The job's output schema as text (the Parquet writer's description),
+ * versioned 1, 2, ... as it evolves. */
+
+/* *version is 0 and *text NULL when none was stored; else *text is
+ * allocated (sluice__free). `text` may be NULL if not wanted. */
+SLUICE_NODISCARD int sluice__ledger_schema_latest(struct sluice_ledger *l,
+                                                  int64_t *version, char **text,
+                                                  struct sluice_err *err);
+/* Stores `text` as a new version unless it equals the latest; *version
+ * (may be NULL) receives the version that holds it. */
+SLUICE_NODISCARD int sluice__ledger_schema_append(struct sluice_ledger *l,
+                                                  const char *text,
+                                                  int64_t *version,
+                                                  struct sluice_err *err);
+
+/* ---- temporary files ----------------------------------------------------- */
+
+struct sluice_sweep_opts {
+    unsigned depth;     /* 0: `dir` only; n: n levels of subfolders */
+    int64_t older_than; /* seconds of age a file must have (mtime); 0:
+                           any age. Guards a folder shared with another
+                           job that may be writing right now */
+    int64_t now;        /* for older_than; 0: time(2) */
+};
+/* Removes the temporary files a crash left in `dir`: regular files named
+ * ".<name>" SLUICE_TMP_MARKER "<16 hex digits>" exactly as the sink's
+ * publish step creates them, and nothing else (symbolic links are neither
+ * removed nor followed). A missing `dir` is fine. *removed (may be NULL)
+ * counts the files removed. SLUICE_EIO if a folder cannot be read or a
+ * file cannot be removed. */
+SLUICE_NODISCARD int sluice__state_sweep_temp(const char *dir,
+                                              const struct sluice_sweep_opts *o,
+                                              size_t *removed,
+                                              struct sluice_err *err);
+/* Whether `name` (a file name, no folder) is such a temporary file. */
+bool sluice__state_is_temp_name(const char *name);
+
+#endif

@@ -1,0 +1,456 @@
+/* windows.c: the windows of a ledger: planning them as pending, marking
+ * them done, failed or pending, looking them up one by one or all at once,
+ * counts, failed lists and the watermark. See ledger.h. */
+#include <string.h>
+
+#include "state/ledger_int.h"
+
+#define HTTP_KEPT 32 /* statuses kept per window: the most recent ones */
+
+static const char *const STATUS_NAMES[] = {"pending", "done", "failed",
+                                           "unknown"};
+
+const char *sluice__ledger_status_name(enum sluice_ledger_status s)
+{
+    return (unsigned)s < SLUICE_ARRAY_LEN(STATUS_NAMES) ? STATUS_NAMES[s]
+                                                        : "unknown";
+}
+
+static enum sluice_ledger_status parse_status(const unsigned char *t)
+{
+    if (!t)
+        return SLUICE_LEDGER_UNKNOWN;
+    switch (t[0]) {
+    case 'p':
+        return SLUICE_LEDGER_PENDING;
+    case 'd':
+        return SLUICE_LEDGER_DONE;
+    case 'f':
+        return SLUICE_LEDGER_FAILED;
+    default:
+        return SLUICE_LEDGER_UNKNOWN;
+    }
+}
+
+int sluice__ledger_add_pending(struct sluice_ledger *l,
+                               const struct sluice_ledger_key *keys, size_t n,
+                               size_t *added, struct sluice_err *err)
+{
+    int rc = SLUICE_OK;
+    sqlite3_stmt *st = NULL;
+    size_t count = 0;
+    SLUICE_TRY(sluice__ledger_begin(l, err));
+    SLUICE_TRY(sluice__ledger_prepare(
+        l,
+        "INSERT INTO windows (start, end_excl) VALUES (?1, ?2)"
+        " ON CONFLICT (start) DO NOTHING",
+        &st, err));
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, keys[i].start);
+        sqlite3_bind_int64(st, 2, keys[i].end_excl);
+        int src = sqlite3_step(st);
+        if (src != SQLITE_DONE)
+            SLUICE_TRY(sluice__ledger_sqlfail(l, src, "add windows", err));
+        count += (size_t)sqlite3_changes(l->db);
+    }
+    SLUICE_TRY(sluice__ledger_commit(l, err));
+    if (added)
+        *added = count;
+out:
+    sqlite3_finalize(st);
+    if (rc != SLUICE_OK)
+        sluice__ledger_rollback(l);
+    return rc;
+}
+
+int sluice__ledger_requeue(struct sluice_ledger *l, int64_t from, int64_t to,
+                           size_t *requeued, struct sluice_err *err)
+{
+    int rc = SLUICE_OK;
+    sqlite3_stmt *st = NULL;
+    SLUICE_TRY(sluice__ledger_prepare(
+        l,
+        "UPDATE windows SET status = 'pending'"
+        " WHERE start >= ?1 AND start < ?2 AND status <> 'pending'",
+        &st, err));
+    sqlite3_bind_int64(st, 1, from);
+    sqlite3_bind_int64(st, 2, to);
+    int src = sqlite3_step(st);
+    if (src != SQLITE_DONE)
+        SLUICE_TRY(sluice__ledger_sqlfail(l, src, "requeue windows", err));
+    if (requeued)
+        *requeued = (size_t)sqlite3_changes(l->db);
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* The window's previous statuses with this attempt's appended, keeping the
+ * last HTTP_KEPT: "[503,200]". `old` is our own text (NULL for none). */
+static int http_history(const char *old, const long *http, size_t n_http,
+                        struct sluice_buf *out)
+{
+    int rc = SLUICE_OK;
+    const char *p = old && old[0] == '[' ? old + 1 : "";
+    size_t len = strcspn(p, "]");
+    size_t have = 0;
+    for (size_t i = 0; i < len; i++)
+        have += p[i] == ',';
+    have += len > 0;
+    /* Drop the oldest entries beyond what we keep. */
+    size_t drop = have + n_http > HTTP_KEPT ? have + n_http - HTTP_KEPT : 0;
+    for (; drop > 0 && len > 0; drop--) {
+        size_t k = strcspn(p, ",]");
+        bool last = p[k] != ',';
+        p += k + !last;
+        len = last ? 0 : len - k - 1;
+    }
+    if (n_http > HTTP_KEPT) {
+        http += n_http - HTTP_KEPT;
+        n_http = HTTP_KEPT;
+    }
+    SLUICE_TRY(sluice__buf_addc(out, '['));
+    SLUICE_TRY(sluice__buf_append(out, p, len));
+    for (size_t i = 0; i < n_http; i++)
+        SLUICE_TRY(
+            sluice__buf_appendf(out, "%s%ld", len || i ? "," : "", http[i]));
+    SLUICE_TRY(sluice__buf_addc(out, ']'));
+out:
+    return rc;
+}
+
+static int mark(struct sluice_ledger *l, enum sluice_ledger_status status,
+                const struct sluice_ledger_attempt *a, struct sluice_err *err)
+{
+    int rc = SLUICE_OK;
+    sqlite3_stmt *st = NULL;
+    struct sluice_buf http;
+    sluice__buf_init(&http, 1024);
+    SLUICE_FAIL_IF(!a || (a->n_http && !a->http), SLUICE_EINVAL, err,
+                   "ledger: invalid window attempt");
+    SLUICE_TRY(sluice__ledger_begin(l, err));
+
+    SLUICE_TRY(sluice__ledger_cached(l, ST_HISTORY, &st, err));
+    sqlite3_bind_int64(st, 1, a->start);
+    int src = sqlite3_step(st);
+    if (src != SQLITE_ROW && src != SQLITE_DONE)
+        SLUICE_TRY(sluice__ledger_sqlfail(l, src, "read window", err));
+    rc = http_history(
+        src == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL,
+        a->http, a->n_http, &http);
+    sqlite3_reset(st);
+    SLUICE_FAIL_IF(rc != SLUICE_OK, rc, err, "out of memory");
+
+    SLUICE_TRY(sluice__ledger_cached(l, ST_UPSERT, &st, err));
+    sqlite3_bind_int64(st, 1, a->start);
+    sqlite3_bind_int64(st, 2, a->end_excl);
+    sqlite3_bind_text(st, 3, sluice__ledger_status_name(status), -1,
+                      SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, a->requests);
+    sqlite3_bind_text(st, 5, http.p, (int)http.n, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, (sqlite3_int64)a->rows);
+    sqlite3_bind_int64(st, 7, (sqlite3_int64)a->bytes_in);
+    sqlite3_bind_int64(st, 8, (sqlite3_int64)a->bytes_out);
+    if (a->output)
+        sqlite3_bind_text(st, 9, a->output, -1, SQLITE_STATIC);
+    if (a->error && status != SLUICE_LEDGER_DONE)
+        sqlite3_bind_text(st, 10, a->error, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 11, sluice__ledger_now(l));
+    if (l->run_id)
+        sqlite3_bind_int64(st, 12, l->run_id);
+    src = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (src != SQLITE_DONE)
+        SLUICE_TRY(sluice__ledger_sqlfail(l, src, "mark window", err));
+    SLUICE_TRY(sluice__ledger_commit(l, err));
+out:
+    if (rc != SLUICE_OK)
+        sluice__ledger_rollback(l);
+    sluice__buf_cleanup(&http);
+    return rc;
+}
+
+int sluice__ledger_mark_done(struct sluice_ledger *l,
+                             const struct sluice_ledger_attempt *a,
+                             struct sluice_err *err)
+{
+    return mark(l, SLUICE_LEDGER_DONE, a, err);
+}
+
+int sluice__ledger_mark_failed(struct sluice_ledger *l,
+                               const struct sluice_ledger_attempt *a,
+                               struct sluice_err *err)
+{
+    return mark(l, SLUICE_LEDGER_FAILED, a, err);
+}
+
+int sluice__ledger_mark_pending(struct sluice_ledger *l, int64_t start,
+                                int64_t end_excl, struct sluice_err *err)
+{
+    int rc = SLUICE_OK;
+    sqlite3_stmt *st = NULL;
+    SLUICE_TRY(sluice__ledger_prepare(
+        l,
+        "INSERT INTO windows (start, end_excl) VALUES (?1, ?2)"
+        " ON CONFLICT (start) DO UPDATE SET status = 'pending', end_excl = ?2",
+        &st, err));
+    sqlite3_bind_int64(st, 1, start);
+    sqlite3_bind_int64(st, 2, end_excl);
+    int src = sqlite3_step(st);
+    if (src != SQLITE_DONE)
+        SLUICE_TRY(sluice__ledger_sqlfail(l, src, "mark window", err));
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int sluice__ledger_status(struct sluice_ledger *l, int64_t start,
+                          enum sluice_ledger_status *out,
+                          struct sluice_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = sluice__ledger_cached(l, ST_STATUS, &st, err);
+    if (rc != SLUICE_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, start);
+    int src = sqlite3_step(st);
+    if (src == SQLITE_ROW)
+        *out = parse_status(sqlite3_column_text(st, 0));
+    else if (src == SQLITE_DONE)
+        *out = SLUICE_LEDGER_UNKNOWN;
+    else
+        rc = sluice__ledger_sqlfail(l, src, "read window", err);
+    sqlite3_reset(st);
+    return rc;
+}
+
+int sluice__ledger_map_load(struct sluice_ledger *l,
+                            struct sluice_ledger_map *m, struct sluice_err *err)
+{
+    int rc = SLUICE_OK;
+    sqlite3_stmt *st = NULL;
+    size_t cap = 0;
+    memset(m, 0, sizeof *m);
+    /* Rowid order is start order: the walk needs no sort. */
+    SLUICE_TRY(sluice__ledger_prepare(
+        l, "SELECT start, status FROM windows ORDER BY start", &st, err));
+    int src;
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        if (m->n == cap) {
+            size_t ncap = cap ? cap * 2 : 1024;
+            int64_t *s = sluice__realloc(m->start, ncap * sizeof *s);
+            SLUICE_FAIL_IF(!s, SLUICE_ENOMEM, err, "out of memory");
+            m->start = s;
+            unsigned char *t = sluice__realloc(m->status, ncap);
+            SLUICE_FAIL_IF(!t, SLUICE_ENOMEM, err, "out of memory");
+            m->status = t;
+            cap = ncap;
+        }
+        m->start[m->n] = sqlite3_column_int64(st, 0);
+        m->status[m->n] =
+            (unsigned char)parse_status(sqlite3_column_text(st, 1));
+        m->n++;
+    }
+    if (src != SQLITE_DONE)
+        SLUICE_TRY(sluice__ledger_sqlfail(l, src, "read windows", err));
+out:
+    sqlite3_finalize(st);
+    if (rc != SLUICE_OK)
+        sluice__ledger_map_cleanup(m);
+    return rc;
+}
+
+enum sluice_ledger_status
+sluice__ledger_map_get(const struct sluice_ledger_map *m, int64_t start)
+{
+    size_t lo = 0, hi = m->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (m->start[mid] < start)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < m->n && m->start[lo] == start
+               ? (enum sluice_ledger_status)m->status[lo]
+               : SLUICE_LEDGER_UNKNOWN;
+}
+
+void sluice__ledger_map_cleanup(struct sluice_ledger_map *m)
+{
+    sluice__free(m->start);
+    sluice__free(m->status);
+    memset(m, 0, sizeof *m);
+}
+
+#define WINDOW_COLUMNS                                                         \
+    "start, end_excl, status, attempts, http, rows, bytes_in, bytes_out,"      \
+    " output, error, coalesce(first_attempt, 0), coalesce(last_attempt, 0),"   \
+    " coalesce(run_id, 0)"
+
+static int read_window(sqlite3_stmt *st, struct sluice_ledger_window *w)
+{
+    bool oom = false;
+    memset(w, 0, sizeof *w);
+    w->start = sqlite3_column_int64(st, 0);
+    w->end_excl = sqlite3_column_int64(st, 1);
+    w->status = parse_status(sqlite3_column_text(st, 2));
+    w->attempts = (uint64_t)sqlite3_column_int64(st, 3);
+    w->http = sluice__ledger_col_dup(st, 4, &oom);
+    w->rows = (uint64_t)sqlite3_column_int64(st, 5);
+    w->bytes_in = (uint64_t)sqlite3_column_int64(st, 6);
+    w->bytes_out = (uint64_t)sqlite3_column_int64(st, 7);
+    w->output = sluice__ledger_col_dup(st, 8, &oom);
+    w->error = sluice__ledger_col_dup(st, 9, &oom);
+    w->first_attempt = sqlite3_column_int64(st, 10);
+    w->last_attempt = sqlite3_column_int64(st, 11);
+    w->run_id = sqlite3_column_int64(st, 12);
+    if (oom) {
+        sluice__ledger_window_cleanup(w);
+        return SLUICE_ENOMEM;
+    }
+    return SLUICE_OK;
+}
+
+int sluice__ledger_window_get(struct sluice_ledger *l, int64_t start,
+                              struct sluice_ledger_window *w, bool *found,
+                              struct sluice_err *err)
+{
+    int rc = SLUICE_OK;
+    sqlite3_stmt *st = NULL;
+    memset(w, 0, sizeof *w);
+    *found = false;
+    SLUICE_TRY(sluice__ledger_prepare(
+        l, "SELECT " WINDOW_COLUMNS " FROM windows WHERE start = ?1", &st,
+        err));
+    sqlite3_bind_int64(st, 1, start);
+    int src = sqlite3_step(st);
+    if (src == SQLITE_ROW) {
+        rc = read_window(st, w);
+        SLUICE_FAIL_IF(rc != SLUICE_OK, rc, err, "out of memory");
+        *found = true;
+    } else if (src != SQLITE_DONE) {
+        SLUICE_TRY(sluice__ledger_sqlfail(l, src, "read window", err));
+    }
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+void sluice__ledger_window_cleanup(struct sluice_ledger_window *w)
+{
+    sluice__free(w->http);
+    sluice__free(w->output);
+    sluice__free(w->error);
+    w->http = w->output = w->error = NULL;
+}
+
+int sluice__ledger_failed(struct sluice_ledger *l, size_t max,
+                          struct sluice_ledger_window_list *out,
+                          struct sluice_err *err)
+{
+    int rc = SLUICE_OK;
+    sqlite3_stmt *st = NULL;
+    size_t cap = 0;
+    out->v = NULL;
+    out->n = 0;
+    SLUICE_TRY(sluice__ledger_prepare(l,
+                                      "SELECT " WINDOW_COLUMNS
+                                      " FROM windows WHERE status = 'failed'"
+                                      " ORDER BY start LIMIT ?1",
+                                      &st, err));
+    sqlite3_bind_int64(st, 1, max ? (sqlite3_int64)max : -1);
+    int src;
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        if (out->n == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            struct sluice_ledger_window *v =
+                sluice__realloc(out->v, ncap * sizeof *v);
+            SLUICE_FAIL_IF(!v, SLUICE_ENOMEM, err, "out of memory");
+            out->v = v;
+            cap = ncap;
+        }
+        rc = read_window(st, &out->v[out->n]);
+        SLUICE_FAIL_IF(rc != SLUICE_OK, rc, err, "out of memory");
+        out->n++;
+    }
+    if (src != SQLITE_DONE)
+        SLUICE_TRY(sluice__ledger_sqlfail(l, src, "read windows", err));
+out:
+    sqlite3_finalize(st);
+    if (rc != SLUICE_OK)
+        sluice__ledger_window_list_cleanup(out);
+    return rc;
+}
+
+void sluice__ledger_window_list_cleanup(struct sluice_ledger_window_list *list)
+{
+    for (size_t i = 0; list->v && i < list->n; i++)
+        sluice__ledger_window_cleanup(&list->v[i]);
+    sluice__free(list->v);
+    list->v = NULL;
+    list->n = 0;
+}
+
+int sluice__ledger_counts(struct sluice_ledger *l,
+                          struct sluice_ledger_counts *c,
+                          struct sluice_err *err)
+{
+    int rc = SLUICE_OK;
+    sqlite3_stmt *st = NULL;
+    memset(c, 0, sizeof *c);
+    SLUICE_TRY(sluice__ledger_prepare(
+        l, "SELECT status, count(*) FROM windows GROUP BY status", &st, err));
+    int src;
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        uint64_t k = (uint64_t)sqlite3_column_int64(st, 1);
+        switch (parse_status(sqlite3_column_text(st, 0))) {
+        case SLUICE_LEDGER_PENDING:
+            c->pending += k;
+            break;
+        case SLUICE_LEDGER_DONE:
+            c->done += k;
+            break;
+        case SLUICE_LEDGER_FAILED:
+            c->failed += k;
+            break;
+        default:
+            break;
+        }
+        c->total += k;
+    }
+    if (src != SQLITE_DONE)
+        SLUICE_TRY(sluice__ledger_sqlfail(l, src, "count windows", err));
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int sluice__ledger_watermark(struct sluice_ledger *l, int64_t *watermark,
+                             bool *has, struct sluice_err *err)
+{
+    int rc = SLUICE_OK;
+    sqlite3_stmt *st = NULL;
+    *has = false;
+    *watermark = 0;
+    SLUICE_TRY(sluice__ledger_prepare(
+        l, "SELECT start, end_excl, status FROM windows ORDER BY start", &st,
+        err));
+    int src;
+    /* The walk stops at the first window that is not done or does not
+     * start where the previous one ended. */
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t start = sqlite3_column_int64(st, 0);
+        if (parse_status(sqlite3_column_text(st, 2)) != SLUICE_LEDGER_DONE ||
+            (*has && start != *watermark))
+            break;
+        *watermark = sqlite3_column_int64(st, 1);
+        *has = true;
+    }
+    if (src != SQLITE_DONE && src != SQLITE_ROW)
+        SLUICE_TRY(sluice__ledger_sqlfail(l, src, "read windows", err));
+out:
+    sqlite3_finalize(st);
+    return rc;
+}

@@ -1,0 +1,865 @@
+/* test_state.c: the state ledger: creation, persistence, window transitions,
+ * the watermark, the run lock across processes (held by a live one, free
+ * again after a SIGKILL), fingerprint diffs and secrets, migration and
+ * refusals (newer format, foreign and corrupt files), schema versions, the
+ * temporary-file sweep, and the timings of 100,000 windows (printed, never
+ * asserted). SLUICE_STATE_BENCH_FULL=N sets how many windows the
+ * synchronous=FULL measurement marks (default 2,000). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "state/ledger.h"
+
+#define DAY INT64_C(86400)
+#define T2020 INT64_C(1577836800) /* 2020-01-01T00:00:00Z */
+
+static char g_root[256];
+static int64_t g_now = 1795638600; /* 2026-11-25T20:30:00Z */
+
+static int64_t fixed_clock(void *ud)
+{
+    (void)ud;
+    return g_now;
+}
+
+static void rm_rf(const char *path)
+{
+    struct stat sb;
+    if (lstat(path, &sb) != 0)
+        return;
+    if (S_ISDIR(sb.st_mode)) {
+        DIR *d = opendir(path);
+        struct dirent *e;
+        while (d && (e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            char sub[1024];
+            snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+            rm_rf(sub);
+        }
+        if (d)
+            closedir(d);
+        rmdir(path);
+    } else {
+        unlink(path);
+    }
+}
+
+/* A fresh folder per test, under $TMPDIR. */
+static const char *fresh_root(const char *name)
+{
+    const char *tmp = getenv("TMPDIR");
+    snprintf(g_root, sizeof g_root, "%s/sluice-state-%s-%ld",
+             tmp && *tmp ? tmp : "/tmp", name, (long)getpid());
+    rm_rf(g_root);
+    mkdir(g_root, 0777);
+    return g_root;
+}
+
+static char *path_in(const char *rel)
+{
+    static char p[8][512]; /* a ring: a few paths may be live at once */
+    static int k;
+    k = (k + 1) % 8;
+    snprintf(p[k], sizeof p[k], "%s/%s", g_root, rel);
+    return p[k];
+}
+
+static int open_at(const char *path, const char *job, bool full,
+                   struct sluice_ledger **l, struct sluice_err *err)
+{
+    struct sluice_ledger_opts o = {path, job, true, full, fixed_clock, NULL};
+    return sluice__ledger_open(&o, l, err);
+}
+
+static struct sluice_ledger_attempt attempt(int64_t start, const long *http,
+                                            size_t n_http)
+{
+    struct sluice_ledger_attempt a = {0};
+    a.start = start;
+    a.end_excl = start + 7 * DAY;
+    a.requests = (unsigned)(n_http ? n_http : 1);
+    a.http = http;
+    a.n_http = n_http;
+    return a;
+}
+
+static void test_fresh_ledger_is_wal_and_empty(void)
+{
+    struct sluice_err err = {{0}};
+    struct sluice_ledger *l = NULL;
+    fresh_root("fresh");
+    const char *path = path_in("deep/er/.sluice/neows.db");
+    ASSERT_EQ(open_at(path, "neows", false, &l, &err), SLUICE_OK);
+    struct stat sb;
+    ASSERT_EQ(stat(path, &sb), 0);
+    struct sluice_ledger_counts c;
+    ASSERT_EQ(sluice__ledger_counts(l, &c, &err), SLUICE_OK);
+    ASSERT_EQ(c.total, 0);
+    int64_t wm = -1;
+    bool has = true;
+    ASSERT_EQ(sluice__ledger_watermark(l, &wm, &has, &err), SLUICE_OK);
+    ASSERT_TRUE(!has);
+    enum sluice_ledger_status st;
+    ASSERT_EQ(sluice__ledger_status(l, T2020, &st, &err), SLUICE_OK);
+    ASSERT_EQ(st, SLUICE_LEDGER_UNKNOWN);
+
+    /* A second connection, as the sqlite3 shell or `sluice status` would
+     * open it, sees WAL mode and our format. */
+    sqlite3 *db = NULL;
+    ASSERT_EQ(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
+              SQLITE_OK);
+    sqlite3_stmt *q = NULL;
+    ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &q, NULL),
+              SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
+    ASSERT_STR_EQ((const char *)sqlite3_column_text(q, 0), "wal");
+    sqlite3_finalize(q);
+    ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL),
+              SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
+    ASSERT_EQ(sqlite3_column_int(q, 0), SLUICE_LEDGER_FORMAT);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    sluice__ledger_close(l);
+
+    /* Without create, a missing ledger is a clear error. */
+    struct sluice_ledger_opts o = {
+        path_in("none.db"), "neows", false, false, NULL, NULL};
+    ASSERT_EQ(sluice__ledger_open(&o, &l, &err), SLUICE_ESTATE);
+    ASSERT_TRUE(strstr(err.msg, "no ledger at") != NULL);
+    ASSERT_TRUE(l == NULL);
+    rm_rf(g_root);
+}
+
+static void test_reopen_persists_window_details(void)
+{
+    struct sluice_err err = {{0}};
+    struct sluice_ledger *l = NULL;
+    fresh_root("reopen");
+    const char *path = path_in("j.db");
+    ASSERT_EQ(open_at(path, "neows", false, &l, &err), SLUICE_OK);
+    long first[] = {503, 503};
+    struct sluice_ledger_attempt a = attempt(T2020, first, 2);
+    a.error = "HTTP 503: over capacity";
+    ASSERT_EQ(sluice__ledger_mark_failed(l, &a, &err), SLUICE_OK);
+    g_now += 60;
+    long second[] = {200};
+    a = attempt(T2020, second, 1);
+    a.rows = 1234;
+    a.bytes_in = 160000;
+    a.bytes_out = 90000;
+    a.output = "data/neows-2020-01-01.ndjson";
+    ASSERT_EQ(sluice__ledger_mark_done(l, &a, &err), SLUICE_OK);
+    sluice__ledger_close(l);
+
+    ASSERT_EQ(open_at(path, "neows", false, &l, &err), SLUICE_OK);
+    struct sluice_ledger_window w;
+    bool found = false;
+    ASSERT_EQ(sluice__ledger_window_get(l, T2020, &w, &found, &err), SLUICE_OK);
+    ASSERT_TRUE(found);
+    ASSERT_EQ(w.status, SLUICE_LEDGER_DONE);
+    ASSERT_EQ(w.attempts, 3);
+    ASSERT_STR_EQ(w.http, "[503,503,200]");
+    ASSERT_EQ(w.rows, 1234);
+    ASSERT_EQ(w.bytes_in, 160000);
+    ASSERT_EQ(w.bytes_out, 90000);
+    ASSERT_STR_EQ(w.output, "data/neows-2020-01-01.ndjson");
+    ASSERT_TRUE(w.error == NULL); /* done clears the old reason */
+    ASSERT_EQ(w.first_attempt, g_now - 60);
+    ASSERT_EQ(w.last_attempt, g_now);
+    ASSERT_EQ(w.end_excl, T2020 + 7 * DAY);
+    sluice__ledger_window_cleanup(&w);
+    ASSERT_EQ(sluice__ledger_window_get(l, T2020 + DAY, &w, &found, &err),
+              SLUICE_OK);
+    ASSERT_TRUE(!found);
+    sluice__ledger_close(l);
+
+    /* Another job's ledger is refused. */
+    ASSERT_EQ(open_at(path, "other", false, &l, &err), SLUICE_ESTATE);
+    ASSERT_STR_EQ(err.msg + strlen(err.msg) -
+                      strlen("belongs to job 'neows', "
+                             "not 'other'"),
+                  "belongs to job 'neows', not 'other'");
+    rm_rf(g_root);
+}
+
+static void test_transitions_counts_and_failed_list(void)
+{
+    struct sluice_err err = {{0}};
+    struct sluice_ledger *l = NULL;
+    fresh_root("trans");
+    ASSERT_EQ(open_at(path_in("j.db"), "neows", false, &l, &err), SLUICE_OK);
+    struct sluice_ledger_key keys[4];
+    for (int i = 0; i < 4; i++)
+        keys[i] = (struct sluice_ledger_key){T2020 + i * 7 * DAY,
+                                             T2020 + (i + 1) * 7 * DAY};
+    size_t added = 0;
+    ASSERT_EQ(sluice__ledger_add_pending(l, keys, 4, &added, &err), SLUICE_OK);
+    ASSERT_EQ(added, 4);
+
+    long ok[] = {200}, bad[] = {500, 0};
+    struct sluice_ledger_attempt a = attempt(keys[0].start, ok, 1);
+    ASSERT_EQ(sluice__ledger_mark_done(l, &a, &err), SLUICE_OK);
+    a = attempt(keys[2].start, bad, 2);
+    a.error = "connection reset";
+    ASSERT_EQ(sluice__ledger_mark_failed(l, &a, &err), SLUICE_OK);
+    /* Planning again adds nothing and keeps what is known. */
+    ASSERT_EQ(sluice__ledger_add_pending(l, keys, 4, &added, &err), SLUICE_OK);
+    ASSERT_EQ(added, 0);
+
+    enum sluice_ledger_status st;
+    ASSERT_EQ(sluice__ledger_status(l, keys[0].start, &st, &err), SLUICE_OK);
+    ASSERT_EQ(st, SLUICE_LEDGER_DONE);
+    ASSERT_EQ(sluice__ledger_status(l, keys[1].start, &st, &err), SLUICE_OK);
+    ASSERT_EQ(st, SLUICE_LEDGER_PENDING);
+    ASSERT_EQ(sluice__ledger_status(l, keys[2].start, &st, &err), SLUICE_OK);
+    ASSERT_EQ(st, SLUICE_LEDGER_FAILED);
+
+    struct sluice_ledger_counts c;
+    ASSERT_EQ(sluice__ledger_counts(l, &c, &err), SLUICE_OK);
+    ASSERT_EQ(c.done, 1);
+    ASSERT_EQ(c.failed, 1);
+    ASSERT_EQ(c.pending, 2);
+    ASSERT_EQ(c.total, 4);
+
+    struct sluice_ledger_window_list fl;
+    ASSERT_EQ(sluice__ledger_failed(l, 0, &fl, &err), SLUICE_OK);
+    ASSERT_EQ(fl.n, 1);
+    ASSERT_EQ(fl.v[0].start, keys[2].start);
+    ASSERT_STR_EQ(fl.v[0].error, "connection reset");
+    ASSERT_STR_EQ(fl.v[0].http, "[500,0]");
+    sluice__ledger_window_list_cleanup(&fl);
+
+    /* Pending again keeps the history. */
+    ASSERT_EQ(
+        sluice__ledger_mark_pending(l, keys[2].start, keys[2].end_excl, &err),
+        SLUICE_OK);
+    struct sluice_ledger_window w;
+    bool found;
+    ASSERT_EQ(sluice__ledger_window_get(l, keys[2].start, &w, &found, &err),
+              SLUICE_OK);
+    ASSERT_EQ(w.status, SLUICE_LEDGER_PENDING);
+    ASSERT_EQ(w.attempts, 2);
+    sluice__ledger_window_cleanup(&w);
+
+    /* Lookback: re-queue from the second window on. */
+    a = attempt(keys[3].start, ok, 1);
+    ASSERT_EQ(sluice__ledger_mark_done(l, &a, &err), SLUICE_OK);
+    size_t requeued = 0;
+    ASSERT_EQ(
+        sluice__ledger_requeue(l, keys[1].start, INT64_MAX, &requeued, &err),
+        SLUICE_OK);
+    ASSERT_EQ(requeued, 1); /* only window 3 was not pending already */
+    ASSERT_EQ(sluice__ledger_counts(l, &c, &err), SLUICE_OK);
+    ASSERT_EQ(c.done, 1);
+    ASSERT_EQ(c.pending, 3);
+
+    /* The map agrees with single lookups. */
+    struct sluice_ledger_map m;
+    ASSERT_EQ(sluice__ledger_map_load(l, &m, &err), SLUICE_OK);
+    ASSERT_EQ(m.n, 4);
+    ASSERT_EQ(sluice__ledger_map_get(&m, keys[0].start), SLUICE_LEDGER_DONE);
+    ASSERT_EQ(sluice__ledger_map_get(&m, keys[3].start), SLUICE_LEDGER_PENDING);
+    ASSERT_EQ(sluice__ledger_map_get(&m, keys[0].start + 1),
+              SLUICE_LEDGER_UNKNOWN);
+    ASSERT_EQ(sluice__ledger_map_get(&m, 0), SLUICE_LEDGER_UNKNOWN);
+    sluice__ledger_map_cleanup(&m);
+    sluice__ledger_close(l);
+    rm_rf(g_root);
+}
+
+static void test_http_history_keeps_the_last_32(void)
+{
+    struct sluice_err err = {{0}};
+    struct sluice_ledger *l = NULL;
+    fresh_root("hist");
+    ASSERT_EQ(open_at(path_in("j.db"), "neows", false, &l, &err), SLUICE_OK);
+    long codes[40];
+    for (int i = 0; i < 40; i++)
+        codes[i] = 100 + i;
+    struct sluice_ledger_attempt a = attempt(T2020, codes, 30);
+    ASSERT_EQ(sluice__ledger_mark_failed(l, &a, &err), SLUICE_OK);
+    a = attempt(T2020, codes + 30, 10);
+    ASSERT_EQ(sluice__ledger_mark_failed(l, &a, &err), SLUICE_OK);
+    struct sluice_ledger_window w;
+    bool found;
+    ASSERT_EQ(sluice__ledger_window_get(l, T2020, &w, &found, &err), SLUICE_OK);
+    ASSERT_EQ(w.attempts, 40);
+    /* 108..139: the oldest eight dropped */
+    ASSERT_TRUE(strncmp(w.http, "[108,109,", 9) == 0);
+    ASSERT_TRUE(strcmp(w.http + strlen(w.http) - 9, ",138,139]") == 0);
+    int commas = 0;
+    for (const char *p = w.http; *p; p++)
+        commas += *p == ',';
+    ASSERT_EQ(commas, 31);
+    sluice__ledger_window_cleanup(&w);
+    sluice__ledger_close(l);
+    rm_rf(g_root);
+}
+
+static void mark_status(struct sluice_ledger *l, int64_t start, int64_t end,
+                        enum sluice_ledger_status s)
+{
+    struct sluice_err err = {{0}};
+    struct sluice_ledger_attempt a = attempt(start, NULL, 0);
+    a.end_excl = end;
+    int rc = s == SLUICE_LEDGER_DONE ? sluice__ledger_mark_done(l, &a, &err)
+             : s == SLUICE_LEDGER_FAILED
+                 ? sluice__ledger_mark_failed(l, &a, &err)
+                 : sluice__ledger_mark_pending(l, start, end, &err);
+    if (rc != SLUICE_OK)
+        fprintf(stderr, "  mark: %s\n", err.msg);
+}
+
+static void test_watermark_cases(void)
+{
+    static const struct {
+        const char *name;
+        const char *pattern; /* per day from 2020-01-01: D done, F failed,
+                                P pending, '-' no window (a gap) */
+        int through;         /* windows counted into the watermark; -1 none */
+    } cases[] = {
+        {"none known", "", -1},       {"first pending", "PDD", -1},
+        {"first failed", "FDD", -1},  {"all done", "DDDD", 4},
+        {"failure stops", "DDFD", 2}, {"pending stops", "DDDPD", 3},
+        {"gap stops", "DD-DD", 2},    {"single", "D", 1},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        struct sluice_err err = {{0}};
+        struct sluice_ledger *l = NULL;
+        fresh_root("wm");
+        ASSERT_EQ(open_at(path_in("j.db"), "neows", false, &l, &err),
+                  SLUICE_OK);
+        const char *p = cases[k].pattern;
+        for (int i = 0; p[i]; i++) {
+            int64_t s = T2020 + i * DAY;
+            if (p[i] == 'D')
+                mark_status(l, s, s + DAY, SLUICE_LEDGER_DONE);
+            else if (p[i] == 'F')
+                mark_status(l, s, s + DAY, SLUICE_LEDGER_FAILED);
+            else if (p[i] == 'P')
+                mark_status(l, s, s + DAY, SLUICE_LEDGER_PENDING);
+        }
+        int64_t wm = 0;
+        bool has = false;
+        ASSERT_EQ(sluice__ledger_watermark(l, &wm, &has, &err), SLUICE_OK);
+        if (cases[k].through < 0) {
+            if (has)
+                FAIL_AT("%s: expected no watermark", cases[k].name);
+        } else if (!has || wm != T2020 + cases[k].through * DAY) {
+            FAIL_AT("%s: watermark %lld (has %d), expected %lld", cases[k].name,
+                    (long long)wm, has,
+                    (long long)(T2020 + cases[k].through * DAY));
+        }
+        sluice__ledger_close(l);
+        rm_rf(g_root);
+    }
+}
+
+/* A child process holds the lock until it is killed with SIGKILL. */
+static void test_lock_refused_while_live_and_free_after_kill(void)
+{
+    struct sluice_err err = {{0}};
+    struct sluice_ledger *l = NULL;
+    fresh_root("lock");
+    g_now = 1795638600; /* 2026-11-25T20:30:00Z */
+    const char *path = path_in(".sluice/neows.db");
+    ASSERT_EQ(open_at(path, "neows", false, &l, &err), SLUICE_OK);
+    int ready[2], hold[2];
+    ASSERT_EQ(pipe(ready), 0);
+    ASSERT_EQ(pipe(hold), 0);
+    pid_t child = fork();
+    ASSERT_TRUE(child >= 0);
+    if (child == 0) {
+        struct sluice_ledger *cl = NULL;
+        struct sluice_err cerr = {{0}};
+        char c = 'x';
+        close(ready[0]);
+        close(hold[1]);
+        if (open_at(path, "neows", false, &cl, &cerr) == SLUICE_OK &&
+            sluice__ledger_lock(cl, &cerr) == SLUICE_OK)
+            c = 'k';
+        if (write(ready[1], &c, 1) != 1)
+            _exit(2);
+        (void)!read(hold[0], &c, 1); /* blocks until killed */
+        _exit(0);
+    }
+    close(ready[1]);
+    close(hold[0]);
+    char c = 0;
+    ASSERT_EQ(read(ready[0], &c, 1), 1);
+    ASSERT_EQ(c, 'k');
+
+    ASSERT_EQ(sluice__ledger_lock(l, &err), SLUICE_ESTATE);
+    char expect[128];
+    snprintf(expect, sizeof expect,
+             "job neows is already running (pid %ld since "
+             "2026-11-25T20:30:00Z)",
+             (long)child);
+    ASSERT_STR_EQ(err.msg, expect);
+    struct sluice_ledger_holder h;
+    ASSERT_EQ(sluice__ledger_holder(l, &h, &err), SLUICE_OK);
+    ASSERT_TRUE(h.running);
+    ASSERT_EQ(h.pid, child);
+    struct sluice_ledger_map m; /* readers are not blocked by a run */
+    ASSERT_EQ(sluice__ledger_map_load(l, &m, &err), SLUICE_OK);
+    sluice__ledger_map_cleanup(&m);
+
+    ASSERT_EQ(kill(child, SIGKILL), 0);
+    int wst = 0;
+    ASSERT_EQ(waitpid(child, &wst, 0), child);
+    ASSERT_TRUE(WIFSIGNALED(wst));
+    close(ready[0]);
+    close(hold[1]);
+
+    /* The dead run's lock is gone (its row is stale but harmless). */
+    ASSERT_EQ(sluice__ledger_holder(l, &h, &err), SLUICE_OK);
+    ASSERT_TRUE(!h.running);
+    ASSERT_EQ(sluice__ledger_lock(l, &err), SLUICE_OK);
+    ASSERT_EQ(sluice__ledger_lock(l, &err), SLUICE_OK); /* idempotent */
+    ASSERT_EQ(sluice__ledger_holder(l, &h, &err), SLUICE_OK);
+    ASSERT_TRUE(h.running);
+    ASSERT_EQ(h.pid, getpid());
+
+    /* A second handle in the same process is refused too. */
+    struct sluice_ledger *l2 = NULL;
+    ASSERT_EQ(open_at(path, "neows", false, &l2, &err), SLUICE_OK);
+    ASSERT_EQ(sluice__ledger_lock(l2, &err), SLUICE_ESTATE);
+    snprintf(expect, sizeof expect, "(pid %ld since", (long)getpid());
+    ASSERT_TRUE(strstr(err.msg, expect) != NULL);
+    sluice__ledger_unlock(l);
+    ASSERT_EQ(sluice__ledger_lock(l2, &err), SLUICE_OK);
+    sluice__ledger_close(l2); /* closing releases */
+    ASSERT_EQ(sluice__ledger_lock(l, &err), SLUICE_OK);
+    sluice__ledger_close(l);
+    rm_rf(g_root);
+}
+
+static void test_runs_and_killed_runs(void)
+{
+    struct sluice_err err = {{0}};
+    struct sluice_ledger *l = NULL;
+    fresh_root("runs");
+    ASSERT_EQ(open_at(path_in("j.db"), "neows", false, &l, &err), SLUICE_OK);
+    int64_t id1 = 0, id2 = 0;
+    ASSERT_EQ(sluice__ledger_run_begin(l, "sluice run neows.yaml", &id1, &err),
+              SLUICE_EINVAL); /* no lock */
+    ASSERT_EQ(sluice__ledger_lock(l, &err), SLUICE_OK);
+    ASSERT_EQ(sluice__ledger_run_begin(l, "sluice run neows.yaml", &id1, &err),
+              SLUICE_OK);
+    struct sluice_ledger_attempt a = attempt(T2020, NULL, 0);
+    ASSERT_EQ(sluice__ledger_mark_done(l, &a, &err), SLUICE_OK);
+    /* No run_end: as if killed. The next run marks it. */
+    g_now += 100;
+    ASSERT_EQ(sluice__ledger_run_begin(l, NULL, &id2, &err), SLUICE_OK);
+    ASSERT_TRUE(id2 > id1);
+    struct sluice_ledger_run_end e = {"interrupted", 3, 1, 2, 99, 4096, 5};
+    ASSERT_EQ(sluice__ledger_run_end(l, id2, &e, &err), SLUICE_OK);
+    ASSERT_EQ(sluice__ledger_run_end(l, 999, &e, &err), SLUICE_EINVAL);
+
+    struct sluice_ledger_run_list rl;
+    ASSERT_EQ(sluice__ledger_runs(l, 10, &rl, &err), SLUICE_OK);
+    ASSERT_EQ(rl.n, 2);
+    ASSERT_EQ(rl.v[0].id, id2);
+    ASSERT_STR_EQ(rl.v[0].outcome, "interrupted");
+    ASSERT_EQ(rl.v[0].ended, g_now);
+    ASSERT_EQ(rl.v[0].rows, 99);
+    ASSERT_EQ(rl.v[0].requests, 5);
+    ASSERT_TRUE(rl.v[0].argv == NULL);
+    ASSERT_STR_EQ(rl.v[0].version, sluice_version());
+    ASSERT_STR_EQ(rl.v[1].outcome, "killed");
+    ASSERT_EQ(rl.v[1].ended, 0);
+    ASSERT_STR_EQ(rl.v[1].argv, "sluice run neows.yaml");
+    sluice__ledger_run_list_cleanup(&rl);
+
+    struct sluice_ledger_window w;
+    bool found;
+    ASSERT_EQ(sluice__ledger_window_get(l, T2020, &w, &found, &err), SLUICE_OK);
+    ASSERT_EQ(w.run_id, id1);
+    sluice__ledger_window_cleanup(&w);
+    sluice__ledger_close(l);
+    rm_rf(g_root);
+}
+
+/* True when `needle` occurs in the file's bytes. */
+static bool file_contains(const char *path, const char *needle)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    size_t n = strlen(needle), cap = 1 << 22, len;
+    char *buf = malloc(cap);
+    len = buf ? fread(buf, 1, cap, f) : 0;
+    fclose(f);
+    bool found = false;
+    for (size_t i = 0; buf && i + n <= len && !found; i++)
+        found = memcmp(buf + i, needle, n) == 0;
+    free(buf);
+    return found;
+}
+
+static void test_fingerprint_diff_and_no_secret_stored(void)
+{
+    struct sluice_err err = {{0}};
+    struct sluice_ledger *l = NULL;
+    fresh_root("fp");
+    const char *path = path_in("j.db");
+    ASSERT_EQ(open_at(path, "neows", false, &l, &err), SLUICE_OK);
+    const char *secret = "Zk3VhJ9pq2SECRETvalue";
+    struct sluice_ledger_fp_item items[] = {
+        {"windows.step", "7d", false},
+        {"source.url", "https://api.nasa.gov/neo/rest/v1/feed", false},
+        {"source.params.api_key", secret, true},
+        {"windows.from", "2020-01-01", false},
+    };
+    struct sluice_buf diff;
+    sluice__buf_init(&diff, 1 << 16);
+    bool stored = true;
+    ASSERT_EQ(
+        sluice__ledger_fingerprint_diff(l, items, 4, &stored, &diff, &err),
+        SLUICE_OK);
+    ASSERT_TRUE(!stored);
+    ASSERT_EQ(sluice__ledger_fingerprint_set(l, items, 4, &err), SLUICE_OK);
+    ASSERT_EQ(
+        sluice__ledger_fingerprint_diff(l, items, 4, &stored, &diff, &err),
+        SLUICE_OK);
+    ASSERT_TRUE(stored);
+    ASSERT_STR_EQ(sluice__buf_str(&diff), "");
+    sluice__ledger_close(l);
+    /* The secret is in neither the database nor its WAL. */
+    ASSERT_TRUE(!file_contains(path, secret));
+    ASSERT_TRUE(!file_contains(path_in("j.db-wal"), secret));
+    ASSERT_TRUE(file_contains(path_in("j.db-wal"), "windows.step") ||
+                file_contains(path, "windows.step"));
+
+    ASSERT_EQ(open_at(path, "neows", false, &l, &err), SLUICE_OK);
+    struct sluice_ledger_fp_item edited[] = {
+        {"windows.step", "1d", false},
+        {"source.url", "https://api.nasa.gov/neo/rest/v1/feed", false},
+        {"source.params.api_key", "another-key", true},
+        {"source.params.detailed", "true", false},
+    };
+    ASSERT_EQ(
+        sluice__ledger_fingerprint_diff(l, edited, 4, &stored, &diff, &err),
+        SLUICE_OK);
+    ASSERT_STR_EQ(sluice__buf_str(&diff),
+                  "source.params.api_key changed (secret, not shown); "
+                  "source.params.detailed added (= 'true'); "
+                  "windows.from removed (was '2020-01-01'); "
+                  "windows.step changed from '7d' to '1d'");
+    /* Same secret value: no change reported. */
+    struct sluice_ledger_fp_item same_key[] = {
+        {"windows.step", "7d", false},
+        {"source.url", "https://api.nasa.gov/neo/rest/v1/feed", false},
+        {"source.params.api_key", secret, true},
+        {"windows.from", "2020-01-01", false},
+    };
+    ASSERT_EQ(
+        sluice__ledger_fingerprint_diff(l, same_key, 4, &stored, &diff, &err),
+        SLUICE_OK);
+    ASSERT_STR_EQ(sluice__buf_str(&diff), "");
+    struct sluice_ledger_fp_item dup[] = {{"a", "1", false}, {"a", "2", false}};
+    ASSERT_EQ(sluice__ledger_fingerprint_set(l, dup, 2, &err), SLUICE_EINVAL);
+    ASSERT_STR_EQ(err.msg, "fingerprint: item a given twice");
+    /* Long values are shortened in messages. */
+    char longv[200];
+    memset(longv, 'v', sizeof longv - 1);
+    longv[sizeof longv - 1] = '\0';
+    struct sluice_ledger_fp_item lv[] = {{"windows.step", longv, false}};
+    ASSERT_EQ(sluice__ledger_fingerprint_set(l, lv, 1, &err), SLUICE_OK);
+    struct sluice_ledger_fp_item sv[] = {{"windows.step", "7d", false}};
+    ASSERT_EQ(sluice__ledger_fingerprint_diff(l, sv, 1, &stored, &diff, &err),
+              SLUICE_OK);
+    ASSERT_EQ(diff.n, strlen("windows.step changed from '") + 60 +
+                          strlen("...' to '7d'"));
+    sluice__buf_cleanup(&diff);
+    sluice__ledger_close(l);
+    rm_rf(g_root);
+}
+
+static void exec_sql(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    if (sqlite3_open(path, &db) == SQLITE_OK)
+        (void)sqlite3_exec(db, sql, NULL, NULL, NULL);
+    sqlite3_close(db);
+}
+
+static void test_migration_and_refusals(void)
+{
+    struct sluice_err err = {{0}};
+    struct sluice_ledger *l = NULL;
+    fresh_root("mig");
+    /* An empty database at user_version 0 is migrated to the format. */
+    const char *empty = path_in("empty.db");
+    exec_sql(empty, "PRAGMA user_version = 0; VACUUM");
+    ASSERT_EQ(open_at(empty, "neows", false, &l, &err), SLUICE_OK);
+    struct sluice_ledger_attempt a = attempt(T2020, NULL, 0);
+    ASSERT_EQ(sluice__ledger_mark_done(l, &a, &err), SLUICE_OK);
+    sluice__ledger_close(l);
+
+    /* A newer format is refused, not touched. */
+    exec_sql(empty, "PRAGMA user_version = 7");
+    ASSERT_EQ(open_at(empty, "neows", false, &l, &err), SLUICE_ESTATE);
+    ASSERT_TRUE(strstr(err.msg, "has format 7, written by a newer sluice") !=
+                NULL);
+    ASSERT_TRUE(l == NULL);
+
+    /* Another program's database is refused. */
+    const char *foreign = path_in("foreign.db");
+    exec_sql(foreign, "CREATE TABLE t (x)");
+    ASSERT_EQ(open_at(foreign, "neows", false, &l, &err), SLUICE_ESTATE);
+    ASSERT_TRUE(strstr(err.msg, "not sluice's") != NULL);
+    FILE *hf = fopen(foreign, "rb"); /* header bytes 18-19: 1 = not WAL */
+    unsigned char hdr[20] = {0};
+    ASSERT_TRUE(hf && fread(hdr, 1, sizeof hdr, hf) == sizeof hdr);
+    fclose(hf);
+    ASSERT_EQ(hdr[18], 1);
+    exec_sql(foreign, "PRAGMA application_id = 42");
+    ASSERT_EQ(open_at(foreign, "neows", false, &l, &err), SLUICE_ESTATE);
+    ASSERT_TRUE(strstr(err.msg, "another program") != NULL);
+
+    /* Garbage: an error that says so, no crash, the file left alone. */
+    const char *corrupt = path_in("corrupt.db");
+    FILE *f = fopen(corrupt, "wb");
+    ASSERT_TRUE(f != NULL);
+    for (int i = 0; i < 8192; i++)
+        fputc((i * 131 + 7) & 0xff, f);
+    fclose(f);
+    ASSERT_EQ(open_at(corrupt, "neows", false, &l, &err), SLUICE_ESTATE);
+    ASSERT_TRUE(strstr(err.msg, "is not a SQLite database or is damaged") !=
+                NULL);
+    struct stat sb;
+    ASSERT_EQ(stat(corrupt, &sb), 0);
+    ASSERT_EQ(sb.st_size, 8192);
+    rm_rf(g_root);
+}
+
+static void test_schema_versions(void)
+{
+    struct sluice_err err = {{0}};
+    struct sluice_ledger *l = NULL;
+    fresh_root("schema");
+    ASSERT_EQ(open_at(path_in("j.db"), "neows", false, &l, &err), SLUICE_OK);
+    int64_t v = -1;
+    char *text = NULL;
+    ASSERT_EQ(sluice__ledger_schema_latest(l, &v, &text, &err), SLUICE_OK);
+    ASSERT_EQ(v, 0);
+    ASSERT_TRUE(text == NULL);
+    ASSERT_EQ(sluice__ledger_schema_append(l, "id: string", &v, &err),
+              SLUICE_OK);
+    ASSERT_EQ(v, 1);
+    ASSERT_EQ(sluice__ledger_schema_append(l, "id: string", &v, &err),
+              SLUICE_OK);
+    ASSERT_EQ(v, 1);
+    ASSERT_EQ(
+        sluice__ledger_schema_append(l, "id: string\nmag: double", &v, &err),
+        SLUICE_OK);
+    ASSERT_EQ(v, 2);
+    ASSERT_EQ(sluice__ledger_schema_latest(l, &v, &text, &err), SLUICE_OK);
+    ASSERT_EQ(v, 2);
+    ASSERT_STR_EQ(text, "id: string\nmag: double");
+    sluice__free(text);
+    sluice__ledger_close(l);
+    rm_rf(g_root);
+}
+
+static void touch(const char *rel, int64_t mtime)
+{
+    int fd = open(path_in(rel), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) {
+        (void)!write(fd, "x", 1);
+        struct timespec ts[2] = {{(time_t)mtime, 0}, {(time_t)mtime, 0}};
+        futimens(fd, ts);
+        close(fd);
+    }
+}
+
+static bool exists(const char *rel)
+{
+    struct stat sb;
+    return lstat(path_in(rel), &sb) == 0;
+}
+
+static void test_sweep_removes_only_marked_temp_files(void)
+{
+    struct sluice_err err = {{0}};
+    fresh_root("sweep");
+    mkdir(path_in("2020"), 0777);
+    static const char *const keep[] = {
+        "neows-2020-01-01.ndjson",
+        ".neows-2020-01-01.ndjson.sluice-tmp-0123456789abcdeX",
+        ".neows.ndjson.sluice-tmp-0123456789abcde",   /* 15 digits */
+        ".neows.ndjson.sluice-tmp-0123456789abcdef0", /* 17 */
+        ".neows.ndjson.sluice-tmp-0123456789ABCDEF",  /* upper case */
+        ".sluice-tmp-0123456789abcdef",               /* no final name */
+        "neows.ndjson.sluice-tmp-0123456789abcdef",   /* no leading dot */
+        ".neows.ndjson.sluice-tmp-0123456789abcdef.bak",
+        ".neows.ndjson.sluice-tnp-0123456789abcdef",
+    };
+    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
+        touch(keep[i], g_now - 3600);
+    touch(".neows-2020-01-01.ndjson.sluice-tmp-0123456789abcdef", g_now - 3600);
+    touch(".a.sluice-tmp-ffffffffffffffff", g_now - 3600);
+    touch(".young.sluice-tmp-aaaaaaaaaaaaaaaa", g_now - 5);
+    touch("2020/.deep.parquet.sluice-tmp-1111111111111111", g_now - 3600);
+    /* A link named like a temporary file is neither removed nor followed. */
+    touch("target", g_now - 3600);
+    ASSERT_EQ(symlink("target", path_in(".l.sluice-tmp-2222222222222222")), 0);
+    /* A folder named like one is not removed either. */
+    mkdir(path_in(".d.sluice-tmp-3333333333333333"), 0777);
+
+    size_t removed = 99;
+    struct sluice_sweep_opts o = {0, 60, g_now};
+    ASSERT_EQ(sluice__state_sweep_temp(g_root, &o, &removed, &err), SLUICE_OK);
+    ASSERT_EQ(removed, 2);
+    ASSERT_TRUE(
+        !exists(".neows-2020-01-01.ndjson.sluice-tmp-0123456789abcdef"));
+    ASSERT_TRUE(!exists(".a.sluice-tmp-ffffffffffffffff"));
+    ASSERT_TRUE(exists(".young.sluice-tmp-aaaaaaaaaaaaaaaa")); /* too young */
+    ASSERT_TRUE(exists("2020/.deep.parquet.sluice-tmp-1111111111111111"));
+    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
+        if (!exists(keep[i]))
+            FAIL_AT("removed %s", keep[i]);
+    ASSERT_TRUE(exists(".l.sluice-tmp-2222222222222222"));
+    ASSERT_TRUE(exists("target"));
+    ASSERT_TRUE(exists(".d.sluice-tmp-3333333333333333"));
+
+    struct sluice_sweep_opts deep = {1, 0, 0};
+    ASSERT_EQ(sluice__state_sweep_temp(g_root, &deep, &removed, &err),
+              SLUICE_OK);
+    ASSERT_EQ(removed, 2); /* the young one and the one in 2020/ */
+    ASSERT_TRUE(!exists("2020/.deep.parquet.sluice-tmp-1111111111111111"));
+    ASSERT_TRUE(exists("2020"));
+
+    ASSERT_EQ(
+        sluice__state_sweep_temp(path_in("missing"), NULL, &removed, &err),
+        SLUICE_OK);
+    ASSERT_EQ(removed, 0);
+    ASSERT_TRUE(sluice__state_is_temp_name(".x.sluice-tmp-0000000000000000"));
+    ASSERT_TRUE(!sluice__state_is_temp_name(".x.sluice-tmp-"));
+    rm_rf(g_root);
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) +
+           (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Marks n windows done, one transaction each; returns the seconds taken. */
+static double mark_many(struct sluice_ledger *l, size_t n, int *failures)
+{
+    struct sluice_err err = {{0}};
+    struct timespec t0;
+    long ok[] = {200};
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (size_t i = 0; i < n; i++) {
+        struct sluice_ledger_attempt a =
+            attempt(T2020 + (int64_t)i * 3600, ok, 1);
+        a.end_excl = a.start + 3600;
+        a.rows = 10;
+        a.output = "data/x.ndjson";
+        *failures += sluice__ledger_mark_done(l, &a, &err) != SLUICE_OK;
+    }
+    return seconds_since(&t0);
+}
+
+static void test_timings_100k_windows(void)
+{
+    struct sluice_err err = {{0}};
+    struct sluice_ledger *l = NULL;
+    const size_t n = 100000;
+    int failures = 0;
+    fresh_root("bench");
+    ASSERT_EQ(open_at(path_in("normal.db"), "bench", false, &l, &err),
+              SLUICE_OK);
+    double normal = mark_many(l, n, &failures);
+    ASSERT_EQ(failures, 0);
+
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    struct sluice_ledger_map m;
+    ASSERT_EQ(sluice__ledger_map_load(l, &m, &err), SLUICE_OK);
+    double load = seconds_since(&t0);
+    ASSERT_EQ(m.n, n);
+    size_t done = 0;
+    for (size_t i = 0; i < n; i++)
+        done += sluice__ledger_map_get(&m, T2020 + (int64_t)i * 3600) ==
+                SLUICE_LEDGER_DONE;
+    ASSERT_EQ(done, n);
+    sluice__ledger_map_cleanup(&m);
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    done = 0;
+    for (size_t i = 0; i < n; i++) {
+        enum sluice_ledger_status st = SLUICE_LEDGER_UNKNOWN;
+        failures += sluice__ledger_status(l, T2020 + (int64_t)i * 3600, &st,
+                                          &err) != SLUICE_OK;
+        done += st == SLUICE_LEDGER_DONE;
+    }
+    double lookups = seconds_since(&t0);
+    ASSERT_EQ(done, n);
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int64_t wm = 0;
+    bool has = false;
+    struct sluice_ledger_counts c;
+    ASSERT_EQ(sluice__ledger_watermark(l, &wm, &has, &err), SLUICE_OK);
+    ASSERT_EQ(sluice__ledger_counts(l, &c, &err), SLUICE_OK);
+    double summary = seconds_since(&t0);
+    ASSERT_TRUE(has);
+    ASSERT_EQ(wm, T2020 + (int64_t)n * 3600);
+    ASSERT_EQ(c.done, n);
+    sluice__ledger_close(l);
+
+    const char *env = getenv("SLUICE_STATE_BENCH_FULL");
+    size_t n_full = env ? (size_t)strtoul(env, NULL, 10) : 2000;
+    if (n_full > n)
+        n_full = n;
+    double full = 0;
+    if (n_full) {
+        ASSERT_EQ(open_at(path_in("full.db"), "bench", true, &l, &err),
+                  SLUICE_OK);
+        full = mark_many(l, n_full, &failures);
+        ASSERT_EQ(failures, 0);
+        sluice__ledger_close(l);
+    }
+    fprintf(stderr,
+            "  timings: %zu windows marked done one transaction each: "
+            "synchronous=NORMAL %.2f s (%.0f us each); synchronous=FULL "
+            "%zu in %.2f s (%.0f us each)\n"
+            "  timings: load all statuses %.3f s; %zu single lookups %.3f s; "
+            "watermark + counts %.3f s\n",
+            n, normal, normal / (double)n * 1e6, n_full, full,
+            n_full ? full / (double)n_full * 1e6 : 0.0, load, n, lookups,
+            summary);
+    rm_rf(g_root);
+}
+
+static const struct harness_test TESTS[] = {
+    TEST(test_fresh_ledger_is_wal_and_empty),
+    TEST(test_reopen_persists_window_details),
+    TEST(test_transitions_counts_and_failed_list),
+    TEST(test_http_history_keeps_the_last_32),
+    TEST(test_watermark_cases),
+    TEST(test_lock_refused_while_live_and_free_after_kill),
+    TEST(test_runs_and_killed_runs),
+    TEST(test_fingerprint_diff_and_no_secret_stored),
+    TEST(test_migration_and_refusals),
+    TEST(test_schema_versions),
+    TEST(test_sweep_removes_only_marked_temp_files),
+    TEST(test_timings_100k_windows),
+};
+HARNESS_MAIN(TESTS)
