@@ -141,6 +141,14 @@ struct fault_hit fault_match(uint64_t nth, const char *start_date)
     return none;
 }
 
+int fault_uses(enum fault_kind kind)
+{
+    for (int i = 0; i < nrules; i++)
+        if (rules[i].hit.kind == kind)
+            return 1;
+    return 0;
+}
+
 void fault_free_all(void)
 {
     for (int i = 0; i < nrules; i++)

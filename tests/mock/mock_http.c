@@ -31,23 +31,58 @@
 
 struct mock_cfg mock_cfg;
 
-/* ---- timer: resumes suspended connections when due ---------------------- */
+/* ---- holding a request --------------------------------------------------- */
+
+/* In the default pool mode a held connection is suspended and one timer
+ * thread resumes it when due. In thread-per-connection mode (needed by the
+ * slow fault, whose pacing happens inside MHD's content reader, where
+ * suspending is fragile) a held request just naps in its own thread. */
+
+enum tstate { T_IDLE, T_LISTED, T_RESUMED };
 
 struct timer_node {
     int64_t deadline;
     struct MHD_Connection *conn;
     struct timer_node *next;
+    enum tstate state;
 };
 
 static pthread_mutex_t tlock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t tcond;
+static pthread_cond_t tcond;     /* wakes the timer thread */
+static pthread_cond_t held_cond; /* signals held == 0 */
 static struct timer_node *tlist;
+static int held; /* nodes listed or resumed and not yet taken back */
 static int stopping;
 static pthread_t timer_tid;
 
-/* Suspends c until delay_ms from now. Only legal from the access handler or
- * a content reader (MHD's rule). Returns -1, without suspending, once the
- * server is stopping: MHD must not be stopped with suspended connections. */
+static int is_stopping(void)
+{
+    pthread_mutex_lock(&tlock);
+    int s = stopping;
+    pthread_mutex_unlock(&tlock);
+    return s;
+}
+
+/* Sleeps ms in short naps; -1 as soon as the server stops. */
+static int nap(int64_t ms)
+{
+    int64_t end = mock_mono_ms() + ms;
+    for (;;) {
+        if (is_stopping())
+            return -1;
+        int64_t left = end - mock_mono_ms();
+        if (left <= 0)
+            return 0;
+        if (left > 50)
+            left = 50;
+        struct timespec ts = {0, (long)left * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* Pool mode: suspends c until delay_ms from now. Only called from the
+ * access handler. Returns -1, without suspending, once the server is
+ * stopping: MHD must not be stopped with suspended connections. */
 static int timer_hold(struct timer_node *t, struct MHD_Connection *c,
                       int64_t delay_ms)
 {
@@ -63,6 +98,8 @@ static int timer_hold(struct timer_node *t, struct MHD_Connection *c,
         pp = &(*pp)->next;
     t->next = *pp;
     *pp = t;
+    t->state = T_LISTED;
+    held++;
     MHD_suspend_connection(c);
     if (tlist == t)
         pthread_cond_signal(&tcond);
@@ -70,19 +107,38 @@ static int timer_hold(struct timer_node *t, struct MHD_Connection *c,
     return 0;
 }
 
+/* The handler runs again for a resumed node, or MHD is done with it: the
+ * node leaves the list and the held count. */
+static void timer_release(struct timer_node *t)
+{
+    pthread_mutex_lock(&tlock);
+    if (t->state == T_LISTED) {
+        struct timer_node **pp = &tlist;
+        while (*pp && *pp != t)
+            pp = &(*pp)->next;
+        if (*pp)
+            *pp = t->next;
+    }
+    if (t->state != T_IDLE && --held == 0)
+        pthread_cond_broadcast(&held_cond);
+    t->state = T_IDLE;
+    pthread_mutex_unlock(&tlock);
+}
+
 static void *timer_main(void *arg)
 {
     (void)arg;
     pthread_mutex_lock(&tlock);
-    while (!stopping) {
+    while (!stopping || tlist) {
         if (!tlist) {
             pthread_cond_wait(&tcond, &tlock);
             continue;
         }
         int64_t now = mock_mono_ms();
-        if (tlist->deadline <= now) {
+        if (stopping || tlist->deadline <= now) {
             struct timer_node *t = tlist;
             tlist = t->next;
+            t->state = T_RESUMED;
             MHD_resume_connection(t->conn);
             continue;
         }
@@ -96,11 +152,6 @@ static void *timer_main(void *arg)
             ts.tv_nsec -= 1000000000L;
         }
         pthread_cond_timedwait(&tcond, &tlock, &ts);
-    }
-    while (tlist) {
-        struct timer_node *t = tlist;
-        tlist = t->next;
-        MHD_resume_connection(t->conn);
     }
     pthread_mutex_unlock(&tlock);
     return NULL;
@@ -155,6 +206,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
     struct mreq *r = *req_cls;
     if (!r)
         return;
+    timer_release(&r->tn);
     if (r->resp)
         MHD_destroy_response(r->resp);
     free(r->uri);
@@ -529,8 +581,6 @@ struct drip {
     size_t n;   /* Content-Length announced */
     size_t cut; /* bytes sent before closing (n unless truncated) */
     size_t chunk; /* per SLOW_PERIOD_MS, 0 = no pacing */
-    struct MHD_Connection *conn;
-    struct timer_node tn;
 };
 
 static ssize_t drip_read(void *cls, uint64_t pos, char *buf, size_t max)
@@ -545,7 +595,8 @@ static ssize_t drip_read(void *cls, uint64_t pos, char *buf, size_t max)
     if (d->chunk) {
         if (k > d->chunk)
             k = d->chunk;
-        if (timer_hold(&d->tn, d->conn, SLOW_PERIOD_MS) != 0)
+        /* Thread-per-connection mode: this nap holds only this client. */
+        if (nap(SLOW_PERIOD_MS) != 0)
             return MHD_CONTENT_READER_END_WITH_ERROR;
     }
     memcpy(buf, d->body + pos, k);
@@ -591,10 +642,10 @@ static struct MHD_Response *respond(struct MHD_Connection *c,
         d->n = o->n;
         d->cut = fk == FAULT_TRUNCATE ? o->n / 2 : o->n;
         d->chunk = fk == FAULT_SLOW ? mock_cfg.slow_bytes : 0;
-        d->conn = c;
         o->entry = NULL;
         o->own = NULL;
-        resp = MHD_create_response_from_callback(o->n, 4096, drip_read, d,
+        size_t block = d->chunk > 4096 ? d->chunk : 4096;
+        resp = MHD_create_response_from_callback(o->n, block, drip_read, d,
                                                  drip_free);
         if (!resp)
             drip_free(d);
@@ -791,6 +842,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         case FAULT_RESET:
             return MHD_NO;
         case FAULT_TIMEOUT:
+            if (mock_cfg.per_connection) {
+                while (nap(1000) == 0)
+                    ;
+                return MHD_NO;
+            }
             r->phase = PH_TIMEOUT;
             return timer_hold(&r->tn, c, TIMEOUT_POKE_MS) == 0 ? MHD_YES
                                                                : MHD_NO;
@@ -798,16 +854,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
             break;
         }
         if (mock_cfg.latency_ms > 0) {
+            if (mock_cfg.per_connection) {
+                nap(mock_cfg.latency_ms); /* answered early if stopping */
+                return send_now(c, r);
+            }
             r->phase = PH_DELAY;
             if (timer_hold(&r->tn, c, mock_cfg.latency_ms) == 0)
                 return MHD_YES;
         }
         return send_now(c, r);
     case PH_DELAY:
+        timer_release(&r->tn);
         return send_now(c, r);
     case PH_TIMEOUT:
         /* Woken now and then so that MHD can notice a client that gave
          * up; held again until the server stops. */
+        timer_release(&r->tn);
         return timer_hold(&r->tn, c, TIMEOUT_POKE_MS) == 0 ? MHD_YES
                                                            : MHD_NO;
     }
@@ -820,6 +882,7 @@ int http_start(unsigned *port)
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&tcond, &ca);
+    pthread_cond_init(&held_cond, &ca);
     pthread_condattr_destroy(&ca);
     atomic_store(&last_request_ms, mock_mono_ms());
 
@@ -828,12 +891,18 @@ int http_start(unsigned *port)
     sa.sin_family = AF_INET;
     sa.sin_port = htons((uint16_t)mock_cfg.port);
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD;
+    unsigned pool = mock_cfg.threads;
+    if (mock_cfg.per_connection) {
+        flags |= MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL;
+        pool = 0; /* MHD refuses a pool in this mode */
+    } else {
+        flags |= MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO;
+    }
     mhd = MHD_start_daemon(
         flags, (uint16_t)mock_cfg.port, NULL, NULL, on_request, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-        MHD_OPTION_THREAD_POOL_SIZE, mock_cfg.threads,
+        MHD_OPTION_THREAD_POOL_SIZE, pool,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
         MHD_OPTION_CONNECTION_TIMEOUT, 120u,
@@ -864,7 +933,21 @@ void http_stop(void)
     pthread_cond_signal(&tcond);
     pthread_mutex_unlock(&tlock);
     pthread_join(timer_tid, NULL);
+    /* Resumed connections must be taken back by MHD before it stops
+     * (it aborts on suspended ones): wait for their handlers, a while. */
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_sec += 10;
+    pthread_mutex_lock(&tlock);
+    while (held > 0)
+        if (pthread_cond_timedwait(&held_cond, &tlock, &ts) != 0)
+            break;
+    int left = held;
+    pthread_mutex_unlock(&tlock);
+    if (left > 0)
+        fprintf(stderr, "neows-mock: %d held connections at exit\n", left);
     MHD_stop_daemon(mhd);
     mhd = NULL;
     pthread_cond_destroy(&tcond);
+    pthread_cond_destroy(&held_cond);
 }

@@ -56,6 +56,8 @@ static const char usage[] =
     "  --link-base URL      host part of every link (default\n"
     "                       http://api.nasa.gov, as the real API)\n"
     "  --threads N          MHD thread pool size (default 2)\n"
+    "  --thread-per-connection   MHD thread per connection instead of the\n"
+    "                       epoll pool (implied by a slow fault rule)\n"
     "  --cache-mb N         body cache bound in MiB (default 256)\n"
     "  --dump-records FROM TO   print every generated object of the days\n"
     "                       FROM..TO, one compact JSON per line with a last\n"
@@ -177,6 +179,9 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--any-key") == 0) {
             mock_cfg.any_key = 1;
             continue;
+        } else if (strcmp(a, "--thread-per-connection") == 0) {
+            mock_cfg.per_connection = 1;
+            continue;
         }
         NEED_ARG();
         const char *val = argv[++i];
@@ -257,6 +262,8 @@ int main(int argc, char **argv)
             goto out;
         }
     }
+    if (fault_uses(FAULT_SLOW))
+        mock_cfg.per_connection = 1;
     limit_init(mock_cfg.hourly_limit, mock_cfg.rate_per_s);
     cache_init(mock_cfg.cache_bytes);
 
