@@ -146,12 +146,12 @@ static int write_port_file(const char *path, unsigned port)
     return 0;
 }
 
-#define NEED_ARG()                                                           \
-    do {                                                                     \
-        if (i + 1 >= argc) {                                                 \
-            fprintf(stderr, "neows-mock: %s needs a value\n", a);            \
-            return 2;                                                        \
-        }                                                                    \
+#define NEED_ARG()                                                             \
+    do {                                                                       \
+        if (i + 1 >= argc) {                                                   \
+            fprintf(stderr, "neows-mock: %s needs a value\n", a);              \
+            return 2;                                                          \
+        }                                                                      \
     } while (0)
 
 int main(int argc, char **argv)
@@ -200,8 +200,7 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--rate-limit") == 0) {
             char *end;
             double r = strtod(val, &end);
-            bad = end == val || !(r > 0) ||
-                  (*end && strcmp(end, "/s") != 0);
+            bad = end == val || !(r > 0) || (*end && strcmp(end, "/s") != 0);
             mock_cfg.rate_per_s = r;
         } else if (strcmp(a, "--retry-after") == 0) {
             bad = parse_long(val, 0, 86400 * 30, &mock_cfg.retry_after_s);
@@ -236,8 +235,7 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--dump-key") == 0) {
             dump_key = val;
         } else {
-            fprintf(stderr, "neows-mock: unknown option %s (see --help)\n",
-                    a);
+            fprintf(stderr, "neows-mock: unknown option %s (see --help)\n", a);
             rc = 2;
             goto out;
         }
