@@ -355,7 +355,8 @@ expect "replay missing" "$(get D "$FEED?start_date=2019-01-01&api_key=DEMO_KEY" 
 stop_mock D
 
 # ---- latency and the timeout fault are held without blocking -----------------
-start_mock E --idle-timeout 60 --latency-ms 200 --threads 1 --fault 'timeout@nth=1'
+start_mock E --idle-timeout 60 --latency-ms 200 --threads 1 \
+    --fault 'timeout@start_date=2020-01-01'
 curl -sS -m 30 -o "$TMP/hung" "http://127.0.0.1:$PORT_E$FEED?start_date=2020-01-01&api_key=DEMO_KEY" \
     2>/dev/null &
 HUNG=$!
@@ -364,6 +365,22 @@ stop_mock E # must resume the held connection and exit 0
 rc=0
 wait "$HUNG" || rc=$?
 [[ $rc != 0 ]] || fail "the timeout fault answered"
+
+# ---- the slow fault drips the whole body (thread-per-connection mode), and
+# a dripping connection does not stop the server from exiting on SIGTERM
+# (one-day windows keep the drip short)
+start_mock G --idle-timeout 60 --fault 'slow@start_date=2020-01-01#1' \
+    --slow-bytes 4096 --fault 'slow@start_date=2020-02-01#1'
+U="$FEED?start_date=2020-01-01&end_date=2020-01-01&api_key=DEMO_KEY"
+expect "slow status" "$(get G "$U" s1)" 200
+expect "slow spent" "$(get G "$U" s2)" 200
+cmp -s "$TMP/s1" "$TMP/s2" || fail "slow body differs"
+curl -sS -o /dev/null "http://127.0.0.1:$PORT_G$FEED?start_date=2020-02-01&api_key=DEMO_KEY" \
+    -H 'X-Api-Key: DEMO_KEY' 2>/dev/null &
+DRIP=$!
+expect "served while one drips" "$(get G "$FEED?start_date=2020-02-02&api_key=DEMO_KEY" s3)" 200
+stop_mock G
+wait "$DRIP" || true
 
 # ---- the idle timeout stops a forgotten server -----------------------------------
 start_mock F --idle-timeout 1

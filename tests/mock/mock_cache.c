@@ -210,8 +210,7 @@ char *mock_gzip(const char *in, size_t n, size_t *outn)
     z_stream z;
     memset(&z, 0, sizeof(z));
     /* windowBits 15 + 16 asks zlib for a gzip wrapper instead of zlib's. */
-    if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
-        Z_OK)
+    if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
         return NULL;
     size_t cap = deflateBound(&z, (uLong)n);
     char *out = malloc(cap);

@@ -29,13 +29,18 @@ static int parse_kind(const char *s, size_t n, struct fault_hit *h)
         enum fault_kind kind;
         unsigned status;
     } kinds[] = {
-        {"500", FAULT_STATUS, 500},     {"502", FAULT_STATUS, 502},
-        {"503", FAULT_STATUS, 503},     {"504", FAULT_STATUS, 504},
-        {"429", FAULT_STATUS, 429},     {"400", FAULT_STATUS, 400},
-        {"403", FAULT_STATUS, 403},     {"reset", FAULT_RESET, 0},
+        {"500", FAULT_STATUS, 500},
+        {"502", FAULT_STATUS, 502},
+        {"503", FAULT_STATUS, 503},
+        {"504", FAULT_STATUS, 504},
+        {"429", FAULT_STATUS, 429},
+        {"400", FAULT_STATUS, 400},
+        {"403", FAULT_STATUS, 403},
+        {"reset", FAULT_RESET, 0},
         {"truncate", FAULT_TRUNCATE, 200},
         {"invalid-json", FAULT_INVALID_JSON, 200},
-        {"slow", FAULT_SLOW, 200},      {"timeout", FAULT_TIMEOUT, 0},
+        {"slow", FAULT_SLOW, 200},
+        {"timeout", FAULT_TIMEOUT, 0},
     };
     for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
         if (strlen(kinds[i].name) == n && memcmp(kinds[i].name, s, n) == 0) {
@@ -105,14 +110,12 @@ int fault_add(const char *spec, char *err, size_t errsz)
         }
     } else {
         snprintf(err, errsz,
-                 "fault '%s': MATCH must be *, nth=K or start_date=DATE",
-                 spec);
+                 "fault '%s': MATCH must be *, nth=K or start_date=DATE", spec);
         return -1;
     }
     if (nrules == MAX_RULES) {
         free(r.start_date);
-        snprintf(err, errsz, "too many --fault rules (at most %d)",
-                 MAX_RULES);
+        snprintf(err, errsz, "too many --fault rules (at most %d)", MAX_RULES);
         return -1;
     }
     rules[nrules++] = r;
@@ -139,6 +142,14 @@ struct fault_hit fault_match(uint64_t nth, const char *start_date)
     }
     pthread_mutex_unlock(&lock);
     return none;
+}
+
+int fault_uses(enum fault_kind kind)
+{
+    for (int i = 0; i < nrules; i++)
+        if (rules[i].hit.kind == kind)
+            return 1;
+    return 0;
 }
 
 void fault_free_all(void)

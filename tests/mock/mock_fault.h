@@ -35,6 +35,8 @@ int fault_add(const char *spec, char *err, size_t errsz);
 /* Matches a request; `nth` is its 1-based number and `start_date` the raw
  * start_date value (NULL if absent). Consumes one use of the rule. */
 struct fault_hit fault_match(uint64_t nth, const char *start_date);
+/* Whether some rule injects `kind`. */
+int fault_uses(enum fault_kind kind);
 void fault_free_all(void);
 
 #endif

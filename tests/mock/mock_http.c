@@ -1,10 +1,11 @@
-/* mock_http.c: the HTTP side of neows-mock on libmicrohttpd. MHD runs its
- * own epoll thread pool; every request is decided in full on its first
- * handler call (key, rate limits, fault rules, route, body), logged with its
- * arrival time, and then either answered at once or held: --latency-ms,
- * the slow fault and the timeout fault suspend the connection
- * (MHD_suspend_connection) and one timer thread resumes it when due, so a
- * held request never blocks the other connections of its MHD thread.
+/* mock_http.c: the HTTP side of neows-mock on libmicrohttpd. Every request
+ * is decided in full once MHD has it whole (key, rate limits, fault rules,
+ * then mock_route.c for the body), logged with its arrival time, and then
+ * answered at once or held. In the default mode MHD runs an epoll thread
+ * pool and --latency-ms and the timeout fault suspend the connection
+ * (MHD_suspend_connection) until one timer thread resumes it, so a held
+ * request never blocks the other connections of its MHD thread; the slow
+ * fault needs thread-per-connection mode, where holds are plain naps.
  * Bodies come from the cache (mock_cache.c) and are handed to MHD without a
  * copy; the response holds a reference to its cache entry. */
 #include "mock_server.h"
@@ -12,18 +13,17 @@
 #include "mock_cache.h"
 #include "mock_fault.h"
 #include "mock_limit.h"
+#include "mock_route.h"
 #include "mock_util.h"
 #include "neows_gen.h"
 
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #define MAX_BODY (64u << 20)
 #define TIMEOUT_POKE_MS 500
@@ -31,23 +31,58 @@
 
 struct mock_cfg mock_cfg;
 
-/* ---- timer: resumes suspended connections when due ---------------------- */
+/* ---- holding a request --------------------------------------------------- */
+
+/* In the default pool mode a held connection is suspended and one timer
+ * thread resumes it when due. In thread-per-connection mode (needed by the
+ * slow fault, whose pacing happens inside MHD's content reader, where
+ * suspending is fragile) a held request just naps in its own thread. */
+
+enum tstate { T_IDLE, T_LISTED, T_RESUMED };
 
 struct timer_node {
     int64_t deadline;
     struct MHD_Connection *conn;
     struct timer_node *next;
+    enum tstate state;
 };
 
 static pthread_mutex_t tlock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t tcond;
+static pthread_cond_t tcond;     /* wakes the timer thread */
+static pthread_cond_t held_cond; /* signals held == 0 */
 static struct timer_node *tlist;
+static int held; /* nodes listed or resumed and not yet taken back */
 static int stopping;
 static pthread_t timer_tid;
 
-/* Suspends c until delay_ms from now. Only legal from the access handler or
- * a content reader (MHD's rule). Returns -1, without suspending, once the
- * server is stopping: MHD must not be stopped with suspended connections. */
+static int is_stopping(void)
+{
+    pthread_mutex_lock(&tlock);
+    int s = stopping;
+    pthread_mutex_unlock(&tlock);
+    return s;
+}
+
+/* Sleeps ms in short naps; -1 as soon as the server stops. */
+static int nap(int64_t ms)
+{
+    int64_t end = mock_mono_ms() + ms;
+    for (;;) {
+        if (is_stopping())
+            return -1;
+        int64_t left = end - mock_mono_ms();
+        if (left <= 0)
+            return 0;
+        if (left > 50)
+            left = 50;
+        struct timespec ts = {0, (long)left * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* Pool mode: suspends c until delay_ms from now. Only called from the
+ * access handler. Returns -1, without suspending, once the server is
+ * stopping: MHD must not be stopped with suspended connections. */
 static int timer_hold(struct timer_node *t, struct MHD_Connection *c,
                       int64_t delay_ms)
 {
@@ -63,6 +98,8 @@ static int timer_hold(struct timer_node *t, struct MHD_Connection *c,
         pp = &(*pp)->next;
     t->next = *pp;
     *pp = t;
+    t->state = T_LISTED;
+    held++;
     MHD_suspend_connection(c);
     if (tlist == t)
         pthread_cond_signal(&tcond);
@@ -70,19 +107,38 @@ static int timer_hold(struct timer_node *t, struct MHD_Connection *c,
     return 0;
 }
 
+/* The handler runs again for a resumed node, or MHD is done with it: the
+ * node leaves the list and the held count. */
+static void timer_release(struct timer_node *t)
+{
+    pthread_mutex_lock(&tlock);
+    if (t->state == T_LISTED) {
+        struct timer_node **pp = &tlist;
+        while (*pp && *pp != t)
+            pp = &(*pp)->next;
+        if (*pp)
+            *pp = t->next;
+    }
+    if (t->state != T_IDLE && --held == 0)
+        pthread_cond_broadcast(&held_cond);
+    t->state = T_IDLE;
+    pthread_mutex_unlock(&tlock);
+}
+
 static void *timer_main(void *arg)
 {
     (void)arg;
     pthread_mutex_lock(&tlock);
-    while (!stopping) {
+    while (!stopping || tlist) {
         if (!tlist) {
             pthread_cond_wait(&tcond, &tlock);
             continue;
         }
         int64_t now = mock_mono_ms();
-        if (tlist->deadline <= now) {
+        if (stopping || tlist->deadline <= now) {
             struct timer_node *t = tlist;
             tlist = t->next;
+            t->state = T_RESUMED;
             MHD_resume_connection(t->conn);
             continue;
         }
@@ -96,11 +152,6 @@ static void *timer_main(void *arg)
             ts.tv_nsec -= 1000000000L;
         }
         pthread_cond_timedwait(&tcond, &tlock, &ts);
-    }
-    while (tlist) {
-        struct timer_node *t = tlist;
-        tlist = t->next;
-        MHD_resume_connection(t->conn);
     }
     pthread_mutex_unlock(&tlock);
     return NULL;
@@ -155,6 +206,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
     struct mreq *r = *req_cls;
     if (!r)
         return;
+    timer_release(&r->tn);
     if (r->resp)
         MHD_destroy_response(r->resp);
     free(r->uri);
@@ -175,362 +227,14 @@ static void log_request(const struct mreq *r, const char *method,
     pthread_mutex_unlock(&log_lock);
 }
 
-/* ---- the query --------------------------------------------------------------- */
-
-struct query {
-    char *path;
-    char *start; /* raw values as sent, NULL when absent */
-    char *end;
-    char *key;
-};
-
-static void query_free(struct query *q)
-{
-    free(q->path);
-    free(q->start);
-    free(q->end);
-    free(q->key);
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Percent-decodes s in place ('+' is a space in a query). */
-static void url_decode(char *s)
-{
-    char *o = s;
-    for (char *p = s; *p; p++) {
-        if (*p == '%' && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
-            *o++ = (char)(hexval(p[1]) * 16 + hexval(p[2]));
-            p += 2;
-        } else {
-            *o++ = *p == '+' ? ' ' : *p;
-        }
-    }
-    *o = '\0';
-}
-
-/* Splits the raw URI; keeps the first occurrence of each parameter. */
-static int query_parse(const char *uri, struct query *q)
-{
-    memset(q, 0, sizeof(*q));
-    const char *qm = strchr(uri, '?');
-    size_t plen = qm ? (size_t)(qm - uri) : strlen(uri);
-    q->path = strndup(uri, plen);
-    if (!q->path)
-        return -1;
-    const char *p = qm ? qm + 1 : NULL;
-    while (p && *p) {
-        const char *amp = strchr(p, '&');
-        size_t len = amp ? (size_t)(amp - p) : strlen(p);
-        const char *eq = memchr(p, '=', len);
-        if (eq) {
-            size_t kn = (size_t)(eq - p);
-            char **slot = NULL;
-            if (kn == 10 && memcmp(p, "start_date", 10) == 0)
-                slot = &q->start;
-            else if (kn == 8 && memcmp(p, "end_date", 8) == 0)
-                slot = &q->end;
-            else if (kn == 7 && memcmp(p, "api_key", 7) == 0)
-                slot = &q->key;
-            if (slot && !*slot) {
-                *slot = strndup(eq + 1, len - kn - 1);
-                if (!*slot)
-                    return -1;
-            }
-        }
-        p = amp ? amp + 1 : NULL;
-    }
-    return 0;
-}
-
-/* ---- outcomes and responses ------------------------------------------------- */
-
-/* What a request gets before faults change it. Exactly one of entry/own
- * holds the body. */
-struct outcome {
-    unsigned status;
-    const char *ctype;
-    struct cache_entry *entry;
-    char *own;
-    size_t n;
-    long retry_after; /* -1: no Retry-After header */
-};
-
-static void outcome_own(struct outcome *o, unsigned status, struct mbuf *b)
-{
-    o->status = status;
-    o->ctype = "application/json";
-    o->entry = NULL;
-    o->retry_after = -1;
-    o->own = mbuf_take(b, &o->n);
-    if (!o->own) {
-        o->status = 500;
-        o->own = strdup("{}");
-        o->n = o->own ? 2 : 0;
-    }
-}
-
-static void gateway_error(struct outcome *o, unsigned status,
-                          const char *code, const char *msg)
-{
-    struct mbuf b;
-    mbuf_init(&b, 4096);
-    mbuf_printf(&b,
-                "{\n  \"error\": {\n    \"code\": \"%s\",\n"
-                "    \"message\": \"%s\"\n  }\n}",
-                code, msg);
-    outcome_own(o, status, &b);
-}
-
-static void neows_error(struct outcome *o, unsigned status, const char *name,
-                        const char *msg, const char *path,
-                        const struct query *q)
-{
-    struct mbuf b;
-    mbuf_init(&b, 1u << 20);
-    mbuf_printf(&b,
-                "{\"code\":%u,\"http_error\":\"%s\",\"error_message\":\"%s\","
-                "\"request\":\"",
-                status, name, msg);
-    mbuf_add_json(&b, mock_cfg.link_base, strlen(mock_cfg.link_base));
-    /* The backend sees the path without the gateway's "/neo" prefix. */
-    if (strncmp(path, "/neo/", 5) == 0)
-        path += 4;
-    mbuf_add_json(&b, path, strlen(path));
-    const char *sep = "?";
-    if (q && q->start) {
-        mbuf_adds(&b, "?start_date=");
-        mbuf_add_json(&b, q->start, strlen(q->start));
-        sep = "&";
-    }
-    if (q && q->end) {
-        mbuf_adds(&b, sep);
-        mbuf_adds(&b, "end_date=");
-        mbuf_add_json(&b, q->end, strlen(q->end));
-    }
-    mbuf_adds(&b, "\"}");
-    outcome_own(o, status, &b);
-}
-
-static void bad_request(struct outcome *o, const char *path,
-                        const struct query *q)
-{
-    neows_error(o, 400, "BAD_REQUEST",
-                "Date Format Exception - Expected format (yyyy-mm-dd) - "
-                "The Feed date limit is only 7 Days",
-                path, q);
-}
-
-static void html_error(struct outcome *o, unsigned status)
-{
-    struct mbuf b;
-    mbuf_init(&b, 4096);
-    mbuf_printf(&b,
-                "<!DOCTYPE html>\n<html><head><title>Application Error"
-                "</title></head>\n<body><h1>Application error</h1>\n"
-                "<p>The server answered %u (injected by neows-mock).</p>"
-                "</body></html>\n",
-                status);
-    outcome_own(o, status, &b);
-    o->ctype = "text/html; charset=utf-8";
-}
-
-static void rate_limited(struct outcome *o, long retry_after)
-{
-    gateway_error(o, 429, "OVER_RATE_LIMIT",
-                  "You have exceeded your rate limit. Try again later or "
-                  "contact us at https://api.nasa.gov:443/contact/ for "
-                  "assistance");
-    o->retry_after =
-        mock_cfg.retry_after_s >= 0 ? mock_cfg.retry_after_s : retry_after;
-}
-
-static struct cache_entry *feed_generated(const struct query *q,
-                                          int64_t first, int64_t last,
-                                          const char *end_text,
-                                          const char *key_echo)
-{
-    struct mbuf k;
-    mbuf_init(&k, 1u << 20);
-    mbuf_printf(&k, "G\x1f%s\x1f%s\x1f%s\x1f%s", mock_cfg.link_base,
-                q->start, end_text, key_echo);
-    if (k.failed) {
-        mbuf_free(&k);
-        return NULL;
-    }
-    struct cache_entry *e = cache_get(k.p);
-    if (!e) {
-        struct gen_echo echo = {mock_cfg.link_base, key_echo, q->start,
-                                end_text};
-        struct mbuf b;
-        size_t n = 0;
-        mbuf_init(&b, MAX_BODY);
-        gen_window(&b, first, last, &echo);
-        char *body = mbuf_take(&b, &n);
-        if (body)
-            e = cache_put(k.p, body, n);
-    }
-    mbuf_free(&k);
-    return e;
-}
-
-static char *read_file(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    struct mbuf b;
-    char tmp[65536];
-    size_t k;
-    mbuf_init(&b, MAX_BODY);
-    while ((k = fread(tmp, 1, sizeof(tmp), f)) > 0)
-        mbuf_add(&b, tmp, k);
-    int err = ferror(f);
-    fclose(f);
-    if (err) {
-        mbuf_free(&b);
-        return NULL;
-    }
-    if (!b.p)
-        mbuf_add(&b, "", 0);
-    return mbuf_take(&b, n);
-}
-
-/* feed_S_E.json, else the first (by name) feed_S_*.json; NULL if none. */
-static char *replay_find(const char *s, const char *e)
-{
-    struct mbuf b;
-    mbuf_init(&b, 8192);
-    if (e) {
-        struct stat st;
-        mbuf_printf(&b, "%s/feed_%s_%s.json", mock_cfg.replay_dir, s, e);
-        if (!b.failed && stat(b.p, &st) == 0 && S_ISREG(st.st_mode))
-            return mbuf_take(&b, NULL);
-        mbuf_free(&b);
-        mbuf_init(&b, 8192);
-    }
-    DIR *d = opendir(mock_cfg.replay_dir);
-    if (!d)
-        return NULL;
-    char prefix[256];
-    snprintf(prefix, sizeof(prefix), "feed_%s_", s);
-    size_t pn = strlen(prefix);
-    char *best = NULL;
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        size_t dn = strlen(de->d_name);
-        if (dn <= pn + 5 || strncmp(de->d_name, prefix, pn) != 0 ||
-            strcmp(de->d_name + dn - 5, ".json") != 0)
-            continue;
-        if (!best || strcmp(de->d_name, best) < 0) {
-            free(best);
-            best = strdup(de->d_name);
-        }
-    }
-    closedir(d);
-    if (!best)
-        return NULL;
-    mbuf_printf(&b, "%s/%s", mock_cfg.replay_dir, best);
-    free(best);
-    return mbuf_take(&b, NULL);
-}
-
-static struct cache_entry *feed_replayed(const struct query *q,
-                                         int64_t first, int64_t last)
-{
-    char s[11], e[11];
-    mock_date_format(first, s);
-    mock_date_format(last, e);
-    char *path = replay_find(s, q->end ? e : NULL);
-    if (!path)
-        return NULL;
-    struct mbuf k;
-    mbuf_init(&k, 1u << 20);
-    mbuf_printf(&k, "R\x1f%s", path);
-    struct cache_entry *ce = k.failed ? NULL : cache_get(k.p);
-    if (!ce && !k.failed) {
-        size_t n = 0;
-        char *body = read_file(path, &n);
-        if (body)
-            ce = cache_put(k.p, body, n);
-    }
-    mbuf_free(&k);
-    free(path);
-    return ce;
-}
-
-/* The answer the API itself gives (after the gateway let it through). */
-static void route(struct outcome *o, const char *method,
-                  const struct query *q, const char *key_echo)
-{
-    static const char feed[] = "/neo/rest/v1/feed";
-    if (strcmp(q->path, feed) != 0) {
-        neows_error(o, 404, "NOT_FOUND", "No message available", q->path,
-                    NULL);
-        return;
-    }
-    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
-        neows_error(o, 405, "METHOD_NOT_ALLOWED",
-                    "Request method not supported", q->path, NULL);
-        return;
-    }
-    int64_t first, last;
-    if (!q->start || mock_date_parse(q->start, strlen(q->start), &first))
-        goto bad;
-    if (q->end) {
-        if (mock_date_parse(q->end, strlen(q->end), &last))
-            goto bad;
-    } else {
-        last = first + 7;
-    }
-    if (last < first || last - first > 7 || last > MOCK_DAY_MAX)
-        goto bad;
-
-    char end_text[11];
-    mock_date_format(last, end_text);
-    struct cache_entry *e =
-        mock_cfg.replay_dir
-            ? feed_replayed(q, first, last)
-            : feed_generated(q, first, last, q->end ? q->end : end_text,
-                             key_echo);
-    if (!e) {
-        if (mock_cfg.replay_dir)
-            neows_error(o, 404, "NOT_FOUND", "No message available",
-                        q->path, q);
-        else
-            html_error(o, 500);
-        return;
-    }
-    o->status = 200;
-    o->ctype = "application/json";
-    o->entry = e;
-    o->own = NULL;
-    o->retry_after = -1;
-    cache_body(e, &o->n);
-    return;
-bad:
-    bad_request(o, q->path, q);
-}
-
 /* A body dripped or cut by a content reader (slow, truncate). */
 struct drip {
     struct cache_entry *entry;
     char *own;
     const char *body;
-    size_t n;   /* Content-Length announced */
-    size_t cut; /* bytes sent before closing (n unless truncated) */
+    size_t n;     /* Content-Length announced */
+    size_t cut;   /* bytes sent before closing (n unless truncated) */
     size_t chunk; /* per SLOW_PERIOD_MS, 0 = no pacing */
-    struct MHD_Connection *conn;
-    struct timer_node tn;
 };
 
 static ssize_t drip_read(void *cls, uint64_t pos, char *buf, size_t max)
@@ -545,7 +249,8 @@ static ssize_t drip_read(void *cls, uint64_t pos, char *buf, size_t max)
     if (d->chunk) {
         if (k > d->chunk)
             k = d->chunk;
-        if (timer_hold(&d->tn, d->conn, SLOW_PERIOD_MS) != 0)
+        /* Thread-per-connection mode: this nap holds only this client. */
+        if (nap(SLOW_PERIOD_MS) != 0)
             return MHD_CONTENT_READER_END_WITH_ERROR;
     }
     memcpy(buf, d->body + pos, k);
@@ -567,16 +272,15 @@ static void entry_release(void *cls)
 
 static int wants_gzip(struct MHD_Connection *c)
 {
-    const char *ae = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                 MHD_HTTP_HEADER_ACCEPT_ENCODING);
+    const char *ae = MHD_lookup_connection_value(
+        c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
     return ae && strstr(ae, "gzip") != NULL;
 }
 
 /* Turns the outcome into an MHD response, applying a body fault. Consumes
  * the outcome's body. NULL when out of memory. */
-static struct MHD_Response *respond(struct MHD_Connection *c,
-                                    struct outcome *o, enum fault_kind fk,
-                                    long remaining)
+static struct MHD_Response *respond(struct MHD_Connection *c, struct outcome *o,
+                                    enum fault_kind fk, long remaining)
 {
     struct MHD_Response *resp = NULL;
     const char *body = o->entry ? cache_body(o->entry, &o->n) : o->own;
@@ -591,10 +295,10 @@ static struct MHD_Response *respond(struct MHD_Connection *c,
         d->n = o->n;
         d->cut = fk == FAULT_TRUNCATE ? o->n / 2 : o->n;
         d->chunk = fk == FAULT_SLOW ? mock_cfg.slow_bytes : 0;
-        d->conn = c;
         o->entry = NULL;
         o->own = NULL;
-        resp = MHD_create_response_from_callback(o->n, 4096, drip_read, d,
+        size_t block = d->chunk > 4096 ? d->chunk : 4096;
+        resp = MHD_create_response_from_callback(o->n, block, drip_read, d,
                                                  drip_free);
         if (!resp)
             drip_free(d);
@@ -606,8 +310,7 @@ static struct MHD_Response *respond(struct MHD_Connection *c,
         size_t n = 0;
         char *p = mbuf_take(&b, &n);
         if (p) {
-            resp = MHD_create_response_from_buffer(n, p,
-                                                   MHD_RESPMEM_MUST_FREE);
+            resp = MHD_create_response_from_buffer(n, p, MHD_RESPMEM_MUST_FREE);
             if (!resp)
                 free(p);
         }
@@ -645,8 +348,7 @@ static struct MHD_Response *respond(struct MHD_Connection *c,
         MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY,
                                 MHD_HTTP_HEADER_ACCEPT_ENCODING);
     if (gz)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING,
-                                "gzip");
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
     if (o->retry_after >= 0) {
         snprintf(num, sizeof(num), "%ld", o->retry_after);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, num);
@@ -688,8 +390,8 @@ static enum fault_kind decide(struct MHD_Connection *c, struct mreq *r,
         goto respond;
     }
     /* The gateway reads the X-Api-Key header first, then the query. */
-    const char *hdr = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                  "X-Api-Key");
+    const char *hdr =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Api-Key");
     const char *key_echo = q.key ? q.key : hdr ? hdr : "";
     key = strdup(hdr ? hdr : q.key ? q.key : "");
     if (!key) {
@@ -765,8 +467,7 @@ static enum MHD_Result send_now(struct MHD_Connection *c, struct mreq *r)
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
                                   const char *url, const char *method,
-                                  const char *version,
-                                  const char *upload_data,
+                                  const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **req_cls)
 {
     (void)cls;
@@ -791,6 +492,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         case FAULT_RESET:
             return MHD_NO;
         case FAULT_TIMEOUT:
+            if (mock_cfg.per_connection) {
+                while (nap(1000) == 0)
+                    ;
+                return MHD_NO;
+            }
             r->phase = PH_TIMEOUT;
             return timer_hold(&r->tn, c, TIMEOUT_POKE_MS) == 0 ? MHD_YES
                                                                : MHD_NO;
@@ -798,18 +504,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
             break;
         }
         if (mock_cfg.latency_ms > 0) {
+            if (mock_cfg.per_connection) {
+                nap(mock_cfg.latency_ms); /* answered early if stopping */
+                return send_now(c, r);
+            }
             r->phase = PH_DELAY;
             if (timer_hold(&r->tn, c, mock_cfg.latency_ms) == 0)
                 return MHD_YES;
         }
         return send_now(c, r);
     case PH_DELAY:
+        timer_release(&r->tn);
         return send_now(c, r);
     case PH_TIMEOUT:
         /* Woken now and then so that MHD can notice a client that gave
          * up; held again until the server stops. */
-        return timer_hold(&r->tn, c, TIMEOUT_POKE_MS) == 0 ? MHD_YES
-                                                           : MHD_NO;
+        timer_release(&r->tn);
+        return timer_hold(&r->tn, c, TIMEOUT_POKE_MS) == 0 ? MHD_YES : MHD_NO;
     }
     return MHD_NO;
 }
@@ -820,6 +531,7 @@ int http_start(unsigned *port)
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&tcond, &ca);
+    pthread_cond_init(&held_cond, &ca);
     pthread_condattr_destroy(&ca);
     atomic_store(&last_request_ms, mock_mono_ms());
 
@@ -828,16 +540,21 @@ int http_start(unsigned *port)
     sa.sin_family = AF_INET;
     sa.sin_port = htons((uint16_t)mock_cfg.port);
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD;
+    unsigned pool = mock_cfg.threads;
+    if (mock_cfg.per_connection) {
+        flags |= MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL;
+        pool = 0; /* MHD refuses a pool in this mode */
+    } else {
+        flags |= MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO;
+    }
     mhd = MHD_start_daemon(
         flags, (uint16_t)mock_cfg.port, NULL, NULL, on_request, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-        MHD_OPTION_THREAD_POOL_SIZE, mock_cfg.threads,
-        MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-        MHD_OPTION_CONNECTION_TIMEOUT, 120u,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
+        MHD_OPTION_THREAD_POOL_SIZE, pool, MHD_OPTION_URI_LOG_CALLBACK, on_uri,
+        NULL, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_CONNECTION_TIMEOUT, 120u, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+        1024u, MHD_OPTION_END);
     if (!mhd) {
         fprintf(stderr, "neows-mock: cannot listen on 127.0.0.1:%u\n",
                 mock_cfg.port);
@@ -864,7 +581,21 @@ void http_stop(void)
     pthread_cond_signal(&tcond);
     pthread_mutex_unlock(&tlock);
     pthread_join(timer_tid, NULL);
+    /* Resumed connections must be taken back by MHD before it stops
+     * (it aborts on suspended ones): wait for their handlers, a while. */
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_sec += 10;
+    pthread_mutex_lock(&tlock);
+    while (held > 0)
+        if (pthread_cond_timedwait(&held_cond, &tlock, &ts) != 0)
+            break;
+    int left = held;
+    pthread_mutex_unlock(&tlock);
+    if (left > 0)
+        fprintf(stderr, "neows-mock: %d held connections at exit\n", left);
     MHD_stop_daemon(mhd);
     mhd = NULL;
     pthread_cond_destroy(&tcond);
+    pthread_cond_destroy(&held_cond);
 }

@@ -56,8 +56,8 @@ static struct counter *counter_for(const char *key, int64_t now_ms)
     return oldest;
 }
 
-enum limit_verdict limit_take(const char *key, int64_t now_ms,
-                              long *remaining, long *retry_after)
+enum limit_verdict limit_take(const char *key, int64_t now_ms, long *remaining,
+                              long *retry_after)
 {
     enum limit_verdict v = LIMIT_OK;
     pthread_mutex_lock(&lock);

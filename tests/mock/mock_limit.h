@@ -14,8 +14,8 @@ void limit_init(long hourly, double per_s);
 /* Counts a request of `key` at monotonic time now_ms unless it is over a
  * limit. Sets *remaining (never below 0) and, when not LIMIT_OK, the
  * seconds after which a retry could pass in *retry_after. */
-enum limit_verdict limit_take(const char *key, int64_t now_ms,
-                              long *remaining, long *retry_after);
+enum limit_verdict limit_take(const char *key, int64_t now_ms, long *remaining,
+                              long *retry_after);
 void limit_free_all(void);
 
 #endif

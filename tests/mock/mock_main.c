@@ -56,6 +56,8 @@ static const char usage[] =
     "  --link-base URL      host part of every link (default\n"
     "                       http://api.nasa.gov, as the real API)\n"
     "  --threads N          MHD thread pool size (default 2)\n"
+    "  --thread-per-connection   MHD thread per connection instead of the\n"
+    "                       epoll pool (implied by a slow fault rule)\n"
     "  --cache-mb N         body cache bound in MiB (default 256)\n"
     "  --dump-records FROM TO   print every generated object of the days\n"
     "                       FROM..TO, one compact JSON per line with a last\n"
@@ -144,12 +146,12 @@ static int write_port_file(const char *path, unsigned port)
     return 0;
 }
 
-#define NEED_ARG()                                                           \
-    do {                                                                     \
-        if (i + 1 >= argc) {                                                 \
-            fprintf(stderr, "neows-mock: %s needs a value\n", a);            \
-            return 2;                                                        \
-        }                                                                    \
+#define NEED_ARG()                                                             \
+    do {                                                                       \
+        if (i + 1 >= argc) {                                                   \
+            fprintf(stderr, "neows-mock: %s needs a value\n", a);              \
+            return 2;                                                          \
+        }                                                                      \
     } while (0)
 
 int main(int argc, char **argv)
@@ -177,6 +179,9 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--any-key") == 0) {
             mock_cfg.any_key = 1;
             continue;
+        } else if (strcmp(a, "--thread-per-connection") == 0) {
+            mock_cfg.per_connection = 1;
+            continue;
         }
         NEED_ARG();
         const char *val = argv[++i];
@@ -195,8 +200,7 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--rate-limit") == 0) {
             char *end;
             double r = strtod(val, &end);
-            bad = end == val || !(r > 0) ||
-                  (*end && strcmp(end, "/s") != 0);
+            bad = end == val || !(r > 0) || (*end && strcmp(end, "/s") != 0);
             mock_cfg.rate_per_s = r;
         } else if (strcmp(a, "--retry-after") == 0) {
             bad = parse_long(val, 0, 86400 * 30, &mock_cfg.retry_after_s);
@@ -231,8 +235,7 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--dump-key") == 0) {
             dump_key = val;
         } else {
-            fprintf(stderr, "neows-mock: unknown option %s (see --help)\n",
-                    a);
+            fprintf(stderr, "neows-mock: unknown option %s (see --help)\n", a);
             rc = 2;
             goto out;
         }
@@ -257,6 +260,8 @@ int main(int argc, char **argv)
             goto out;
         }
     }
+    if (fault_uses(FAULT_SLOW))
+        mock_cfg.per_connection = 1;
     limit_init(mock_cfg.hourly_limit, mock_cfg.rate_per_s);
     cache_init(mock_cfg.cache_bytes);
 

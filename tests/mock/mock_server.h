@@ -23,6 +23,7 @@ struct mock_cfg {
     FILE *log;
     const char *link_base; /* "http://api.nasa.gov" */
     unsigned threads;
+    int per_connection; /* MHD thread per connection instead of a pool */
     size_t cache_bytes;
     size_t slow_bytes; /* per 100 ms for the slow fault */
 };

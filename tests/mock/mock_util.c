@@ -146,9 +146,9 @@ int64_t mock_days_from_civil(int y, int m, int d)
 {
     int64_t yy = (int64_t)y - (m <= 2);
     int64_t era = (yy >= 0 ? yy : yy - 399) / 400;
-    int64_t yoe = yy - era * 400;                      /* [0, 399] */
-    int64_t mp = (m + 9) % 12;                         /* March = 0 */
-    int64_t doy = (153 * mp + 2) / 5 + d - 1;          /* [0, 365] */
+    int64_t yoe = yy - era * 400;                        /* [0, 399] */
+    int64_t mp = (m + 9) % 12;                           /* March = 0 */
+    int64_t doy = (153 * mp + 2) / 5 + d - 1;            /* [0, 365] */
     int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy; /* [0, 146096] */
     return era * 146097 + doe - 719468;
 }
@@ -168,8 +168,7 @@ void mock_civil_from_days(int64_t z, int *y, int *m, int *d)
 
 static int days_in_month(int y, int m)
 {
-    static const int dm[12] = {31, 28, 31, 30, 31, 30,
-                               31, 31, 30, 31, 30, 31};
+    static const int dm[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     return dm[m - 1] + (m == 2 && leap);
 }

@@ -68,8 +68,8 @@ static void add_designation(struct mbuf *b, uint64_t *s)
         mbuf_printf(b, "%d %c%c%u", year, a, c, num);
 }
 
-static void add_link(struct mbuf *b, const struct gen_echo *e,
-                     const char *path, const char *id)
+static void add_link(struct mbuf *b, const struct gen_echo *e, const char *path,
+                     const char *id)
 {
     mbuf_add_json(b, e->base, strlen(e->base));
     mbuf_adds(b, path);
@@ -78,8 +78,7 @@ static void add_link(struct mbuf *b, const struct gen_echo *e,
     mbuf_add_json(b, e->key, strlen(e->key));
 }
 
-void gen_object(struct mbuf *b, int64_t day, int idx,
-                const struct gen_echo *e)
+void gen_object(struct mbuf *b, int64_t day, int idx, const struct gen_echo *e)
 {
     uint64_t slot = (uint64_t)(day - MOCK_DAY_MIN) * 32 + (uint64_t)idx;
     uint64_t s = SEED_OBJ ^ (slot * 0xd1b54a32d192ed03ULL);
@@ -90,7 +89,8 @@ void gen_object(struct mbuf *b, int64_t day, int idx,
     int numbered = mock_unit(&s) < 0.4;
     uint64_t number = 1 + (slot * 611953ULL) % 999983ULL;
     if (numbered)
-        snprintf(id, sizeof(id), "%llu", (unsigned long long)(2000000ULL + number));
+        snprintf(id, sizeof(id), "%llu",
+                 (unsigned long long)(2000000ULL + number));
     else if (mock_splitmix64(&s) & 1)
         snprintf(id, sizeof(id), "%llu",
                  3000000ULL + (unsigned long long)(slot % 1000000));
@@ -98,8 +98,8 @@ void gen_object(struct mbuf *b, int64_t day, int idx,
         snprintf(id, sizeof(id), "%llu",
                  (unsigned long long)(54000000ULL + slot % 10000000));
 
-    double h = numbered ? 15.5 + 8.0 * mock_unit(&s)
-                        : 20.0 + 11.0 * mock_unit(&s);
+    double h =
+        numbered ? 15.5 + 8.0 * mock_unit(&s) : 20.0 + 11.0 * mock_unit(&s);
     h = round(h * 100.0) / 100.0;
     double kmin = 1329.0 / sqrt(0.25) * pow(10.0, -h / 5.0);
     double kmax = 1329.0 / sqrt(0.05) * pow(10.0, -h / 5.0);
@@ -225,8 +225,7 @@ void gen_window(struct mbuf *b, int64_t first, int64_t last,
     add_feed_link(b, e, prev_start, e->start);
     mbuf_adds(b, "\",\"self\":\"");
     add_feed_link(b, e, e->start, e->end);
-    mbuf_printf(b, "\"},\"element_count\":%d,\"near_earth_objects\":{",
-                total);
+    mbuf_printf(b, "\"},\"element_count\":%d,\"near_earth_objects\":{", total);
     for (int i = 0; i < ndays; i++) {
         char date[11];
         mock_date_format(order[i], date);

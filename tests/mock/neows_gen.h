@@ -22,8 +22,7 @@ struct gen_echo {
 int gen_day_count(int64_t day);
 /* Appends object `idx` (0-based, < gen_day_count(day)) of `day` as compact
  * JSON in the real key order. */
-void gen_object(struct mbuf *b, int64_t day, int idx,
-                const struct gen_echo *e);
+void gen_object(struct mbuf *b, int64_t day, int idx, const struct gen_echo *e);
 /* Appends a whole feed body for days first..last (inclusive), day keys in a
  * deterministic shuffled order. */
 void gen_window(struct mbuf *b, int64_t first, int64_t last,
