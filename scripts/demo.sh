@@ -23,6 +23,7 @@ status=0
 "$sluice" run examples/neows.yaml \
     --set "source.url=http://127.0.0.1:$port/neo/rest/v1/feed" \
     --set windows.to=2025-12-31 \
+    --set "state=$root/data/.sluice/neows.db" \
     --report data/report.json || status=$?
 
 files=$(find data -name 'neos_part_*' -not -name '.*' | wc -l)

@@ -16,6 +16,7 @@ void cli_usage(FILE *f)
         "commands:\n"
         "  run JOB.yaml     pull every window of a job\n"
         "  plan JOB.yaml    print the windows, their URLs and outputs; no request\n"
+        "  status JOB.yaml  what the ledger knows: done through, failures, runs\n"
         "  pull URL         the same job given as flags (see below)\n"
         "  help, --version\n"
         "\n"
@@ -24,6 +25,10 @@ void cli_usage(FILE *f)
         "  --limit N          only the first N windows\n"
         "  --report FILE      write every window's result as JSON (run, pull)\n"
         "  --insecure         do not verify TLS certificates\n"
+        "  --full-refresh     pull every window again (also after a job change)\n"
+        "  --window DATE      pull only the window holding DATE\n"
+        "  --grace SECONDS    on Ctrl-C, let transfers finish this long (10)\n"
+        "  --json             status: machine-readable output\n"
         "  -q, --quiet        errors only;  -v, --verbose  more detail\n"
         "\n"
         "flags of pull:\n"
@@ -34,7 +39,9 @@ void cli_usage(FILE *f)
         "  --out PATH_TEMPLATE  --format ndjson   --concurrency N   --name NAME\n"
         "\n"
         "exit status: 0 all windows done, 1 some failed, 2 usage or job error,\n"
-        "130 interrupted (SIGINT), 143 terminated (SIGTERM). See docs/cli.md.\n",
+        "3 the state ledger refused (job running or changed), 75 the API's\n"
+        "quota is spent (rerun later), 130 interrupted (SIGINT), 143\n"
+        "terminated (SIGTERM). See docs/cli.md.\n",
         f);
 }
 
@@ -164,6 +171,13 @@ int cli_parse(int argc, char **argv, struct cli_opts *o)
         return -1;
     }
     o->verb = verb;
+    /* the command as run, for the ledger's list of runs (redacted there) */
+    size_t at = 0;
+    for (int i = 0; i < argc && at + 2 < sizeof o->argv_line; i++) {
+        int w = snprintf(o->argv_line + at, sizeof o->argv_line - at, "%s%s",
+                         i ? " " : "", i ? argv[i] : "sluice");
+        at += w > 0 ? (size_t)w : 0;
+    }
     bool pull = strcmp(verb, "pull") == 0;
     const char *positional = NULL;
     for (int i = 2; i < argc; i++) {
@@ -175,6 +189,10 @@ int cli_parse(int argc, char **argv, struct cli_opts *o)
             o->verbosity++;
         } else if (!strcmp(a, "--insecure")) {
             o->insecure = true;
+        } else if (!strcmp(a, "--full-refresh")) {
+            o->full_refresh = true;
+        } else if (!strcmp(a, "--json")) {
+            o->json = true;
         } else if (a[0] == '-' && a[1] == '-' && a[2]) {
             if (!next) {
                 msg_error("%s needs a value", a);
@@ -195,6 +213,15 @@ int cli_parse(int argc, char **argv, struct cli_opts *o)
                 }
             } else if (!strcmp(a, "--report")) {
                 o->report_path = next;
+            } else if (!strcmp(a, "--window")) {
+                o->window = next;
+            } else if (!strcmp(a, "--grace")) {
+                char *end = NULL;
+                o->grace = strtod(next, &end);
+                if (!*next || *end || !(o->grace > 0 && o->grace < 86400)) {
+                    msg_error("--grace wants seconds, got '%s'", next);
+                    return EXIT_USAGE;
+                }
             } else if (pull && (st = parse_pull_flag(o, a, next)) >= 0) {
                 /* handled */
             } else {

@@ -16,6 +16,8 @@ enum {
     EXIT_ALL_DONE = 0,
     EXIT_SOME_FAILED = 1,
     EXIT_USAGE = 2,
+    EXIT_STATE = 3,         /* the ledger refused: locked, job changed */
+    EXIT_TEMPFAIL = 75,     /* the API's quota is spent: rerun later */
     EXIT_INTERRUPTED = 130, /* SIGINT */
     EXIT_TERMINATED = 143   /* SIGTERM */
 };
@@ -32,6 +34,11 @@ struct cli_opts {
     const char *report_path;
     int verbosity;              /* -1 quiet, 0 normal, 1+ verbose */
     bool insecure;
+    bool full_refresh;
+    bool json;                  /* status --json */
+    const char *window;         /* --window DATE */
+    double grace;               /* --grace SECONDS */
+    char argv_line[1024];       /* the command, for the ledger's runs */
 };
 
 /* args.c: parses argv into o; returns 0, or an exit status (EXIT_USAGE, or
@@ -67,6 +74,9 @@ void report_free(struct report *r);
 /* Verbs. Each returns the exit status. */
 int cmd_run(struct cli_opts *o);  /* run and pull */
 int cmd_plan(struct cli_opts *o);
+int cmd_status(struct cli_opts *o);
+/* cmd_run.c: loads the job the options name; 0 or an exit status. */
+int load_job(struct cli_opts *o, struct sluice_job **job);
 
 /* signals.c */
 extern volatile int g_cancel;

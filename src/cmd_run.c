@@ -3,6 +3,7 @@
  * status that says how it went (docs/cli.md). */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 
@@ -32,7 +33,7 @@ static void on_progress(void *ud, const struct sluice_progress *p)
     progress_update(c->progress, p);
 }
 
-static int load_job(struct cli_opts *o, struct sluice_job **job)
+int load_job(struct cli_opts *o, struct sluice_job **job)
 {
     char err[2048];
     struct sluice_job_opts jo = {o->job_path, o->sets, o->n_sets, 0};
@@ -59,7 +60,16 @@ static void print_summary(const struct cli_opts *o, const char *name,
     fprintf(stderr,
             " of %zu windows; %llu rows; %s in, %s written; %.2f s; "
             "%.0f requests/s\n",
-            s->total, (unsigned long long)s->rows, in, out, s->seconds, rps);
+            s->due, (unsigned long long)s->rows, in, out, s->seconds, rps);
+    if (s->skipped)
+        fprintf(stderr, "sluice: %zu windows already done (ledger %s)\n",
+                s->skipped, s->state_path);
+    if (s->retries || s->responses_429)
+        fprintf(stderr,
+                "sluice: %llu retries, %llu answers 429, concurrency now "
+                "%u\n",
+                (unsigned long long)s->retries,
+                (unsigned long long)s->responses_429, s->concurrency);
 }
 
 int cmd_run(struct cli_opts *o)
@@ -85,6 +95,10 @@ int cmd_run(struct cli_opts *o)
     struct sluice_run_opts ro = {0};
     ro.limit = o->limit;
     ro.insecure = o->insecure;
+    ro.full_refresh = o->full_refresh;
+    ro.window = o->window;
+    ro.grace = o->grace;
+    ro.argv = o->argv_line;
     ro.cancel = &g_cancel;
     ro.log = msg_log;
     ro.log_level = o->verbosity > 0 ? SLUICE_LOG_DEBUG : SLUICE_LOG_WARN;
@@ -102,6 +116,13 @@ int cmd_run(struct cli_opts *o)
     if (rc == SLUICE_ECANCELED) {
         status = g_last_signal == SIGTERM ? EXIT_TERMINATED : EXIT_INTERRUPTED;
         outcome = "interrupted";
+    } else if (rc == SLUICE_EQUOTA) {
+        status = EXIT_TEMPFAIL;
+        outcome = "quota";
+    } else if (rc == SLUICE_ESTATE) {
+        msg_error("%s", err);
+        status = EXIT_STATE;
+        outcome = "refused";
     } else if (rc != SLUICE_OK) {
         msg_error("%s", err);
         status = EXIT_USAGE;
@@ -117,6 +138,18 @@ int cmd_run(struct cli_opts *o)
         fprintf(stderr, "sluice: interrupted: %zu windows kept, %zu not "
                         "pulled (no partial file was left)\n",
                 sum.done, sum.not_pulled);
+    if (rc == SLUICE_EQUOTA) {
+        char when[32];
+        time_t t = (time_t)sum.resume_at;
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        /* said even with -q: a scheduler's log needs the time */
+        fprintf(stderr,
+                "sluice: the API's quota is spent: %zu windows not pulled; "
+                "run again after %s\n",
+                sum.not_pulled, when);
+    }
     if (report_finish(ctx.report, &sum, outcome) != 0 && status == 0)
         status = EXIT_SOME_FAILED;
     report_free(ctx.report);

@@ -62,18 +62,18 @@ void progress_update(struct progress *p, const struct sluice_progress *pr)
     format_eta(eta, etas, sizeof etas);
     if (p->tty) {
         fprintf(stderr,
-                "\r\033[Kwindows %zu/%zu  rows %llu  %s/s  in flight %zu  "
+                "\r\033[Kwindows %zu/%zu  rows %llu  %s/s  in flight %zu/%u  "
                 "failed %zu  ETA %s",
                 finished, pr->total, (unsigned long long)pr->rows, rate,
-                pr->in_flight, pr->failed, etas);
+                pr->in_flight, pr->concurrency, pr->failed, etas);
         p->drawn = true;
     } else if (pr->elapsed - p->last_plain >= PIPE_INTERVAL) {
         p->last_plain = pr->elapsed;
         fprintf(stderr,
-                "sluice: %zu/%zu windows, %llu rows, %s/s, %zu in flight, "
-                "%zu failed, ETA %s\n",
+                "sluice: %zu/%zu windows, %llu rows, %s/s, %zu in flight "
+                "(limit %u), %zu failed, ETA %s\n",
                 finished, pr->total, (unsigned long long)pr->rows, rate,
-                pr->in_flight, pr->failed, etas);
+                pr->in_flight, pr->concurrency, pr->failed, etas);
     }
     fflush(stderr);
 }

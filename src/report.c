@@ -125,11 +125,15 @@ void report_window(struct report *r, const struct sluice_window_result *w)
     fputs(",\"end\":", f);
     put_json_string(f, w->end);
     fprintf(f, ",\"status\":\"%s\",\"http_status\":%ld,\"attempts\":%u,"
-               "\"rows\":%llu,\"bytes_in\":%llu,\"bytes_out\":%llu,"
-               "\"seconds\":%.3f,\"output\":",
-            status_name(w->status), w->http_status, w->attempts,
+               "\"statuses\":[",
+            status_name(w->status), w->http_status, w->attempts);
+    for (size_t i = 0; i < w->n_statuses; i++)
+        fprintf(f, "%s%ld", i ? "," : "", w->statuses[i]);
+    fprintf(f, "],\"rows\":%llu,\"bytes_in\":%llu,\"bytes_out\":%llu,"
+               "\"bad_values\":%llu,\"seconds\":%.3f,\"output\":",
             (unsigned long long)w->rows, (unsigned long long)w->bytes_in,
-            (unsigned long long)w->bytes_out, w->seconds);
+            (unsigned long long)w->bytes_out,
+            (unsigned long long)w->bad_values, w->seconds);
     put_json_string(f, w->output);
     fputs(",\"url\":", f);
     put_json_string(f, w->url);
@@ -145,13 +149,18 @@ int report_finish(struct report *r, const struct sluice_run_summary *s,
         return 0;
     FILE *f = r->f;
     fprintf(f,
-            "\n],\"summary\":{\"outcome\":\"%s\",\"windows\":%zu,\"done\":%zu,"
+            "\n],\"summary\":{\"outcome\":\"%s\",\"planned\":%zu,"
+            "\"skipped\":%zu,\"windows\":%zu,\"done\":%zu,"
             "\"failed\":%zu,\"not_pulled\":%zu,\"rows\":%llu,\"bytes_in\":%llu,"
-            "\"bytes_out\":%llu,\"requests\":%llu,\"seconds\":%.3f}}\n",
-            outcome, s->total, s->done, s->failed, s->not_pulled,
-            (unsigned long long)s->rows, (unsigned long long)s->bytes_in,
-            (unsigned long long)s->bytes_out,
-            (unsigned long long)s->requests, s->seconds);
+            "\"bytes_out\":%llu,\"requests\":%llu,\"retries\":%llu,"
+            "\"responses_429\":%llu,\"concurrency\":%u,\"resume_at\":%lld,"
+            "\"seconds\":%.3f}}\n",
+            outcome, s->total, s->skipped, s->due, s->done, s->failed,
+            s->not_pulled, (unsigned long long)s->rows,
+            (unsigned long long)s->bytes_in, (unsigned long long)s->bytes_out,
+            (unsigned long long)s->requests, (unsigned long long)s->retries,
+            (unsigned long long)s->responses_429, s->concurrency,
+            (long long)s->resume_at, s->seconds);
     r->f = NULL;
     bool ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
     ok = fclose(f) == 0 && ok;

@@ -51,7 +51,8 @@ enum sluice_code {
     SLUICE_ECANCELED = 8, /* the run was interrupted */
     SLUICE_ESTATE = 9,    /* the state ledger refused or failed */
     SLUICE_EPARQUET = 10, /* parquet encoding or decoding failed */
-    SLUICE_EPATH = 11     /* bad JSONPath expression */
+    SLUICE_EPATH = 11,    /* bad JSONPath expression */
+    SLUICE_EQUOTA = 12    /* the API's quota is gone: come back later */
 };
 
 /* A short, static English description of a code. Never NULL. */
@@ -133,23 +134,26 @@ SLUICE_API void sluice_window_info_cleanup(struct sluice_window_info *info);
 enum sluice_window_status {
     SLUICE_WINDOW_DONE = 0,
     SLUICE_WINDOW_FAILED = 1,
-    SLUICE_WINDOW_NOT_PULLED = 2 /* interrupted before it finished */
+    SLUICE_WINDOW_NOT_PULLED = 2 /* interrupted, or the quota ran out */
 };
 
-/* One window's fate. Strings are valid during the callback only; all of
- * them are redacted. */
+/* One window's fate in this run. Strings and arrays are valid during the
+ * callback only; all strings are redacted. */
 struct sluice_window_result {
     size_t index;
     const char *start;
     const char *end;
     enum sluice_window_status status;
     long http_status;        /* last HTTP status, 0 if none was received */
-    unsigned attempts;
+    unsigned attempts;       /* requests made for it in this run */
+    const long *statuses;    /* each attempt's HTTP status (0: no answer) */
+    size_t n_statuses;
     uint64_t rows;
-    uint64_t bytes_in;       /* response bytes (decoded) */
+    uint64_t bytes_in;       /* response bytes (decoded), last attempt */
     uint64_t bytes_out;      /* output file size */
+    uint64_t bad_values;     /* values that did not convert (Parquet) */
     const char *output;      /* final path when done, else NULL */
-    double seconds;
+    double seconds;          /* from its first attempt to its end */
     const char *url;         /* redacted */
     const char *error;       /* NULL when done */
 };
@@ -157,15 +161,24 @@ struct sluice_window_result {
 struct sluice_progress {
     size_t total, done, failed, in_flight;
     uint64_t rows, bytes_in;
+    unsigned concurrency;    /* the current adaptive limit */
     double elapsed;          /* seconds since the run started */
 };
 
 struct sluice_run_opts {
-    size_t limit;            /* pull only the first N windows; 0 = all */
+    size_t limit;            /* pull only the first N windows due; 0 = all */
     bool insecure;           /* disable TLS verification (--insecure) */
-    /* Set to non-zero (e.g. from a signal handler) to stop starting
-     * transfers; those in flight are abandoned and their windows reported
-     * as not pulled. */
+    bool full_refresh;       /* pull every window again, accept a changed
+                                job (--full-refresh) */
+    const char *window;      /* pull only the window holding this date
+                                (--window 2020-01-08); NULL = all due */
+    double grace;            /* seconds in-flight transfers may finish
+                                after an interrupt; 0 = 10 */
+    const char *argv;        /* one-line command summary for the ledger
+                                (redacted by the library); may be NULL */
+    /* Set to 1 (e.g. from a signal handler) to stop starting transfers
+     * and let those in flight finish within `grace`; 2 to abandon them
+     * at once. Windows not finished are reported as not pulled. */
     volatile int *cancel;
     sluice_log_fn log;       /* may be NULL */
     void *log_ud;            /* passed to log */
@@ -177,18 +190,61 @@ struct sluice_run_opts {
 };
 
 struct sluice_run_summary {
-    size_t total, done, failed, not_pulled;
-    uint64_t rows, bytes_in, bytes_out, requests;
+    size_t total;            /* windows in the plan (up to `to`) */
+    size_t skipped;          /* already done in the ledger, not pulled */
+    size_t due;              /* selected for this run */
+    size_t done, failed, not_pulled;
+    uint64_t rows, bytes_in, bytes_out, requests, retries;
+    uint64_t responses_429;
+    unsigned concurrency;    /* the adaptive limit at the end */
     double seconds;
+    int64_t resume_at;       /* SLUICE_EQUOTA: UTC seconds to come back */
+    char state_path[512];    /* the ledger used ("" for none) */
 };
 
-/* Pulls the job's windows. Returns SLUICE_OK when the run completed (some
- * windows may have failed: see the summary), SLUICE_ECANCELED when it was
- * interrupted, or another code when it could not run at all (errbuf). */
+/* Pulls the job's due windows. Returns SLUICE_OK when the run completed
+ * (some windows may have failed: see the summary), SLUICE_ECANCELED when
+ * interrupted, SLUICE_EQUOTA when the API's quota ran out (summary
+ * resume_at says when to come back), SLUICE_ESTATE when the ledger refused
+ * (another run holds it, or the job changed: errbuf says what), or another
+ * code when it could not run at all (errbuf). */
 SLUICE_API SLUICE_NODISCARD int sluice_run(struct sluice_job *job,
                                            const struct sluice_run_opts *o,
                                            struct sluice_run_summary *sum,
                                            char *errbuf, size_t errlen);
+
+/* ---- status ----------------------------------------------------------------*/
+struct sluice_status_failure {
+    char *start, *end, *error;
+    uint64_t attempts;
+};
+struct sluice_status_run {
+    int64_t id, started, ended;
+    char *outcome;
+    uint64_t done, failed, not_pulled, rows;
+};
+struct sluice_status {
+    char *state_path;
+    bool exists;             /* false: the job never ran */
+    bool running;            /* a run holds the lock now */
+    long running_pid;
+    bool has_watermark;
+    char *done_through;      /* last day (or instant) of the unbroken run of
+                                done windows from the first */
+    uint64_t planned;        /* windows the job has now (up to `to`) */
+    uint64_t pending, done, failed; /* in the ledger */
+    struct sluice_status_failure *failures;
+    size_t n_failures;
+    struct sluice_status_run *runs; /* newest first */
+    size_t n_runs;
+};
+/* Reads the job's ledger without taking its lock (a run may be active).
+ * Release with sluice_status_cleanup(). */
+SLUICE_API SLUICE_NODISCARD int sluice_job_status(const struct sluice_job *job,
+                                                  size_t max_runs,
+                                                  struct sluice_status *out,
+                                                  char *errbuf, size_t errlen);
+SLUICE_API void sluice_status_cleanup(struct sluice_status *st);
 
 #ifdef __cplusplus
 }

@@ -15,6 +15,8 @@
 #ifndef SLUICE_CONFIG_JOB_H
 #define SLUICE_CONFIG_JOB_H
 
+#include "http/governor.h"
+#include "http/retry.h"
 #include "plan/window.h"
 #include "util/redact.h"
 
@@ -61,6 +63,17 @@ struct sluice_job {
         uint64_t max_response_bytes;/* default 256 MiB */
         bool insecure;              /* --insecure only; default false */
     } http;
+
+    /* rate_limit: token buckets every transfer shares (may be none: the
+     * server's headers then teach the limit). */
+    struct sluice_rate rates[SLUICE_GOVERNOR_BUCKETS];
+    size_t n_rates;
+
+    struct sluice_retry_policy retry; /* retry: attempts, base, ... */
+
+    char *state_path;  /* the ledger; default .sluice/<name>.db beside the
+                          job file (the current folder for `pull`) */
+    int64_t lookback;  /* seconds of recent windows re-pulled every run */
 
     struct sluice_secrets *secrets; /* never NULL in a loaded job */
 };

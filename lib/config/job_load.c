@@ -601,6 +601,133 @@ out:
     return rc;
 }
 
+/* ---- rate limits, retries, state ----------------------------------------- */
+
+static int one_rate(struct loader *L, const struct sluice_ynode *node,
+                    const char *path)
+{
+    char *s = NULL;
+    struct sluice_err sub;
+    struct sluice_job *job = L->job;
+    int rc = scalar_text(L, node, path, &s, NULL);
+    if (rc != SLUICE_OK)
+        return rc;
+    if (job->n_rates >= SLUICE_GOVERNOR_BUCKETS) {
+        rc = fail(L, &node->mark, path, "at most %d limits",
+                  SLUICE_GOVERNOR_BUCKETS);
+    } else {
+        rc = sluice__rate_parse(s, strlen(s), &job->rates[job->n_rates], &sub);
+        if (rc == SLUICE_OK)
+            job->n_rates++;
+        else
+            rc = fail(L, &node->mark, path, "%s (e.g. \"10/second\", "
+                      "\"1000/hour\", \"5/s burst 10\")", sub.msg);
+    }
+    sluice__free(s);
+    return rc;
+}
+
+/* rate_limit: one spec or a list of them. */
+static int load_rate_limit(struct loader *L)
+{
+    const struct sluice_ynode *node = sluice__ynode_get(L->root, "rate_limit");
+    if (!node || sluice__ynode_is_null(node))
+        return SLUICE_OK;
+    if (node->kind == SLUICE_YNODE_SCALAR)
+        return one_rate(L, node, "rate_limit");
+    if (node->kind != SLUICE_YNODE_SEQ)
+        return fail(L, &node->mark, "rate_limit",
+                    "expected a limit or a list of limits, got %s",
+                    sluice__ynode_kind_name(node));
+    for (size_t i = 0; i < node->n; i++) {
+        char path[PATH_MAX_LEN];
+        snprintf(path, sizeof path, "rate_limit[%zu]", i);
+        int rc = one_rate(L, node->entries[i].val, path);
+        if (rc != SLUICE_OK)
+            return rc;
+    }
+    return SLUICE_OK;
+}
+
+/* A duration field of `section`, in seconds; left alone when absent. */
+static int seconds_field(struct loader *L, const struct sluice_ynode *sec,
+                         const char *section_name, const char *key,
+                         double *out)
+{
+    const struct sluice_ynode *node = NULL;
+    char path[PATH_MAX_LEN], *s = NULL;
+    struct sluice_err sub;
+    int64_t ms = 0;
+    join(path, section_name, key);
+    int rc = opt_str(L, sec, key, section_name, &s, &node);
+    if (rc != SLUICE_OK || !s)
+        return rc;
+    rc = sluice__duration_parse(s, &ms, &sub);
+    if (rc == SLUICE_EJOB)
+        rc = fail(L, &node->mark, path, "%s", sub.msg);
+    else
+        *out = (double)ms / 1000.0;
+    sluice__free(s);
+    return rc;
+}
+
+static int load_retry(struct loader *L)
+{
+    static const char *const keys[] = {"attempts", "base", "max_delay",
+                                       "max_wait"};
+    const struct sluice_ynode *sec = NULL, *node = NULL;
+    struct sluice_retry_policy *p = &L->job->retry;
+    char *s = NULL;
+    int rc = SLUICE_OK;
+    sluice__retry_policy_default(p);
+    SLUICE_TRY(section(L, L->root, "retry", keys, SLUICE_ARRAY_LEN(keys), &sec));
+    SLUICE_TRY(opt_str(L, sec, "attempts", "retry", &s, &node));
+    if (s) {
+        char *end = NULL;
+        long v = strtol(s, &end, 10);
+        if (!*s || *end || v < 1 || v > 100)
+            SLUICE_TRY(fail(L, &node->mark, "retry.attempts",
+                            "expected a whole number from 1 to 100 (attempts "
+                            "in all, the first included), got '%s'", s));
+        p->attempts = (unsigned)v;
+    }
+    SLUICE_TRY(seconds_field(L, sec, "retry", "base", &p->base));
+    SLUICE_TRY(seconds_field(L, sec, "retry", "max_delay", &p->max_delay));
+    SLUICE_TRY(seconds_field(L, sec, "retry", "max_wait", &p->max_wait));
+out:
+    sluice__free(s);
+    return rc;
+}
+
+static int load_state(struct loader *L)
+{
+    const struct sluice_ynode *node = NULL;
+    char *s = NULL;
+    struct sluice_err sub;
+    int64_t ms = 0;
+    int rc = opt_str(L, L->root, "state", "", &L->job->state_path, &node);
+    if (rc == SLUICE_OK && L->job->state_path && !*L->job->state_path)
+        rc = fail(L, &node->mark, "state", "must not be empty");
+    if (rc != SLUICE_OK)
+        return rc;
+    rc = opt_str(L, L->root, "lookback", "", &s, &node);
+    if (rc != SLUICE_OK || !s)
+        return rc;
+    /* "14d" like a window step, or any duration ("36h") */
+    struct sluice_step st;
+    if (sluice__step_parse(s, &st, &sub) == SLUICE_OK &&
+        st.unit != SLUICE_STEP_MONTHS)
+        L->job->lookback =
+            st.count * (st.unit == SLUICE_STEP_DAYS ? 86400 : 3600);
+    else if ((rc = sluice__duration_parse(s, &ms, &sub)) == SLUICE_OK)
+        L->job->lookback = ms / 1000;
+    else if (rc == SLUICE_EJOB)
+        rc = fail(L, &node->mark, "lookback",
+                  "expected a duration such as 14d or 36h, got '%s'", s);
+    sluice__free(s);
+    return rc;
+}
+
 /* ---- the document ------------------------------------------------------ */
 
 /* The .env file: beside the job file, else in env_file_dir, else ".". */
@@ -662,8 +789,9 @@ out:
 
 static int load_all(struct loader *L, char **origins)
 {
-    static const char *const top[] = {"name",        "source", "windows",
-                                      "concurrency", "output", "http"};
+    static const char *const top[] = {
+        "name",   "source",     "windows", "concurrency", "output",
+        "http",   "rate_limit", "retry",   "state",       "lookback"};
     const struct sluice_job_load_opts *o = L->o;
     int rc = SLUICE_OK;
 
@@ -682,6 +810,9 @@ static int load_all(struct loader *L, char **origins)
     SLUICE_TRY(load_concurrency(L));
     SLUICE_TRY(load_output(L));
     SLUICE_TRY(load_http(L));
+    SLUICE_TRY(load_rate_limit(L));
+    SLUICE_TRY(load_retry(L));
+    SLUICE_TRY(load_state(L));
 out:
     return rc;
 }
@@ -738,6 +869,7 @@ void sluice__job_free(struct sluice_job *job)
     sluice__free(job->source.records);
     sluice__free(job->source.record_key_as);
     sluice__free(job->output.path);
+    sluice__free(job->state_path);
     sluice__secrets_free(job->secrets);
     sluice__free(job);
 }

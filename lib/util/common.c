@@ -139,6 +139,7 @@ const char *sluice_strerror(int code)
         [SLUICE_ESTATE] = "state ledger error",
         [SLUICE_EPARQUET] = "parquet error",
         [SLUICE_EPATH] = "bad JSONPath expression",
+        [SLUICE_EQUOTA] = "API quota exhausted",
     };
     if (code < 0 || (size_t)code >= SLUICE_ARRAY_LEN(names) || !names[code])
         return "unknown error";

@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "http/request.h"
-#include "pipeline.h"
+#include "pipeline/window_io.h"
 #include "plan/template.h"
 
 void sluice__copy_err(const struct sluice_job *job, const char *msg,

@@ -1,7 +1,8 @@
-/* pipeline.h: internals shared by api.c (job-level public calls) and
- * pipeline.c (the run loop): building one window's request and paths. */
-#ifndef SLUICE_PIPELINE_H
-#define SLUICE_PIPELINE_H
+/* window_io.h: what a window turns into: its request URL and headers, its
+ * output path and its labels. Shared by api.c (plan, status) and the run
+ * loop. */
+#ifndef SLUICE_PIPELINE_WINDOW_IO_H
+#define SLUICE_PIPELINE_WINDOW_IO_H
 
 #include <curl/curl.h>
 

@@ -1,0 +1,369 @@
+/* attempt.c: one transfer slot. A slot holds one window at a time, from
+ * its first attempt to its end (done, failed, or not pulled), and owns what
+ * the window's attempts reuse: a curl easy handle (warm connections), a JSON
+ * reader, a selector and a sink.
+ *
+ * A response is parsed while it arrives: the write callback feeds the
+ * reader, whose events go through the selector into the sink, so a body is
+ * never held whole. A non-2xx body is kept (up to 64 KiB) for the server's
+ * message. When a transfer ends, the retry policy decides: publish, try
+ * again after a delay, fail the window, or stop the run (quota gone). */
+#include <stdio.h>
+#include <string.h>
+
+#include "http/error_body.h"
+#include "http/request.h"
+#include "pipeline/run.h"
+#include "pipeline/window_io.h"
+
+#define ERROR_BODY_MAX (64u * 1024u)
+
+static bool is_success(long status) { return status >= 200 && status < 300; }
+
+/* ---- selector -> sink ------------------------------------------------------*/
+
+static int to_sink_begin(void *ud, const char *key, size_t key_n)
+{
+    struct slot *slot = ud;
+    return slot->sink->ops->record_begin(slot->sink, key, key_n);
+}
+
+/* Record data is redacted too: APIs echo the key back (every NeoWs object
+ * carries it in links.self), and no file sluice writes may hold a secret. */
+static int to_sink_event(void *ud, enum sluice_json_event ev, const char *p,
+                         size_t n)
+{
+    struct slot *slot = ud;
+    struct sluice_sink *s = slot->sink;
+    const struct sluice_secrets *secrets = slot->run->job->secrets;
+    if ((ev == SLUICE_JSON_STRING || ev == SLUICE_JSON_KEY) &&
+        sluice__redact_needed(secrets, p, n)) {
+        sluice__buf_reset(&slot->scratch);
+        int rc = sluice__redact(secrets, p, n, &slot->scratch);
+        if (rc != SLUICE_OK)
+            return rc;
+        return s->ops->event(s, ev, slot->scratch.p, slot->scratch.n);
+    }
+    return s->ops->event(s, ev, p, n);
+}
+
+static int to_sink_end(void *ud)
+{
+    struct slot *slot = ud;
+    return slot->sink->ops->record_end(slot->sink);
+}
+
+/* ---- curl callbacks ----------------------------------------------------------*/
+
+static size_t on_header(char *line, size_t size, size_t nitems, void *ud)
+{
+    struct slot *s = ud;
+    sluice__rate_headers_feed(&s->rate_headers, line, size * nitems);
+    return size * nitems;
+}
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
+{
+    struct slot *s = ud;
+    size_t n = size * nmemb;
+    const struct sluice_job *job = s->run->job;
+    if (s->status == 0)
+        curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &s->status);
+    s->bytes_in += n;
+    if (s->bytes_in > job->http.max_response_bytes) {
+        sluice__err_set(&s->err,
+                        "response larger than the %llu-byte limit "
+                        "(http.max_response_size)",
+                        (unsigned long long)job->http.max_response_bytes);
+        s->failed_in_body = true;
+        return 0;
+    }
+    if (!is_success(s->status)) {
+        size_t room = ERROR_BODY_MAX - s->errbody.n;
+        if (room > 0 &&
+            sluice__buf_append(&s->errbody, data, n < room ? n : room) !=
+                SLUICE_OK)
+            sluice__buf_reset(&s->errbody);
+        return n;
+    }
+    int rc = sluice__json_reader_feed(s->reader, data, n);
+    if (rc != SLUICE_OK) {
+        if (rc == SLUICE_EJSON) {
+            s->json_invalid = true;
+            sluice__err_set(&s->err, "response: %s",
+                            sluice__json_reader_error(s->reader));
+        } else if (s->sink->err.msg[0]) {
+            sluice__err_set(&s->err, "%s", s->sink->err.msg);
+        } else {
+            sluice__err_set(&s->err, "response: %s",
+                            sluice__json_reader_error(s->reader));
+        }
+        s->failed_in_body = true;
+        return 0;
+    }
+    return n;
+}
+
+/* ---- life of a slot ----------------------------------------------------------*/
+
+int sluice__slot_init(struct slot *s, struct run *r, struct sluice_err *err)
+{
+    int rc = SLUICE_OK;
+    const struct sluice_job *job = r->job;
+    s->run = r;
+    s->state = SLOT_IDLE;
+    sluice__buf_init(&s->url, 1 << 16);
+    sluice__buf_init(&s->path, 1 << 12);
+    sluice__buf_init(&s->errbody, ERROR_BODY_MAX + 1);
+    sluice__buf_init(&s->start, 256);
+    sluice__buf_init(&s->end, 256);
+    sluice__buf_init(&s->scratch, 128u << 20);
+
+    struct sluice_sink_opts so = {job->source.record_key_as, 0};
+    SLUICE_TRY(sluice__sink_ndjson_new(&so, &s->sink));
+    struct sluice_record_consumer c = {to_sink_begin, to_sink_event,
+                                       to_sink_end, s};
+    SLUICE_TRY(sluice__selector_new(job->source.records, &c, &s->selector,
+                                    err));
+    s->reader = sluice__json_reader_new(NULL, sluice__selector_on_event,
+                                        s->selector);
+    SLUICE_FAIL_IF(!s->reader, SLUICE_ENOMEM, err, "out of memory");
+
+    s->easy = curl_easy_init();
+    SLUICE_FAIL_IF(!s->easy, SLUICE_ENOMEM, err, "cannot create a transfer");
+    struct sluice_http_policy pol = {
+        job->http.connect_timeout_ms, job->http.timeout_ms,
+        job->http.low_speed_bytes, job->http.low_speed_secs,
+        job->http.insecure || (r->opts && r->opts->insecure)};
+    SLUICE_TRY(sluice__http_easy_setup(s->easy, &pol, err));
+    curl_easy_setopt(s->easy, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(s->easy, CURLOPT_WRITEDATA, s);
+    curl_easy_setopt(s->easy, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(s->easy, CURLOPT_HEADERDATA, s);
+    curl_easy_setopt(s->easy, CURLOPT_PRIVATE, s);
+    curl_easy_setopt(s->easy, CURLOPT_ERRORBUFFER, s->curl_error);
+out:
+    return rc;
+}
+
+void sluice__slot_cleanup(struct slot *s)
+{
+    if (s->easy) {
+        if (s->state == SLOT_RUNNING)
+            curl_multi_remove_handle(s->run->multi, s->easy);
+        curl_easy_cleanup(s->easy);
+    }
+    if (s->sink_open)
+        s->sink->ops->abort(s->sink);
+    curl_slist_free_all(s->headers);
+    sluice__json_reader_free(s->reader);
+    sluice__selector_free(s->selector);
+    sluice__sink_free(s->sink);
+    sluice__buf_cleanup(&s->url);
+    sluice__buf_cleanup(&s->path);
+    sluice__buf_cleanup(&s->errbody);
+    sluice__buf_cleanup(&s->start);
+    sluice__buf_cleanup(&s->end);
+    sluice__buf_cleanup(&s->scratch);
+}
+
+void sluice__slot_assign(struct slot *s, size_t i)
+{
+    struct run *r = s->run;
+    sluice__window_at(&r->job->windows, i, &s->w);
+    memset(&s->retry, 0, sizeof s->retry);
+    s->n_statuses = 0;
+    s->not_before = 0;
+    s->t_first = sluice__now();
+    s->status = 0;
+    s->bytes_in = 0;
+    s->err.msg[0] = '\0';
+    sluice__buf_reset(&s->url);
+    sluice__buf_reset(&s->start);
+    sluice__buf_reset(&s->end);
+    s->state = SLOT_WAITING;
+    if (sluice__window_label(r->job, &s->w, &s->start, &s->end, &s->err) !=
+            SLUICE_OK ||
+        sluice__window_url(r->job, &s->w, &s->url, &s->err) != SLUICE_OK) {
+        s->state = SLOT_IDLE;
+        sluice__result_failed(r, s, s->err.msg);
+    }
+}
+
+void sluice__slot_start(struct slot *s)
+{
+    int rc = SLUICE_OK;
+    struct run *r = s->run;
+    const struct sluice_job *job = r->job;
+    s->status = 0;
+    s->failed_in_body = false;
+    s->json_invalid = false;
+    s->bytes_in = 0;
+    s->err.msg[0] = '\0';
+    s->curl_error[0] = '\0';
+    s->sink->err.msg[0] = '\0';
+    sluice__buf_reset(&s->path);
+    sluice__buf_reset(&s->errbody);
+    curl_slist_free_all(s->headers);
+    s->headers = NULL;
+    sluice__json_reader_reset(s->reader);
+    sluice__selector_reset(s->selector);
+    sluice__rate_headers_reset(&s->rate_headers);
+
+    SLUICE_TRY(sluice__window_headers(job, &s->w, &s->headers, &s->err));
+    SLUICE_TRY(sluice__window_output(job, &s->w, &s->path, &s->err));
+    rc = s->sink->ops->open(s->sink, s->path.p);
+    SLUICE_FAIL_IF(rc != SLUICE_OK, rc, &s->err, "%s", s->sink->err.msg);
+    s->sink_open = true;
+
+    curl_easy_setopt(s->easy, CURLOPT_URL, s->url.p);
+    curl_easy_setopt(s->easy, CURLOPT_HTTPHEADER, s->headers);
+    CURLMcode mc = curl_multi_add_handle(r->multi, s->easy);
+    SLUICE_FAIL_IF(mc != CURLM_OK, SLUICE_EHTTP, &s->err,
+                   "cannot start the transfer: %s", curl_multi_strerror(mc));
+    s->state = SLOT_RUNNING;
+    r->in_flight++;
+    r->sum.requests++;
+    SLUICE_LOG(&r->log, SLUICE_LOG_DEBUG, "GET %s", s->url.p);
+out:
+    if (rc != SLUICE_OK) {
+        /* The governor counted this attempt as sent: close its account. */
+        sluice__governor_on_response(&r->gov, sluice__now(),
+                                     sluice__wall_now(), s->ticket, 0,
+                                     SLUICE_XFER_LOCAL, NULL);
+        if (s->sink_open)
+            s->sink->ops->abort(s->sink);
+        s->sink_open = false;
+        s->state = SLOT_IDLE;
+        sluice__result_failed(r, s, s->err.msg);
+    }
+}
+
+/* Explains an attempt that did not yield a publishable body. */
+static void describe_failure(struct slot *s, CURLcode cc)
+{
+    if (s->failed_in_body)
+        return; /* s->err already says why */
+    if (cc != CURLE_OK) {
+        sluice__err_set(&s->err, "%s%s%s", curl_easy_strerror(cc),
+                        s->curl_error[0] ? ": " : "", s->curl_error);
+        return;
+    }
+    if (s->json_invalid)
+        return;
+    struct sluice_buf msg;
+    sluice__buf_init(&msg, 1024);
+    int rc = sluice__http_error_message(s->errbody.p, s->errbody.n, &msg);
+    if (rc == SLUICE_OK && msg.n)
+        sluice__err_set(&s->err, "HTTP %ld: %s", s->status, msg.p);
+    else
+        sluice__err_set(&s->err, "HTTP %ld", s->status);
+    sluice__buf_cleanup(&msg);
+}
+
+static enum sluice_xfer classify(const struct slot *s, CURLcode cc)
+{
+    if (s->failed_in_body)
+        return s->json_invalid ? SLUICE_XFER_OK : SLUICE_XFER_LOCAL;
+    return sluice__xfer_from_curl((int)cc);
+}
+
+static void publish(struct run *r, struct slot *s)
+{
+    uint64_t bytes_out = 0;
+    s->sink_open = false;
+    s->state = SLOT_IDLE;
+    if (s->sink->ops->commit(s->sink, &bytes_out) != SLUICE_OK) {
+        sluice__result_failed(r, s, s->sink->err.msg);
+        return;
+    }
+    sluice__result_done(r, s, sluice__selector_records(s->selector),
+                        bytes_out, 0);
+}
+
+void sluice__slot_finish(struct slot *s, CURLcode cc)
+{
+    struct run *r = s->run;
+    double now = sluice__now();
+    double wall = sluice__wall_now();
+    curl_multi_remove_handle(r->multi, s->easy);
+    s->state = SLOT_WAITING;
+    r->in_flight--;
+    curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &s->status);
+    if (s->n_statuses < SLUICE_MAX_STATUSES)
+        s->statuses[s->n_statuses++] = s->status;
+
+    enum sluice_xfer xfer = classify(s, cc);
+    bool ok = xfer == SLUICE_XFER_OK && !s->failed_in_body &&
+              is_success(s->status);
+    if (ok && sluice__json_reader_finish(s->reader) != SLUICE_OK) {
+        sluice__err_set(&s->err, "response: %s",
+                        sluice__json_reader_error(s->reader));
+        s->json_invalid = true;
+        ok = false;
+    }
+    sluice__governor_on_response(&r->gov, now, wall, s->ticket, s->status,
+                                 xfer, &s->rate_headers);
+    if (ok) {
+        publish(r, s);
+        return;
+    }
+    describe_failure(s, cc);
+    s->sink->ops->abort(s->sink);
+    s->sink_open = false;
+
+    struct sluice_attempt a = {
+        xfer, s->status, s->json_invalid,
+        sluice__rate_headers_retry_after(&s->rate_headers, wall)};
+    struct sluice_retry_decision d;
+    sluice__retry_decide(&r->job->retry, &s->retry, &a, &r->rng, &d);
+    switch (d.action) {
+    case SLUICE_RETRY_AGAIN:
+        SLUICE_LOG(&r->log, SLUICE_LOG_INFO,
+                   "window %s..%s: %s; attempt %u of %u in %.1f s",
+                   sluice__buf_str(&s->start), sluice__buf_str(&s->end),
+                   s->err.msg, s->retry.attempts + 1, r->job->retry.attempts,
+                   d.delay);
+        s->not_before = now + d.delay;
+        r->sum.retries++;
+        break;
+    case SLUICE_RETRY_QUOTA: {
+        r->quota_gone = true;
+        if (wall + d.delay > r->quota_wall)
+            r->quota_wall = wall + d.delay;
+        sluice__slot_abandon(s, s->err.msg);
+        break;
+    }
+    case SLUICE_RETRY_DONE: /* cannot happen for a failed attempt */
+    case SLUICE_RETRY_FAIL:
+    default: {
+        s->state = SLOT_IDLE;
+        if (s->retry.attempts > 1) {
+            char why[SLUICE_ERR_MAX];
+            snprintf(why, sizeof why, "%.900s (after %u attempts)",
+                     s->err.msg, s->retry.attempts);
+            sluice__result_failed(r, s, why);
+        } else {
+            sluice__result_failed(r, s, s->err.msg);
+        }
+        break;
+    }
+    }
+}
+
+void sluice__slot_abandon(struct slot *s, const char *why)
+{
+    struct run *r = s->run;
+    if (s->state == SLOT_RUNNING) {
+        curl_multi_remove_handle(r->multi, s->easy);
+        r->in_flight--;
+        sluice__governor_on_response(&r->gov, sluice__now(),
+                                     sluice__wall_now(), s->ticket, 0,
+                                     SLUICE_XFER_LOCAL, NULL);
+    }
+    if (s->sink_open)
+        s->sink->ops->abort(s->sink);
+    s->sink_open = false;
+    s->state = SLOT_IDLE;
+    sluice__result_not_pulled(r, s, why);
+}

@@ -1,0 +1,320 @@
+/* ledger.c: the state ledger's part in a run and in `sluice status`.
+ *
+ * At the start of a run: open the job's ledger, take its lock (one run per
+ * job), refuse a job whose windows or requests changed since the ledger was
+ * written (unless --full-refresh), sweep the temporary files a crash left,
+ * record the planned windows as pending, re-queue what lookback or a full
+ * refresh asks for, and load every window's status once. A window is then
+ * due when it is pending, failed, unknown, or done but its file is gone.
+ * At the end: record the run's outcome. */
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "pipeline/run.h"
+#include "pipeline/window_io.h"
+#include "plan/template.h"
+#include "util/date.h"
+
+#define COMMAND_LINE "<command line>"
+
+int sluice__job_state_path(const struct sluice_job *job,
+                           struct sluice_buf *out)
+{
+    int rc = SLUICE_OK;
+    bool flags_only = strcmp(job->file, COMMAND_LINE) == 0;
+    const char *slash = flags_only ? NULL : strrchr(job->file, '/');
+    size_t dir_n = slash ? (size_t)(slash - job->file + 1) : 0;
+    if (job->state_path) {
+        /* relative to the job file's folder: the ledger goes with the job */
+        if (job->state_path[0] != '/')
+            SLUICE_TRY(sluice__buf_append(out, job->file, dir_n));
+        SLUICE_TRY(sluice__buf_adds(out, job->state_path));
+        goto out;
+    }
+    /* `sluice pull` without --name is a one-off, like curl: no ledger. */
+    if (flags_only && strcmp(job->name, "pull") == 0)
+        goto out;
+    SLUICE_TRY(sluice__buf_append(out, job->file, dir_n));
+    SLUICE_TRY(sluice__buf_appendf(out, ".sluice/%s.db", job->name));
+out:
+    return rc;
+}
+
+/* ---- fingerprint -------------------------------------------------------------*/
+
+struct fingerprint {
+    struct sluice_ledger_fp_item *items;
+    char **owned;
+    size_t n, n_owned;
+};
+
+static int fp_add(struct fingerprint *fp, char *name, char *value,
+                  bool secret)
+{
+    if (!name || !value) {
+        sluice__free(name);
+        sluice__free(value);
+        return SLUICE_ENOMEM;
+    }
+    fp->owned[fp->n_owned++] = name;
+    fp->owned[fp->n_owned++] = value;
+    fp->items[fp->n++] = (struct sluice_ledger_fp_item){name, value, secret};
+    return SLUICE_OK;
+}
+
+/* "prefix" + "name", allocated. */
+static char *concat_dup(const char *prefix, const char *name)
+{
+    struct sluice_buf buf;
+    sluice__buf_init(&buf, 1 << 16);
+    if (sluice__buf_adds(&buf, prefix) != SLUICE_OK ||
+        sluice__buf_adds(&buf, name) != SLUICE_OK)
+        return NULL;
+    return sluice__buf_take(&buf, NULL);
+}
+
+/* What decides the windows and the requests. Not `to` (today grows), not
+ * concurrency or limits (they change how, not what), and not the values of
+ * params named like secrets (a rotated key pulls the same data). */
+static int fp_build(const struct sluice_job *job, struct fingerprint *fp)
+{
+    static const char *const units[] = {"hours", "days", "months"};
+    int rc = SLUICE_OK;
+    size_t cap = 8 + job->source.n_params + job->source.n_headers;
+    fp->items = sluice__calloc(cap, sizeof *fp->items);
+    fp->owned = sluice__calloc(2 * cap, sizeof *fp->owned);
+    if (!fp->items || !fp->owned)
+        return SLUICE_ENOMEM;
+    char num[64], from[64];
+    struct sluice_buf t;
+    sluice__buf_init(&t, 64);
+    SLUICE_TRY(sluice__time_format(job->windows.from, "%Y-%m-%dT%H:%M:%SZ", &t));
+    snprintf(from, sizeof from, "%s", t.p);
+    snprintf(num, sizeof num, "%lld %s", (long long)job->windows.step.count,
+             units[job->windows.step.unit]);
+    SLUICE_TRY(fp_add(fp, sluice__strdup("source.url"),
+                      sluice__strdup(job->source.url), false));
+    for (size_t i = 0; i < job->source.n_params; i++) {
+        const struct sluice_kv *kv = &job->source.params[i];
+        bool named_secret = sluice__secret_name(kv->name);
+        SLUICE_TRY(fp_add(fp, concat_dup("source.params.", kv->name),
+                          sluice__strdup(named_secret ? "(secret)" : kv->value),
+                          kv->secret && !named_secret));
+    }
+    for (size_t i = 0; i < job->source.n_headers; i++) {
+        const struct sluice_kv *kv = &job->source.headers[i];
+        bool named_secret = sluice__secret_name(kv->name);
+        SLUICE_TRY(fp_add(fp, concat_dup("source.headers.", kv->name),
+                          sluice__strdup(named_secret ? "(secret)" : kv->value),
+                          kv->secret && !named_secret));
+    }
+    SLUICE_TRY(fp_add(fp, sluice__strdup("source.records"),
+                      sluice__strdup(job->source.records), false));
+    SLUICE_TRY(fp_add(fp, sluice__strdup("source.record_key_as"),
+                      sluice__strdup(job->source.record_key_as
+                                         ? job->source.record_key_as
+                                         : ""),
+                      false));
+    SLUICE_TRY(fp_add(fp, sluice__strdup("windows.from"), sluice__strdup(from),
+                      false));
+    SLUICE_TRY(fp_add(fp, sluice__strdup("windows.step"), sluice__strdup(num),
+                      false));
+    SLUICE_TRY(fp_add(fp, sluice__strdup("output.path"),
+                      sluice__strdup(job->output.path), false));
+    snprintf(num, sizeof num, "%d", (int)job->output.format);
+    SLUICE_TRY(fp_add(fp, sluice__strdup("output.format"), sluice__strdup(num),
+                      false));
+out:
+    sluice__buf_cleanup(&t);
+    return rc;
+}
+
+static void fp_free(struct fingerprint *fp)
+{
+    for (size_t i = 0; i < fp->n_owned; i++)
+        sluice__free(fp->owned[i]);
+    sluice__free(fp->owned);
+    sluice__free(fp->items);
+}
+
+/* ---- temporary files ---------------------------------------------------------*/
+
+/* The folder the output template writes under (the part before its first
+ * placeholder) and how many folder levels the template adds below it. */
+static int sweep_outputs(struct run *r, struct sluice_err *err)
+{
+    const char *tpl = r->job->output.path;
+    const char *brace = strchr(tpl, '{');
+    size_t fixed = brace ? (size_t)(brace - tpl) : strlen(tpl);
+    size_t dir_n = 0;
+    for (size_t i = 0; i < fixed; i++)
+        if (tpl[i] == '/')
+            dir_n = i;
+    unsigned depth = 0;
+    for (const char *c = tpl + dir_n + (dir_n ? 1 : 0); *c; c++)
+        depth += *c == '/';
+    char *dir = dir_n ? sluice__strndup(tpl, dir_n) : sluice__strdup(".");
+    if (tpl[0] == '/' && dir_n == 0) {
+        sluice__free(dir);
+        dir = sluice__strdup("/");
+    }
+    if (!dir)
+        return SLUICE_ENOMEM;
+    struct sluice_sweep_opts so = {depth, 0, 0};
+    size_t removed = 0;
+    int rc = sluice__state_sweep_temp(dir, &so, &removed, err);
+    if (rc == SLUICE_OK && removed)
+        SLUICE_LOG(&r->log, SLUICE_LOG_INFO,
+                   "removed %zu temporary files left by an earlier run in %s",
+                   removed, dir);
+    sluice__free(dir);
+    return rc;
+}
+
+/* ---- the run's ledger -----------------------------------------------------------*/
+
+/* Index of the first window whose end is after t (count when none). */
+static size_t first_window_ending_after(const struct sluice_window_spec *spec,
+                                        size_t count, int64_t t)
+{
+    size_t lo = 0, hi = count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        struct sluice_window w;
+        sluice__window_at(spec, mid, &w);
+        if (w.end_excl > t)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+static int add_planned(struct run *r, struct sluice_err *err)
+{
+    struct sluice_ledger_key *keys =
+        sluice__calloc(r->count ? r->count : 1, sizeof *keys);
+    if (!keys) {
+        sluice__err_set(err, "out of memory");
+        return SLUICE_ENOMEM;
+    }
+    for (size_t i = 0; i < r->count; i++) {
+        struct sluice_window w;
+        sluice__window_at(&r->job->windows, i, &w);
+        keys[i].start = w.start;
+        keys[i].end_excl = w.end_excl;
+    }
+    int rc = sluice__ledger_add_pending(r->ledger, keys, r->count, NULL, err);
+    sluice__free(keys);
+    return rc;
+}
+
+int sluice__run_ledger_open(struct run *r, struct sluice_err *err)
+{
+    int rc = SLUICE_OK;
+    const struct sluice_job *job = r->job;
+    struct sluice_buf path, diff;
+    struct fingerprint fp = {0};
+    char *argv = NULL;
+    sluice__buf_init(&path, 4096);
+    sluice__buf_init(&diff, 8192);
+    SLUICE_FAIL_IF(sluice__job_state_path(job, &path) != SLUICE_OK,
+                   SLUICE_EJOB, err, "state path too long");
+    if (path.n == 0)
+        goto out;
+    snprintf(r->sum.state_path, sizeof r->sum.state_path, "%s", path.p);
+
+    struct sluice_ledger_opts lo = {path.p, job->name, true, false, NULL, NULL};
+    SLUICE_TRY(sluice__ledger_open(&lo, &r->ledger, err));
+    SLUICE_TRY(sluice__ledger_lock(r->ledger, err));
+
+    SLUICE_FAIL_IF(fp_build(job, &fp) != SLUICE_OK, SLUICE_ENOMEM, err,
+                   "out of memory");
+    bool stored = false;
+    SLUICE_TRY(sluice__ledger_fingerprint_diff(r->ledger, fp.items, fp.n,
+                                               &stored, &diff, err));
+    bool full = r->opts && r->opts->full_refresh;
+    SLUICE_FAIL_IF(stored && diff.n && !full, SLUICE_ESTATE, err,
+                   "job %s changed since its ledger %s was written: %s. Its "
+                   "windows were pulled under the old definition; run with "
+                   "--full-refresh to pull everything again under the new "
+                   "one, or give the job another state: file",
+                   job->name, path.p, diff.p);
+    SLUICE_TRY(sluice__ledger_fingerprint_set(r->ledger, fp.items, fp.n, err));
+
+    SLUICE_TRY(sweep_outputs(r, err));
+    if (r->opts && r->opts->argv)
+        argv = sluice__redact_dup(job->secrets, r->opts->argv);
+    SLUICE_TRY(sluice__ledger_run_begin(r->ledger, argv, &r->run_id, err));
+    SLUICE_TRY(add_planned(r, err));
+    if (full) {
+        SLUICE_TRY(sluice__ledger_requeue(r->ledger, INT64_MIN, INT64_MAX,
+                                          NULL, err));
+    } else if (job->lookback > 0 && r->count > 0) {
+        size_t i = first_window_ending_after(&job->windows, r->count,
+                                             job->windows.end - job->lookback);
+        if (i < r->count) {
+            struct sluice_window w;
+            sluice__window_at(&job->windows, i, &w);
+            SLUICE_TRY(sluice__ledger_requeue(r->ledger, w.start, INT64_MAX,
+                                              NULL, err));
+        }
+    }
+    SLUICE_TRY(sluice__ledger_map_load(r->ledger, &r->map, err));
+out:
+    sluice__free(argv);
+    fp_free(&fp);
+    sluice__buf_cleanup(&path);
+    sluice__buf_cleanup(&diff);
+    return rc;
+}
+
+static bool output_missing(struct run *r, const struct sluice_window *w)
+{
+    struct sluice_buf p;
+    struct sluice_err err;
+    struct stat st;
+    sluice__buf_init(&p, 4096);
+    bool missing = sluice__window_output(r->job, w, &p, &err) == SLUICE_OK &&
+                   stat(p.p, &st) != 0;
+    if (missing)
+        SLUICE_LOG(&r->log, SLUICE_LOG_INFO,
+                   "%s is done in the ledger but its file is gone: pulling "
+                   "it again",
+                   p.p);
+    sluice__buf_cleanup(&p);
+    return missing;
+}
+
+bool sluice__run_window_due(struct run *r, size_t i)
+{
+    if (r->single)
+        return i == r->single_index;
+    if (!r->ledger)
+        return true;
+    struct sluice_window w;
+    sluice__window_at(&r->job->windows, i, &w);
+    if (sluice__ledger_map_get(&r->map, w.start) != SLUICE_LEDGER_DONE)
+        return true;
+    return output_missing(r, &w);
+}
+
+void sluice__run_ledger_close(struct run *r, const char *outcome)
+{
+    if (!r->ledger)
+        return;
+    if (r->run_id) {
+        struct sluice_err err;
+        struct sluice_ledger_run_end e = {
+            outcome,      r->sum.done,      r->sum.failed, r->sum.not_pulled,
+            r->sum.rows,  r->sum.bytes_out, r->sum.requests};
+        if (sluice__ledger_run_end(r->ledger, r->run_id, &e, &err) !=
+            SLUICE_OK)
+            SLUICE_LOG(&r->log, SLUICE_LOG_ERROR, "state ledger: %s",
+                       err.msg);
+    }
+    sluice__ledger_map_cleanup(&r->map);
+    sluice__ledger_close(r->ledger);
+    r->ledger = NULL;
+}

@@ -1,0 +1,378 @@
+/* run.c: sluice_run(), one run of a job: the only place that knows every
+ * stage.
+ *
+ *   plan (windows due) -> curl multi loop (governor: rate limits, adaptive
+ *   concurrency) -> slot: reader -> selector -> sink -> publish -> ledger
+ *
+ * One thread, one curl multi handle, `concurrency` slots. Each turn of the
+ * loop starts what the governor allows, lets curl move bytes, judges the
+ * transfers that ended, reports progress, then waits for sockets or the
+ * next instant something may start. */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "pipeline/run.h"
+#include "pipeline/window_io.h"
+
+#define DEFAULT_GRACE_SECONDS 10.0
+#define POLL_MAX_MS 100 /* keeps interrupts and progress responsive */
+
+double sluice__now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+double sluice__wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cancel_level(const struct run *r)
+{
+    return r->opts && r->opts->cancel ? *r->opts->cancel : 0;
+}
+
+static void emit_progress(struct run *r, bool force)
+{
+    if (!r->opts || !r->opts->on_progress)
+        return;
+    double t = sluice__now();
+    double every = r->opts->progress_interval > 0 ? r->opts->progress_interval
+                                                   : 0.1;
+    if (!force && t - r->t_last_progress < every)
+        return;
+    r->t_last_progress = t;
+    struct sluice_progress p = {r->due_total,
+                                r->sum.done,
+                                r->sum.failed,
+                                r->in_flight,
+                                r->sum.rows,
+                                r->sum.bytes_in,
+                                sluice__governor_concurrency(&r->gov),
+                                t - r->t_start};
+    r->opts->on_progress(r->opts->ud, &p);
+}
+
+/* Decides once, before the first request, which windows are due, so the
+ * progress line knows the total and each window is judged (and its file
+ * checked) exactly once. */
+static int plan_due(struct run *r, struct sluice_err *err)
+{
+    r->due = sluice__calloc(r->count / 8 + 1, 1);
+    if (!r->due) {
+        sluice__err_set(err, "out of memory");
+        return SLUICE_ENOMEM;
+    }
+    for (size_t i = 0; i < r->count; i++) {
+        if (r->limit && r->due_total >= r->limit)
+            break;
+        if (sluice__run_window_due(r, i)) {
+            r->due[i / 8] |= (uint8_t)(1u << (i % 8));
+            r->due_total++;
+        } else {
+            r->sum.skipped++;
+        }
+    }
+    return SLUICE_OK;
+}
+
+/* The next window due in this run, or false when none is left. */
+static bool next_due(struct run *r, size_t *index)
+{
+    while (r->next < r->count) {
+        size_t i = r->next++;
+        if (r->due[i / 8] & (1u << (i % 8))) {
+            r->selected++;
+            *index = i;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A slot ready to send: one waiting whose time has come, else an idle one
+ * given the next due window. NULL when none. */
+static struct slot *ready_slot(struct run *r, double now)
+{
+    struct slot *idle = NULL;
+    for (size_t i = 0; i < r->n_slots; i++) {
+        struct slot *s = &r->slots[i];
+        if (s->state == SLOT_WAITING && s->not_before <= now)
+            return s;
+        if (s->state == SLOT_IDLE && !idle)
+            idle = s;
+    }
+    size_t index;
+    if (idle && next_due(r, &index)) {
+        sluice__slot_assign(idle, index);
+        if (idle->state == SLOT_WAITING)
+            return idle;
+    }
+    return NULL;
+}
+
+/* Starts every transfer the governor allows now. */
+static void start_ready(struct run *r)
+{
+    double now = sluice__now();
+    double wait = sluice__governor_next_send(&r->gov, now) - now;
+    if (wait > r->job->retry.max_wait) {
+        /* The server's quota will not come back within retry.max_wait. */
+        r->quota_gone = true;
+        double back = sluice__wall_now() + wait;
+        if (back > r->quota_wall)
+            r->quota_wall = back;
+        return;
+    }
+    while (r->in_flight < sluice__governor_concurrency(&r->gov)) {
+        struct slot *s = ready_slot(r, now);
+        if (!s)
+            return;
+        if (!sluice__governor_take(&r->gov, now, &s->ticket))
+            return; /* it keeps its window and waits for the governor */
+        sluice__slot_start(s);
+    }
+}
+
+static bool work_left(struct run *r)
+{
+    for (size_t i = 0; i < r->n_slots; i++)
+        if (r->slots[i].state != SLOT_IDLE)
+            return true;
+    return r->selected < r->due_total;
+}
+
+/* Milliseconds until something may start: a waiting slot's time or the
+ * governor's next send, capped. */
+static int poll_timeout(struct run *r)
+{
+    double now = sluice__now();
+    double until = now + POLL_MAX_MS / 1000.0;
+    double gov = sluice__governor_next_send(&r->gov, now);
+    bool want_start = false;
+    for (size_t i = 0; i < r->n_slots; i++) {
+        const struct slot *s = &r->slots[i];
+        if (s->state == SLOT_WAITING) {
+            double t = s->not_before > gov ? s->not_before : gov;
+            if (t < until)
+                until = t;
+        }
+        want_start |= s->state == SLOT_IDLE;
+    }
+    if (want_start && r->selected < r->due_total && gov < until)
+        until = gov;
+    double ms = (until - now) * 1000.0;
+    return ms < 1 ? 1 : ms > POLL_MAX_MS ? POLL_MAX_MS : (int)ms;
+}
+
+/* Ends the run's windows that will not be pulled now: those held between
+ * attempts, those in flight (when abandoning), those never started. */
+static void stop_windows(struct run *r, bool in_flight_too)
+{
+    const char *why = "interrupted";
+    for (size_t i = 0; i < r->n_slots; i++) {
+        struct slot *s = &r->slots[i];
+        if (s->state == SLOT_WAITING ||
+            (in_flight_too && s->state == SLOT_RUNNING))
+            sluice__slot_abandon(s, why);
+    }
+}
+
+static void report_unstarted(struct run *r)
+{
+    struct slot *s = &r->slots[0]; /* idle by now: used as scratch */
+    size_t index;
+    while (next_due(r, &index)) {
+        sluice__window_at(&r->job->windows, index, &s->w);
+        sluice__buf_reset(&s->start);
+        sluice__buf_reset(&s->end);
+        sluice__buf_reset(&s->url);
+        s->n_statuses = 0;
+        s->bytes_in = 0;
+        s->t_first = 0;
+        if (sluice__window_label(r->job, &s->w, &s->start, &s->end,
+                                 &s->err) != SLUICE_OK ||
+            sluice__window_url(r->job, &s->w, &s->url, &s->err) != SLUICE_OK)
+            sluice__buf_reset(&s->url);
+        sluice__result_not_pulled(r, s, "interrupted before it started");
+    }
+}
+
+static int run_loop(struct run *r, struct sluice_err *err)
+{
+    int rc = SLUICE_OK;
+    double grace = r->opts && r->opts->grace > 0 ? r->opts->grace
+                                                  : DEFAULT_GRACE_SECONDS;
+    for (;;) {
+        int cancel = cancel_level(r);
+        bool stopping = cancel || r->quota_gone;
+        if (cancel && r->t_drain == 0) {
+            r->t_drain = sluice__now();
+            SLUICE_LOG(&r->log, SLUICE_LOG_INFO,
+                       "interrupted: letting %zu transfers finish (%.0f s)",
+                       r->in_flight, grace);
+        }
+        if (cancel >= 2 ||
+            (cancel && sluice__now() - r->t_drain > grace)) {
+            stop_windows(r, true);
+            break;
+        }
+        if (stopping)
+            stop_windows(r, false);
+        else
+            start_ready(r);
+        if (r->quota_gone && !stopping)
+            continue; /* start_ready found the quota gone: stop now */
+        if (stopping ? r->in_flight == 0 : !work_left(r))
+            break;
+
+        int running = 0;
+        CURLMcode mc = curl_multi_perform(r->multi, &running);
+        SLUICE_FAIL_IF(mc != CURLM_OK, SLUICE_EHTTP, err, "curl: %s",
+                       curl_multi_strerror(mc));
+        CURLMsg *m;
+        int left;
+        while ((m = curl_multi_info_read(r->multi, &left)) != NULL) {
+            if (m->msg != CURLMSG_DONE)
+                continue;
+            struct slot *done = NULL;
+            curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE,
+                              (char **)&done);
+            sluice__slot_finish(done, m->data.result);
+        }
+        emit_progress(r, false);
+        /* Nothing left to wait for: do not sleep through a poll. */
+        if (r->in_flight == 0 && (stopping || !work_left(r)))
+            continue;
+        mc = curl_multi_poll(r->multi, NULL, 0, poll_timeout(r), NULL);
+        SLUICE_FAIL_IF(mc != CURLM_OK, SLUICE_EHTTP, err, "curl: %s",
+                       curl_multi_strerror(mc));
+    }
+    if (cancel_level(r) || r->quota_gone) {
+        report_unstarted(r);
+        rc = r->quota_gone && !cancel_level(r) ? SLUICE_EQUOTA
+                                               : SLUICE_ECANCELED;
+    }
+out:
+    return rc;
+}
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_code;
+static void curl_init(void)
+{
+    curl_init_code = curl_global_init(CURL_GLOBAL_ALL);
+}
+
+/* --window DATE: the one window holding that instant. */
+static int select_single(struct run *r, const char *when,
+                         struct sluice_err *err)
+{
+    int64_t t = 0;
+    bool has_time = false;
+    int rc = sluice__time_bound_parse(when, (int64_t)sluice__wall_now(), &t,
+                                      &has_time, err);
+    if (rc != SLUICE_OK) {
+        sluice__err_prefix(err, "--window");
+        return SLUICE_EJOB;
+    }
+    size_t lo = 0, hi = r->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        struct sluice_window w;
+        sluice__window_at(&r->job->windows, mid, &w);
+        if (w.end_excl > t)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    struct sluice_window w;
+    if (lo < r->count)
+        sluice__window_at(&r->job->windows, lo, &w);
+    if (lo >= r->count || w.start > t) {
+        sluice__err_set(err, "--window %s: no window of the job holds it",
+                        when);
+        return SLUICE_EJOB;
+    }
+    r->single = true;
+    r->single_index = lo;
+    return SLUICE_OK;
+}
+
+static const char *outcome_of(int rc, const struct run *r)
+{
+    if (rc == SLUICE_ECANCELED)
+        return "interrupted";
+    if (rc == SLUICE_EQUOTA)
+        return "quota";
+    if (rc != SLUICE_OK)
+        return "error";
+    return r->sum.failed ? "failed" : "ok";
+}
+
+int sluice_run(struct sluice_job *job, const struct sluice_run_opts *o,
+               struct sluice_run_summary *sum, char *errbuf, size_t errlen)
+{
+    int rc = SLUICE_OK;
+    struct sluice_err err = {{0}};
+    struct run r;
+    memset(&r, 0, sizeof r);
+    r.job = job;
+    r.opts = o;
+    sluice__log_init(&r.log, o ? o->log : NULL, o ? o->log_ud : NULL,
+                     o ? o->log_level : SLUICE_LOG_WARN, job->secrets);
+    r.t_start = sluice__now();
+    r.rng = (uint64_t)(sluice__wall_now() * 1e6) ^ (uint64_t)(uintptr_t)&r;
+    r.count = sluice_job_window_count(job);
+    r.limit = o ? o->limit : 0;
+    r.sum.total = r.count;
+
+    SLUICE_TRY(sluice__governor_init(&r.gov, job->rates, job->n_rates,
+                                     job->concurrency, &err));
+    if (o && o->window)
+        SLUICE_TRY(select_single(&r, o->window, &err));
+    pthread_once(&curl_once, curl_init);
+    SLUICE_FAIL_IF(curl_init_code != CURLE_OK, SLUICE_EHTTP, &err,
+                   "cannot initialise libcurl: %s",
+                   curl_easy_strerror(curl_init_code));
+    SLUICE_TRY(sluice__run_ledger_open(&r, &err));
+    SLUICE_TRY(plan_due(&r, &err));
+
+    r.multi = curl_multi_init();
+    SLUICE_FAIL_IF(!r.multi, SLUICE_ENOMEM, &err, "out of memory");
+    curl_multi_setopt(r.multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+    r.n_slots = job->concurrency ? job->concurrency : 1;
+    r.slots = sluice__calloc(r.n_slots, sizeof *r.slots);
+    SLUICE_FAIL_IF(!r.slots, SLUICE_ENOMEM, &err, "out of memory");
+    for (size_t i = 0; i < r.n_slots; i++)
+        SLUICE_TRY(sluice__slot_init(&r.slots[i], &r, &err));
+
+    rc = run_loop(&r, &err);
+    r.sum.due = r.selected;
+    emit_progress(&r, true);
+out:
+    if (r.slots)
+        for (size_t i = 0; i < r.n_slots; i++)
+            sluice__slot_cleanup(&r.slots[i]);
+    sluice__free(r.slots);
+    sluice__free(r.due);
+    if (r.multi)
+        curl_multi_cleanup(r.multi);
+    sluice__run_ledger_close(&r, outcome_of(rc, &r));
+    r.sum.due = r.selected;
+    r.sum.seconds = sluice__now() - r.t_start;
+    r.sum.responses_429 = r.gov.responses_429;
+    r.sum.concurrency = sluice__governor_concurrency(&r.gov);
+    r.sum.resume_at = r.quota_gone ? (int64_t)r.quota_wall + 1 : 0;
+    if (sum)
+        *sum = r.sum;
+    if (rc != SLUICE_OK && rc != SLUICE_ECANCELED && rc != SLUICE_EQUOTA)
+        sluice__copy_err(job, err.msg, errbuf, errlen);
+    return rc;
+}

@@ -1,0 +1,131 @@
+/* run.h: the state of one run, shared by the files of lib/pipeline/:
+ *
+ *   run.c      sluice_run(): set up, the event loop, tear down
+ *   attempt.c  one slot: start an attempt, stream its body, judge its end
+ *   ledger.c   the state ledger's part: what is due, marks, fingerprint
+ *   result.c   a window's end: ledger mark, callbacks, counters
+ *
+ * One thread runs all of it; nothing here is shared across threads. */
+#ifndef SLUICE_PIPELINE_RUN_H
+#define SLUICE_PIPELINE_RUN_H
+
+#include <curl/curl.h>
+
+#include "config/job.h"
+#include "http/governor.h"
+#include "http/rate_headers.h"
+#include "http/retry.h"
+#include "json/select.h"
+#include "sink/sink.h"
+#include "state/ledger.h"
+#include "util/log.h"
+
+#define SLUICE_MAX_STATUSES 32 /* attempt statuses kept per window */
+
+enum slot_state {
+    SLOT_IDLE,    /* free for the next window */
+    SLOT_WAITING, /* holds a window between attempts (backoff) */
+    SLOT_RUNNING  /* a transfer is in flight */
+};
+
+struct run;
+
+struct slot {
+    struct run *run;
+    CURL *easy;
+    struct sluice_json_reader *reader;
+    struct sluice_selector *selector;
+    struct sluice_sink *sink;
+    struct curl_slist *headers;
+    struct sluice_buf url, path, errbody, start, end;
+    struct sluice_buf scratch; /* a redacted string value */
+    char curl_error[CURL_ERROR_SIZE];
+    struct sluice_rate_headers rate_headers;
+
+    enum slot_state state;
+    struct sluice_window w;
+    struct sluice_retry_state retry;
+    long statuses[SLUICE_MAX_STATUSES];
+    size_t n_statuses;
+    double not_before;    /* SLOT_WAITING: next attempt's earliest time */
+    double t_first;       /* the window's first attempt */
+    uint64_t ticket;      /* the governor's, for this attempt */
+
+    /* this attempt */
+    long status;          /* 0 until the first body byte */
+    bool failed_in_body;  /* the write callback stopped the transfer */
+    bool json_invalid;    /* ... because the 2xx body is not valid JSON */
+    bool sink_open;
+    uint64_t bytes_in;
+    struct sluice_err err;
+};
+
+struct run {
+    struct sluice_job *job;
+    const struct sluice_run_opts *opts;
+    struct sluice_logger log;
+    CURLM *multi;
+    struct slot *slots;
+    size_t n_slots;
+    struct sluice_governor gov;
+    uint64_t rng;
+
+    /* the plan */
+    size_t count;         /* windows up to `to` */
+    size_t next;          /* next index to consider */
+    size_t limit;         /* at most this many due windows (0: all) */
+    size_t selected;      /* due windows handed out so far */
+    bool single;          /* --window: only `single_index` */
+    size_t single_index;
+    uint8_t *due;         /* a bit per window: due in this run */
+    size_t due_total;     /* windows this run will pull (limit applied) */
+
+    /* the ledger (NULL when the job keeps no state) */
+    struct sluice_ledger *ledger;
+    struct sluice_ledger_map map;
+    int64_t run_id;
+    int64_t redo_from;    /* windows starting at or after: due (lookback) */
+
+    size_t in_flight;
+    struct sluice_run_summary sum;
+    double t_start;
+    double t_last_progress;
+    double t_drain;       /* when draining began, 0 if not */
+    bool quota_gone;      /* stop starting: the API's quota is spent */
+    double quota_wall;    /* wall-clock time to come back */
+};
+
+double sluice__now(void);      /* monotonic seconds */
+double sluice__wall_now(void); /* UTC seconds, fractional */
+
+/* attempt.c */
+SLUICE_NODISCARD int sluice__slot_init(struct slot *s, struct run *r,
+                                       struct sluice_err *err);
+void sluice__slot_cleanup(struct slot *s);
+/* Takes window i into an idle slot (first attempt follows). */
+void sluice__slot_assign(struct slot *s, size_t i);
+/* Starts the slot's next attempt now (the caller checked the governor). */
+void sluice__slot_start(struct slot *s);
+/* A transfer of this slot ended with curl's code cc. */
+void sluice__slot_finish(struct slot *s, CURLcode cc);
+/* Abandons the slot's window (interrupt, quota): not pulled. */
+void sluice__slot_abandon(struct slot *s, const char *why);
+
+/* result.c */
+void sluice__result_done(struct run *r, struct slot *s, uint64_t rows,
+                         uint64_t bytes_out, uint64_t bad_values);
+void sluice__result_failed(struct run *r, struct slot *s, const char *why);
+void sluice__result_not_pulled(struct run *r, struct slot *s,
+                               const char *why);
+
+/* ledger.c */
+SLUICE_NODISCARD int sluice__run_ledger_open(struct run *r,
+                                             struct sluice_err *err);
+/* Whether window i is due in this run. */
+bool sluice__run_window_due(struct run *r, size_t i);
+void sluice__run_ledger_close(struct run *r, const char *outcome);
+/* The fingerprint items of a job; the caller frees with _items_free. */
+SLUICE_NODISCARD int sluice__job_state_path(const struct sluice_job *job,
+                                            struct sluice_buf *out);
+
+#endif

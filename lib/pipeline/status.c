@@ -1,0 +1,167 @@
+/* status.c: sluice_job_status(), what a job's ledger knows, read without
+ * taking the run lock so it works while a run is going: the watermark
+ * (done through), counts by status, the failed windows with their reasons,
+ * the last runs. */
+#include <string.h>
+
+#include "pipeline/run.h"
+#include "pipeline/window_io.h"
+#include "plan/template.h"
+#include "util/date.h"
+
+#include <unistd.h>
+
+/* A window rebuilt from its ledger key, to format it like the plan does. */
+static void window_from_key(const struct sluice_job *job, int64_t start,
+                            int64_t end_excl, struct sluice_window *w)
+{
+    w->index = 0;
+    w->start = start;
+    w->end_excl = end_excl;
+    if (job->windows.step.unit == SLUICE_STEP_HOURS)
+        w->end = end_excl - 1;
+    else
+        w->end = sluice__day_floor(end_excl - 1);
+}
+
+static char *format_field(const struct sluice_job *job, const char *tpl,
+                          const struct sluice_window *w)
+{
+    struct sluice_buf b;
+    struct sluice_err err;
+    sluice__buf_init(&b, 256);
+    if (sluice__template_expand(tpl, w, job->windows.step.unit, &b, &err) !=
+        SLUICE_OK) {
+        sluice__buf_cleanup(&b);
+        return sluice__strdup("?");
+    }
+    return sluice__buf_take(&b, NULL);
+}
+
+static int copy_failures(const struct sluice_job *job,
+                         const struct sluice_ledger_window_list *list,
+                         struct sluice_status *st)
+{
+    st->failures = sluice__calloc(list->n ? list->n : 1, sizeof *st->failures);
+    if (!st->failures)
+        return SLUICE_ENOMEM;
+    for (size_t i = 0; i < list->n; i++) {
+        const struct sluice_ledger_window *lw = &list->v[i];
+        struct sluice_status_failure *f = &st->failures[st->n_failures++];
+        struct sluice_window w;
+        window_from_key(job, lw->start, lw->end_excl, &w);
+        f->start = format_field(job, "{start}", &w);
+        f->end = format_field(job, "{end}", &w);
+        f->error = sluice__strdup(lw->error ? lw->error : "");
+        f->attempts = lw->attempts;
+        if (!f->start || !f->end || !f->error)
+            return SLUICE_ENOMEM;
+    }
+    return SLUICE_OK;
+}
+
+static int copy_runs(const struct sluice_ledger_run_list *list,
+                     struct sluice_status *st)
+{
+    st->runs = sluice__calloc(list->n ? list->n : 1, sizeof *st->runs);
+    if (!st->runs)
+        return SLUICE_ENOMEM;
+    for (size_t i = 0; i < list->n; i++) {
+        const struct sluice_ledger_run *lr = &list->v[i];
+        struct sluice_status_run *r = &st->runs[st->n_runs++];
+        r->id = lr->id;
+        r->started = lr->started;
+        r->ended = lr->ended;
+        r->outcome = sluice__strdup(lr->outcome ? lr->outcome : "");
+        r->done = lr->done;
+        r->failed = lr->failed;
+        r->not_pulled = lr->not_pulled;
+        r->rows = lr->rows;
+        if (!r->outcome)
+            return SLUICE_ENOMEM;
+    }
+    return SLUICE_OK;
+}
+
+int sluice_job_status(const struct sluice_job *job, size_t max_runs,
+                      struct sluice_status *st, char *errbuf, size_t errlen)
+{
+    int rc = SLUICE_OK;
+    struct sluice_err err = {{0}};
+    struct sluice_ledger *l = NULL;
+    struct sluice_ledger_window_list failed = {0};
+    struct sluice_ledger_run_list runs = {0};
+    struct sluice_buf path;
+    sluice__buf_init(&path, 4096);
+    memset(st, 0, sizeof *st);
+    st->planned = sluice_job_window_count(job);
+
+    SLUICE_FAIL_IF(sluice__job_state_path(job, &path) != SLUICE_OK,
+                   SLUICE_EJOB, &err, "state path too long");
+    SLUICE_FAIL_IF(path.n == 0, SLUICE_EJOB, &err,
+                   "this job keeps no state (a `sluice pull` without "
+                   "--name); give it a name or a state: file");
+    st->state_path = sluice__strdup(path.p);
+    SLUICE_FAIL_IF(!st->state_path, SLUICE_ENOMEM, &err, "out of memory");
+    struct sluice_ledger_opts lo = {path.p, job->name, false, false, NULL,
+                                    NULL};
+    rc = sluice__ledger_open(&lo, &l, &err);
+    if (rc != SLUICE_OK && access(path.p, F_OK) != 0) {
+        rc = SLUICE_OK; /* never ran: nothing to tell, not an error */
+        goto out;
+    }
+    SLUICE_TRY(rc);
+    st->exists = true;
+
+    struct sluice_ledger_holder h;
+    SLUICE_TRY(sluice__ledger_holder(l, &h, &err));
+    st->running = h.running;
+    st->running_pid = h.pid;
+
+    int64_t wm = 0;
+    SLUICE_TRY(sluice__ledger_watermark(l, &wm, &st->has_watermark, &err));
+    if (st->has_watermark) {
+        struct sluice_window w;
+        window_from_key(job, wm, wm, &w);
+        st->done_through = format_field(job, "{end}", &w);
+        SLUICE_FAIL_IF(!st->done_through, SLUICE_ENOMEM, &err,
+                       "out of memory");
+    }
+    struct sluice_ledger_counts c;
+    SLUICE_TRY(sluice__ledger_counts(l, &c, &err));
+    st->pending = c.pending;
+    st->done = c.done;
+    st->failed = c.failed;
+    SLUICE_TRY(sluice__ledger_failed(l, 0, &failed, &err));
+    SLUICE_FAIL_IF(copy_failures(job, &failed, st) != SLUICE_OK,
+                   SLUICE_ENOMEM, &err, "out of memory");
+    SLUICE_TRY(sluice__ledger_runs(l, max_runs, &runs, &err));
+    SLUICE_FAIL_IF(copy_runs(&runs, st) != SLUICE_OK, SLUICE_ENOMEM, &err,
+                   "out of memory");
+out:
+    sluice__ledger_window_list_cleanup(&failed);
+    sluice__ledger_run_list_cleanup(&runs);
+    sluice__ledger_close(l);
+    sluice__buf_cleanup(&path);
+    if (rc != SLUICE_OK) {
+        sluice__copy_err(job, err.msg, errbuf, errlen);
+        sluice_status_cleanup(st);
+    }
+    return rc;
+}
+
+void sluice_status_cleanup(struct sluice_status *st)
+{
+    for (size_t i = 0; i < st->n_failures; i++) {
+        sluice__free(st->failures[i].start);
+        sluice__free(st->failures[i].end);
+        sluice__free(st->failures[i].error);
+    }
+    for (size_t i = 0; i < st->n_runs; i++)
+        sluice__free(st->runs[i].outcome);
+    sluice__free(st->failures);
+    sluice__free(st->runs);
+    sluice__free(st->state_path);
+    sluice__free(st->done_through);
+    memset(st, 0, sizeof *st);
+}
