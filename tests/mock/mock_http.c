@@ -344,6 +344,15 @@ static struct MHD_Response *respond(struct MHD_Connection *c, struct outcome *o,
     MHD_add_response_header(resp, "X-RateLimit-Limit", num);
     snprintf(num, sizeof(num), "%ld", remaining);
     MHD_add_response_header(resp, "X-RateLimit-Remaining", num);
+    if (mock_cfg.rate_per_s > 0) {
+        /* The per-second bucket, described as the IETF RateLimit-Policy
+         * header does (quota q per window w seconds), so a client can
+         * learn it without being told. */
+        char pol[64];
+        snprintf(pol, sizeof(pol), "\"per-second\";q=%.0f;w=1",
+                 mock_cfg.rate_per_s);
+        MHD_add_response_header(resp, "RateLimit-Policy", pol);
+    }
     if (o->n >= 1000)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY,
                                 MHD_HTTP_HEADER_ACCEPT_ENCODING);
