@@ -49,7 +49,12 @@ int sluice__pq_col_init(struct sluice_pq_writer *w, struct pq_col *c,
     sluice__buf_init(&c->smin, SLUICE_PQ_MAX_VALUE);
     sluice__buf_init(&c->smax, SLUICE_PQ_MAX_VALUE);
     c->dict = use_dict(w, c);
-    return SLUICE_OK;
+    struct sluice_buf path;
+    sluice__buf_init(&path, 1 << 16);
+    if (sluice__pq_schema_path(w->schema, leaf, &path) != SLUICE_OK)
+        return SLUICE_ENOMEM;
+    c->path = sluice__buf_take(&path, NULL);
+    return c->path ? SLUICE_OK : SLUICE_ENOMEM;
 }
 
 void sluice__pq_col_cleanup(struct pq_col *c)
@@ -64,7 +69,9 @@ void sluice__pq_col_cleanup(struct pq_col *c)
     sluice__buf_cleanup(&c->smax);
     sluice__free(c->dict_off);
     sluice__free(c->slots);
+    sluice__free(c->path);
     c->dict_off = c->slots = NULL;
+    c->path = NULL;
 }
 
 int sluice__pq_col_check(struct sluice_pq_writer *w, struct pq_col *c,
@@ -72,7 +79,7 @@ int sluice__pq_col_check(struct sluice_pq_writer *w, struct pq_col *c,
                          const struct sluice_pq_value *v)
 {
     int rc = SLUICE_OK;
-    const char *nm = c->node->name;
+    const char *nm = c->path;
     SLUICE_FAIL_IF(def > (unsigned)c->max_def || rep > (unsigned)c->max_rep,
                    SLUICE_EINVAL, &w->err,
                    "column %zu '%s': levels def %u rep %u above max %d/%d",

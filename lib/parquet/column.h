@@ -10,6 +10,7 @@
 
 struct pq_col {
     const struct sluice_pq_node *node;
+    char *path; /* "a.list.element", for messages */
     size_t leaf;
     int type;
     int max_def, max_rep;

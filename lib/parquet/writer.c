@@ -173,7 +173,7 @@ int sluice__pq_row_end(struct sluice_pq_writer *w)
                                 "parquet writer: record %llu: column %zu '%s' "
                                 "got no entry",
                                 (unsigned long long)w->total_rows, i,
-                                w->cols[i].node->name);
+                                w->cols[i].path);
                 break;
             }
         w->failed = true;
