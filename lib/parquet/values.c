@@ -15,7 +15,13 @@ bool sluice__utf8_valid(const void *vp, size_t n, size_t *bad)
     while (i < n) {
         uint8_t c = p[i];
         if (c < 0x80) {
-            i++;
+            /* ASCII runs, 8 bytes at a time (most API text is ASCII). */
+            uint64_t w8;
+            while (n - i >= 8 &&
+                   (memcpy(&w8, p + i, 8), (w8 & 0x8080808080808080u) == 0))
+                i += 8;
+            if (i < n && p[i] < 0x80)
+                i++;
             continue;
         }
         size_t len;
