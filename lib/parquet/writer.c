@@ -140,11 +140,11 @@ static int flush_row_group(struct sluice_pq_writer *w)
                    "parquet writer: more than %d row groups", INT16_MAX);
     sluice__thrift_w_init(&tw, &w->rg_meta);
     SLUICE_TRY(sluice__thrift_struct_begin(&tw));
-    SLUICE_TRY(sluice__thrift_field_list(&tw, 1, THRIFT_STRUCT,
-                                         (uint32_t)w->ncols));
+    SLUICE_TRY(
+        sluice__thrift_field_list(&tw, 1, THRIFT_STRUCT, (uint32_t)w->ncols));
     for (size_t i = 0; i < w->ncols; i++)
-        SLUICE_TRY(sluice__pq_col_write_chunk(w, &w->cols[i], &tw, &unc,
-                                              &comp));
+        SLUICE_TRY(
+            sluice__pq_col_write_chunk(w, &w->cols[i], &tw, &unc, &comp));
     SLUICE_TRY(sluice__thrift_field_i64(&tw, 2, unc));
     SLUICE_TRY(sluice__thrift_field_i64(&tw, 3, (int64_t)w->rg_rows));
     SLUICE_TRY(sluice__thrift_field_i64(&tw, 5, (int64_t)start));
@@ -199,8 +199,8 @@ static int write_footer(struct sluice_pq_writer *w)
     SLUICE_TRY(sluice__thrift_field_i32(&tw, 1, 1));
     SLUICE_TRY(sluice__pq_schema_write(w->schema, &tw, 2));
     SLUICE_TRY(sluice__thrift_field_i64(&tw, 3, (int64_t)w->total_rows));
-    SLUICE_TRY(sluice__thrift_field_list(&tw, 4, THRIFT_STRUCT,
-                                         w->n_row_groups));
+    SLUICE_TRY(
+        sluice__thrift_field_list(&tw, 4, THRIFT_STRUCT, w->n_row_groups));
     SLUICE_TRY(sluice__buf_append(&meta, w->rg_meta.p, w->rg_meta.n));
     sluice__buf_reset(&w->hdr);
     SLUICE_TRY(sluice__buf_appendf(&w->hdr, "sluice version %s (build %s)",
@@ -208,8 +208,8 @@ static int write_footer(struct sluice_pq_writer *w)
     SLUICE_TRY(sluice__thrift_field_binary(&tw, 6, w->hdr.p, w->hdr.n));
     /* TYPE_ORDER for every leaf: without column_orders min_value/max_value
      * have no defined meaning and Arrow ignores them. */
-    SLUICE_TRY(sluice__thrift_field_list(&tw, 7, THRIFT_STRUCT,
-                                         (uint32_t)w->ncols));
+    SLUICE_TRY(
+        sluice__thrift_field_list(&tw, 7, THRIFT_STRUCT, (uint32_t)w->ncols));
     for (size_t i = 0; i < w->ncols; i++) {
         SLUICE_TRY(sluice__thrift_struct_begin(&tw));
         SLUICE_TRY(sluice__thrift_field_struct(&tw, 1));

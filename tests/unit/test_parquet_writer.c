@@ -16,8 +16,8 @@ static struct sluice_pq_schema *schema_lsd(void)
     int id, rc = s ? SLUICE_OK : SLUICE_ENOMEM;
     if (rc == SLUICE_OK)
         rc = sluice__pq_schema_add_leaf(s, 0, "l", SLUICE_PQ_OPTIONAL,
-                                        SLUICE_PQ_INT64, SLUICE_PQ_LT_NONE,
-                                        &id, &err);
+                                        SLUICE_PQ_INT64, SLUICE_PQ_LT_NONE, &id,
+                                        &err);
     if (rc == SLUICE_OK)
         rc = sluice__pq_schema_add_leaf(s, 0, "s", SLUICE_PQ_OPTIONAL,
                                         SLUICE_PQ_BYTE_ARRAY,
@@ -138,7 +138,8 @@ static void test_all_null_column(void)
     }
     ASSERT_EQ(sluice__pq_reader_json(r, &json), SLUICE_OK);
     ASSERT_EQ(json.n, 1000 * strlen("{\"l\":null,\"s\":null,\"d\":null}\n"));
-    ASSERT_TRUE(strncmp(json.p, "{\"l\":null,\"s\":null,\"d\":null}\n", 29) == 0);
+    ASSERT_TRUE(strncmp(json.p, "{\"l\":null,\"s\":null,\"d\":null}\n", 29) ==
+                0);
     sluice__pq_reader_free(r);
     sluice__buf_cleanup(&json);
     sluice__buf_cleanup(&file);
@@ -184,8 +185,9 @@ static void test_statistics_and_layout(void)
     int64_t at = 4;
     for (size_t c = 0; c < 3; c++) {
         const struct sluice_pq_chunk_meta *m = sluice__pq_reader_chunk(r, 0, c);
-        int64_t start = m->dictionary_page_offset > 0 ? m->dictionary_page_offset
-                                                      : m->data_page_offset;
+        int64_t start = m->dictionary_page_offset > 0
+                            ? m->dictionary_page_offset
+                            : m->data_page_offset;
         ASSERT_EQ(start, at);
         ASSERT_EQ(m->codec, PQ_CODEC_ZSTD);
         ASSERT_TRUE(m->total_uncompressed > 0);
@@ -244,7 +246,10 @@ static void test_double_stats_nan_and_zero(void)
 
 static void test_every_codec(void)
 {
-    static const struct { enum sluice_pq_codec codec; int level, wire; } c[] = {
+    static const struct {
+        enum sluice_pq_codec codec;
+        int level, wire;
+    } c[] = {
         {SLUICE_PQ_CODEC_ZSTD, 0, PQ_CODEC_ZSTD},
         {SLUICE_PQ_CODEC_ZSTD, 19, PQ_CODEC_ZSTD},
         {SLUICE_PQ_CODEC_SNAPPY, 0, PQ_CODEC_SNAPPY},
@@ -256,8 +261,8 @@ static void test_every_codec(void)
     for (size_t i = 0; i < SLUICE_ARRAY_LEN(c); i++) {
         struct sluice_pq_schema *s = schema_lsd();
         ASSERT_TRUE(s);
-        struct sluice_pq_options o = {.codec = c[i].codec, .level = c[i].level,
-                                      .page_bytes = 4096};
+        struct sluice_pq_options o = {
+            .codec = c[i].codec, .level = c[i].level, .page_bytes = 4096};
         struct sluice_buf file, json, want;
         sluice__buf_init(&file, 1 << 24);
         sluice__buf_init(&json, 1 << 24);
@@ -299,9 +304,8 @@ static void write_strings(struct sluice_pq_schema *s,
         W_OK(w, sluice__pq_append(w, 1, 1, 0, V_STR(str)));
         W_OK(w, sluice__pq_append(w, 2, 0, 0, NULL));
         W_OK(w, sluice__pq_row_end(w));
-        ASSERT_EQ(sluice__buf_appendf(want,
-                                      "{\"l\":null,\"s\":\"%s\",\"d\":null}\n",
-                                      str),
+        ASSERT_EQ(sluice__buf_appendf(
+                      want, "{\"l\":null,\"s\":\"%s\",\"d\":null}\n", str),
                   SLUICE_OK);
     }
     W_OK(w, sluice__pq_finish(w));
@@ -313,12 +317,15 @@ static void test_dictionary_fallback(void)
     /* shared: dictionary pages are written first, then the dictionary
      * outgrows its bound and later pages are PLAIN; none: the bound is hit
      * before the first page, so the chunk is PLAIN without a dictionary. */
-    static const struct { size_t shared; bool keeps_dict; } c[] = {
-        {1000, true}, {0, false}};
+    static const struct {
+        size_t shared;
+        bool keeps_dict;
+    } c[] = {{1000, true}, {0, false}};
     for (size_t i = 0; i < SLUICE_ARRAY_LEN(c); i++) {
         struct sluice_pq_schema *s = schema_lsd();
         ASSERT_TRUE(s);
-        struct sluice_pq_options o = {.page_bytes = 256, .dict_max_bytes = 300,
+        struct sluice_pq_options o = {.page_bytes = 256,
+                                      .dict_max_bytes = 300,
                                       .codec = SLUICE_PQ_CODEC_SNAPPY};
         if (!c[i].keeps_dict)
             o.page_bytes = 1 << 20;
@@ -370,7 +377,8 @@ static void test_row_groups_split_at_bound(void)
         uint64_t rows = sluice__pq_reader_row_group_rows(r, g);
         /* ~30 bytes a row: a group holds what fits under 1000 bytes + 1 row */
         if (!(rows > 0 && rows <= 45))
-            fprintf(stderr, "  group %zu: %llu rows\n", g, (unsigned long long)rows);
+            fprintf(stderr, "  group %zu: %llu rows\n", g,
+                    (unsigned long long)rows);
         ASSERT_TRUE(rows > 0 && rows <= 45);
         ASSERT_EQ(sluice__pq_reader_chunk(r, g, 0)->num_values, (int64_t)rows);
         sum += rows;
@@ -399,9 +407,9 @@ static void test_input_checks(void)
     struct sluice_err err = {{0}};
     struct sluice_pq_schema *s = new_schema();
     int list, id;
-    ASSERT_EQ(sluice__pq_schema_add_list(s, 0, "t", SLUICE_PQ_OPTIONAL, &list,
-                                         &err),
-              SLUICE_OK);
+    ASSERT_EQ(
+        sluice__pq_schema_add_list(s, 0, "t", SLUICE_PQ_OPTIONAL, &list, &err),
+        SLUICE_OK);
     ASSERT_EQ(sluice__pq_schema_add_leaf(s, list, "element", SLUICE_PQ_OPTIONAL,
                                          SLUICE_PQ_INT64, SLUICE_PQ_LT_NONE,
                                          &id, &err),
@@ -455,7 +463,8 @@ static void test_input_checks(void)
     /* a record missing a column fails the writer */
     W_OK(w, sluice__pq_append(w, 1, 0, 0, V_I64(6)));
     ASSERT_EQ(sluice__pq_row_end(w), SLUICE_EINVAL);
-    ASSERT_TRUE(strstr(sluice__pq_writer_error(w), "column 0 't.list.element'"));
+    ASSERT_TRUE(
+        strstr(sluice__pq_writer_error(w), "column 0 't.list.element'"));
     ASSERT_EQ(sluice__pq_finish(w), SLUICE_EINVAL);
     sluice__pq_writer_free(w);
 
@@ -463,8 +472,8 @@ static void test_input_checks(void)
     for (size_t budget0 = 0; budget0 < 200; budget0 += 7) {
         size_t budget = budget0;
         w = NULL;
-        int rc = sluice__pq_writer_new(&w, s, NULL, failing_sink, &budget,
-                                       &err);
+        int rc =
+            sluice__pq_writer_new(&w, s, NULL, failing_sink, &budget, &err);
         if (rc == SLUICE_OK) {
             W_OK(w, sluice__pq_append(w, 0, 0, 0, NULL));
             W_OK(w, sluice__pq_append(w, 1, 0, 0, V_I64(5)));
@@ -540,13 +549,15 @@ static void test_reader_survives_corruption(void)
             uint8_t *t = malloc(cut ? cut : 1);
             ASSERT_TRUE(t);
             memcpy(t, file.p, cut);
-            ASSERT_TRUE(sluice__pq_reader_open_mem(&r, t, cut, &err) != SLUICE_OK);
+            ASSERT_TRUE(sluice__pq_reader_open_mem(&r, t, cut, &err) !=
+                        SLUICE_OK);
             free(t);
         }
         for (size_t pos = 0; pos < file.n; pos++) {
             for (int flip = 0; flip < 2; flip++) {
                 memcpy(copy, file.p, file.n);
-                copy[pos] = flip ? (uint8_t)(copy[pos] + 1) : (uint8_t)~copy[pos];
+                copy[pos] =
+                    flip ? (uint8_t)(copy[pos] + 1) : (uint8_t)~copy[pos];
                 struct sluice_err err = {{0}};
                 struct sluice_pq_reader *r = NULL;
                 int rc = sluice__pq_reader_open_mem(&r, copy, file.n, &err);
