@@ -32,6 +32,11 @@ int sluice__pq_writer_new(struct sluice_pq_writer **out,
         w->opt = *opts;
     SLUICE_FAIL_IF(w->opt.codec > SLUICE_PQ_CODEC_NONE, SLUICE_EINVAL, err,
                    "parquet writer: unknown codec %d", (int)w->opt.codec);
+    SLUICE_FAIL_IF(w->opt.codec == SLUICE_PQ_CODEC_GZIP &&
+                       (w->opt.level < 0 || w->opt.level > 9),
+                   SLUICE_EINVAL, err,
+                   "parquet writer: gzip level %d (want 1-9, 0 default)",
+                   w->opt.level);
     if (!w->opt.row_group_bytes)
         w->opt.row_group_bytes = (size_t)128 << 20;
     if (!w->opt.page_bytes)

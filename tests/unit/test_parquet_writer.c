@@ -582,7 +582,63 @@ static void test_reader_survives_corruption(void)
     }
 }
 
+struct src_ctx {
+    const struct sluice_buf *file;
+    size_t reads, fail_after;
+};
+
+static int src_read(void *ud, uint64_t off, void *dst, size_t n)
+{
+    struct src_ctx *c = ud;
+    if (++c->reads > c->fail_after || off > c->file->n || n > c->file->n - off)
+        return -1;
+    memcpy(dst, c->file->p + off, n);
+    return 0;
+}
+
+static void test_reader_callback_source(void)
+{
+    struct sluice_pq_schema *s = schema_lsd();
+    ASSERT_TRUE(s);
+    struct sluice_pq_options o = {.row_group_bytes = 2000};
+    struct sluice_buf file, json, want;
+    sluice__buf_init(&file, 1 << 22);
+    sluice__buf_init(&json, 1 << 22);
+    sluice__buf_init(&want, 1 << 22);
+    ASSERT_EQ(write_rows(s, &o, 500, &file, &want), SLUICE_OK);
+    struct src_ctx c = {&file, 0, SIZE_MAX};
+    struct sluice_pq_source src = {src_read, &c, file.n};
+    struct sluice_err err = {{0}};
+    struct sluice_pq_reader *r = NULL;
+    ASSERT_EQ(sluice__pq_reader_open(&r, &src, &err), SLUICE_OK);
+    ASSERT_EQ(sluice__pq_reader_json(r, &json), SLUICE_OK);
+    ASSERT_STR_EQ(sluice__buf_str(&json), sluice__buf_str(&want));
+    sluice__pq_reader_free(r);
+    /* one read per chunk after the three for the footer */
+    size_t groups_reads = c.reads - 3;
+    ASSERT_TRUE(groups_reads % 3 == 0 && groups_reads >= 6);
+    /* A failing callback is SLUICE_EIO, at open or while reading. */
+    for (size_t k = 0; k < c.reads; k++) {
+        struct src_ctx f = {&file, 0, k};
+        struct sluice_pq_source fs = {src_read, &f, file.n};
+        r = NULL;
+        int rc = sluice__pq_reader_open(&r, &fs, &err);
+        if (rc == SLUICE_OK) {
+            sluice__buf_reset(&json);
+            rc = sluice__pq_reader_json(r, &json);
+            ASSERT_TRUE(strstr(sluice__pq_reader_error(r), "failed"));
+            sluice__pq_reader_free(r);
+        }
+        ASSERT_EQ(rc, SLUICE_EIO);
+    }
+    sluice__buf_cleanup(&want);
+    sluice__buf_cleanup(&json);
+    sluice__buf_cleanup(&file);
+    sluice__pq_schema_free(s);
+}
+
 static const struct harness_test TESTS[] = {
+    TEST(test_reader_callback_source),
     TEST(test_empty_file),
     TEST(test_all_null_column),
     TEST(test_statistics_and_layout),
