@@ -156,6 +156,7 @@ static int flat_assign(struct build *b, struct sluice_tnode *node,
     if (!node->flat)
         return SLUICE_ENOMEM;
     SLUICE_TRY(flat_use(b, node->flat));
+    b->t->named = true;
     if (strcmp(node->flat, path) != 0)
         SLUICE_TRY(sluice__table_warn(b->t, node,
                                       "flattened name clashes with another "

@@ -62,6 +62,7 @@ struct sluice_table {
     const struct sluice_column_decl *decls; /* borrowed */
     size_t n_decls;
     size_t nodes;
+    bool named;                 /* build assigned new flattened names */
     struct sluice_buf warnings; /* one "path: message" per line */
     struct sluice_buf path;     /* scratch */
 };
