@@ -16,7 +16,7 @@ static int collect_ev(void *ud, enum sluice_json_event ev, const char *p,
 }
 
 /* JSON text -> events in out (reset first). */
-static int encode(const char *json, struct sluice_buf *out)
+static inline int encode(const char *json, struct sluice_buf *out)
 {
     sluice__buf_reset(out);
     struct sluice_json_reader *r =
@@ -30,7 +30,7 @@ static int encode(const char *json, struct sluice_buf *out)
     return rc;
 }
 
-static int infer_json(struct sluice_table *t, const char *json)
+static inline int infer_json(struct sluice_table *t, const char *json)
 {
     struct sluice_buf b;
     struct sluice_err err = {{0}};
@@ -49,7 +49,7 @@ struct cols {
     struct sluice_buf col[64];
 };
 
-static int capture(void *ud, size_t leaf, unsigned def, unsigned rep,
+static inline int capture(void *ud, size_t leaf, unsigned def, unsigned rep,
                    const struct sluice_pq_value *v)
 {
     struct cols *c = ud;
@@ -59,20 +59,20 @@ static int capture(void *ud, size_t leaf, unsigned def, unsigned rep,
     return sluice__buf_appendf(&c->col[leaf], "(%u,%u)", def, rep);
 }
 
-static void cols_init(struct cols *c)
+static inline void cols_init(struct cols *c)
 {
     for (size_t i = 0; i < 64; i++)
         sluice__buf_init(&c->col[i], 1u << 20);
 }
 
-static void cols_cleanup(struct cols *c)
+static inline void cols_cleanup(struct cols *c)
 {
     for (size_t i = 0; i < 64; i++)
         sluice__buf_cleanup(&c->col[i]);
 }
 
 /* "c0 | c1 | ..." for the first n columns. */
-static const char *cols_str(struct cols *c, size_t n, struct sluice_buf *out)
+static inline const char *cols_str(struct cols *c, size_t n, struct sluice_buf *out)
 {
     sluice__buf_reset(out);
     for (size_t i = 0; i < n; i++) {
