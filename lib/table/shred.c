@@ -3,11 +3,11 @@
  *
  * A value at node N, reached with repetition level `rep` inside a context
  * whose definition level is `ctx` (the nearest present ancestor):
- *   null or missing -> every leaf under N gets (ctx, rep, null);
+ *   null or missing -> every leaf under N: (ctx, rep, null);
  *   leaf value      -> (N.def, rep, value);
  *   object          -> each field shredded with ctx = N.def; fields absent
  *                      from this object get nulls at N.def;
- *   array           -> empty: the element's leaves get (N.def, rep);
+ *   array           -> empty: the element's leaves: (N.def, rep);
  *                      elements: the first with `rep`, the others with
  *                      N.rep, each with ctx = N.def + 1 (the repeated
  *                      group), so a null element is (N.def + 1).
