@@ -17,6 +17,7 @@ void cli_usage(FILE *f)
         "  run JOB.yaml     pull every window of a job\n"
         "  plan JOB.yaml    print the windows, their URLs and outputs; no request\n"
         "  pull URL         the same job given as flags (see below)\n"
+        "  cat FILE.parquet print a Parquet file's rows as NDJSON\n"
         "  help, --version\n"
         "\n"
         "options of run, plan and pull:\n"

@@ -67,6 +67,7 @@ void report_free(struct report *r);
 /* Verbs. Each returns the exit status. */
 int cmd_run(struct cli_opts *o);  /* run and pull */
 int cmd_plan(struct cli_opts *o);
+int cmd_cat(struct cli_opts *o);
 
 /* signals.c */
 extern volatile int g_cancel;

@@ -12,6 +12,8 @@ int main(int argc, char **argv)
             status = cmd_run(&o);
         else if (strcmp(o.verb, "plan") == 0)
             status = cmd_plan(&o);
+        else if (strcmp(o.verb, "cat") == 0)
+            status = cmd_cat(&o);
         else {
             msg_error("unknown command '%s' (try: sluice help)", o.verb);
             status = EXIT_USAGE;

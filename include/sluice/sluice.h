@@ -152,6 +152,9 @@ struct sluice_window_result {
     double seconds;
     const char *url;         /* redacted */
     const char *error;       /* NULL when done */
+    /* Parquet: values that did not convert to their declared type and
+     * were written as null (on_bad_value: null). */
+    uint64_t bad_values;
 };
 
 struct sluice_progress {
@@ -189,6 +192,22 @@ SLUICE_API SLUICE_NODISCARD int sluice_run(struct sluice_job *job,
                                            const struct sluice_run_opts *o,
                                            struct sluice_run_summary *sum,
                                            char *errbuf, size_t errlen);
+
+/* ---- Parquet files ------------------------------------------------------ */
+
+/* Receives output bytes; non-zero stops the call with SLUICE_EIO. */
+typedef int (*sluice_write_fn)(void *ud, const void *p, size_t n);
+
+/* Reads a Parquet file written by sluice (or any file within what its
+ * small reader supports) and hands `out` its rows as NDJSON, one row group
+ * at a time, or with `schema` its schema in parquet-mr's text form.
+ * SLUICE_EIO when the file cannot be read, SLUICE_EPARQUET when it is not
+ * a Parquet file sluice can read (message in errbuf). */
+SLUICE_API SLUICE_NODISCARD int sluice_parquet_cat(const char *path,
+                                                   bool schema,
+                                                   sluice_write_fn out,
+                                                   void *ud, char *errbuf,
+                                                   size_t errlen);
 
 #ifdef __cplusplus
 }
