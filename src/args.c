@@ -18,6 +18,7 @@ void cli_usage(FILE *f)
         "  plan JOB.yaml    print the windows, their URLs and outputs; no request\n"
         "  status JOB.yaml  what the ledger knows: done through, failures, runs\n"
         "  pull URL         the same job given as flags (see below)\n"
+        "  cat FILE.parquet print a Parquet file's rows as NDJSON\n"
         "  help, --version\n"
         "\n"
         "options of run, plan and pull:\n"

@@ -77,6 +77,7 @@ int cmd_plan(struct cli_opts *o);
 int cmd_status(struct cli_opts *o);
 /* cmd_run.c: loads the job the options name; 0 or an exit status. */
 int load_job(struct cli_opts *o, struct sluice_job **job);
+int cmd_cat(struct cli_opts *o);
 
 /* signals.c */
 extern volatile int g_cancel;

@@ -14,6 +14,8 @@ int main(int argc, char **argv)
             status = cmd_plan(&o);
         else if (strcmp(o.verb, "status") == 0)
             status = cmd_status(&o);
+        else if (strcmp(o.verb, "cat") == 0)
+            status = cmd_cat(&o);
         else {
             msg_error("unknown command '%s' (try: sluice help)", o.verb);
             status = EXIT_USAGE;

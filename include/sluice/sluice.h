@@ -151,7 +151,8 @@ struct sluice_window_result {
     uint64_t rows;
     uint64_t bytes_in;       /* response bytes (decoded), last attempt */
     uint64_t bytes_out;      /* output file size */
-    uint64_t bad_values;     /* values that did not convert (Parquet) */
+    uint64_t bad_values;     /* Parquet: values that did not convert to
+                                their declared type, written as null */
     const char *output;      /* final path when done, else NULL */
     double seconds;          /* from its first attempt to its end */
     const char *url;         /* redacted */
@@ -245,6 +246,22 @@ SLUICE_API SLUICE_NODISCARD int sluice_job_status(const struct sluice_job *job,
                                                   struct sluice_status *out,
                                                   char *errbuf, size_t errlen);
 SLUICE_API void sluice_status_cleanup(struct sluice_status *st);
+
+/* ---- Parquet files ------------------------------------------------------ */
+
+/* Receives output bytes; non-zero stops the call with SLUICE_EIO. */
+typedef int (*sluice_write_fn)(void *ud, const void *p, size_t n);
+
+/* Reads a Parquet file written by sluice (or any file within what its
+ * small reader supports) and hands `out` its rows as NDJSON, one row group
+ * at a time, or with `schema` its schema in parquet-mr's text form.
+ * SLUICE_EIO when the file cannot be read, SLUICE_EPARQUET when it is not
+ * a Parquet file sluice can read (message in errbuf). */
+SLUICE_API SLUICE_NODISCARD int sluice_parquet_cat(const char *path,
+                                                   bool schema,
+                                                   sluice_write_fn out,
+                                                   void *ud, char *errbuf,
+                                                   size_t errlen);
 
 #ifdef __cplusplus
 }

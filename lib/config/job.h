@@ -18,6 +18,7 @@
 #include "http/governor.h"
 #include "http/retry.h"
 #include "plan/window.h"
+#include "table/types.h"
 #include "util/redact.h"
 
 struct sluice_kv {
@@ -30,6 +31,14 @@ enum sluice_output_format {
     SLUICE_FORMAT_NDJSON,
     SLUICE_FORMAT_PARQUET,
     SLUICE_FORMAT_CSV
+};
+
+/* output.compression; the same order as enum sluice_pq_codec. */
+enum sluice_compression {
+    SLUICE_COMPRESS_ZSTD,
+    SLUICE_COMPRESS_SNAPPY,
+    SLUICE_COMPRESS_GZIP,
+    SLUICE_COMPRESS_NONE
 };
 
 struct sluice_job {
@@ -53,7 +62,17 @@ struct sluice_job {
     struct {
         char *path;                 /* template; relative to the cwd */
         enum sluice_output_format format;
+        /* Parquet only: */
+        enum sluice_compression compression; /* default zstd */
+        int compression_level;      /* 0: the codec's default */
+        uint64_t row_group_bytes;   /* default 128 MiB */
+        bool flatten;               /* nested structs -> a__b columns */
+        bool skip_empty;            /* output.empty: skip */
     } output;
+
+    struct sluice_column_decl *columns; /* declared types, file order */
+    size_t n_columns;
+    bool bad_value_fail;            /* on_bad_value: fail (default null) */
 
     struct {
         long connect_timeout_ms;    /* default 10 s */

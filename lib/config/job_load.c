@@ -487,9 +487,198 @@ static bool format_from_name(const char *s, enum sluice_output_format *f)
     return false;
 }
 
+static int opt_bool(struct loader *L, const struct sluice_ynode *map,
+                    const char *key, const char *parent, bool *out)
+{
+    const struct sluice_ynode *node = NULL;
+    char path[PATH_MAX_LEN], *s = NULL;
+    int rc = opt_str(L, map, key, parent, &s, &node);
+    if (rc != SLUICE_OK || !s)
+        return rc;
+    join(path, parent, key);
+    if (!strcasecmp(s, "true"))
+        *out = true;
+    else if (!strcasecmp(s, "false"))
+        *out = false;
+    else
+        rc = fail(L, &node->mark, path, "expected true or false, got '%s'", s);
+    sluice__free(s);
+    return rc;
+}
+
+/* A choice among names: *idx gets the position of the value in `names`;
+ * left alone when the field is absent. */
+static int opt_enum(struct loader *L, const struct sluice_ynode *map,
+                    const char *key, const char *parent,
+                    const char *const *names, size_t n, const char *list,
+                    int *idx)
+{
+    const struct sluice_ynode *node = NULL;
+    char path[PATH_MAX_LEN], *s = NULL;
+    int rc = opt_str(L, map, key, parent, &s, &node);
+    if (rc != SLUICE_OK || !s)
+        return rc;
+    join(path, parent, key);
+    size_t i = 0;
+    while (i < n && strcasecmp(s, names[i]) != 0)
+        i++;
+    if (i < n)
+        *idx = (int)i;
+    else
+        rc = fail(L, &node->mark, path, "unknown value '%s' (use %s)", s, list);
+    sluice__free(s);
+    return rc;
+}
+
+/* output.compression: a codec name, or {codec: NAME, level: N}. */
+static int load_compression(struct loader *L, const struct sluice_ynode *out_n)
+{
+    static const char *const codecs[] = {"zstd", "snappy", "gzip", "none"};
+    static const char *const keys[] = {"codec", "level"};
+    static const char *const list = "zstd, snappy, gzip or none";
+    const struct sluice_ynode *node = sluice__ynode_get(out_n, "compression");
+    const struct sluice_ynode *lvl_n = NULL;
+    struct sluice_job *job = L->job;
+    char *lvl = NULL;
+    int codec = SLUICE_COMPRESS_ZSTD, rc = SLUICE_OK;
+    if (!node || sluice__ynode_is_null(node))
+        return SLUICE_OK;
+    if (node->kind != SLUICE_YNODE_MAP) {
+        rc = opt_enum(L, out_n, "compression", "output", codecs, 4, list,
+                      &codec);
+        job->output.compression = (enum sluice_compression)codec;
+        return rc;
+    }
+    SLUICE_TRY(check_keys(L, node, "output.compression", keys, 2));
+    SLUICE_TRY(opt_enum(L, node, "codec", "output.compression", codecs, 4,
+                        list, &codec));
+    job->output.compression = (enum sluice_compression)codec;
+    SLUICE_TRY(opt_str(L, node, "level", "output.compression", &lvl, &lvl_n));
+    if (lvl) {
+        int max = codec == SLUICE_COMPRESS_ZSTD   ? 22
+                  : codec == SLUICE_COMPRESS_GZIP ? 9
+                                                  : 0;
+        long v = 0;
+        bool ok = *lvl && strlen(lvl) <= 2;
+        for (const char *c = lvl; ok && *c; c++) {
+            ok = *c >= '0' && *c <= '9';
+            v = v * 10 + (*c - '0');
+        }
+        if (!max)
+            rc = fail(L, &lvl_n->mark, "output.compression.level",
+                      "%s has no level", codecs[codec]);
+        else if (!ok || v < 1 || v > max)
+            rc = fail(L, &lvl_n->mark, "output.compression.level",
+                      "expected a whole number from 1 to %d for %s, got '%s'",
+                      max, codecs[codec], lvl);
+        else
+            job->output.compression_level = (int)v;
+    }
+out:
+    sluice__free(lvl);
+    return rc;
+}
+
+static int load_parquet_output(struct loader *L,
+                               const struct sluice_ynode *out_n)
+{
+    static const char *const empties[] = {"write", "skip"};
+    const struct sluice_ynode *node = NULL;
+    struct sluice_job *job = L->job;
+    struct sluice_err sub;
+    char *s = NULL;
+    int empty = 0, rc = SLUICE_OK;
+    job->output.row_group_bytes = 128ULL << 20;
+    SLUICE_TRY(load_compression(L, out_n));
+    SLUICE_TRY(opt_bool(L, out_n, "flatten", "output", &job->output.flatten));
+    SLUICE_TRY(opt_enum(L, out_n, "empty", "output", empties, 2,
+                        "write or skip", &empty));
+    job->output.skip_empty = empty == 1;
+    SLUICE_TRY(opt_str(L, out_n, "row_group_size", "output", &s, &node));
+    if (s) {
+        uint64_t v = 0;
+        rc = sluice__size_parse(s, &v, &sub);
+        if (rc == SLUICE_EJOB)
+            rc = fail(L, &node->mark, "output.row_group_size", "%s", sub.msg);
+        else if (v < 1024 || v > (4ULL << 30))
+            rc = fail(L, &node->mark, "output.row_group_size",
+                      "must be from 1KiB to 4GiB");
+        else
+            job->output.row_group_bytes = v;
+    }
+out:
+    sluice__free(s);
+    return rc;
+}
+
+#define COLUMNS_MAX 1024
+
+/* columns: {path: type, ...}, paths like a[].b.c (docs/job-file.md). */
+static int load_columns(struct loader *L)
+{
+    const struct sluice_ynode *map = sluice__ynode_get(L->root, "columns");
+    struct sluice_job *job = L->job;
+    char field[PATH_MAX_LEN];
+    if (!map || sluice__ynode_is_null(map))
+        return SLUICE_OK;
+    if (map->kind != SLUICE_YNODE_MAP)
+        return fail(L, &map->mark, "columns",
+                    "expected a mapping of field path to type, got %s",
+                    sluice__ynode_kind_name(map));
+    if (map->n > COLUMNS_MAX)
+        return fail(L, &map->mark, "columns", "more than %d entries",
+                    COLUMNS_MAX);
+    if (map->n == 0)
+        return SLUICE_OK;
+    job->columns = sluice__calloc(map->n, sizeof *job->columns);
+    if (!job->columns)
+        return SLUICE_ENOMEM;
+    for (size_t i = 0; i < map->n; i++) {
+        const struct sluice_yentry *e = &map->entries[i];
+        struct sluice_column_decl *d = &job->columns[i];
+        size_t bad = 0;
+        char *type = NULL;
+        join(field, "columns", e->key);
+        d->path = sluice__strdup(e->key);
+        if (!d->path)
+            return SLUICE_ENOMEM;
+        job->n_columns = i + 1;
+        if (!sluice__tpath_valid(d->path, &bad))
+            return fail(L, &e->kmark, field,
+                        "'%s' is not a field path (byte %zu): names joined "
+                        "by '.', '[]' after a list",
+                        d->path, bad);
+        if (sluice__ynode_is_null(e->val))
+            return fail(L, &e->val->mark, field, "has no type (use %s)",
+                        SLUICE_TDECL_NAMES);
+        int rc = scalar_text(L, e->val, field, &type, NULL);
+        if (rc != SLUICE_OK)
+            return rc;
+        bool ok = sluice__tdecl_parse(type, &d->type);
+        if (!ok)
+            rc = fail(L, &e->val->mark, field, "unknown type '%s' (use %s)",
+                      type, SLUICE_TDECL_NAMES);
+        sluice__free(type);
+        if (rc != SLUICE_OK)
+            return rc;
+    }
+    return SLUICE_OK;
+}
+
+static int load_bad_value(struct loader *L)
+{
+    static const char *const modes[] = {"null", "fail"};
+    int mode = 0;
+    int rc = opt_enum(L, L->root, "on_bad_value", "", modes, 2, "null or fail",
+                      &mode);
+    L->job->bad_value_fail = mode == 1;
+    return rc;
+}
+
 static int load_output(struct loader *L)
 {
-    static const char *const keys[] = {"path", "format"};
+    static const char *const keys[] = {"path",    "format",         "compression",
+                                       "flatten", "row_group_size", "empty"};
     const struct sluice_ynode *out_n = NULL, *path_n = NULL, *fmt_n = NULL;
     struct sluice_job *job = L->job;
     char *fmt = NULL;
@@ -506,6 +695,7 @@ static int load_output(struct loader *L)
                   job->output.path);
         goto out;
     }
+    SLUICE_TRY(load_parquet_output(L, out_n));
     SLUICE_TRY(opt_str(L, out_n, "format", "output", &fmt, &fmt_n));
     if (fmt) {
         if (!format_from_name(fmt, &job->output.format))
@@ -790,8 +980,9 @@ out:
 static int load_all(struct loader *L, char **origins)
 {
     static const char *const top[] = {
-        "name",   "source",     "windows", "concurrency", "output",
-        "http",   "rate_limit", "retry",   "state",       "lookback"};
+        "name",       "source", "windows", "concurrency", "output",
+        "http",       "rate_limit", "retry", "state",     "lookback",
+        "columns",    "on_bad_value"};
     const struct sluice_job_load_opts *o = L->o;
     int rc = SLUICE_OK;
 
@@ -813,6 +1004,8 @@ static int load_all(struct loader *L, char **origins)
     SLUICE_TRY(load_rate_limit(L));
     SLUICE_TRY(load_retry(L));
     SLUICE_TRY(load_state(L));
+    SLUICE_TRY(load_columns(L));
+    SLUICE_TRY(load_bad_value(L));
 out:
     return rc;
 }
@@ -870,6 +1063,9 @@ void sluice__job_free(struct sluice_job *job)
     sluice__free(job->source.record_key_as);
     sluice__free(job->output.path);
     sluice__free(job->state_path);
+    for (size_t i = 0; i < job->n_columns; i++)
+        sluice__free(job->columns[i].path);
+    sluice__free(job->columns);
     sluice__secrets_free(job->secrets);
     sluice__free(job);
 }

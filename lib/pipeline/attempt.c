@@ -120,7 +120,23 @@ int sluice__slot_init(struct slot *s, struct run *r, struct sluice_err *err)
     sluice__buf_init(&s->scratch, 128u << 20);
 
     struct sluice_sink_opts so = {job->source.record_key_as, 0};
-    SLUICE_TRY(sluice__sink_ndjson_new(&so, &s->sink));
+    if (job->output.format == SLUICE_FORMAT_PARQUET) {
+        struct sluice_sink_parquet_opts po = {
+            .job_name = job->name,
+            .output_template = job->output.path,
+            .columns = job->columns,
+            .n_columns = job->n_columns,
+            .codec = (int)job->output.compression,
+            .level = job->output.compression_level,
+            .row_group_bytes = job->output.row_group_bytes,
+            .flatten = job->output.flatten,
+            .skip_empty = job->output.skip_empty,
+            .fail_on_bad = job->bad_value_fail,
+        };
+        SLUICE_TRY(sluice__sink_parquet_new(&so, &po, &s->sink));
+    } else {
+        SLUICE_TRY(sluice__sink_ndjson_new(&so, &s->sink));
+    }
     struct sluice_record_consumer c = {to_sink_begin, to_sink_event,
                                        to_sink_end, s};
     SLUICE_TRY(sluice__selector_new(job->source.records, &c, &s->selector,
@@ -277,8 +293,17 @@ static void publish(struct run *r, struct slot *s)
         sluice__result_failed(r, s, s->sink->err.msg);
         return;
     }
+    /* Schema warnings (a field kept as JSON text, a renamed column). */
+    for (const char *w = s->sink->warnings; w && *w;) {
+        const char *nl = strchr(w, '\n');
+        int len = nl ? (int)(nl - w) : (int)strlen(w);
+        SLUICE_LOG(&r->log, SLUICE_LOG_WARN, "window %s..%s: %.*s",
+                   sluice__buf_str(&s->start), sluice__buf_str(&s->end), len,
+                   w);
+        w += len + (nl != NULL);
+    }
     sluice__result_done(r, s, sluice__selector_records(s->selector),
-                        bytes_out, 0);
+                        bytes_out, s->sink->bad_values);
 }
 
 void sluice__slot_finish(struct slot *s, CURLcode cc)

@@ -11,6 +11,8 @@
 #define SLUICE_SINK_SINK_H
 
 #include "json/reader.h"
+#include "table/types.h"
+#include "util/buf.h"
 
 struct sluice_sink;
 
@@ -29,6 +31,12 @@ struct sluice_sink_ops {
 struct sluice_sink {
     const struct sluice_sink_ops *ops;
     struct sluice_err err; /* detail of the last failure */
+    /* Set by commit, for the window's result: values that did not convert
+     * to their declared type (written as null), and warnings about the
+     * schema, one per line ("" or NULL when none; valid until the next
+     * open). */
+    uint64_t bad_values;
+    const char *warnings;
 };
 
 struct sluice_sink_opts {
@@ -40,6 +48,38 @@ struct sluice_sink_opts {
  * record_key_as appended as the last member of object records. */
 SLUICE_NODISCARD int sluice__sink_ndjson_new(const struct sluice_sink_opts *o,
                                              struct sluice_sink **out);
+
+/* Parquet options (docs/job-file.md, docs/internals/table.md). */
+struct sluice_sink_parquet_opts {
+    const char *job_name;        /* names the schema file */
+    /* The job's output.path template: the job's schema is kept in its
+     * fixed folder (before the first placeholder) as
+     * .sluice-schema-<job_name>.json. */
+    const char *output_template;
+    const struct sluice_column_decl *columns; /* borrowed, outlives sink */
+    size_t n_columns;
+    int codec;                   /* enum sluice_pq_codec; 0 zstd */
+    int level;                   /* 0: codec default */
+    uint64_t row_group_bytes;    /* 0: 128 MiB */
+    bool flatten;                /* output.flatten */
+    bool skip_empty;             /* output.empty: skip */
+    bool fail_on_bad;            /* on_bad_value: fail */
+    size_t spool_bytes;          /* records kept in memory before the
+                                    spool spills to disk; 0: 16 MiB */
+};
+
+/* Parquet: records are spooled (memory, then a hidden unlinked file in the
+ * output folder) while the schema is inferred; commit merges the window's
+ * schema into the job's, writes the file with it and publishes it. */
+SLUICE_NODISCARD int
+sluice__sink_parquet_new(const struct sluice_sink_opts *o,
+                         const struct sluice_sink_parquet_opts *po,
+                         struct sluice_sink **out);
+/* The schema file of a job: "<fixed folder of tpl>/.sluice-schema-<job>.json"
+ * appended to out. */
+SLUICE_NODISCARD int sluice__parquet_schema_path(const char *tpl,
+                                                 const char *job,
+                                                 struct sluice_buf *out);
 
 static inline void sluice__sink_free(struct sluice_sink *s)
 {

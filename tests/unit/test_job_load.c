@@ -205,6 +205,57 @@ static void test_formats(void)
     }
 }
 
+static void test_parquet_options(void)
+{
+    struct sluice_job *job = NULL;
+    struct sluice_err err;
+    int rc = load("name: t\nsource: {url: \"http://h/x\"}\n"
+                  "windows: {from: 2020-01-01, step: 1d}\n"
+                  "output: {path: \"o/{start}.parquet\", compression: {codec: "
+                  "gzip, level: 9}, flatten: true, row_group_size: 64MiB, "
+                  "empty: skip}\n"
+                  "columns:\n"
+                  "  close_approach_data[].relative_velocity.kps: double\n"
+                  "  close_approach_data[].epoch: timestamp_ms\n"
+                  "  m[][]: json\n"
+                  "on_bad_value: fail\n",
+                  NULL, 0, &job, &err);
+    if (rc)
+        fprintf(stderr, "  %s\n", err.msg);
+    ASSERT_EQ(rc, SLUICE_OK);
+    ASSERT_EQ(job->output.format, SLUICE_FORMAT_PARQUET);
+    ASSERT_EQ(job->output.compression, SLUICE_COMPRESS_GZIP);
+    ASSERT_EQ(job->output.compression_level, 9);
+    ASSERT_EQ(job->output.flatten, true);
+    ASSERT_EQ(job->output.skip_empty, true);
+    ASSERT_EQ(job->output.row_group_bytes, 64u << 20);
+    ASSERT_EQ(job->n_columns, 3);
+    ASSERT_STR_EQ(job->columns[0].path,
+                  "close_approach_data[].relative_velocity.kps");
+    ASSERT_EQ(job->columns[0].type, SLUICE_D_DOUBLE);
+    ASSERT_EQ(job->columns[1].type, SLUICE_D_TIMESTAMP_MS);
+    ASSERT_EQ(job->columns[2].type, SLUICE_D_JSON);
+    ASSERT_EQ(job->bad_value_fail, true);
+    sluice__job_free(job);
+    job = NULL;
+    ASSERT_EQ(load(MIN "output: {path: \"o/{start}.parquet\", compression: "
+                   "snappy}\n",
+                   NULL, 0, &job, &err),
+              SLUICE_EJOB); /* output given twice */
+    ASSERT_EQ(load("name: t\nsource: {url: \"http://h/x\"}\n"
+                   "windows: {from: 2020-01-01, step: 1d}\n"
+                   "output: {path: \"o/{start}.parquet\", compression: "
+                   "snappy}\n",
+                   NULL, 0, &job, &err),
+              SLUICE_OK);
+    ASSERT_EQ(job->output.compression, SLUICE_COMPRESS_SNAPPY);
+    ASSERT_EQ(job->output.row_group_bytes, 128u << 20);
+    ASSERT_EQ(job->output.flatten, false);
+    ASSERT_EQ(job->bad_value_fail, false);
+    ASSERT_EQ(job->n_columns, 0);
+    sluice__job_free(job);
+}
+
 /* Bad files: each message exactly, or (when it ends in '*') its prefix,
  * for messages that come from another module's wording. */
 static void test_bad_files(void)
@@ -322,6 +373,63 @@ static void test_bad_files(void)
          "1000, 64KiB or 256MiB)"},
         {MIN "http: {max_response_size: 2TiB}\n",
          "job.yaml:5:27: http.max_response_size: '2TiB' is larger than 1TiB"},
+        {MIN "columns: {a.b: float}\n",
+         "job.yaml:5:16: columns.a.b: unknown type 'float' (use boolean, "
+         "int64, double, string, date, timestamp, timestamp_ms, "
+         "timestamp_us, timestamp_s, json)"},
+        {MIN "columns: {\"a..b\": int64}\n",
+         "job.yaml:5:11: columns.a..b: 'a..b' is not a field path (byte 2): "
+         "names joined by '.', '[]' after a list"},
+        {MIN "columns: {\"a[x]\": int64}\n",
+         "job.yaml:5:11: columns.a[x]: 'a[x]' is not a field path (byte 1): "
+         "names joined by '.', '[]' after a list"},
+        {MIN "columns: {a: }\n",
+         "job.yaml:5:14: columns.a: has no type (use boolean, int64, double, "
+         "string, date, timestamp, timestamp_ms, timestamp_us, timestamp_s, "
+         "json)"},
+        {MIN "columns: [a]\n",
+         "job.yaml:5:10: columns: expected a mapping of field path to type, "
+         "got a list"},
+        {MIN "on_bad_value: skip\n",
+         "job.yaml:5:15: on_bad_value: unknown value 'skip' (use null or "
+         "fail)"},
+        {MIN "on_bad_valu: fail\n",
+         "job.yaml:5:1: on_bad_valu: unknown field 'on_bad_valu' (did you "
+         "mean 'on_bad_value'?)"},
+        {"name: t\nsource: {url: \"https://h/x\"}\n"
+         "windows: {from: 2020-01-01, step: 1d}\n"
+         "output: {path: \"o/{start}.parquet\", compression: lz4}\n",
+         "job.yaml:4:50: output.compression: unknown value 'lz4' (use zstd, "
+         "snappy, gzip or none)"},
+        {"name: t\nsource: {url: \"https://h/x\"}\n"
+         "windows: {from: 2020-01-01, step: 1d}\n"
+         "output: {path: \"o/{start}.parquet\", compression: {codec: zstd, "
+         "level: 23}}\n",
+         "job.yaml:4:71: output.compression.level: expected a whole number "
+         "from 1 to 22 for zstd, got '23'"},
+        {"name: t\nsource: {url: \"https://h/x\"}\n"
+         "windows: {from: 2020-01-01, step: 1d}\n"
+         "output: {path: \"o/{start}.parquet\", compression: {codec: snappy, "
+         "level: 1}}\n",
+         "job.yaml:4:73: output.compression.level: snappy has no level"},
+        {"name: t\nsource: {url: \"https://h/x\"}\n"
+         "windows: {from: 2020-01-01, step: 1d}\n"
+         "output: {path: \"o/{start}.parquet\", flatten: yes}\n",
+         "job.yaml:4:46: output.flatten: expected true or false, got 'yes'"},
+        {"name: t\nsource: {url: \"https://h/x\"}\n"
+         "windows: {from: 2020-01-01, step: 1d}\n"
+         "output: {path: \"o/{start}.parquet\", row_group_size: 10}\n",
+         "job.yaml:4:53: output.row_group_size: must be from 1KiB to 4GiB"},
+        {"name: t\nsource: {url: \"https://h/x\"}\n"
+         "windows: {from: 2020-01-01, step: 1d}\n"
+         "output: {path: \"o/{start}.parquet\", empty: maybe}\n",
+         "job.yaml:4:44: output.empty: unknown value 'maybe' (use write or "
+         "skip)"},
+        {"name: t\nsource: {url: \"https://h/x\"}\n"
+         "windows: {from: 2020-01-01, step: 1d}\n"
+         "output: {path: \"o/{start}.parquet\", flaten: true}\n",
+         "job.yaml:4:37: output.flaten: unknown field 'flaten' (did you mean "
+         "'flatten'?)"},
         {MIN "http: {insecure: true}\n",
          "job.yaml:5:8: http.insecure: unknown field 'insecure'"},
         {MIN "name: u\n", "job.yaml:5:1: duplicate key 'name'"},
@@ -663,6 +771,7 @@ static const struct harness_test TESTS[] = {
     TEST(test_full_file),
     TEST(test_defaults),
     TEST(test_formats),
+    TEST(test_parquet_options),
     TEST(test_bad_files),
     TEST(test_missing_file),
     TEST(test_huge_file_rejected),

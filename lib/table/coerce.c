@@ -1,0 +1,207 @@
+/* coerce.c: strict conversions of JSON scalars to column values
+ * (coerce.h). */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "table/coerce.h"
+#include "util/date.h"
+
+bool sluice__parse_i64(const char *p, size_t n, int64_t *out)
+{
+    size_t i = 0;
+    bool neg = false;
+    if (i < n && p[i] == '-') {
+        neg = true;
+        i++;
+    }
+    if (i == n)
+        return false;
+    uint64_t v = 0;
+    uint64_t lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+    for (; i < n; i++) {
+        unsigned d = (unsigned)(p[i] - '0');
+        if (d > 9)
+            return false;
+        if (v > (lim - d) / 10)
+            return false;
+        v = v * 10 + d;
+    }
+    if (neg)
+        *out = v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v;
+    else
+        *out = (int64_t)v;
+    return true;
+}
+
+/* The JSON number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
+static bool json_number(const char *p, size_t n)
+{
+    size_t i = 0;
+    if (i < n && p[i] == '-')
+        i++;
+    if (i == n)
+        return false;
+    if (p[i] == '0')
+        i++;
+    else if (p[i] >= '1' && p[i] <= '9')
+        while (i < n && p[i] >= '0' && p[i] <= '9')
+            i++;
+    else
+        return false;
+    if (i < n && p[i] == '.') {
+        size_t s = ++i;
+        while (i < n && p[i] >= '0' && p[i] <= '9')
+            i++;
+        if (i == s)
+            return false;
+    }
+    if (i < n && (p[i] == 'e' || p[i] == 'E')) {
+        i++;
+        if (i < n && (p[i] == '+' || p[i] == '-'))
+            i++;
+        size_t s = i;
+        while (i < n && p[i] >= '0' && p[i] <= '9')
+            i++;
+        if (i == s)
+            return false;
+    }
+    return i == n;
+}
+
+bool sluice__parse_f64(const char *p, size_t n, double *out)
+{
+    char small[64];
+    char *s = small;
+    if (!json_number(p, n))
+        return false;
+    if (n >= sizeof small) {
+        s = sluice__malloc(n + 1);
+        if (!s)
+            return false;
+    }
+    memcpy(s, p, n);
+    s[n] = '\0';
+    errno = 0;
+    double d = strtod(s, NULL);
+    bool ok = isfinite(d);
+    if (s != small)
+        sluice__free(s);
+    if (ok)
+        *out = d;
+    return ok;
+}
+
+static bool digits(const char *p, size_t n, int *out)
+{
+    int v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] < '0' || p[i] > '9')
+            return false;
+        v = v * 10 + (p[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
+static bool civil(const char *p, size_t n, int64_t *days)
+{
+    int y, m, d;
+    if (n != 10 || p[4] != '-' || p[7] != '-' || !digits(p, 4, &y) ||
+        !digits(p + 5, 2, &m) || !digits(p + 8, 2, &d))
+        return false;
+    if (y < 1 || m < 1 || m > 12 || d < 1 || d > sluice__month_days(y, m))
+        return false;
+    *days = sluice__days_from_civil(y, m, d);
+    return true;
+}
+
+bool sluice__parse_date(const char *p, size_t n, int32_t *days)
+{
+    int64_t d;
+    if (!civil(p, n, &d))
+        return false;
+    *days = (int32_t)d;
+    return true;
+}
+
+bool sluice__parse_timestamp(const char *p, size_t n, int64_t *us)
+{
+    int64_t days;
+    int hh = 0, mi = 0, ss = 0, oh = 0, om = 0;
+    int64_t frac = 0;
+    if (n < 10 || !civil(p, 10, &days))
+        return false;
+    size_t i = 10;
+    if (i < n) {
+        if ((p[i] != 'T' && p[i] != ' ') || n - i < 6 || p[i + 3] != ':' ||
+            !digits(p + i + 1, 2, &hh) || !digits(p + i + 4, 2, &mi))
+            return false;
+        i += 6;
+        if (i < n && p[i] == ':') {
+            if (n - i < 3 || !digits(p + i + 1, 2, &ss))
+                return false;
+            i += 3;
+            if (i < n && p[i] == '.') {
+                size_t s = ++i;
+                int64_t scale = 100000;
+                while (i < n && p[i] >= '0' && p[i] <= '9') {
+                    if (i - s >= 9)
+                        return false;
+                    if (scale > 0)
+                        frac += (p[i] - '0') * scale;
+                    else if (p[i] != '0')
+                        return false; /* below a µs: would be lost */
+                    scale /= 10;
+                    i++;
+                }
+                if (i == s)
+                    return false;
+            }
+        }
+        if (i < n && p[i] == 'Z') {
+            i++;
+        } else if (i < n && (p[i] == '+' || p[i] == '-')) {
+            int sign = p[i] == '-' ? -1 : 1;
+            if (n - i == 6 && p[i + 3] == ':' && digits(p + i + 1, 2, &oh) &&
+                digits(p + i + 4, 2, &om))
+                i += 6;
+            else if (n - i == 5 && digits(p + i + 1, 2, &oh) &&
+                     digits(p + i + 3, 2, &om))
+                i += 5;
+            else
+                return false;
+            if (oh > 23 || om > 59)
+                return false;
+            oh *= sign;
+            om *= sign;
+        }
+        if (i != n || hh > 23 || mi > 59 || ss > 59)
+            return false;
+    }
+    int64_t secs = days * 86400 + hh * 3600 + mi * 60 + ss - oh * 3600 -
+                   om * 60;
+    *us = secs * 1000000 + frac;
+    return true;
+}
+
+bool sluice__epoch_to_us(const char *p, size_t n, int64_t unit_us,
+                         int64_t *us)
+{
+    int64_t v;
+    if (sluice__parse_i64(p, n, &v)) {
+        if (v > INT64_MAX / unit_us || v < INT64_MIN / unit_us)
+            return false;
+        *us = v * unit_us;
+        return true;
+    }
+    double d;
+    if (!sluice__parse_f64(p, n, &d))
+        return false;
+    d = nearbyint(d * (double)unit_us);
+    if (!(d > -9.2e18 && d < 9.2e18))
+        return false;
+    *us = (int64_t)d;
+    return true;
+}
