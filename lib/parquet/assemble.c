@@ -49,7 +49,8 @@ static int skip_one(struct asm_ctx *a, int node)
         struct pq_rcol *c = &a->cols[l];
         if (c->pos >= c->n)
             return fail(a, "column ended early", node);
-        const struct sluice_pq_node *leaf = sluice__pq_schema_leaf(a->s, (size_t)l);
+        const struct sluice_pq_node *leaf =
+            sluice__pq_schema_leaf(a->s, (size_t)l);
         if (c->def[c->pos] == leaf->def_level)
             return fail(a, "levels disagree between columns", node);
         c->pos++;
@@ -67,7 +68,8 @@ static int put_value(struct asm_ctx *a, int node)
     c->pos++;
     struct sluice_buf *o = a->out;
     switch (nd->type) {
-    case SLUICE_PQ_BOOLEAN: return sluice__buf_adds(o, v->i ? "true" : "false");
+    case SLUICE_PQ_BOOLEAN:
+        return sluice__buf_adds(o, v->i ? "true" : "false");
     case SLUICE_PQ_INT32:
         if (nd->logical == SLUICE_PQ_LT_DATE)
             return sluice__pq_fmt_date(o, v->i);
@@ -80,10 +82,13 @@ static int put_value(struct asm_ctx *a, int node)
             return sluice__pq_fmt_timestamp(o, v->i, 1000000, !nd->ts_local);
         case SLUICE_PQ_LT_TIMESTAMP_NS:
             return sluice__pq_fmt_timestamp(o, v->i, 1000000000, !nd->ts_local);
-        default: return sluice__buf_appendf(o, "%" PRId64, v->i);
+        default:
+            return sluice__buf_appendf(o, "%" PRId64, v->i);
         }
-    case SLUICE_PQ_DOUBLE: return sluice__pq_fmt_double(o, v->d);
-    default: break;
+    case SLUICE_PQ_DOUBLE:
+        return sluice__pq_fmt_double(o, v->d);
+    default:
+        break;
     }
     if (nd->logical == SLUICE_PQ_LT_JSON) {
         if (v->s.n == 0)
@@ -198,8 +203,10 @@ int sluice__pq_assemble(const struct sluice_pq_schema *s, struct pq_rcol *cols,
     for (uint64_t r = 0; r < rows; r++) {
         for (size_t l = 0; l < s->nleaves; l++)
             if (cols[l].pos >= cols[l].n || cols[l].rep[cols[l].pos] != 0) {
-                sluice__err_set(err, "record %" PRIu64 ": column %zu is not "
-                                "at a record start", r, l);
+                sluice__err_set(err,
+                                "record %" PRIu64 ": column %zu is not "
+                                "at a record start",
+                                r, l);
                 return SLUICE_EPARQUET;
             }
         if ((rc = put_object(&a, 0)) != SLUICE_OK)

@@ -34,10 +34,14 @@ void sluice__pq_codec_cleanup(struct sluice_pq_codec_ctx *c)
 int sluice__pq_codec_wire(enum sluice_pq_codec codec)
 {
     switch (codec) {
-    case SLUICE_PQ_CODEC_ZSTD: return PQ_CODEC_ZSTD;
-    case SLUICE_PQ_CODEC_SNAPPY: return PQ_CODEC_SNAPPY;
-    case SLUICE_PQ_CODEC_GZIP: return PQ_CODEC_GZIP;
-    default: return PQ_CODEC_UNCOMPRESSED;
+    case SLUICE_PQ_CODEC_ZSTD:
+        return PQ_CODEC_ZSTD;
+    case SLUICE_PQ_CODEC_SNAPPY:
+        return PQ_CODEC_SNAPPY;
+    case SLUICE_PQ_CODEC_GZIP:
+        return PQ_CODEC_GZIP;
+    default:
+        return PQ_CODEC_UNCOMPRESSED;
     }
 }
 
@@ -76,7 +80,8 @@ static int gzip_compress(struct sluice_pq_codec_ctx *c, const void *src,
         if (deflateInit2(zs, c->level ? c->level : Z_DEFAULT_COMPRESSION,
                          Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
             sluice__free(zs);
-            SLUICE_FAIL_IF(true, SLUICE_ENOMEM, err, "gzip: deflateInit2 failed");
+            SLUICE_FAIL_IF(true, SLUICE_ENOMEM, err,
+                           "gzip: deflateInit2 failed");
         }
         c->def = zs;
     } else {
@@ -153,7 +158,8 @@ static int gunzip(struct sluice_pq_codec_ctx *c, const void *src, size_t n,
         SLUICE_FAIL_IF(!zs, SLUICE_ENOMEM, err, "gzip: out of memory");
         if (inflateInit2(zs, 15 + 16) != Z_OK) {
             sluice__free(zs);
-            SLUICE_FAIL_IF(true, SLUICE_ENOMEM, err, "gzip: inflateInit2 failed");
+            SLUICE_FAIL_IF(true, SLUICE_ENOMEM, err,
+                           "gzip: inflateInit2 failed");
         }
         c->inf = zs;
     } else {
@@ -167,10 +173,9 @@ static int gunzip(struct sluice_pq_codec_ctx *c, const void *src, size_t n,
     zs->next_out = dst;
     zs->avail_out = (uInt)dst_n;
     int zr = inflate(zs, Z_FINISH);
-    SLUICE_FAIL_IF(zr != Z_STREAM_END || zs->total_out != dst_n,
-                   SLUICE_EPARQUET, err,
-                   "gzip: page does not inflate to its declared %zu bytes",
-                   dst_n);
+    SLUICE_FAIL_IF(
+        zr != Z_STREAM_END || zs->total_out != dst_n, SLUICE_EPARQUET, err,
+        "gzip: page does not inflate to its declared %zu bytes", dst_n);
 out:
     return rc;
 }

@@ -49,7 +49,12 @@ int sluice__pq_col_init(struct sluice_pq_writer *w, struct pq_col *c,
     sluice__buf_init(&c->smin, SLUICE_PQ_MAX_VALUE);
     sluice__buf_init(&c->smax, SLUICE_PQ_MAX_VALUE);
     c->dict = use_dict(w, c);
-    return SLUICE_OK;
+    struct sluice_buf path;
+    sluice__buf_init(&path, 1 << 16);
+    if (sluice__pq_schema_path(w->schema, leaf, &path) != SLUICE_OK)
+        return SLUICE_ENOMEM;
+    c->path = sluice__buf_take(&path, NULL);
+    return c->path ? SLUICE_OK : SLUICE_ENOMEM;
 }
 
 void sluice__pq_col_cleanup(struct pq_col *c)
@@ -64,7 +69,9 @@ void sluice__pq_col_cleanup(struct pq_col *c)
     sluice__buf_cleanup(&c->smax);
     sluice__free(c->dict_off);
     sluice__free(c->slots);
+    sluice__free(c->path);
     c->dict_off = c->slots = NULL;
+    c->path = NULL;
 }
 
 int sluice__pq_col_check(struct sluice_pq_writer *w, struct pq_col *c,
@@ -72,23 +79,25 @@ int sluice__pq_col_check(struct sluice_pq_writer *w, struct pq_col *c,
                          const struct sluice_pq_value *v)
 {
     int rc = SLUICE_OK;
-    const char *nm = c->node->name;
+    const char *nm = c->path;
     SLUICE_FAIL_IF(def > (unsigned)c->max_def || rep > (unsigned)c->max_rep,
                    SLUICE_EINVAL, &w->err,
                    "column %zu '%s': levels def %u rep %u above max %d/%d",
                    c->leaf, nm, def, rep, c->max_def, c->max_rep);
-    SLUICE_FAIL_IF((def == (unsigned)c->max_def) != (v != NULL),
-                   SLUICE_EINVAL, &w->err,
+    SLUICE_FAIL_IF((def == (unsigned)c->max_def) != (v != NULL), SLUICE_EINVAL,
+                   &w->err,
                    "column %zu '%s': a value must come with def %d, only then",
                    c->leaf, nm, c->max_def);
     if (rep == 0) {
         SLUICE_FAIL_IF(c->rows != w->rg_rows, SLUICE_EINVAL, &w->err,
                        "column %zu '%s': second record start (rep 0) in one "
-                       "record", c->leaf, nm);
+                       "record",
+                       c->leaf, nm);
     } else {
         SLUICE_FAIL_IF(c->rows != w->rg_rows + 1, SLUICE_EINVAL, &w->err,
                        "column %zu '%s': rep %u before the record's first "
-                       "entry", c->leaf, nm, rep);
+                       "entry",
+                       c->leaf, nm, rep);
         uint8_t need = w->schema->repdef[c->node->repdef_off + rep];
         SLUICE_FAIL_IF(def < need, SLUICE_EINVAL, &w->err,
                        "column %zu '%s': rep %u needs def >= %u, got %u",
@@ -118,11 +127,25 @@ static size_t value_key(const struct pq_col *c, const struct sluice_pq_value *v,
                         uint8_t tmp[8], const uint8_t **key)
 {
     switch (c->type) {
-    case SLUICE_PQ_BOOLEAN: tmp[0] = v->b ? 1 : 0; *key = tmp; return 1;
-    case SLUICE_PQ_INT32: pq_put_u32le(tmp, (uint32_t)v->i32); *key = tmp; return 4;
-    case SLUICE_PQ_INT64: pq_put_u64le(tmp, (uint64_t)v->i64); *key = tmp; return 8;
-    case SLUICE_PQ_DOUBLE: pq_put_u64le(tmp, pq_double_bits(v->d)); *key = tmp; return 8;
-    default: *key = (const uint8_t *)v->s.p; return v->s.n;
+    case SLUICE_PQ_BOOLEAN:
+        tmp[0] = v->b ? 1 : 0;
+        *key = tmp;
+        return 1;
+    case SLUICE_PQ_INT32:
+        pq_put_u32le(tmp, (uint32_t)v->i32);
+        *key = tmp;
+        return 4;
+    case SLUICE_PQ_INT64:
+        pq_put_u64le(tmp, (uint64_t)v->i64);
+        *key = tmp;
+        return 8;
+    case SLUICE_PQ_DOUBLE:
+        pq_put_u64le(tmp, pq_double_bits(v->d));
+        *key = tmp;
+        return 8;
+    default:
+        *key = (const uint8_t *)v->s.p;
+        return v->s.n;
     }
 }
 
@@ -397,8 +420,8 @@ int sluice__pq_col_flush_page(struct sluice_pq_writer *w, struct pq_col *c)
     if (c->page_values && c->dict) {
         enc = PQ_ENC_RLE_DICTIONARY;
         SLUICE_TRY(sluice__buf_addc(&w->body, (char)width));
-        SLUICE_TRY(sluice__rle_encode(&w->body, c->idx.p, 4, c->page_values,
-                                      width));
+        SLUICE_TRY(
+            sluice__rle_encode(&w->body, c->idx.p, 4, c->page_values, width));
         c->dict_used = true;
     } else if (c->type == SLUICE_PQ_BOOLEAN) {
         SLUICE_TRY(put_bools(&w->body, &c->vals));
@@ -406,8 +429,8 @@ int sluice__pq_col_flush_page(struct sluice_pq_writer *w, struct pq_col *c)
         SLUICE_TRY(sluice__buf_append(&w->body, c->vals.p, c->vals.n));
     }
     size_t hn, zn;
-    SLUICE_TRY(store_page(w, &c->pages, PQ_PAGE_DATA, c->page_entries, enc,
-                          &hn, &zn));
+    SLUICE_TRY(
+        store_page(w, &c->pages, PQ_PAGE_DATA, c->page_entries, enc, &hn, &zn));
     c->unc_bytes += hn + w->body.n;
     if (enc == PQ_ENC_RLE_DICTIONARY)
         c->n_dict_pages++;
@@ -453,10 +476,10 @@ static int put_encoding_stats(const struct pq_col *c,
         s[n++] = (struct enc_stat){PQ_PAGE_DICTIONARY, PQ_ENC_PLAIN, 1};
     if (c->n_dict_pages)
         s[n++] = (struct enc_stat){PQ_PAGE_DATA, PQ_ENC_RLE_DICTIONARY,
-                                    c->n_dict_pages};
+                                   c->n_dict_pages};
     if (c->n_plain_pages)
-        s[n++] = (struct enc_stat){PQ_PAGE_DATA, PQ_ENC_PLAIN,
-                                    c->n_plain_pages};
+        s[n++] =
+            (struct enc_stat){PQ_PAGE_DATA, PQ_ENC_PLAIN, c->n_plain_pages};
     SLUICE_TRY(sluice__thrift_field_list(tw, 13, THRIFT_STRUCT, n));
     for (uint32_t i = 0; i < n; i++) {
         SLUICE_TRY(sluice__thrift_struct_begin(tw));
@@ -479,8 +502,8 @@ int sluice__pq_col_write_chunk(struct sluice_pq_writer *w, struct pq_col *c,
     if (c->dict_used) {
         size_t hn, zn;
         sluice__buf_reset(&w->body);
-        SLUICE_TRY(sluice__buf_append(&w->body, c->dict_vals.p,
-                                      c->dict_vals.n));
+        SLUICE_TRY(
+            sluice__buf_append(&w->body, c->dict_vals.p, c->dict_vals.n));
         SLUICE_TRY(store_page(w, NULL, PQ_PAGE_DICTIONARY, c->dict_n,
                               PQ_ENC_PLAIN, &hn, &zn));
         dict_unc = hn + w->body.n;
@@ -496,8 +519,8 @@ int sluice__pq_col_write_chunk(struct sluice_pq_writer *w, struct pq_col *c,
     SLUICE_TRY(sluice__thrift_field_i32(tw, 1, c->type));
     SLUICE_TRY(put_encodings(c, tw));
     SLUICE_TRY(sluice__pq_schema_write_path(w->schema, c->leaf, tw, 3));
-    SLUICE_TRY(sluice__thrift_field_i32(
-        tw, 4, sluice__pq_codec_wire(w->opt.codec)));
+    SLUICE_TRY(
+        sluice__thrift_field_i32(tw, 4, sluice__pq_codec_wire(w->opt.codec)));
     SLUICE_TRY(sluice__thrift_field_i64(tw, 5, (int64_t)c->num_values));
     SLUICE_TRY(sluice__thrift_field_i64(tw, 6, total_unc));
     SLUICE_TRY(sluice__thrift_field_i64(tw, 7, total_comp));

@@ -10,6 +10,7 @@
 
 struct pq_col {
     const struct sluice_pq_node *node;
+    char *path; /* "a.list.element", for messages */
     size_t leaf;
     int type;
     int max_def, max_rep;
@@ -102,7 +103,7 @@ SLUICE_NODISCARD int sluice__pq_stats_write(const struct pq_col *c,
                                             int16_t id);
 void sluice__pq_stats_reset(struct pq_col *c);
 /* Hands bytes to the callback, counting the offset. */
-SLUICE_NODISCARD int sluice__pq_emit(struct sluice_pq_writer *w,
-                                     const void *p, size_t n);
+SLUICE_NODISCARD int sluice__pq_emit(struct sluice_pq_writer *w, const void *p,
+                                     size_t n);
 
 #endif

@@ -11,8 +11,8 @@
 
 struct elem {
     int type, repetition, num_children, converted;
-    int logical;   /* LogicalType union id, 0 if none */
-    int ts_unit;   /* TimeUnit id */
+    int logical; /* LogicalType union id, 0 if none */
+    int ts_unit; /* TimeUnit id */
     bool ts_utc;
     const uint8_t *name;
     size_t name_n;
@@ -47,8 +47,8 @@ static int read_struct(struct sluice_thrift_r *t, void *ctx, field_cb cb)
     return rc;
 }
 
-static int get_int(struct sluice_thrift_r *t, const struct sluice_thrift_field *f,
-                   int64_t *v, bool *used)
+static int get_int(struct sluice_thrift_r *t,
+                   const struct sluice_thrift_field *f, int64_t *v, bool *used)
 {
     *used = true;
     return sluice__thrift_read_int(t, f->type, v);
@@ -99,13 +99,22 @@ static int cb_elem(struct sluice_thrift_r *t, void *ctx,
     int64_t v;
     int rc = SLUICE_OK;
     switch (f->id) {
-    case 1: rc = get_int(t, f, &v, used); e->type = (int)v; break;
-    case 3: rc = get_int(t, f, &v, used); e->repetition = (int)v; break;
+    case 1:
+        rc = get_int(t, f, &v, used);
+        e->type = (int)v;
+        break;
+    case 3:
+        rc = get_int(t, f, &v, used);
+        e->repetition = (int)v;
+        break;
     case 5:
         rc = get_int(t, f, &v, used);
         e->num_children = v < 0 || v > SLUICE_PQ_MAX_NODES ? -2 : (int)v;
         break;
-    case 6: rc = get_int(t, f, &v, used); e->converted = (int)v; break;
+    case 6:
+        rc = get_int(t, f, &v, used);
+        e->converted = (int)v;
+        break;
     case 4:
         if (f->type == THRIFT_BINARY) {
             *used = true;
@@ -118,7 +127,8 @@ static int cb_elem(struct sluice_thrift_r *t, void *ctx,
             rc = read_struct(t, e, cb_logical);
         }
         break;
-    default: break;
+    default:
+        break;
     }
     return rc;
 }
@@ -127,25 +137,37 @@ static enum sluice_pq_logical map_logical(const struct elem *e, bool *local)
 {
     *local = false;
     switch (e->logical) {
-    case PQ_LT_STRING: return SLUICE_PQ_LT_STRING;
-    case PQ_LT_JSON: return SLUICE_PQ_LT_JSON;
-    case PQ_LT_DATE: return SLUICE_PQ_LT_DATE;
-    case PQ_LT_LIST: return SLUICE_PQ_LT_LIST;
+    case PQ_LT_STRING:
+        return SLUICE_PQ_LT_STRING;
+    case PQ_LT_JSON:
+        return SLUICE_PQ_LT_JSON;
+    case PQ_LT_DATE:
+        return SLUICE_PQ_LT_DATE;
+    case PQ_LT_LIST:
+        return SLUICE_PQ_LT_LIST;
     case PQ_LT_TIMESTAMP:
         *local = !e->ts_utc;
         return e->ts_unit == 1   ? SLUICE_PQ_LT_TIMESTAMP_MS
                : e->ts_unit == 3 ? SLUICE_PQ_LT_TIMESTAMP_NS
                                  : SLUICE_PQ_LT_TIMESTAMP_US;
-    default: break;
+    default:
+        break;
     }
     switch (e->converted) {
-    case PQ_CT_UTF8: return SLUICE_PQ_LT_STRING;
-    case PQ_CT_JSON: return SLUICE_PQ_LT_JSON;
-    case PQ_CT_DATE: return SLUICE_PQ_LT_DATE;
-    case PQ_CT_LIST: return SLUICE_PQ_LT_LIST;
-    case PQ_CT_TIMESTAMP_MILLIS: return SLUICE_PQ_LT_TIMESTAMP_MS;
-    case PQ_CT_TIMESTAMP_MICROS: return SLUICE_PQ_LT_TIMESTAMP_US;
-    default: return SLUICE_PQ_LT_NONE;
+    case PQ_CT_UTF8:
+        return SLUICE_PQ_LT_STRING;
+    case PQ_CT_JSON:
+        return SLUICE_PQ_LT_JSON;
+    case PQ_CT_DATE:
+        return SLUICE_PQ_LT_DATE;
+    case PQ_CT_LIST:
+        return SLUICE_PQ_LT_LIST;
+    case PQ_CT_TIMESTAMP_MILLIS:
+        return SLUICE_PQ_LT_TIMESTAMP_MS;
+    case PQ_CT_TIMESTAMP_MICROS:
+        return SLUICE_PQ_LT_TIMESTAMP_US;
+    default:
+        return SLUICE_PQ_LT_NONE;
     }
 }
 
@@ -174,14 +196,13 @@ static int build(struct sluice_pq_reader *r, const struct elem *el, size_t n,
     if (group) {
         if (lt != SLUICE_PQ_LT_LIST)
             lt = SLUICE_PQ_LT_NONE;
-        rc = sluice__pq_schema_add_group(r->schema, parent, name,
-                                         (enum sluice_pq_repetition)e->repetition,
-                                         lt, &id, &r->err);
+        rc = sluice__pq_schema_add_group(
+            r->schema, parent, name, (enum sluice_pq_repetition)e->repetition,
+            lt, &id, &r->err);
     } else {
-        rc = sluice__pq_schema_add_leaf(r->schema, parent, name,
-                                        (enum sluice_pq_repetition)e->repetition,
-                                        (enum sluice_pq_type)e->type, lt, &id,
-                                        &r->err);
+        rc = sluice__pq_schema_add_leaf(
+            r->schema, parent, name, (enum sluice_pq_repetition)e->repetition,
+            (enum sluice_pq_type)e->type, lt, &id, &r->err);
         if (rc == SLUICE_OK)
             r->schema->nodes[id].ts_local = local;
     }
@@ -213,8 +234,8 @@ static int parse_schema(struct sluice_pq_reader *r, struct sluice_thrift_r *t)
     if (!el)
         return SLUICE_ENOMEM;
     for (uint32_t i = 0; rc == SLUICE_OK && i < n; i++) {
-        el[i] = (struct elem){.type = -1, .repetition = -1,
-                              .num_children = -1, .converted = -1};
+        el[i] = (struct elem){
+            .type = -1, .repetition = -1, .num_children = -1, .converted = -1};
         rc = read_struct(t, &el[i], cb_elem);
     }
     if (rc == SLUICE_OK) {
@@ -249,8 +270,12 @@ static int cb_stats(struct sluice_thrift_r *t, void *ctx,
     struct sluice_pq_chunk_meta *m = ctx;
     int rc = SLUICE_OK;
     switch (f->id) {
-    case 3: rc = get_int(t, f, &m->null_count, used); break;
-    case 9: rc = get_int(t, f, &m->nan_count, used); break;
+    case 3:
+        rc = get_int(t, f, &m->null_count, used);
+        break;
+    case 9:
+        rc = get_int(t, f, &m->nan_count, used);
+        break;
     case 5:
     case 6:
         if (f->type != THRIFT_BINARY)
@@ -264,9 +289,14 @@ static int cb_stats(struct sluice_thrift_r *t, void *ctx,
             rc = sluice__thrift_read_binary(t, &m->min, &m->min_n);
         }
         break;
-    case 7: m->max_exact = f->bval; break;
-    case 8: m->min_exact = f->bval; break;
-    default: break;
+    case 7:
+        m->max_exact = f->bval;
+        break;
+    case 8:
+        m->min_exact = f->bval;
+        break;
+    default:
+        break;
     }
     return rc;
 }
@@ -278,13 +308,29 @@ static int cb_colmeta(struct sluice_thrift_r *t, void *ctx,
     int64_t v;
     int rc = SLUICE_OK;
     switch (f->id) {
-    case 1: rc = get_int(t, f, &v, used); m->type = (int)v; break;
-    case 4: rc = get_int(t, f, &v, used); m->codec = (int)v; break;
-    case 5: rc = get_int(t, f, &m->num_values, used); break;
-    case 6: rc = get_int(t, f, &m->total_uncompressed, used); break;
-    case 7: rc = get_int(t, f, &m->total_compressed, used); break;
-    case 9: rc = get_int(t, f, &m->data_page_offset, used); break;
-    case 11: rc = get_int(t, f, &m->dictionary_page_offset, used); break;
+    case 1:
+        rc = get_int(t, f, &v, used);
+        m->type = (int)v;
+        break;
+    case 4:
+        rc = get_int(t, f, &v, used);
+        m->codec = (int)v;
+        break;
+    case 5:
+        rc = get_int(t, f, &m->num_values, used);
+        break;
+    case 6:
+        rc = get_int(t, f, &m->total_uncompressed, used);
+        break;
+    case 7:
+        rc = get_int(t, f, &m->total_compressed, used);
+        break;
+    case 9:
+        rc = get_int(t, f, &m->data_page_offset, used);
+        break;
+    case 11:
+        rc = get_int(t, f, &m->dictionary_page_offset, used);
+        break;
     case 2:
         if (f->type == THRIFT_LIST) {
             int et;
@@ -304,7 +350,8 @@ static int cb_colmeta(struct sluice_thrift_r *t, void *ctx,
             rc = read_struct(t, m, cb_stats);
         }
         break;
-    default: break;
+    default:
+        break;
     }
     return rc;
 }
@@ -385,8 +432,10 @@ static int parse_row_groups(struct sluice_pq_reader *r,
                 sluice__pq_schema_leaf(r->schema, k);
             if (m->type != nd->type || m->num_values < 0 ||
                 m->total_compressed < 0 || m->data_page_offset < 0)
-                FAIL(r, "footer: row group %u column %zu: metadata missing or "
-                     "not matching the schema", i, k);
+                FAIL(r,
+                     "footer: row group %u column %zu: metadata missing or "
+                     "not matching the schema",
+                     i, k);
         }
     }
     return SLUICE_OK;

@@ -179,8 +179,7 @@ const char *sluice__pq_reader_created_by(const struct sluice_pq_reader *r)
 }
 
 const struct sluice_pq_chunk_meta *
-sluice__pq_reader_chunk(const struct sluice_pq_reader *r, size_t rg,
-                        size_t col)
+sluice__pq_reader_chunk(const struct sluice_pq_reader *r, size_t rg, size_t col)
 {
     return &r->rgs[rg].cols[col];
 }
@@ -227,7 +226,9 @@ static int read_page_header(struct sluice_thrift_r *t, struct page_hdr *h)
             f.type == THRIFT_STOP)
             break;
         if (f.id >= 1 && f.id <= 3 && f.type != THRIFT_STRUCT) {
-            int64_t *dst = f.id == 1 ? &h->type : f.id == 2 ? &h->unc : &h->comp;
+            int64_t *dst = f.id == 1   ? &h->type
+                           : f.id == 2 ? &h->unc
+                                       : &h->comp;
             rc = sluice__thrift_read_int(t, f.type, dst);
         } else if ((f.id == 5 || f.id == 7) && f.type == THRIFT_STRUCT) {
             rc = read_sub(t, h, f.id == 7);
@@ -319,8 +320,9 @@ static int levels(struct sluice_pq_reader *r, const uint8_t *p, size_t n,
     uint32_t len = pq_get_u32le(p + *bp);
     if (len > n - *bp - 4)
         FAIL(r, "level block of %u bytes runs past the page", len);
-    int rc = sluice__rle_decode(p + *bp + 4, len, sluice__rle_width((uint32_t)max),
-                                out, 1, nv, NULL, &r->err);
+    int rc =
+        sluice__rle_decode(p + *bp + 4, len, sluice__rle_width((uint32_t)max),
+                           out, 1, nv, NULL, &r->err);
     if (rc != SLUICE_OK)
         return rc;
     for (size_t i = 0; i < nv; i++)
@@ -389,8 +391,8 @@ static int data_page(struct sluice_pq_reader *r, struct chunk_state *cs,
     size_t count = 0;
     for (size_t i = 0; i < nv; i++)
         count += c->def[c->n + i] == nd->def_level;
-    SLUICE_TRY(grow((void **)&c->vals, &c->vcap, c->nv + count,
-                    sizeof *c->vals));
+    SLUICE_TRY(
+        grow((void **)&c->vals, &c->vcap, c->nv + count, sizeof *c->vals));
     union pq_rv *vout = c->vals + c->nv;
     if (h->encoding == PQ_ENC_PLAIN) {
         SLUICE_TRY(plain_values(r, nd->type, p + bp, n - bp, count, vout));
@@ -402,8 +404,8 @@ static int data_page(struct sluice_pq_reader *r, struct chunk_state *cs,
             FAIL(r, "dictionary-encoded page has no bit width");
         int width = count ? p[bp++] : 0;
         SLUICE_TRY(grow((void **)&cs->idx, &cs->idx_cap, count ? count : 1, 4));
-        SLUICE_TRY(sluice__rle_decode(p + bp, n - bp, width, cs->idx, 4,
-                                      count, NULL, &r->err));
+        SLUICE_TRY(sluice__rle_decode(p + bp, n - bp, width, cs->idx, 4, count,
+                                      NULL, &r->err));
         for (size_t i = 0; i < count; i++) {
             if (cs->idx[i] >= cs->dict_n)
                 FAIL(r, "dictionary index %u out of %zu entries", cs->idx[i],
@@ -422,8 +424,8 @@ out:
 /* Keeps a decompressed page alive for the row group (values point in). */
 static int new_block(struct sluice_pq_reader *r, size_t n, uint8_t **out)
 {
-    int rc = grow((void **)&r->blocks, &r->bcap, r->nblocks + 1,
-                  sizeof *r->blocks);
+    int rc =
+        grow((void **)&r->blocks, &r->bcap, r->nblocks + 1, sizeof *r->blocks);
     if (rc != SLUICE_OK)
         return rc;
     *out = sluice__malloc(n ? n : 1);
@@ -461,8 +463,8 @@ static int decode_pages(struct sluice_pq_reader *r,
                 (h.encoding != PQ_ENC_PLAIN &&
                  h.encoding != PQ_ENC_PLAIN_DICTIONARY))
                 FAIL(r, "bad or misplaced dictionary page");
-            SLUICE_TRY(dict_values(r, cs, body, (size_t)h.unc,
-                                   (size_t)h.num_values));
+            SLUICE_TRY(
+                dict_values(r, cs, body, (size_t)h.unc, (size_t)h.num_values));
         } else if (h.type == PQ_PAGE_DATA) {
             SLUICE_TRY(data_page(r, cs, &h, body, (size_t)h.unc));
         } else {
@@ -479,8 +481,14 @@ static int decode_chunk(struct sluice_pq_reader *r, size_t rg, size_t col)
 {
     int rc = SLUICE_OK;
     const struct sluice_pq_chunk_meta *m = &r->rgs[rg].cols[col];
-    struct chunk_state cs = {&r->cols[col], sluice__pq_schema_leaf(r->schema, col),
-                             NULL, 0, NULL, 0, 0, m->num_values};
+    struct chunk_state cs = {&r->cols[col],
+                             sluice__pq_schema_leaf(r->schema, col),
+                             NULL,
+                             0,
+                             NULL,
+                             0,
+                             0,
+                             m->num_values};
     int64_t start = m->dictionary_page_offset > 0 ? m->dictionary_page_offset
                                                   : m->data_page_offset;
     if (start < 4 || (uint64_t)start > r->data_end ||
@@ -533,8 +541,8 @@ int sluice__pq_reader_rows_json(struct sluice_pq_reader *r, size_t rg,
             goto out;
         }
     }
-    rc = sluice__pq_assemble(r->schema, r->cols,
-                             (uint64_t)r->rgs[rg].num_rows, out, &r->err);
+    rc = sluice__pq_assemble(r->schema, r->cols, (uint64_t)r->rgs[rg].num_rows,
+                             out, &r->err);
     if (rc != SLUICE_OK)
         sluice__err_prefix(&r->err, "row group %zu", rg);
 out:

@@ -78,7 +78,9 @@ sluice__pq_reader_chunk(const struct sluice_pq_reader *r, size_t rg,
                         size_t col);
 
 /* Decodes row group `rg` and appends its records to `out` as JSON, one
- * object per line, each line ending in '\n'. */
+ * object per line, each line ending in '\n'. On failure `out` may hold a
+ * part of the group's records; the message (sluice__pq_reader_error) names
+ * the row group and column. */
 SLUICE_NODISCARD int sluice__pq_reader_rows_json(struct sluice_pq_reader *r,
                                                  size_t rg,
                                                  struct sluice_buf *out);

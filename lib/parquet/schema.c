@@ -68,8 +68,8 @@ static int add_node(struct sluice_pq_schema *s, int parent, const char *name,
                    "schema: '%s': bad repetition", name);
     for (int c = s->nodes[parent].first_child; c >= 0;
          c = s->nodes[c].next_sibling)
-        SLUICE_FAIL_IF(strcmp(s->nodes[c].name, name) == 0, SLUICE_EINVAL,
-                       err, "schema: duplicate field '%s' under '%s'", name,
+        SLUICE_FAIL_IF(strcmp(s->nodes[c].name, name) == 0, SLUICE_EINVAL, err,
+                       "schema: duplicate field '%s' under '%s'", name,
                        s->nodes[parent].name);
     SLUICE_FAIL_IF(s->n >= SLUICE_PQ_MAX_NODES, SLUICE_ETOOBIG, err,
                    "schema: more than %d nodes", SLUICE_PQ_MAX_NODES);
@@ -106,8 +106,7 @@ out:
 }
 
 int sluice__pq_schema_add_group(struct sluice_pq_schema *s, int parent,
-                                const char *name,
-                                enum sluice_pq_repetition rep,
+                                const char *name, enum sluice_pq_repetition rep,
                                 enum sluice_pq_logical logical, int *id,
                                 struct sluice_err *err)
 {
@@ -124,14 +123,19 @@ out:
 static bool logical_fits(enum sluice_pq_type t, enum sluice_pq_logical lt)
 {
     switch (lt) {
-    case SLUICE_PQ_LT_NONE: return true;
+    case SLUICE_PQ_LT_NONE:
+        return true;
     case SLUICE_PQ_LT_STRING:
-    case SLUICE_PQ_LT_JSON: return t == SLUICE_PQ_BYTE_ARRAY;
-    case SLUICE_PQ_LT_DATE: return t == SLUICE_PQ_INT32;
+    case SLUICE_PQ_LT_JSON:
+        return t == SLUICE_PQ_BYTE_ARRAY;
+    case SLUICE_PQ_LT_DATE:
+        return t == SLUICE_PQ_INT32;
     case SLUICE_PQ_LT_TIMESTAMP_US:
     case SLUICE_PQ_LT_TIMESTAMP_MS:
-    case SLUICE_PQ_LT_TIMESTAMP_NS: return t == SLUICE_PQ_INT64;
-    default: return false;
+    case SLUICE_PQ_LT_TIMESTAMP_NS:
+        return t == SLUICE_PQ_INT64;
+    default:
+        return false;
     }
 }
 
@@ -179,10 +183,10 @@ static int visit(struct sluice_pq_schema *s, int id, size_t *nleaves,
     struct sluice_pq_node *nd = &s->nodes[id];
     if (id != 0) {
         const struct sluice_pq_node *p = &s->nodes[nd->parent];
-        nd->def_level = (uint8_t)(p->def_level +
-                                  (nd->repetition != SLUICE_PQ_REQUIRED));
-        nd->rep_level = (uint8_t)(p->rep_level +
-                                  (nd->repetition == SLUICE_PQ_REPEATED));
+        nd->def_level =
+            (uint8_t)(p->def_level + (nd->repetition != SLUICE_PQ_REQUIRED));
+        nd->rep_level =
+            (uint8_t)(p->rep_level + (nd->repetition == SLUICE_PQ_REPEATED));
     }
     nd->leaf_begin = (int)*nleaves;
     if (nd->is_leaf) {
@@ -194,12 +198,11 @@ static int visit(struct sluice_pq_schema *s, int id, size_t *nleaves,
                        "schema: group '%s' has no fields", nd->name);
         if (nd->logical == SLUICE_PQ_LT_LIST) {
             const struct sluice_pq_node *c = &s->nodes[nd->first_child];
-            SLUICE_FAIL_IF(nd->num_children != 1 ||
-                               c->repetition != SLUICE_PQ_REPEATED ||
-                               nd->repetition == SLUICE_PQ_REPEATED,
-                           SLUICE_EINVAL, err,
-                           "schema: LIST '%s' must hold one repeated field",
-                           nd->name);
+            SLUICE_FAIL_IF(
+                nd->num_children != 1 || c->repetition != SLUICE_PQ_REPEATED ||
+                    nd->repetition == SLUICE_PQ_REPEATED,
+                SLUICE_EINVAL, err,
+                "schema: LIST '%s' must hold one repeated field", nd->name);
         }
         for (int c = nd->first_child; c >= 0; c = s->nodes[c].next_sibling)
             SLUICE_TRY(visit(s, c, nleaves, repdef_n, err));
@@ -251,18 +254,29 @@ static int write_logical(struct sluice_thrift_w *w,
     int rc = SLUICE_OK;
     int ct = -1, lt = 0, unit = 0;
     switch (nd->logical) {
-    case SLUICE_PQ_LT_STRING: ct = PQ_CT_UTF8, lt = PQ_LT_STRING; break;
-    case SLUICE_PQ_LT_JSON: ct = PQ_CT_JSON, lt = PQ_LT_JSON; break;
-    case SLUICE_PQ_LT_DATE: ct = PQ_CT_DATE, lt = PQ_LT_DATE; break;
-    case SLUICE_PQ_LT_LIST: ct = PQ_CT_LIST, lt = PQ_LT_LIST; break;
+    case SLUICE_PQ_LT_STRING:
+        ct = PQ_CT_UTF8, lt = PQ_LT_STRING;
+        break;
+    case SLUICE_PQ_LT_JSON:
+        ct = PQ_CT_JSON, lt = PQ_LT_JSON;
+        break;
+    case SLUICE_PQ_LT_DATE:
+        ct = PQ_CT_DATE, lt = PQ_LT_DATE;
+        break;
+    case SLUICE_PQ_LT_LIST:
+        ct = PQ_CT_LIST, lt = PQ_LT_LIST;
+        break;
     case SLUICE_PQ_LT_TIMESTAMP_MS:
         ct = PQ_CT_TIMESTAMP_MILLIS, lt = PQ_LT_TIMESTAMP, unit = 1;
         break;
     case SLUICE_PQ_LT_TIMESTAMP_US:
         ct = PQ_CT_TIMESTAMP_MICROS, lt = PQ_LT_TIMESTAMP, unit = 2;
         break;
-    case SLUICE_PQ_LT_TIMESTAMP_NS: lt = PQ_LT_TIMESTAMP, unit = 3; break;
-    default: return SLUICE_OK;
+    case SLUICE_PQ_LT_TIMESTAMP_NS:
+        lt = PQ_LT_TIMESTAMP, unit = 3;
+        break;
+    default:
+        return SLUICE_OK;
     }
     if (ct >= 0)
         SLUICE_TRY(sluice__thrift_field_i32(w, 6, ct));
@@ -362,21 +376,30 @@ out:
 static const char *type_name(int t)
 {
     switch (t) {
-    case SLUICE_PQ_BOOLEAN: return "boolean";
-    case SLUICE_PQ_INT32: return "int32";
-    case SLUICE_PQ_INT64: return "int64";
-    case SLUICE_PQ_DOUBLE: return "double";
-    default: return "binary";
+    case SLUICE_PQ_BOOLEAN:
+        return "boolean";
+    case SLUICE_PQ_INT32:
+        return "int32";
+    case SLUICE_PQ_INT64:
+        return "int64";
+    case SLUICE_PQ_DOUBLE:
+        return "double";
+    default:
+        return "binary";
     }
 }
 
 static const char *logical_name(const struct sluice_pq_node *nd)
 {
     switch (nd->logical) {
-    case SLUICE_PQ_LT_STRING: return "STRING";
-    case SLUICE_PQ_LT_JSON: return "JSON";
-    case SLUICE_PQ_LT_DATE: return "DATE";
-    case SLUICE_PQ_LT_LIST: return "LIST";
+    case SLUICE_PQ_LT_STRING:
+        return "STRING";
+    case SLUICE_PQ_LT_JSON:
+        return "JSON";
+    case SLUICE_PQ_LT_DATE:
+        return "DATE";
+    case SLUICE_PQ_LT_LIST:
+        return "LIST";
     case SLUICE_PQ_LT_TIMESTAMP_MS:
         return nd->ts_local ? "TIMESTAMP(MILLIS,false)"
                             : "TIMESTAMP(MILLIS,true)";
@@ -386,7 +409,8 @@ static const char *logical_name(const struct sluice_pq_node *nd)
     case SLUICE_PQ_LT_TIMESTAMP_NS:
         return nd->ts_local ? "TIMESTAMP(NANOS,false)"
                             : "TIMESTAMP(NANOS,true)";
-    default: return NULL;
+    default:
+        return NULL;
     }
 }
 

@@ -40,8 +40,8 @@ enum sluice_pq_logical {
     SLUICE_PQ_LT_TIMESTAMP_US, /* INT64 microseconds since the epoch, UTC */
     SLUICE_PQ_LT_TIMESTAMP_MS, /* the reader also knows these two */
     SLUICE_PQ_LT_TIMESTAMP_NS,
-    SLUICE_PQ_LT_LIST          /* group: optional group x (LIST) {
-                                  repeated group list { <element> } } */
+    SLUICE_PQ_LT_LIST /* group: optional group x (LIST) {
+                         repeated group list { <element> } } */
 };
 
 /* Deepest path (root excluded) a schema may have; levels fit in a byte. */
@@ -50,21 +50,21 @@ enum sluice_pq_logical {
 
 struct sluice_pq_node {
     char *name;
-    int parent; /* -1 for the root */
+    int parent;                                /* -1 for the root */
     int first_child, last_child, next_sibling; /* -1 when none */
     int num_children;
     bool is_leaf;
-    bool ts_local; /* TIMESTAMP not adjusted to UTC (reader only) */
-    uint8_t repetition;   /* enum sluice_pq_repetition */
-    uint8_t type;         /* enum sluice_pq_type, leaves only */
-    uint8_t logical;      /* enum sluice_pq_logical */
+    bool ts_local;      /* TIMESTAMP not adjusted to UTC (reader only) */
+    uint8_t repetition; /* enum sluice_pq_repetition */
+    uint8_t type;       /* enum sluice_pq_type, leaves only */
+    uint8_t logical;    /* enum sluice_pq_logical */
     /* computed by freeze: */
-    uint8_t def_level;    /* OPTIONAL/REPEATED nodes on the path, inclusive */
-    uint8_t rep_level;    /* REPEATED nodes on the path, inclusive */
-    uint8_t depth;        /* root 0 */
-    int leaf_index;       /* leaves: column number; groups: -1 */
+    uint8_t def_level; /* OPTIONAL/REPEATED nodes on the path, inclusive */
+    uint8_t rep_level; /* REPEATED nodes on the path, inclusive */
+    uint8_t depth;     /* root 0 */
+    int leaf_index;    /* leaves: column number; groups: -1 */
     int leaf_begin, leaf_end; /* the leaves under this node: [begin, end) */
-    size_t repdef_off; /* leaves: where their rep->def table starts */
+    size_t repdef_off;        /* leaves: where their rep->def table starts */
 };
 
 struct sluice_pq_schema {
@@ -84,10 +84,12 @@ void sluice__pq_schema_free(struct sluice_pq_schema *s);
 /* Adds a group under `parent`; *id receives its node id. `logical` is
  * SLUICE_PQ_LT_NONE or SLUICE_PQ_LT_LIST. SLUICE_EINVAL (detail in err) for
  * a frozen schema, a bad parent, an empty, non-UTF-8 or duplicate name. */
-SLUICE_NODISCARD int sluice__pq_schema_add_group(
-    struct sluice_pq_schema *s, int parent, const char *name,
-    enum sluice_pq_repetition rep, enum sluice_pq_logical logical, int *id,
-    struct sluice_err *err);
+SLUICE_NODISCARD int sluice__pq_schema_add_group(struct sluice_pq_schema *s,
+                                                 int parent, const char *name,
+                                                 enum sluice_pq_repetition rep,
+                                                 enum sluice_pq_logical logical,
+                                                 int *id,
+                                                 struct sluice_err *err);
 SLUICE_NODISCARD int sluice__pq_schema_add_leaf(
     struct sluice_pq_schema *s, int parent, const char *name,
     enum sluice_pq_repetition rep, enum sluice_pq_type type,
@@ -117,9 +119,9 @@ SLUICE_NODISCARD int sluice__pq_schema_write(const struct sluice_pq_schema *s,
                                              struct sluice_thrift_w *w,
                                              int16_t id);
 /* Appends each path component of a leaf as a Thrift list<string> field. */
-SLUICE_NODISCARD int sluice__pq_schema_write_path(
-    const struct sluice_pq_schema *s, size_t leaf, struct sluice_thrift_w *w,
-    int16_t id);
+SLUICE_NODISCARD int
+sluice__pq_schema_write_path(const struct sluice_pq_schema *s, size_t leaf,
+                             struct sluice_thrift_w *w, int16_t id);
 /* Appends the leaf's dotted path ("a.list.element") to out. */
 SLUICE_NODISCARD int sluice__pq_schema_path(const struct sluice_pq_schema *s,
                                             size_t leaf,

@@ -144,9 +144,10 @@ static void round_up(const struct pq_col *c, const uint8_t *p, size_t pn,
         size_t s = k - 1; /* start of the last character */
         while (s > 0 && (p[s] & 0xC0) == 0x80)
             s--;
-        uint32_t cp = p[s] < 0x80 ? p[s] : p[s] < 0xE0 ? p[s] & 0x1Fu
-                                     : p[s] < 0xF0 ? p[s] & 0x0Fu
-                                                   : p[s] & 0x07u;
+        uint32_t cp = p[s] < 0x80   ? p[s]
+                      : p[s] < 0xE0 ? p[s] & 0x1Fu
+                      : p[s] < 0xF0 ? p[s] & 0x0Fu
+                                    : p[s] & 0x07u;
         for (size_t i = s + 1; i < k; i++)
             cp = cp << 6 | (p[i] & 0x3Fu);
         if (cp < 0x10FFFF) {

@@ -104,8 +104,7 @@ int sluice__thrift_field_i64(struct sluice_thrift_w *w, int16_t id, int64_t v)
                            : sluice__varint_put(w->out, sluice__zigzag64(v));
 }
 
-int sluice__thrift_field_double(struct sluice_thrift_w *w, int16_t id,
-                                double v)
+int sluice__thrift_field_double(struct sluice_thrift_w *w, int16_t id, double v)
 {
     uint8_t b[8];
     pq_put_u64le(b, pq_double_bits(v));
@@ -145,8 +144,9 @@ int sluice__thrift_field_list(struct sluice_thrift_w *w, int16_t id,
                               int elem_type, uint32_t size)
 {
     int rc = field_header(w, id, THRIFT_LIST);
-    return rc != SLUICE_OK ? rc
-                           : sluice__thrift_list_header(w->out, elem_type, size);
+    return rc != SLUICE_OK
+               ? rc
+               : sluice__thrift_list_header(w->out, elem_type, size);
 }
 
 /* ---- decoder ---------------------------------------------------------- */

@@ -21,9 +21,8 @@ SLUICE_NODISCARD int sluice__pq_fmt_date(struct sluice_buf *out, int64_t days);
 /* "YYYY-MM-DDTHH:MM:SS[.f]Z" from a count of `per_sec` units since the
  * epoch (1000, 1000000 or 1000000000); the fraction is printed only when
  * non-zero, without trailing zeros. `utc` false drops the Z. Quoted. */
-SLUICE_NODISCARD int sluice__pq_fmt_timestamp(struct sluice_buf *out,
-                                              int64_t t, int64_t per_sec,
-                                              bool utc);
+SLUICE_NODISCARD int sluice__pq_fmt_timestamp(struct sluice_buf *out, int64_t t,
+                                              int64_t per_sec, bool utc);
 /* Shortest text that reads back as the same double; always has a '.', 'e'
  * (1.0, not 1); non-finite values as the strings "NaN", "Infinity",
  * "-Infinity" since JSON has no literal for them. */

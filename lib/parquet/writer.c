@@ -32,6 +32,11 @@ int sluice__pq_writer_new(struct sluice_pq_writer **out,
         w->opt = *opts;
     SLUICE_FAIL_IF(w->opt.codec > SLUICE_PQ_CODEC_NONE, SLUICE_EINVAL, err,
                    "parquet writer: unknown codec %d", (int)w->opt.codec);
+    SLUICE_FAIL_IF(w->opt.codec == SLUICE_PQ_CODEC_GZIP &&
+                       (w->opt.level < 0 || w->opt.level > 9),
+                   SLUICE_EINVAL, err,
+                   "parquet writer: gzip level %d (want 1-9, 0 default)",
+                   w->opt.level);
     if (!w->opt.row_group_bytes)
         w->opt.row_group_bytes = (size_t)128 << 20;
     if (!w->opt.page_bytes)
@@ -140,11 +145,11 @@ static int flush_row_group(struct sluice_pq_writer *w)
                    "parquet writer: more than %d row groups", INT16_MAX);
     sluice__thrift_w_init(&tw, &w->rg_meta);
     SLUICE_TRY(sluice__thrift_struct_begin(&tw));
-    SLUICE_TRY(sluice__thrift_field_list(&tw, 1, THRIFT_STRUCT,
-                                         (uint32_t)w->ncols));
+    SLUICE_TRY(
+        sluice__thrift_field_list(&tw, 1, THRIFT_STRUCT, (uint32_t)w->ncols));
     for (size_t i = 0; i < w->ncols; i++)
-        SLUICE_TRY(sluice__pq_col_write_chunk(w, &w->cols[i], &tw, &unc,
-                                              &comp));
+        SLUICE_TRY(
+            sluice__pq_col_write_chunk(w, &w->cols[i], &tw, &unc, &comp));
     SLUICE_TRY(sluice__thrift_field_i64(&tw, 2, unc));
     SLUICE_TRY(sluice__thrift_field_i64(&tw, 3, (int64_t)w->rg_rows));
     SLUICE_TRY(sluice__thrift_field_i64(&tw, 5, (int64_t)start));
@@ -173,7 +178,7 @@ int sluice__pq_row_end(struct sluice_pq_writer *w)
                                 "parquet writer: record %llu: column %zu '%s' "
                                 "got no entry",
                                 (unsigned long long)w->total_rows, i,
-                                w->cols[i].node->name);
+                                w->cols[i].path);
                 break;
             }
         w->failed = true;
@@ -199,8 +204,8 @@ static int write_footer(struct sluice_pq_writer *w)
     SLUICE_TRY(sluice__thrift_field_i32(&tw, 1, 1));
     SLUICE_TRY(sluice__pq_schema_write(w->schema, &tw, 2));
     SLUICE_TRY(sluice__thrift_field_i64(&tw, 3, (int64_t)w->total_rows));
-    SLUICE_TRY(sluice__thrift_field_list(&tw, 4, THRIFT_STRUCT,
-                                         w->n_row_groups));
+    SLUICE_TRY(
+        sluice__thrift_field_list(&tw, 4, THRIFT_STRUCT, w->n_row_groups));
     SLUICE_TRY(sluice__buf_append(&meta, w->rg_meta.p, w->rg_meta.n));
     sluice__buf_reset(&w->hdr);
     SLUICE_TRY(sluice__buf_appendf(&w->hdr, "sluice version %s (build %s)",
@@ -208,8 +213,8 @@ static int write_footer(struct sluice_pq_writer *w)
     SLUICE_TRY(sluice__thrift_field_binary(&tw, 6, w->hdr.p, w->hdr.n));
     /* TYPE_ORDER for every leaf: without column_orders min_value/max_value
      * have no defined meaning and Arrow ignores them. */
-    SLUICE_TRY(sluice__thrift_field_list(&tw, 7, THRIFT_STRUCT,
-                                         (uint32_t)w->ncols));
+    SLUICE_TRY(
+        sluice__thrift_field_list(&tw, 7, THRIFT_STRUCT, (uint32_t)w->ncols));
     for (size_t i = 0; i < w->ncols; i++) {
         SLUICE_TRY(sluice__thrift_struct_begin(&tw));
         SLUICE_TRY(sluice__thrift_field_struct(&tw, 1));

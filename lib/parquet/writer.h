@@ -43,7 +43,7 @@ struct sluice_pq_options {
     size_t page_bytes;          /* 0: 1 MiB */
     size_t dict_max_bytes;      /* 0: 1 MiB of PLAIN dictionary per chunk */
     bool no_dictionary;         /* PLAIN everywhere */
-    const char *build;          /* created_by "... (build X)"; NULL: "unknown" */
+    const char *build; /* created_by "... (build X)"; NULL: "unknown" */
 };
 
 /* Largest single BYTE_ARRAY value accepted. */

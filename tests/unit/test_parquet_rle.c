@@ -17,28 +17,50 @@ static const struct rle_case CASES[] = {
     /* one bit-packed group: header (1 << 1) | 1, bits LSB first */
     {"alternating w1", 1, 8, {1, 0, 1, 0, 1, 0, 1, 0}, 2, {0x03, 0x55}},
     /* Encodings.md: 0..7 at width 3 pack to 0x88 0xC6 0xFA */
-    {"spec 0..7 w3", 3, 8, {0, 1, 2, 3, 4, 5, 6, 7}, 4,
+    {"spec 0..7 w3",
+     3,
+     8,
+     {0, 1, 2, 3, 4, 5, 6, 7},
+     4,
      {0x03, 0x88, 0xC6, 0xFA}},
     /* an RLE run: header count << 1, value in one byte */
     {"run of 10 w1", 1, 10, {1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, 2, {0x14, 0x01}},
     /* a short final group is zero-padded to 8 values */
     {"short tail w2", 2, 3, {1, 2, 3}, 3, {0x03, 0x39, 0x00}},
     /* literal group, then a run that starts at the group boundary */
-    {"literal then run w3", 3, 17,
-     {0, 1, 0, 1, 0, 1, 0, 1, 5, 5, 5, 5, 5, 5, 5, 5, 5}, 6,
+    {"literal then run w3",
+     3,
+     17,
+     {0, 1, 0, 1, 0, 1, 0, 1, 5, 5, 5, 5, 5, 5, 5, 5, 5},
+     6,
      {0x03, 0x08, 0x82, 0x20, 0x12, 0x05}},
     /* two literal groups in one run, the second padded */
-    {"two groups w2", 2, 9, {1, 2, 1, 2, 1, 2, 1, 2, 1}, 5,
+    {"two groups w2",
+     2,
+     9,
+     {1, 2, 1, 2, 1, 2, 1, 2, 1},
+     5,
      {0x05, 0x99, 0x99, 0x01, 0x00}},
     /* values wider than a byte take ceil(w/8) bytes in an RLE run */
-    {"run w9", 9, 8, {300, 300, 300, 300, 300, 300, 300, 300}, 3,
+    {"run w9",
+     9,
+     8,
+     {300, 300, 300, 300, 300, 300, 300, 300},
+     3,
      {0x10, 0x2C, 0x01}},
-    {"run w32", 32, 8,
-     {0xDEADBEEF, 0xDEADBEEF, 0xDEADBEEF, 0xDEADBEEF, 0xDEADBEEF,
-      0xDEADBEEF, 0xDEADBEEF, 0xDEADBEEF},
-     5, {0x10, 0xEF, 0xBE, 0xAD, 0xDE}},
+    {"run w32",
+     32,
+     8,
+     {0xDEADBEEF, 0xDEADBEEF, 0xDEADBEEF, 0xDEADBEEF, 0xDEADBEEF, 0xDEADBEEF,
+      0xDEADBEEF, 0xDEADBEEF},
+     5,
+     {0x10, 0xEF, 0xBE, 0xAD, 0xDE}},
     /* run, then a literal tail */
-    {"run then tail w1", 1, 11, {0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0}, 4,
+    {"run then tail w1",
+     1,
+     11,
+     {0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0},
+     4,
      {0x12, 0x00, 0x03, 0x01}},
 };
 
@@ -108,8 +130,8 @@ static void test_random_round_trips(void)
             sluice__buf_init(&b, 1 << 20);
             ASSERT_EQ(sluice__rle_encode(&b, v, 4, n, width), SLUICE_OK);
             size_t used = 0;
-            ASSERT_EQ(sluice__rle_decode((const uint8_t *)b.p, b.n, width,
-                                         back, 4, n, &used, &err),
+            ASSERT_EQ(sluice__rle_decode((const uint8_t *)b.p, b.n, width, back,
+                                         4, n, &used, &err),
                       SLUICE_OK);
             ASSERT_EQ(used, b.n);
             ASSERT_MEM_EQ(back, n * 4, v, n * 4);

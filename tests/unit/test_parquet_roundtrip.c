@@ -20,7 +20,10 @@ static void test_flat_every_type_with_nulls(void)
     struct sluice_pq_schema *s = new_schema();
     ASSERT_TRUE(s);
     int id;
-    struct { const char *name; int rep, type, lt; } cols[] = {
+    struct {
+        const char *name;
+        int rep, type, lt;
+    } cols[] = {
         {"b", SLUICE_PQ_OPTIONAL, SLUICE_PQ_BOOLEAN, SLUICE_PQ_LT_NONE},
         {"i", SLUICE_PQ_OPTIONAL, SLUICE_PQ_INT32, SLUICE_PQ_LT_NONE},
         {"l", SLUICE_PQ_OPTIONAL, SLUICE_PQ_INT64, SLUICE_PQ_LT_NONE},
@@ -101,8 +104,8 @@ static void test_flat_every_type_with_nulls(void)
                   "  optional binary j (JSON);\n"
                   "  required int64 req;\n"
                   "}\n");
-    ASSERT_TRUE(strncmp(sluice__pq_reader_created_by(r), "sluice version ",
-                        15) == 0);
+    ASSERT_TRUE(
+        strncmp(sluice__pq_reader_created_by(r), "sluice version ", 15) == 0);
     ASSERT_TRUE(strstr(sluice__pq_reader_created_by(r), "(build unknown)"));
     sluice__buf_cleanup(&txt);
     sluice__pq_reader_free(r);
@@ -136,7 +139,11 @@ static void test_nested_optional_structs(void)
               SLUICE_OK);
     ASSERT_EQ(s->nodes[s->leaves[1]].def_level, 3);
     /* owner null; owner {id, meta null}; meta {k null}; k set */
-    static const struct { int d0, d1; int64_t id; const char *k; } rows[] = {
+    static const struct {
+        int d0, d1;
+        int64_t id;
+        const char *k;
+    } rows[] = {
         {0, 0, 0, NULL}, {1, 1, 0, NULL}, {2, 2, 7, NULL}, {2, 3, 8, "v"}};
     for (size_t i = 0; i < SLUICE_ARRAY_LEN(rows); i++) {
         W_OK(w, sluice__pq_append(w, 0, (unsigned)rows[i].d0, 0,
@@ -160,7 +167,10 @@ struct ent {
     int leaf, def, rep;
     const struct sluice_pq_value *v;
 };
-#define ROW_END {-1, 0, 0, NULL}
+#define ROW_END                                                                \
+    {                                                                          \
+        -1, 0, 0, NULL                                                         \
+    }
 
 static void write_entries(struct sluice_pq_schema *s, const struct ent *e,
                           size_t n, struct sluice_buf *file)
@@ -173,9 +183,8 @@ static void write_entries(struct sluice_pq_schema *s, const struct ent *e,
         if (e[i].leaf < 0)
             W_OK(w, sluice__pq_row_end(w));
         else
-            W_OK(w, sluice__pq_append(w, (size_t)e[i].leaf,
-                                      (unsigned)e[i].def, (unsigned)e[i].rep,
-                                      e[i].v));
+            W_OK(w, sluice__pq_append(w, (size_t)e[i].leaf, (unsigned)e[i].def,
+                                      (unsigned)e[i].rep, e[i].v));
     }
     W_OK(w, sluice__pq_finish(w));
     sluice__pq_writer_free(w);
@@ -194,11 +203,18 @@ static void test_lists_null_empty_nulls(void)
                                          SLUICE_PQ_LT_STRING, &id, &err),
               SLUICE_OK);
     const struct ent e[] = {
-        {0, 0, 0, NULL}, ROW_END,                              /* null */
-        {0, 1, 0, NULL}, ROW_END,                              /* [] */
-        {0, 2, 0, NULL}, ROW_END,                              /* [null] */
-        {0, 3, 0, V_STR("a")}, {0, 3, 1, V_STR("b")}, ROW_END, /* [a,b] */
-        {0, 3, 0, V_STR("a")}, {0, 2, 1, NULL}, {0, 3, 1, V_STR("c")},
+        {0, 0, 0, NULL},
+        ROW_END, /* null */
+        {0, 1, 0, NULL},
+        ROW_END, /* [] */
+        {0, 2, 0, NULL},
+        ROW_END, /* [null] */
+        {0, 3, 0, V_STR("a")},
+        {0, 3, 1, V_STR("b")},
+        ROW_END, /* [a,b] */
+        {0, 3, 0, V_STR("a")},
+        {0, 2, 1, NULL},
+        {0, 3, 1, V_STR("c")},
         ROW_END,
     };
     struct sluice_buf file;
@@ -206,8 +222,9 @@ static void test_lists_null_empty_nulls(void)
     write_entries(s, e, SLUICE_ARRAY_LEN(e), &file);
     ASSERT_EQ(s->nodes[id].def_level, 3);
     ASSERT_EQ(s->nodes[id].rep_level, 1);
-    check_dump(&file, "{\"tags\":null}\n{\"tags\":[]}\n{\"tags\":[null]}\n"
-                      "{\"tags\":[\"a\",\"b\"]}\n{\"tags\":[\"a\",null,\"c\"]}\n");
+    check_dump(&file,
+               "{\"tags\":null}\n{\"tags\":[]}\n{\"tags\":[null]}\n"
+               "{\"tags\":[\"a\",\"b\"]}\n{\"tags\":[\"a\",null,\"c\"]}\n");
     sluice__buf_cleanup(&file);
     sluice__pq_schema_free(s);
 }
@@ -217,9 +234,9 @@ static void test_lists_of_lists(void)
     struct sluice_err err = {{0}};
     struct sluice_pq_schema *s = new_schema();
     int outer, inner, id;
-    ASSERT_EQ(sluice__pq_schema_add_list(s, 0, "m", SLUICE_PQ_OPTIONAL, &outer,
-                                         &err),
-              SLUICE_OK);
+    ASSERT_EQ(
+        sluice__pq_schema_add_list(s, 0, "m", SLUICE_PQ_OPTIONAL, &outer, &err),
+        SLUICE_OK);
     ASSERT_EQ(sluice__pq_schema_add_list(s, outer, "element",
                                          SLUICE_PQ_OPTIONAL, &inner, &err),
               SLUICE_OK);
@@ -229,12 +246,13 @@ static void test_lists_of_lists(void)
               SLUICE_OK);
     const struct ent e[] = {
         /* [[1,2],[],null,[3]] */
-        {0, 5, 0, V_I64(1)}, {0, 5, 2, V_I64(2)}, {0, 3, 1, NULL},
-        {0, 2, 1, NULL}, {0, 5, 1, V_I64(3)}, ROW_END,
-        {0, 0, 0, NULL}, ROW_END, /* null */
-        {0, 1, 0, NULL}, ROW_END, /* [] */
-        {0, 3, 0, NULL}, ROW_END, /* [[]] */
-        {0, 4, 0, NULL}, ROW_END, /* [[null]] */
+        {0, 5, 0, V_I64(1)}, {0, 5, 2, V_I64(2)},
+        {0, 3, 1, NULL},     {0, 2, 1, NULL},
+        {0, 5, 1, V_I64(3)}, ROW_END,
+        {0, 0, 0, NULL},     ROW_END, /* null */
+        {0, 1, 0, NULL},     ROW_END, /* [] */
+        {0, 3, 0, NULL},     ROW_END, /* [[]] */
+        {0, 4, 0, NULL},     ROW_END, /* [[null]] */
     };
     struct sluice_buf file;
     sluice__buf_init(&file, 1 << 20);
@@ -266,17 +284,27 @@ static void test_list_of_structs(void)
                                          SLUICE_PQ_LT_STRING, &id, &err),
               SLUICE_OK);
     const struct ent e[] = {
-        {0, 4, 0, V_I64(1)}, {0, 3, 1, NULL}, {0, 2, 1, NULL},
-        {1, 4, 0, V_STR("a")}, {1, 3, 1, NULL}, {1, 2, 1, NULL}, ROW_END,
-        {0, 1, 0, NULL}, {1, 1, 0, NULL}, ROW_END,
-        {0, 0, 0, NULL}, {1, 0, 0, NULL}, ROW_END,
+        {0, 4, 0, V_I64(1)},
+        {0, 3, 1, NULL},
+        {0, 2, 1, NULL},
+        {1, 4, 0, V_STR("a")},
+        {1, 3, 1, NULL},
+        {1, 2, 1, NULL},
+        ROW_END,
+        {0, 1, 0, NULL},
+        {1, 1, 0, NULL},
+        ROW_END,
+        {0, 0, 0, NULL},
+        {1, 0, 0, NULL},
+        ROW_END,
     };
     struct sluice_buf file;
     sluice__buf_init(&file, 1 << 20);
     write_entries(s, e, SLUICE_ARRAY_LEN(e), &file);
-    check_dump(&file,
-               "{\"items\":[{\"x\":1,\"y\":\"a\"},{\"x\":null,\"y\":null},null]}"
-               "\n{\"items\":[]}\n{\"items\":null}\n");
+    check_dump(
+        &file,
+        "{\"items\":[{\"x\":1,\"y\":\"a\"},{\"x\":null,\"y\":null},null]}"
+        "\n{\"items\":[]}\n{\"items\":null}\n");
     sluice__buf_cleanup(&file);
     sluice__pq_schema_free(s);
 }
@@ -343,10 +371,16 @@ static void test_lists_32_deep(void)
                                          SLUICE_PQ_LT_NONE, &id, &err),
               SLUICE_OK);
     const struct ent e[] = {
-        {0, 65, 0, V_I64(7)}, ROW_END,                        /* [[..[7]..]] */
-        {0, 0, 0, NULL}, ROW_END,                             /* null */
-        {0, 65, 0, V_I64(1)}, {0, 65, 32, V_I64(2)}, ROW_END, /* innermost 2 */
-        {0, 65, 0, V_I64(1)}, {0, 65, 1, V_I64(2)}, ROW_END,  /* outermost 2 */
+        {0, 65, 0, V_I64(7)},
+        ROW_END, /* [[..[7]..]] */
+        {0, 0, 0, NULL},
+        ROW_END, /* null */
+        {0, 65, 0, V_I64(1)},
+        {0, 65, 32, V_I64(2)},
+        ROW_END, /* innermost 2 */
+        {0, 65, 0, V_I64(1)},
+        {0, 65, 1, V_I64(2)},
+        ROW_END, /* outermost 2 */
     };
     struct sluice_buf file, want;
     sluice__buf_init(&file, 1 << 20);
@@ -375,10 +409,9 @@ static struct sluice_pq_schema *one_string_column(const char *name)
     struct sluice_err err = {{0}};
     struct sluice_pq_schema *s = new_schema();
     int id;
-    if (s && sluice__pq_schema_add_leaf(s, 0, name, SLUICE_PQ_OPTIONAL,
-                                        SLUICE_PQ_BYTE_ARRAY,
-                                        SLUICE_PQ_LT_STRING, &id,
-                                        &err) != SLUICE_OK) {
+    if (s && sluice__pq_schema_add_leaf(
+                 s, 0, name, SLUICE_PQ_OPTIONAL, SLUICE_PQ_BYTE_ARRAY,
+                 SLUICE_PQ_LT_STRING, &id, &err) != SLUICE_OK) {
         sluice__pq_schema_free(s);
         s = NULL;
     }
@@ -438,10 +471,10 @@ static void test_unicode_and_invalid_utf8(void)
     ASSERT_EQ(sluice__pq_writer_new(&w, s, NULL, mem_sink, &file, &err),
               SLUICE_OK);
     static const char *const good[] = {
-        "\xF0\x9F\x98\x80",             /* U+1F600, a surrogate pair in JSON */
-        "\xF4\x8F\xBF\xBF",             /* U+10FFFF */
-        "\xC3\xA9\xE2\x82\xAC",         /* é€ */
-        "\"\\\n\x01\x1F",               /* escapes */
+        "\xF0\x9F\x98\x80",     /* U+1F600, a surrogate pair in JSON */
+        "\xF4\x8F\xBF\xBF",     /* U+10FFFF */
+        "\xC3\xA9\xE2\x82\xAC", /* é€ */
+        "\"\\\n\x01\x1F",       /* escapes */
     };
     for (size_t i = 0; i < SLUICE_ARRAY_LEN(good); i++) {
         W_OK(w, sluice__pq_append(w, 0, 1, 0, V_STR(good[i])));

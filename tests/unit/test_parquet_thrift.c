@@ -4,18 +4,18 @@
 #include "parquet/thrift.h"
 
 static const uint8_t EXPECTED[] = {
-    0x15, 0x0E,             /* 1: i32 7 (delta 1, type 5; zigzag 14) */
-    0x26, 0xD7, 0x04,       /* 3: i64 -300 (delta 2; zigzag 599) */
-    0x18, 0x02, 'a', 'b',   /* 4: binary "ab" */
-    0x11,                   /* 5: bool true */
-    0x12,                   /* 6: bool false */
-    0x05, 0x50, 0x02,       /* 40: i32 1, long form (delta 34) */
-    0x14, 0x03,             /* 41: i16 -2 */
-    0x1C, 0x15, 0x00, 0x00, /* 42: struct { 1: i32 0 } */
+    0x15, 0x0E,                   /* 1: i32 7 (delta 1, type 5; zigzag 14) */
+    0x26, 0xD7, 0x04,             /* 3: i64 -300 (delta 2; zigzag 599) */
+    0x18, 0x02, 'a',  'b',        /* 4: binary "ab" */
+    0x11,                         /* 5: bool true */
+    0x12,                         /* 6: bool false */
+    0x05, 0x50, 0x02,             /* 40: i32 1, long form (delta 34) */
+    0x14, 0x03,                   /* 41: i16 -2 */
+    0x1C, 0x15, 0x00, 0x00,       /* 42: struct { 1: i32 0 } */
     0x19, 0x35, 0x02, 0x04, 0x06, /* 43: list<i32> [1, 2, 3] */
-    0x17, 0, 0, 0, 0, 0, 0, 0xF0, 0x3F, /* 44: double 1.0 */
-    0x13, 0xFF,             /* 45: i8 -1 */
-    0x00,                   /* stop */
+    0x17, 0,    0,    0,    0,    0, 0, 0xF0, 0x3F, /* 44: double 1.0 */
+    0x13, 0xFF,                                     /* 45: i8 -1 */
+    0x00,                                           /* stop */
 };
 
 static int encode(struct sluice_buf *b)
@@ -156,10 +156,8 @@ static void test_encoder_depth_guard(void)
 }
 
 static const struct harness_test TESTS[] = {
-    TEST(test_encoder_bytes),
-    TEST(test_long_list_and_varints),
-    TEST(test_decoder_reads_back),
-    TEST(test_decoder_refuses_bad_input),
+    TEST(test_encoder_bytes),       TEST(test_long_list_and_varints),
+    TEST(test_decoder_reads_back),  TEST(test_decoder_refuses_bad_input),
     TEST(test_encoder_depth_guard),
 };
 HARNESS_MAIN(TESTS)
