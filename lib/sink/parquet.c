@@ -49,10 +49,10 @@ struct pq_sink {
     unsigned depth;
     struct sluice_buf key;
     bool has_key;
-    int spool_fd;             /* -1 until the spool spills */
+    int spool_fd; /* -1 until the spool spills */
     uint64_t records;
 
-    struct sluice_buf wbuf;   /* Parquet bytes not yet written */
+    struct sluice_buf wbuf; /* Parquet bytes not yet written */
     uint64_t bytes;
     struct sluice_buf warnings;
 };
@@ -222,7 +222,8 @@ out:
     return rc;
 }
 
-/* ---- commit ----------------------------------------------------------------*/
+/* ---- commit
+ * ----------------------------------------------------------------*/
 
 static int load_schema(struct pq_sink *s, struct sluice_table **out)
 {
@@ -339,16 +340,28 @@ static int replay_bytes(struct replay *R, const uint8_t *p, size_t n,
     return SLUICE_OK;
 }
 
+/* Reads the spool file in 1 MiB blocks; the buffer grows only for a
+ * record larger than that. */
 static int replay_file(struct replay *R)
 {
     struct pq_sink *s = R->s;
     int rc = SLUICE_OK;
-    size_t cap = s->max_record + 4 + (1u << 20), have = 0, used;
+    size_t cap = 1u << 20, have = 0, used;
     uint8_t *b = sluice__malloc(cap);
     SLUICE_FAIL_IF(!b, SLUICE_ENOMEM, &s->base.err, "out of memory");
     SLUICE_FAIL_IF(lseek(s->spool_fd, 0, SEEK_SET) != 0, SLUICE_EIO,
                    &s->base.err, "spool file: %s", strerror(errno));
     for (;;) {
+        if (have == cap) { /* one record fills the buffer: make room */
+            size_t len = (size_t)b[0] | (size_t)b[1] << 8 | (size_t)b[2] << 16 |
+                         (size_t)b[3] << 24;
+            SLUICE_FAIL_IF(len > s->max_record, SLUICE_EIO, &s->base.err,
+                           "spool file: corrupt");
+            void *nb = sluice__realloc(b, len + 4);
+            SLUICE_FAIL_IF(!nb, SLUICE_ENOMEM, &s->base.err, "out of memory");
+            b = nb;
+            cap = len + 4;
+        }
         ssize_t r = read(s->spool_fd, b + have, cap - have);
         if (r < 0 && errno == EINTR)
             continue;
@@ -465,7 +478,7 @@ static void pq_destroy(struct sluice_sink *base)
 }
 
 static const struct sluice_sink_ops PARQUET_OPS = {
-    pq_open,   pq_record_begin, pq_event, pq_record_end,
+    pq_open,   pq_record_begin, pq_event,   pq_record_end,
     pq_commit, pq_abort,        pq_destroy,
 };
 

@@ -11,8 +11,8 @@ struct build {
     struct sluice_table *t;
     struct sluice_pq_schema *s;
     bool flatten;
-    size_t leaves;          /* added so far */
-    char **flat;            /* flattened names in use */
+    size_t leaves; /* added so far */
+    char **flat;   /* flattened names in use */
     size_t n_flat, cap_flat;
     struct sluice_buf name; /* scratch */
     struct sluice_err *err;
@@ -83,13 +83,12 @@ static int add_nested(struct build *b, struct sluice_tnode *node, int parent,
     node->out = true;
     node->lb = b->leaves;
     if (node->kind == SLUICE_T_STRUCT) {
-        SLUICE_TRY(sluice__pq_schema_add_group(b->s, parent, name,
-                                               SLUICE_PQ_OPTIONAL,
-                                               SLUICE_PQ_LT_NONE, &node->pq,
-                                               b->err));
+        SLUICE_TRY(
+            sluice__pq_schema_add_group(b->s, parent, name, SLUICE_PQ_OPTIONAL,
+                                        SLUICE_PQ_LT_NONE, &node->pq, b->err));
         for (size_t i = 0; i < node->n; i++)
-            SLUICE_TRY(add_nested(b, node->kids[i], node->pq,
-                                  node->kids[i]->col));
+            SLUICE_TRY(
+                add_nested(b, node->kids[i], node->pq, node->kids[i]->col));
     } else {
         int list_id;
         SLUICE_TRY(sluice__pq_schema_add_list(
@@ -185,8 +184,8 @@ static int add_flat(struct build *b, struct sluice_tnode *node,
     } else {
         if (!node->flat)
             SLUICE_TRY(flat_assign(b, node, path->p));
-        SLUICE_TRY(add_leaf(b, node, 0, node->flat,
-                            node->kind == SLUICE_T_LIST));
+        SLUICE_TRY(
+            add_leaf(b, node, 0, node->flat, node->kind == SLUICE_T_LIST));
     }
 out:
     path->n = mark;

@@ -30,9 +30,9 @@ struct sluice_shredder {
     struct sluice_table *t; /* built with sluice__table_build */
     sluice_shred_fn emit;
     void *ud;
-    bool fail_on_bad;       /* on_bad_value: fail */
-    uint64_t bad_values;    /* values that did not convert, made null */
-    uint64_t records;       /* shredded so far */
+    bool fail_on_bad;    /* on_bad_value: fail */
+    uint64_t bad_values; /* values that did not convert, made null */
+    uint64_t records;    /* shredded so far */
     uint64_t stamp;
     struct sluice_buf json; /* JSON text of the value being written */
     struct sluice_buf bad;  /* the offending value, for messages */
@@ -47,7 +47,7 @@ void sluice__shredder_cleanup(struct sluice_shredder *sh);
  * does not convert to its declared type is null and counted, or, with
  * fail_on_bad, SLUICE_EINVAL naming the record, field and value. The
  * emit callback's non-zero return propagates. */
-SLUICE_NODISCARD int sluice__shred(struct sluice_shredder *sh,
-                                   const void *rec, size_t n);
+SLUICE_NODISCARD int sluice__shred(struct sluice_shredder *sh, const void *rec,
+                                   size_t n);
 
 #endif

@@ -180,14 +180,13 @@ bool sluice__parse_timestamp(const char *p, size_t n, int64_t *us)
         if (i != n || hh > 23 || mi > 59 || ss > 59)
             return false;
     }
-    int64_t secs = days * 86400 + hh * 3600 + mi * 60 + ss - oh * 3600 -
-                   om * 60;
+    int64_t secs =
+        days * 86400 + hh * 3600 + mi * 60 + ss - oh * 3600 - om * 60;
     *us = secs * 1000000 + frac;
     return true;
 }
 
-bool sluice__epoch_to_us(const char *p, size_t n, int64_t unit_us,
-                         int64_t *us)
+bool sluice__epoch_to_us(const char *p, size_t n, int64_t unit_us, int64_t *us)
 {
     int64_t v;
     if (sluice__parse_i64(p, n, &v)) {

@@ -21,7 +21,6 @@ bool sluice__parse_date(const char *p, size_t n, int32_t *days);
 bool sluice__parse_timestamp(const char *p, size_t n, int64_t *us);
 /* An epoch number in units of `unit_us` microseconds -> µs. Integer
  * literals exactly; others rounded to the nearest µs. */
-bool sluice__epoch_to_us(const char *p, size_t n, int64_t unit_us,
-                         int64_t *us);
+bool sluice__epoch_to_us(const char *p, size_t n, int64_t unit_us, int64_t *us);
 
 #endif

@@ -1,8 +1,8 @@
 /* events.c: the compact event encoding (events.h). */
 #include <string.h>
 
-#include "json/writer.h"
 #include "table/events.h"
+#include "json/writer.h"
 
 int sluice__ev_put_raw(struct sluice_buf *b, enum sluice_ev ev, const char *p,
                        size_t n)
@@ -44,24 +44,42 @@ int sluice__ev_put(struct sluice_buf *b, enum sluice_json_event ev,
 {
     enum sluice_ev e;
     switch (ev) {
-    case SLUICE_JSON_NULL: e = SLUICE_EV_NULL; break;
-    case SLUICE_JSON_FALSE: e = SLUICE_EV_FALSE; break;
-    case SLUICE_JSON_TRUE: e = SLUICE_EV_TRUE; break;
+    case SLUICE_JSON_NULL:
+        e = SLUICE_EV_NULL;
+        break;
+    case SLUICE_JSON_FALSE:
+        e = SLUICE_EV_FALSE;
+        break;
+    case SLUICE_JSON_TRUE:
+        e = SLUICE_EV_TRUE;
+        break;
     case SLUICE_JSON_NUMBER:
         e = is_integer_literal(p, n) ? SLUICE_EV_INT : SLUICE_EV_DBL;
         break;
-    case SLUICE_JSON_STRING: e = SLUICE_EV_STRING; break;
-    case SLUICE_JSON_KEY: e = SLUICE_EV_KEY; break;
-    case SLUICE_JSON_ARRAY_BEGIN: e = SLUICE_EV_ARRAY; break;
-    case SLUICE_JSON_ARRAY_END: e = SLUICE_EV_ARRAY_END; break;
-    case SLUICE_JSON_OBJECT_BEGIN: e = SLUICE_EV_OBJECT; break;
-    default: e = SLUICE_EV_OBJECT_END; break;
+    case SLUICE_JSON_STRING:
+        e = SLUICE_EV_STRING;
+        break;
+    case SLUICE_JSON_KEY:
+        e = SLUICE_EV_KEY;
+        break;
+    case SLUICE_JSON_ARRAY_BEGIN:
+        e = SLUICE_EV_ARRAY;
+        break;
+    case SLUICE_JSON_ARRAY_END:
+        e = SLUICE_EV_ARRAY_END;
+        break;
+    case SLUICE_JSON_OBJECT_BEGIN:
+        e = SLUICE_EV_OBJECT;
+        break;
+    default:
+        e = SLUICE_EV_OBJECT_END;
+        break;
     }
     return sluice__ev_put_raw(b, e, p, n);
 }
 
-bool sluice__ev_next(struct sluice_evcur *c, enum sluice_ev *ev,
-                     const char **p, size_t *n)
+bool sluice__ev_next(struct sluice_evcur *c, enum sluice_ev *ev, const char **p,
+                     size_t *n)
 {
     if (c->p >= c->end)
         return false;
@@ -109,23 +127,33 @@ bool sluice__ev_skip_rest(struct sluice_evcur *c, enum sluice_ev ev)
 static enum sluice_json_event to_json_event(enum sluice_ev ev)
 {
     switch (ev) {
-    case SLUICE_EV_NULL: return SLUICE_JSON_NULL;
-    case SLUICE_EV_FALSE: return SLUICE_JSON_FALSE;
-    case SLUICE_EV_TRUE: return SLUICE_JSON_TRUE;
+    case SLUICE_EV_NULL:
+        return SLUICE_JSON_NULL;
+    case SLUICE_EV_FALSE:
+        return SLUICE_JSON_FALSE;
+    case SLUICE_EV_TRUE:
+        return SLUICE_JSON_TRUE;
     case SLUICE_EV_INT:
-    case SLUICE_EV_DBL: return SLUICE_JSON_NUMBER;
-    case SLUICE_EV_STRING: return SLUICE_JSON_STRING;
-    case SLUICE_EV_KEY: return SLUICE_JSON_KEY;
-    case SLUICE_EV_ARRAY: return SLUICE_JSON_ARRAY_BEGIN;
-    case SLUICE_EV_ARRAY_END: return SLUICE_JSON_ARRAY_END;
-    case SLUICE_EV_OBJECT: return SLUICE_JSON_OBJECT_BEGIN;
-    case SLUICE_EV_OBJECT_END: break;
+    case SLUICE_EV_DBL:
+        return SLUICE_JSON_NUMBER;
+    case SLUICE_EV_STRING:
+        return SLUICE_JSON_STRING;
+    case SLUICE_EV_KEY:
+        return SLUICE_JSON_KEY;
+    case SLUICE_EV_ARRAY:
+        return SLUICE_JSON_ARRAY_BEGIN;
+    case SLUICE_EV_ARRAY_END:
+        return SLUICE_JSON_ARRAY_END;
+    case SLUICE_EV_OBJECT:
+        return SLUICE_JSON_OBJECT_BEGIN;
+    case SLUICE_EV_OBJECT_END:
+        break;
     }
     return SLUICE_JSON_OBJECT_END;
 }
 
-int sluice__ev_to_json(struct sluice_evcur *c, enum sluice_ev ev,
-                       const char *p, size_t n, struct sluice_buf *out)
+int sluice__ev_to_json(struct sluice_evcur *c, enum sluice_ev ev, const char *p,
+                       size_t n, struct sluice_buf *out)
 {
     struct sluice_json_writer w;
     sluice__json_writer_init(&w, out);

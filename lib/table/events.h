@@ -10,8 +10,8 @@
 #ifndef SLUICE_TABLE_EVENTS_H
 #define SLUICE_TABLE_EVENTS_H
 
-#include "json/reader.h"
 #include "util/buf.h"
+#include "json/reader.h"
 
 enum sluice_ev {
     SLUICE_EV_NULL = 'n',
@@ -33,9 +33,8 @@ SLUICE_NODISCARD int sluice__ev_put(struct sluice_buf *b,
                                     enum sluice_json_event ev, const char *p,
                                     size_t n);
 /* Appends an event already in this encoding. */
-SLUICE_NODISCARD int sluice__ev_put_raw(struct sluice_buf *b,
-                                        enum sluice_ev ev, const char *p,
-                                        size_t n);
+SLUICE_NODISCARD int sluice__ev_put_raw(struct sluice_buf *b, enum sluice_ev ev,
+                                        const char *p, size_t n);
 
 struct sluice_evcur {
     const uint8_t *p, *end;
@@ -43,8 +42,8 @@ struct sluice_evcur {
 
 /* Reads the next event; false at the end of input or on a malformed
  * encoding (which only a bug can produce). */
-bool sluice__ev_next(struct sluice_evcur *c, enum sluice_ev *ev,
-                     const char **p, size_t *n);
+bool sluice__ev_next(struct sluice_evcur *c, enum sluice_ev *ev, const char **p,
+                     size_t *n);
 /* The tag of the next event without consuming it (0 at the end). */
 static inline int sluice__ev_peek(const struct sluice_evcur *c)
 {

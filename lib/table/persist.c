@@ -5,9 +5,9 @@
  * parser small and strict. */
 #include <string.h>
 
-#include "json/writer.h"
 #include "table/events.h"
 #include "table/table.h"
+#include "json/writer.h"
 
 #define SCHEMA_TEXT_MAX ((size_t)64 << 20)
 
@@ -75,7 +75,8 @@ out:
     return rc;
 }
 
-/* ---- parsing ---------------------------------------------------------------*/
+/* ---- parsing
+ * ---------------------------------------------------------------*/
 
 struct parser {
     struct sluice_table *t;
@@ -116,8 +117,8 @@ static int parse_body(struct parser *P, struct sluice_tnode *node)
         if (ev == SLUICE_EV_OBJECT_END)
             break;
         if (key_is(p, n, "fields")) {
-            SLUICE_FAIL_IF(node->kind != SLUICE_T_STRUCT, SLUICE_EINVAL,
-                           P->err, "schema text: fields of a non-struct");
+            SLUICE_FAIL_IF(node->kind != SLUICE_T_STRUCT, SLUICE_EINVAL, P->err,
+                           "schema text: fields of a non-struct");
             SLUICE_TRY(parse_fields(P, node));
             continue;
         }
@@ -187,8 +188,8 @@ static int parse_fields(struct parser *P, struct sluice_tnode *parent)
         SLUICE_TRY(expect(P, SLUICE_EV_STRING, &p, &n, "a name"));
         SLUICE_FAIL_IF(memchr(p, 0, n) || sluice__tnode_find(parent, p, n),
                        SLUICE_EINVAL, P->err,
-                       "schema text: bad or repeated field name '%.*s'",
-                       (int)n, p);
+                       "schema text: bad or repeated field name '%.*s'", (int)n,
+                       p);
         struct sluice_tnode *node = sluice__tnode_new(P->t, parent, p, n);
         SLUICE_FAIL_IF(!node, SLUICE_ENOMEM, P->err,
                        "schema text: too many fields");
@@ -197,16 +198,14 @@ static int parse_fields(struct parser *P, struct sluice_tnode *parent)
         SLUICE_TRY(parse_body(P, node));
         if (!node->col) {
             node->col = sluice__strdup(*node->name ? node->name : "_");
-            SLUICE_FAIL_IF(!node->col, SLUICE_ENOMEM, P->err,
-                           "out of memory");
+            SLUICE_FAIL_IF(!node->col, SLUICE_ENOMEM, P->err, "out of memory");
         }
     }
 out:
     return rc;
 }
 
-static int collect(void *ud, enum sluice_json_event ev, const char *p,
-                   size_t n)
+static int collect(void *ud, enum sluice_json_event ev, const char *p, size_t n)
 {
     return sluice__ev_put(ud, ev, p, n);
 }
@@ -241,8 +240,8 @@ int sluice__table_from_json(const char *text, size_t len,
     P.c.end = P.c.p + evs.n;
     SLUICE_TRY(expect(&P, SLUICE_EV_OBJECT, &p, &n, "an object"));
     for (;;) {
-        SLUICE_FAIL_IF(!sluice__ev_next(&P.c, &ev, &p, &n), SLUICE_EINVAL,
-                       err, "schema text: truncated");
+        SLUICE_FAIL_IF(!sluice__ev_next(&P.c, &ev, &p, &n), SLUICE_EINVAL, err,
+                       "schema text: truncated");
         if (ev == SLUICE_EV_OBJECT_END)
             break;
         if (key_is(p, n, "fields")) {
@@ -256,9 +255,8 @@ int sluice__table_from_json(const char *text, size_t len,
         uint64_t v = 0;
         for (size_t i = 0; i < n && i < 19; i++)
             v = v * 10 + (uint64_t)(p[i] - '0');
-        SLUICE_FAIL_IF(p[0] == '-' || n > 19 || (fmt && v != 1),
-                       SLUICE_EINVAL, err,
-                       "schema text: unsupported %s '%.*s'",
+        SLUICE_FAIL_IF(p[0] == '-' || n > 19 || (fmt && v != 1), SLUICE_EINVAL,
+                       err, "schema text: unsupported %s '%.*s'",
                        fmt ? "format" : "version", (int)n, p);
         if (fmt)
             have_format = true;

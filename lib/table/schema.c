@@ -134,6 +134,7 @@ struct sluice_tnode *sluice__tnode_new(struct sluice_table *t,
         node->name = sluice__strndup(name, name_n);
         if (!node->name)
             goto fail;
+        node->name_n = name_n;
     }
     if (parent) {
         if (parent->n == parent->cap) {
@@ -146,8 +147,8 @@ struct sluice_tnode *sluice__tnode_new(struct sluice_table *t,
         }
         parent->kids[parent->n++] = node;
         node->parent = parent;
-        node->depth = (uint8_t)(parent->depth +
-                                (parent->kind == SLUICE_T_LIST ? 2 : 1));
+        node->depth =
+            (uint8_t)(parent->depth + (parent->kind == SLUICE_T_LIST ? 2 : 1));
         apply_decl(t, node);
     }
     t->nodes++;
@@ -205,14 +206,20 @@ static enum sluice_tkind kind_of(enum sluice_ev ev, const char *p, size_t n)
     int64_t v;
     switch (ev) {
     case SLUICE_EV_FALSE:
-    case SLUICE_EV_TRUE: return SLUICE_T_BOOLEAN;
+    case SLUICE_EV_TRUE:
+        return SLUICE_T_BOOLEAN;
     case SLUICE_EV_INT:
         return sluice__parse_i64(p, n, &v) ? SLUICE_T_INT64 : SLUICE_T_DOUBLE;
-    case SLUICE_EV_DBL: return SLUICE_T_DOUBLE;
-    case SLUICE_EV_STRING: return SLUICE_T_STRING;
-    case SLUICE_EV_ARRAY: return SLUICE_T_LIST;
-    case SLUICE_EV_OBJECT: return SLUICE_T_STRUCT;
-    default: return SLUICE_T_UNKNOWN;
+    case SLUICE_EV_DBL:
+        return SLUICE_T_DOUBLE;
+    case SLUICE_EV_STRING:
+        return SLUICE_T_STRING;
+    case SLUICE_EV_ARRAY:
+        return SLUICE_T_LIST;
+    case SLUICE_EV_OBJECT:
+        return SLUICE_T_STRUCT;
+    default:
+        return SLUICE_T_UNKNOWN;
     }
 }
 
@@ -230,9 +237,9 @@ static int make_json(struct sluice_table *t, struct sluice_tnode *node,
     enum sluice_tkind was = node->kind;
     drop_kids(node);
     node->kind = SLUICE_T_JSON;
-    return sluice__table_warn(t, node, "seen as %s and as %s: kept as JSON text",
-                              sluice__tkind_name(was),
-                              sluice__tkind_name(other));
+    return sluice__table_warn(
+        t, node, "seen as %s and as %s: kept as JSON text",
+        sluice__tkind_name(was), sluice__tkind_name(other));
 }
 
 /* Gives an UNKNOWN node kind k; too deep for Parquet becomes JSON. */
@@ -261,7 +268,7 @@ struct sluice_tnode *sluice__tnode_find(struct sluice_tnode *node,
         size_t i = node->hint + j < node->n ? node->hint + j
                                             : node->hint + j - node->n;
         struct sluice_tnode *k = node->kids[i];
-        if (strlen(k->name) == n && !memcmp(k->name, p, n)) {
+        if (k->name_n == n && !memcmp(k->name, p, n)) {
             node->hint = i + 1 < node->n ? i + 1 : 0;
             return k;
         }
@@ -285,8 +292,8 @@ out:
 }
 
 static int infer_value(struct sluice_table *t, struct sluice_tnode *node,
-                       struct sluice_evcur *c, enum sluice_ev ev,
-                       const char *p, size_t n, struct sluice_err *err)
+                       struct sluice_evcur *c, enum sluice_ev ev, const char *p,
+                       size_t n, struct sluice_err *err)
 {
     int rc = SLUICE_OK;
     if (ev == SLUICE_EV_NULL)
@@ -305,21 +312,21 @@ static int infer_value(struct sluice_table *t, struct sluice_tnode *node,
         goto skip;
     if (k == SLUICE_T_STRUCT) {
         for (;;) {
-            SLUICE_FAIL_IF(!sluice__ev_next(c, &ev, &p, &n), SLUICE_EINVAL,
-                           err, "corrupt record encoding");
+            SLUICE_FAIL_IF(!sluice__ev_next(c, &ev, &p, &n), SLUICE_EINVAL, err,
+                           "corrupt record encoding");
             if (ev == SLUICE_EV_OBJECT_END)
                 break;
             struct sluice_tnode *kid = sluice__tnode_find(node, p, n);
             if (!kid)
                 SLUICE_TRY(add_kid(t, node, p, n, &kid, err));
-            SLUICE_FAIL_IF(!sluice__ev_next(c, &ev, &p, &n), SLUICE_EINVAL,
-                           err, "corrupt record encoding");
+            SLUICE_FAIL_IF(!sluice__ev_next(c, &ev, &p, &n), SLUICE_EINVAL, err,
+                           "corrupt record encoding");
             SLUICE_TRY(infer_value(t, kid, c, ev, p, n, err));
         }
     } else if (k == SLUICE_T_LIST) {
         for (;;) {
-            SLUICE_FAIL_IF(!sluice__ev_next(c, &ev, &p, &n), SLUICE_EINVAL,
-                           err, "corrupt record encoding");
+            SLUICE_FAIL_IF(!sluice__ev_next(c, &ev, &p, &n), SLUICE_EINVAL, err,
+                           "corrupt record encoding");
             if (ev == SLUICE_EV_ARRAY_END)
                 break;
             SLUICE_TRY(infer_value(t, node->kids[0], c, ev, p, n, err));
@@ -372,14 +379,13 @@ static int merge_node(struct sluice_table *t, struct sluice_tnode *d,
     int rc = SLUICE_OK;
     if (s->decl && s->decl != d->decl) {
         enum sluice_tkind kd = sluice__tdecl_kind(s->decl);
-        SLUICE_FAIL_IF(!widens(d->kind, kd), SLUICE_EINVAL, err,
-                       "column %s is %s in the job's schema (version %llu) "
-                       "but declared %s: a column's type cannot change "
-                       "(remove the schema file to start a new table)",
-                       sluice__table_node_path(t, d),
-                       sluice__tkind_name(d->kind),
-                       (unsigned long long)t->version,
-                       sluice__tdecl_name(s->decl));
+        SLUICE_FAIL_IF(
+            !widens(d->kind, kd), SLUICE_EINVAL, err,
+            "column %s is %s in the job's schema (version %llu) "
+            "but declared %s: a column's type cannot change "
+            "(remove the schema file to start a new table)",
+            sluice__table_node_path(t, d), sluice__tkind_name(d->kind),
+            (unsigned long long)t->version, sluice__tdecl_name(s->decl));
         d->decl = s->decl;
         d->kind = (uint8_t)kd;
         *changed = true;

@@ -74,8 +74,9 @@ static bool convert(const struct sluice_tnode *node, enum sluice_ev ev,
             v->b = ev == SLUICE_EV_TRUE;
             return true;
         }
-        if (declared && str && ((n == 4 && !memcmp(p, "true", 4)) ||
-                                (n == 5 && !memcmp(p, "false", 5)))) {
+        if (declared && str &&
+            ((n == 4 && !memcmp(p, "true", 4)) ||
+             (n == 5 && !memcmp(p, "false", 5)))) {
             v->b = n == 4;
             return true;
         }
@@ -127,14 +128,13 @@ static int bad_value(struct sluice_shredder *sh,
         if (sluice__ev_to_json(c, ev, p, n, &sh->bad) != SLUICE_OK &&
             sluice__buf_adds(&sh->bad, "(long value)") != SLUICE_OK)
             sluice__buf_reset(&sh->bad);
-        sluice__err_set(&sh->err,
-                        "record %llu: %s: %.80s does not convert to %s "
-                        "(on_bad_value: fail)",
-                        (unsigned long long)sh->records + 1,
-                        sluice__table_node_path(sh->t, node),
-                        sluice__buf_str(&sh->bad),
-                        sluice__tdecl_name(node->decl ? node->decl
-                                                      : SLUICE_D_NONE));
+        sluice__err_set(
+            &sh->err,
+            "record %llu: %s: %.80s does not convert to %s "
+            "(on_bad_value: fail)",
+            (unsigned long long)sh->records + 1,
+            sluice__table_node_path(sh->t, node), sluice__buf_str(&sh->bad),
+            sluice__tdecl_name(node->decl ? node->decl : SLUICE_D_NONE));
         return SLUICE_EINVAL;
     }
     if (!sluice__ev_skip_rest(c, ev))
@@ -143,8 +143,8 @@ static int bad_value(struct sluice_shredder *sh,
 }
 
 static int shred_value(struct sluice_shredder *sh, struct sluice_tnode *node,
-                       struct sluice_evcur *c, enum sluice_ev ev,
-                       const char *p, size_t n, unsigned ctx, unsigned rep);
+                       struct sluice_evcur *c, enum sluice_ev ev, const char *p,
+                       size_t n, unsigned ctx, unsigned rep);
 
 static int shred_object(struct sluice_shredder *sh, struct sluice_tnode *node,
                         struct sluice_evcur *c, unsigned rep)
@@ -206,8 +206,8 @@ static int shred_list(struct sluice_shredder *sh, struct sluice_tnode *node,
 }
 
 static int shred_value(struct sluice_shredder *sh, struct sluice_tnode *node,
-                       struct sluice_evcur *c, enum sluice_ev ev,
-                       const char *p, size_t n, unsigned ctx, unsigned rep)
+                       struct sluice_evcur *c, enum sluice_ev ev, const char *p,
+                       size_t n, unsigned ctx, unsigned rep)
 {
     struct sluice_pq_value v;
     int rc;

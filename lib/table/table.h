@@ -36,24 +36,25 @@
 
 struct sluice_tnode {
     char *name; /* JSON member name; NULL for the root and list elements */
+    size_t name_n;
     char *col;  /* Parquet field name (name, or renamed on a case clash) */
     char *flat; /* flattened column name (output.flatten), once assigned */
     struct sluice_tnode *parent;
     /* STRUCT: fields in first-seen order; LIST: kids[0] is the element */
     struct sluice_tnode **kids;
     size_t n, cap;
-    size_t hint;     /* where the next key lookup starts */
-    uint8_t kind;    /* enum sluice_tkind */
-    uint8_t decl;    /* enum sluice_tdecl */
-    uint8_t depth;   /* Parquet nesting depth of the node (root 0) */
+    size_t hint;   /* where the next key lookup starts */
+    uint8_t kind;  /* enum sluice_tkind */
+    uint8_t decl;  /* enum sluice_tdecl */
+    uint8_t depth; /* Parquet nesting depth of the node (root 0) */
     /* set by sluice__table_build: */
-    bool out;        /* part of the Parquet schema */
-    bool as_json;    /* written as JSON text */
-    uint8_t def;     /* definition level when present and not null */
-    uint8_t rep;     /* LIST: repetition level of its elements */
-    int pq;          /* Parquet node id, -1 when not written */
-    size_t lb, le;   /* the leaves under the node: [lb, le) */
-    uint64_t seen;   /* shredder: stamp of the object it was last seen in */
+    bool out;      /* part of the Parquet schema */
+    bool as_json;  /* written as JSON text */
+    uint8_t def;   /* definition level when present and not null */
+    uint8_t rep;   /* LIST: repetition level of its elements */
+    int pq;        /* Parquet node id, -1 when not written */
+    size_t lb, le; /* the leaves under the node: [lb, le) */
+    uint64_t seen; /* shredder: stamp of the object it was last seen in */
 };
 
 struct sluice_table {
@@ -86,8 +87,7 @@ SLUICE_NODISCARD int sluice__table_infer(struct sluice_table *t,
  * never changes in place. */
 SLUICE_NODISCARD int sluice__table_merge(struct sluice_table *dst,
                                          const struct sluice_table *src,
-                                         bool *changed,
-                                         struct sluice_err *err);
+                                         bool *changed, struct sluice_err *err);
 
 /* Warnings collected since the last clear ("" when none). */
 const char *sluice__table_warnings(const struct sluice_table *t);
@@ -106,9 +106,10 @@ SLUICE_NODISCARD int sluice__table_to_json(const struct sluice_table *t,
                                            struct sluice_buf *out);
 /* Parses text written by _to_json. SLUICE_EINVAL with a message on
  * malformed text. */
-SLUICE_NODISCARD int sluice__table_from_json(
-    const char *p, size_t n, const struct sluice_column_decl *decls,
-    size_t n_decls, struct sluice_table **out, struct sluice_err *err);
+SLUICE_NODISCARD int
+sluice__table_from_json(const char *p, size_t n,
+                        const struct sluice_column_decl *decls, size_t n_decls,
+                        struct sluice_table **out, struct sluice_err *err);
 
 /* Internal to the table module: */
 struct sluice_tnode *sluice__tnode_new(struct sluice_table *t,

@@ -19,11 +19,11 @@ static const char *const DECL_NAMES[] = {
 };
 
 static const char *const KIND_NAMES[] = {
-    [SLUICE_T_UNKNOWN] = "null",      [SLUICE_T_BOOLEAN] = "boolean",
-    [SLUICE_T_INT64] = "int64",       [SLUICE_T_DOUBLE] = "double",
-    [SLUICE_T_STRING] = "string",     [SLUICE_T_DATE] = "date",
+    [SLUICE_T_UNKNOWN] = "null",        [SLUICE_T_BOOLEAN] = "boolean",
+    [SLUICE_T_INT64] = "int64",         [SLUICE_T_DOUBLE] = "double",
+    [SLUICE_T_STRING] = "string",       [SLUICE_T_DATE] = "date",
     [SLUICE_T_TIMESTAMP] = "timestamp", [SLUICE_T_JSON] = "json",
-    [SLUICE_T_STRUCT] = "struct",     [SLUICE_T_LIST] = "list",
+    [SLUICE_T_STRUCT] = "struct",       [SLUICE_T_LIST] = "list",
 };
 
 bool sluice__tdecl_parse(const char *name, enum sluice_tdecl *out)
@@ -45,17 +45,25 @@ const char *sluice__tdecl_name(enum sluice_tdecl d)
 enum sluice_tkind sluice__tdecl_kind(enum sluice_tdecl d)
 {
     switch (d) {
-    case SLUICE_D_BOOLEAN: return SLUICE_T_BOOLEAN;
-    case SLUICE_D_INT64: return SLUICE_T_INT64;
-    case SLUICE_D_DOUBLE: return SLUICE_T_DOUBLE;
-    case SLUICE_D_STRING: return SLUICE_T_STRING;
-    case SLUICE_D_DATE: return SLUICE_T_DATE;
+    case SLUICE_D_BOOLEAN:
+        return SLUICE_T_BOOLEAN;
+    case SLUICE_D_INT64:
+        return SLUICE_T_INT64;
+    case SLUICE_D_DOUBLE:
+        return SLUICE_T_DOUBLE;
+    case SLUICE_D_STRING:
+        return SLUICE_T_STRING;
+    case SLUICE_D_DATE:
+        return SLUICE_T_DATE;
     case SLUICE_D_TIMESTAMP:
     case SLUICE_D_TIMESTAMP_MS:
     case SLUICE_D_TIMESTAMP_US:
-    case SLUICE_D_TIMESTAMP_S: return SLUICE_T_TIMESTAMP;
-    case SLUICE_D_JSON: return SLUICE_T_JSON;
-    case SLUICE_D_NONE: break;
+    case SLUICE_D_TIMESTAMP_S:
+        return SLUICE_T_TIMESTAMP;
+    case SLUICE_D_JSON:
+        return SLUICE_T_JSON;
+    case SLUICE_D_NONE:
+        break;
     }
     return SLUICE_T_UNKNOWN;
 }

@@ -50,7 +50,7 @@ struct cols {
 };
 
 static inline int capture(void *ud, size_t leaf, unsigned def, unsigned rep,
-                   const struct sluice_pq_value *v)
+                          const struct sluice_pq_value *v)
 {
     struct cols *c = ud;
     (void)v;
@@ -72,7 +72,8 @@ static inline void cols_cleanup(struct cols *c)
 }
 
 /* "c0 | c1 | ..." for the first n columns. */
-static inline const char *cols_str(struct cols *c, size_t n, struct sluice_buf *out)
+static inline const char *cols_str(struct cols *c, size_t n,
+                                   struct sluice_buf *out)
 {
     sluice__buf_reset(out);
     for (size_t i = 0; i < n; i++) {

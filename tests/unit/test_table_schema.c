@@ -28,15 +28,20 @@ static void test_inference_table(void)
                 "\"type\":\"string\"},{\"name\":\"c\",\"type\":\"boolean\"}]}",
          ""},
         {{"{\"a\":1}", "{\"a\":1.5}"},
-         HDR(0) "[{\"name\":\"a\",\"type\":\"double\"}]}", ""},
+         HDR(0) "[{\"name\":\"a\",\"type\":\"double\"}]}",
+         ""},
         {{"{\"a\":2.5}", "{\"a\":7}"},
-         HDR(0) "[{\"name\":\"a\",\"type\":\"double\"}]}", ""},
+         HDR(0) "[{\"name\":\"a\",\"type\":\"double\"}]}",
+         ""},
         {{"{\"a\":99999999999999999999}", "{\"a\":1}"},
-         HDR(0) "[{\"name\":\"a\",\"type\":\"double\"}]}", ""},
+         HDR(0) "[{\"name\":\"a\",\"type\":\"double\"}]}",
+         ""},
         {{"{\"a\":null}", "{\"a\":null}"},
-         HDR(0) "[{\"name\":\"a\",\"type\":\"null\"}]}", ""},
+         HDR(0) "[{\"name\":\"a\",\"type\":\"null\"}]}",
+         ""},
         {{"{\"a\":null}", "{\"a\":\"s\"}"},
-         HDR(0) "[{\"name\":\"a\",\"type\":\"string\"}]}", ""},
+         HDR(0) "[{\"name\":\"a\",\"type\":\"string\"}]}",
+         ""},
         {{"{\"a\":\"s\"}", "{\"a\":{\"x\":1}}"},
          HDR(0) "[{\"name\":\"a\",\"type\":\"json\"}]}",
          "a: seen as string and as struct: kept as JSON text\n"},
@@ -141,8 +146,9 @@ static void test_persistence_round_trip(void)
     sluice__buf_init(&b, 1u << 20);
     ASSERT_EQ(sluice__table_new(&t, decls, 1), SLUICE_OK);
     t->version = 7;
-    ASSERT_EQ(infer_json(t, "{\"x\":1,\"X\":\"\\u00e9\\\"q\",\"n\":null,"
-                            "\"s\":{\"a\":[[true]],\"j\":1},\"l\":[{\"t\":5}]}"),
+    ASSERT_EQ(infer_json(t,
+                         "{\"x\":1,\"X\":\"\\u00e9\\\"q\",\"n\":null,"
+                         "\"s\":{\"a\":[[true]],\"j\":1},\"l\":[{\"t\":5}]}"),
               SLUICE_OK);
     ASSERT_EQ(infer_json(t, "{\"s\":{\"j\":\"x\"},\"\":2}"), SLUICE_OK);
     ASSERT_EQ(sluice__table_build(t, true, &s, &err), SLUICE_OK); /* flat */
@@ -155,7 +161,9 @@ static void test_persistence_round_trip(void)
     sluice__table_free(u);
     u = NULL;
     static const char *bad[] = {
-        "", "{}", "{\"sluice_table\":2,\"fields\":[]}",
+        "",
+        "{}",
+        "{\"sluice_table\":2,\"fields\":[]}",
         "{\"sluice_table\":1,\"fields\":[{\"type\":\"int64\"}]}",
         "{\"sluice_table\":1,\"fields\":[{\"name\":\"a\",\"type\":\"int\"}]}",
         "{\"sluice_table\":1,\"fields\":[{\"name\":\"a\",\"type\":\"int64\"},"
@@ -165,9 +173,9 @@ static void test_persistence_round_trip(void)
         "\"fields\":[]}]}",
     };
     for (size_t i = 0; i < SLUICE_ARRAY_LEN(bad); i++) {
-        ASSERT_EQ(sluice__table_from_json(bad[i], strlen(bad[i]), NULL, 0, &u,
-                                          &err),
-                  SLUICE_EINVAL);
+        ASSERT_EQ(
+            sluice__table_from_json(bad[i], strlen(bad[i]), NULL, 0, &u, &err),
+            SLUICE_EINVAL);
         ASSERT_TRUE(u == NULL);
         ASSERT_TRUE(strstr(err.msg, "schema text"));
     }
@@ -261,8 +269,8 @@ static void coerce_case(enum sluice_tdecl type, const char *const *vals,
 
 static void test_declared_double(void)
 {
-    const char *v[] = {"\"17.9767415404\"", "3", "\"abc\"", "null", "\"1e3\"",
-                       "{\"x\":1}", "\" 1\""};
+    const char *v[] = {"\"17.9767415404\"", "3",         "\"abc\"", "null",
+                       "\"1e3\"",           "{\"x\":1}", "\" 1\""};
     coerce_case(SLUICE_D_DOUBLE, v, 7,
                 "17.976741540399999 3 null null 1000 null null ", 3);
 }
@@ -331,8 +339,8 @@ static void test_coerce_parsers(void)
     ASSERT_TRUE(!sluice__parse_f64("01", 2, &f));
     ASSERT_TRUE(sluice__parse_timestamp("1970-01-01T00:00:00.000001Z", 27, &v));
     ASSERT_EQ(v, 1);
-    ASSERT_TRUE(!sluice__parse_timestamp("1970-01-01T00:00:00.0000001", 27,
-                                         &v));
+    ASSERT_TRUE(
+        !sluice__parse_timestamp("1970-01-01T00:00:00.0000001", 27, &v));
     ASSERT_TRUE(sluice__parse_timestamp("1970-01-01 01:00-0100", 21, &v));
     ASSERT_EQ(v, INT64_C(7200000000));
     ASSERT_TRUE(!sluice__parse_timestamp("1970-01-01T24:00", 16, &v));

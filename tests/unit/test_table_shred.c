@@ -6,8 +6,8 @@
 
 /* Infers the schema from all records, builds it, shreds them all, and
  * compares the per-column entries with `want`. */
-static void check(const char *const *recs, size_t n, bool flatten,
-                  size_t ncols, const char *want_schema, const char *want)
+static void check(const char *const *recs, size_t n, bool flatten, size_t ncols,
+                  const char *want_schema, const char *want)
 {
     struct sluice_table *t = NULL;
     struct sluice_pq_schema *s = NULL;
@@ -43,8 +43,8 @@ static void check(const char *const *recs, size_t n, bool flatten,
 
 static void test_null_vs_empty_vs_list_of_nulls(void)
 {
-    const char *recs[] = {"{\"a\":null}", "{}", "{\"a\":[]}",
-                          "{\"a\":[null]}", "{\"a\":[1,null,2]}"};
+    const char *recs[] = {"{\"a\":null}", "{}", "{\"a\":[]}", "{\"a\":[null]}",
+                          "{\"a\":[1,null,2]}"};
     check(recs, 5, false, 1,
           "message schema {\n"
           "  optional group a (LIST) {\n"
@@ -108,8 +108,7 @@ static void test_nested_lists_in_structs_in_lists(void)
     const char *recs[] = {
         "{\"l\":[{\"t\":[\"a\",\"b\"]},{\"t\":[]},{\"t\":null},{}]}",
         "{\"l\":[{\"t\":[null]},null]}"};
-    check(recs, 2, false, 1, NULL,
-          "(6,0)(6,2)(4,1)(3,1)(3,1)(5,0)(2,1)");
+    check(recs, 2, false, 1, NULL, "(6,0)(6,2)(4,1)(3,1)(3,1)(5,0)(2,1)");
 }
 
 static void test_scalar_records_and_duplicates(void)
