@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # demo.sh: the offline demo behind `make demo`. Starts the bundled
 # NeoWs-compatible server on an ephemeral 127.0.0.1 port, pulls
-# 2020-01-01..2025-12-31 in 7-day windows with examples/neows.yaml, and
-# stops the server. Output lands in ./data.
+# 2020-01-01..2025-12-31 in 7-day windows with examples/neows.yaml (into
+# Parquet), and stops the server. Output lands in ./data.
 set -euo pipefail
 build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,6 +27,14 @@ status=0
     --report data/report.json || status=$?
 
 files=$(find data -name 'neos_part_*' -not -name '.*' | wc -l)
-echo "demo: $files files under ./data, the report in data/report.json" >&2
-echo "demo: try:  head -c 300 data/neos_part_2020-01-01_2020-01-07.ndjson" >&2
+cat >&2 <<MSG
+demo: $files Parquet files under ./data, every window's result in data/report.json
+demo: look inside:
+  $sluice cat data/neos_part_2020-01-01_2020-01-07.parquet | head -n 1
+  $sluice schema examples/neows.yaml
+  $sluice status examples/neows.yaml --set state=$root/data/.sluice/neows.db
+demo: query all windows as one table with DuckDB:
+  duckdb -c "SELECT feed_date, count(*) AS neos, max(close_approach_data[1].relative_velocity.kilometers_per_second) AS fastest
+             FROM read_parquet('data/*.parquet', union_by_name=true) GROUP BY 1 ORDER BY 1 LIMIT 5"
+MSG
 exit "$status"

@@ -18,7 +18,9 @@ void cli_usage(FILE *f)
         "  plan JOB.yaml    print the windows, their URLs and outputs; no request\n"
         "  status JOB.yaml  what the ledger knows: done through, failures, runs\n"
         "  pull URL         the same job given as flags (see below)\n"
-        "  cat FILE.parquet print a Parquet file's rows as NDJSON\n"
+        "  schema JOB.yaml  the job's table schema (--json: as sluice keeps it)\n"
+        "  cat FILE.parquet print a Parquet file's rows as NDJSON (--schema:\n"
+        "                   its schema)\n"
         "  help, --version\n"
         "\n"
         "options of run, plan and pull:\n"
@@ -29,7 +31,7 @@ void cli_usage(FILE *f)
         "  --full-refresh     pull every window again (also after a job change)\n"
         "  --window DATE      pull only the window holding DATE\n"
         "  --grace SECONDS    on Ctrl-C, let transfers finish this long (10)\n"
-        "  --json             status: machine-readable output\n"
+        "  --json             status, schema: machine-readable output\n"
         "  -q, --quiet        errors only;  -v, --verbose  more detail\n"
         "\n"
         "flags of pull:\n"
@@ -194,6 +196,8 @@ int cli_parse(int argc, char **argv, struct cli_opts *o)
             o->full_refresh = true;
         } else if (!strcmp(a, "--json")) {
             o->json = true;
+        } else if (!strcmp(a, "--schema")) {
+            o->schema = true;
         } else if (a[0] == '-' && a[1] == '-' && a[2]) {
             if (!next) {
                 msg_error("%s needs a value", a);

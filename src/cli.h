@@ -35,7 +35,8 @@ struct cli_opts {
     int verbosity;              /* -1 quiet, 0 normal, 1+ verbose */
     bool insecure;
     bool full_refresh;
-    bool json;                  /* status --json */
+    bool json;                  /* status/schema --json */
+    bool schema;                /* cat --schema */
     const char *window;         /* --window DATE */
     double grace;               /* --grace SECONDS */
     char argv_line[1024];       /* the command, for the ledger's runs */
@@ -78,6 +79,7 @@ int cmd_status(struct cli_opts *o);
 /* cmd_run.c: loads the job the options name; 0 or an exit status. */
 int load_job(struct cli_opts *o, struct sluice_job **job);
 int cmd_cat(struct cli_opts *o);
+int cmd_schema(struct cli_opts *o);
 
 /* signals.c */
 extern volatile int g_cancel;

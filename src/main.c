@@ -16,6 +16,8 @@ int main(int argc, char **argv)
             status = cmd_status(&o);
         else if (strcmp(o.verb, "cat") == 0)
             status = cmd_cat(&o);
+        else if (strcmp(o.verb, "schema") == 0)
+            status = cmd_schema(&o);
         else {
             msg_error("unknown command '%s' (try: sluice help)", o.verb);
             status = EXIT_USAGE;

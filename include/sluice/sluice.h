@@ -263,6 +263,16 @@ SLUICE_API SLUICE_NODISCARD int sluice_parquet_cat(const char *path,
                                                    void *ud, char *errbuf,
                                                    size_t errlen);
 
+/* The job's table schema as it stands: every Parquet file of the job is
+ * written with it. As Parquet's text form, or (json) as the JSON document
+ * sluice keeps. SLUICE_EJOB when the job has none yet or writes no
+ * Parquet (errbuf says which). */
+SLUICE_API SLUICE_NODISCARD int sluice_job_schema(const struct sluice_job *job,
+                                                  bool json,
+                                                  sluice_write_fn out,
+                                                  void *ud, char *errbuf,
+                                                  size_t errlen);
+
 #ifdef __cplusplus
 }
 #endif
