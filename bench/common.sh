@@ -46,7 +46,8 @@ bench_start_mock() { # [mock options...]
     MOCK_PIDS+=("$MOCK_PID")
     exec {fd}<"$fifo"
     read -r -t 20 line <&"$fd" || { echo "bench: neows-mock did not start" >&2; return 1; }
-    exec {fd}<&-
+    # The FIFO stays open for reading (fd kept): a server writing to stdout
+    # later must not die of SIGPIPE in the middle of a measurement.
     rm -f "$fifo"
     MOCK_URL="http://127.0.0.1:${line##*:}/neo/rest/v1/feed"
 }

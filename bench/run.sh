@@ -10,7 +10,8 @@
 #   python   bench/founding.py: urllib + ThreadPoolExecutor(4 and 32), JSON
 #            parsed, one NDJSON file per window (standard library only)
 #   sluice   build-bench/sluice run examples/neows.yaml at concurrency 4 and 32,
-#            output on disk and (if /dev/shm exists) on tmpfs
+#            output on disk and (if /dev/shm exists) on tmpfs, where one more
+#            row asks for identity encoding (no gzip) like curl's plain row
 # Each is run once untimed (and checked: 314 files, same rows), then RUNS
 # times; per run: wall (date +%s.%N), user+sys and peak RSS (/usr/bin/time).
 # A second scenario adds --latency-ms to every response, where concurrency
@@ -87,6 +88,10 @@ measure() { # scenario label kind concurrency outdir -- command...
             >/dev/null 2>"$LOG"); then
             echo "bench: $label failed:" >&2
             cat "$LOG" >&2
+            local p
+            for p in "${MOCK_PIDS[@]}"; do
+                kill -0 "$p" 2>/dev/null || echo "bench: neows-mock $p is gone" >&2
+            done
             exit 1
         fi
         t1=$(date +%s.%N)
@@ -147,6 +152,10 @@ scenario() { # name url
             measure "$scen" "sluice, concurrency $c, output on tmpfs" sluice "$c" \
                 "$TMPFS_WORK/sluice$c" -- "${CMD[@]}"
         done
+        # The same without gzip on the wire, to compare with curl's plain row.
+        sluice_cmd "$url" 32 "$TMPFS_WORK/sluice-id"
+        measure "$scen" "sluice, concurrency 32, output on tmpfs, plain (identity)" sluice 32 \
+            "$TMPFS_WORK/sluice-id" -- "${CMD[@]}" --set source.headers.Accept-Encoding=identity
     fi
 }
 
