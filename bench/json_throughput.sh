@@ -26,7 +26,7 @@ if [[ -z $DIR ]]; then
     DIR=$WORK/json
     mkdir -p "$DIR"
     bench_curl_config "$MOCK_URL" "$DIR" "$WORK/curl.cfg"
-    curl --parallel --parallel-max 8 -s -f -K "$WORK/curl.cfg"
+    curl --parallel --parallel-max 8 --no-progress-meter -f -K "$WORK/curl.cfg"
     bench_stop_mocks
 fi
 

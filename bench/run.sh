@@ -125,9 +125,9 @@ sluice_cmd() { # url concurrency outdir: sets CMD
 warm() { # url jsondir
     bench_curl_config "$1" "$2" "$WORK/warm.cfg"
     mkdir -p "$2"
-    curl --parallel --parallel-max 8 -s -f -K "$WORK/warm.cfg"
+    curl --parallel --parallel-max 8 --no-progress-meter -f -K "$WORK/warm.cfg"
     sed 's|^output = .*|output = "/dev/null"|' "$WORK/warm.cfg" >"$WORK/wire.cfg"
-    curl --compressed --parallel --parallel-max 8 -s -f -K "$WORK/wire.cfg" \
+    curl --compressed --parallel --parallel-max 8 --no-progress-meter -f -K "$WORK/wire.cfg" \
         -w '%{size_download}\n' >"$WORK/wire"
 }
 
@@ -135,9 +135,9 @@ scenario() { # name url
     local scen=$1 url=$2 c
     bench_curl_config "$url" "$OUT_DIR/curl" "$WORK/curl.cfg"
     measure "$scen" "curl --parallel-max 32, gzip (reference)" curl-ref 32 "$OUT_DIR/curl" -- \
-        curl --compressed --parallel --parallel-max 32 -s -f -K "$WORK/curl.cfg"
+        curl --compressed --parallel --parallel-max 32 --no-progress-meter -f -K "$WORK/curl.cfg"
     measure "$scen" "curl --parallel-max 32, plain" curl 32 "$OUT_DIR/curl" -- \
-        curl --parallel --parallel-max 32 -s -f -K "$WORK/curl.cfg"
+        curl --parallel --parallel-max 32 --no-progress-meter -f -K "$WORK/curl.cfg"
     for c in 4 32; do
         measure "$scen" "python urllib + ThreadPoolExecutor($c)" python "$c" "$OUT_DIR/py$c" -- \
             python3 "$ROOT/bench/founding.py" "$url" "$OUT_DIR/py$c" "$c" "$FROM" "$TO"
