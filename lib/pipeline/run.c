@@ -238,6 +238,7 @@ static int run_loop(struct run *r, struct sluice_err *err)
                        curl_multi_strerror(mc));
         CURLMsg *m;
         int left;
+        size_t finished = 0;
         while ((m = curl_multi_info_read(r->multi, &left)) != NULL) {
             if (m->msg != CURLMSG_DONE)
                 continue;
@@ -245,10 +246,13 @@ static int run_loop(struct run *r, struct sluice_err *err)
             curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE,
                               (char **)&done);
             sluice__slot_finish(done, m->data.result);
+            finished++;
         }
         emit_progress(r, false);
-        /* Nothing left to wait for: do not sleep through a poll. */
-        if (r->in_flight == 0 && (stopping || !work_left(r)))
+        /* A slot just came free (start its next window now, not after the
+         * other transfers' next socket event), or nothing is left to wait
+         * for: either way, no poll. */
+        if (finished || (r->in_flight == 0 && (stopping || !work_left(r))))
             continue;
         mc = curl_multi_poll(r->multi, NULL, 0, poll_timeout(r), NULL);
         SLUICE_FAIL_IF(mc != CURLM_OK, SLUICE_EHTTP, err, "curl: %s",

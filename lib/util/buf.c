@@ -63,7 +63,7 @@ int sluice__buf_append(struct sluice_buf *b, const void *p, size_t n)
     return SLUICE_OK;
 }
 
-int sluice__buf_addc(struct sluice_buf *b, char c)
+int sluice__buf_addc_slow(struct sluice_buf *b, char c)
 {
     return sluice__buf_append(b, &c, 1);
 }

@@ -25,7 +25,19 @@ void sluice__buf_cleanup(struct sluice_buf *b);
 void sluice__buf_reset(struct sluice_buf *b);
 SLUICE_NODISCARD int sluice__buf_append(struct sluice_buf *b, const void *p,
                                         size_t n);
-SLUICE_NODISCARD int sluice__buf_addc(struct sluice_buf *b, char c);
+SLUICE_NODISCARD int sluice__buf_addc_slow(struct sluice_buf *b, char c);
+/* One byte: inline while there is room (the JSON writer adds punctuation
+ * a byte at a time). */
+SLUICE_NODISCARD static inline int sluice__buf_addc(struct sluice_buf *b,
+                                                    char c)
+{
+    if (b->p && b->n + 1 < b->cap) {
+        b->p[b->n++] = c;
+        b->p[b->n] = '\0';
+        return SLUICE_OK;
+    }
+    return sluice__buf_addc_slow(b, c);
+}
 SLUICE_NODISCARD int sluice__buf_adds(struct sluice_buf *b, const char *s);
 SLUICE_NODISCARD int sluice__buf_appendf(struct sluice_buf *b,
                                          const char *fmt, ...)

@@ -22,6 +22,7 @@
 /* Bounds: a secret is a key, token or password, not a document. */
 #define SECRET_MAX 65536
 #define PATTERNS_MAX 16384
+#define FIRSTS_MAX 8
 
 struct pattern {
     char *p;
@@ -34,6 +35,10 @@ struct sluice_secrets {
     size_t cap_pats;
     size_t n_secrets; /* distinct secrets added */
     bool first[256];  /* bytes that start some pattern */
+    /* The distinct first bytes, while few: memchr then finds candidates
+     * in record data far faster than a byte-by-byte table scan. */
+    unsigned char firsts[FIRSTS_MAX];
+    size_t n_firsts;  /* FIRSTS_MAX + 1: too many, use the table */
 };
 
 struct sluice_secrets *sluice__secrets_new(void)
@@ -93,7 +98,13 @@ static int add_pattern(struct sluice_secrets *s, const char *p, size_t n,
     s->pats[at].p = copy;
     s->pats[at].n = n;
     s->n_pats++;
-    s->first[(unsigned char)p[0]] = true;
+    unsigned char f = (unsigned char)p[0];
+    if (!s->first[f] && s->n_firsts <= FIRSTS_MAX) {
+        if (s->n_firsts < FIRSTS_MAX)
+            s->firsts[s->n_firsts] = f;
+        s->n_firsts++;
+    }
+    s->first[f] = true;
     *added = true;
     return SLUICE_OK;
 }
@@ -204,8 +215,19 @@ static size_t match_at(const struct sluice_secrets *s, const char *p,
 bool sluice__redact_needed(const struct sluice_secrets *s, const char *p,
                            size_t n)
 {
-    if (!s || s->n_pats == 0)
+    if (!s || s->n_pats == 0 || n < s->pats[s->n_pats - 1].n)
+        return false; /* shorter than the shortest pattern */
+    if (s->n_firsts <= FIRSTS_MAX) {
+        for (size_t k = 0; k < s->n_firsts; k++) {
+            const char *q = p, *end = p + n;
+            while ((q = memchr(q, s->firsts[k], (size_t)(end - q))) != NULL) {
+                if (match_at(s, q, (size_t)(end - q)))
+                    return true;
+                q++;
+            }
+        }
         return false;
+    }
     for (size_t i = 0; i < n; i++)
         if (s->first[(unsigned char)p[i]] && match_at(s, p + i, n - i))
             return true;
