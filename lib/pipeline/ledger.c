@@ -236,8 +236,8 @@ static int requeue_moved(struct run *r, struct sluice_err *err)
         SLUICE_TRY(sluice__ledger_status(r->ledger, w.start, &st, err));
         if (st == SLUICE_LEDGER_UNKNOWN)
             continue;
-        SLUICE_TRY(sluice__ledger_window_get(r->ledger, w.start, &lw, &found,
-                                             err));
+        SLUICE_TRY(
+            sluice__ledger_window_get(r->ledger, w.start, &lw, &found, err));
         if (!found)
             break;
         if (lw.end_excl == w.end_excl)
@@ -249,8 +249,8 @@ static int requeue_moved(struct run *r, struct sluice_err *err)
                        "removed %s: the job's end moved, so its window is "
                        "pulled again for its new extent",
                        lw.output);
-        SLUICE_TRY(sluice__ledger_mark_pending(r->ledger, w.start, w.end_excl,
-                                               err));
+        SLUICE_TRY(
+            sluice__ledger_mark_pending(r->ledger, w.start, w.end_excl, err));
         break;
     }
 out:
