@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "pipeline/run.h"
 #include "pipeline/window_io.h"
@@ -210,6 +211,54 @@ static int add_planned(struct run *r, struct sluice_err *err)
     return rc;
 }
 
+/* The window where an earlier plan ended is clipped to that plan's `to`.
+ * When `to` moves (`to: today`, an edited `to`) the same window, same key,
+ * has another end: it must be pulled again for its new extent, or its new
+ * days are never pulled when the output name has no {end}. And when the
+ * name has {end}, the file of its old extent must go, or its first days
+ * are in two files. The file goes first: a crash right after leaves the
+ * window pending, so it is pulled again and nothing is lost. Walking back
+ * from the last planned window, past the new (unknown) ones, the first
+ * known window is the only one that can have moved. */
+static int requeue_moved(struct run *r, struct sluice_err *err)
+{
+    int rc = SLUICE_OK;
+    struct sluice_ledger_window lw;
+    struct sluice_buf path;
+    memset(&lw, 0, sizeof lw);
+    sluice__buf_init(&path, 4096);
+    for (size_t i = r->count; i-- > 0;) {
+        struct sluice_window w;
+        enum sluice_ledger_status st;
+        bool found = false;
+        sluice__window_at(&r->job->windows, i, &w);
+        /* a cached statement: cheap even over a first run's every window */
+        SLUICE_TRY(sluice__ledger_status(r->ledger, w.start, &st, err));
+        if (st == SLUICE_LEDGER_UNKNOWN)
+            continue;
+        SLUICE_TRY(
+            sluice__ledger_window_get(r->ledger, w.start, &lw, &found, err));
+        if (!found)
+            break;
+        if (lw.end_excl == w.end_excl)
+            break;
+        SLUICE_TRY(sluice__window_output(r->job, &w, &path, err));
+        if (lw.output && strcmp(lw.output, path.p) != 0 &&
+            unlink(lw.output) == 0)
+            SLUICE_LOG(&r->log, SLUICE_LOG_INFO,
+                       "removed %s: the job's end moved, so its window is "
+                       "pulled again for its new extent",
+                       lw.output);
+        SLUICE_TRY(
+            sluice__ledger_mark_pending(r->ledger, w.start, w.end_excl, err));
+        break;
+    }
+out:
+    sluice__ledger_window_cleanup(&lw);
+    sluice__buf_cleanup(&path);
+    return rc;
+}
+
 int sluice__run_ledger_open(struct run *r, struct sluice_err *err)
 {
     int rc = SLUICE_OK;
@@ -247,6 +296,7 @@ int sluice__run_ledger_open(struct run *r, struct sluice_err *err)
     if (r->opts && r->opts->argv)
         argv = sluice__redact_dup(job->secrets, r->opts->argv);
     SLUICE_TRY(sluice__ledger_run_begin(r->ledger, argv, &r->run_id, err));
+    SLUICE_TRY(requeue_moved(r, err));
     SLUICE_TRY(add_planned(r, err));
     if (full) {
         SLUICE_TRY(sluice__ledger_requeue(r->ledger, INT64_MIN, INT64_MAX,
