@@ -119,24 +119,7 @@ int sluice__slot_init(struct slot *s, struct run *r, struct sluice_err *err)
     sluice__buf_init(&s->end, 256);
     sluice__buf_init(&s->scratch, 128u << 20);
 
-    struct sluice_sink_opts so = {job->source.record_key_as, 0};
-    if (job->output.format == SLUICE_FORMAT_PARQUET) {
-        struct sluice_sink_parquet_opts po = {
-            .job_name = job->name,
-            .output_template = job->output.path,
-            .columns = job->columns,
-            .n_columns = job->n_columns,
-            .codec = (int)job->output.compression,
-            .level = job->output.compression_level,
-            .row_group_bytes = job->output.row_group_bytes,
-            .flatten = job->output.flatten,
-            .skip_empty = job->output.skip_empty,
-            .fail_on_bad = job->bad_value_fail,
-        };
-        SLUICE_TRY(sluice__sink_parquet_new(&so, &po, &s->sink));
-    } else {
-        SLUICE_TRY(sluice__sink_ndjson_new(&so, &s->sink));
-    }
+    /* The sink comes from the run's pool at each window's first byte. */
     struct sluice_record_consumer c = {to_sink_begin, to_sink_event,
                                        to_sink_end, s};
     SLUICE_TRY(sluice__selector_new(job->source.records, &c, &s->selector,
@@ -175,6 +158,7 @@ void sluice__slot_cleanup(struct slot *s)
     sluice__json_reader_free(s->reader);
     sluice__selector_free(s->selector);
     sluice__sink_free(s->sink);
+    s->sink = NULL;
     sluice__buf_cleanup(&s->url);
     sluice__buf_cleanup(&s->path);
     sluice__buf_cleanup(&s->errbody);
@@ -217,7 +201,6 @@ void sluice__slot_start(struct slot *s)
     s->bytes_in = 0;
     s->err.msg[0] = '\0';
     s->curl_error[0] = '\0';
-    s->sink->err.msg[0] = '\0';
     sluice__buf_reset(&s->path);
     sluice__buf_reset(&s->errbody);
     curl_slist_free_all(s->headers);
@@ -228,6 +211,9 @@ void sluice__slot_start(struct slot *s)
 
     SLUICE_TRY(sluice__window_headers(job, &s->w, &s->headers, &s->err));
     SLUICE_TRY(sluice__window_output(job, &s->w, &s->path, &s->err));
+    if (!s->sink)
+        SLUICE_TRY(sluice__run_sink_take(r, &s->sink, &s->err));
+    s->sink->err.msg[0] = '\0';
     rc = s->sink->ops->open(s->sink, s->path.p);
     SLUICE_FAIL_IF(rc != SLUICE_OK, rc, &s->err, "%s", s->sink->err.msg);
     s->sink_open = true;
@@ -284,26 +270,24 @@ static enum sluice_xfer classify(const struct slot *s, CURLcode cc)
     return sluice__xfer_from_curl((int)cc);
 }
 
+/* Hands the finished window's sink to the committer thread; the slot goes
+ * on with a fresh sink. The window is reported when the commit is done
+ * (run.c). */
 static void publish(struct run *r, struct slot *s)
 {
-    uint64_t bytes_out = 0;
     s->sink_open = false;
     s->state = SLOT_IDLE;
-    if (s->sink->ops->commit(s->sink, &bytes_out) != SLUICE_OK) {
-        sluice__result_failed(r, s, s->sink->err.msg);
+    struct commit_item *it = sluice__calloc(1, sizeof *it);
+    if (!it || sluice__outcome_take(s, &it->out) != SLUICE_OK) {
+        sluice__free(it);
+        s->sink->ops->abort(s->sink);
+        sluice__result_failed(r, s, "out of memory");
         return;
     }
-    /* Schema warnings (a field kept as JSON text, a renamed column). */
-    for (const char *w = s->sink->warnings; w && *w;) {
-        const char *nl = strchr(w, '\n');
-        int len = nl ? (int)(nl - w) : (int)strlen(w);
-        SLUICE_LOG(&r->log, SLUICE_LOG_WARN, "window %s..%s: %.*s",
-                   sluice__buf_str(&s->start), sluice__buf_str(&s->end), len,
-                   w);
-        w += len + (nl != NULL);
-    }
-    sluice__result_done(r, s, sluice__selector_records(s->selector),
-                        bytes_out, s->sink->bad_values);
+    it->sink = s->sink;
+    it->rows = sluice__selector_records(s->selector);
+    s->sink = NULL;
+    sluice__committer_submit(&r->committer, it);
 }
 
 void sluice__slot_finish(struct slot *s, CURLcode cc)

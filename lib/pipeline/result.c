@@ -1,78 +1,114 @@
 /* result.c: the end of a window in this run. In this order: the ledger
  * records it (after the sink published the file, so a done window always has
  * its file), the run's counters move, and the embedder's callback hears of
- * it, with every string redacted. */
+ * it, with every string redacted.
+ *
+ * A window is reported from an outcome: a snapshot of its slot, because a
+ * done window's file is published by the committer thread while its slot
+ * already pulls the next window. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "pipeline/run.h"
 
-static void ledger_attempt(const struct slot *s, uint64_t rows,
-                           uint64_t bytes_out, const char *output,
-                           const char *error, struct sluice_ledger_attempt *a)
+int sluice__outcome_take(const struct slot *s, struct outcome *o)
 {
-    memset(a, 0, sizeof *a);
-    a->start = s->w.start;
-    a->end_excl = s->w.end_excl;
-    a->requests = s->retry.attempts ? s->retry.attempts
+    memset(o, 0, sizeof *o);
+    o->w = s->w;
+    memcpy(o->statuses, s->statuses, sizeof o->statuses);
+    o->n_statuses = s->n_statuses;
+    o->requests = s->retry.attempts ? s->retry.attempts
                                     : (unsigned)s->n_statuses;
-    a->http = s->statuses;
-    a->n_http = s->n_statuses;
-    a->rows = rows;
-    a->bytes_in = s->bytes_in;
-    a->bytes_out = bytes_out;
-    a->output = output;
-    a->error = error;
+    o->bytes_in = s->bytes_in;
+    o->t_first = s->t_first;
+    o->start = sluice__strdup(sluice__buf_str(&s->start));
+    o->end = sluice__strdup(sluice__buf_str(&s->end));
+    o->url = sluice__strdup(sluice__buf_str(&s->url));
+    o->path = sluice__strdup(sluice__buf_str(&s->path));
+    if (!o->start || !o->end || !o->url || !o->path) {
+        sluice__outcome_cleanup(o);
+        return SLUICE_ENOMEM;
+    }
+    return SLUICE_OK;
 }
 
-static void emit(struct run *r, struct slot *s,
-                 enum sluice_window_status status, uint64_t rows,
-                 uint64_t bytes_out, uint64_t bad_values, const char *error)
+void sluice__outcome_cleanup(struct outcome *o)
+{
+    sluice__free(o->start);
+    sluice__free(o->end);
+    sluice__free(o->url);
+    sluice__free(o->path);
+    o->start = o->end = o->url = o->path = NULL;
+}
+
+static void ledger_mark(struct run *r, const struct outcome *o,
+                        enum sluice_window_status status, uint64_t rows,
+                        uint64_t bytes_out, const char *output,
+                        const char *error)
+{
+    struct sluice_err lerr = {{0}};
+    struct sluice_ledger_attempt a;
+    int rc = SLUICE_OK;
+    memset(&a, 0, sizeof a);
+    a.start = o->w.start;
+    a.end_excl = o->w.end_excl;
+    a.requests = o->requests;
+    a.http = o->statuses;
+    a.n_http = o->n_statuses;
+    a.rows = rows;
+    a.bytes_in = o->bytes_in;
+    a.bytes_out = bytes_out;
+    a.output = output;
+    a.error = error;
+    if (status == SLUICE_WINDOW_DONE)
+        rc = sluice__ledger_mark_done(r->ledger, &a, &lerr);
+    else if (status == SLUICE_WINDOW_FAILED)
+        rc = sluice__ledger_mark_failed(r->ledger, &a, &lerr);
+    else if (o->n_statuses > 0) /* started, then stopped: pending */
+        rc = sluice__ledger_mark_pending(r->ledger, o->w.start, o->w.end_excl,
+                                         &lerr);
+    if (rc != SLUICE_OK)
+        SLUICE_LOG(&r->log, SLUICE_LOG_ERROR,
+                   "state ledger: %s (the window will be pulled again next "
+                   "run)",
+                   lerr.msg);
+}
+
+static const char *or_unknown(const char *s) { return s ? s : "?"; }
+
+void sluice__result_emit(struct run *r, const struct outcome *o,
+                         enum sluice_window_status status, uint64_t rows,
+                         uint64_t bytes_out, uint64_t bad_values,
+                         const char *error)
 {
     const struct sluice_job *job = r->job;
-    struct sluice_err lerr = {{0}};
-    char *url = sluice__redact_dup(job->secrets, sluice__buf_str(&s->url));
+    char *url = sluice__redact_dup(job->secrets, or_unknown(o->url));
     char *out = status == SLUICE_WINDOW_DONE
-                    ? sluice__redact_dup(job->secrets, sluice__buf_str(&s->path))
+                    ? sluice__redact_dup(job->secrets, or_unknown(o->path))
                     : NULL;
     char *msg = error ? sluice__redact_dup(job->secrets, error) : NULL;
     const char *shown_err =
         error ? (msg ? msg : "(message lost: out of memory)") : NULL;
 
-    if (r->ledger) {
-        struct sluice_ledger_attempt a;
-        int rc = SLUICE_OK;
-        ledger_attempt(s, rows, bytes_out, out, shown_err, &a);
-        if (status == SLUICE_WINDOW_DONE)
-            rc = sluice__ledger_mark_done(r->ledger, &a, &lerr);
-        else if (status == SLUICE_WINDOW_FAILED)
-            rc = sluice__ledger_mark_failed(r->ledger, &a, &lerr);
-        else if (s->n_statuses > 0) /* started, then stopped: pending */
-            rc = sluice__ledger_mark_pending(r->ledger, s->w.start,
-                                             s->w.end_excl, &lerr);
-        if (rc != SLUICE_OK)
-            SLUICE_LOG(&r->log, SLUICE_LOG_ERROR,
-                       "state ledger: %s (the window will be pulled again "
-                       "next run)",
-                       lerr.msg);
-    }
+    if (r->ledger)
+        ledger_mark(r, o, status, rows, bytes_out, out, shown_err);
 
     struct sluice_window_result res = {0};
-    res.index = s->w.index;
-    res.start = sluice__buf_str(&s->start);
-    res.end = sluice__buf_str(&s->end);
+    res.index = o->w.index;
+    res.start = or_unknown(o->start);
+    res.end = or_unknown(o->end);
     res.status = status;
-    res.http_status = s->n_statuses ? s->statuses[s->n_statuses - 1] : 0;
-    res.attempts = (unsigned)s->n_statuses;
-    res.statuses = s->statuses;
-    res.n_statuses = s->n_statuses;
+    res.http_status = o->n_statuses ? o->statuses[o->n_statuses - 1] : 0;
+    res.attempts = (unsigned)o->n_statuses;
+    res.statuses = o->statuses;
+    res.n_statuses = o->n_statuses;
     res.rows = rows;
-    res.bytes_in = s->bytes_in;
+    res.bytes_in = o->bytes_in;
     res.bytes_out = bytes_out;
     res.bad_values = bad_values;
     res.output = out;
-    res.seconds = s->t_first > 0 ? sluice__now() - s->t_first : 0;
+    res.seconds = o->t_first > 0 ? sluice__now() - o->t_first : 0;
     res.url = url ? url : "***";
     res.error = shown_err;
 
@@ -87,7 +123,7 @@ static void emit(struct run *r, struct slot *s,
     } else {
         r->sum.not_pulled++;
     }
-    r->sum.bytes_in += s->bytes_in;
+    r->sum.bytes_in += o->bytes_in;
     if (r->opts && r->opts->on_window)
         r->opts->on_window(r->opts->ud, &res);
     sluice__free(url);
@@ -95,21 +131,31 @@ static void emit(struct run *r, struct slot *s,
     sluice__free(msg);
 }
 
-void sluice__result_done(struct run *r, struct slot *s, uint64_t rows,
-                         uint64_t bytes_out, uint64_t bad_values)
+/* Reports straight from a slot (failures, interruptions). */
+static void emit_slot(struct run *r, struct slot *s,
+                      enum sluice_window_status status, const char *error)
 {
-    emit(r, s, SLUICE_WINDOW_DONE, rows, bytes_out, bad_values, NULL);
+    struct outcome o;
+    if (sluice__outcome_take(s, &o) != SLUICE_OK) {
+        /* Out of memory: report what needs no copy. */
+        memset(&o, 0, sizeof o);
+        o.w = s->w;
+        o.n_statuses = s->n_statuses;
+        memcpy(o.statuses, s->statuses, sizeof o.statuses);
+    }
+    sluice__result_emit(r, &o, status, 0, 0, 0, error);
+    sluice__outcome_cleanup(&o);
 }
 
 void sluice__result_failed(struct run *r, struct slot *s, const char *why)
 {
-    emit(r, s, SLUICE_WINDOW_FAILED, 0, 0, 0, why);
+    emit_slot(r, s, SLUICE_WINDOW_FAILED, why);
 }
 
 void sluice__result_not_pulled(struct run *r, struct slot *s, const char *why)
 {
     if (!r->quota_gone) {
-        emit(r, s, SLUICE_WINDOW_NOT_PULLED, 0, 0, 0, why);
+        emit_slot(r, s, SLUICE_WINDOW_NOT_PULLED, why);
         return;
     }
     char when[32], msg[SLUICE_ERR_MAX];
@@ -124,5 +170,5 @@ void sluice__result_not_pulled(struct run *r, struct slot *s, const char *why)
     else
         snprintf(msg, sizeof msg,
                  "the API's quota is spent: come back after %s", when);
-    emit(r, s, SLUICE_WINDOW_NOT_PULLED, 0, 0, 0, msg);
+    emit_slot(r, s, SLUICE_WINDOW_NOT_PULLED, msg);
 }

@@ -33,6 +33,92 @@ double sluice__wall_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* ---- sinks -------------------------------------------------------------------*/
+
+static int make_sink(const struct sluice_job *job, struct sluice_sink **out)
+{
+    struct sluice_sink_opts so = {job->source.record_key_as, 0};
+    if (job->output.format != SLUICE_FORMAT_PARQUET)
+        return sluice__sink_ndjson_new(&so, out);
+    struct sluice_sink_parquet_opts po = {
+        .job_name = job->name,
+        .output_template = job->output.path,
+        .columns = job->columns,
+        .n_columns = job->n_columns,
+        .codec = (int)job->output.compression,
+        .level = job->output.compression_level,
+        .row_group_bytes = job->output.row_group_bytes,
+        .flatten = job->output.flatten,
+        .skip_empty = job->output.skip_empty,
+        .fail_on_bad = job->bad_value_fail,
+    };
+    return sluice__sink_parquet_new(&so, &po, out);
+}
+
+int sluice__run_sink_take(struct run *r, struct sluice_sink **out,
+                          struct sluice_err *err)
+{
+    if (r->n_free_sinks > 0) {
+        *out = r->free_sinks[--r->n_free_sinks];
+        return SLUICE_OK;
+    }
+    int rc = make_sink(r->job, out);
+    if (rc != SLUICE_OK)
+        sluice__err_set(err, "cannot create the output: %s",
+                        sluice_strerror(rc));
+    return rc;
+}
+
+void sluice__run_sink_give(struct run *r, struct sluice_sink *sink)
+{
+    if (r->n_free_sinks == r->cap_free_sinks) {
+        size_t cap = r->cap_free_sinks ? r->cap_free_sinks * 2 : 8;
+        struct sluice_sink **v =
+            sluice__realloc(r->free_sinks, cap * sizeof *v);
+        if (!v) {
+            sluice__sink_free(sink); /* made again when needed */
+            return;
+        }
+        r->free_sinks = v;
+        r->cap_free_sinks = cap;
+    }
+    r->free_sinks[r->n_free_sinks++] = sink;
+}
+
+/* Reports the windows the committer has published (or failed to). */
+static size_t collect_commits(struct run *r)
+{
+    size_t n = 0;
+    struct commit_item *it = sluice__committer_collect(&r->committer);
+    while (it) {
+        struct commit_item *next = it->next;
+        struct sluice_sink *sink = it->sink;
+        if (it->rc == SLUICE_OK) {
+            /* Schema warnings (a field kept as JSON text, a renamed
+             * column). */
+            for (const char *w = sink->warnings; w && *w;) {
+                const char *nl = strchr(w, '\n');
+                int len = nl ? (int)(nl - w) : (int)strlen(w);
+                SLUICE_LOG(&r->log, SLUICE_LOG_WARN, "window %s..%s: %.*s",
+                           it->out.start ? it->out.start : "?",
+                           it->out.end ? it->out.end : "?", len, w);
+                w += len + (nl != NULL);
+            }
+            sluice__result_emit(r, &it->out, SLUICE_WINDOW_DONE, it->rows,
+                                it->bytes_out, sink->bad_values, NULL);
+        } else {
+            sluice__result_emit(r, &it->out, SLUICE_WINDOW_FAILED, 0, 0, 0,
+                                sink->err.msg);
+        }
+        sluice__outcome_cleanup(&it->out);
+        sluice__run_sink_give(r, sink);
+        sluice__free(it);
+        it = next;
+        n++;
+    }
+    return n;
+}
+
 static int cancel_level(const struct run *r)
 {
     return r->opts && r->opts->cancel ? *r->opts->cancel : 0;
@@ -130,7 +216,8 @@ static void start_ready(struct run *r)
             r->quota_wall = back;
         return;
     }
-    while (r->in_flight < sluice__governor_concurrency(&r->gov)) {
+    while (r->in_flight < sluice__governor_concurrency(&r->gov) &&
+           r->committer.pending < r->max_pending) {
         struct slot *s = ready_slot(r, now);
         if (!s)
             return;
@@ -142,6 +229,8 @@ static void start_ready(struct run *r)
 
 static bool work_left(struct run *r)
 {
+    if (r->committer.pending > 0)
+        return true;
     for (size_t i = 0; i < r->n_slots; i++)
         if (r->slots[i].state != SLOT_IDLE)
             return true;
@@ -229,7 +318,8 @@ static int run_loop(struct run *r, struct sluice_err *err)
             start_ready(r);
         if (r->quota_gone && !stopping)
             continue; /* start_ready found the quota gone: stop now */
-        if (stopping ? r->in_flight == 0 : !work_left(r))
+        if (stopping ? r->in_flight == 0 && r->committer.pending == 0
+                     : !work_left(r))
             break;
 
         int running = 0;
@@ -248,11 +338,13 @@ static int run_loop(struct run *r, struct sluice_err *err)
             sluice__slot_finish(done, m->data.result);
             finished++;
         }
+        finished += collect_commits(r);
         emit_progress(r, false);
         /* A slot just came free (start its next window now, not after the
          * other transfers' next socket event), or nothing is left to wait
          * for: either way, no poll. */
-        if (finished || (r->in_flight == 0 && (stopping || !work_left(r))))
+        if (finished || (r->in_flight == 0 && r->committer.pending == 0 &&
+                         (stopping || !work_left(r))))
             continue;
         mc = curl_multi_poll(r->multi, NULL, 0, poll_timeout(r), NULL);
         SLUICE_FAIL_IF(mc != CURLM_OK, SLUICE_EHTTP, err, "curl: %s",
@@ -351,7 +443,9 @@ int sluice_run(struct sluice_job *job, const struct sluice_run_opts *o,
     r.multi = curl_multi_init();
     SLUICE_FAIL_IF(!r.multi, SLUICE_ENOMEM, &err, "out of memory");
     curl_multi_setopt(r.multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+    SLUICE_TRY(sluice__committer_start(&r.committer, r.multi, &err));
     r.n_slots = job->concurrency ? job->concurrency : 1;
+    r.max_pending = r.n_slots;
     r.slots = sluice__calloc(r.n_slots, sizeof *r.slots);
     SLUICE_FAIL_IF(!r.slots, SLUICE_ENOMEM, &err, "out of memory");
     for (size_t i = 0; i < r.n_slots; i++)
@@ -361,10 +455,17 @@ int sluice_run(struct sluice_job *job, const struct sluice_run_opts *o,
     r.sum.due = r.selected;
     emit_progress(&r, true);
 out:
+    /* Publish and report what is still queued: those files are complete. */
+    sluice__committer_stop(&r.committer);
+    collect_commits(&r);
+    sluice__committer_cleanup(&r.committer);
     if (r.slots)
         for (size_t i = 0; i < r.n_slots; i++)
             sluice__slot_cleanup(&r.slots[i]);
     sluice__free(r.slots);
+    for (size_t i = 0; i < r.n_free_sinks; i++)
+        sluice__sink_free(r.free_sinks[i]);
+    sluice__free(r.free_sinks);
     sluice__free(r.due);
     if (r.multi)
         curl_multi_cleanup(r.multi);

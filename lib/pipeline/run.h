@@ -4,12 +4,15 @@
  *   attempt.c  one slot: start an attempt, stream its body, judge its end
  *   ledger.c   the state ledger's part: what is due, marks, fingerprint
  *   result.c   a window's end: ledger mark, callbacks, counters
+ *   committer.c  the thread that publishes finished windows
  *
- * One thread runs all of it; nothing here is shared across threads. */
+ * One thread runs all of it but the sinks' commits, which the committer
+ * thread runs on sinks handed to it (and only those). */
 #ifndef SLUICE_PIPELINE_RUN_H
 #define SLUICE_PIPELINE_RUN_H
 
 #include <curl/curl.h>
+#include <pthread.h>
 
 #include "config/job.h"
 #include "http/governor.h"
@@ -60,6 +63,42 @@ struct slot {
     struct sluice_err err;
 };
 
+/* A window's end as reported: a snapshot of its slot, so that a window
+ * whose file is still being published can be reported after its slot has
+ * moved on to the next window. */
+struct outcome {
+    struct sluice_window w;
+    long statuses[SLUICE_MAX_STATUSES];
+    size_t n_statuses;
+    unsigned requests;
+    uint64_t bytes_in;
+    double t_first;
+    char *start, *end, *url, *path; /* owned */
+};
+
+/* A finished window on its way through the committer. */
+struct commit_item {
+    struct sluice_sink *sink; /* the committer's until it hands it back */
+    struct outcome out;
+    uint64_t rows;
+    int rc;                   /* the sink's commit */
+    uint64_t bytes_out;
+    struct commit_item *next;
+};
+
+struct committer {
+    pthread_t thread;
+    bool initialised; /* mutex and condition exist */
+    bool started;     /* the thread runs */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct commit_item *todo, *todo_tail; /* to publish, in order */
+    struct commit_item *done, *done_tail; /* published, to report */
+    bool stop;
+    CURLM *multi;   /* woken when a commit is done */
+    size_t pending; /* submitted, not collected: the loop's thread only */
+};
+
 struct run {
     struct sluice_job *job;
     const struct sluice_run_opts *opts;
@@ -69,6 +108,10 @@ struct run {
     size_t n_slots;
     struct sluice_governor gov;
     uint64_t rng;
+    struct committer committer;
+    size_t max_pending;   /* commits queued before transfers wait */
+    struct sluice_sink **free_sinks; /* sinks not in use, for reuse */
+    size_t n_free_sinks, cap_free_sinks;
 
     /* the plan */
     size_t count;         /* windows up to `to` */
@@ -111,9 +154,32 @@ void sluice__slot_finish(struct slot *s, CURLcode cc);
 /* Abandons the slot's window (interrupt, quota): not pulled. */
 void sluice__slot_abandon(struct slot *s, const char *why);
 
+/* run.c: sinks are pooled: a slot takes one per window; a finished window's
+ * sink travels through the committer and comes back. */
+SLUICE_NODISCARD int sluice__run_sink_take(struct run *r,
+                                           struct sluice_sink **out,
+                                           struct sluice_err *err);
+void sluice__run_sink_give(struct run *r, struct sluice_sink *sink);
+
+/* committer.c */
+SLUICE_NODISCARD int sluice__committer_start(struct committer *c,
+                                             CURLM *multi,
+                                             struct sluice_err *err);
+void sluice__committer_submit(struct committer *c, struct commit_item *it);
+/* The items published since the last call (a list), or NULL. */
+struct commit_item *sluice__committer_collect(struct committer *c);
+/* Publishes what is queued, then ends the thread; collect still works. */
+void sluice__committer_stop(struct committer *c);
+void sluice__committer_cleanup(struct committer *c);
+
 /* result.c */
-void sluice__result_done(struct run *r, struct slot *s, uint64_t rows,
-                         uint64_t bytes_out, uint64_t bad_values);
+SLUICE_NODISCARD int sluice__outcome_take(const struct slot *s,
+                                          struct outcome *o);
+void sluice__outcome_cleanup(struct outcome *o);
+void sluice__result_emit(struct run *r, const struct outcome *o,
+                         enum sluice_window_status status, uint64_t rows,
+                         uint64_t bytes_out, uint64_t bad_values,
+                         const char *error);
 void sluice__result_failed(struct run *r, struct slot *s, const char *why);
 void sluice__result_not_pulled(struct run *r, struct slot *s,
                                const char *why);

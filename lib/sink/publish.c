@@ -52,7 +52,7 @@ static uint64_t tmp_random(void)
     /* Uniqueness, not secrecy: O_EXCL settles any collision. */
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    static uint64_t counter;
+    static _Atomic uint64_t counter; /* both threads create files */
     uint64_t x = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^
                  ((uint64_t)getpid() << 40) ^ ++counter * 0x9e3779b97f4a7c15u;
     x ^= x >> 31;

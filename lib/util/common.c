@@ -17,8 +17,9 @@ void sluice_set_allocator(const struct sluice_allocator *a)
 
 #ifndef NDEBUG
 /* Torture mode: SLUICE_FAIL_ALLOC=N fails the Nth allocation. Read once. */
-static long g_fail_at = -1;
-static long g_alloc_count;
+/* Atomic: the committer thread allocates too. */
+static _Atomic long g_fail_at = -1;
+static _Atomic long g_alloc_count;
 static bool fail_this_alloc(void)
 {
     if (g_fail_at == -1) {

@@ -1,0 +1,128 @@
+/* committer.c: publishes finished windows off the event loop. A sink's
+ * commit fsyncs the file, renames it and fsyncs the folder (and, for
+ * Parquet, first encodes and compresses the whole window): done on the
+ * loop's thread it would stall every transfer for as long as the disk
+ * takes. One worker thread takes finished windows in order, commits them,
+ * and hands them back; the loop then marks the ledger and reports them,
+ * so a window is still only ever `done` after its file is in place.
+ *
+ * One worker keeps commits in order and serialises what they share (the
+ * Parquet job schema file); the queue is bounded by the loop, which stops
+ * starting transfers while too many commits are pending, so memory stays
+ * bounded too. */
+#include <signal.h>
+#include <string.h>
+
+#include "pipeline/run.h"
+
+static void push(struct commit_item **head, struct commit_item **tail,
+                 struct commit_item *it)
+{
+    it->next = NULL;
+    if (*tail)
+        (*tail)->next = it;
+    else
+        *head = it;
+    *tail = it;
+}
+
+static void *worker(void *arg)
+{
+    struct committer *c = arg;
+    /* Signals are the command's business: let its main thread take them. */
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL);
+
+    pthread_mutex_lock(&c->mu);
+    for (;;) {
+        while (!c->todo && !c->stop)
+            pthread_cond_wait(&c->cv, &c->mu);
+        if (!c->todo)
+            break; /* stopping, and nothing left to publish */
+        struct commit_item *it = c->todo;
+        c->todo = it->next;
+        if (!c->todo)
+            c->todo_tail = NULL;
+        pthread_mutex_unlock(&c->mu);
+
+        it->rc = it->sink->ops->commit(it->sink, &it->bytes_out);
+
+        pthread_mutex_lock(&c->mu);
+        push(&c->done, &c->done_tail, it);
+        pthread_mutex_unlock(&c->mu);
+        curl_multi_wakeup(c->multi); /* the loop may be polling */
+        pthread_mutex_lock(&c->mu);
+    }
+    pthread_mutex_unlock(&c->mu);
+    return NULL;
+}
+
+int sluice__committer_start(struct committer *c, CURLM *multi,
+                            struct sluice_err *err)
+{
+    memset(c, 0, sizeof *c);
+    c->multi = multi;
+    if (pthread_mutex_init(&c->mu, NULL) != 0) {
+        sluice__err_set(err, "cannot create a mutex");
+        return SLUICE_ENOMEM;
+    }
+    if (pthread_cond_init(&c->cv, NULL) != 0) {
+        pthread_mutex_destroy(&c->mu);
+        sluice__err_set(err, "cannot create a condition variable");
+        return SLUICE_ENOMEM;
+    }
+    if (pthread_create(&c->thread, NULL, worker, c) != 0) {
+        pthread_cond_destroy(&c->cv);
+        pthread_mutex_destroy(&c->mu);
+        sluice__err_set(err, "cannot start the committer thread");
+        return SLUICE_ENOMEM;
+    }
+    c->started = true;
+    c->initialised = true;
+    return SLUICE_OK;
+}
+
+void sluice__committer_submit(struct committer *c, struct commit_item *it)
+{
+    pthread_mutex_lock(&c->mu);
+    push(&c->todo, &c->todo_tail, it);
+    pthread_cond_signal(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+    c->pending++;
+}
+
+struct commit_item *sluice__committer_collect(struct committer *c)
+{
+    if (!c->initialised || c->pending == 0)
+        return NULL;
+    pthread_mutex_lock(&c->mu);
+    struct commit_item *list = c->done;
+    c->done = c->done_tail = NULL;
+    pthread_mutex_unlock(&c->mu);
+    for (struct commit_item *it = list; it; it = it->next)
+        c->pending--;
+    return list;
+}
+
+void sluice__committer_stop(struct committer *c)
+{
+    if (!c->started)
+        return;
+    pthread_mutex_lock(&c->mu);
+    c->stop = true;
+    pthread_cond_signal(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+    pthread_join(c->thread, NULL);
+    c->started = false;
+}
+
+void sluice__committer_cleanup(struct committer *c)
+{
+    sluice__committer_stop(c);
+    if (!c->initialised)
+        return;
+    pthread_cond_destroy(&c->cv);
+    pthread_mutex_destroy(&c->mu);
+    c->initialised = false;
+}
