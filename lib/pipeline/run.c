@@ -260,13 +260,21 @@ static int poll_timeout(struct run *r)
     return ms < 1 ? 1 : ms > POLL_MAX_MS ? POLL_MAX_MS : (int)ms;
 }
 
+static bool stopped_for_quota(const struct run *r)
+{
+    return r->quota_gone && !cancel_level(r);
+}
+
 /* Ends the run's windows that will not be pulled now: those held between
  * attempts, those in flight (when abandoning), those never started. */
 static void stop_windows(struct run *r, bool in_flight_too)
 {
-    const char *why = "interrupted";
     for (size_t i = 0; i < r->n_slots; i++) {
         struct slot *s = &r->slots[i];
+        /* Stopped for the quota alone, sluice__result_not_pulled says so
+         * (and when to come back): nothing was interrupted. A window held
+         * between attempts keeps its last attempt's error (empty if none). */
+        const char *why = stopped_for_quota(r) ? s->err.msg : "interrupted";
         if (s->state == SLOT_WAITING ||
             (in_flight_too && s->state == SLOT_RUNNING))
             sluice__slot_abandon(s, why);
@@ -289,7 +297,10 @@ static void report_unstarted(struct run *r)
                                  &s->err) != SLUICE_OK ||
             sluice__window_url(r->job, &s->w, &s->url, &s->err) != SLUICE_OK)
             sluice__buf_reset(&s->url);
-        sluice__result_not_pulled(r, s, "interrupted before it started");
+        sluice__result_not_pulled(r, s,
+                                  stopped_for_quota(r)
+                                      ? ""
+                                      : "interrupted before it started");
     }
 }
 

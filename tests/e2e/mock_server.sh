@@ -255,7 +255,8 @@ FEED=/neo/rest/v1/feed
 start_mock A --idle-timeout 60 --keys DEMO_KEY,SECOND --hourly-limit 100 \
     --log "$TMP/a.log" --fault '503@start_date=2020-03-01#2' \
     --fault 'truncate@start_date=2020-04-01#1' \
-    --fault 'invalid-json@start_date=2020-05-01#1'
+    --fault 'invalid-json@start_date=2020-05-01#1' \
+    --fault '429@start_date=2020-06-01#1' --fault '429-bare@start_date=2020-06-01#1'
 
 expect "weekly status" "$(get A "$FEED?start_date=2020-01-01&end_date=2020-01-08&api_key=DEMO_KEY" w1)" 200
 expect "content type" "$(header "$TMP/w1.h" Content-Type)" application/json
@@ -313,13 +314,20 @@ expect "truncate spent" "$(get A "$FEED?start_date=2020-04-01&api_key=DEMO_KEY" 
 expect "invalid-json status" "$(get A "$FEED?start_date=2020-05-01&api_key=DEMO_KEY" j1)" 200
 check not_json "$TMP/j1"
 expect "invalid-json spent" "$(get A "$FEED?start_date=2020-05-01&api_key=DEMO_KEY" j2)" 200
+# 429 names its wait; 429-bare is the same answer without Retry-After
+expect "429 fault" "$(get A "$FEED?start_date=2020-06-01&api_key=DEMO_KEY" q1)" 429
+expect "429 Retry-After" "$(header "$TMP/q1.h" Retry-After)" 1
+expect "429-bare fault" "$(get A "$FEED?start_date=2020-06-01&api_key=DEMO_KEY" q2)" 429
+check error_code "$TMP/q2" OVER_RATE_LIMIT
+expect "429-bare: no Retry-After" "$(header "$TMP/q2.h" Retry-After)" ""
+expect "429 faults spent" "$(get A "$FEED?start_date=2020-06-01&api_key=DEMO_KEY" q3)" 200
 
 # --dump-records equals the served objects, day by day
 "$MOCK" --dump-records 2020-01-01 2020-01-16 >"$TMP/dump"
 check dump_matches "$TMP/dump" "$TMP/w1" "$TMP/w3"
 
 stop_mock A
-check log_lines "$TMP/a.log" 19
+check log_lines "$TMP/a.log" 22
 grep -q ' GET /neo/rest/v1/feed?start_date=2020-03-01&api_key=DEMO_KEY 503$' "$TMP/a.log" ||
     fail "log lacks the 503"
 

@@ -34,6 +34,7 @@ static int parse_kind(const char *s, size_t n, struct fault_hit *h)
         {"503", FAULT_STATUS, 503},
         {"504", FAULT_STATUS, 504},
         {"429", FAULT_STATUS, 429},
+        {"429-bare", FAULT_STATUS, 429},
         {"400", FAULT_STATUS, 400},
         {"403", FAULT_STATUS, 403},
         {"reset", FAULT_RESET, 0},
@@ -46,6 +47,8 @@ static int parse_kind(const char *s, size_t n, struct fault_hit *h)
         if (strlen(kinds[i].name) == n && memcmp(kinds[i].name, s, n) == 0) {
             h->kind = kinds[i].kind;
             h->status = kinds[i].status;
+            /* clients must cope with a 429 that names no wait */
+            h->no_retry_after = strcmp(kinds[i].name, "429-bare") == 0;
             return 0;
         }
     }
@@ -124,7 +127,7 @@ int fault_add(const char *spec, char *err, size_t errsz)
 
 struct fault_hit fault_match(uint64_t nth, const char *start_date)
 {
-    struct fault_hit none = {FAULT_NONE, 0};
+    struct fault_hit none = {FAULT_NONE, 0, 0};
     pthread_mutex_lock(&lock);
     for (int i = 0; i < nrules; i++) {
         struct rule *r = &rules[i];

@@ -1,7 +1,7 @@
 /* mock_fault.h: fault-injection rules of neows-mock. A rule is written
  * KIND@MATCH[#COUNT]:
- *   KIND   500 502 503 504 429 400 403 reset truncate invalid-json slow
- *          timeout
+ *   KIND   500 502 503 504 429 429-bare 400 403 reset truncate
+ *          invalid-json slow timeout   (429-bare: no Retry-After)
  *   MATCH  *                    any request
  *          start_date=DATE      a request whose query has start_date=DATE
  *                               (compared as text, as sent)
@@ -27,7 +27,8 @@ enum fault_kind {
 
 struct fault_hit {
     enum fault_kind kind;
-    unsigned status; /* for FAULT_STATUS */
+    unsigned status;    /* for FAULT_STATUS */
+    int no_retry_after; /* 429-bare: a 429 that names no wait */
 };
 
 /* Adds a rule; returns 0, or -1 with a message in err. */

@@ -389,7 +389,7 @@ static enum fault_kind decide(struct MHD_Connection *c, struct mreq *r,
 {
     uint64_t nth = atomic_fetch_add(&nrequests, 1) + 1;
     struct outcome o = {0, "application/json", NULL, NULL, 0, -1};
-    struct fault_hit fh = {FAULT_NONE, 0};
+    struct fault_hit fh = {FAULT_NONE, 0, 0};
     long remaining = mock_cfg.hourly_limit;
     char *key = NULL;
     struct query q;
@@ -433,7 +433,10 @@ static enum fault_kind decide(struct MHD_Connection *c, struct mreq *r,
         log_request(r, method, 0);
         goto done;
     case FAULT_STATUS:
-        if (fh.status == 429)
+        if (fh.status == 429 && fh.no_retry_after)
+            gateway_error(&o, 429, "OVER_RATE_LIMIT",
+                          "You have exceeded your rate limit.");
+        else if (fh.status == 429)
             rate_limited(&o, 1);
         else if (fh.status == 400)
             bad_request(&o, q.path, &q);
