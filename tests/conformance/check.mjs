@@ -15,6 +15,9 @@
 //   --min-row-groups N   each file must have at least N row groups (footer,
 //                        as hyparquet and DuckDB's parquet_metadata see it)
 //   --expect-columns A,B the top-level columns every reader must see
+//   --codec NAME         every column chunk is compressed with NAME
+//                        (UNCOMPRESSED, SNAPPY, GZIP, ZSTD), by the footer
+//                        as hyparquet and DuckDB's parquet_metadata see it
 //   --known-duckdb-deep-list-hang
 //                        skip DuckDB for a file whose schema nests lists
 //                        32 deep (DuckDB spins for minutes on those, even
@@ -42,6 +45,7 @@
 //   - a record that is not an object is compared as {"value": record}.
 // Exit status 0 when all three readers agree on every row; 1 naming the
 // reader, file, row and path of the first difference; 2 on usage errors.
+import './keepbom.mjs'; /* first: see keepbom.mjs */
 import fs from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -71,6 +75,7 @@ function parseArgs(argv) {
             o.columns.set(v.slice(0, eq), v.slice(eq + 1));
         } else if (a === '--min-row-groups') o.minRowGroups = Number(val());
         else if (a === '--expect-columns') o.expectColumns = val() === '' ? [] : argv[i].split(',');
+        else if (a === '--codec') o.codec = val().toUpperCase();
         else if (a === '--known-duckdb-deep-list-hang') o.deepListSkip = true;
         else if (a.startsWith('--')) usage(`unknown option ${a}`);
         else o.files.push(a);
@@ -235,7 +240,7 @@ function show(v) {
     return s === undefined ? String(v) : s.length > 120 ? `${s.slice(0, 120)}...` : s;
 }
 
-function differ(where, msg) { throw new Diff(`${where || '$'}: ${msg}`); }
+function differ(where, msg) { throw new Diff(where ? `${where}: ${msg}` : msg); }
 
 function compareLeaf(exp, act, node, where, declPath, ctx) {
     const decl = ctx.columns.get(declPath);
@@ -346,14 +351,16 @@ async function readDuckdb(file, ctx) {
     const con = await ctx.duck.connect();
     try {
         const lit = `'${file.replaceAll("'", "''")}'`;
-        const meta = await con.runAndReadAll(`SELECT count(DISTINCT row_group_id) AS n FROM parquet_metadata(${lit})`);
-        const rowGroups = Number(meta.getRowObjects()[0].n);
+        const meta = await con.runAndReadAll(`SELECT count(DISTINCT row_group_id) AS n,
+            list(DISTINCT compression) AS codecs FROM parquet_metadata(${lit})`);
+        const m = meta.getRowObjects()[0];
+        const rowGroups = Number(m.n), codecs = m.codecs ? m.codecs.items.map(String) : [];
         const res = await con.stream(`SELECT * FROM read_parquet(${lit})`);
         const names = res.columnNames();
         const rows = [];
         for (let chunk; (chunk = await res.fetchChunk()) && chunk.rowCount > 0;)
             chunk.appendToRowObjects(names, rows);
-        return { rows, columns: names, rowGroups };
+        return { rows, columns: names, rowGroups, codecs };
     } finally {
         con.closeSync?.();
     }
@@ -368,14 +375,17 @@ async function readArrow(file) {
     return { rows, columns: table.schema.fields.map((f) => f.name) };
 }
 
+/* invalid UTF-8 must fail, not become U+FFFD; a leading U+FEFF is data */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 const hyparsers = {
     /* raw forms: no precision lost to Date or JSON.parse */
     timestampFromMicroseconds: (us) => ({ us: BigInt(us) }),
     timestampFromMilliseconds: (ms) => ({ us: BigInt(ms) * 1000n }),
     timestampFromNanoseconds: (ns) => ({ us: BigInt(ns) / 1000n }),
     dateFromDays: (days) => ({ days }),
-    jsonFromBytes: (b) => new TextDecoder('utf-8', { fatal: true }).decode(b),
-    stringFromBytes: (b) => b && new TextDecoder('utf-8', { fatal: true }).decode(b),
+    jsonFromBytes: (b) => strictUtf8.decode(b),
+    stringFromBytes: (b) => b && strictUtf8.decode(b),
 };
 
 async function readHyparquet(file, meta, ab) {
@@ -416,6 +426,9 @@ async function main() {
                 const got = await read(f);
                 const groups = got.rowGroups ?? f.meta.row_groups.length;
                 if (groups < opts.minRowGroups) differ('', `${f.path}: ${groups} row groups, expected at least ${opts.minRowGroups}`);
+                const codecs = got.codecs ?? [...new Set(f.meta.row_groups.flatMap((g) => g.columns.map((c) => c.meta_data.codec)))];
+                if (opts.codec && codecs.join(',') !== opts.codec)
+                    differ('', `${f.path}: codecs [${codecs}], expected ${opts.codec}`);
                 if (opts.expectColumns && got.columns.join(',') !== opts.expectColumns.join(','))
                     differ('', `${f.path}: columns [${got.columns}], expected [${opts.expectColumns}]`);
                 if (got.rows.length !== Number(f.meta.num_rows))
