@@ -412,7 +412,7 @@ async function main() {
         ['hyparquet', (f) => readHyparquet(f.path, f.meta, f.ab)],
     ];
     for (const [name, read] of readers) {
-        let row = 0, skipped = 0;
+        let row = 0, skipped = 0, groupsSeen = 0;
         try {
             for (const f of files) {
                 const depth = maxListDepth(f.schema);
@@ -425,6 +425,7 @@ async function main() {
                 }
                 const got = await read(f);
                 const groups = got.rowGroups ?? f.meta.row_groups.length;
+                groupsSeen += groups;
                 if (groups < opts.minRowGroups) differ('', `${f.path}: ${groups} row groups, expected at least ${opts.minRowGroups}`);
                 const codecs = got.codecs ?? [...new Set(f.meta.row_groups.flatMap((g) => g.columns.map((c) => c.meta_data.codec)))];
                 if (opts.codec && codecs.join(',') !== opts.codec)
@@ -445,7 +446,7 @@ async function main() {
                 }
             }
             if (row !== expected.length) differ('', `${row} rows in the files, ${expected.length} expected`);
-            console.log(`check: ${name}: ${row - 0} rows in ${files.length} file(s) equal to the source JSON${skipped ? ` (${skipped} file(s) skipped, see above)` : ''}`);
+            console.log(`check: ${name}: ${row - 0} rows in ${files.length} file(s) (${groupsSeen} row groups) equal to the source JSON${skipped ? ` (${skipped} file(s) skipped, see above)` : ''}`);
         } catch (e) {
             failed = true;
             console.error(`check: ${name}: ${e instanceof Diff ? '' : 'error: '}${e instanceof Diff ? e.message : e.stack || e}`);
