@@ -2,10 +2,13 @@
 #   make demo   build, then pull 2020-01-01..2025-12-31 from the bundled
 #               NeoWs-compatible server into ./data (offline)
 #   make test   build with -Werror under ASan+UBSan and run every test
+#               (after installing the Parquet readers the conformance
+#               tests use, tests/conformance/, when missing or changed)
 BUILD ?= build
 TEST_BUILD ?= build-test
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 MAKEFLAGS += --no-print-directory
+CONFORMANCE := tests/conformance
 
 .PHONY: all deps build demo test clean
 
@@ -21,7 +24,12 @@ build: deps
 demo: build
 	@scripts/demo.sh $(BUILD)
 
-test: deps
+# npm ci only when node_modules is missing or older than the lock.
+$(CONFORMANCE)/node_modules/.sluice-installed: $(CONFORMANCE)/package-lock.json $(CONFORMANCE)/package.json | deps
+	@npm ci --prefix $(CONFORMANCE) --no-audit --no-fund
+	@touch $@
+
+test: deps $(CONFORMANCE)/node_modules/.sluice-installed
 	@cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug \
 	    -DSLUICE_WERROR=ON -DSLUICE_SANITIZE=address,undefined >/dev/null
 	@cmake --build $(TEST_BUILD) -j $(JOBS)

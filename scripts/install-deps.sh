@@ -10,6 +10,11 @@ packages=(
   libmicrohttpd-dev libsqlite3-dev
   python3 curl
 )
+# The Parquet conformance tests read sluice's files with Node.js readers
+# (tests/conformance/). Debian 12's nodejs 18 and npm 9 suffice; a Node.js
+# installed otherwise (nodesource, nvm) is used as it is.
+command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -30,6 +30,7 @@
 
 #define DEFAULT_SPOOL (16u << 20)
 #define WRITE_FLUSH (1u << 20)
+#define READ_CHUNK ((size_t)1 << 20)
 #define SCHEMA_FILE_MAX ((size_t)64 << 20)
 #define SCHEMA_PREFIX ".sluice-schema-"
 
@@ -362,7 +363,11 @@ static int replay_file(struct replay *R)
             b = nb;
             cap = len + 4;
         }
-        ssize_t r = read(s->spool_fd, b + have, cap - have);
+        /* Read 1 MiB at a time, more only while a record is incomplete:
+         * one read of the whole buffer would touch up to max_record bytes
+         * (64 MiB) and put a big window's spool in memory after all. */
+        size_t want = cap - have < READ_CHUNK ? cap - have : READ_CHUNK;
+        ssize_t r = read(s->spool_fd, b + have, want);
         if (r < 0 && errno == EINTR)
             continue;
         SLUICE_FAIL_IF(r < 0, SLUICE_EIO, &s->base.err, "spool file: %s",

@@ -11,7 +11,9 @@ E2E_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 WORK=$(mktemp -d /tmp/sluice-e2e-XXXXXX)
 MOCK_PID=
 cleanup() {
-    if [ -n "$MOCK_PID" ]; then
+    # ${MOCK_PID:-}: bash unsets a coprocess's _PID variable when it exits
+    # (the server stops by itself after its idle timeout)
+    if [ -n "${MOCK_PID:-}" ]; then
         kill "$MOCK_PID" 2>/dev/null || true
         wait "$MOCK_PID" 2>/dev/null || true
     fi
