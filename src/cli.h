@@ -82,7 +82,7 @@ int cmd_cat(struct cli_opts *o);
 int cmd_schema(struct cli_opts *o);
 
 /* signals.c */
-extern volatile int g_cancel;
+extern volatile sig_atomic_t g_cancel;
 extern volatile sig_atomic_t g_last_signal;
 void signals_install(void);
 

@@ -99,9 +99,10 @@ static void print_text(const char *name, const struct sluice_status *st)
     if (st->n_failures) {
         printf("failed windows:\n");
         for (size_t i = 0; i < st->n_failures; i++)
-            printf("  %s..%s  (%llu attempts)  %s\n", st->failures[i].start,
+            printf("  %s..%s  (%llu attempt%s)  %s\n", st->failures[i].start,
                    st->failures[i].end,
                    (unsigned long long)st->failures[i].attempts,
+                   st->failures[i].attempts == 1 ? "" : "s",
                    st->failures[i].error);
     }
     if (st->n_runs) {

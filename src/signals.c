@@ -5,7 +5,7 @@
 
 #include "cli.h"
 
-volatile int g_cancel;
+volatile sig_atomic_t g_cancel;
 volatile sig_atomic_t g_last_signal;
 
 static void on_signal(int sig)

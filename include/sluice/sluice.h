@@ -17,6 +17,7 @@
 #define SLUICE_SLUICE_H
 
 #include <stddef.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -180,7 +181,7 @@ struct sluice_run_opts {
     /* Set to 1 (e.g. from a signal handler) to stop starting transfers
      * and let those in flight finish within `grace`; 2 to abandon them
      * at once. Windows not finished are reported as not pulled. */
-    volatile int *cancel;
+    volatile sig_atomic_t *cancel;
     sluice_log_fn log;       /* may be NULL */
     void *log_ud;            /* passed to log */
     enum sluice_log_level log_level;

@@ -62,8 +62,8 @@ PY
 expect_status 0 "$SLUICE_BIN" status job.yaml
 for want in "a run is going now (pid $pid)" "done through: 2020-02-04" \
     "windows: 50 done, 2 failed, 1 pending (53 planned now)" "failed windows:" \
-    "2020-02-05..2020-02-11  (1 attempts)  HTTP 503" \
-    "2020-06-10..2020-06-16  (1 attempts)  HTTP 400: Date Format Exception" "last runs:"; do
+    "2020-02-05..2020-02-11  (1 attempt)  HTTP 503" \
+    "2020-06-10..2020-06-16  (1 attempt)  HTTP 400: Date Format Exception" "last runs:"; do
     grep -qF -- "$want" stdout.txt || fail "status during the run lacks '$want': $(cat stdout.txt)"
 done
 grep -qE '^  #1 .* running ' stdout.txt || fail "status does not show run #1 running: $(cat stdout.txt)"
