@@ -700,7 +700,10 @@ static int load_output(struct loader *L)
     if (fmt) {
         if (!format_from_name(fmt, &job->output.format))
             rc = fail(L, &fmt_n->mark, "output.format",
-                      "unknown format '%s' (use ndjson, parquet or csv)", fmt);
+                      "unknown format '%s' (use ndjson or parquet)", fmt);
+        else if (job->output.format == SLUICE_FORMAT_CSV)
+            rc = fail(L, &fmt_n->mark, "output.format",
+                      "csv is not written yet: use ndjson or parquet");
         goto out;
     }
     const char *slash = strrchr(job->output.path, '/');
@@ -709,7 +712,12 @@ static int load_output(struct loader *L)
     if (!dot || !format_from_name(dot + 1, &job->output.format))
         rc = fail(L, &path_n->mark, "output.path",
                   "cannot tell the format from '%s': end it in .ndjson, "
-                  ".jsonl, .parquet or .csv, or set output.format",
+                  ".jsonl or .parquet, or set output.format",
+                  base);
+    else if (job->output.format == SLUICE_FORMAT_CSV)
+        rc = fail(L, &path_n->mark, "output.path",
+                  "csv is not written yet: end '%s' in .ndjson, .jsonl or "
+                  ".parquet",
                   base);
 out:
     sluice__free(fmt);

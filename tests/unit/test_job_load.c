@@ -184,9 +184,9 @@ static void test_formats(void)
         {"{path: \"o/{start}.ndjson\"}", SLUICE_FORMAT_NDJSON},
         {"{path: \"o/{start}.jsonl\"}", SLUICE_FORMAT_NDJSON},
         {"{path: \"o/{start}.parquet\"}", SLUICE_FORMAT_PARQUET},
-        {"{path: \"o.d/{start}.csv\"}", SLUICE_FORMAT_CSV},
+        {"{path: \"o.d/{start}.jsonl\"}", SLUICE_FORMAT_NDJSON},
         {"{path: \"o/{start}.txt\", format: parquet}", SLUICE_FORMAT_PARQUET},
-        {"{path: \"o/{start}.ndjson\", format: CSV}", SLUICE_FORMAT_CSV},
+        {"{path: \"o/{start}.parquet\", format: NDJSON}", SLUICE_FORMAT_NDJSON},
     };
     for (size_t i = 0; i < SLUICE_ARRAY_LEN(cases); i++) {
         char yaml[512];
@@ -350,13 +350,18 @@ static void test_bad_files(void)
          "windows: {from: 2020-01-01, step: 1d}\n"
          "output: {path: \"o/{start}.txt\"}\n",
          "job.yaml:4:16: output.path: cannot tell the format from "
-         "'{start}.txt': end it in .ndjson, .jsonl, .parquet or .csv, or set "
+         "'{start}.txt': end it in .ndjson, .jsonl or .parquet, or set "
          "output.format"},
         {"name: t\nsource: {url: \"https://h/x\"}\n"
          "windows: {from: 2020-01-01, step: 1d}\n"
+         "output: {path: \"o/{start}.csv\"}\n",
+         "job.yaml:4:16: output.path: csv is not written yet: end "
+         "'{start}.csv' in .ndjson, .jsonl or .parquet"},
+        {"name: t\nsource: {url: \"https://h/x\"}\n"
+         "windows: {from: 2020-01-01, step: 1d}\n"
          "output: {path: \"o/{start}\", format: xml}\n",
-         "job.yaml:4:37: output.format: unknown format 'xml' (use ndjson, "
-         "parquet or csv)"},
+         "job.yaml:4:37: output.format: unknown format 'xml' (use ndjson or "
+         "parquet)"},
         {MIN "http: {timeout: 10}\n",
          "job.yaml:5:17: http.timeout: '10' has no unit (write 10s, 10ms, "
          "10m or 10h)"},
@@ -605,7 +610,7 @@ static void test_pull_mode(void)
     static const char *const sets[] = {
         "source.url=https://h/feed",
         "windows={from: 2020-01-01, to: 2020-01-02, step: 1d}",
-        "output.path=out/{start}.csv",
+        "output.path=out/{start}.jsonl",
     };
     struct sluice_job *job = NULL;
     struct sluice_err err;
@@ -618,7 +623,7 @@ static void test_pull_mode(void)
     ASSERT_STR_EQ(job->name, "pull");
     ASSERT_STR_EQ(job->source.url, "https://h/feed");
     ASSERT_EQ(job->windows.end, 1577836800 + 2 * DAY);
-    ASSERT_EQ(job->output.format, SLUICE_FORMAT_CSV);
+    ASSERT_EQ(job->output.format, SLUICE_FORMAT_NDJSON);
     sluice__job_free(job);
 
     /* Nothing given: the first missing field, with no position. */
@@ -684,7 +689,7 @@ static void test_env_precedence(void)
     /* Pull mode: env_file_dir, else the cwd. */
     const char *sets[] = {"name=p", "source.url=https://h/${C}",
                           "windows={from: 2020-01-01, step: 1d}",
-                          "output.path=o/{start}.csv"};
+                          "output.path=o/{start}.jsonl"};
     ASSERT_EQ(load_ex(NULL, sets, 4, env, NULL, &job, &err), SLUICE_OK);
     ASSERT_STR_EQ(job->source.url, "https://h/cwd");
     sluice__job_free(job);
