@@ -347,6 +347,10 @@ bool sluice__run_window_due(struct run *r, size_t i)
     sluice__window_at(&r->job->windows, i, &w);
     if (sluice__ledger_map_get(&r->map, w.start) != SLUICE_LEDGER_DONE)
         return true;
+    /* With output.empty: skip a done window may rightly have no file. */
+    if (r->job->output.format == SLUICE_FORMAT_PARQUET &&
+        r->job->output.skip_empty)
+        return false;
     return output_missing(r, &w);
 }
 

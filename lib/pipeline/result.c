@@ -84,8 +84,8 @@ void sluice__result_emit(struct run *r, const struct outcome *o,
 {
     const struct sluice_job *job = r->job;
     char *url = sluice__redact_dup(job->secrets, or_unknown(o->url));
-    char *out = status == SLUICE_WINDOW_DONE
-                    ? sluice__redact_dup(job->secrets, or_unknown(o->path))
+    char *out = status == SLUICE_WINDOW_DONE && o->path
+                    ? sluice__redact_dup(job->secrets, o->path)
                     : NULL;
     char *msg = error ? sluice__redact_dup(job->secrets, error) : NULL;
     const char *shown_err =

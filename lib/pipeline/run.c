@@ -104,6 +104,17 @@ static size_t collect_commits(struct run *r)
                            it->out.end ? it->out.end : "?", len, w);
                 w += len + (nl != NULL);
             }
+            if (sink->schema_json && r->ledger) {
+                struct sluice_err lerr;
+                if (sluice__ledger_schema_append(r->ledger, sink->schema_json,
+                                                 NULL, &lerr) != SLUICE_OK)
+                    SLUICE_LOG(&r->log, SLUICE_LOG_ERROR, "state ledger: %s",
+                               lerr.msg);
+            }
+            if (!sink->published) { /* output.empty: skip */
+                sluice__free(it->out.path);
+                it->out.path = NULL;
+            }
             sluice__result_emit(r, &it->out, SLUICE_WINDOW_DONE, it->rows,
                                 it->bytes_out, sink->bad_values, NULL);
         } else {

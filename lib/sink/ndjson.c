@@ -35,6 +35,7 @@ static int nd_open(struct sluice_sink *base, const char *final_path)
     struct ndjson_sink *s = (struct ndjson_sink *)base;
     sluice__buf_reset(&s->out);
     s->bytes = 0;
+    base->published = false;
     return sluice__publish_open(&s->pub, final_path, &base->err);
 }
 
@@ -118,6 +119,7 @@ static int nd_commit(struct sluice_sink *base, uint64_t *bytes_out)
     if (s->out.n)
         SLUICE_TRY(flush_out(s));
     SLUICE_TRY(sluice__publish_commit(&s->pub, &base->err));
+    base->published = true;
     if (bytes_out)
         *bytes_out = s->bytes;
 out:

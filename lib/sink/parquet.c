@@ -56,6 +56,8 @@ struct pq_sink {
     struct sluice_buf wbuf; /* Parquet bytes not yet written */
     uint64_t bytes;
     struct sluice_buf warnings;
+    struct sluice_buf schema_text; /* the job schema, when this commit
+                                      changed it */
 };
 
 int sluice__parquet_schema_path(const char *tpl, const char *job,
@@ -97,6 +99,8 @@ static int pq_open(struct sluice_sink *base, const char *final_path)
     s->bytes = 0;
     base->bad_values = 0;
     base->warnings = NULL;
+    base->schema_json = NULL;
+    base->published = false;
     sluice__table_free(s->win);
     s->win = NULL;
     sluice__free(s->final_path);
@@ -261,21 +265,23 @@ out:
     return rc;
 }
 
+/* Writes the schema file, and keeps its text for the run to record as a
+ * new version in the state ledger (base.schema_json). */
 static int save_schema(struct pq_sink *s, const struct sluice_table *t)
 {
     int rc = SLUICE_OK;
     struct sluice_publish pub;
-    struct sluice_buf text;
+    struct sluice_buf *text = &s->schema_text;
     sluice__publish_init(&pub);
-    sluice__buf_init(&text, SCHEMA_FILE_MAX);
-    rc = sluice__table_to_json(t, &text);
+    sluice__buf_reset(text);
+    rc = sluice__table_to_json(t, text);
     SLUICE_FAIL_IF(rc != SLUICE_OK, rc, &s->base.err, "schema too large");
     SLUICE_TRY(sluice__publish_open(&pub, s->schema_path, &s->base.err));
-    SLUICE_TRY(sluice__publish_write(&pub, text.p, text.n, &s->base.err));
+    SLUICE_TRY(sluice__publish_write(&pub, text->p, text->n, &s->base.err));
     SLUICE_TRY(sluice__publish_commit(&pub, &s->base.err));
+    s->base.schema_json = sluice__buf_str(text);
 out:
     sluice__publish_cleanup(&pub);
-    sluice__buf_cleanup(&text);
     return rc;
 }
 
@@ -441,6 +447,7 @@ static int pq_commit(struct sluice_sink *base, uint64_t *bytes_out)
         SLUICE_TRY(save_schema(s, job));
     SLUICE_TRY(write_file(s, job, schema));
     SLUICE_TRY(sluice__publish_commit(&s->pub, &base->err));
+    base->published = true;
 out:
     sluice__pq_schema_free(schema);
     if (job) {
@@ -475,6 +482,7 @@ static void pq_destroy(struct sluice_sink *base)
     sluice__buf_cleanup(&s->key);
     sluice__buf_cleanup(&s->wbuf);
     sluice__buf_cleanup(&s->warnings);
+    sluice__buf_cleanup(&s->schema_text);
     sluice__free(s->final_path);
     sluice__free(s->schema_path);
     sluice__free(s->job_name);
@@ -506,6 +514,7 @@ int sluice__sink_parquet_new(const struct sluice_sink_opts *o,
     sluice__buf_init(&s->key, 64 * 1024);
     sluice__buf_init(&s->wbuf, WRITE_FLUSH + 1);
     sluice__buf_init(&s->warnings, 128 * 1024);
+    sluice__buf_init(&s->schema_text, SCHEMA_FILE_MAX);
     sluice__buf_init(&path, 1u << 16);
     s->job_name = sluice__strdup(po->job_name ? po->job_name : "job");
     s->po.job_name = s->job_name;

@@ -37,6 +37,12 @@ struct sluice_sink {
      * open). */
     uint64_t bad_values;
     const char *warnings;
+    /* Also set by commit: whether a file was published (false for an
+     * empty window with output.empty: skip), and the job's schema as JSON
+     * text when this commit changed it (else NULL), for the ledger's
+     * schema versions. */
+    bool published;
+    const char *schema_json;
 };
 
 struct sluice_sink_opts {

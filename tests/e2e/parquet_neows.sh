@@ -70,4 +70,14 @@ v1=$(python3 -c 'import json;print(json.load(open("out/.sluice-schema-neows.json
 expect_status 0 "$SLUICE_BIN" run job.yaml
 v2=$(python3 -c 'import json;print(json.load(open("out/.sluice-schema-neows.json"))["version"])')
 [ "$v1" = "$v2" ] || fail "schema version moved on an identical rerun: $v1 -> $v2"
+
+# The ledger keeps the job's schema versions: its latest is the schema file.
+python3 - <<'PY'
+import sqlite3
+db = sqlite3.connect("file:.sluice/neows.db?mode=ro", uri=True)
+rows = db.execute("SELECT version, schema FROM schema_versions ORDER BY version").fetchall()
+assert rows, "no schema version in the ledger"
+assert rows[-1][1] == open("out/.sluice-schema-neows.json").read(), "ledger schema differs from the file"
+print(len(rows), "schema versions in the ledger")
+PY
 echo "ok"
