@@ -1,5 +1,6 @@
 /* publish.c: temp file, fsync, rename, fsync folder. See publish.h. */
 #include "sink/publish.h"
+#include "util/fs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,37 +15,6 @@ void sluice__publish_init(struct sluice_publish *p)
     p->fd = -1;
     p->tmp_path = NULL;
     p->final_path = NULL;
-}
-
-/* mkdir -p for the folder part of `path` (everything before the last '/'). */
-static int make_parents(const char *path, struct sluice_err *err)
-{
-    int rc = SLUICE_OK;
-    char *dir = sluice__strdup(path);
-    SLUICE_FAIL_IF(!dir, SLUICE_ENOMEM, err, "out of memory");
-    char *slash = strrchr(dir, '/');
-    if (!slash || slash == dir)
-        goto out;
-    *slash = '\0';
-    for (char *q = dir + 1; ; q++) {
-        bool end = *q == '\0';
-        if (*q == '/' || end) {
-            char saved = *q;
-            *q = '\0';
-            if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-                rc = SLUICE_EIO;
-                sluice__err_set(err, "cannot create folder %s: %s", dir,
-                                strerror(errno));
-                goto out;
-            }
-            *q = saved;
-        }
-        if (end)
-            break;
-    }
-out:
-    sluice__free(dir);
-    return rc;
 }
 
 static uint64_t tmp_random(void)
@@ -72,7 +42,7 @@ int sluice__publish_open(struct sluice_publish *p, const char *final_path,
     p->tmp_path = NULL;
     p->final_path = sluice__strdup(final_path);
     SLUICE_FAIL_IF(!p->final_path, SLUICE_ENOMEM, err, "out of memory");
-    SLUICE_TRY(make_parents(final_path, err));
+    SLUICE_TRY(sluice__mkdir_parents(final_path, err));
 
     const char *slash = strrchr(final_path, '/');
     size_t dir_n = slash ? (size_t)(slash - final_path + 1) : 0;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "state/ledger_int.h"
+#include "util/fs.h"
 #include "util/date.h"
 #include "util/sha256.h"
 
@@ -204,33 +205,6 @@ void sluice__ledger_iso(int64_t t, char *out, size_t n)
 
 /* ---- opening ------------------------------------------------------------- */
 
-/* mkdir -p of the folder part of path. */
-static int make_parents(const char *path, struct sluice_err *err)
-{
-    int rc = SLUICE_OK;
-    char *dir = sluice__strdup(path);
-    SLUICE_FAIL_IF(!dir, SLUICE_ENOMEM, err, "out of memory");
-    char *slash = strrchr(dir, '/');
-    if (!slash || slash == dir)
-        goto out;
-    *slash = '\0';
-    for (char *q = dir + 1;; q++) {
-        bool end = *q == '\0';
-        if (*q == '/' || end) {
-            *q = '\0';
-            SLUICE_FAIL_IF(mkdir(dir, 0777) != 0 && errno != EEXIST, SLUICE_EIO,
-                           err, "cannot create folder %s: %s", dir,
-                           strerror(errno));
-            if (end)
-                break;
-            *q = '/';
-        }
-    }
-out:
-    sluice__free(dir);
-    return rc;
-}
-
 static int pragma_int(struct sluice_ledger *l, const char *sql, int64_t *v,
                       struct sluice_err *err)
 {
@@ -412,7 +386,7 @@ static int open_db(struct sluice_ledger *l, const struct sluice_ledger_opts *o,
     SLUICE_FAIL_IF(!exists && !o->create, SLUICE_ESTATE, err,
                    "no ledger at %s (the job has not run yet)", o->path);
     if (!exists)
-        SLUICE_TRY(make_parents(o->path, err));
+        SLUICE_TRY(sluice__mkdir_parents(o->path, err));
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
                 (o->create ? SQLITE_OPEN_CREATE : 0);
     int src = sqlite3_open_v2(o->path, &l->db, flags, NULL);
