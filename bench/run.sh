@@ -114,10 +114,13 @@ measure() { # scenario label kind concurrency outdir -- command...
     done
 }
 
+# The ledger goes in the output folder, which measure() empties before each
+# run: every timed run is a whole first pull, ledger writes included.
 sluice_cmd() { # url concurrency outdir: sets CMD
     CMD=("$SLUICE" run -q "$JOB" --set "source.url=$1" --set "windows.from=$FROM"
         --set "windows.to=$TO" --set "concurrency=$2"
-        --set "output.path=$3/neos_{start}_{end}.$FORMAT")
+        --set "output.path=$3/neos_{start}_{end}.$FORMAT"
+        --set "state=$3/.sluice/bench.db")
 }
 
 # Warms a server's cache (plain and gzip forms of every window) with curl;
