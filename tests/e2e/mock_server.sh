@@ -24,8 +24,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# fail MSG: stops the test, showing what every server and the last curl
+# said on stderr (a crash report, an MHD message), since $TMP goes away.
 fail() {
+    local f
     echo "FAIL: $*" >&2
+    for f in "$TMP"/*.err "$TMP/curl.stderr"; do
+        [[ -s $f ]] || continue
+        echo "--- ${f##*/}:" >&2
+        tail -n 40 "$f" >&2
+    done
     exit 1
 }
 
@@ -61,7 +69,7 @@ get() {
     local port_var="PORT_$1" path=$2 out=$3
     shift 3
     curl -sS -o "$TMP/$out" -D "$TMP/$out.h" -w '%{http_code}' "$@" \
-        "http://127.0.0.1:${!port_var}$path"
+        "http://127.0.0.1:${!port_var}$path" 2>"$TMP/curl.stderr"
 }
 
 header() { # header FILE NAME: prints the value of a response header

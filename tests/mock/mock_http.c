@@ -21,6 +21,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,6 +226,15 @@ static void log_request(const struct mreq *r, const char *method,
             (long long)(r->arrival_ms % 1000), method, r->uri, status);
     fflush(mock_cfg.log);
     pthread_mutex_unlock(&log_lock);
+}
+
+/* A connection closed without an answer that no fault asked for would
+ * reach the client as an "empty reply" (curl: 52) with nothing to explain
+ * it: say why on stderr, so that a test failing that way shows its cause. */
+static void note_dropped(const struct mreq *r, const char *why)
+{
+    fprintf(stderr, "neows-mock: %s closed without a response: %s\n", r->uri,
+            why);
 }
 
 /* A body dripped or cut by a content reader (slow, truncate). */
@@ -459,6 +469,7 @@ respond:
     if (!r->resp) {
         fh.kind = FAULT_RESET; /* out of memory: nothing better to do */
         r->status = 0;
+        note_dropped(r, "out of memory");
     } else {
         fh.kind = FAULT_NONE;
     }
@@ -474,7 +485,30 @@ static enum MHD_Result send_now(struct MHD_Connection *c, struct mreq *r)
     enum MHD_Result ret = MHD_queue_response(c, r->status, r->resp);
     MHD_destroy_response(r->resp);
     r->resp = NULL;
+    if (ret != MHD_YES)
+        note_dropped(r, "MHD refused the response");
     return ret;
+}
+
+/* MHD's own reasons for closing or refusing a connection (epoll, accept,
+ * wrong-thread errors) on stderr, marked as MHD's. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char msg[512];
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    size_t n = strlen(msg);
+    while (n > 0 && msg[n - 1] == '\n')
+        msg[--n] = '\0';
+    /* The handler says MHD_NO on purpose (the reset fault, a held request
+     * at stop), and so does the truncate fault's content reader: an
+     * unintended close is named by note_dropped instead. */
+    if (strstr(msg, "pplication reported"))
+        return;
+    /* A client that leaves mid-answer is its own business. */
+    if (strstr(msg, "no longer available"))
+        return;
+    fprintf(stderr, "neows-mock: mhd: %s\n", msg);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
@@ -487,8 +521,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     (void)version;
     (void)upload_data;
     struct mreq *r = *req_cls;
-    if (!r)
+    if (!r) {
+        fprintf(stderr,
+                "neows-mock: %s closed without a response: "
+                "out of memory\n",
+                url);
         return MHD_NO;
+    }
     if (*upload_data_size) {
         *upload_data_size = 0; /* a body is read and ignored */
         return MHD_YES;
@@ -552,21 +591,27 @@ int http_start(unsigned *port)
     sa.sin_family = AF_INET;
     sa.sin_port = htons((uint16_t)mock_cfg.port);
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD;
-    unsigned pool = mock_cfg.threads;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+    /* No pool (one thread, or thread per connection): the option is left
+     * out, as MHD warns about a pool size of 0 or 1. */
+    struct MHD_OptionItem pool[] = {
+        {MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)mock_cfg.threads, NULL},
+        {MHD_OPTION_END, 0, NULL}};
     if (mock_cfg.per_connection) {
         flags |= MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL;
-        pool = 0; /* MHD refuses a pool in this mode */
+        pool[0].option = MHD_OPTION_END; /* MHD refuses a pool here */
     } else {
         flags |= MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO;
     }
+    if (mock_cfg.threads < 2)
+        pool[0].option = MHD_OPTION_END;
     mhd = MHD_start_daemon(
         flags, (uint16_t)mock_cfg.port, NULL, NULL, on_request, NULL,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-        MHD_OPTION_THREAD_POOL_SIZE, pool, MHD_OPTION_URI_LOG_CALLBACK, on_uri,
-        NULL, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-        MHD_OPTION_CONNECTION_TIMEOUT, 120u, MHD_OPTION_LISTEN_BACKLOG_SIZE,
-        1024u, MHD_OPTION_END);
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&sa, MHD_OPTION_ARRAY, pool,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT, 120u,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
     if (!mhd) {
         fprintf(stderr, "neows-mock: cannot listen on 127.0.0.1:%u\n",
                 mock_cfg.port);

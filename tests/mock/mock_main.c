@@ -35,7 +35,8 @@ static const char usage[] =
     "                       X-RateLimit-Limit/Remaining, 429 past it\n"
     "  --rate-limit N/s     token bucket of N requests per second (burst\n"
     "                       N); over it: 429 OVER_RATE_LIMIT + Retry-After;\n"
-    "                       announced as RateLimit-Policy: \"per-second\";q=N;w=1\n"
+    "                       announced as RateLimit-Policy: "
+    "\"per-second\";q=N;w=1\n"
     "  --retry-after S      force the Retry-After value of every 429\n"
     "  --latency-ms N       delay every response by N ms (the connection is\n"
     "                       suspended, other connections go on)\n"
@@ -164,6 +165,16 @@ int main(int argc, char **argv)
     long v;
     int rc = 0;
 
+    /* A write to a peer or reader that went away (a client gone, the
+     * stdout reader of the port line, a --log FIFO) must be an EPIPE the
+     * server shrugs off, never a death: ignored first thing, before any
+     * output and before MHD (which needs it too) starts a thread. */
+    struct sigaction ign;
+    memset(&ign, 0, sizeof(ign));
+    ign.sa_handler = SIG_IGN;
+    sigemptyset(&ign.sa_mask);
+    sigaction(SIGPIPE, &ign, NULL);
+
     mock_cfg.idle_timeout_s = 30;
     mock_cfg.hourly_limit = 1000;
     mock_cfg.retry_after_s = -1;
@@ -275,7 +286,6 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
 
     unsigned port = 0;
     if (http_start(&port) != 0) {
