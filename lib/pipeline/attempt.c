@@ -337,10 +337,13 @@ void sluice__slot_finish(struct slot *s, CURLcode cc)
         r->sum.retries++;
         break;
     case SLUICE_RETRY_QUOTA: {
+        /* The window waits, unstarted, until the run stops and reports it
+         * with the final time to come back (a later answer may name a
+         * later one). */
         r->quota_gone = true;
         if (wall + d.delay > r->quota_wall)
             r->quota_wall = wall + d.delay;
-        sluice__slot_abandon(s, s->err.msg);
+        s->not_before = now + d.delay;
         break;
     }
     case SLUICE_RETRY_DONE: /* cannot happen for a failed attempt */

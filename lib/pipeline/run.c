@@ -334,9 +334,9 @@ static int run_loop(struct run *r, struct sluice_err *err)
             stop_windows(r, true);
             break;
         }
-        if (stopping)
-            stop_windows(r, false);
-        else
+        /* While stopping, windows held between attempts wait to be reported
+         * at the end: the time to come back is final only then. */
+        if (!stopping)
             start_ready(r);
         if (r->quota_gone && !stopping)
             continue; /* start_ready found the quota gone: stop now */
@@ -373,6 +373,7 @@ static int run_loop(struct run *r, struct sluice_err *err)
                        curl_multi_strerror(mc));
     }
     if (cancel_level(r) || r->quota_gone) {
+        stop_windows(r, false);
         report_unstarted(r);
         rc = r->quota_gone && !cancel_level(r) ? SLUICE_EQUOTA
                                                : SLUICE_ECANCELED;
