@@ -17,221 +17,12 @@
 #include "config/dotenv.h"
 #include "config/env_expand.h"
 #include "config/job.h"
+#include "config/loader.h"
 #include "config/overrides.h"
 #include "config/units.h"
 #include "config/yaml_tree.h"
 #include "plan/template.h"
 #include "json/select.h"
-
-#define JOB_FILE_MAX (1u << 20) /* a job file is a page, not a data set */
-#define VALUE_MAX (64u * 1024)  /* one value after ${...} expansion */
-#define NAME_MAX_LEN 64
-#define KV_MAX 256       /* params or headers */
-#define PATH_MAX_LEN 512 /* "source.params.api_key" and such */
-#define COMMAND_LINE "<command line>"
-
-struct loader {
-    const struct sluice_job_load_opts *o;
-    struct sluice_job *job;
-    struct sluice_dotenv *dotenv;
-    struct sluice_err *err;
-    struct sluice_ynode *root;
-};
-
-/* Reports an error about the field `path` at `m`, redacting the body. */
-static int fail(struct loader *L, const struct sluice_ymark *m,
-                const char *path, const char *fmt, ...) SLUICE_PRINTF(4, 5);
-static int fail(struct loader *L, const struct sluice_ymark *m,
-                const char *path, const char *fmt, ...)
-{
-    char body[SLUICE_ERR_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(body, sizeof body, fmt, ap);
-    va_end(ap);
-    char *safe = sluice__redact_dup(L->job->secrets, body);
-    if (!safe)
-        return SLUICE_ENOMEM;
-    if (m->line)
-        sluice__err_set(L->err, "%s:%u:%u: %s: %s", m->origin, m->line, m->col,
-                        path, safe);
-    else
-        sluice__err_set(L->err, "%s: %s: %s", m->origin, path, safe);
-    sluice__free(safe);
-    return SLUICE_EJOB;
-}
-
-/* "parent.key" into dst (PATH_MAX_LEN bytes), cut if too long: a path only
- * labels a message. */
-static void join(char *dst, const char *parent, const char *key)
-{
-    size_t n = 0;
-    const char *parts[3] = {parent, parent && *parent ? "." : "", key};
-    for (size_t i = 0; i < 3; i++)
-        for (const char *c = parts[i]; c && *c && n < PATH_MAX_LEN - 1; c++)
-            dst[n++] = *c;
-    dst[n] = '\0';
-}
-
-/* ---- unknown keys ------------------------------------------------------ */
-
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t an = strlen(a), bn = strlen(b);
-    size_t row[33];
-    if (an > 32 || bn > 32)
-        return SIZE_MAX;
-    for (size_t j = 0; j <= bn; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= an; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= bn; j++) {
-            size_t up = row[j];
-            size_t best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[bn];
-}
-
-static int check_keys(struct loader *L, const struct sluice_ynode *map,
-                      const char *path, const char *const *allowed,
-                      size_t n_allowed)
-{
-    for (size_t i = 0; i < map->n; i++) {
-        const struct sluice_yentry *e = &map->entries[i];
-        const char *best = NULL;
-        size_t best_d = 3; /* suggest only close matches */
-        bool known = false;
-        for (size_t k = 0; k < n_allowed && !known; k++) {
-            known = !strcmp(e->key, allowed[k]);
-            size_t d = edit_distance(e->key, allowed[k]);
-            if (d < best_d && d < strlen(allowed[k])) {
-                best_d = d;
-                best = allowed[k];
-            }
-        }
-        if (known)
-            continue;
-        char p[PATH_MAX_LEN];
-        join(p, path, e->key);
-        if (best)
-            return fail(L, &e->kmark, p,
-                        "unknown field '%s' (did you mean '%s'?)", e->key,
-                        best);
-        return fail(L, &e->kmark, p, "unknown field '%s'", e->key);
-    }
-    return SLUICE_OK;
-}
-
-/* ---- typed values ------------------------------------------------------ */
-
-static const char *lookup(void *ud, const char *name)
-{
-    const struct loader *L = ud;
-    const char *v =
-        L->o->getenv_fn ? L->o->getenv_fn(L->o->getenv_ud, name) : getenv(name);
-    return v ? v : sluice__dotenv_get(L->dotenv, name);
-}
-
-/* The expanded text of a scalar (caller frees). *refs counts ${...}. */
-static int scalar_text(struct loader *L, const struct sluice_ynode *node,
-                       const char *path, char **out, size_t *refs)
-{
-    int rc = SLUICE_OK;
-    struct sluice_buf b;
-    struct sluice_err sub;
-    sluice__buf_init(&b, VALUE_MAX);
-    *out = NULL;
-    if (node->kind != SLUICE_YNODE_SCALAR)
-        return fail(L, &node->mark, path, "expected a single value, got %s",
-                    sluice__ynode_kind_name(node));
-    if (strlen(node->text) != node->len)
-        return fail(L, &node->mark, path, "value contains a NUL byte");
-    rc = sluice__env_expand(node->text, node->len, lookup, L, L->job->secrets,
-                            &b, refs, &sub);
-    if (rc == SLUICE_EJOB)
-        rc = fail(L, &node->mark, path, "%s", sub.msg);
-    else if (rc == SLUICE_ETOOBIG)
-        rc =
-            fail(L, &node->mark, path, "value longer than %u bytes", VALUE_MAX);
-    SLUICE_TRY(rc);
-    *out = sluice__buf_take(&b, NULL);
-    SLUICE_FAIL_IF(!*out, SLUICE_ENOMEM, L->err, "out of memory");
-out:
-    sluice__buf_cleanup(&b);
-    return rc;
-}
-
-/* An optional string field: *out stays NULL when absent or null. */
-static int opt_str(struct loader *L, const struct sluice_ynode *map,
-                   const char *key, const char *parent, char **out,
-                   const struct sluice_ynode **node_out)
-{
-    char path[PATH_MAX_LEN];
-    const struct sluice_ynode *node = sluice__ynode_get(map, key);
-    *out = NULL;
-    if (node_out)
-        *node_out = node;
-    if (!node || sluice__ynode_is_null(node))
-        return SLUICE_OK;
-    join(path, parent, key);
-    return scalar_text(L, node, path, out, NULL);
-}
-
-/* Where to point when a field is missing: its parent mapping, else the
- * document. */
-static const struct sluice_ymark *missing_at(const struct loader *L,
-                                             const struct sluice_ynode *map)
-{
-    return map ? &map->mark : &L->root->mark;
-}
-
-static int req_str(struct loader *L, const struct sluice_ynode *map,
-                   const char *key, const char *parent, char **out,
-                   const struct sluice_ynode **node_out)
-{
-    int rc = opt_str(L, map, key, parent, out, node_out);
-    if (rc == SLUICE_OK && !*out) {
-        char path[PATH_MAX_LEN];
-        join(path, parent, key);
-        return fail(L, missing_at(L, map), path, "required field is missing");
-    }
-    return rc;
-}
-
-/* A section: NULL when absent or null, else it must be a mapping whose
- * keys are all in `allowed`. */
-static int section(struct loader *L, const struct sluice_ynode *parent,
-                   const char *key, const char *const *allowed,
-                   size_t n_allowed, const struct sluice_ynode **out)
-{
-    const struct sluice_ynode *node = sluice__ynode_get(parent, key);
-    *out = NULL;
-    if (!node || sluice__ynode_is_null(node))
-        return SLUICE_OK;
-    if (node->kind != SLUICE_YNODE_MAP)
-        return fail(L, &node->mark, key, "expected a mapping, got %s",
-                    sluice__ynode_kind_name(node));
-    *out = node;
-    return allowed ? check_keys(L, node, key, allowed, n_allowed) : SLUICE_OK;
-}
-
-static int template_ok(struct loader *L, const struct sluice_ynode *node,
-                       const char *path, const char *tpl)
-{
-    struct sluice_err sub;
-    int rc = sluice__template_check(tpl, &sub);
-    if (rc == SLUICE_EJOB)
-        return fail(L, &node->mark, path, "%s", sub.msg);
-    return rc;
-}
 
 /* ---- sections ---------------------------------------------------------- */
 
@@ -239,27 +30,28 @@ static int load_name(struct loader *L)
 {
     const struct sluice_ynode *node = NULL;
     struct sluice_job *job = L->job;
-    int rc = opt_str(L, L->root, "name", "", &job->name, &node);
+    int rc = sluice__cfg_opt_str(L, L->root, "name", "", &job->name, &node);
     if (rc != SLUICE_OK)
         return rc;
     if (!job->name) {
         if (L->o->path)
-            return fail(L, missing_at(L, NULL), "name",
-                        "required field is missing");
+            return sluice__cfg_fail(L, sluice__cfg_missing_at(L, NULL), "name",
+                                    "required field is missing");
         job->name = sluice__strdup("pull");
         return job->name ? SLUICE_OK : SLUICE_ENOMEM;
     }
     size_t n = strlen(job->name);
     if (n == 0 || n > NAME_MAX_LEN)
-        return fail(L, &node->mark, "name", "must be 1 to %d characters",
-                    NAME_MAX_LEN);
+        return sluice__cfg_fail(L, &node->mark, "name",
+                                "must be 1 to %d characters", NAME_MAX_LEN);
     for (size_t i = 0; i < n; i++) {
         char c = job->name[i];
         if (!isalnum((unsigned char)c) && c != '-' && c != '_')
-            return fail(L, &node->mark, "name",
-                        "'%s': only letters, digits, '-' and '_' are "
-                        "allowed",
-                        job->name);
+            return sluice__cfg_fail(
+                L, &node->mark, "name",
+                "'%s': only letters, digits, '-' and '_' are "
+                "allowed",
+                job->name);
     }
     return SLUICE_OK;
 }
@@ -275,14 +67,16 @@ static int load_kvs(struct loader *L, const struct sluice_ynode *source,
 {
     char path[PATH_MAX_LEN], field[PATH_MAX_LEN];
     const struct sluice_ynode *map = sluice__ynode_get(source, key);
-    join(path, "source", key);
+    sluice__cfg_join(path, "source", key);
     if (!map || sluice__ynode_is_null(map))
         return SLUICE_OK;
     if (map->kind != SLUICE_YNODE_MAP)
-        return fail(L, &map->mark, path, "expected a mapping, got %s",
-                    sluice__ynode_kind_name(map));
+        return sluice__cfg_fail(L, &map->mark, path,
+                                "expected a mapping, got %s",
+                                sluice__ynode_kind_name(map));
     if (map->n > KV_MAX)
-        return fail(L, &map->mark, path, "more than %d entries", KV_MAX);
+        return sluice__cfg_fail(L, &map->mark, path, "more than %d entries",
+                                KV_MAX);
     if (map->n == 0)
         return SLUICE_OK;
     *out = sluice__calloc(map->n, sizeof **out);
@@ -292,15 +86,16 @@ static int load_kvs(struct loader *L, const struct sluice_ynode *source,
         const struct sluice_yentry *e = &map->entries[i];
         struct sluice_kv *kv = &(*out)[i];
         size_t refs = 0;
-        join(field, path, e->key);
+        sluice__cfg_join(field, path, e->key);
         kv->name = sluice__strdup(e->key);
         if (!kv->name)
             return SLUICE_ENOMEM;
         *n_out = i + 1;
         if (sluice__ynode_is_null(e->val))
-            return fail(L, &e->val->mark, field,
-                        "has no value (write \"\" for an empty one)");
-        int rc = scalar_text(L, e->val, field, &kv->value, &refs);
+            return sluice__cfg_fail(
+                L, &e->val->mark, field,
+                "has no value (write \"\" for an empty one)");
+        int rc = sluice__cfg_scalar_text(L, e->val, field, &kv->value, &refs);
         if (rc != SLUICE_OK)
             return rc;
         if (sluice__secret_name(kv->name)) {
@@ -311,17 +106,19 @@ static int load_kvs(struct loader *L, const struct sluice_ynode *source,
         }
         kv->secret = refs > 0 || sluice__secret_name(kv->name);
         if (*kv->name == '\0')
-            return fail(L, &e->kmark, field, "empty name");
+            return sluice__cfg_fail(L, &e->kmark, field, "empty name");
         if (headers) {
             for (const char *c = kv->name; *c; c++)
                 if (!is_tchar(*c))
-                    return fail(L, &e->kmark, field,
-                                "'%s' is not a valid header name", kv->name);
+                    return sluice__cfg_fail(L, &e->kmark, field,
+                                            "'%s' is not a valid header name",
+                                            kv->name);
             if (strpbrk(kv->value, "\r\n"))
-                return fail(L, &e->val->mark, field,
-                            "a header value cannot contain a line break");
+                return sluice__cfg_fail(
+                    L, &e->val->mark, field,
+                    "a header value cannot contain a line break");
         }
-        rc = template_ok(L, e->val, field, kv->value);
+        rc = sluice__cfg_template_ok(L, e->val, field, kv->value);
         if (rc != SLUICE_OK)
             return rc;
     }
@@ -332,7 +129,8 @@ static int load_url(struct loader *L, const struct sluice_ynode *source)
 {
     const struct sluice_ynode *node = NULL;
     char *url = NULL;
-    int rc = req_str(L, source, "url", "source", &L->job->source.url, &node);
+    int rc = sluice__cfg_req_str(L, source, "url", "source",
+                                 &L->job->source.url, &node);
     if (rc != SLUICE_OK)
         return rc;
     url = L->job->source.url;
@@ -342,19 +140,23 @@ static int load_url(struct loader *L, const struct sluice_ynode *source)
     else if (!strncasecmp(url, "http://", 7))
         skip = 7;
     if (!skip)
-        return fail(L, &node->mark, "source.url",
-                    "'%s': only http:// and https:// URLs are supported", url);
+        return sluice__cfg_fail(
+            L, &node->mark, "source.url",
+            "'%s': only http:// and https:// URLs are supported", url);
     if (url[skip] == '\0' || url[skip] == '/')
-        return fail(L, &node->mark, "source.url", "'%s' has no host", url);
+        return sluice__cfg_fail(L, &node->mark, "source.url",
+                                "'%s' has no host", url);
     for (const char *c = url; *c; c++)
         if ((unsigned char)*c <= ' ' || *c == 0x7f)
-            return fail(L, &node->mark, "source.url",
-                        "contains a space or control character (encode it "
-                        "as %%20 and so on)");
+            return sluice__cfg_fail(
+                L, &node->mark, "source.url",
+                "contains a space or control character (encode it "
+                "as %%20 and so on)");
     if (strchr(url, '?'))
-        return fail(L, &node->mark, "source.url",
-                    "put the query string in source.params, not in the URL");
-    return template_ok(L, node, "source.url", url);
+        return sluice__cfg_fail(
+            L, &node->mark, "source.url",
+            "put the query string in source.params, not in the URL");
+    return sluice__cfg_template_ok(L, node, "source.url", url);
 }
 
 /* Compiles the JSONPath once, so a bad one fails at load with a position
@@ -368,8 +170,8 @@ static int records_ok(struct loader *L, const struct sluice_ynode *node,
     int rc = sluice__selector_new(path, &none, &sel, &sub);
     sluice__selector_free(sel);
     if (rc == SLUICE_EPATH)
-        return fail(L, &node->mark, "source.records", "'%s': %s", path,
-                    sub.msg);
+        return sluice__cfg_fail(L, &node->mark, "source.records", "'%s': %s",
+                                path, sub.msg);
     return rc;
 }
 
@@ -380,15 +182,15 @@ static int load_source(struct loader *L)
     const struct sluice_ynode *src = NULL, *node = NULL;
     struct sluice_job *job = L->job;
     int rc = SLUICE_OK;
-    SLUICE_TRY(
-        section(L, L->root, "source", keys, SLUICE_ARRAY_LEN(keys), &src));
+    SLUICE_TRY(sluice__cfg_section(L, L->root, "source", keys,
+                                   SLUICE_ARRAY_LEN(keys), &src));
     SLUICE_TRY(load_url(L, src));
     SLUICE_TRY(load_kvs(L, src, "params", false, &job->source.params,
                         &job->source.n_params));
     SLUICE_TRY(load_kvs(L, src, "headers", true, &job->source.headers,
                         &job->source.n_headers));
-    SLUICE_TRY(
-        opt_str(L, src, "records", "source", &job->source.records, &node));
+    SLUICE_TRY(sluice__cfg_opt_str(L, src, "records", "source",
+                                   &job->source.records, &node));
     if (!job->source.records) {
         job->source.records = sluice__strdup("$");
         SLUICE_FAIL_IF(!job->source.records, SLUICE_ENOMEM, L->err,
@@ -396,10 +198,11 @@ static int load_source(struct loader *L)
     } else {
         SLUICE_TRY(records_ok(L, node, job->source.records));
     }
-    SLUICE_TRY(opt_str(L, src, "record_key_as", "source",
-                       &job->source.record_key_as, &node));
+    SLUICE_TRY(sluice__cfg_opt_str(L, src, "record_key_as", "source",
+                                   &job->source.record_key_as, &node));
     if (job->source.record_key_as && !*job->source.record_key_as)
-        rc = fail(L, &node->mark, "source.record_key_as", "must not be empty");
+        rc = sluice__cfg_fail(L, &node->mark, "source.record_key_as",
+                              "must not be empty");
 out:
     return rc;
 }
@@ -416,29 +219,29 @@ static int load_windows(struct loader *L)
     bool from_time = false, to_time = false;
     int rc = SLUICE_OK;
 
-    SLUICE_TRY(
-        section(L, L->root, "windows", keys, SLUICE_ARRAY_LEN(keys), &win));
-    SLUICE_TRY(req_str(L, win, "from", "windows", &from, &from_n));
-    SLUICE_TRY(opt_str(L, win, "to", "windows", &to, &to_n));
-    SLUICE_TRY(req_str(L, win, "step", "windows", &step, &step_n));
+    SLUICE_TRY(sluice__cfg_section(L, L->root, "windows", keys,
+                                   SLUICE_ARRAY_LEN(keys), &win));
+    SLUICE_TRY(sluice__cfg_req_str(L, win, "from", "windows", &from, &from_n));
+    SLUICE_TRY(sluice__cfg_opt_str(L, win, "to", "windows", &to, &to_n));
+    SLUICE_TRY(sluice__cfg_req_str(L, win, "step", "windows", &step, &step_n));
     rc = sluice__time_bound_parse(from, L->o->now, &t_from, &from_time, &sub);
     if (rc == SLUICE_EJOB)
-        rc = fail(L, &from_n->mark, "windows.from", "%s", sub.msg);
+        rc = sluice__cfg_fail(L, &from_n->mark, "windows.from", "%s", sub.msg);
     SLUICE_TRY(rc);
     rc = sluice__time_bound_parse(to ? to : "today", L->o->now, &t_to, &to_time,
                                   &sub);
     if (rc == SLUICE_EJOB)
-        rc = fail(L, &to_n->mark, "windows.to", "%s", sub.msg);
+        rc = sluice__cfg_fail(L, &to_n->mark, "windows.to", "%s", sub.msg);
     SLUICE_TRY(rc);
     rc = sluice__step_parse(step, &st, &sub);
     if (rc == SLUICE_EJOB)
-        rc = fail(L, &step_n->mark, "windows.step", "%s", sub.msg);
+        rc = sluice__cfg_fail(L, &step_n->mark, "windows.step", "%s", sub.msg);
     SLUICE_TRY(rc);
     rc = sluice__window_spec_make(t_from, t_to, to_time, st, &L->job->windows,
                                   &sub);
     if (rc == SLUICE_EJOB)
-        rc = fail(L, to_n ? &to_n->mark : &from_n->mark,
-                  to_n ? "windows.to" : "windows", "%s", sub.msg);
+        rc = sluice__cfg_fail(L, to_n ? &to_n->mark : &from_n->mark,
+                              to_n ? "windows.to" : "windows", "%s", sub.msg);
 out:
     sluice__free(from);
     sluice__free(to);
@@ -450,7 +253,7 @@ static int load_concurrency(struct loader *L)
 {
     const struct sluice_ynode *node = NULL;
     char *s = NULL;
-    int rc = opt_str(L, L->root, "concurrency", "", &s, &node);
+    int rc = sluice__cfg_opt_str(L, L->root, "concurrency", "", &s, &node);
     L->job->concurrency = 4;
     if (rc != SLUICE_OK || !s)
         return rc;
@@ -461,8 +264,9 @@ static int load_concurrency(struct loader *L)
         v = v * 10 + (unsigned long)(*c - '0');
     }
     if (!ok || v < 1 || v > 1024)
-        rc = fail(L, &node->mark, "concurrency",
-                  "expected a whole number from 1 to 1024, got '%s'", s);
+        rc = sluice__cfg_fail(
+            L, &node->mark, "concurrency",
+            "expected a whole number from 1 to 1024, got '%s'", s);
     else
         L->job->concurrency = (unsigned)v;
     sluice__free(s);
@@ -487,238 +291,57 @@ static bool format_from_name(const char *s, enum sluice_output_format *f)
     return false;
 }
 
-static int opt_bool(struct loader *L, const struct sluice_ynode *map,
-                    const char *key, const char *parent, bool *out)
-{
-    const struct sluice_ynode *node = NULL;
-    char path[PATH_MAX_LEN], *s = NULL;
-    int rc = opt_str(L, map, key, parent, &s, &node);
-    if (rc != SLUICE_OK || !s)
-        return rc;
-    join(path, parent, key);
-    if (!strcasecmp(s, "true"))
-        *out = true;
-    else if (!strcasecmp(s, "false"))
-        *out = false;
-    else
-        rc = fail(L, &node->mark, path, "expected true or false, got '%s'", s);
-    sluice__free(s);
-    return rc;
-}
-
-/* A choice among names: *idx gets the position of the value in `names`;
- * left alone when the field is absent. */
-static int opt_enum(struct loader *L, const struct sluice_ynode *map,
-                    const char *key, const char *parent,
-                    const char *const *names, size_t n, const char *list,
-                    int *idx)
-{
-    const struct sluice_ynode *node = NULL;
-    char path[PATH_MAX_LEN], *s = NULL;
-    int rc = opt_str(L, map, key, parent, &s, &node);
-    if (rc != SLUICE_OK || !s)
-        return rc;
-    join(path, parent, key);
-    size_t i = 0;
-    while (i < n && strcasecmp(s, names[i]) != 0)
-        i++;
-    if (i < n)
-        *idx = (int)i;
-    else
-        rc = fail(L, &node->mark, path, "unknown value '%s' (use %s)", s, list);
-    sluice__free(s);
-    return rc;
-}
-
-/* output.compression: a codec name, or {codec: NAME, level: N}. */
-static int load_compression(struct loader *L, const struct sluice_ynode *out_n)
-{
-    static const char *const codecs[] = {"zstd", "snappy", "gzip", "none"};
-    static const char *const keys[] = {"codec", "level"};
-    static const char *const list = "zstd, snappy, gzip or none";
-    const struct sluice_ynode *node = sluice__ynode_get(out_n, "compression");
-    const struct sluice_ynode *lvl_n = NULL;
-    struct sluice_job *job = L->job;
-    char *lvl = NULL;
-    int codec = SLUICE_COMPRESS_ZSTD, rc = SLUICE_OK;
-    if (!node || sluice__ynode_is_null(node))
-        return SLUICE_OK;
-    if (node->kind != SLUICE_YNODE_MAP) {
-        rc = opt_enum(L, out_n, "compression", "output", codecs, 4, list,
-                      &codec);
-        job->output.compression = (enum sluice_compression)codec;
-        return rc;
-    }
-    SLUICE_TRY(check_keys(L, node, "output.compression", keys, 2));
-    SLUICE_TRY(opt_enum(L, node, "codec", "output.compression", codecs, 4,
-                        list, &codec));
-    job->output.compression = (enum sluice_compression)codec;
-    SLUICE_TRY(opt_str(L, node, "level", "output.compression", &lvl, &lvl_n));
-    if (lvl) {
-        int max = codec == SLUICE_COMPRESS_ZSTD   ? 22
-                  : codec == SLUICE_COMPRESS_GZIP ? 9
-                                                  : 0;
-        long v = 0;
-        bool ok = *lvl && strlen(lvl) <= 2;
-        for (const char *c = lvl; ok && *c; c++) {
-            ok = *c >= '0' && *c <= '9';
-            v = v * 10 + (*c - '0');
-        }
-        if (!max)
-            rc = fail(L, &lvl_n->mark, "output.compression.level",
-                      "%s has no level", codecs[codec]);
-        else if (!ok || v < 1 || v > max)
-            rc = fail(L, &lvl_n->mark, "output.compression.level",
-                      "expected a whole number from 1 to %d for %s, got '%s'",
-                      max, codecs[codec], lvl);
-        else
-            job->output.compression_level = (int)v;
-    }
-out:
-    sluice__free(lvl);
-    return rc;
-}
-
-static int load_parquet_output(struct loader *L,
-                               const struct sluice_ynode *out_n)
-{
-    static const char *const empties[] = {"write", "skip"};
-    const struct sluice_ynode *node = NULL;
-    struct sluice_job *job = L->job;
-    struct sluice_err sub;
-    char *s = NULL;
-    int empty = 0, rc = SLUICE_OK;
-    job->output.row_group_bytes = 128ULL << 20;
-    SLUICE_TRY(load_compression(L, out_n));
-    SLUICE_TRY(opt_bool(L, out_n, "flatten", "output", &job->output.flatten));
-    SLUICE_TRY(opt_enum(L, out_n, "empty", "output", empties, 2,
-                        "write or skip", &empty));
-    job->output.skip_empty = empty == 1;
-    SLUICE_TRY(opt_str(L, out_n, "row_group_size", "output", &s, &node));
-    if (s) {
-        uint64_t v = 0;
-        rc = sluice__size_parse(s, &v, &sub);
-        if (rc == SLUICE_EJOB)
-            rc = fail(L, &node->mark, "output.row_group_size", "%s", sub.msg);
-        else if (v < 1024 || v > (4ULL << 30))
-            rc = fail(L, &node->mark, "output.row_group_size",
-                      "must be from 1KiB to 4GiB");
-        else
-            job->output.row_group_bytes = v;
-    }
-out:
-    sluice__free(s);
-    return rc;
-}
-
-#define COLUMNS_MAX 1024
-
-/* columns: {path: type, ...}, paths like a[].b.c (docs/job-file.md). */
-static int load_columns(struct loader *L)
-{
-    const struct sluice_ynode *map = sluice__ynode_get(L->root, "columns");
-    struct sluice_job *job = L->job;
-    char field[PATH_MAX_LEN];
-    if (!map || sluice__ynode_is_null(map))
-        return SLUICE_OK;
-    if (map->kind != SLUICE_YNODE_MAP)
-        return fail(L, &map->mark, "columns",
-                    "expected a mapping of field path to type, got %s",
-                    sluice__ynode_kind_name(map));
-    if (map->n > COLUMNS_MAX)
-        return fail(L, &map->mark, "columns", "more than %d entries",
-                    COLUMNS_MAX);
-    if (map->n == 0)
-        return SLUICE_OK;
-    job->columns = sluice__calloc(map->n, sizeof *job->columns);
-    if (!job->columns)
-        return SLUICE_ENOMEM;
-    for (size_t i = 0; i < map->n; i++) {
-        const struct sluice_yentry *e = &map->entries[i];
-        struct sluice_column_decl *d = &job->columns[i];
-        size_t bad = 0;
-        char *type = NULL;
-        join(field, "columns", e->key);
-        d->path = sluice__strdup(e->key);
-        if (!d->path)
-            return SLUICE_ENOMEM;
-        job->n_columns = i + 1;
-        if (!sluice__tpath_valid(d->path, &bad))
-            return fail(L, &e->kmark, field,
-                        "'%s' is not a field path (byte %zu): names joined "
-                        "by '.', '[]' after a list",
-                        d->path, bad);
-        if (sluice__ynode_is_null(e->val))
-            return fail(L, &e->val->mark, field, "has no type (use %s)",
-                        SLUICE_TDECL_NAMES);
-        int rc = scalar_text(L, e->val, field, &type, NULL);
-        if (rc != SLUICE_OK)
-            return rc;
-        bool ok = sluice__tdecl_parse(type, &d->type);
-        if (!ok)
-            rc = fail(L, &e->val->mark, field, "unknown type '%s' (use %s)",
-                      type, SLUICE_TDECL_NAMES);
-        sluice__free(type);
-        if (rc != SLUICE_OK)
-            return rc;
-    }
-    return SLUICE_OK;
-}
-
-static int load_bad_value(struct loader *L)
-{
-    static const char *const modes[] = {"null", "fail"};
-    int mode = 0;
-    int rc = opt_enum(L, L->root, "on_bad_value", "", modes, 2, "null or fail",
-                      &mode);
-    L->job->bad_value_fail = mode == 1;
-    return rc;
-}
-
 static int load_output(struct loader *L)
 {
-    static const char *const keys[] = {"path",    "format",         "compression",
-                                       "flatten", "row_group_size", "empty"};
+    static const char *const keys[] = {
+        "path", "format", "compression", "flatten", "row_group_size", "empty"};
     const struct sluice_ynode *out_n = NULL, *path_n = NULL, *fmt_n = NULL;
     struct sluice_job *job = L->job;
     char *fmt = NULL;
     int rc = SLUICE_OK;
 
+    SLUICE_TRY(sluice__cfg_section(L, L->root, "output", keys,
+                                   SLUICE_ARRAY_LEN(keys), &out_n));
+    SLUICE_TRY(sluice__cfg_req_str(L, out_n, "path", "output",
+                                   &job->output.path, &path_n));
     SLUICE_TRY(
-        section(L, L->root, "output", keys, SLUICE_ARRAY_LEN(keys), &out_n));
-    SLUICE_TRY(req_str(L, out_n, "path", "output", &job->output.path, &path_n));
-    SLUICE_TRY(template_ok(L, path_n, "output.path", job->output.path));
+        sluice__cfg_template_ok(L, path_n, "output.path", job->output.path));
     if (!sluice__template_has_window_field(job->output.path)) {
-        rc = fail(L, &path_n->mark, "output.path",
-                  "'%s' has no window placeholder such as {start} or "
-                  "{index}, so every window would overwrite the same file",
-                  job->output.path);
+        rc = sluice__cfg_fail(
+            L, &path_n->mark, "output.path",
+            "'%s' has no window placeholder such as {start} or "
+            "{index}, so every window would overwrite the same file",
+            job->output.path);
         goto out;
     }
-    SLUICE_TRY(load_parquet_output(L, out_n));
-    SLUICE_TRY(opt_str(L, out_n, "format", "output", &fmt, &fmt_n));
+    SLUICE_TRY(sluice__cfg_load_parquet_output(L, out_n));
+    SLUICE_TRY(sluice__cfg_opt_str(L, out_n, "format", "output", &fmt, &fmt_n));
     if (fmt) {
         if (!format_from_name(fmt, &job->output.format))
-            rc = fail(L, &fmt_n->mark, "output.format",
-                      "unknown format '%s' (use ndjson or parquet)", fmt);
+            rc = sluice__cfg_fail(L, &fmt_n->mark, "output.format",
+                                  "unknown format '%s' (use ndjson or parquet)",
+                                  fmt);
         else if (job->output.format == SLUICE_FORMAT_CSV)
-            rc = fail(L, &fmt_n->mark, "output.format",
-                      "csv is not written yet: use ndjson or parquet");
+            rc = sluice__cfg_fail(
+                L, &fmt_n->mark, "output.format",
+                "csv is not written yet: use ndjson or parquet");
         goto out;
     }
     const char *slash = strrchr(job->output.path, '/');
     const char *base = slash ? slash + 1 : job->output.path;
     const char *dot = strrchr(base, '.');
     if (!dot || !format_from_name(dot + 1, &job->output.format))
-        rc = fail(L, &path_n->mark, "output.path",
-                  "cannot tell the format from '%s': end it in .ndjson, "
-                  ".jsonl or .parquet, or set output.format",
-                  base);
+        rc = sluice__cfg_fail(
+            L, &path_n->mark, "output.path",
+            "cannot tell the format from '%s': end it in .ndjson, "
+            ".jsonl or .parquet, or set output.format",
+            base);
     else if (job->output.format == SLUICE_FORMAT_CSV)
-        rc = fail(L, &path_n->mark, "output.path",
-                  "csv is not written yet: end '%s' in .ndjson, .jsonl or "
-                  ".parquet",
-                  base);
+        rc = sluice__cfg_fail(
+            L, &path_n->mark, "output.path",
+            "csv is not written yet: end '%s' in .ndjson, .jsonl or "
+            ".parquet",
+            base);
 out:
     sluice__free(fmt);
     return rc;
@@ -732,16 +355,16 @@ static int http_duration(struct loader *L, const struct sluice_ynode *http,
     char path[PATH_MAX_LEN], *s = NULL;
     struct sluice_err sub;
     int64_t v = 0;
-    join(path, "http", key);
-    int rc = opt_str(L, http, key, "http", &s, &node);
+    sluice__cfg_join(path, "http", key);
+    int rc = sluice__cfg_opt_str(L, http, key, "http", &s, &node);
     if (rc != SLUICE_OK || !s)
         return rc;
     rc = sluice__duration_parse(s, &v, &sub);
     if (rc == SLUICE_EJOB)
-        rc = fail(L, &node->mark, path, "%s", sub.msg);
+        rc = sluice__cfg_fail(L, &node->mark, path, "%s", sub.msg);
     else if (v < min_ms)
-        rc = fail(L, &node->mark, path, "must be at least %s",
-                  min_ms >= 1000 ? "1s" : "1ms");
+        rc = sluice__cfg_fail(L, &node->mark, path, "must be at least %s",
+                              min_ms >= 1000 ? "1s" : "1ms");
     else
         *ms = v;
     sluice__free(s);
@@ -755,16 +378,17 @@ static int http_size(struct loader *L, const struct sluice_ynode *http,
     char path[PATH_MAX_LEN], *s = NULL;
     struct sluice_err sub;
     uint64_t v = 0;
-    join(path, "http", key);
-    int rc = opt_str(L, http, key, "http", &s, &node);
+    sluice__cfg_join(path, "http", key);
+    int rc = sluice__cfg_opt_str(L, http, key, "http", &s, &node);
     if (rc != SLUICE_OK || !s)
         return rc;
     rc = sluice__size_parse(s, &v, &sub);
     if (rc == SLUICE_EJOB)
-        rc = fail(L, &node->mark, path, "%s", sub.msg);
+        rc = sluice__cfg_fail(L, &node->mark, path, "%s", sub.msg);
     else if (v < min)
-        rc = fail(L, &node->mark, path, "must be at least %llu byte",
-                  (unsigned long long)min);
+        rc =
+            sluice__cfg_fail(L, &node->mark, path, "must be at least %llu byte",
+                             (unsigned long long)min);
     else
         *bytes = v;
     sluice__free(s);
@@ -782,8 +406,8 @@ static int load_http(struct loader *L)
     uint64_t low_bytes = 1, max_resp = 256ULL << 20;
     int rc = SLUICE_OK;
 
-    SLUICE_TRY(
-        section(L, L->root, "http", keys, SLUICE_ARRAY_LEN(keys), &http));
+    SLUICE_TRY(sluice__cfg_section(L, L->root, "http", keys,
+                                   SLUICE_ARRAY_LEN(keys), &http));
     SLUICE_TRY(http_duration(L, http, "connect_timeout", 1, &connect_ms));
     SLUICE_TRY(http_duration(L, http, "timeout", 0, &timeout_ms));
     SLUICE_TRY(http_size(L, http, "low_speed_limit", 0, &low_bytes));
@@ -796,133 +420,6 @@ static int load_http(struct loader *L)
     job->http.max_response_bytes = max_resp;
     job->http.insecure = false;
 out:
-    return rc;
-}
-
-/* ---- rate limits, retries, state ----------------------------------------- */
-
-static int one_rate(struct loader *L, const struct sluice_ynode *node,
-                    const char *path)
-{
-    char *s = NULL;
-    struct sluice_err sub;
-    struct sluice_job *job = L->job;
-    int rc = scalar_text(L, node, path, &s, NULL);
-    if (rc != SLUICE_OK)
-        return rc;
-    if (job->n_rates >= SLUICE_GOVERNOR_BUCKETS) {
-        rc = fail(L, &node->mark, path, "at most %d limits",
-                  SLUICE_GOVERNOR_BUCKETS);
-    } else {
-        rc = sluice__rate_parse(s, strlen(s), &job->rates[job->n_rates], &sub);
-        if (rc == SLUICE_OK)
-            job->n_rates++;
-        else
-            rc = fail(L, &node->mark, path, "%s (e.g. \"10/second\", "
-                      "\"1000/hour\", \"5/s burst 10\")", sub.msg);
-    }
-    sluice__free(s);
-    return rc;
-}
-
-/* rate_limit: one spec or a list of them. */
-static int load_rate_limit(struct loader *L)
-{
-    const struct sluice_ynode *node = sluice__ynode_get(L->root, "rate_limit");
-    if (!node || sluice__ynode_is_null(node))
-        return SLUICE_OK;
-    if (node->kind == SLUICE_YNODE_SCALAR)
-        return one_rate(L, node, "rate_limit");
-    if (node->kind != SLUICE_YNODE_SEQ)
-        return fail(L, &node->mark, "rate_limit",
-                    "expected a limit or a list of limits, got %s",
-                    sluice__ynode_kind_name(node));
-    for (size_t i = 0; i < node->n; i++) {
-        char path[PATH_MAX_LEN];
-        snprintf(path, sizeof path, "rate_limit[%zu]", i);
-        int rc = one_rate(L, node->entries[i].val, path);
-        if (rc != SLUICE_OK)
-            return rc;
-    }
-    return SLUICE_OK;
-}
-
-/* A duration field of `section`, in seconds; left alone when absent. */
-static int seconds_field(struct loader *L, const struct sluice_ynode *sec,
-                         const char *section_name, const char *key,
-                         double *out)
-{
-    const struct sluice_ynode *node = NULL;
-    char path[PATH_MAX_LEN], *s = NULL;
-    struct sluice_err sub;
-    int64_t ms = 0;
-    join(path, section_name, key);
-    int rc = opt_str(L, sec, key, section_name, &s, &node);
-    if (rc != SLUICE_OK || !s)
-        return rc;
-    rc = sluice__duration_parse(s, &ms, &sub);
-    if (rc == SLUICE_EJOB)
-        rc = fail(L, &node->mark, path, "%s", sub.msg);
-    else
-        *out = (double)ms / 1000.0;
-    sluice__free(s);
-    return rc;
-}
-
-static int load_retry(struct loader *L)
-{
-    static const char *const keys[] = {"attempts", "base", "max_delay",
-                                       "max_wait"};
-    const struct sluice_ynode *sec = NULL, *node = NULL;
-    struct sluice_retry_policy *p = &L->job->retry;
-    char *s = NULL;
-    int rc = SLUICE_OK;
-    sluice__retry_policy_default(p);
-    SLUICE_TRY(section(L, L->root, "retry", keys, SLUICE_ARRAY_LEN(keys), &sec));
-    SLUICE_TRY(opt_str(L, sec, "attempts", "retry", &s, &node));
-    if (s) {
-        char *end = NULL;
-        long v = strtol(s, &end, 10);
-        if (!*s || *end || v < 1 || v > 100)
-            SLUICE_TRY(fail(L, &node->mark, "retry.attempts",
-                            "expected a whole number from 1 to 100 (attempts "
-                            "in all, the first included), got '%s'", s));
-        p->attempts = (unsigned)v;
-    }
-    SLUICE_TRY(seconds_field(L, sec, "retry", "base", &p->base));
-    SLUICE_TRY(seconds_field(L, sec, "retry", "max_delay", &p->max_delay));
-    SLUICE_TRY(seconds_field(L, sec, "retry", "max_wait", &p->max_wait));
-out:
-    sluice__free(s);
-    return rc;
-}
-
-static int load_state(struct loader *L)
-{
-    const struct sluice_ynode *node = NULL;
-    char *s = NULL;
-    struct sluice_err sub;
-    int64_t ms = 0;
-    int rc = opt_str(L, L->root, "state", "", &L->job->state_path, &node);
-    if (rc == SLUICE_OK && L->job->state_path && !*L->job->state_path)
-        rc = fail(L, &node->mark, "state", "must not be empty");
-    if (rc != SLUICE_OK)
-        return rc;
-    rc = opt_str(L, L->root, "lookback", "", &s, &node);
-    if (rc != SLUICE_OK || !s)
-        return rc;
-    /* "14d" like a window step, or any duration ("36h") */
-    struct sluice_step st;
-    if (sluice__step_parse(s, &st, &sub) == SLUICE_OK &&
-        st.unit != SLUICE_STEP_MONTHS)
-        L->job->lookback =
-            st.count * (st.unit == SLUICE_STEP_DAYS ? 86400 : 3600);
-    else if ((rc = sluice__duration_parse(s, &ms, &sub)) == SLUICE_OK)
-        L->job->lookback = ms / 1000;
-    else if (rc == SLUICE_EJOB)
-        rc = fail(L, &node->mark, "lookback",
-                  "expected a duration such as 14d or 36h, got '%s'", s);
-    sluice__free(s);
     return rc;
 }
 
@@ -987,10 +484,10 @@ out:
 
 static int load_all(struct loader *L, char **origins)
 {
-    static const char *const top[] = {
-        "name",       "source", "windows", "concurrency", "output",
-        "http",       "rate_limit", "retry", "state",     "lookback",
-        "columns",    "on_bad_value"};
+    static const char *const top[] = {"name",        "source",  "windows",
+                                      "concurrency", "output",  "http",
+                                      "rate_limit",  "retry",   "state",
+                                      "lookback",    "columns", "on_bad_value"};
     const struct sluice_job_load_opts *o = L->o;
     int rc = SLUICE_OK;
 
@@ -1002,18 +499,19 @@ static int load_all(struct loader *L, char **origins)
         SLUICE_TRY(
             sluice__override_apply(L->root, o->sets[i], origins[i], L->err));
     }
-    SLUICE_TRY(check_keys(L, L->root, "", top, SLUICE_ARRAY_LEN(top)));
+    SLUICE_TRY(
+        sluice__cfg_check_keys(L, L->root, "", top, SLUICE_ARRAY_LEN(top)));
     SLUICE_TRY(load_name(L));
     SLUICE_TRY(load_source(L));
     SLUICE_TRY(load_windows(L));
     SLUICE_TRY(load_concurrency(L));
     SLUICE_TRY(load_output(L));
     SLUICE_TRY(load_http(L));
-    SLUICE_TRY(load_rate_limit(L));
-    SLUICE_TRY(load_retry(L));
-    SLUICE_TRY(load_state(L));
-    SLUICE_TRY(load_columns(L));
-    SLUICE_TRY(load_bad_value(L));
+    SLUICE_TRY(sluice__cfg_load_rate_limit(L));
+    SLUICE_TRY(sluice__cfg_load_retry(L));
+    SLUICE_TRY(sluice__cfg_load_state(L));
+    SLUICE_TRY(sluice__cfg_load_columns(L));
+    SLUICE_TRY(sluice__cfg_load_bad_value(L));
 out:
     return rc;
 }

@@ -1,0 +1,78 @@
+/* loader.h: the job loader's shared pieces (private to lib/config). The
+ * loader walks the YAML tree field by field; each group of fields has its
+ * file (job_load.c: name, source, windows, concurrency, output, http and
+ * the document; job_load_parquet.c: Parquet output, columns, bad values;
+ * job_load_run.c: rate limits, retries, state), and they all report errors
+ * and read values through the helpers here (loader.c). */
+#ifndef SLUICE_CONFIG_LOADER_H
+#define SLUICE_CONFIG_LOADER_H
+
+#include "config/dotenv.h"
+#include "config/job.h"
+#include "config/yaml_tree.h"
+
+#define JOB_FILE_MAX (1u << 20) /* a job file is a page, not a data set */
+#define VALUE_MAX (64u * 1024)  /* one value after ${...} expansion */
+#define NAME_MAX_LEN 64
+#define KV_MAX 256       /* params or headers */
+#define PATH_MAX_LEN 512 /* "source.params.api_key" and such */
+#define COMMAND_LINE "<command line>"
+
+struct loader {
+    const struct sluice_job_load_opts *o;
+    struct sluice_job *job;
+    struct sluice_dotenv *dotenv;
+    struct sluice_err *err;
+    struct sluice_ynode *root;
+};
+
+/* Reports an error about the field `path` at `m` ("file:line:col: path:
+ * message"), redacting the message; returns SLUICE_EJOB (or ENOMEM). */
+int sluice__cfg_fail(struct loader *L, const struct sluice_ymark *m,
+                     const char *path, const char *fmt, ...)
+    SLUICE_PRINTF(4, 5);
+/* "parent.key" into dst (PATH_MAX_LEN bytes). */
+void sluice__cfg_join(char *dst, const char *parent, const char *key);
+/* Every key of `map` must be in `allowed` (else an error with a
+ * suggestion). */
+int sluice__cfg_check_keys(struct loader *L, const struct sluice_ynode *map,
+                           const char *path, const char *const *allowed,
+                           size_t n_allowed);
+/* The ${...}-expanded text of a scalar (caller frees); *refs counts the
+ * references expanded (may be NULL). */
+int sluice__cfg_scalar_text(struct loader *L, const struct sluice_ynode *node,
+                            const char *path, char **out, size_t *refs);
+/* An optional / required string field of `map`. */
+int sluice__cfg_opt_str(struct loader *L, const struct sluice_ynode *map,
+                        const char *key, const char *parent, char **out,
+                        const struct sluice_ynode **node_out);
+int sluice__cfg_req_str(struct loader *L, const struct sluice_ynode *map,
+                        const char *key, const char *parent, char **out,
+                        const struct sluice_ynode **node_out);
+/* Where a missing field is reported: its parent mapping, or the document. */
+const struct sluice_ymark *
+sluice__cfg_missing_at(const struct loader *L, const struct sluice_ynode *map);
+/* A mapping section (NULL when absent) whose keys must be in `allowed`. */
+int sluice__cfg_section(struct loader *L, const struct sluice_ynode *parent,
+                        const char *key, const char *const *allowed,
+                        size_t n_allowed, const struct sluice_ynode **out);
+int sluice__cfg_template_ok(struct loader *L, const struct sluice_ynode *node,
+                            const char *path, const char *tpl);
+int sluice__cfg_opt_bool(struct loader *L, const struct sluice_ynode *map,
+                         const char *key, const char *parent, bool *out);
+/* One of `names` (case-insensitive); `list` says them in the message. */
+int sluice__cfg_opt_enum(struct loader *L, const struct sluice_ynode *map,
+                         const char *key, const char *parent,
+                         const char *const *names, size_t n, const char *list,
+                         int *idx);
+
+/* The field groups outside job_load.c. */
+int sluice__cfg_load_parquet_output(struct loader *L,
+                                    const struct sluice_ynode *out_n);
+int sluice__cfg_load_columns(struct loader *L);
+int sluice__cfg_load_bad_value(struct loader *L);
+int sluice__cfg_load_rate_limit(struct loader *L);
+int sluice__cfg_load_retry(struct loader *L);
+int sluice__cfg_load_state(struct loader *L);
+
+#endif
