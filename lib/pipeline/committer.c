@@ -7,13 +7,16 @@
  * so a window is still only ever `done` after its file is in place.
  *
  * One worker keeps commits in order and serialises what they share (the
- * Parquet job schema file); the queue is bounded by the loop, which stops
+ * Parquet job schema file); it takes all the windows queued at once as a
+ * batch, so a folder's fsync serves the whole batch; the queue is bounded
+ * by the loop, which stops
  * starting transfers while too many commits are pending, so memory stays
  * bounded too. */
 #include <signal.h>
 #include <string.h>
 
 #include "pipeline/run.h"
+#include "sink/publish.h"
 
 static void push(struct commit_item **head, struct commit_item **tail,
                  struct commit_item *it)
@@ -24,6 +27,41 @@ static void push(struct commit_item **head, struct commit_item **tail,
     else
         *head = it;
     *tail = it;
+}
+
+/* Makes a batch's renames durable: one fsync per folder, not per file. A
+ * folder that cannot be synced fails its windows (their files exist but
+ * might not survive a power cut: the next run pulls them again). */
+static void sync_folders(struct commit_item *batch)
+{
+    for (struct commit_item *it = batch; it; it = it->next) {
+        if (it->rc != SLUICE_OK || !it->sink->published || !it->out.path)
+            continue;
+        const char *slash = strrchr(it->out.path, '/');
+        size_t dir_n = slash ? (size_t)(slash - it->out.path) : 0;
+        bool seen = false;
+        for (struct commit_item *p = batch; p != it && !seen; p = p->next) {
+            if (p->rc != SLUICE_OK || !p->sink->published || !p->out.path)
+                continue;
+            const char *ps = strrchr(p->out.path, '/');
+            size_t pn = ps ? (size_t)(ps - p->out.path) : 0;
+            seen = pn == dir_n && memcmp(p->out.path, it->out.path, dir_n) == 0;
+        }
+        if (seen)
+            continue; /* synced with the earlier item of the same folder */
+        struct sluice_err err = {{0}};
+        if (sluice__fsync_folder_of(it->out.path, &err) == SLUICE_OK)
+            continue;
+        for (struct commit_item *q = it; q; q = q->next) {
+            const char *qs = q->out.path ? strrchr(q->out.path, '/') : NULL;
+            size_t qn = qs ? (size_t)(qs - q->out.path) : 0;
+            if (q->rc == SLUICE_OK && q->out.path && qn == dir_n &&
+                memcmp(q->out.path, it->out.path, dir_n) == 0) {
+                q->rc = SLUICE_EIO;
+                sluice__err_set(&q->sink->err, "%s", err.msg);
+            }
+        }
+    }
 }
 
 static void *worker(void *arg)
@@ -40,16 +78,21 @@ static void *worker(void *arg)
             pthread_cond_wait(&c->cv, &c->mu);
         if (!c->todo)
             break; /* stopping, and nothing left to publish */
-        struct commit_item *it = c->todo;
-        c->todo = it->next;
-        if (!c->todo)
-            c->todo_tail = NULL;
+        /* Take every window queued now: their folder fsyncs are shared. */
+        struct commit_item *batch = c->todo;
+        c->todo = c->todo_tail = NULL;
         pthread_mutex_unlock(&c->mu);
 
-        it->rc = it->sink->ops->commit(it->sink, &it->bytes_out);
+        for (struct commit_item *it = batch; it; it = it->next)
+            it->rc = it->sink->ops->commit(it->sink, &it->bytes_out);
+        sync_folders(batch);
 
         pthread_mutex_lock(&c->mu);
-        push(&c->done, &c->done_tail, it);
+        while (batch) {
+            struct commit_item *next = batch->next;
+            push(&c->done, &c->done_tail, batch);
+            batch = next;
+        }
         pthread_mutex_unlock(&c->mu);
         curl_multi_wakeup(c->multi); /* the loop may be polling */
         pthread_mutex_lock(&c->mu);

@@ -66,6 +66,8 @@ int sluice__run_sink_take(struct run *r, struct sluice_sink **out,
     if (rc != SLUICE_OK)
         sluice__err_set(err, "cannot create the output: %s",
                         sluice_strerror(rc));
+    else
+        (*out)->defer_folder_sync = true; /* the committer syncs folders */
     return rc;
 }
 

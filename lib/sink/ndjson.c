@@ -118,6 +118,7 @@ static int nd_commit(struct sluice_sink *base, uint64_t *bytes_out)
     int rc = SLUICE_OK;
     if (s->out.n)
         SLUICE_TRY(flush_out(s));
+    s->pub.defer_folder_sync = base->defer_folder_sync;
     SLUICE_TRY(sluice__publish_commit(&s->pub, &base->err));
     base->published = true;
     if (bytes_out)

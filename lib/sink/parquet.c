@@ -446,6 +446,7 @@ static int pq_commit(struct sluice_sink *base, uint64_t *bytes_out)
     if (changed || job->named)
         SLUICE_TRY(save_schema(s, job));
     SLUICE_TRY(write_file(s, job, schema));
+    s->pub.defer_folder_sync = base->defer_folder_sync;
     SLUICE_TRY(sluice__publish_commit(&s->pub, &base->err));
     base->published = true;
 out:

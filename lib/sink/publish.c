@@ -15,6 +15,7 @@ void sluice__publish_init(struct sluice_publish *p)
     p->fd = -1;
     p->tmp_path = NULL;
     p->final_path = NULL;
+    p->defer_folder_sync = false;
 }
 
 static uint64_t tmp_random(void)
@@ -90,7 +91,7 @@ int sluice__publish_write(struct sluice_publish *p, const void *data,
     return SLUICE_OK;
 }
 
-static int fsync_parent(const char *path, struct sluice_err *err)
+int sluice__fsync_folder_of(const char *path, struct sluice_err *err)
 {
     const char *slash = strrchr(path, '/');
     char *dir = slash ? sluice__strndup(path, slash == path ? 1 : (size_t)(slash - path))
@@ -126,7 +127,8 @@ int sluice__publish_commit(struct sluice_publish *p, struct sluice_err *err)
                    strerror(errno));
     sluice__free(p->tmp_path);
     p->tmp_path = NULL;
-    SLUICE_TRY(fsync_parent(p->final_path, err));
+    if (!p->defer_folder_sync)
+        SLUICE_TRY(sluice__fsync_folder_of(p->final_path, err));
 out:
     if (rc != SLUICE_OK)
         sluice__publish_abort(p);

@@ -16,6 +16,10 @@ struct sluice_publish {
     int fd;          /* -1 when closed */
     char *tmp_path;  /* owned */
     char *final_path;/* owned */
+    /* Leave the folder's fsync to the caller, who syncs each folder once
+     * for a batch of commits (sluice__fsync_folder_of). The rename is not
+     * durable until then. */
+    bool defer_folder_sync;
 };
 
 void sluice__publish_init(struct sluice_publish *p);
@@ -28,10 +32,13 @@ SLUICE_NODISCARD int sluice__publish_open(struct sluice_publish *p,
 SLUICE_NODISCARD int sluice__publish_write(struct sluice_publish *p,
                                            const void *data, size_t n,
                                            struct sluice_err *err);
-/* fsync, close, rename over the final name, fsync the folder. On failure
- * the temporary file is removed. */
+/* fsync, close, rename over the final name, fsync the folder (unless
+ * deferred). On failure the temporary file is removed. */
 SLUICE_NODISCARD int sluice__publish_commit(struct sluice_publish *p,
                                             struct sluice_err *err);
+/* fsync of the folder holding `path`: makes renames in it durable. */
+SLUICE_NODISCARD int sluice__fsync_folder_of(const char *path,
+                                             struct sluice_err *err);
 /* Closes and removes the temporary file, if any. Safe to call twice. */
 void sluice__publish_abort(struct sluice_publish *p);
 /* Releases the paths (aborting first if still open). */

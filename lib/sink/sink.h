@@ -43,6 +43,9 @@ struct sluice_sink {
      * schema versions. */
     bool published;
     const char *schema_json;
+    /* Set by the owner: commit leaves the output folder's fsync to it
+     * (the committer syncs each folder once per batch). */
+    bool defer_folder_sync;
 };
 
 struct sluice_sink_opts {
