@@ -18,6 +18,22 @@ char *sluice__override_origin(const char *set)
     return sluice__buf_take(&b, NULL);
 }
 
+/* Whether a --set value holds a window placeholder: {start}, {end},
+ * {end_excl} or {index}, bare or with a :format. */
+static bool holds_placeholder(const char *v)
+{
+    static const char *const names[] = {"start", "end", "end_excl", "index"};
+    for (const char *b = strchr(v, '{'); b; b = strchr(b + 1, '{')) {
+        for (size_t i = 0; i < SLUICE_ARRAY_LEN(names); i++) {
+            size_t n = strlen(names[i]);
+            if (strncmp(b + 1, names[i], n) == 0 &&
+                (b[1 + n] == '}' || b[1 + n] == ':'))
+                return true;
+        }
+    }
+    return false;
+}
+
 int sluice__override_apply(struct sluice_ynode *root, const char *set,
                            const char *origin, struct sluice_err *err)
 {
@@ -37,8 +53,21 @@ int sluice__override_apply(struct sluice_ynode *root, const char *set,
     SLUICE_FAIL_IF(depth > SLUICE_SET_MAX_DEPTH, SLUICE_EJOB, err,
                    "%s:1:1: path has more than %d parts", origin,
                    SLUICE_SET_MAX_DEPTH);
-    SLUICE_TRY(
-        sluice__ytree_parse(eq + 1, strlen(eq + 1), origin, &value, err));
+    if (eq[1] != '"' && eq[1] != '\'' && holds_placeholder(eq + 1)) {
+        /* An unquoted window template is a string, though YAML would read
+         * {start} as a mapping: take the text as it is. (Quoted values are
+         * YAML as usual, which is how `pull` passes its flags.) */
+        value = sluice__ynode_new(SLUICE_YNODE_SCALAR, at);
+        SLUICE_FAIL_IF(!value, SLUICE_ENOMEM, err, "out of memory");
+        sluice__free(value->text);
+        value->len = strlen(eq + 1);
+        value->text = sluice__strndup(eq + 1, value->len);
+        value->plain = false;
+        SLUICE_FAIL_IF(!value->text, SLUICE_ENOMEM, err, "out of memory");
+    } else {
+        SLUICE_TRY(
+            sluice__ytree_parse(eq + 1, strlen(eq + 1), origin, &value, err));
+    }
 
     struct sluice_ynode *node = root;
     const char *p = set;

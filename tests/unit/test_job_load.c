@@ -526,6 +526,7 @@ static void test_set_precedence_and_creation(void)
         "concurrency=8",
         "concurrency=16", /* later wins */
         "source.params={a: b, n: 3}",
+        "source.params.s={start:%Y%m%d}", /* unquoted template: a string */
         "source.headers.X-Api-Key=hunter2",
         "windows.to=2020-01-10",
         "http.timeout=0s",
@@ -539,10 +540,12 @@ static void test_set_precedence_and_creation(void)
         fprintf(stderr, "  %s\n", err.msg);
     ASSERT_EQ(rc, SLUICE_OK);
     ASSERT_EQ(job->concurrency, 16);
-    ASSERT_EQ(job->source.n_params, 2); /* replaced, not merged */
+    ASSERT_EQ(job->source.n_params, 3); /* replaced, then one added */
     ASSERT_STR_EQ(job->source.params[0].name, "a");
     ASSERT_STR_EQ(job->source.params[0].value, "b");
     ASSERT_STR_EQ(job->source.params[1].value, "3");
+    ASSERT_STR_EQ(job->source.params[2].name, "s");
+    ASSERT_STR_EQ(job->source.params[2].value, "{start:%Y%m%d}");
     ASSERT_EQ(job->source.n_headers, 2); /* added beside Accept */
     ASSERT_STR_EQ(job->source.headers[1].name, "X-Api-Key");
     ASSERT_STR_EQ(job->source.headers[1].value, "hunter2");
@@ -577,7 +580,7 @@ static void test_set_errors(void)
         {"source..url=x", "--set source..url:1:1: empty part in the path "
                           "(write a.b.c)"},
         {"concurrency=[1, 2", "--set concurrency:2:1: YAML syntax error: *"},
-        {"output.path={start}.csv", "--set output.path:1:*"},
+        {"output.path={oops", "--set output.path:2:1: YAML syntax error: *"},
         {"windows.step=7x", "--set windows.step:1:1: windows.step: *"},
         {"source.params={a: \"${NOPE}\"}",
          "--set source.params:1:5: source.params.a: environment variable "
