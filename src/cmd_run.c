@@ -132,8 +132,8 @@ int cmd_run(struct cli_opts *o)
         outcome = "some_failed";
     }
     print_summary(o, sluice_job_name(job), &sum);
-    if (o->verbosity >= 0)
-        report_print_failures(ctx.report, stderr);
+    /* Failed windows are errors: listed even with -q. */
+    report_print_failures(ctx.report, stderr);
     if (rc == SLUICE_ECANCELED && o->verbosity >= 0)
         fprintf(stderr, "sluice: interrupted: %zu windows kept, %zu not "
                         "pulled (no partial file was left)\n",

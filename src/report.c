@@ -176,7 +176,7 @@ void report_print_failures(const struct report *r, FILE *f)
 {
     if (!r || r->n_fail == 0)
         return;
-    fprintf(f, "failed windows:\n");
+    fprintf(f, "sluice: failed windows:\n");
     for (size_t i = 0; i < r->n_fail; i++)
         fprintf(f, "  %s..%s  %s\n", r->fail[i].start, r->fail[i].end,
                 r->fail[i].error);
