@@ -118,7 +118,7 @@ void sluice__result_emit(struct run *r, const struct outcome *o,
         r->sum.bytes_out += bytes_out;
     } else if (status == SLUICE_WINDOW_FAILED) {
         r->sum.failed++;
-        SLUICE_LOG(&r->log, SLUICE_LOG_WARN, "window %s..%s failed: %s",
+        SLUICE_LOG(&r->log, SLUICE_LOG_DEBUG, "window %s..%s failed: %s",
                    res.start, res.end, res.error);
     } else {
         r->sum.not_pulled++;
