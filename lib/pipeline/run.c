@@ -304,6 +304,7 @@ static void report_unstarted(struct run *r)
         sluice__buf_reset(&s->end);
         sluice__buf_reset(&s->url);
         s->n_statuses = 0;
+        memset(&s->retry, 0, sizeof s->retry);
         s->bytes_in = 0;
         s->t_first = 0;
         if (sluice__window_label(r->job, &s->w, &s->start, &s->end,
