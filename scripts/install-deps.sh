@@ -8,7 +8,7 @@ packages=(
   build-essential cmake pkg-config
   libcurl4-openssl-dev libyaml-dev libzstd-dev zlib1g-dev libsnappy-dev
   libmicrohttpd-dev libsqlite3-dev
-  python3 curl
+  python3 curl openssl
 )
 # The Parquet conformance tests read sluice's files with Node.js readers
 # (tests/conformance/). Debian 12's nodejs 18 and npm 9 suffice; a Node.js

@@ -605,10 +605,19 @@ int http_start(unsigned *port)
     }
     if (mock_cfg.threads < 2)
         pool[0].option = MHD_OPTION_END;
+    /* HTTPS with the given certificate (tests of TLS verification). */
+    struct MHD_OptionItem tls[] = {
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, mock_cfg.tls_key},
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, mock_cfg.tls_cert},
+        {MHD_OPTION_END, 0, NULL}};
+    if (mock_cfg.tls_cert && mock_cfg.tls_key)
+        flags |= MHD_USE_TLS;
+    else
+        tls[0].option = MHD_OPTION_END;
     mhd = MHD_start_daemon(
         flags, (uint16_t)mock_cfg.port, NULL, NULL, on_request, NULL,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)&sa, MHD_OPTION_ARRAY, pool,
+        (struct sockaddr *)&sa, MHD_OPTION_ARRAY, pool, MHD_OPTION_ARRAY, tls,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT, 120u,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);

@@ -56,6 +56,8 @@ static const char usage[] =
     "  --log FILE           one line per request:\n"
     "                       '<unix time.ms> <method> <path?query> <status>'\n"
     "                       (status 0: reset or timeout fault)\n"
+    "  --tls-cert F --tls-key F   serve HTTPS with this PEM certificate\n"
+    "                       and key (tests of TLS verification)\n"
     "  --link-base URL      host part of every link (default\n"
     "                       http://api.nasa.gov, as the real API)\n"
     "  --threads N          MHD thread pool size (default 2)\n"
@@ -157,6 +159,23 @@ static int write_port_file(const char *path, unsigned port)
         }                                                                      \
     } while (0)
 
+/* A whole small text file (a PEM certificate or key), or NULL. */
+static char *read_text(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = calloc(1, 65536);
+    size_t n = buf ? fread(buf, 1, 65535, f) : 0;
+    int err = ferror(f) || n == 65535;
+    fclose(f);
+    if (err || n == 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
 int main(int argc, char **argv)
 {
     static char default_keys[] = "DEMO_KEY";
@@ -233,6 +252,10 @@ int main(int argc, char **argv)
             mock_cfg.replay_dir = val;
         } else if (strcmp(a, "--log") == 0) {
             log_path = val;
+        } else if (strcmp(a, "--tls-cert") == 0) {
+            bad = !(mock_cfg.tls_cert = read_text(val));
+        } else if (strcmp(a, "--tls-key") == 0) {
+            bad = !(mock_cfg.tls_key = read_text(val));
         } else if (strcmp(a, "--link-base") == 0) {
             mock_cfg.link_base = val;
         } else if (strcmp(a, "--threads") == 0) {
@@ -321,5 +344,7 @@ out:
     fault_free_all();
     if (mock_cfg.log)
         fclose(mock_cfg.log);
+    free(mock_cfg.tls_cert);
+    free(mock_cfg.tls_key);
     return rc;
 }

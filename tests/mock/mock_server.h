@@ -26,6 +26,8 @@ struct mock_cfg {
     int per_connection; /* MHD thread per connection instead of a pool */
     size_t cache_bytes;
     size_t slow_bytes; /* per 100 ms for the slow fault */
+    char *tls_cert;    /* PEM text: serve HTTPS (NULL: plain HTTP) */
+    char *tls_key;
 };
 
 extern struct mock_cfg mock_cfg;
