@@ -81,6 +81,8 @@ struct sluice_job {
         long low_speed_secs;        /* ... for this long; default 1 B/s, 30 s */
         uint64_t max_response_bytes;/* default 256 MiB */
         bool insecure;              /* --insecure only; default false */
+        char *ca_file;              /* http.ca_file: PEM bundle to trust
+                                       instead of the system's; NULL */
     } http;
 
     /* rate_limit: token buckets every transfer shares (may be none: the

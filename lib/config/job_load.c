@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "config/dotenv.h"
 #include "config/env_expand.h"
@@ -397,9 +398,9 @@ static int http_size(struct loader *L, const struct sluice_ynode *http,
 
 static int load_http(struct loader *L)
 {
-    static const char *const keys[] = {"connect_timeout", "timeout",
-                                       "low_speed_limit", "low_speed_time",
-                                       "max_response_size"};
+    static const char *const keys[] = {
+        "connect_timeout", "timeout",           "low_speed_limit",
+        "low_speed_time",  "max_response_size", "ca_file"};
     const struct sluice_ynode *http = NULL;
     struct sluice_job *job = L->job;
     int64_t connect_ms = 10000, timeout_ms = 300000, low_ms = 30000;
@@ -419,6 +420,14 @@ static int load_http(struct loader *L)
     job->http.low_speed_secs = (long)((low_ms + 999) / 1000);
     job->http.max_response_bytes = max_resp;
     job->http.insecure = false;
+    /* A private CA (corporate proxy, internal API): verification stays on,
+     * against this bundle. Relative to the current folder, like output. */
+    const struct sluice_ynode *ca_n = NULL;
+    SLUICE_TRY(sluice__cfg_opt_str(L, http, "ca_file", "http",
+                                   &job->http.ca_file, &ca_n));
+    if (job->http.ca_file && access(job->http.ca_file, R_OK) != 0)
+        rc = sluice__cfg_fail(L, &ca_n->mark, "http.ca_file",
+                              "cannot read '%s'", job->http.ca_file);
 out:
     return rc;
 }
@@ -569,6 +578,7 @@ void sluice__job_free(struct sluice_job *job)
     sluice__free(job->source.record_key_as);
     sluice__free(job->output.path);
     sluice__free(job->state_path);
+    sluice__free(job->http.ca_file);
     for (size_t i = 0; i < job->n_columns; i++)
         sluice__free(job->columns[i].path);
     sluice__free(job->columns);

@@ -72,6 +72,8 @@ int sluice__http_easy_setup(CURL *e, const struct sluice_http_policy *p,
     SET(CURLOPT_TCP_KEEPALIVE, 1L);
     SET(CURLOPT_SSL_VERIFYPEER, p->insecure ? 0L : 1L);
     SET(CURLOPT_SSL_VERIFYHOST, p->insecure ? 0L : 2L);
+    if (p->ca_file)
+        SET(CURLOPT_CAINFO, p->ca_file);
 #undef SET
     if (c != CURLE_OK) {
         sluice__err_set(err, "libcurl refused an option: %s",

@@ -15,6 +15,7 @@ struct sluice_http_policy {
     long low_speed_bytes;
     long low_speed_secs;
     bool insecure;
+    const char *ca_file; /* trust this PEM bundle; NULL: the system's */
 };
 
 /* Appends `p`/`n` percent-encoded (everything but A-Z a-z 0-9 - . _ ~). */

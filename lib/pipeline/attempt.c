@@ -133,7 +133,8 @@ int sluice__slot_init(struct slot *s, struct run *r, struct sluice_err *err)
     struct sluice_http_policy pol = {
         job->http.connect_timeout_ms, job->http.timeout_ms,
         job->http.low_speed_bytes, job->http.low_speed_secs,
-        job->http.insecure || (r->opts && r->opts->insecure)};
+        job->http.insecure || (r->opts && r->opts->insecure),
+        job->http.ca_file};
     SLUICE_TRY(sluice__http_easy_setup(s->easy, &pol, err));
     curl_easy_setopt(s->easy, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(s->easy, CURLOPT_WRITEDATA, s);
