@@ -191,6 +191,21 @@ void sluice__slot_assign(struct slot *s, size_t i)
     }
 }
 
+/* Frees the slot of its window's attempt: a ticket the governor counted
+ * as sent gets its answer ("stopped here"), an open output is removed. */
+static void release(struct slot *s, bool ticket_out)
+{
+    struct run *r = s->run;
+    if (ticket_out)
+        sluice__governor_on_response(&r->gov, sluice__now(),
+                                     sluice__wall_now(), s->ticket, 0,
+                                     SLUICE_XFER_LOCAL, NULL);
+    if (s->sink_open)
+        s->sink->ops->abort(s->sink);
+    s->sink_open = false;
+    s->state = SLOT_IDLE;
+}
+
 void sluice__slot_start(struct slot *s)
 {
     int rc = SLUICE_OK;
@@ -231,13 +246,7 @@ void sluice__slot_start(struct slot *s)
 out:
     if (rc != SLUICE_OK) {
         /* The governor counted this attempt as sent: close its account. */
-        sluice__governor_on_response(&r->gov, sluice__now(),
-                                     sluice__wall_now(), s->ticket, 0,
-                                     SLUICE_XFER_LOCAL, NULL);
-        if (s->sink_open)
-            s->sink->ops->abort(s->sink);
-        s->sink_open = false;
-        s->state = SLOT_IDLE;
+        release(s, true);
         sluice__result_failed(r, s, s->err.msg);
     }
 }
@@ -370,13 +379,7 @@ void sluice__slot_abandon(struct slot *s, const char *why)
     if (s->state == SLOT_RUNNING) {
         curl_multi_remove_handle(r->multi, s->easy);
         r->in_flight--;
-        sluice__governor_on_response(&r->gov, sluice__now(),
-                                     sluice__wall_now(), s->ticket, 0,
-                                     SLUICE_XFER_LOCAL, NULL);
     }
-    if (s->sink_open)
-        s->sink->ops->abort(s->sink);
-    s->sink_open = false;
-    s->state = SLOT_IDLE;
+    release(s, s->state == SLOT_RUNNING);
     sluice__result_not_pulled(r, s, why);
 }
