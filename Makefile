@@ -10,12 +10,15 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 MAKEFLAGS += --no-print-directory
 CONFORMANCE := tests/conformance
 
-.PHONY: all deps build demo test clean
+.PHONY: all deps test-deps build demo test clean
 
 all: build
 
 deps:
 	@scripts/install-deps.sh
+
+test-deps:
+	@scripts/install-deps.sh --test
 
 build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -25,11 +28,11 @@ demo: build
 	@scripts/demo.sh $(BUILD)
 
 # npm ci only when node_modules is missing or older than the lock.
-$(CONFORMANCE)/node_modules/.sluice-installed: $(CONFORMANCE)/package-lock.json $(CONFORMANCE)/package.json | deps
+$(CONFORMANCE)/node_modules/.sluice-installed: $(CONFORMANCE)/package-lock.json $(CONFORMANCE)/package.json | test-deps
 	@npm ci --prefix $(CONFORMANCE) --no-audit --no-fund
 	@touch $@
 
-test: deps $(CONFORMANCE)/node_modules/.sluice-installed
+test: test-deps $(CONFORMANCE)/node_modules/.sluice-installed
 	@cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug \
 	    -DSLUICE_WERROR=ON -DSLUICE_SANITIZE=address,undefined >/dev/null
 	@cmake --build $(TEST_BUILD) -j $(JOBS)

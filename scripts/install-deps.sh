@@ -1,20 +1,24 @@
 #!/usr/bin/env bash
-# install-deps.sh: installs the Debian 12 packages sluice needs to build and
-# test, and nothing when they are all present (so `make` stays fast and
-# works offline once a machine is set up).
+# install-deps.sh [--test]: installs the Debian 12 packages sluice needs to
+# build (and with --test, to run its tests), and nothing when they are all
+# present (so `make` stays fast and works offline once a machine is set up).
 set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config
   libcurl4-openssl-dev libyaml-dev libzstd-dev zlib1g-dev libsnappy-dev
   libmicrohttpd-dev libsqlite3-dev
-  python3 curl openssl
 )
-# The Parquet conformance tests read sluice's files with Node.js readers
-# (tests/conformance/). Debian 12's nodejs 18 and npm 9 suffice; a Node.js
-# installed otherwise (nodesource, nvm) is used as it is.
-command -v node >/dev/null || packages+=(nodejs)
-command -v npm >/dev/null || packages+=(npm)
+if [ "${1:-}" = --test ]; then
+  # the end-to-end tests' checks (python3), requests (curl) and test
+  # certificates (openssl)
+  packages+=(python3 curl openssl)
+  # The Parquet conformance tests read sluice's files with Node.js readers
+  # (tests/conformance/). Debian 12's nodejs 18 and npm 9 suffice; a Node.js
+  # installed otherwise (nodesource, nvm) is used as it is.
+  command -v node >/dev/null || packages+=(nodejs)
+  command -v npm >/dev/null || packages+=(npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
