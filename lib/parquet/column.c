@@ -275,6 +275,21 @@ out:
     return rc;
 }
 
+/* The first-page rule (keep the dictionary only if it beats PLAIN), asked
+ * early: a column whose first values are nearly all distinct (ids, URLs,
+ * measurements) would otherwise pay a hash-table probe, a cache miss, per
+ * value until its first page is cut. */
+#define DICT_EARLY_CHECK 4096
+static bool dict_hopeless(const struct pq_col *c)
+{
+    if (c->dict_used || c->page_values != DICT_EARLY_CHECK)
+        return false;
+    int width = sluice__rle_width(c->dict_n ? c->dict_n - 1 : 0);
+    width = width ? width : 1;
+    return c->dict_vals.n + ((size_t)c->page_values * (size_t)width + 7) / 8 >=
+           c->page_raw;
+}
+
 int sluice__pq_col_add(struct sluice_pq_writer *w, struct pq_col *c,
                        unsigned def, unsigned rep,
                        const struct sluice_pq_value *v)
@@ -311,7 +326,7 @@ int sluice__pq_col_add(struct sluice_pq_writer *w, struct pq_col *c,
         uint32_t ix;
         SLUICE_TRY(dict_lookup(c, key, n, &ix));
         SLUICE_TRY(sluice__buf_append(&c->idx, &ix, sizeof ix));
-        if (c->dict_vals.n > w->opt.dict_max_bytes)
+        if (c->dict_vals.n > w->opt.dict_max_bytes || dict_hopeless(c))
             SLUICE_TRY(fall_back(c));
     } else {
         SLUICE_TRY(put_plain(&c->vals, c->type, key, n));
