@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/buf.h"
+
 static int harness_failed;
 
 #define FAIL_AT(...)                                                           \
@@ -49,6 +51,23 @@ static int harness_failed;
         if (an_ != bn_ || memcmp((a), (b), an_) != 0)                          \
             FAIL_AT("%s (%zu bytes) != %s (%zu bytes)", #a, an_, #b, bn_);     \
     } while (0)
+
+/* A whole test data file, or NULL; release with sluice__free. */
+static inline char *harness_read_file(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    struct sluice_buf b;
+    sluice__buf_init(&b, 1 << 26);
+    char tmp[65536];
+    size_t got;
+    while ((got = fread(tmp, 1, sizeof tmp, f)) > 0)
+        if (sluice__buf_append(&b, tmp, got) != SLUICE_OK)
+            break;
+    fclose(f);
+    return sluice__buf_take(&b, n);
+}
 
 struct harness_test {
     const char *name;

@@ -90,22 +90,6 @@ static bool same(const struct outcome *a, const struct outcome *b)
            memcmp(a->events, b->events, a->n) == 0;
 }
 
-static char *read_file(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    struct sluice_buf b;
-    sluice__buf_init(&b, 1 << 26);
-    char tmp[65536];
-    size_t got;
-    while ((got = fread(tmp, 1, sizeof tmp, f)) > 0)
-        if (sluice__buf_append(&b, tmp, got) != SLUICE_OK)
-            break;
-    fclose(f);
-    return sluice__buf_take(&b, n);
-}
-
 static const char *data_dir(void)
 {
     const char *d = getenv("SLUICE_TEST_DATA");
@@ -198,7 +182,7 @@ static void test_jsontestsuite(void)
         char path[2048];
         snprintf(path, sizeof path, "%s/%s", dir, name);
         size_t n = 0;
-        char *data = read_file(path, &n);
+        char *data = harness_read_file(path, &n);
         if (!data) {
             fprintf(stderr, "  cannot read %s\n", path);
             failures++;
@@ -404,7 +388,7 @@ static void test_neows_chunked(void)
     snprintf(path, sizeof path, "%s/neows/feed_2025-01-01_2025-01-07.json",
              data_dir());
     size_t n = 0;
-    char *data = read_file(path, &n);
+    char *data = harness_read_file(path, &n);
     ASSERT_TRUE(data != NULL);
     struct outcome whole = parse_whole(data, n);
     ASSERT_EQ(whole.rc, SLUICE_OK);

@@ -278,22 +278,6 @@ static int n_end(void *ud)
     return 0;
 }
 
-static char *read_file(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    struct sluice_buf b;
-    sluice__buf_init(&b, 1 << 26);
-    char tmp[65536];
-    size_t got;
-    while ((got = fread(tmp, 1, sizeof tmp, f)) > 0)
-        if (sluice__buf_append(&b, tmp, got) != SLUICE_OK)
-            break;
-    fclose(f);
-    return sluice__buf_take(&b, n);
-}
-
 static void test_neows_feed(void)
 {
     const char *root = getenv("SLUICE_TEST_DATA");
@@ -301,7 +285,7 @@ static void test_neows_feed(void)
     snprintf(path, sizeof path, "%s/neows/feed_2025-01-01_2025-01-07.json",
              root ? root : "tests/data");
     size_t n = 0;
-    char *doc = read_file(path, &n);
+    char *doc = harness_read_file(path, &n);
     ASSERT_TRUE(doc != NULL);
 
     /* element_count, read with the selector itself */

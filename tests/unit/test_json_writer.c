@@ -74,22 +74,6 @@ static void test_string_escapes(void)
     sluice__buf_cleanup(&small);
 }
 
-static char *read_file(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    struct sluice_buf b;
-    sluice__buf_init(&b, 1 << 26);
-    char tmp[65536];
-    size_t got;
-    while ((got = fread(tmp, 1, sizeof tmp, f)) > 0)
-        if (sluice__buf_append(&b, tmp, got) != SLUICE_OK)
-            break;
-    fclose(f);
-    return sluice__buf_take(&b, n);
-}
-
 static void test_round_trip_suite(void)
 {
     const char *root = getenv("SLUICE_TEST_DATA");
@@ -106,7 +90,7 @@ static void test_round_trip_suite(void)
         char path[2048];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         size_t n = 0;
-        char *text = read_file(path, &n);
+        char *text = harness_read_file(path, &n);
         struct sluice_buf ev1, ev2, out1, out2;
         sluice__buf_init(&ev1, 1 << 24);
         sluice__buf_init(&ev2, 1 << 24);
