@@ -348,59 +348,11 @@ out:
     return rc;
 }
 
-/* One http duration: *ms is left alone when the field is absent. */
-static int http_duration(struct loader *L, const struct sluice_ynode *http,
-                         const char *key, int64_t min_ms, int64_t *ms)
-{
-    const struct sluice_ynode *node = NULL;
-    char path[PATH_MAX_LEN], *s = NULL;
-    struct sluice_err sub;
-    int64_t v = 0;
-    sluice__cfg_join(path, "http", key);
-    int rc = sluice__cfg_opt_str(L, http, key, "http", &s, &node);
-    if (rc != SLUICE_OK || !s)
-        return rc;
-    rc = sluice__duration_parse(s, &v, &sub);
-    if (rc == SLUICE_EJOB)
-        rc = sluice__cfg_fail(L, &node->mark, path, "%s", sub.msg);
-    else if (v < min_ms)
-        rc = sluice__cfg_fail(L, &node->mark, path, "must be at least %s",
-                              min_ms >= 1000 ? "1s" : "1ms");
-    else
-        *ms = v;
-    sluice__free(s);
-    return rc;
-}
-
-static int http_size(struct loader *L, const struct sluice_ynode *http,
-                     const char *key, uint64_t min, uint64_t *bytes)
-{
-    const struct sluice_ynode *node = NULL;
-    char path[PATH_MAX_LEN], *s = NULL;
-    struct sluice_err sub;
-    uint64_t v = 0;
-    sluice__cfg_join(path, "http", key);
-    int rc = sluice__cfg_opt_str(L, http, key, "http", &s, &node);
-    if (rc != SLUICE_OK || !s)
-        return rc;
-    rc = sluice__size_parse(s, &v, &sub);
-    if (rc == SLUICE_EJOB)
-        rc = sluice__cfg_fail(L, &node->mark, path, "%s", sub.msg);
-    else if (v < min)
-        rc =
-            sluice__cfg_fail(L, &node->mark, path, "must be at least %llu byte",
-                             (unsigned long long)min);
-    else
-        *bytes = v;
-    sluice__free(s);
-    return rc;
-}
-
 static int load_http(struct loader *L)
 {
-    static const char *const keys[] = {
-        "connect_timeout", "timeout",           "low_speed_limit",
-        "low_speed_time",  "max_response_size", "ca_file"};
+    static const char *const keys[] = {"connect_timeout",   "timeout",
+                                       "low_speed_limit",   "low_speed_time",
+                                       "max_response_size", "ca_file"};
     const struct sluice_ynode *http = NULL;
     struct sluice_job *job = L->job;
     int64_t connect_ms = 10000, timeout_ms = 300000, low_ms = 30000;
@@ -409,11 +361,16 @@ static int load_http(struct loader *L)
 
     SLUICE_TRY(sluice__cfg_section(L, L->root, "http", keys,
                                    SLUICE_ARRAY_LEN(keys), &http));
-    SLUICE_TRY(http_duration(L, http, "connect_timeout", 1, &connect_ms));
-    SLUICE_TRY(http_duration(L, http, "timeout", 0, &timeout_ms));
-    SLUICE_TRY(http_size(L, http, "low_speed_limit", 0, &low_bytes));
-    SLUICE_TRY(http_duration(L, http, "low_speed_time", 1000, &low_ms));
-    SLUICE_TRY(http_size(L, http, "max_response_size", 1, &max_resp));
+    SLUICE_TRY(sluice__cfg_opt_duration(L, http, "http", "connect_timeout", 1,
+                                        &connect_ms));
+    SLUICE_TRY(
+        sluice__cfg_opt_duration(L, http, "http", "timeout", 0, &timeout_ms));
+    SLUICE_TRY(sluice__cfg_opt_size(L, http, "http", "low_speed_limit", 0,
+                                    UINT64_MAX, &low_bytes));
+    SLUICE_TRY(sluice__cfg_opt_duration(L, http, "http", "low_speed_time", 1000,
+                                        &low_ms));
+    SLUICE_TRY(sluice__cfg_opt_size(L, http, "http", "max_response_size", 1,
+                                    UINT64_MAX, &max_resp));
     job->http.connect_timeout_ms = (long)connect_ms;
     job->http.timeout_ms = (long)timeout_ms;
     job->http.low_speed_bytes = (long)low_bytes;

@@ -69,10 +69,7 @@ int sluice__cfg_load_parquet_output(struct loader *L,
                                     const struct sluice_ynode *out_n)
 {
     static const char *const empties[] = {"write", "skip"};
-    const struct sluice_ynode *node = NULL;
     struct sluice_job *job = L->job;
-    struct sluice_err sub;
-    char *s = NULL;
     int empty = 0, rc = SLUICE_OK;
     job->output.row_group_bytes = 128ULL << 20;
     SLUICE_TRY(load_compression(L, out_n));
@@ -81,22 +78,9 @@ int sluice__cfg_load_parquet_output(struct loader *L,
     SLUICE_TRY(sluice__cfg_opt_enum(L, out_n, "empty", "output", empties, 2,
                                     "write or skip", &empty));
     job->output.skip_empty = empty == 1;
-    SLUICE_TRY(
-        sluice__cfg_opt_str(L, out_n, "row_group_size", "output", &s, &node));
-    if (s) {
-        uint64_t v = 0;
-        rc = sluice__size_parse(s, &v, &sub);
-        if (rc == SLUICE_EJOB)
-            rc = sluice__cfg_fail(L, &node->mark, "output.row_group_size", "%s",
-                                  sub.msg);
-        else if (v < 1024 || v > (4ULL << 30))
-            rc = sluice__cfg_fail(L, &node->mark, "output.row_group_size",
-                                  "must be from 1KiB to 4GiB");
-        else
-            job->output.row_group_bytes = v;
-    }
+    SLUICE_TRY(sluice__cfg_opt_size(L, out_n, "output", "row_group_size", 1024,
+                                    4ULL << 30, &job->output.row_group_bytes));
 out:
-    sluice__free(s);
     return rc;
 }
 

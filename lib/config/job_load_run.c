@@ -66,20 +66,10 @@ int sluice__cfg_load_rate_limit(struct loader *L)
 static int seconds_field(struct loader *L, const struct sluice_ynode *sec,
                          const char *section_name, const char *key, double *out)
 {
-    const struct sluice_ynode *node = NULL;
-    char path[PATH_MAX_LEN], *s = NULL;
-    struct sluice_err sub;
-    int64_t ms = 0;
-    sluice__cfg_join(path, section_name, key);
-    int rc = sluice__cfg_opt_str(L, sec, key, section_name, &s, &node);
-    if (rc != SLUICE_OK || !s)
-        return rc;
-    rc = sluice__duration_parse(s, &ms, &sub);
-    if (rc == SLUICE_EJOB)
-        rc = sluice__cfg_fail(L, &node->mark, path, "%s", sub.msg);
-    else
+    int64_t ms = -1;
+    int rc = sluice__cfg_opt_duration(L, sec, section_name, key, 0, &ms);
+    if (rc == SLUICE_OK && ms >= 0)
         *out = (double)ms / 1000.0;
-    sluice__free(s);
     return rc;
 }
 

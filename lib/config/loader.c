@@ -254,3 +254,56 @@ int sluice__cfg_opt_enum(struct loader *L, const struct sluice_ynode *map,
     sluice__free(s);
     return rc;
 }
+
+int sluice__cfg_opt_duration(struct loader *L, const struct sluice_ynode *map,
+                             const char *parent, const char *key,
+                             int64_t min_ms, int64_t *ms)
+{
+    const struct sluice_ynode *node = NULL;
+    char path[PATH_MAX_LEN], *s = NULL;
+    struct sluice_err sub;
+    int64_t v = 0;
+    sluice__cfg_join(path, parent, key);
+    int rc = sluice__cfg_opt_str(L, map, key, parent, &s, &node);
+    if (rc != SLUICE_OK || !s)
+        return rc;
+    rc = sluice__duration_parse(s, &v, &sub);
+    if (rc == SLUICE_EJOB)
+        rc = sluice__cfg_fail(L, &node->mark, path, "%s", sub.msg);
+    else if (v < min_ms)
+        rc = sluice__cfg_fail(L, &node->mark, path, "must be at least %s",
+                              min_ms >= 1000 ? "1s" : "1ms");
+    else
+        *ms = v;
+    sluice__free(s);
+    return rc;
+}
+
+int sluice__cfg_opt_size(struct loader *L, const struct sluice_ynode *map,
+                         const char *parent, const char *key, uint64_t min,
+                         uint64_t max, uint64_t *bytes)
+{
+    const struct sluice_ynode *node = NULL;
+    char path[PATH_MAX_LEN], *s = NULL;
+    struct sluice_err sub;
+    uint64_t v = 0;
+    sluice__cfg_join(path, parent, key);
+    int rc = sluice__cfg_opt_str(L, map, key, parent, &s, &node);
+    if (rc != SLUICE_OK || !s)
+        return rc;
+    rc = sluice__size_parse(s, &v, &sub);
+    if (rc == SLUICE_EJOB)
+        rc = sluice__cfg_fail(L, &node->mark, path, "%s", sub.msg);
+    else if (v < min && max == UINT64_MAX)
+        rc =
+            sluice__cfg_fail(L, &node->mark, path, "must be at least %llu byte",
+                             (unsigned long long)min);
+    else if (v < min || v > max)
+        rc = sluice__cfg_fail(
+            L, &node->mark, path, "must be from %lluKiB to %lluGiB",
+            (unsigned long long)(min >> 10), (unsigned long long)(max >> 30));
+    else
+        *bytes = v;
+    sluice__free(s);
+    return rc;
+}

@@ -66,6 +66,17 @@ int sluice__cfg_opt_enum(struct loader *L, const struct sluice_ynode *map,
                          const char *const *names, size_t n, const char *list,
                          int *idx);
 
+/* An optional duration ("10s", "500ms") in ms / size ("256MiB") in bytes;
+ * the out value is left alone when the field is absent. A size with a
+ * max below UINT64_MAX must be a whole number of KiB..GiB (the message
+ * says "from N KiB to M GiB"). */
+int sluice__cfg_opt_duration(struct loader *L, const struct sluice_ynode *map,
+                             const char *parent, const char *key,
+                             int64_t min_ms, int64_t *ms);
+int sluice__cfg_opt_size(struct loader *L, const struct sluice_ynode *map,
+                         const char *parent, const char *key, uint64_t min,
+                         uint64_t max, uint64_t *bytes);
+
 /* The field groups outside job_load.c. */
 int sluice__cfg_load_parquet_output(struct loader *L,
                                     const struct sluice_ynode *out_n);
