@@ -192,17 +192,6 @@ int sluice__thrift_read_i64(struct sluice_thrift_r *r, int64_t *v)
     return rc;
 }
 
-int sluice__thrift_read_i32(struct sluice_thrift_r *r, int32_t *v)
-{
-    int64_t x;
-    int rc = sluice__thrift_read_i64(r, &x);
-    if (rc != SLUICE_OK)
-        return rc;
-    if (x < INT32_MIN || x > INT32_MAX)
-        return fail(r, "i32 out of range");
-    *v = (int32_t)x;
-    return SLUICE_OK;
-}
 
 int sluice__thrift_read_int(struct sluice_thrift_r *r, int type, int64_t *v)
 {

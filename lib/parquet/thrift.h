@@ -118,8 +118,6 @@ SLUICE_NODISCARD int sluice__thrift_read_field(struct sluice_thrift_r *r,
                                                struct sluice_thrift_field *f);
 SLUICE_NODISCARD int sluice__thrift_read_varint(struct sluice_thrift_r *r,
                                                 uint64_t *v);
-SLUICE_NODISCARD int sluice__thrift_read_i32(struct sluice_thrift_r *r,
-                                             int32_t *v);
 SLUICE_NODISCARD int sluice__thrift_read_i64(struct sluice_thrift_r *r,
                                              int64_t *v);
 SLUICE_NODISCARD int sluice__thrift_read_double(struct sluice_thrift_r *r,

@@ -190,7 +190,8 @@ SLUICE_NODISCARD int sluice__run_ledger_open(struct run *r,
 /* Whether window i is due in this run. */
 bool sluice__run_window_due(struct run *r, size_t i);
 void sluice__run_ledger_close(struct run *r, const char *outcome);
-/* The fingerprint items of a job; the caller frees with _items_free. */
+/* The job's ledger path (appended to out); nothing appended when the job
+ * keeps no state (a `pull` without --name). */
 SLUICE_NODISCARD int sluice__job_state_path(const struct sluice_job *job,
                                             struct sluice_buf *out);
 

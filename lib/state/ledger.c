@@ -479,11 +479,6 @@ void sluice__ledger_close(struct sluice_ledger *l)
     sluice__free(l);
 }
 
-const char *sluice__ledger_path(const struct sluice_ledger *l)
-{
-    return l->path;
-}
-
 /* ---- runs ---------------------------------------------------------------- */
 
 int sluice__ledger_run_begin(struct sluice_ledger *l, const char *argv,

@@ -61,7 +61,6 @@ SLUICE_NODISCARD int sluice__ledger_open(const struct sluice_ledger_opts *o,
                                          struct sluice_err *err);
 /* Releases the run lock if held, then closes. NULL is a no-op. */
 void sluice__ledger_close(struct sluice_ledger *l);
-const char *sluice__ledger_path(const struct sluice_ledger *l);
 
 /* ---- the run lock ----------------------------------------------------------
  * One run per job at a time. The lock is an open-file-description lock on

@@ -44,11 +44,6 @@ struct sluice_evcur {
  * encoding (which only a bug can produce). */
 bool sluice__ev_next(struct sluice_evcur *c, enum sluice_ev *ev, const char **p,
                      size_t *n);
-/* The tag of the next event without consuming it (0 at the end). */
-static inline int sluice__ev_peek(const struct sluice_evcur *c)
-{
-    return c->p < c->end ? *c->p : 0;
-}
 /* Skips the rest of a value whose first event `ev` was already read. */
 bool sluice__ev_skip_rest(struct sluice_evcur *c, enum sluice_ev ev);
 /* Serialises the rest of a value whose first event was read (ev, p, n) as

@@ -59,11 +59,6 @@ const char *sluice__table_warnings(const struct sluice_table *t)
     return sluice__buf_str(&t->warnings);
 }
 
-void sluice__table_clear_warnings(struct sluice_table *t)
-{
-    sluice__buf_reset(&t->warnings);
-}
-
 static int path_of(struct sluice_buf *b, const struct sluice_tnode *node)
 {
     int rc = SLUICE_OK;

@@ -89,9 +89,8 @@ SLUICE_NODISCARD int sluice__table_merge(struct sluice_table *dst,
                                          const struct sluice_table *src,
                                          bool *changed, struct sluice_err *err);
 
-/* Warnings collected since the last clear ("" when none). */
+/* Warnings collected so far ("" when none). */
 const char *sluice__table_warnings(const struct sluice_table *t);
-void sluice__table_clear_warnings(struct sluice_table *t);
 
 /* "a.b[].c" for a node (into t->path; valid until the next call). */
 const char *sluice__table_node_path(struct sluice_table *t,
