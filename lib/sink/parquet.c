@@ -435,7 +435,12 @@ static int pq_commit(struct sluice_sink *base, uint64_t *bytes_out)
     int rc = SLUICE_OK;
     SLUICE_TRY(load_schema(s, &job));
     SLUICE_TRY(sluice__table_merge(job, s->win, &changed, &base->err));
-    if (s->records == 0 && s->po.skip_empty) {
+    /* An empty window writes nothing under output.empty: skip, and also
+     * while the job has no schema yet (no record has given any field a
+     * type): a Parquet file needs at least one column. The run then pulls
+     * the window again until the job has a schema. */
+    if (s->records == 0 &&
+        (s->po.skip_empty || !sluice__table_has_columns(job))) {
         sluice__publish_abort(&s->pub);
         goto out;
     }

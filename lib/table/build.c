@@ -36,6 +36,11 @@ static bool wanted(const struct sluice_tnode *node)
     return false;
 }
 
+bool sluice__table_has_columns(const struct sluice_table *t)
+{
+    return t->root && wanted(t->root);
+}
+
 static void reset(struct sluice_tnode *node)
 {
     node->out = false;

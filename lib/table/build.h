@@ -15,6 +15,10 @@
 #include "parquet/writer.h"
 #include "table/table.h"
 
+/* Whether t has at least one column to write (a field whose type is
+ * known): a job that has seen no typed value yet has no Parquet schema. */
+bool sluice__table_has_columns(const struct sluice_table *t);
+
 /* Builds and freezes the Parquet schema of t, and sets the level and leaf
  * fields of t's nodes (table.h) for the shredder. Assigns (and keeps) the
  * flattened names. *out is freed with sluice__pq_schema_free. */
