@@ -370,6 +370,42 @@ static void test_nul_in_member_names(void)
     remove_dir();
 }
 
+/* A member name given twice keeps its last value, as in NDJSON: the
+ * earlier one neither reaches a column nor widens the schema (an int then a
+ * string in one record is a string column, not JSON text); record_key_as
+ * wins over a member of its name. */
+static void test_duplicate_members_keep_last(void)
+{
+    make_dir();
+    struct sluice_sink_parquet_opts po = {0};
+    struct sluice_sink *s = new_sink(&po);
+    struct sluice_buf json;
+    sluice__buf_init(&json, 1u << 24);
+    ASSERT_TRUE(s);
+    ASSERT_EQ(window(s, "d.parquet",
+                     "{\"a\":1,\"b\":\"x\",\"a\":\"s\"}\n"
+                     "{\"o\":{\"k\":1,\"j\":[1],\"k\":2},\"day\":\"own\"}\n"
+                     "{\"l\":[{\"m\":true,\"m\":false}],\"a\":\"t\"}",
+                     NULL),
+              SLUICE_OK);
+    ASSERT_EQ(dump("d.parquet", &json, NULL), SLUICE_OK);
+    ASSERT_STR_EQ(json.p,
+                  "{\"b\":\"x\",\"a\":\"s\",\"day\":\"K\",\"o\":null,\"l\":null}\n"
+                  "{\"b\":null,\"a\":null,\"day\":\"K\",\"o\":{\"j\":[1],"
+                  "\"k\":2},\"l\":null}\n"
+                  "{\"b\":null,\"a\":\"t\",\"day\":\"K\",\"o\":null,\"l\":[{"
+                  "\"m\":false}]}\n");
+    ASSERT_TRUE(strstr(s->warnings, "a: member given more than once in one "
+                                    "object (1 earlier value dropped, in 1 "
+                                    "record): the last one kept\n"));
+    ASSERT_TRUE(strstr(s->warnings, "\nl[].m: member given"));
+    ASSERT_TRUE(strstr(s->warnings, "\nday: member given"));
+    ASSERT_TRUE(!strstr(s->warnings, "JSON text"));
+    sluice__sink_free(s);
+    sluice__buf_cleanup(&json);
+    remove_dir();
+}
+
 static void test_schema_path(void)
 {
     struct sluice_buf b;
@@ -392,6 +428,7 @@ static const struct harness_test TESTS[] = {
     TEST(test_declared_and_bad_values),
     TEST(test_flatten_end_to_end),
     TEST(test_nul_in_member_names),
+    TEST(test_duplicate_members_keep_last),
     TEST(test_schema_path),
 };
 HARNESS_MAIN(TESTS)
