@@ -96,16 +96,21 @@ static int load_kvs(struct loader *L, const struct sluice_ynode *source,
             return sluice__cfg_fail(
                 L, &e->val->mark, field,
                 "has no value (write \"\" for an empty one)");
+        /* A ${VAR} inside a secret-named field is a secret whatever the
+         * variable's name (Authorization: "Bearer ${T}"). */
+        bool named = sluice__secret_name(kv->name);
+        L->in_secret_field = named;
         int rc = sluice__cfg_scalar_text(L, e->val, field, &kv->value, &refs);
+        L->in_secret_field = false;
         if (rc != SLUICE_OK)
             return rc;
-        if (sluice__secret_name(kv->name)) {
-            rc = sluice__secrets_add(L->job->secrets, kv->value,
-                                     strlen(kv->value));
+        if (named) {
+            rc = sluice__cfg_add_secret(L, &e->val->mark, field, kv->value,
+                                        strlen(kv->value));
             if (rc != SLUICE_OK)
                 return rc;
         }
-        kv->secret = refs > 0 || sluice__secret_name(kv->name);
+        kv->secret = refs > 0 || named;
         if (*kv->name == '\0')
             return sluice__cfg_fail(L, &e->kmark, field, "empty name");
         if (headers) {
@@ -135,6 +140,10 @@ static int load_url(struct loader *L, const struct sluice_ynode *source)
     if (rc != SLUICE_OK)
         return rc;
     url = L->job->source.url;
+    /* Credentials in the URL are secrets, before any message shows it. */
+    rc = sluice__cfg_url_userinfo(L, &node->mark, url);
+    if (rc != SLUICE_OK)
+        return rc;
     size_t skip = 0;
     if (!strncasecmp(url, "https://", 8))
         skip = 8;
@@ -450,10 +459,10 @@ out:
 
 static int load_all(struct loader *L, char **origins)
 {
-    static const char *const top[] = {"name",        "source",  "windows",
-                                      "concurrency", "output",  "http",
-                                      "rate_limit",  "retry",   "state",
-                                      "lookback",    "columns", "on_bad_value"};
+    static const char *const top[] = {
+        "name",       "source", "windows", "concurrency", "output",
+        "http",       "rate_limit", "retry", "state",     "lookback",
+        "columns",    "on_bad_value", "secrets"};
     const struct sluice_job_load_opts *o = L->o;
     int rc = SLUICE_OK;
 
@@ -467,6 +476,8 @@ static int load_all(struct loader *L, char **origins)
     }
     SLUICE_TRY(
         sluice__cfg_check_keys(L, L->root, "", top, SLUICE_ARRAY_LEN(top)));
+    /* First: it decides which ${VAR}s of the other fields are secrets. */
+    SLUICE_TRY(sluice__cfg_load_secret_vars(L));
     SLUICE_TRY(load_name(L));
     SLUICE_TRY(load_source(L));
     SLUICE_TRY(load_windows(L));
@@ -493,6 +504,8 @@ int sluice__job_load(const struct sluice_job_load_opts *o,
     L.job = sluice__calloc(1, sizeof *L.job);
     SLUICE_FAIL_IF(!L.job, SLUICE_ENOMEM, err, "out of memory");
     L.job->secrets = sluice__secrets_new();
+    sluice__log_init(&L.log, o->log, o->log_ud, SLUICE_LOG_WARN,
+                     L.job->secrets);
     L.job->file = sluice__strdup(o->path ? o->path : COMMAND_LINE);
     origins = sluice__calloc(o->n_sets ? o->n_sets : 1, sizeof *origins);
     SLUICE_FAIL_IF(!L.job->secrets || !L.job->file || !origins, SLUICE_ENOMEM,
@@ -506,6 +519,7 @@ int sluice__job_load(const struct sluice_job_load_opts *o,
 out:
     sluice__ynode_free(L.root);
     sluice__dotenv_free(L.dotenv);
+    sluice__free(L.secret_vars);
     for (size_t i = 0; origins && i < o->n_sets; i++)
         sluice__free(origins[i]);
     sluice__free(origins);

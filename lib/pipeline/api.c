@@ -29,6 +29,8 @@ int sluice_job_load(const struct sluice_job_opts *o, struct sluice_job **out,
     lo.sets = o ? o->sets : NULL;
     lo.n_sets = o ? o->n_sets : 0;
     lo.now = o && o->now ? o->now : (int64_t)time(NULL);
+    lo.log = o ? o->log : NULL;
+    lo.log_ud = o ? o->log_ud : NULL;
     int rc = sluice__job_load(&lo, out, &err);
     if (rc != SLUICE_OK)
         sluice__copy_err(NULL, err.msg, errbuf, errlen);
