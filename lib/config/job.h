@@ -15,6 +15,7 @@
 #define SLUICE_CONFIG_JOB_H
 
 #include "http/governor.h"
+#include "http/redirect.h"
 #include "http/retry.h"
 #include "plan/window.h"
 #include "table/types.h"
@@ -82,6 +83,7 @@ struct sluice_job {
         bool insecure;              /* --insecure only; default false */
         char *ca_file;              /* http.ca_file: PEM bundle to trust
                                        instead of the system's; NULL */
+        enum sluice_redirects follow_redirects; /* default same_origin */
     } http;
 
     /* rate_limit: token buckets every transfer shares (may be none: the

@@ -359,9 +359,11 @@ out:
 
 static int load_http(struct loader *L)
 {
-    static const char *const keys[] = {"connect_timeout",   "timeout",
-                                       "low_speed_limit",   "low_speed_time",
-                                       "max_response_size", "ca_file"};
+    static const char *const keys[] = {
+        "connect_timeout",   "timeout", "low_speed_limit", "low_speed_time",
+        "max_response_size", "ca_file", "follow_redirects"};
+    /* The order of enum sluice_redirects. */
+    static const char *const redirects[] = {"same_origin", "any", "none"};
     const struct sluice_ynode *http = NULL;
     struct sluice_job *job = L->job;
     int64_t connect_ms = 10000, timeout_ms = 300000, low_ms = 30000;
@@ -386,6 +388,11 @@ static int load_http(struct loader *L)
     job->http.low_speed_secs = (long)((low_ms + 999) / 1000);
     job->http.max_response_bytes = max_resp;
     job->http.insecure = false;
+    int follow = SLUICE_REDIRECT_SAME_ORIGIN;
+    SLUICE_TRY(sluice__cfg_opt_enum(L, http, "follow_redirects", "http",
+                                    redirects, SLUICE_ARRAY_LEN(redirects),
+                                    "same_origin, any or none", &follow));
+    job->http.follow_redirects = (enum sluice_redirects)follow;
     /* A private CA (corporate proxy, internal API): verification stays on,
      * against this bundle. Relative to the current folder, like output. */
     const struct sluice_ynode *ca_n = NULL;
