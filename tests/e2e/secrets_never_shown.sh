@@ -58,6 +58,18 @@ expect_status 0 "$SLUICE_BIN" schema pq.yaml; show
 grep -q 'GET http://neo:\*\*\*@127.0.0.1' "$WORK/shown" || fail "expected -vv to log redacted request URLs"
 grep -q "/v1/\*\*\*/neo/rest/v1/feed" "$WORK/shown" || fail "expected the path token redacted"
 
+# `pull` marks a plainly named variable secret with --secret-var.
+tenant=$(rnd Tenant-)
+canaries+=("$tenant")
+TENANT=$tenant expect_status 0 "$SLUICE_BIN" pull \
+    "http://127.0.0.1:$PORT/v1/\${PATH_TOKEN}/neo/rest/v1/feed" \
+    --param 'start_date={start}' --param 'end_date={end}' \
+    --param 'tenant=${TENANT}' --header 'X-Api-Key: ${HDR_KEY}' \
+    --secret-var TENANT --from 2020-01-01 --to 2020-01-07 --step 7d \
+    --records '$.near_earth_objects.*[*]' --out 'out/pull/{start}.ndjson' -v -v
+show
+grep -q "tenant=\*\*\*" "$WORK/stderr.txt" || fail "pull: expected the tenant redacted"
+
 # The path token rotates: the refusal says the URL changed, showing neither.
 export PATH_TOKEN=$(rnd PathTokNew-)
 canaries+=("$PATH_TOKEN")
@@ -94,5 +106,6 @@ grep -q 'source.url changed (secret, not shown)' "$WORK/refusal" ||
 grep -q "/v1/$path_token/neo/rest/v1/feed?start_date=2020-01-01&end_date=2020-01-07&api_key=$key 200" \
     "$WORK/mock.log" || fail "the path token and query key were not sent"
 grep -q "X-Api-Key: $hdr" "$WORK/mock.log" || fail "the header key was not sent"
+grep -q "&tenant=$tenant " "$WORK/mock.log" || fail "the --secret-var value was not sent"
 grep -q "Authorization: Basic $basic" "$WORK/mock.log" || fail "basic auth was not sent"
 echo "ok"
