@@ -37,6 +37,9 @@ void cli_usage(FILE *f)
         "flags of pull:\n"
         "  --param NAME=VALUE   query parameter (repeatable)\n"
         "  --header 'NAME: VALUE'  request header (repeatable)\n"
+        "  --secret-var NAME    treat ${NAME}'s value as a secret (repeatable;\n"
+        "                       names with key, token, secret, password,\n"
+        "                       auth, sig or credential in them always are)\n"
         "  --from DATE --to DATE|today --step 7d|1w|1mo|6h\n"
         "  --records JSONPATH   --record-key-as NAME   --allow-missing\n"
         "  --out PATH_TEMPLATE  --format ndjson   --concurrency N   --name NAME\n"
@@ -141,6 +144,21 @@ static int parse_pull_flag(struct cli_opts *o, const char *flag,
         }
         return add_set_owned(o, "source.params.", value,
                              (size_t)(eq - value), eq + 1);
+    }
+    if (strcmp(flag, "--secret-var") == 0) {
+        /* a variable name, so the list needs no quoting */
+        bool ok = *value && !(*value >= '0' && *value <= '9');
+        for (const char *c = value; ok && *c; c++)
+            ok = (*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') ||
+                 (*c >= '0' && *c <= '9') || *c == '_';
+        size_t have = strlen(o->secret_vars);
+        if (!ok || have + strlen(value) + 3 > sizeof o->secret_vars) {
+            msg_error("--secret-var wants a variable name, got '%s'", value);
+            return EXIT_USAGE;
+        }
+        snprintf(o->secret_vars + have, sizeof o->secret_vars - have, "%s%s",
+                 have ? ", " : "", value);
+        return 0;
     }
     if (strcmp(flag, "--header") == 0) {
         const char *colon = strchr(value, ':');
@@ -254,9 +272,10 @@ int cli_parse(int argc, char **argv, struct cli_opts *o)
                   pull ? "a URL" : "a job file");
         return EXIT_USAGE;
     }
+    int st = 0;
     if (pull) {
         /* The URL goes first so that a --set can still override it. */
-        int st = add_set_owned(o, "source.url", "", 0, positional);
+        st = add_set_owned(o, "source.url", "", 0, positional);
         if (st)
             return st;
         /* move it to the front */
@@ -267,6 +286,25 @@ int cli_parse(int argc, char **argv, struct cli_opts *o)
                 (o->n_sets - 1) * sizeof o->owned[0]);
         o->sets[0] = url;
         o->owned[0] = owned;
+        if (o->secret_vars[0]) {
+            /* all of them as one list: `secrets:` is read before any
+             * other field, whatever the order of the sets */
+            size_t n = strlen(o->secret_vars) + 16;
+            char *s = malloc(n);
+            if (!s) {
+                msg_error("out of memory");
+                return EXIT_USAGE;
+            }
+            snprintf(s, n, "secrets=[%s]", o->secret_vars);
+            if (o->n_sets >= MAX_SETS) {
+                free(s);
+                return add_set(o, "");
+            }
+            o->owned[o->n_sets] = s;
+            st = add_set(o, s);
+            if (st)
+                return st;
+        }
     } else {
         o->job_path = positional;
     }

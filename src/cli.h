@@ -40,6 +40,7 @@ struct cli_opts {
     const char *window;         /* --window DATE */
     double grace;               /* --grace SECONDS */
     char argv_line[1024];       /* the command, for the ledger's runs */
+    char secret_vars[1024];     /* pull --secret-var: "A, B" */
 };
 
 /* args.c: parses argv into o; returns 0, or an exit status (EXIT_USAGE, or

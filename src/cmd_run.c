@@ -36,7 +36,8 @@ static void on_progress(void *ud, const struct sluice_progress *p)
 int load_job(struct cli_opts *o, struct sluice_job **job)
 {
     char err[2048];
-    struct sluice_job_opts jo = {o->job_path, o->sets, o->n_sets, 0};
+    struct sluice_job_opts jo = {o->job_path, o->sets, o->n_sets, 0,
+                                 msg_log, o};
     if (sluice_job_load(&jo, job, err, sizeof err) != SLUICE_OK) {
         msg_error("%s", err);
         return EXIT_USAGE;

@@ -97,6 +97,9 @@ struct sluice_job_opts {
     const char *const *sets;  /* "a.b=value" overrides, applied in order */
     size_t n_sets;
     int64_t now;              /* UTC seconds "today" refers to; 0 = now */
+    sluice_log_fn log;        /* load warnings (a secret too short to hide
+                                 safely); may be NULL */
+    void *log_ud;             /* passed to log */
 };
 
 /* Loads a job. On failure returns SLUICE_EJOB/SLUICE_EIO/SLUICE_ENOMEM and

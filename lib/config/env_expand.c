@@ -1,6 +1,8 @@
 /* env_expand.c: ${VAR} / ${VAR:-default} expansion. One left-to-right pass;
  * substituted text is never rescanned, so a value that itself contains
- * "${...}" stays as it is (no recursive expansion, no loops). */
+ * "${...}" stays as it is (no recursive expansion, no loops). Each
+ * substitution is reported to the caller, which decides by the variable's
+ * name whether its value is a secret. */
 #include "config/env_expand.h"
 
 #include <string.h>
@@ -16,7 +18,7 @@ static bool is_name_char(char c)
 }
 
 int sluice__env_expand(const char *s, size_t n, sluice_getenv_fn lookup,
-                       void *ud, struct sluice_secrets *secrets,
+                       void *ud, sluice_env_value_fn on_value,
                        struct sluice_buf *out, size_t *n_refs,
                        struct sluice_err *err)
 {
@@ -85,8 +87,8 @@ int sluice__env_expand(const char *s, size_t n, sluice_getenv_fn lookup,
                        "default)",
                        name);
         SLUICE_TRY(sluice__buf_append(out, val, val_n));
-        if (secrets)
-            SLUICE_TRY(sluice__secrets_add(secrets, val, val_n));
+        if (on_value)
+            SLUICE_TRY(on_value(ud, name, val, val_n));
         refs++;
         i = (size_t)(close - s) + 1;
     }

@@ -8,14 +8,14 @@
  * "jobs/neows.yaml:12:7: windows.step: unknown unit 'x' in '7x'" (or
  * "--set source.url:1:1: ..." for an override) and the code is SLUICE_EJOB.
  *
- * Secrets (values that came through ${...}, values of params/headers whose
- * name says key/token/secret/password/auth) are collected in job->secrets;
- * the job's strings themselves hold the real values, because the request
- * needs them. */
+ * Secrets (decided by meaning: see config/secrets.c) are collected in
+ * job->secrets; the job's strings themselves hold the real values, because
+ * the request needs them. */
 #ifndef SLUICE_CONFIG_JOB_H
 #define SLUICE_CONFIG_JOB_H
 
 #include "http/governor.h"
+#include "http/redirect.h"
 #include "http/retry.h"
 #include "plan/window.h"
 #include "table/types.h"
@@ -86,6 +86,7 @@ struct sluice_job {
         bool insecure;              /* --insecure only; default false */
         char *ca_file;              /* http.ca_file: PEM bundle to trust
                                        instead of the system's; NULL */
+        enum sluice_redirects follow_redirects; /* default same_origin */
     } http;
 
     /* rate_limit: token buckets every transfer shares (may be none: the
@@ -115,6 +116,9 @@ struct sluice_job_load_opts {
     const char *env_file_dir;  /* where .env is looked for when path is
                                   NULL; NULL means the current directory */
     int64_t now;               /* "today" is this instant's UTC date */
+    sluice_log_fn log;         /* warnings (a secret too short to hide
+                                  safely); may be NULL */
+    void *log_ud;
 };
 
 /* Loads and validates a job. On success *out owns everything (free with

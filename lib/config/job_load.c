@@ -96,16 +96,21 @@ static int load_kvs(struct loader *L, const struct sluice_ynode *source,
             return sluice__cfg_fail(
                 L, &e->val->mark, field,
                 "has no value (write \"\" for an empty one)");
+        /* A ${VAR} inside a secret-named field is a secret whatever the
+         * variable's name (Authorization: "Bearer ${T}"). */
+        bool named = sluice__secret_name(kv->name);
+        L->in_secret_field = named;
         int rc = sluice__cfg_scalar_text(L, e->val, field, &kv->value, &refs);
+        L->in_secret_field = false;
         if (rc != SLUICE_OK)
             return rc;
-        if (sluice__secret_name(kv->name)) {
-            rc = sluice__secrets_add(L->job->secrets, kv->value,
-                                     strlen(kv->value));
+        if (named) {
+            rc = sluice__cfg_add_secret(L, &e->val->mark, field, kv->value,
+                                        strlen(kv->value));
             if (rc != SLUICE_OK)
                 return rc;
         }
-        kv->secret = refs > 0 || sluice__secret_name(kv->name);
+        kv->secret = refs > 0 || named;
         if (*kv->name == '\0')
             return sluice__cfg_fail(L, &e->kmark, field, "empty name");
         if (headers) {
@@ -135,6 +140,10 @@ static int load_url(struct loader *L, const struct sluice_ynode *source)
     if (rc != SLUICE_OK)
         return rc;
     url = L->job->source.url;
+    /* Credentials in the URL are secrets, before any message shows it. */
+    rc = sluice__cfg_url_userinfo(L, &node->mark, url);
+    if (rc != SLUICE_OK)
+        return rc;
     size_t skip = 0;
     if (!strncasecmp(url, "https://", 8))
         skip = 8;
@@ -353,9 +362,11 @@ out:
 
 static int load_http(struct loader *L)
 {
-    static const char *const keys[] = {"connect_timeout",   "timeout",
-                                       "low_speed_limit",   "low_speed_time",
-                                       "max_response_size", "ca_file"};
+    static const char *const keys[] = {
+        "connect_timeout",   "timeout", "low_speed_limit", "low_speed_time",
+        "max_response_size", "ca_file", "follow_redirects"};
+    /* The order of enum sluice_redirects. */
+    static const char *const redirects[] = {"same_origin", "any", "none"};
     const struct sluice_ynode *http = NULL;
     struct sluice_job *job = L->job;
     int64_t connect_ms = 10000, timeout_ms = 300000, low_ms = 30000;
@@ -380,6 +391,11 @@ static int load_http(struct loader *L)
     job->http.low_speed_secs = (long)((low_ms + 999) / 1000);
     job->http.max_response_bytes = max_resp;
     job->http.insecure = false;
+    int follow = SLUICE_REDIRECT_SAME_ORIGIN;
+    SLUICE_TRY(sluice__cfg_opt_enum(L, http, "follow_redirects", "http",
+                                    redirects, SLUICE_ARRAY_LEN(redirects),
+                                    "same_origin, any or none", &follow));
+    job->http.follow_redirects = (enum sluice_redirects)follow;
     /* A private CA (corporate proxy, internal API): verification stays on,
      * against this bundle. Relative to the current folder, like output. */
     const struct sluice_ynode *ca_n = NULL;
@@ -453,10 +469,10 @@ out:
 
 static int load_all(struct loader *L, char **origins)
 {
-    static const char *const top[] = {"name",        "source",  "windows",
-                                      "concurrency", "output",  "http",
-                                      "rate_limit",  "retry",   "state",
-                                      "lookback",    "columns", "on_bad_value"};
+    static const char *const top[] = {
+        "name",       "source", "windows", "concurrency", "output",
+        "http",       "rate_limit", "retry", "state",     "lookback",
+        "columns",    "on_bad_value", "secrets"};
     const struct sluice_job_load_opts *o = L->o;
     int rc = SLUICE_OK;
 
@@ -470,6 +486,8 @@ static int load_all(struct loader *L, char **origins)
     }
     SLUICE_TRY(
         sluice__cfg_check_keys(L, L->root, "", top, SLUICE_ARRAY_LEN(top)));
+    /* First: it decides which ${VAR}s of the other fields are secrets. */
+    SLUICE_TRY(sluice__cfg_load_secret_vars(L));
     SLUICE_TRY(load_name(L));
     SLUICE_TRY(load_source(L));
     SLUICE_TRY(load_windows(L));
@@ -496,6 +514,8 @@ int sluice__job_load(const struct sluice_job_load_opts *o,
     L.job = sluice__calloc(1, sizeof *L.job);
     SLUICE_FAIL_IF(!L.job, SLUICE_ENOMEM, err, "out of memory");
     L.job->secrets = sluice__secrets_new();
+    sluice__log_init(&L.log, o->log, o->log_ud, SLUICE_LOG_WARN,
+                     L.job->secrets);
     L.job->file = sluice__strdup(o->path ? o->path : COMMAND_LINE);
     origins = sluice__calloc(o->n_sets ? o->n_sets : 1, sizeof *origins);
     SLUICE_FAIL_IF(!L.job->secrets || !L.job->file || !origins, SLUICE_ENOMEM,
@@ -509,6 +529,7 @@ int sluice__job_load(const struct sluice_job_load_opts *o,
 out:
     sluice__ynode_free(L.root);
     sluice__dotenv_free(L.dotenv);
+    sluice__free(L.secret_vars);
     for (size_t i = 0; origins && i < o->n_sets; i++)
         sluice__free(origins[i]);
     sluice__free(origins);

@@ -128,8 +128,13 @@ int sluice__cfg_scalar_text(struct loader *L, const struct sluice_ynode *node,
     if (strlen(node->text) != node->len)
         return sluice__cfg_fail(L, &node->mark, path,
                                 "value contains a NUL byte");
-    rc = sluice__env_expand(node->text, node->len, lookup, L, L->job->secrets,
-                            &b, refs, &sub);
+    L->cur_field = path;
+    L->cur_mark = &node->mark;
+    L->secret_refs = 0;
+    rc = sluice__env_expand(node->text, node->len, lookup, L,
+                            sluice__cfg_on_value, &b, NULL, &sub);
+    if (refs)
+        *refs = L->secret_refs;
     if (rc == SLUICE_EJOB)
         rc = sluice__cfg_fail(L, &node->mark, path, "%s", sub.msg);
     else if (rc == SLUICE_ETOOBIG)

@@ -10,6 +10,7 @@
 #include "config/dotenv.h"
 #include "config/job.h"
 #include "config/yaml_tree.h"
+#include "util/log.h"
 
 #define JOB_FILE_MAX (1u << 20) /* a job file is a page, not a data set */
 #define VALUE_MAX (64u * 1024)  /* one value after ${...} expansion */
@@ -24,6 +25,16 @@ struct loader {
     struct sluice_dotenv *dotenv;
     struct sluice_err *err;
     struct sluice_ynode *root;
+    struct sluice_logger log;    /* warnings at load (short secrets) */
+    /* Secret decisions (secrets.c): the names in `secrets:` (pointing into
+     * the tree), whether the value being read is a secret-named param's or
+     * header's, where it is, and how many secret ${VAR}s it held. */
+    const char **secret_vars;
+    size_t n_secret_vars;
+    bool in_secret_field;
+    const char *cur_field;
+    const struct sluice_ymark *cur_mark;
+    size_t secret_refs;
 };
 
 /* Reports an error about the field `path` at `m` ("file:line:col: path:
@@ -39,7 +50,7 @@ int sluice__cfg_check_keys(struct loader *L, const struct sluice_ynode *map,
                            const char *path, const char *const *allowed,
                            size_t n_allowed);
 /* The ${...}-expanded text of a scalar (caller frees); *refs counts the
- * references expanded (may be NULL). */
+ * references whose value is a secret (may be NULL). */
 int sluice__cfg_scalar_text(struct loader *L, const struct sluice_ynode *node,
                             const char *path, char **out, size_t *refs);
 /* An optional / required string field of `map`. */
@@ -76,6 +87,18 @@ int sluice__cfg_opt_duration(struct loader *L, const struct sluice_ynode *map,
 int sluice__cfg_opt_size(struct loader *L, const struct sluice_ynode *map,
                          const char *parent, const char *key, uint64_t min,
                          uint64_t max, uint64_t *bytes);
+
+/* Secrets (secrets.c). `secrets:`, read before any other field; the
+ * env_expand callback that decides whether a ${VAR}'s value is a secret;
+ * adding one (warns, naming `field` at `m`, when it is too short to hide
+ * safely); the password of URL userinfo. */
+int sluice__cfg_load_secret_vars(struct loader *L);
+int sluice__cfg_on_value(void *ud, const char *name, const char *val,
+                         size_t n);
+int sluice__cfg_add_secret(struct loader *L, const struct sluice_ymark *m,
+                           const char *field, const char *p, size_t n);
+int sluice__cfg_url_userinfo(struct loader *L, const struct sluice_ymark *m,
+                             const char *url);
 
 /* The field groups outside job_load.c. */
 int sluice__cfg_load_parquet_output(struct loader *L,

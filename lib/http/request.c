@@ -65,8 +65,11 @@ int sluice__http_easy_setup(CURL *e, const struct sluice_http_policy *p,
     SET(CURLOPT_LOW_SPEED_LIMIT, p->low_speed_bytes);
     SET(CURLOPT_LOW_SPEED_TIME, p->low_speed_secs);
     SET(CURLOPT_NOSIGNAL, 1L);
-    SET(CURLOPT_FOLLOWLOCATION, 1L);
-    SET(CURLOPT_MAXREDIRS, 5L);
+    /* Redirects are followed by sluice, hop by hop, so that each target's
+     * origin is checked before anything is sent there (http/redirect.h):
+     * libcurl would strip only Authorization and carry every custom
+     * header, X-Api-Key included, to another host. */
+    SET(CURLOPT_FOLLOWLOCATION, 0L);
     SET(CURLOPT_PROTOCOLS_STR, "http,https");
     SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     SET(CURLOPT_TCP_KEEPALIVE, 1L);

@@ -29,6 +29,8 @@ int sluice_job_load(const struct sluice_job_opts *o, struct sluice_job **out,
     lo.sets = o ? o->sets : NULL;
     lo.n_sets = o ? o->n_sets : 0;
     lo.now = o && o->now ? o->now : (int64_t)time(NULL);
+    lo.log = o ? o->log : NULL;
+    lo.log_ud = o ? o->log_ud : NULL;
     int rc = sluice__job_load(&lo, out, &err);
     if (rc != SLUICE_OK)
         sluice__copy_err(NULL, err.msg, errbuf, errlen);
@@ -73,7 +75,7 @@ out:
 }
 
 int sluice__window_headers(const struct sluice_job *job,
-                           const struct sluice_window *w,
+                           const struct sluice_window *w, bool with_secrets,
                            struct curl_slist **out, struct sluice_err *err)
 {
     int rc = SLUICE_OK;
@@ -84,6 +86,10 @@ int sluice__window_headers(const struct sluice_job *job,
         const struct sluice_kv *kv = &job->source.headers[i];
         sluice__buf_reset(&line);
         has_accept |= strcasecmp(kv->name, "accept") == 0;
+        if (!with_secrets &&
+            (kv->secret || sluice__secret_name(kv->name) ||
+             sluice__redact_needed(job->secrets, kv->value, strlen(kv->value))))
+            continue;
         rc = sluice__buf_appendf(&line, "%s: ", kv->name);
         SLUICE_FAIL_IF(rc != SLUICE_OK, rc, err, "header too long");
         SLUICE_TRY(sluice__template_expand(kv->value, w,

@@ -13,10 +13,12 @@
  * path's containers (json/select.h): a body where the path leads nowhere
  * (an error object in a 200, a changed API) fails the window, naming what
  * the body held instead, rather than publishing it as 0 records. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "http/error_body.h"
+#include "http/redirect.h"
 #include "http/request.h"
 #include "pipeline/run.h"
 #include "pipeline/window_io.h"
@@ -123,6 +125,9 @@ int sluice__slot_init(struct slot *s, struct run *r, struct sluice_err *err)
     sluice__buf_init(&s->start, 256);
     sluice__buf_init(&s->end, 256);
     sluice__buf_init(&s->scratch, 128u << 20);
+    sluice__buf_init(&s->origin, 4096);
+    sluice__buf_init(&s->hop_url, 1 << 16);
+    sluice__buf_init(&s->hop_origin, 4096);
 
     /* The sink comes from the run's pool at each window's first byte. */
     struct sluice_record_consumer c = {to_sink_begin, to_sink_event,
@@ -161,6 +166,7 @@ void sluice__slot_cleanup(struct slot *s)
     if (s->sink_open)
         s->sink->ops->abort(s->sink);
     curl_slist_free_all(s->headers);
+    curl_slist_free_all(s->hop_headers);
     sluice__json_reader_free(s->reader);
     sluice__selector_free(s->selector);
     sluice__sink_free(s->sink);
@@ -171,6 +177,9 @@ void sluice__slot_cleanup(struct slot *s)
     sluice__buf_cleanup(&s->start);
     sluice__buf_cleanup(&s->end);
     sluice__buf_cleanup(&s->scratch);
+    sluice__buf_cleanup(&s->origin);
+    sluice__buf_cleanup(&s->hop_url);
+    sluice__buf_cleanup(&s->hop_origin);
 }
 
 void sluice__slot_assign(struct slot *s, size_t i)
@@ -227,11 +236,20 @@ void sluice__slot_start(struct slot *s)
     sluice__buf_reset(&s->errbody);
     curl_slist_free_all(s->headers);
     s->headers = NULL;
+    curl_slist_free_all(s->hop_headers);
+    s->hop_headers = NULL;
+    s->hops = 0;
+    s->redirect_refused = false;
+    /* The origin the job's secrets belong to; none known (unparsable):
+     * every redirect is then to another origin, the safe side. */
+    if (sluice__url_origin(s->url.p, &s->origin) != SLUICE_OK)
+        sluice__buf_reset(&s->origin);
     sluice__json_reader_reset(s->reader);
     sluice__selector_reset(s->selector);
     sluice__rate_headers_reset(&s->rate_headers);
 
-    SLUICE_TRY(sluice__window_headers(job, &s->w, &s->headers, &s->err));
+    SLUICE_TRY(
+        sluice__window_headers(job, &s->w, true, &s->headers, &s->err));
     SLUICE_TRY(sluice__window_output(job, &s->w, &s->path, &s->err));
     if (!s->sink)
         SLUICE_TRY(sluice__run_sink_take(r, &s->sink, &s->err));
@@ -257,10 +275,108 @@ out:
     }
 }
 
+/* ---- redirects --------------------------------------------------------------*/
+
+static bool is_redirect(long st)
+{
+    return st == 301 || st == 302 || st == 303 || st == 307 || st == 308;
+}
+
+/* A redirect not followed: the attempt fails with this reason (a 3xx is
+ * never retried, so the window fails at once). */
+static bool refuse(struct slot *s, const char *fmt, ...) SLUICE_PRINTF(2, 3);
+static bool refuse(struct slot *s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    sluice__err_vset(&s->err, fmt, ap);
+    va_end(ap);
+    s->redirect_refused = true;
+    return false;
+}
+
+/* Judges a 3xx answer by http.follow_redirects and, when it may be
+ * followed, starts the next hop at once (true). A hop to the job's own
+ * origin is sent as the first request was; a hop to another origin
+ * (`any` only) gets no secret: no userinfo, no secret-bearing query
+ * parameter or header, and is refused if a secret is still in its URL.
+ * Secrets belong to the window URL's origin, so a later hop back to it
+ * gets them again. False: refused (s->err says why), or no Location (the
+ * 3xx is then judged as any other status). */
+static bool follow_redirect(struct slot *s)
+{
+    struct run *r = s->run;
+    const struct sluice_job *job = r->job;
+    long st = s->status;
+    char *loc = NULL;
+    if (curl_easy_getinfo(s->easy, CURLINFO_REDIRECT_URL, &loc) != CURLE_OK ||
+        !loc)
+        return false;
+    if (job->http.follow_redirects == SLUICE_REDIRECT_NONE)
+        return refuse(s,
+                      "HTTP %ld: redirect to %s not followed "
+                      "(http.follow_redirects: none)",
+                      st, loc);
+    if (sluice__url_origin(loc, &s->hop_origin) != SLUICE_OK)
+        return refuse(s, "HTTP %ld: redirect to a URL sluice cannot parse",
+                      st);
+    if (s->hops >= SLUICE_REDIRECTS_MAX)
+        return refuse(s, "HTTP %ld: more than %d redirects (the last to %s)",
+                      st, SLUICE_REDIRECTS_MAX, s->hop_origin.p);
+    bool same = s->origin.n && strcmp(s->origin.p, s->hop_origin.p) == 0;
+    struct curl_slist *headers = s->headers;
+    sluice__buf_reset(&s->hop_url);
+    if (same) {
+        if (sluice__buf_adds(&s->hop_url, loc) != SLUICE_OK)
+            return refuse(s, "HTTP %ld: redirect URL too long", st);
+    } else if (job->http.follow_redirects == SLUICE_REDIRECT_SAME_ORIGIN) {
+        return refuse(s,
+                      "HTTP %ld: redirected to another origin, %s: not "
+                      "followed, so that the job's secrets go nowhere else "
+                      "(http.follow_redirects: any follows it, without them)",
+                      st, s->hop_origin.p);
+    } else {
+        if (sluice__redirect_strip(loc, job->secrets, &s->hop_url) !=
+            SLUICE_OK)
+            return refuse(s, "HTTP %ld: redirect to a URL sluice cannot parse",
+                          st);
+        if (sluice__redact_needed(job->secrets, s->hop_url.p, s->hop_url.n))
+            return refuse(s,
+                          "HTTP %ld: the redirect to %s would carry a secret "
+                          "in its URL: not followed",
+                          st, s->hop_origin.p);
+        struct sluice_err herr = {{0}};
+        if (!s->hop_headers &&
+            sluice__window_headers(job, &s->w, false, &s->hop_headers,
+                                   &herr) != SLUICE_OK)
+            return refuse(s, "%s", herr.msg);
+        headers = s->hop_headers;
+    }
+    /* The next hop is a fresh answer; the window's sink stays open. */
+    s->hops++;
+    s->status = 0;
+    s->bytes_in = 0;
+    s->curl_error[0] = '\0';
+    sluice__buf_reset(&s->errbody);
+    sluice__rate_headers_reset(&s->rate_headers);
+    curl_easy_setopt(s->easy, CURLOPT_URL, s->hop_url.p);
+    curl_easy_setopt(s->easy, CURLOPT_HTTPHEADER, headers);
+    CURLMcode mc = curl_multi_add_handle(r->multi, s->easy);
+    if (mc != CURLM_OK)
+        return refuse(s, "cannot start the transfer: %s",
+                      curl_multi_strerror(mc));
+    s->state = SLOT_RUNNING;
+    r->in_flight++;
+    r->sum.requests++;
+    SLUICE_LOG(&r->log, SLUICE_LOG_DEBUG, "GET %s (HTTP %ld from the last%s)",
+               s->hop_url.p, st, same ? "" : ", another origin: no secrets");
+    return true;
+}
+
 /* Explains an attempt that did not yield a publishable body. */
 static void describe_failure(struct slot *s, CURLcode cc)
 {
-    if (s->failed_in_body)
+    if (s->failed_in_body || s->redirect_refused)
         return; /* s->err already says why */
     if (cc != CURLE_OK) {
         sluice__err_set(&s->err, "%s%s%s", curl_easy_strerror(cc),
@@ -315,6 +431,12 @@ void sluice__slot_finish(struct slot *s, CURLcode cc)
     s->state = SLOT_WAITING;
     r->in_flight--;
     curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &s->status);
+    /* A followed redirect is part of this attempt: only its last answer
+     * counts (as the governor and the statuses saw it when libcurl
+     * followed redirects itself). */
+    if (cc == CURLE_OK && !s->failed_in_body && is_redirect(s->status) &&
+        follow_redirect(s))
+        return;
     if (s->n_statuses < SLUICE_MAX_STATUSES)
         s->statuses[s->n_statuses++] = s->status;
 

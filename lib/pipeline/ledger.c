@@ -48,6 +48,7 @@ struct fingerprint {
     struct sluice_ledger_fp_item *items;
     char **owned;
     size_t n, n_owned;
+    const struct sluice_secrets *secrets; /* the job's */
 };
 
 static int fp_add(struct fingerprint *fp, char *name, char *value,
@@ -60,6 +61,9 @@ static int fp_add(struct fingerprint *fp, char *name, char *value,
     }
     fp->owned[fp->n_owned++] = name;
     fp->owned[fp->n_owned++] = value;
+    /* Whatever the field, a value holding any secret's bytes is stored
+     * hashed, never as text (a ${TOKEN} in the URL path, user:pass@). */
+    secret = secret || sluice__redact_needed(fp->secrets, value, strlen(value));
     fp->items[fp->n++] = (struct sluice_ledger_fp_item){name, value, secret};
     return SLUICE_OK;
 }
@@ -77,12 +81,15 @@ static char *concat_dup(const char *prefix, const char *name)
 
 /* What decides the windows and the requests. Not `to` (today grows), not
  * concurrency or limits (they change how, not what), and not the values of
- * params named like secrets (a rotated key pulls the same data). */
+ * params named like secrets (a rotated key pulls the same data). Any other
+ * value that holds a secret is stored as a salted hash (fp_add), so a
+ * change shows as "changed (secret, not shown)". */
 static int fp_build(const struct sluice_job *job, struct fingerprint *fp)
 {
     static const char *const units[] = {"hours", "days", "months"};
     int rc = SLUICE_OK;
     size_t cap = 8 + job->source.n_params + job->source.n_headers;
+    fp->secrets = job->secrets;
     fp->items = sluice__calloc(cap, sizeof *fp->items);
     fp->owned = sluice__calloc(2 * cap, sizeof *fp->owned);
     if (!fp->items || !fp->owned)

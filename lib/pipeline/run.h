@@ -42,6 +42,11 @@ struct slot {
     struct curl_slist *headers;
     struct sluice_buf url, path, errbody, start, end;
     struct sluice_buf scratch; /* a redacted string value */
+    /* Redirects, followed by sluice hop by hop (attempt.c): the origin the
+     * job's secrets belong to (the window URL's), the current hop's URL,
+     * and the headers sent to another origin (no secret among them). */
+    struct sluice_buf origin, hop_url, hop_origin;
+    struct curl_slist *hop_headers;
     char curl_error[CURL_ERROR_SIZE];
     struct sluice_rate_headers rate_headers;
 
@@ -61,6 +66,8 @@ struct slot {
     bool records_missing; /* a whole 2xx JSON body without the records
                              path's container: never "done, 0 rows" */
     bool sink_open;
+    unsigned hops;        /* redirects followed in this attempt */
+    bool redirect_refused;/* a redirect was not followed: s->err says why */
     uint64_t bytes_in;
     struct sluice_err err;
 };

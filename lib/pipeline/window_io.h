@@ -15,10 +15,13 @@ SLUICE_NODISCARD int sluice__window_url(const struct sluice_job *job,
                                         struct sluice_buf *out,
                                         struct sluice_err *err);
 /* The request headers for window w, plus Accept: application/json.
- * *out is NULL-initialised by the caller and freed with
- * curl_slist_free_all. */
+ * Without `with_secrets`, every header that carries a secret (named like
+ * one, or holding one of the job's secrets) is left out: what a redirect
+ * to another origin gets. *out is NULL-initialised by the caller and freed
+ * with curl_slist_free_all. */
 SLUICE_NODISCARD int sluice__window_headers(const struct sluice_job *job,
                                             const struct sluice_window *w,
+                                            bool with_secrets,
                                             struct curl_slist **out,
                                             struct sluice_err *err);
 /* The final output path for window w. */

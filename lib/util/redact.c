@@ -9,11 +9,19 @@
  * start a match, so the cost on ordinary text is one table lookup per byte
  * plus a memcmp per candidate.
  *
- * Overlapping occurrences are hidden together: the redactor tracks the end
- * of the current hidden run and keeps extending it while matches starting
- * inside it reach further, so with secrets "abc" and "cdef" the text
- * "abcdef" becomes "***", not "***def" (which would show most of the second
- * secret). */
+ * A run of matches (overlapping, or written one right after another) is
+ * replaced by one "***". A run holding a long secret (SLUICE_SECRET_SHORT
+ * bytes or more) is hidden wherever it is: such a value does not occur by
+ * chance, and inside a longer word it would still show. A run of short
+ * secrets only when it stands alone, so redaction never rewrites data
+ * that merely contains the same bytes: the bytes just before and after
+ * must not be URL-unreserved (A-Z a-z 0-9 - . _ ~), as a secret is bounded
+ * in a URL, a header or a JSON string; the start and end of the text
+ * count, and so does a run that itself starts or ends with such a byte.
+ * The byte before is read through an escape ending there ("%20", "\n",
+ * "\u0022"). With secret "a", "alpha" stays "alpha"; with "2024",
+ * "2024-01-01" stays as it is. A run not bounded as a whole may still hold
+ * bounded secrets: those are hidden one by one. */
 #include "util/redact.h"
 
 #include <ctype.h>
@@ -27,6 +35,7 @@
 struct pattern {
     char *p;
     size_t n;
+    bool anywhere; /* its secret is long enough to hide wherever it is */
 };
 
 struct sluice_secrets {
@@ -73,7 +82,7 @@ static bool has_pattern(const struct sluice_secrets *s, const char *p, size_t n)
 /* Adds a copy of p/n unless already present, keeping the list sorted
  * longest first. *added tells whether it was new. */
 static int add_pattern(struct sluice_secrets *s, const char *p, size_t n,
-                       bool *added)
+                       bool anywhere, bool *added)
 {
     *added = false;
     if (n == 0 || has_pattern(s, p, n))
@@ -97,6 +106,7 @@ static int add_pattern(struct sluice_secrets *s, const char *p, size_t n,
     memmove(s->pats + at + 1, s->pats + at, (s->n_pats - at) * sizeof *s->pats);
     s->pats[at].p = copy;
     s->pats[at].n = n;
+    s->pats[at].anywhere = anywhere;
     s->n_pats++;
     unsigned char f = (unsigned char)p[0];
     if (!s->first[f] && s->n_firsts <= FIRSTS_MAX) {
@@ -180,7 +190,8 @@ int sluice__secrets_add(struct sluice_secrets *s, const char *p, size_t n)
         rc = SLUICE_ETOOBIG;
         goto out;
     }
-    SLUICE_TRY(add_pattern(s, p, n, &added));
+    bool anywhere = n >= SLUICE_SECRET_SHORT;
+    SLUICE_TRY(add_pattern(s, p, n, anywhere, &added));
     if (!added)
         goto out; /* the same secret again: its variants are in */
     s->n_secrets++;
@@ -191,25 +202,42 @@ int sluice__secrets_add(struct sluice_secrets *s, const char *p, size_t n)
         else
             rc = json_escape(p, n, v == 4, &b);
         SLUICE_TRY(rc);
-        SLUICE_TRY(add_pattern(s, b.p, b.n, &dummy));
+        SLUICE_TRY(add_pattern(s, b.p, b.n, anywhere, &dummy));
     }
 out:
     sluice__buf_cleanup(&b);
     return rc;
 }
 
-/* Length of the longest pattern matching at p[0], or 0. */
-static size_t match_at(const struct sluice_secrets *s, const char *p,
-                       size_t left)
+/* Length of the longest pattern matching at p[0], or 0. *anywhere (may
+ * be NULL) tells whether a matching pattern belongs to a long secret. */
+static size_t match_at2(const struct sluice_secrets *s, const char *p,
+                        size_t left, bool *anywhere)
 {
     unsigned char c = (unsigned char)p[0];
+    size_t best = 0;
+    if (anywhere)
+        *anywhere = false;
     for (size_t i = 0; i < s->n_pats; i++) {
         const struct pattern *pt = &s->pats[i];
         if (pt->n <= left && (unsigned char)pt->p[0] == c &&
-            memcmp(pt->p, p, pt->n) == 0)
-            return pt->n;
+            memcmp(pt->p, p, pt->n) == 0) {
+            if (!best)
+                best = pt->n; /* longest first */
+            if (!anywhere || pt->anywhere) {
+                if (anywhere)
+                    *anywhere = true;
+                break;
+            }
+        }
     }
-    return 0;
+    return best;
+}
+
+static size_t match_at(const struct sluice_secrets *s, const char *p,
+                       size_t left)
+{
+    return match_at2(s, p, left, NULL);
 }
 
 bool sluice__redact_needed(const struct sluice_secrets *s, const char *p,
@@ -234,6 +262,102 @@ bool sluice__redact_needed(const struct sluice_secrets *s, const char *p,
     return false;
 }
 
+static int hexval(unsigned char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Whether a match may start at p[a]: at the start of the text, or after a
+ * byte that cannot be part of a token (anything but the URL-unreserved
+ * set), or when the match itself starts with such a byte. The byte before
+ * is read through an escape that ends there ("%20", "\n", "\u0022"), so
+ * a secret after an encoded space or quote still counts as bounded. */
+static bool left_bounded(const char *p, size_t a)
+{
+    if (a == 0 || !unreserved((unsigned char)p[a]))
+        return true;
+    unsigned char c = (unsigned char)p[a - 1];
+    if (!unreserved(c))
+        return true;
+    if (a >= 3 && p[a - 3] == '%' && hexval((unsigned char)p[a - 2]) >= 0 &&
+        hexval(c) >= 0)
+        return !unreserved(
+            (unsigned char)(hexval((unsigned char)p[a - 2]) * 16 + hexval(c)));
+    if (a >= 2 && p[a - 2] == '\\' && strchr("nrtbf", (char)c))
+        return true; /* a JSON escape of a control byte */
+    if (a >= 6 && p[a - 6] == '\\' && p[a - 5] == 'u') {
+        int v = 0;
+        for (size_t k = a - 4; k < a && v >= 0; k++) {
+            int h = hexval((unsigned char)p[k]);
+            v = h < 0 ? -1 : v * 16 + h;
+        }
+        if (v >= 0)
+            return v > 0x7f || !unreserved((unsigned char)v);
+    }
+    return false;
+}
+
+/* Whether a match may end at p[b] (exclusive): the end of the text, a
+ * byte outside the unreserved set, or a match that ends in such a byte. */
+static bool right_bounded(const char *p, size_t n, size_t b)
+{
+    return b == n || !unreserved((unsigned char)p[b]) ||
+           !unreserved((unsigned char)p[b - 1]);
+}
+
+/* Length of the longest match at p[k] that is bounded on both sides, or
+ * 0 (with secrets "a" and "a=b", "a=bc" holds a bounded "a"). */
+static size_t bounded_match_at(const struct sluice_secrets *s, const char *p,
+                               size_t n, size_t k)
+{
+    if (!left_bounded(p, k))
+        return 0;
+    for (size_t i = 0; i < s->n_pats; i++) {
+        const struct pattern *pt = &s->pats[i];
+        if (pt->n <= n - k && pt->p[0] == p[k] &&
+            memcmp(pt->p, p + k, pt->n) == 0 &&
+            right_bounded(p, n, k + pt->n))
+            return pt->n;
+    }
+    return 0;
+}
+
+/* Hides the bounded matches inside [cs, ce), one by one: a cluster that
+ * is not bounded as a whole may still hold a secret that is (with secrets
+ * "a=b" and "b=c", the text "a=b=cd" hides "a=b"). Overlapping bounded
+ * matches share one marker. *lit is the start of bytes not yet copied. */
+static int redact_members(const struct sluice_secrets *s, const char *p,
+                          size_t n, size_t cs, size_t ce, size_t *lit,
+                          struct sluice_buf *out)
+{
+    int rc = SLUICE_OK;
+    size_t hidden = cs; /* end of the current hidden run */
+    for (size_t k = cs; k < ce; k++) {
+        if (!s->first[(unsigned char)p[k]])
+            continue;
+        size_t m = bounded_match_at(s, p, n, k);
+        if (m == 0)
+            continue;
+        if (k >= hidden) {
+            if (k > *lit)
+                SLUICE_TRY(sluice__buf_append(out, p + *lit, k - *lit));
+            SLUICE_TRY(sluice__buf_adds(out, SLUICE_REDACTED));
+            hidden = k + m;
+        } else if (k + m > hidden) {
+            hidden = k + m;
+        }
+        *lit = hidden;
+    }
+out:
+    return rc;
+}
+
 int sluice__redact(const struct sluice_secrets *s, const char *p, size_t n,
                    struct sluice_buf *out)
 {
@@ -241,30 +365,42 @@ int sluice__redact(const struct sluice_secrets *s, const char *p, size_t n,
     if (!s || s->n_pats == 0 || n == 0)
         return n ? sluice__buf_append(out, p, n)
                  : sluice__buf_append(out, "", 0);
-    size_t lit = 0;    /* start of pending visible bytes */
-    size_t hidden = 0; /* end of the current hidden run */
+    size_t lit = 0; /* start of pending visible bytes */
     size_t i = 0;
     while (i < n) {
         if (!s->first[(unsigned char)p[i]]) {
             i++;
             continue;
         }
-        size_t m = match_at(s, p + i, n - i);
+        bool anywhere = false, aw = false;
+        size_t m = match_at2(s, p + i, n - i, &anywhere);
         if (m == 0) {
             i++;
             continue;
         }
-        if (i >= hidden) {
-            /* A new run: flush what came before it, show the marker. */
-            if (i > lit)
-                SLUICE_TRY(sluice__buf_append(out, p + lit, i - lit));
-            SLUICE_TRY(sluice__buf_adds(out, SLUICE_REDACTED));
-            hidden = i + m;
-        } else if (i + m > hidden) {
-            hidden = i + m; /* an overlapping match reaches further */
+        /* A cluster: this match and every match that starts inside it or
+         * right where it ends (secrets written one after another). */
+        size_t cs = i, ce = i + m, j = i + 1;
+        for (; j < n && j <= ce; j++) {
+            if (!s->first[(unsigned char)p[j]])
+                continue;
+            size_t mm = match_at2(s, p + j, n - j, &aw);
+            anywhere = anywhere || (mm && aw);
+            if (j + mm > ce)
+                ce = j + mm;
         }
-        lit = hidden;
-        i++;
+        /* A long secret is hidden wherever it is; short ones only where
+         * they stand alone. */
+        if (anywhere || (left_bounded(p, cs) && right_bounded(p, n, ce))) {
+            /* flush what came before it, one marker for the whole run */
+            if (cs > lit)
+                SLUICE_TRY(sluice__buf_append(out, p + lit, cs - lit));
+            SLUICE_TRY(sluice__buf_adds(out, SLUICE_REDACTED));
+            lit = ce;
+        } else {
+            SLUICE_TRY(redact_members(s, p, n, cs, ce, &lit, out));
+        }
+        i = j;
     }
     if (n > lit)
         SLUICE_TRY(sluice__buf_append(out, p + lit, n - lit));
@@ -289,8 +425,9 @@ char *sluice__redact_dup(const struct sluice_secrets *s, const char *str)
 
 bool sluice__secret_name(const char *name)
 {
-    static const char *const words[] = {"key",      "token",  "secret",
-                                        "password", "passwd", "auth"};
+    static const char *const words[] = {"key",    "token", "secret",
+                                        "password", "passwd", "auth",
+                                        "sig",    "credential"};
     if (!name)
         return false;
     size_t n = strlen(name);

@@ -1,9 +1,14 @@
-/* redact.h: secrets and their redaction. Every value that came from
- * ${VAR}/.env, and every param or header whose name says key, token,
- * secret, password or authorization, is added to the job's secret set at
- * load. Everything sluice shows or writes about a run (log lines, errors,
- * URLs, plans, reports, state rows) passes through sluice__redact first,
- * which replaces each occurrence of a secret with "***".
+/* redact.h: secrets and their redaction. The loader decides what is a
+ * secret by meaning (docs/job-file.md#secrets): the values of params and
+ * headers named like one (sluice__secret_name), of ${VAR}s named like one
+ * or listed in `secrets:`, and URL userinfo. Everything sluice shows or
+ * writes about a run (log lines, errors, URLs, plans, reports, state rows,
+ * record data) passes through sluice__redact first, which replaces each
+ * occurrence of a secret with "***"; a short secret's only where it
+ * stands alone, bounded as a secret is in a URL, a header or a JSON
+ * string by bytes outside the URL-unreserved set (A-Z a-z 0-9 - . _ ~) or
+ * the ends of the text, so "alpha" is never touched by a secret "a"
+ * (docs/internals/util.md#redact).
  *
  * A secret is also matched in the forms it takes on the way out: URL
  * percent-encoded (as in a query string) and JSON-escaped (as in a body
@@ -18,6 +23,10 @@
 #include "util/buf.h"
 
 #define SLUICE_REDACTED "***"
+/* Secrets shorter than this are hidden only where they stand alone
+ * (bounded by bytes outside A-Z a-z 0-9 - . _ ~, or the text's ends); the
+ * loader warns about them. Longer ones are hidden wherever they occur. */
+#define SLUICE_SECRET_SHORT 8
 
 struct sluice_secrets;
 
@@ -37,16 +46,19 @@ size_t sluice__secrets_count(const struct sluice_secrets *s);
 SLUICE_NODISCARD int sluice__redact(const struct sluice_secrets *s,
                                     const char *p, size_t n,
                                     struct sluice_buf *out);
-/* True when `p`/`n` holds at least one secret (in any of its spellings):
- * the cheap test that lets record data skip redaction when it has none. */
+/* False when `p`/`n` holds no secret (in any of its spellings), bounded or
+ * not: the cheap test that lets record data skip redaction when it has
+ * none. True does not promise that sluice__redact changes anything (the
+ * occurrence may not be bounded). */
 bool sluice__redact_needed(const struct sluice_secrets *s, const char *p,
                            size_t n);
 /* Redacts a C string into a new allocation (sluice__free it); NULL str
  * is treated as "". NULL when out of memory. */
 char *sluice__redact_dup(const struct sluice_secrets *s, const char *str);
 
-/* True when a param/header name says it carries a secret: it contains
- * (case-insensitively) key, token, secret, password, passwd or auth. */
+/* True when a param/header/variable name says it carries a secret: it
+ * contains (case-insensitively) key, token, secret, password, passwd,
+ * auth, sig (signature) or credential. */
 bool sluice__secret_name(const char *name);
 
 #endif

@@ -1,23 +1,111 @@
 #!/usr/bin/env bash
-# A canary API key, given through the environment, appears nowhere: not on
-# stdout or stderr (even at -vv, where every request URL is logged), not in
-# the report, the plan, an error message or any file written.
+# Canary secrets, sent every way sluice can send one, appear in no byte
+# sluice writes. The ways: a query parameter (api_key), a header
+# (X-Api-Key), the URL path (/v1/${PATH_TOKEN}/...) and basic auth (URL
+# userinfo). sluice has no request body (every request is a GET), so there
+# is no body canary. The bytes: stdout and stderr at -v -v (every request
+# URL is logged), the report, every output file (NDJSON, and Parquet both
+# raw and decompressed through `sluice cat`), the ledger (its raw files
+# and a dump of every table), the job's schema file, `plan`, `status`,
+# `status --json`, and the "job changed" refusal after the path token
+# rotates. The server's log shows each canary arrived, so the test cannot
+# pass without sending them; the API echoes the query key in every
+# record's links, so record data is exercised too.
 source "$(dirname "$0")/lib/common.bash"
-canary="CANARY-$RANDOM$RANDOM-k3y"
-export API_KEY=$canary
-start_mock --keys "$canary" --fault '400@start_date=2020-01-08' --fault '503@start_date=2020-01-15'
-write_job job.yaml "$BASE"
-expect_status 1 "$SLUICE_BIN" run job.yaml --limit 20 -v -v --report report.json
-cat stdout.txt stderr.txt >all-output
-expect_status 0 "$SLUICE_BIN" plan job.yaml --limit 5
-cat stdout.txt stderr.txt >>all-output
-grep -q '\*\*\*' all-output || fail "expected redacted URLs in the output"
-grep -q 'GET http://127.0.0.1' all-output || fail "expected -vv to log request URLs"
+rnd() { printf '%s%s%s' "$1" "$RANDOM$RANDOM" "$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"; }
+key=$(rnd QryKey-)
+hdr=$(rnd HdrKey-)
+path_token=$(rnd PathTok-)
+pass=$(rnd Pwd-)
+basic=$(printf 'neo:%s' "$pass" | base64 -w0)
+export API_KEY=$key HDR_KEY=$hdr PATH_TOKEN=$path_token PASSWORD=$pass
+canaries=("$key" "$hdr" "$path_token" "$pass" "$basic")
 
-if grep -rl -- "$canary" all-output report.json out; then
-    fail "the canary key leaked"
-fi
-# and the canary really was used: the server accepted it
-n=$(find out -name 'neos_*.ndjson' | wc -l)
-[ "$n" = 18 ] || fail "expected 18 files, got $n"
+# The mock accepts only the header key, serves the API under the path
+# token, and logs every request with its headers outside the scanned folder.
+start_mock --keys "$hdr" --path-prefix "/v1/$path_token" --log "$WORK/mock.log" \
+    --log-headers --fault '400@start_date=2020-01-08' --fault '503@start_date=2020-01-15'
+mkdir run && cd run
+job() { # job FILE NAME OUTPUT [extra lines]
+    local file=$1 name=$2 output=$3
+    shift 3
+    {
+        echo "name: $name"
+        echo "source:"
+        echo "  url: http://neo:\${PASSWORD}@127.0.0.1:$PORT/v1/\${PATH_TOKEN}/neo/rest/v1/feed"
+        echo '  params: {start_date: "{start}", end_date: "{end}", api_key: "${API_KEY}"}'
+        echo '  headers: {X-Api-Key: "${HDR_KEY}"}'
+        echo '  records: "$.near_earth_objects.*[*]"'
+        echo "  record_key_as: feed_date"
+        echo "windows: {from: 2020-01-01, to: 2020-06-30, step: 7d}"
+        echo "output: {path: \"$output\"}"
+        echo "retry: {attempts: 2, base: 50ms}"
+        for line in "$@"; do echo "$line"; done
+    } >"$file"
+}
+job nd.yaml nd 'out/nd/neos_{start}_{end}.ndjson'
+job pq.yaml pq 'out/pq/neos_{start}_{end}.parquet'
+
+: >"$WORK/shown"
+show() { cat "$WORK/stdout.txt" "$WORK/stderr.txt" >>"$WORK/shown"; }
+for j in nd pq; do
+    expect_status 1 "$SLUICE_BIN" run $j.yaml -v -v --report report-$j.json; show
+    expect_status 0 "$SLUICE_BIN" plan $j.yaml --limit 5; show
+    expect_status 0 "$SLUICE_BIN" status $j.yaml; show
+    expect_status 0 "$SLUICE_BIN" status $j.yaml --json; show
+done
+expect_status 0 "$SLUICE_BIN" schema pq.yaml; show
+grep -q 'GET http://neo:\*\*\*@127.0.0.1' "$WORK/shown" || fail "expected -vv to log redacted request URLs"
+grep -q "/v1/\*\*\*/neo/rest/v1/feed" "$WORK/shown" || fail "expected the path token redacted"
+
+# `pull` marks a plainly named variable secret with --secret-var.
+tenant=$(rnd Tenant-)
+canaries+=("$tenant")
+TENANT=$tenant expect_status 0 "$SLUICE_BIN" pull \
+    "http://127.0.0.1:$PORT/v1/\${PATH_TOKEN}/neo/rest/v1/feed" \
+    --param 'start_date={start}' --param 'end_date={end}' \
+    --param 'tenant=${TENANT}' --header 'X-Api-Key: ${HDR_KEY}' \
+    --secret-var TENANT --from 2020-01-01 --to 2020-01-07 --step 7d \
+    --records '$.near_earth_objects.*[*]' --out 'out/pull/{start}.ndjson' -v -v
+show
+grep -q "tenant=\*\*\*" "$WORK/stderr.txt" || fail "pull: expected the tenant redacted"
+
+# The path token rotates: the refusal says the URL changed, showing neither.
+export PATH_TOKEN=$(rnd PathTokNew-)
+canaries+=("$PATH_TOKEN")
+expect_status 3 "$SLUICE_BIN" run nd.yaml; show
+cp "$WORK/stderr.txt" "$WORK/refusal"
+
+# Every file sluice wrote: raw bytes (grep -a reads binary files too)...
+n_pq=$(find out/pq -name '*.parquet' | wc -l)
+[ "$(find out/nd -name '*.ndjson' | wc -l)" = 24 ] && [ "$n_pq" = 24 ] ||
+    fail "expected 24 files per format"
+ls .sluice/nd.db .sluice/pq.db out/pq/.sluice-schema-pq.json >/dev/null
+# ...Parquet decompressed, and every row of every ledger table.
+for f in out/pq/*.parquet; do "$SLUICE_BIN" cat "$f" >>"$WORK/decoded"; done
+grep -q 'api_key=\*\*\*' "$WORK/decoded" || fail "expected redacted links in the Parquet rows"
+python3 - "$WORK/dump" .sluice/nd.db .sluice/pq.db <<'PY'
+import sqlite3, sys
+with open(sys.argv[1], "w") as out:
+    for db in sys.argv[2:]:
+        con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+        for line in con.iterdump():
+            out.write(line + "\n")
+PY
+grep -q 'INSERT INTO "fingerprint"' "$WORK/dump" || fail "the dump has no fingerprint"
+for c in "${canaries[@]}"; do
+    if grep -rlaF -- "$c" . "$WORK/shown" "$WORK/decoded" "$WORK/dump"; then
+        fail "a canary leaked"
+    fi
+done
+
+grep -q 'source.url changed (secret, not shown)' "$WORK/refusal" ||
+    fail "expected the job-changed refusal: $(cat "$WORK/refusal")"
+
+# ...and the canaries really were sent, every way.
+grep -q "/v1/$path_token/neo/rest/v1/feed?start_date=2020-01-01&end_date=2020-01-07&api_key=$key 200" \
+    "$WORK/mock.log" || fail "the path token and query key were not sent"
+grep -q "X-Api-Key: $hdr" "$WORK/mock.log" || fail "the header key was not sent"
+grep -q "&tenant=$tenant " "$WORK/mock.log" || fail "the --secret-var value was not sent"
+grep -q "Authorization: Basic $basic" "$WORK/mock.log" || fail "basic auth was not sent"
 echo "ok"

@@ -215,8 +215,19 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
     *req_cls = NULL;
 }
 
-static void log_request(const struct mreq *r, const char *method,
-                        unsigned status)
+static enum MHD_Result log_header(void *cls, enum MHD_ValueKind kind,
+                                  const char *name, const char *value)
+{
+    (void)cls;
+    (void)kind;
+    fprintf(mock_cfg.log, "\t%s: %s\n", name, value ? value : "");
+    return MHD_YES;
+}
+
+/* One line per request; with --log-headers its headers follow, so a test
+ * can tell which credentials reached this server. */
+static void log_request(struct MHD_Connection *c, const struct mreq *r,
+                        const char *method, unsigned status)
 {
     if (!mock_cfg.log)
         return;
@@ -224,8 +235,32 @@ static void log_request(const struct mreq *r, const char *method,
     fprintf(mock_cfg.log, "%lld.%03lld %s %s %u\n",
             (long long)(r->arrival_ms / 1000),
             (long long)(r->arrival_ms % 1000), method, r->uri, status);
+    if (mock_cfg.log_headers)
+        MHD_get_connection_values(c, MHD_HEADER_KIND, log_header, NULL);
     fflush(mock_cfg.log);
     pthread_mutex_unlock(&log_lock);
+}
+
+/* /moved<rest>?<query> -> 302 to --redirect-base<rest>?<query>, before any
+ * key check (a gateway redirects whoever asks). Returns 1 when it is one
+ * (o is set), 0 when not, -1 out of memory. */
+static int moved(const char *uri, struct outcome *o)
+{
+    static const char prefix[] = "/moved";
+    if (strncmp(uri, prefix, sizeof prefix - 1) != 0)
+        return 0;
+    const char *base = mock_cfg.redirect_base ? mock_cfg.redirect_base : "";
+    const char *rest = uri + sizeof prefix - 1;
+    size_t n = strlen(base) + strlen(rest) + 1;
+    o->location = malloc(n);
+    if (!o->location)
+        return -1;
+    snprintf(o->location, n, "%s%s", base, rest);
+    o->status = 302;
+    o->ctype = "text/html";
+    o->own = strdup("<html><body>Moved</body></html>");
+    o->n = o->own ? strlen(o->own) : 0;
+    return o->own ? 1 : -1;
 }
 
 /* A connection closed without an answer that no fault asked for would
@@ -350,6 +385,8 @@ static struct MHD_Response *respond(struct MHD_Connection *c, struct outcome *o,
         goto out;
     char num[32];
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, o->ctype);
+    if (o->location)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, o->location);
     snprintf(num, sizeof(num), "%ld", mock_cfg.hourly_limit);
     MHD_add_response_header(resp, "X-RateLimit-Limit", num);
     snprintf(num, sizeof(num), "%ld", remaining);
@@ -398,16 +435,27 @@ static enum fault_kind decide(struct MHD_Connection *c, struct mreq *r,
                               const char *method)
 {
     uint64_t nth = atomic_fetch_add(&nrequests, 1) + 1;
-    struct outcome o = {0, "application/json", NULL, NULL, 0, -1};
+    struct outcome o = {0, "application/json", NULL, NULL, 0, -1, NULL};
     struct fault_hit fh = {FAULT_NONE, 0, 0};
     long remaining = mock_cfg.hourly_limit;
     char *key = NULL;
     struct query q;
 
+    int mv = moved(r->uri, &o);
+    if (mv != 0) {
+        memset(&q, 0, sizeof q);
+        if (mv < 0)
+            html_error(&o, 500);
+        goto respond;
+    }
     if (query_parse(r->uri, &q) != 0) {
         html_error(&o, 500);
         goto respond;
     }
+    /* --path-prefix: the API under another root (a token in the path) */
+    size_t pre = mock_cfg.path_prefix ? strlen(mock_cfg.path_prefix) : 0;
+    if (pre && q.path && strncmp(q.path, mock_cfg.path_prefix, pre) == 0)
+        memmove(q.path, q.path + pre, strlen(q.path + pre) + 1);
     /* The gateway reads the X-Api-Key header first, then the query. */
     const char *hdr =
         MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Api-Key");
@@ -440,7 +488,7 @@ static enum fault_kind decide(struct MHD_Connection *c, struct mreq *r,
     switch (fh.kind) {
     case FAULT_RESET:
     case FAULT_TIMEOUT:
-        log_request(r, method, 0);
+        log_request(c, r, method, 0);
         goto done;
     case FAULT_STATUS:
         if (fh.status == 429 && fh.no_retry_after)
@@ -473,9 +521,10 @@ respond:
     } else {
         fh.kind = FAULT_NONE;
     }
-    log_request(r, method, r->status);
+    log_request(c, r, method, r->status);
 done:
     free(key);
+    free(o.location);
     query_free(&q);
     return fh.kind;
 }

@@ -56,6 +56,12 @@ static const char usage[] =
     "  --log FILE           one line per request:\n"
     "                       '<unix time.ms> <method> <path?query> <status>'\n"
     "                       (status 0: reset or timeout fault)\n"
+    "  --log-headers        with --log: each request's headers follow its\n"
+    "                       line, one per line, as '\\t<name>: <value>'\n"
+    "  --redirect-base URL  a request for /moved<rest>?<query> is answered\n"
+    "                       302 with Location: URL<rest>?<query> (default\n"
+    "                       URL: none, a relative same-origin Location)\n"
+    "  --path-prefix P      serve the API under P/neo/rest/v1/feed\n"
     "  --tls-cert F --tls-key F   serve HTTPS with this PEM certificate\n"
     "                       and key (tests of TLS verification)\n"
     "  --link-base URL      host part of every link (default\n"
@@ -214,6 +220,9 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--thread-per-connection") == 0) {
             mock_cfg.per_connection = 1;
             continue;
+        } else if (strcmp(a, "--log-headers") == 0) {
+            mock_cfg.log_headers = 1;
+            continue;
         }
         NEED_ARG();
         const char *val = argv[++i];
@@ -256,6 +265,11 @@ int main(int argc, char **argv)
             bad = !(mock_cfg.tls_cert = read_text(val));
         } else if (strcmp(a, "--tls-key") == 0) {
             bad = !(mock_cfg.tls_key = read_text(val));
+        } else if (strcmp(a, "--redirect-base") == 0) {
+            mock_cfg.redirect_base = val;
+        } else if (strcmp(a, "--path-prefix") == 0) {
+            mock_cfg.path_prefix = val;
+            bad = val[0] != '/';
         } else if (strcmp(a, "--link-base") == 0) {
             mock_cfg.link_base = val;
         } else if (strcmp(a, "--threads") == 0) {

@@ -31,6 +31,7 @@ struct outcome {
     char *own;
     size_t n;
     long retry_after; /* -1: no Retry-After header */
+    char *location;   /* owned; a redirect's Location, NULL: none */
 };
 
 void gateway_error(struct outcome *o, unsigned status, const char *code,

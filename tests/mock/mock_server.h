@@ -28,6 +28,10 @@ struct mock_cfg {
     size_t slow_bytes; /* per 100 ms for the slow fault */
     char *tls_cert;    /* PEM text: serve HTTPS (NULL: plain HTTP) */
     char *tls_key;
+    int log_headers;          /* --log-headers: each request's headers too */
+    const char *redirect_base;/* --redirect-base: Location of /moved/...;
+                                 NULL: "" (a relative, same-origin one) */
+    const char *path_prefix;  /* --path-prefix: the API lives under it */
 };
 
 extern struct mock_cfg mock_cfg;

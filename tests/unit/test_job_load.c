@@ -675,11 +675,10 @@ static void test_env_precedence(void)
     ASSERT_STR_EQ(job->source.params[3].value, "x${{A}}y");
     /* Set but empty in the environment: ":-" takes the default, as in sh. */
     ASSERT_STR_EQ(job->source.params[4].value, "dflt");
-    ASSERT_EQ(job->source.params[0].secret, true);
+    /* Plainly named variables are data, not secrets. */
+    ASSERT_EQ(job->source.params[0].secret, false);
     ASSERT_EQ(job->source.params[3].secret, false);
-    char *red = sluice__redact_dup(job->secrets, "from-env from-dotenv dflt x");
-    ASSERT_STR_EQ(red, "*** *** *** x");
-    sluice__free(red);
+    ASSERT_EQ(sluice__secrets_count(job->secrets), 0);
     sluice__job_free(job);
 
     /* The .env in the cwd is not the one beside jobs/j.yaml. */
@@ -712,9 +711,94 @@ static void test_env_precedence(void)
     rmdir("jobs");
 }
 
+/* Captures load warnings. */
+static char g_warnings[4096];
+static void warn_fn(void *ud, enum sluice_log_level level, const char *msg)
+{
+    (void)ud;
+    size_t n = strlen(g_warnings);
+    snprintf(g_warnings + n, sizeof g_warnings - n, "%d %s\n", (int)level,
+             msg);
+}
+
+/* What is a secret is decided by meaning: secret-named params, headers
+ * and variables, variables listed in `secrets:`, any ${VAR} inside a
+ * secret-named field, and URL userinfo; a plainly named variable is data.
+ * A secret too short to hide safely is named (never shown) in a warning. */
+static void test_secrets_by_meaning(void)
+{
+    static const char *const env[] = {
+        "REGION",      "2024",        "API_KEY", "k3y-from-env-123",
+        "PATH_TOKEN",  "p4th-t0ken-xyz", "TENANT", "tenant-77-abcdef",
+        "T",           "bearer-val-9876", "PASS", "p%40ss-w0rd-long",
+        "SHORT_TOKEN", "abc",         NULL};
+    write_file("job.yaml",
+               "name: t\nwindows: {from: 2020-01-01, step: 1d}\n"
+               "output: {path: \"o/${REGION:-x}/{start}.ndjson\"}\n"
+               "secrets: [TENANT]\n"
+               "source:\n"
+               "  url: https://user:${PASS}@h/v1/${PATH_TOKEN}/${TENANT}/feed\n"
+               "  params: {region: \"${REGION:-2024}\", q: \"${API_KEY}\", "
+               "tiny: \"${SHORT_TOKEN}\"}\n"
+               "  headers: {Authorization: \"Bearer ${T}\"}\n");
+    struct sluice_job *job = NULL;
+    struct sluice_err err;
+    struct sluice_job_load_opts o = {.path = "job.yaml",
+                                     .getenv_fn = fake_getenv,
+                                     .now = NOW,
+                                     .log = warn_fn};
+    g_env = env;
+    g_warnings[0] = '\0';
+    enter_tmpdir();
+    int rc = sluice__job_load(&o, &job, &err);
+    if (rc)
+        fprintf(stderr, "  %s\n", err.msg);
+    ASSERT_EQ(rc, SLUICE_OK);
+    ASSERT_EQ(job->source.params[0].secret, false); /* ${REGION} is data */
+    ASSERT_EQ(job->source.params[1].secret, true);  /* ${API_KEY} */
+    ASSERT_EQ(job->source.params[2].secret, true);
+    ASSERT_EQ(job->source.headers[0].secret, true);
+    char *red = sluice__redact_dup(
+        job->secrets,
+        "{\"date\":\"2024-01-01\",\"r\":\"2024\",\"q\":\"k3y-from-env-123\"} "
+        "/v1/p4th-t0ken-xyz/tenant-77-abcdef/feed Bearer bearer-val-9876 "
+        "user:p%40ss-w0rd-long@h user:p@ss-w0rd-long@h tiny=abc abcd");
+    ASSERT_STR_EQ(red, "{\"date\":\"2024-01-01\",\"r\":\"2024\",\"q\":\"***\"} "
+                       "/v1/***/***/feed *** user:***@h user:***@h "
+                       "tiny=*** abcd");
+    sluice__free(red);
+    /* The user name is not a secret (it would hide every "user"). */
+    red = sluice__redact_dup(job->secrets, "user");
+    ASSERT_STR_EQ(red, "user");
+    sluice__free(red);
+    /* The short secret is named by field, once, never shown. */
+    ASSERT_STR_EQ(g_warnings,
+                  "1 job.yaml:7:62: source.params.tiny: a secret of 3 bytes "
+                  "is too short to be hidden safely (use at least 8): sluice "
+                  "hides it only where it stands alone, as in "
+                  "'key=value'\n");
+    sluice__job_free(job);
+
+    /* A token as the whole userinfo, and `secrets:` must name variables. */
+    write_file("job.yaml", "name: t\nwindows: {from: 2020-01-01, step: 1d}\n"
+                           "output: {path: \"o/{start}.ndjson\"}\n"
+                           "source: {url: \"https://ghp-t0ken-abcdef@h/x\"}\n");
+    ASSERT_EQ(load_ex("job.yaml", NULL, 0, env, NULL, &job, &err), SLUICE_OK);
+    red = sluice__redact_dup(job->secrets, "https://ghp-t0ken-abcdef@h/x");
+    ASSERT_STR_EQ(red, "https://***@h/x");
+    sluice__free(red);
+    sluice__job_free(job);
+    const char *bad[] = {"secrets=[1X]"};
+    ASSERT_EQ(load_ex("job.yaml", bad, 1, env, NULL, &job, &err), SLUICE_EJOB);
+    ASSERT_STR_EQ(err.msg, "--set secrets:1:2: secrets[0]: expected a variable "
+                           "name (letters, digits and '_', not starting with "
+                           "a digit), as in ${NAME}");
+}
+
 static void test_secrets(void)
 {
-    static const char *const env[] = {"TOKEN", "hunter2", "N", "12x", NULL};
+    static const char *const env[] = {"TOKEN", "hunter2-long", "CONC_SECRET",
+                                      "12x", NULL};
     write_file("job.yaml",
                "name: t\nwindows: {from: 2020-01-01, step: 1d}\n"
                "output: {path: \"o/{start}.ndjson\"}\n"
@@ -730,9 +814,9 @@ static void test_secrets(void)
     ASSERT_EQ(job->source.params[2].secret, true); /* by ${...} */
     ASSERT_EQ(job->source.headers[0].secret, true);
     ASSERT_EQ(job->source.headers[1].secret, false);
-    ASSERT_STR_EQ(job->source.headers[0].value, "Bearer hunter2");
+    ASSERT_STR_EQ(job->source.headers[0].value, "Bearer hunter2-long");
     char *red = sluice__redact_dup(
-        job->secrets, "plain literal-tok hunter2 Bearer hunter2 on");
+        job->secrets, "plain literal-tok hunter2-long Bearer hunter2-long on");
     ASSERT_STR_EQ(red, "plain *** *** *** on");
     sluice__free(red);
     sluice__job_free(job);
@@ -744,7 +828,8 @@ static void test_secrets(void)
         {"source.url=ftp://${TOKEN}@h/",
          "--set source.url:1:1: source.url: 'ftp://***@h/': only http:// "
          "and https:// URLs are supported"},
-        {"concurrency=${N}", "--set concurrency:1:1: concurrency: expected a "
+        {"concurrency=${CONC_SECRET}",
+         "--set concurrency:1:1: concurrency: expected a "
                              "whole number from 1 to 1024, got '***'"},
         {"output.path=o/${TOKEN}.ndjson",
          "--set output.path:1:1: output.path: 'o/***.ndjson' has no window "
@@ -789,6 +874,7 @@ static const struct harness_test TESTS[] = {
     TEST(test_pull_mode),
     TEST(test_env_precedence),
     TEST(test_secrets),
+    TEST(test_secrets_by_meaning),
     TEST(test_cleanup),
 };
 HARNESS_MAIN(TESTS)

@@ -88,21 +88,21 @@ static void test_long_messages(void)
 
     /* 600 bytes: past the stack buffer, below the cap. */
     memset(big, 'a', 600);
-    memcpy(big + 590, "ZQZQZQZQZQ", 10);
+    memcpy(big + 589, " ZQZQZQZQZQ", 11); /* bounded, as a secret stands */
     big[600] = '\0';
     SLUICE_LOG(&lg, SLUICE_LOG_INFO, "%s", big);
     ASSERT_EQ(c.last_len, 593);
-    ASSERT_STR_EQ(c.last + 590, "***");
+    ASSERT_STR_EQ(c.last + 589, " ***");
 
     /* A secret across the SLUICE_LOG_MAX boundary. */
     memset(big, 'a', sizeof big - 1);
     big[sizeof big - 1] = '\0';
-    memcpy(big + SLUICE_LOG_MAX - 8, "ZQZQZQZQZQ", 10);
+    memcpy(big + SLUICE_LOG_MAX - 9, " ZQZQZQZQZQ ", 12);
     SLUICE_LOG(&lg, SLUICE_LOG_INFO, "%s", big);
     ASSERT_EQ(c.last_len, SLUICE_LOG_MAX);
     ASSERT_TRUE(strstr(c.last, "ZQ") == NULL);
     ASSERT_STR_EQ(c.last + SLUICE_LOG_MAX - 3, "...");
-    ASSERT_STR_EQ(c.last + SLUICE_LOG_MAX - 9, "a***aa...");
+    ASSERT_STR_EQ(c.last + SLUICE_LOG_MAX - 10, "a *** a...");
     sluice__secrets_free(s);
 }
 

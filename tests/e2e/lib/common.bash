@@ -10,7 +10,13 @@ E2E_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 WORK=$(mktemp -d /tmp/sluice-e2e-XXXXXX)
 MOCK_PID=
+MORE_PIDS=()
 cleanup() {
+    local p
+    for p in "${MORE_PIDS[@]}"; do
+        kill "$p" 2>/dev/null || true
+        wait "$p" 2>/dev/null || true
+    done
     # ${MOCK_PID:-}: bash unsets a coprocess's _PID variable when it exits
     # (the server stops by itself after its idle timeout)
     if [ -n "${MOCK_PID:-}" ]; then
@@ -32,6 +38,19 @@ start_mock() {
     read -r line <&"${MOCK[0]}"
     PORT=${line##*:}
     BASE="http://127.0.0.1:$PORT/neo/rest/v1/feed"
+}
+
+# start_another_mock NAME ARGS...: one more server beside start_mock's
+# (tests with two origins); sets NAME_PORT. It announces its port through a
+# FIFO, so nothing sleeps; it stops at exit or after 60 idle seconds.
+start_another_mock() {
+    local name=$1 fifo="$WORK/.port-$1" line
+    shift
+    mkfifo "$fifo"
+    "$NEOWS_MOCK" --port 0 --idle-timeout 60 "$@" >"$fifo" &
+    MORE_PIDS+=($!)
+    read -r line <"$fifo"
+    printf -v "${name}_PORT" '%s' "${line##*:}"
 }
 
 stop_mock() {
