@@ -90,9 +90,16 @@ static int expand(const char *tpl, const struct sluice_window *w,
     return sluice__template_expand(tpl, w, unit, out, err);
 }
 
-/* Every "byte N" in msg names an offset inside the n-byte template. */
+/* Every "byte N" in msg names an offset inside the n-byte template. An
+ * unknown placeholder's name is quoted in its message: only what follows
+ * the quote counts. */
 static void check_offsets(const char *msg, size_t n)
 {
+    static const char quoted[] = "unknown placeholder {";
+    if (strncmp(msg, quoted, sizeof quoted - 1) == 0)
+        for (const char *q = strstr(msg, "} at byte "); q;
+             q = strstr(q + 1, "} at byte "))
+            msg = q;
     for (const char *p = strstr(msg, "byte "); p; p = strstr(p + 1, "byte ")) {
         char *end;
         unsigned long long at = strtoull(p + 5, &end, 10);
