@@ -120,8 +120,8 @@ static void check_window_info(struct sluice_job *job, struct outcome *o)
         sluice_window_info_cleanup(&info);
     else if (rc != SLUICE_ETOOBIG || !errbuf[0])
         abort();
-    if (sluice_job_window_info(job, o->windows, &info, errbuf,
-                               sizeof errbuf) != SLUICE_EINVAL)
+    if (sluice_job_window_info(job, o->windows, &info, errbuf, sizeof errbuf) !=
+        SLUICE_EINVAL)
         abort();
 }
 
@@ -196,10 +196,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
         fprintf(stderr, "rc %d, %zu windows, window 0 %s: %s\n", a.rc,
                 a.windows, a.url ? a.url : "-", a.rc ? a.msg : "");
     int literal = contains(data, n, CANARY_A) || contains(data, n, CANARY_B);
-    if (!literal &&
-        (a.rc != b.rc || strcmp(a.msg, b.msg) != 0 || a.windows != b.windows ||
-         a.info_rc != b.info_rc || !same(a.url, b.url) ||
-         !same(a.output, b.output)))
+    if (!literal && (a.rc != b.rc || strcmp(a.msg, b.msg) != 0 ||
+                     a.windows != b.windows || a.info_rc != b.info_rc ||
+                     !same(a.url, b.url) || !same(a.output, b.output)))
         abort();
     outcome_free(&a);
     outcome_free(&b);

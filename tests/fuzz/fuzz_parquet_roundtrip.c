@@ -59,10 +59,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "json/select.h"
 #include "json_dom.h"
 #include "parquet/reader.h"
 #include "sink/sink.h"
+#include "json/select.h"
 
 #define JOB "fz"
 #define SCHEMA_FILE ".sluice-schema-" JOB ".json"
@@ -193,8 +193,8 @@ static void window_cleanup(struct window *w)
 }
 
 /* Feeds one document through `path`; returns the reader's code. */
-static int feed_doc(struct window *w, const char *path, const char *p,
-                    size_t n, uint64_t *selected)
+static int feed_doc(struct window *w, const char *path, const char *p, size_t n,
+                    uint64_t *selected)
 {
     struct sluice_record_consumer c = {tee_begin, tee_event, tee_end, w};
     struct sluice_selector *sel = NULL;
@@ -476,7 +476,8 @@ static void row_equal(const struct dom *schema, const struct dom *rec,
     fields_equal(fields, &wrap, row);
 }
 
-/* ---- the target -------------------------------------------------------------*/
+/* ---- the target
+ * -------------------------------------------------------------*/
 
 static void check_file(const struct window *w, uint64_t bad_values)
 {
@@ -539,8 +540,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 {
     static const char *const none[] = {NULL};
     static const char *const schema_only[] = {SCHEMA_FILE, NULL};
-    static const char *const files[] = {"w1.parquet", "w2.parquet",
-                                        SCHEMA_FILE, NULL};
+    static const char *const files[] = {"w1.parquet", "w2.parquet", SCHEMA_FILE,
+                                        NULL};
     setup();
     const char *in = (const char *)data;
     /* one JSON value: an array's elements, or the value; else NDJSON */

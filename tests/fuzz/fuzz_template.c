@@ -42,7 +42,7 @@
 
 #define HEADER 8
 #define OUT_MAX ((size_t)16 << 20)
-#define DAY0 INT64_C(-62135596800) /* 0001-01-01T00:00:00Z */
+#define DAY0 INT64_C(-62135596800)     /* 0001-01-01T00:00:00Z */
 #define LAST_DAY INT64_C(253402214400) /* 9999-12-31T00:00:00Z */
 
 static void setup(void)
@@ -138,8 +138,7 @@ static void subst_epoch(const char *f, size_t n, int64_t t, char *out,
  * *want and returns SLUICE_OK, or returns SLUICE_ETOOBIG. */
 static int placeholder_value(const char *ph, size_t n,
                              const struct sluice_window *w,
-                             enum sluice_step_unit unit, char *want,
-                             size_t cap)
+                             enum sluice_step_unit unit, char *want, size_t cap)
 {
     const char *colon = memchr(ph, ':', n);
     size_t name_n = (colon ? (size_t)(colon - ph) : n - 1) - 1;
@@ -158,8 +157,7 @@ static int placeholder_value(const char *ph, size_t n,
                     sizeof fmt - 1);
     else
         snprintf(fmt + 1, sizeof fmt - 1, "%s",
-                 unit == SLUICE_STEP_HOURS ? "%Y-%m-%dT%H:%M:%SZ"
-                                           : "%Y-%m-%d");
+                 unit == SLUICE_STEP_HOURS ? "%Y-%m-%dT%H:%M:%SZ" : "%Y-%m-%d");
     fmt[0] = '#'; /* strftime's 0 means "too long" only on a marked format */
     time_t tt = (time_t)t;
     struct tm tm;
@@ -285,8 +283,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (o1.n != o2.n || memcmp(o1.p, o2.p, o1.n) != 0 || o3.n != o1.n + 7 ||
             memcmp(o3.p, "prefix:", 7) != 0 || memcmp(o3.p + 7, o1.p, o1.n))
             abort();
-        if (rebuild(tpl, n, &w, unit, &want) != SLUICE_OK ||
-            want.n != o1.n || memcmp(sluice__buf_str(&want), o1.p, o1.n) != 0)
+        if (rebuild(tpl, n, &w, unit, &want) != SLUICE_OK || want.n != o1.n ||
+            memcmp(sluice__buf_str(&want), o1.p, o1.n) != 0)
             abort();
         sluice__buf_cleanup(&want);
     } else {

@@ -12,8 +12,15 @@
 
 #include "json/reader.h"
 
-enum dom_kind { DOM_NULL, DOM_FALSE, DOM_TRUE, DOM_NUMBER, DOM_STRING,
-                DOM_ARRAY, DOM_OBJECT };
+enum dom_kind {
+    DOM_NULL,
+    DOM_FALSE,
+    DOM_TRUE,
+    DOM_NUMBER,
+    DOM_STRING,
+    DOM_ARRAY,
+    DOM_OBJECT
+};
 
 struct dom {
     enum dom_kind kind;
@@ -68,7 +75,10 @@ static inline void dom_free(struct dom *d)
     free(d);
 }
 
-static inline void dom_builder_init(struct dom_builder *b) { memset(b, 0, sizeof *b); }
+static inline void dom_builder_init(struct dom_builder *b)
+{
+    memset(b, 0, sizeof *b);
+}
 
 static inline void dom_builder_cleanup(struct dom_builder *b)
 {
@@ -101,8 +111,8 @@ static inline void dom_add(struct dom_builder *b, struct dom *v)
 }
 
 /* A reader callback (ud: the builder). */
-static inline int dom_on_event(void *ud, enum sluice_json_event ev, const char *p,
-                        size_t n)
+static inline int dom_on_event(void *ud, enum sluice_json_event ev,
+                               const char *p, size_t n)
 {
     struct dom_builder *b = ud;
     struct dom *v;
@@ -124,13 +134,27 @@ static inline int dom_on_event(void *ud, enum sluice_json_event ev, const char *
     v = dom_xalloc(NULL, sizeof *v);
     memset(v, 0, sizeof *v);
     switch (ev) {
-    case SLUICE_JSON_NULL: v->kind = DOM_NULL; break;
-    case SLUICE_JSON_FALSE: v->kind = DOM_FALSE; break;
-    case SLUICE_JSON_TRUE: v->kind = DOM_TRUE; break;
-    case SLUICE_JSON_NUMBER: v->kind = DOM_NUMBER; break;
-    case SLUICE_JSON_STRING: v->kind = DOM_STRING; break;
-    case SLUICE_JSON_ARRAY_BEGIN: v->kind = DOM_ARRAY; break;
-    default: v->kind = DOM_OBJECT; break;
+    case SLUICE_JSON_NULL:
+        v->kind = DOM_NULL;
+        break;
+    case SLUICE_JSON_FALSE:
+        v->kind = DOM_FALSE;
+        break;
+    case SLUICE_JSON_TRUE:
+        v->kind = DOM_TRUE;
+        break;
+    case SLUICE_JSON_NUMBER:
+        v->kind = DOM_NUMBER;
+        break;
+    case SLUICE_JSON_STRING:
+        v->kind = DOM_STRING;
+        break;
+    case SLUICE_JSON_ARRAY_BEGIN:
+        v->kind = DOM_ARRAY;
+        break;
+    default:
+        v->kind = DOM_OBJECT;
+        break;
     }
     if (v->kind == DOM_NUMBER || v->kind == DOM_STRING) {
         v->s = dom_xdup(p, n);
@@ -161,8 +185,8 @@ static inline struct dom *dom_parse(const char *p, size_t n)
 {
     struct dom_builder b;
     dom_builder_init(&b);
-    struct sluice_json_reader *r = sluice__json_reader_new(NULL, dom_on_event,
-                                                           &b);
+    struct sluice_json_reader *r =
+        sluice__json_reader_new(NULL, dom_on_event, &b);
     if (!r)
         abort();
     int rc = sluice__json_reader_feed(r, p, n);
@@ -175,7 +199,8 @@ static inline struct dom *dom_parse(const char *p, size_t n)
 }
 
 /* The first member named k/kn, or NULL. */
-static inline const struct dom *dom_get(const struct dom *o, const char *k, size_t kn)
+static inline const struct dom *dom_get(const struct dom *o, const char *k,
+                                        size_t kn)
 {
     for (size_t i = 0; o && o->kind == DOM_OBJECT && i < o->nk; i++)
         if (o->key_n[i] == kn && memcmp(o->keys[i], k, kn) == 0)
