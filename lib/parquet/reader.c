@@ -393,7 +393,8 @@ static int data_page(struct sluice_pq_reader *r, struct chunk_state *cs,
         count += c->def[c->n + i] == nd->def_level;
     SLUICE_TRY(
         grow((void **)&c->vals, &c->vcap, c->nv + count, sizeof *c->vals));
-    union pq_rv *vout = c->vals + c->nv;
+    /* vals is still NULL while no page had a value: NULL + 0 is undefined */
+    union pq_rv *vout = c->vals ? c->vals + c->nv : NULL;
     if (h->encoding == PQ_ENC_PLAIN) {
         SLUICE_TRY(plain_values(r, nd->type, p + bp, n - bp, count, vout));
     } else if (h->encoding == PQ_ENC_RLE_DICTIONARY ||

@@ -7,6 +7,7 @@
  * make every step integer arithmetic with no tables and no loops. */
 #include "util/date.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -172,6 +173,40 @@ out:
     return rc;
 }
 
+/* Copies fmt after a '#' marker into f (at least EXPANDED_FMT_MAX bytes),
+ * with every %s conversion (flags and an E/O modifier allowed, as glibc
+ * does) replaced by t in decimal: glibc's %s runs mktime on the struct tm,
+ * that is it reads our UTC fields as local time, so under TZ=EST5EDT
+ * {start:%s} would be five hours off. Other conversions are copied as
+ * they are, "%%" included. */
+#define EXPANDED_FMT_MAX (SLUICE_TIME_FMT_MAX / 2 * 24 + 2)
+static void format_with_epoch(const char *fmt, size_t fn, int64_t t, char *f)
+{
+    size_t o = 0;
+    f[o++] = '#';
+    for (size_t i = 0; i < fn; i++) {
+        if (fmt[i] != '%') {
+            f[o++] = fmt[i];
+            continue;
+        }
+        size_t at = i++;
+        while (i < fn && strchr("-_0^#", fmt[i]))
+            i++;
+        if (i < fn && (fmt[i] == 'E' || fmt[i] == 'O'))
+            i++;
+        if (i < fn && fmt[i] == 's') {
+            /* at most 20 bytes for at least 2 of the format */
+            o += (size_t)snprintf(f + o, 24, "%lld", (long long)t);
+            continue;
+        }
+        if (i >= fn)
+            i = fn - 1;
+        memcpy(f + o, fmt + at, i - at + 1);
+        o += i - at + 1;
+    }
+    f[o] = '\0';
+}
+
 int sluice__time_format(int64_t t, const char *fmt, struct sluice_buf *out)
 {
     size_t fn = strlen(fmt);
@@ -186,9 +221,8 @@ int sluice__time_format(int64_t t, const char *fmt, struct sluice_buf *out)
         return SLUICE_EINVAL;
     /* strftime returns 0 both for "did not fit" and for an empty result;
      * a leading marker byte makes a successful result never empty. */
-    char f[SLUICE_TIME_FMT_MAX + 2];
-    f[0] = '#';
-    memcpy(f + 1, fmt, fn + 1);
+    char f[EXPANDED_FMT_MAX];
+    format_with_epoch(fmt, fn, t, f);
     char res[SLUICE_TIME_OUT_MAX + 2];
     /* The format is data by design (it comes from a job's template, whose
      * conversions sluice__template_check has vetted). */

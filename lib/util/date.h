@@ -51,7 +51,9 @@ SLUICE_NODISCARD int sluice__time_parse(const char *s, size_t n, int64_t *out,
 /* Appends t formatted by strftime(3) in UTC. `fmt` is at most
  * SLUICE_TIME_FMT_MAX bytes (else SLUICE_EINVAL) and the result at most
  * SLUICE_TIME_OUT_MAX bytes (else SLUICE_ETOOBIG); an empty result is
- * fine. SLUICE_EINVAL if t is outside what gmtime_r can represent. Only
+ * fine. %s is t in decimal whatever TZ says (glibc's own would read the
+ * UTC fields as local time). SLUICE_EINVAL if t is outside what gmtime_r
+ * can represent. Only
  * C17 conversions (and glibc's %s and flags) are defined behaviour: callers
  * taking formats from users validate them first (template.c does). The
  * result follows LC_TIME, which is "C" unless the program changed it. */

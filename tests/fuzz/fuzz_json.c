@@ -1,12 +1,7 @@
 /* fuzz_json.c: libFuzzer target for the push reader, the selector and the
- * writer. Not wired into CMake; build with clang, e.g.
+ * writer (docs/testing.md says how to build and run it).
  *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c17 \
- *     -D_POSIX_C_SOURCE=200809L -Ilib -Iinclude -Ibuild/include \
- *     tests/fuzz/fuzz_json.c lib/json/reader.c lib/json/select.c \
- *     lib/json/writer.c lib/util/buf.c lib/util/common.c
- *   cp -r tests/data/jsontestsuite/test_parsing corpus
- *   ./a.out -max_len=4096 corpus
+ * fuzz-corpus: tests/data/jsontestsuite/test_parsing
  *
  * Each input is parsed whole and again cut at a split point taken from its
  * first byte; both runs must give the same events and the same error. The
