@@ -44,8 +44,8 @@
  *   record exactly is always accepted (how a JSON-text column, or a
  *   struct kept as JSON past 100 levels, reads back).
  *   Not compared: the warnings' text, and compression levels; records
- *   with U+0000 in a member name are skipped (a known bug, see FIXME
- *   below); the schema
+ *   with U+0000 in a member name are skipped (their column names are
+ *   escaped, see below); the schema
  *   itself is taken from the job's schema file (its kinds are only
  *   checked against each value: an int64 column must hold integers, a
  *   string column strings...), since inference is what it records.
@@ -561,10 +561,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
         nul_names |= nul_in_names(w1.recs[i]);
     }
     if (nul_names) {
-        /* FIXME: a member name holding U+0000 loses its values (the
-         * table's merge and persistence take names by strlen: {"a\u0000b":1}
-         * reads back {"a":null}); skipped until that is fixed, so the
-         * fuzzer can look for anything else. */
+        /* A member name holding U+0000 is written as a column named with
+         * the six characters \u0000 in its place (docs/internals/table.md),
+         * so its rows read back under another key than the record's; the
+         * value comparison below does not map names back and skips such
+         * inputs. tests/e2e/member_names.sh and test_table_sink check them. */
     } else if (rc == SLUICE_EJSON) {
         only_entries(none); /* a bad body leaves nothing */
     } else if (w1.n_recs && !typed) {
