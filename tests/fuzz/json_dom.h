@@ -198,11 +198,12 @@ static inline struct dom *dom_parse(const char *p, size_t n)
     return d;
 }
 
-/* The first member named k/kn, or NULL. */
+/* The last member named k/kn, or NULL: a name given twice keeps its last
+ * value, the rule every sink follows (docs/internals/sink.md). */
 static inline const struct dom *dom_get(const struct dom *o, const char *k,
                                         size_t kn)
 {
-    for (size_t i = 0; o && o->kind == DOM_OBJECT && i < o->nk; i++)
+    for (size_t i = o && o->kind == DOM_OBJECT ? o->nk : 0; i-- > 0;)
         if (o->key_n[i] == kn && memcmp(o->keys[i], k, kn) == 0)
             return o->kids[i];
     return NULL;
