@@ -51,20 +51,28 @@ struct fingerprint {
     const struct sluice_secrets *secrets; /* the job's */
 };
 
-static int fp_add(struct fingerprint *fp, char *name, char *value,
-                  bool secret)
+static int fp_add(struct fingerprint *fp, char *name, char *value)
 {
     if (!name || !value) {
         sluice__free(name);
         sluice__free(value);
         return SLUICE_ENOMEM;
     }
+    /* Whatever the field, the secrets in a value are kept as "***" (a
+     * ${TOKEN} in the URL path, user:pass@): a secret is not what the job
+     * pulls, so a rotated one is no change, and it is never stored. */
+    if (sluice__redact_needed(fp->secrets, value, strlen(value))) {
+        char *shown = sluice__redact_dup(fp->secrets, value);
+        sluice__free(value);
+        if (!shown) {
+            sluice__free(name);
+            return SLUICE_ENOMEM;
+        }
+        value = shown;
+    }
     fp->owned[fp->n_owned++] = name;
     fp->owned[fp->n_owned++] = value;
-    /* Whatever the field, a value holding any secret's bytes is stored
-     * hashed, never as text (a ${TOKEN} in the URL path, user:pass@). */
-    secret = secret || sluice__redact_needed(fp->secrets, value, strlen(value));
-    fp->items[fp->n++] = (struct sluice_ledger_fp_item){name, value, secret};
+    fp->items[fp->n++] = (struct sluice_ledger_fp_item){name, value, false};
     return SLUICE_OK;
 }
 
@@ -81,9 +89,10 @@ static char *concat_dup(const char *prefix, const char *name)
 
 /* What decides the windows and the requests. Not `to` (today grows), not
  * concurrency or limits (they change how, not what), and not the values of
- * params named like secrets (a rotated key pulls the same data). Any other
- * value that holds a secret is stored as a salted hash (fp_add), so a
- * change shows as "changed (secret, not shown)". */
+ * params named like secrets, nor any secret inside another value (fp_add
+ * keeps it as "***"): a rotated key pulls the same data. No item is stored
+ * as a secret hash any more (the ledger still compares those that older
+ * versions wrote, state/fingerprint.c). */
 static int fp_build(const struct sluice_job *job, struct fingerprint *fp)
 {
     static const char *const units[] = {"hours", "days", "months"};
@@ -102,37 +111,31 @@ static int fp_build(const struct sluice_job *job, struct fingerprint *fp)
     snprintf(num, sizeof num, "%lld %s", (long long)job->windows.step.count,
              units[job->windows.step.unit]);
     SLUICE_TRY(fp_add(fp, sluice__strdup("source.url"),
-                      sluice__strdup(job->source.url), false));
+                      sluice__strdup(job->source.url)));
     for (size_t i = 0; i < job->source.n_params; i++) {
         const struct sluice_kv *kv = &job->source.params[i];
         bool named_secret = sluice__secret_name(kv->name);
         SLUICE_TRY(fp_add(fp, concat_dup("source.params.", kv->name),
-                          sluice__strdup(named_secret ? "(secret)" : kv->value),
-                          kv->secret && !named_secret));
+                          sluice__strdup(named_secret ? "(secret)" : kv->value)));
     }
     for (size_t i = 0; i < job->source.n_headers; i++) {
         const struct sluice_kv *kv = &job->source.headers[i];
         bool named_secret = sluice__secret_name(kv->name);
         SLUICE_TRY(fp_add(fp, concat_dup("source.headers.", kv->name),
-                          sluice__strdup(named_secret ? "(secret)" : kv->value),
-                          kv->secret && !named_secret));
+                          sluice__strdup(named_secret ? "(secret)" : kv->value)));
     }
     SLUICE_TRY(fp_add(fp, sluice__strdup("source.records"),
-                      sluice__strdup(job->source.records), false));
+                      sluice__strdup(job->source.records)));
     SLUICE_TRY(fp_add(fp, sluice__strdup("source.record_key_as"),
                       sluice__strdup(job->source.record_key_as
                                          ? job->source.record_key_as
-                                         : ""),
-                      false));
-    SLUICE_TRY(fp_add(fp, sluice__strdup("windows.from"), sluice__strdup(from),
-                      false));
-    SLUICE_TRY(fp_add(fp, sluice__strdup("windows.step"), sluice__strdup(num),
-                      false));
+                                         : "")));
+    SLUICE_TRY(fp_add(fp, sluice__strdup("windows.from"), sluice__strdup(from)));
+    SLUICE_TRY(fp_add(fp, sluice__strdup("windows.step"), sluice__strdup(num)));
     SLUICE_TRY(fp_add(fp, sluice__strdup("output.path"),
-                      sluice__strdup(job->output.path), false));
+                      sluice__strdup(job->output.path)));
     snprintf(num, sizeof num, "%d", (int)job->output.format);
-    SLUICE_TRY(fp_add(fp, sluice__strdup("output.format"), sluice__strdup(num),
-                      false));
+    SLUICE_TRY(fp_add(fp, sluice__strdup("output.format"), sluice__strdup(num)));
 out:
     sluice__buf_cleanup(&t);
     return rc;
