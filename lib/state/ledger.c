@@ -138,6 +138,7 @@ int sluice__ledger_prepare(struct sluice_ledger *l, const char *sql,
 int sluice__ledger_cached(struct sluice_ledger *l, enum ledger_stmt which,
                           sqlite3_stmt **out, struct sluice_err *err)
 {
+    *out = NULL;
     if (!l->st[which]) {
         int src =
             sqlite3_prepare_v3(l->db, CACHED_SQL[which], -1,
@@ -154,7 +155,9 @@ int sluice__ledger_cached(struct sluice_ledger *l, enum ledger_stmt which,
 static int step_once(struct sluice_ledger *l, enum ledger_stmt which,
                      const char *what, struct sluice_err *err)
 {
-    sqlite3_stmt *st;
+    /* NULL: gcc -O2 cannot see that a failed lookup never reaches the step
+     * (-Wmaybe-uninitialized). */
+    sqlite3_stmt *st = NULL;
     int rc = sluice__ledger_cached(l, which, &st, err);
     if (rc != SLUICE_OK)
         return rc;
