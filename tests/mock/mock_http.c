@@ -2,7 +2,7 @@
  * is decided in full once MHD has it whole (key, rate limits, fault rules,
  * then mock_route.c for the body), logged with its arrival time, and then
  * answered at once or held. In the default mode MHD runs an epoll thread
- * pool and --latency-ms and the timeout fault suspend the connection
+ * pool and --latency-ms and the timeout and hold faults suspend the connection
  * (MHD_suspend_connection) until one timer thread resumes it, so a held
  * request never blocks the other connections of its MHD thread; the slow
  * fault needs thread-per-connection mode, where holds are plain naps.
@@ -160,7 +160,7 @@ static void *timer_main(void *arg)
 
 /* ---- request state ------------------------------------------------------- */
 
-enum phase { PH_HEADERS, PH_NEW, PH_DELAY, PH_TIMEOUT };
+enum phase { PH_HEADERS, PH_NEW, PH_DELAY, PH_TIMEOUT, PH_HOLD };
 
 struct mreq {
     char *uri; /* raw, as sent: path?query */
@@ -172,6 +172,7 @@ struct mreq {
 };
 
 static struct MHD_Daemon *mhd;
+static atomic_int holds_released; /* SIGUSR1 came: hold faults answer */
 static atomic_llong last_request_ms;
 static atomic_ullong nrequests;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -471,7 +472,8 @@ respond:
         r->status = 0;
         note_dropped(r, "out of memory");
     } else {
-        fh.kind = FAULT_NONE;
+        /* the answer is ready; a hold only decides when it goes */
+        fh.kind = fh.kind == FAULT_HOLD ? FAULT_HOLD : FAULT_NONE;
     }
     log_request(r, method, r->status);
 done:
@@ -551,6 +553,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
             r->phase = PH_TIMEOUT;
             return timer_hold(&r->tn, c, TIMEOUT_POKE_MS) == 0 ? MHD_YES
                                                                : MHD_NO;
+        case FAULT_HOLD:
+            if (atomic_load(&holds_released))
+                break;
+            if (mock_cfg.per_connection) {
+                while (!atomic_load(&holds_released))
+                    if (nap(TIMEOUT_POKE_MS) != 0)
+                        return MHD_NO;
+                return send_now(c, r);
+            }
+            r->phase = PH_HOLD;
+            return timer_hold(&r->tn, c, TIMEOUT_POKE_MS) == 0 ? MHD_YES
+                                                               : MHD_NO;
         default:
             break;
         }
@@ -571,6 +585,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         /* Woken now and then so that MHD can notice a client that gave
          * up; held again until the server stops. */
         timer_release(&r->tn);
+        return timer_hold(&r->tn, c, TIMEOUT_POKE_MS) == 0 ? MHD_YES : MHD_NO;
+    case PH_HOLD:
+        /* Looked at every TIMEOUT_POKE_MS until SIGUSR1 releases it. */
+        timer_release(&r->tn);
+        if (atomic_load(&holds_released))
+            return send_now(c, r);
         return timer_hold(&r->tn, c, TIMEOUT_POKE_MS) == 0 ? MHD_YES : MHD_NO;
     }
     return MHD_NO;
@@ -636,6 +656,11 @@ int http_start(unsigned *port)
         return -1;
     }
     return 0;
+}
+
+void http_release_holds(void)
+{
+    atomic_store(&holds_released, 1);
 }
 
 void http_stop(void)
