@@ -92,8 +92,10 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
             s->json_invalid = true;
             sluice__err_set(&s->err, "response: %s",
                             sluice__json_reader_error(s->reader));
-        } else if (s->sink->err.msg[0]) {
-            sluice__err_set(&s->err, "%s", s->sink->err.msg);
+        } else if (s->sink->err.msg[0] ||
+                   !sluice__json_reader_error(s->reader)[0]) {
+            /* the sink refused a record (its message, or the code's) */
+            sluice__err_set(&s->err, "%s", sluice__sink_reason(s->sink, rc));
         } else {
             sluice__err_set(&s->err, "response: %s",
                             sluice__json_reader_error(s->reader));
@@ -231,7 +233,8 @@ void sluice__slot_start(struct slot *s)
         SLUICE_TRY(sluice__run_sink_take(r, &s->sink, &s->err));
     s->sink->err.msg[0] = '\0';
     rc = s->sink->ops->open(s->sink, s->path.p);
-    SLUICE_FAIL_IF(rc != SLUICE_OK, rc, &s->err, "%s", s->sink->err.msg);
+    SLUICE_FAIL_IF(rc != SLUICE_OK, rc, &s->err, "%s",
+                   sluice__sink_reason(s->sink, rc));
     s->sink_open = true;
 
     curl_easy_setopt(s->easy, CURLOPT_URL, s->url.p);

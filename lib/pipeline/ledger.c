@@ -268,8 +268,9 @@ int sluice__run_ledger_open(struct run *r, struct sluice_err *err)
     char *argv = NULL;
     sluice__buf_init(&path, 4096);
     sluice__buf_init(&diff, 8192);
-    SLUICE_FAIL_IF(sluice__job_state_path(job, &path) != SLUICE_OK,
-                   SLUICE_EJOB, err, "state path too long");
+    rc = sluice__job_state_path(job, &path);
+    SLUICE_FAIL_IF(rc != SLUICE_OK, rc == SLUICE_ETOOBIG ? SLUICE_EJOB : rc,
+                   err, "%s", sluice__buf_failure(rc, "state path too long"));
     if (path.n == 0)
         goto out;
     snprintf(r->sum.state_path, sizeof r->sum.state_path, "%s", path.p);

@@ -121,7 +121,7 @@ static size_t collect_commits(struct run *r)
                                 it->bytes_out, sink->bad_values, NULL);
         } else {
             sluice__result_emit(r, &it->out, SLUICE_WINDOW_FAILED, 0, 0, 0,
-                                sink->err.msg);
+                                sluice__sink_reason(sink, it->rc));
         }
         sluice__outcome_cleanup(&it->out);
         sluice__run_sink_give(r, sink);

@@ -96,8 +96,9 @@ int sluice_job_status(const struct sluice_job *job, size_t max_runs,
     memset(st, 0, sizeof *st);
     st->planned = sluice_job_window_count(job);
 
-    SLUICE_FAIL_IF(sluice__job_state_path(job, &path) != SLUICE_OK,
-                   SLUICE_EJOB, &err, "state path too long");
+    rc = sluice__job_state_path(job, &path);
+    SLUICE_FAIL_IF(rc != SLUICE_OK, rc == SLUICE_ETOOBIG ? SLUICE_EJOB : rc,
+                   &err, "%s", sluice__buf_failure(rc, "state path too long"));
     SLUICE_FAIL_IF(path.n == 0, SLUICE_EJOB, &err,
                    "this job keeps no state (a `sluice pull` without "
                    "--name); give it a name or a state: file");

@@ -50,7 +50,8 @@ static int nd_record_begin(struct sluice_sink *base, const char *key,
     if (key && s->key_as) {
         int rc = sluice__buf_append(&s->key, key, key_n);
         if (rc != SLUICE_OK) {
-            sluice__err_set(&base->err, "record key too long");
+            sluice__err_set(&base->err, "%s",
+                            sluice__buf_failure(rc, "record key too long"));
             return rc;
         }
     }
@@ -62,9 +63,11 @@ static int nd_event(struct sluice_sink *base, enum sluice_json_event ev,
 {
     struct ndjson_sink *s = (struct ndjson_sink *)base;
     int rc = sluice__json_writer_event(&s->writer, ev, p, n);
-    if (rc != SLUICE_OK)
+    if (rc == SLUICE_ETOOBIG)
         sluice__err_set(&base->err, "record larger than %zu bytes",
                         s->line.max);
+    else if (rc != SLUICE_OK)
+        sluice__err_set(&base->err, "%s", sluice_strerror(rc));
     return rc;
 }
 
