@@ -116,6 +116,7 @@ void sluice__result_emit(struct run *r, const struct outcome *o,
         r->sum.done++;
         r->sum.rows += rows;
         r->sum.bytes_out += bytes_out;
+        r->sum.bad_values += bad_values;
     } else if (status == SLUICE_WINDOW_FAILED) {
         r->sum.failed++;
         SLUICE_LOG(&r->log, SLUICE_LOG_DEBUG, "window %s..%s failed: %s",
