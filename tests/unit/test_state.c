@@ -823,6 +823,46 @@ static void test_many_windows_marked_and_read_back(void)
     rm_rf(g_root);
 }
 
+/* A ledger deleted or replaced under an open handle takes no more writes:
+ * they would go into a file nobody reads again. */
+static void test_writes_refused_once_the_file_is_gone(void)
+{
+    struct sluice_err err = {{0}};
+    struct sluice_ledger *l = NULL;
+    long ok[] = {200};
+    fresh_root("moved");
+    const char *db = path_in("moved.db");
+    ASSERT_EQ(open_at(db, "moved", false, &l, &err), SLUICE_OK);
+    struct sluice_ledger_attempt a = attempt(T2020, ok, 1);
+    ASSERT_EQ(sluice__ledger_mark_done(l, &a, &err), SLUICE_OK);
+    ASSERT_TRUE(!sluice__ledger_moved(l));
+
+    ASSERT_EQ(unlink(db), 0);
+    ASSERT_TRUE(sluice__ledger_moved(l));
+    a.start += 7 * DAY;
+    ASSERT_EQ(sluice__ledger_mark_done(l, &a, &err), SLUICE_ESTATE);
+    ASSERT_TRUE(strstr(err.msg, "was deleted or replaced") != NULL);
+    ASSERT_TRUE(strstr(err.msg, db) != NULL);
+    ASSERT_EQ(sluice__ledger_mark_pending(l, a.start, a.end_excl, &err),
+              SLUICE_ESTATE);
+    ASSERT_EQ(sluice__ledger_requeue(l, INT64_MIN, INT64_MAX, NULL, &err),
+              SLUICE_ESTATE);
+    sluice__ledger_close(l);
+
+    /* replaced: another ledger now has the name */
+    struct sluice_ledger *other = NULL;
+    ASSERT_EQ(open_at(db, "moved", false, &l, &err), SLUICE_OK);
+    ASSERT_EQ(rename(db, path_in("aside.db")), 0);
+    ASSERT_EQ(open_at(db, "moved", false, &other, &err), SLUICE_OK);
+    ASSERT_TRUE(sluice__ledger_moved(l));
+    ASSERT_TRUE(!sluice__ledger_moved(other));
+    ASSERT_EQ(sluice__ledger_mark_done(l, &a, &err), SLUICE_ESTATE);
+    ASSERT_EQ(sluice__ledger_mark_done(other, &a, &err), SLUICE_OK);
+    sluice__ledger_close(l);
+    sluice__ledger_close(other);
+    rm_rf(g_root);
+}
+
 static const struct harness_test TESTS[] = {
     TEST(test_fresh_ledger_is_wal_and_empty),
     TEST(test_reopen_persists_window_details),
@@ -836,5 +876,6 @@ static const struct harness_test TESTS[] = {
     TEST(test_schema_versions),
     TEST(test_sweep_removes_only_marked_temp_files),
     TEST(test_many_windows_marked_and_read_back),
+    TEST(test_writes_refused_once_the_file_is_gone),
 };
 HARNESS_MAIN(TESTS)
