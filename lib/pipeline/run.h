@@ -56,7 +56,10 @@ struct slot {
 
     /* this attempt */
     long status;          /* 0 until the first body byte */
-    bool failed_in_body;  /* the write callback stopped the transfer */
+    bool failed_in_body;  /* a write or header callback stopped the transfer
+                             (s->err says why) */
+    size_t header_bytes;  /* of this answer's header lines, all blocks */
+    bool headers_done;    /* the blank line ending a final header block */
     bool json_invalid;    /* ... because the 2xx body is not valid JSON */
     bool sink_open;
     uint64_t bytes_in;

@@ -27,6 +27,10 @@
 #include <string.h>
 
 #define MAX_BODY (64u << 20)
+#define BIG_HEADERS (1u << 20) /* huge-header / many-headers */
+/* MHD builds a response's headers in the connection's memory pool
+ * (32 KiB by default): room for BIG_HEADERS when those faults are used. */
+#define BIG_HEADERS_POOL (4u << 20)
 #define TIMEOUT_POKE_MS 500
 #define SLOW_PERIOD_MS 100
 
@@ -373,6 +377,23 @@ static struct MHD_Response *respond(struct MHD_Connection *c, struct outcome *o,
         snprintf(num, sizeof(num), "%ld", o->retry_after);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, num);
     }
+    if (fk == FAULT_HUGE_HEADER || fk == FAULT_MANY_HEADERS) {
+        size_t line = fk == FAULT_HUGE_HEADER ? BIG_HEADERS : 1024;
+        char *pad = malloc(line + 1);
+        if (!pad) {
+            MHD_destroy_response(resp);
+            resp = NULL;
+            goto out;
+        }
+        memset(pad, 'a', line);
+        pad[line] = '\0';
+        for (size_t i = 0; i < BIG_HEADERS / line; i++) {
+            char name[32];
+            snprintf(name, sizeof(name), "X-Padding-%zu", i);
+            MHD_add_response_header(resp, name, pad);
+        }
+        free(pad);
+    }
 out:
     cache_release(o->entry);
     free(o->own);
@@ -634,13 +655,18 @@ int http_start(unsigned *port)
         flags |= MHD_USE_TLS;
     else
         tls[0].option = MHD_OPTION_END;
+    size_t pool_bytes =
+        fault_uses(FAULT_HUGE_HEADER) || fault_uses(FAULT_MANY_HEADERS)
+            ? BIG_HEADERS_POOL
+            : 32u * 1024u;
     mhd = MHD_start_daemon(
         flags, (uint16_t)mock_cfg.port, NULL, NULL, on_request, NULL,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
         (struct sockaddr *)&sa, MHD_OPTION_ARRAY, pool, MHD_OPTION_ARRAY, tls,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT, 120u,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool_bytes, MHD_OPTION_END);
     if (!mhd) {
         fprintf(stderr, "neows-mock: cannot listen on 127.0.0.1:%u\n",
                 mock_cfg.port);

@@ -55,6 +55,8 @@ static const char usage[] =
     "             invalid-json (200, broken body) | slow (drip the body,\n"
     "             --slow-bytes per 100 ms) | timeout (never answer)\n"
     "             | hold (answer normally once the server gets SIGUSR1)\n"
+    "             | huge-header (200 with one 1 MiB header line) |\n"
+    "             many-headers (200 with 1 MiB of 1 KiB header lines)\n"
     "      MATCH  * | start_date=DATE (as sent) | nth=K (K-th request)\n"
     "      COUNT  times the rule fires (default unlimited)\n"
     "      e.g.   --fault '503@start_date=2020-01-08#1' --fault 'reset@nth=3'\n"
