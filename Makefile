@@ -1,11 +1,17 @@
 # The two commands a newcomer runs (see README.md):
 #   make demo   build, then pull 2020-01-01..2025-12-31 from the bundled
 #               NeoWs-compatible server into ./data (offline)
-#   make test   build with -Werror under ASan+UBSan and run every test
+#   make test   check that the optimised builds compile with -Werror, then
+#               build with -Werror under ASan+UBSan and run every test
 #               (after installing the Parquet readers the conformance
 #               tests use, tests/conformance/, when missing or changed)
 BUILD ?= build
 TEST_BUILD ?= build-test
+# Optimised builds are compiled (not tested) with -Werror before the tests:
+# some warnings (gcc's -Wmaybe-uninitialized) appear only when optimising.
+# Release is -O3, RelWithDebInfo (what `make build` uses) -O2: they warn
+# differently.
+OPT_BUILDS := Release RelWithDebInfo
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 MAKEFLAGS += --no-print-directory
 CONFORMANCE := tests/conformance
@@ -33,6 +39,11 @@ $(CONFORMANCE)/node_modules/.sluice-installed: $(CONFORMANCE)/package-lock.json 
 	@touch $@
 
 test: test-deps $(CONFORMANCE)/node_modules/.sluice-installed
+	@for t in $(OPT_BUILDS); do \
+	    cmake -S . -B build-werror-$$t -DCMAKE_BUILD_TYPE=$$t \
+	        -DSLUICE_WERROR=ON >/dev/null && \
+	    cmake --build build-werror-$$t -j $(JOBS) >/dev/null || exit 1; \
+	done
 	@cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug \
 	    -DSLUICE_WERROR=ON -DSLUICE_SANITIZE=address,undefined >/dev/null
 	@cmake --build $(TEST_BUILD) -j $(JOBS)
@@ -40,4 +51,4 @@ test: test-deps $(CONFORMANCE)/node_modules/.sluice-installed
 	@cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS)
 
 clean:
-	rm -rf $(BUILD) $(TEST_BUILD)
+	rm -rf $(BUILD) $(TEST_BUILD) $(addprefix build-werror-,$(OPT_BUILDS))

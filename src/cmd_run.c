@@ -65,6 +65,12 @@ static void print_summary(const struct cli_opts *o, const char *name,
     if (s->skipped)
         fprintf(stderr, "sluice: %zu windows already done (ledger %s)\n",
                 s->skipped, s->state_path);
+    if (s->bad_values)
+        fprintf(stderr,
+                "sluice: %llu values did not convert to their declared type "
+                "and were written as null (on_bad_value: null; see each "
+                "window's bad_values in --report)\n",
+                (unsigned long long)s->bad_values);
     if (s->retries || s->responses_429)
         fprintf(stderr,
                 "sluice: %llu retries, %llu answers 429, concurrency now "
@@ -132,7 +138,14 @@ int cmd_run(struct cli_opts *o)
         status = EXIT_SOME_FAILED;
         outcome = "some_failed";
     }
-    print_summary(o, sluice_job_name(job), &sum);
+    /* A run refused or unable to start (the ledger said no, the job
+     * changed) pulled nothing: a "0 done" summary would only hide the
+     * reason. A run that failed midway still says what it did. */
+    bool began = rc == SLUICE_OK || rc == SLUICE_ECANCELED ||
+                 rc == SLUICE_EQUOTA || sum.requests || sum.done ||
+                 sum.failed || sum.not_pulled;
+    if (began)
+        print_summary(o, sluice_job_name(job), &sum);
     /* Failed windows are errors: listed even with -q. */
     report_print_failures(ctx.report, stderr);
     if (rc == SLUICE_ECANCELED && o->verbosity >= 0)

@@ -154,13 +154,14 @@ int report_finish(struct report *r, const struct sluice_run_summary *s,
             "\"failed\":%zu,\"not_pulled\":%zu,\"rows\":%llu,\"bytes_in\":%llu,"
             "\"bytes_out\":%llu,\"requests\":%llu,\"retries\":%llu,"
             "\"responses_429\":%llu,\"concurrency\":%u,\"resume_at\":%lld,"
-            "\"seconds\":%.3f}}\n",
+            "\"bad_values\":%llu,\"seconds\":%.3f}}\n",
             outcome, s->total, s->skipped, s->due, s->done, s->failed,
             s->not_pulled, (unsigned long long)s->rows,
             (unsigned long long)s->bytes_in, (unsigned long long)s->bytes_out,
             (unsigned long long)s->requests, (unsigned long long)s->retries,
             (unsigned long long)s->responses_429, s->concurrency,
-            (long long)s->resume_at, s->seconds);
+            (long long)s->resume_at, (unsigned long long)s->bad_values,
+            s->seconds);
     r->f = NULL;
     bool ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
     ok = fclose(f) == 0 && ok;

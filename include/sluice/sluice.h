@@ -205,6 +205,9 @@ struct sluice_run_summary {
     double seconds;
     int64_t resume_at;       /* SLUICE_EQUOTA: UTC seconds to come back */
     char state_path[512];    /* the ledger used ("" for none) */
+    uint64_t bad_values;     /* Parquet: values of done windows that did not
+                                convert to their declared type, written as
+                                null (on_bad_value: null) */
 };
 
 /* Pulls the job's due windows. Returns SLUICE_OK when the run completed

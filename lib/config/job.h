@@ -41,6 +41,16 @@ enum sluice_compression {
     SLUICE_COMPRESS_NONE
 };
 
+/* http: defaults. A stalled window must fail its attempt within minutes,
+ * not hang the run: a transfer slower than 100 bytes/s for 60 s (a server
+ * that went silent, or drips a byte a second) is aborted and retried, and
+ * no attempt lasts more than 300 s. 100 B/s is far below any working API
+ * (a 1 KiB answer in 10 s still passes) and far above a stall. */
+#define SLUICE_HTTP_DEFAULT_CONNECT_TIMEOUT_MS 10000
+#define SLUICE_HTTP_DEFAULT_TIMEOUT_MS 300000
+#define SLUICE_HTTP_DEFAULT_LOW_SPEED_BYTES 100
+#define SLUICE_HTTP_DEFAULT_LOW_SPEED_MS 60000
+
 struct sluice_job {
     char *file;  /* job file path as given, or "<command line>" */
     char *name;  /* required in a file; "pull" for `sluice pull` */
@@ -81,7 +91,8 @@ struct sluice_job {
         long connect_timeout_ms;    /* default 10 s */
         long timeout_ms;            /* whole transfer; default 300 s */
         long low_speed_bytes;       /* abort when below this many bytes/s */
-        long low_speed_secs;        /* ... for this long; default 1 B/s, 30 s */
+        long low_speed_secs;        /* ... for this long; default 100 B/s,
+                                       60 s (SLUICE_HTTP_DEFAULT_*) */
         uint64_t max_response_bytes;/* default 256 MiB */
         bool insecure;              /* --insecure only; default false */
         char *ca_file;              /* http.ca_file: PEM bundle to trust

@@ -369,8 +369,11 @@ static int load_http(struct loader *L)
     static const char *const redirects[] = {"same_origin", "any", "none"};
     const struct sluice_ynode *http = NULL;
     struct sluice_job *job = L->job;
-    int64_t connect_ms = 10000, timeout_ms = 300000, low_ms = 30000;
-    uint64_t low_bytes = 1, max_resp = 256ULL << 20;
+    int64_t connect_ms = SLUICE_HTTP_DEFAULT_CONNECT_TIMEOUT_MS,
+            timeout_ms = SLUICE_HTTP_DEFAULT_TIMEOUT_MS,
+            low_ms = SLUICE_HTTP_DEFAULT_LOW_SPEED_MS;
+    uint64_t low_bytes = SLUICE_HTTP_DEFAULT_LOW_SPEED_BYTES,
+             max_resp = 256ULL << 20;
     int rc = SLUICE_OK;
 
     SLUICE_TRY(sluice__cfg_section(L, L->root, "http", keys,

@@ -173,8 +173,10 @@ static int emit(struct sluice_json_reader *r, const char *p,
 {
     int rc = r->fn(r->ud, ev, s, n);
     if (rc != 0) {
-        char msg[64];
-        snprintf(msg, sizeof msg, "stopped by the event callback (%d)", rc);
+        char msg[96];
+        /* the callback's code, in words: "out of memory" says more than 1 */
+        snprintf(msg, sizeof msg, "stopped by the event callback: %s",
+                 sluice_strerror(rc));
         fail_at(r, rc, pos_of(r, p), msg);
     }
     return rc;

@@ -67,7 +67,8 @@ int sluice__window_url(const struct sluice_job *job,
         sluice__buf_reset(&value);
         SLUICE_TRY(sluice__template_expand(kv->value, w, unit, &value, err));
         rc = sluice__url_add_param(out, kv->name, sluice__buf_str(&value));
-        SLUICE_FAIL_IF(rc != SLUICE_OK, rc, err, "request URL too long");
+        SLUICE_FAIL_IF(rc != SLUICE_OK, rc, err, "%s",
+                       sluice__buf_failure(rc, "request URL too long"));
     }
 out:
     sluice__buf_cleanup(&value);
@@ -91,7 +92,8 @@ int sluice__window_headers(const struct sluice_job *job,
              sluice__redact_needed(job->secrets, kv->value, strlen(kv->value))))
             continue;
         rc = sluice__buf_appendf(&line, "%s: ", kv->name);
-        SLUICE_FAIL_IF(rc != SLUICE_OK, rc, err, "header too long");
+        SLUICE_FAIL_IF(rc != SLUICE_OK, rc, err, "%s",
+                       sluice__buf_failure(rc, "header too long"));
         SLUICE_TRY(sluice__template_expand(kv->value, w,
                                            job->windows.step.unit, &line, err));
         struct curl_slist *n = curl_slist_append(*out, line.p);

@@ -20,6 +20,7 @@
 #include "http/error_body.h"
 #include "http/redirect.h"
 #include "http/request.h"
+#include "http/transfer_error.h"
 #include "pipeline/run.h"
 #include "pipeline/window_io.h"
 
@@ -62,11 +63,25 @@ static int to_sink_end(void *ud)
 
 /* ---- curl callbacks ----------------------------------------------------------*/
 
+/* Header lines arrive whole. Their total is bounded: libcurl stops one line
+ * over 100 KiB but keeps any number of shorter ones, so a server sending
+ * header lines without end would never reach the body's size limit. */
 static size_t on_header(char *line, size_t size, size_t nitems, void *ud)
 {
     struct slot *s = ud;
-    sluice__rate_headers_feed(&s->rate_headers, line, size * nitems);
-    return size * nitems;
+    size_t n = size * nitems;
+    s->header_bytes += n;
+    if (s->header_bytes > SLUICE_HTTP_HEADERS_MAX) {
+        sluice__err_set(&s->err, "response headers over %u KiB",
+                        SLUICE_HTTP_HEADERS_MAX / 1024);
+        s->failed_in_body = true;
+        return 0;
+    }
+    /* A blank line ends a block; after a 1xx or a redirect another may
+     * follow, and the body's first byte settles it (on_body). */
+    s->headers_done = n <= 2 && (line[0] == '\r' || line[0] == '\n');
+    sluice__rate_headers_feed(&s->rate_headers, line, n);
+    return n;
 }
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
@@ -74,6 +89,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
     struct slot *s = ud;
     size_t n = size * nmemb;
     const struct sluice_job *job = s->run->job;
+    s->headers_done = true;
     if (s->status == 0)
         curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &s->status);
     s->bytes_in += n;
@@ -99,8 +115,10 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
             s->json_invalid = true;
             sluice__err_set(&s->err, "response: %s",
                             sluice__json_reader_error(s->reader));
-        } else if (s->sink->err.msg[0]) {
-            sluice__err_set(&s->err, "%s", s->sink->err.msg);
+        } else if (s->sink->err.msg[0] ||
+                   !sluice__json_reader_error(s->reader)[0]) {
+            /* the sink refused a record (its message, or the code's) */
+            sluice__err_set(&s->err, "%s", sluice__sink_reason(s->sink, rc));
         } else {
             sluice__err_set(&s->err, "response: %s",
                             sluice__json_reader_error(s->reader));
@@ -229,6 +247,8 @@ void sluice__slot_start(struct slot *s)
     s->failed_in_body = false;
     s->json_invalid = false;
     s->records_missing = false;
+    s->header_bytes = 0;
+    s->headers_done = false;
     s->bytes_in = 0;
     s->err.msg[0] = '\0';
     s->curl_error[0] = '\0';
@@ -255,7 +275,8 @@ void sluice__slot_start(struct slot *s)
         SLUICE_TRY(sluice__run_sink_take(r, &s->sink, &s->err));
     s->sink->err.msg[0] = '\0';
     rc = s->sink->ops->open(s->sink, s->path.p);
-    SLUICE_FAIL_IF(rc != SLUICE_OK, rc, &s->err, "%s", s->sink->err.msg);
+    SLUICE_FAIL_IF(rc != SLUICE_OK, rc, &s->err, "%s",
+                   sluice__sink_reason(s->sink, rc));
     s->sink_open = true;
 
     curl_easy_setopt(s->easy, CURLOPT_URL, s->url.p);
@@ -379,8 +400,9 @@ static void describe_failure(struct slot *s, CURLcode cc)
     if (s->failed_in_body || s->redirect_refused)
         return; /* s->err already says why */
     if (cc != CURLE_OK) {
-        sluice__err_set(&s->err, "%s%s%s", curl_easy_strerror(cc),
-                        s->curl_error[0] ? ": " : "", s->curl_error);
+        struct sluice_transfer_failure f = {(int)cc, s->curl_error,
+                                            !s->headers_done};
+        sluice__http_describe_failure(&f, &s->err);
         return;
     }
     if (s->json_invalid || s->records_missing)

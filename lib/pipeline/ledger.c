@@ -278,8 +278,9 @@ int sluice__run_ledger_open(struct run *r, struct sluice_err *err)
     char *argv = NULL;
     sluice__buf_init(&path, 4096);
     sluice__buf_init(&diff, 8192);
-    SLUICE_FAIL_IF(sluice__job_state_path(job, &path) != SLUICE_OK,
-                   SLUICE_EJOB, err, "state path too long");
+    rc = sluice__job_state_path(job, &path);
+    SLUICE_FAIL_IF(rc != SLUICE_OK, rc == SLUICE_ETOOBIG ? SLUICE_EJOB : rc,
+                   err, "%s", sluice__buf_failure(rc, "state path too long"));
     if (path.n == 0)
         goto out;
     snprintf(r->sum.state_path, sizeof r->sum.state_path, "%s", path.p);
@@ -364,21 +365,48 @@ bool sluice__run_window_due(struct run *r, size_t i)
     return output_missing(r, &w);
 }
 
-void sluice__run_ledger_close(struct run *r, const char *outcome)
+bool sluice__run_ledger_lost(struct run *r, const struct sluice_err *why)
 {
+    if (!r->ledger_lost && !(r->ledger && sluice__ledger_moved(r->ledger)))
+        return false;
+    if (!r->ledger_lost)
+        snprintf(r->ledger_lost_msg, sizeof r->ledger_lost_msg, "%s",
+                 why->msg);
+    r->ledger_lost = true;
+    return true;
+}
+
+int sluice__run_ledger_close(struct run *r, const char *outcome,
+                             struct sluice_err *err)
+{
+    int rc = SLUICE_OK;
     if (!r->ledger)
-        return;
-    if (r->run_id) {
-        struct sluice_err err;
+        return SLUICE_OK;
+    if (r->run_id && !r->ledger_lost) {
+        struct sluice_err lerr;
         struct sluice_ledger_run_end e = {
             outcome,      r->sum.done,      r->sum.failed, r->sum.not_pulled,
             r->sum.rows,  r->sum.bytes_out, r->sum.requests};
-        if (sluice__ledger_run_end(r->ledger, r->run_id, &e, &err) !=
-            SLUICE_OK)
+        if (sluice__ledger_run_end(r->ledger, r->run_id, &e, &lerr) !=
+                SLUICE_OK &&
+            !sluice__run_ledger_lost(r, &lerr))
             SLUICE_LOG(&r->log, SLUICE_LOG_ERROR, "state ledger: %s",
-                       err.msg);
+                       lerr.msg);
+    }
+    /* The windows this run published are on disk, the records of them
+     * went with the file: say so, and what the next run will do. */
+    if (r->ledger_lost) {
+        sluice__err_set(err,
+                        "%s: the run stopped. The %zu windows it published "
+                        "are on disk but no longer recorded; the next run "
+                        "uses whatever ledger is then at %s (a new one if "
+                        "none: it pulls every window again and rewrites the "
+                        "same files)",
+                        r->ledger_lost_msg, r->sum.done, r->sum.state_path);
+        rc = SLUICE_ESTATE;
     }
     sluice__ledger_map_cleanup(&r->map);
     sluice__ledger_close(r->ledger);
     r->ledger = NULL;
+    return rc;
 }

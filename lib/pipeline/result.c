@@ -68,7 +68,8 @@ static void ledger_mark(struct run *r, const struct outcome *o,
     else if (o->n_statuses > 0) /* started, then stopped: pending */
         rc = sluice__ledger_mark_pending(r->ledger, o->w.start, o->w.end_excl,
                                          &lerr);
-    if (rc != SLUICE_OK)
+    /* A lost ledger stops the run (run.c) and is said once, at its end. */
+    if (rc != SLUICE_OK && !sluice__run_ledger_lost(r, &lerr))
         SLUICE_LOG(&r->log, SLUICE_LOG_ERROR,
                    "state ledger: %s (the window will be pulled again next "
                    "run)",
@@ -91,7 +92,7 @@ void sluice__result_emit(struct run *r, const struct outcome *o,
     const char *shown_err =
         error ? (msg ? msg : "(message lost: out of memory)") : NULL;
 
-    if (r->ledger)
+    if (r->ledger && !r->ledger_lost)
         ledger_mark(r, o, status, rows, bytes_out, out, shown_err);
 
     struct sluice_window_result res = {0};
@@ -116,6 +117,7 @@ void sluice__result_emit(struct run *r, const struct outcome *o,
         r->sum.done++;
         r->sum.rows += rows;
         r->sum.bytes_out += bytes_out;
+        r->sum.bad_values += bad_values;
     } else if (status == SLUICE_WINDOW_FAILED) {
         r->sum.failed++;
         SLUICE_LOG(&r->log, SLUICE_LOG_DEBUG, "window %s..%s failed: %s",

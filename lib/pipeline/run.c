@@ -106,10 +106,11 @@ static size_t collect_commits(struct run *r)
                            it->out.end ? it->out.end : "?", len, w);
                 w += len + (nl != NULL);
             }
-            if (sink->schema_json && r->ledger) {
+            if (sink->schema_json && r->ledger && !r->ledger_lost) {
                 struct sluice_err lerr;
                 if (sluice__ledger_schema_append(r->ledger, sink->schema_json,
-                                                 NULL, &lerr) != SLUICE_OK)
+                                                 NULL, &lerr) != SLUICE_OK &&
+                    !sluice__run_ledger_lost(r, &lerr))
                     SLUICE_LOG(&r->log, SLUICE_LOG_ERROR, "state ledger: %s",
                                lerr.msg);
             }
@@ -121,7 +122,7 @@ static size_t collect_commits(struct run *r)
                                 it->bytes_out, sink->bad_values, NULL);
         } else {
             sluice__result_emit(r, &it->out, SLUICE_WINDOW_FAILED, 0, 0, 0,
-                                sink->err.msg);
+                                sluice__sink_reason(sink, it->rc));
         }
         sluice__outcome_cleanup(&it->out);
         sluice__run_sink_give(r, sink);
@@ -287,7 +288,9 @@ static void stop_windows(struct run *r, bool in_flight_too)
         /* Stopped for the quota alone, sluice__result_not_pulled says so
          * (and when to come back): nothing was interrupted. A window held
          * between attempts keeps its last attempt's error (empty if none). */
-        const char *why = stopped_for_quota(r) ? s->err.msg : "interrupted";
+        const char *why = r->ledger_lost         ? "the run's ledger was lost"
+                          : stopped_for_quota(r) ? s->err.msg
+                                                 : "interrupted";
         if (s->state == SLOT_WAITING ||
             (in_flight_too && s->state == SLOT_RUNNING))
             sluice__slot_abandon(s, why);
@@ -312,7 +315,8 @@ static void report_unstarted(struct run *r)
             sluice__window_url(r->job, &s->w, &s->url, &s->err) != SLUICE_OK)
             sluice__buf_reset(&s->url);
         sluice__result_not_pulled(r, s,
-                                  stopped_for_quota(r)
+                                  r->ledger_lost ? "the run's ledger was lost"
+                                  : stopped_for_quota(r)
                                       ? ""
                                       : "interrupted before it started");
     }
@@ -332,7 +336,9 @@ static int run_loop(struct run *r, struct sluice_err *err)
                        "interrupted: letting %zu transfers finish (%.0f s)",
                        r->in_flight, grace);
         }
-        if (cancel >= 2 ||
+        /* Nothing more can be recorded: stop at once (what is published
+         * stays on disk; see sluice__run_ledger_close). */
+        if (r->ledger_lost || cancel >= 2 ||
             (cancel && sluice__now() - r->t_drain > grace)) {
             stop_windows(r, true);
             break;
@@ -375,7 +381,10 @@ static int run_loop(struct run *r, struct sluice_err *err)
         SLUICE_FAIL_IF(mc != CURLM_OK, SLUICE_EHTTP, err, "curl: %s",
                        curl_multi_strerror(mc));
     }
-    if (cancel_level(r) || r->quota_gone) {
+    if (r->ledger_lost) {
+        report_unstarted(r);
+        rc = SLUICE_ESTATE; /* the message comes from the ledger's close */
+    } else if (cancel_level(r) || r->quota_gone) {
         stop_windows(r, false);
         report_unstarted(r);
         rc = r->quota_gone && !cancel_level(r) ? SLUICE_EQUOTA
@@ -495,7 +504,14 @@ out:
     sluice__free(r.due);
     if (r.multi)
         curl_multi_cleanup(r.multi);
-    sluice__run_ledger_close(&r, outcome_of(rc, &r));
+    /* A lost ledger wins over every other outcome: it is the one the user
+     * must act on, and the only one that loses records. */
+    struct sluice_err lerr = {{0}};
+    if (sluice__run_ledger_close(&r, outcome_of(rc, &r), &lerr) !=
+        SLUICE_OK) {
+        rc = SLUICE_ESTATE;
+        err = lerr;
+    }
     r.sum.due = r.selected;
     r.sum.seconds = sluice__now() - r.t_start;
     r.sum.responses_429 = r.gov.responses_429;

@@ -61,7 +61,10 @@ struct slot {
 
     /* this attempt */
     long status;          /* 0 until the first body byte */
-    bool failed_in_body;  /* the write callback stopped the transfer */
+    bool failed_in_body;  /* a write or header callback stopped the transfer
+                             (s->err says why) */
+    size_t header_bytes;  /* of this answer's header lines, all blocks */
+    bool headers_done;    /* the blank line ending a final header block */
     bool json_invalid;    /* ... because the 2xx body is not valid JSON */
     bool records_missing; /* a whole 2xx JSON body without the records
                              path's container: never "done, 0 rows" */
@@ -137,6 +140,10 @@ struct run {
     struct sluice_ledger_map map;
     int64_t run_id;
     int64_t redo_from;    /* windows starting at or after: due (lookback) */
+    /* The ledger's file was deleted or replaced under the run: nothing more
+     * is recorded and the run stops (why: the ledger's message). */
+    bool ledger_lost;
+    char ledger_lost_msg[SLUICE_ERR_MAX];
 
     size_t in_flight;
     struct sluice_run_summary sum;
@@ -198,7 +205,14 @@ SLUICE_NODISCARD int sluice__run_ledger_open(struct run *r,
                                              struct sluice_err *err);
 /* Whether window i is due in this run. */
 bool sluice__run_window_due(struct run *r, size_t i);
-void sluice__run_ledger_close(struct run *r, const char *outcome);
+/* Records the run's end and closes the ledger. SLUICE_ESTATE (err set)
+ * when the ledger was lost during the run, then or earlier. */
+SLUICE_NODISCARD int sluice__run_ledger_close(struct run *r,
+                                              const char *outcome,
+                                              struct sluice_err *err);
+/* Notes that a ledger write failed because its file is gone or replaced
+ * (ledger_lost, once, with the message); false for any other failure. */
+bool sluice__run_ledger_lost(struct run *r, const struct sluice_err *why);
 /* The job's ledger path (appended to out); nothing appended when the job
  * keeps no state (a `pull` without --name). */
 SLUICE_NODISCARD int sluice__job_state_path(const struct sluice_job *job,

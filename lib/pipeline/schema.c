@@ -30,9 +30,9 @@ int sluice_job_schema(const struct sluice_job *job, bool json,
                    &err, "%s: the job writes %s, which has no schema; only "
                    "Parquet output keeps one",
                    job->file, job->output.path);
-    SLUICE_FAIL_IF(sluice__parquet_schema_path(job->output.path, job->name,
-                                               &path) != SLUICE_OK,
-                   SLUICE_EJOB, &err, "schema path too long");
+    rc = sluice__parquet_schema_path(job->output.path, job->name, &path);
+    SLUICE_FAIL_IF(rc != SLUICE_OK, rc == SLUICE_ETOOBIG ? SLUICE_EJOB : rc,
+                   &err, "%s", sluice__buf_failure(rc, "schema path too long"));
     rc = sluice__config_read_file(path.p, SCHEMA_FILE_MAX, &file, &n,
                                   &missing, &err);
     SLUICE_FAIL_IF(rc != SLUICE_OK && missing, SLUICE_EJOB, &err,

@@ -60,19 +60,31 @@ static int copy_failures(const struct sluice_job *job,
     return SLUICE_OK;
 }
 
-static int copy_runs(const struct sluice_ledger_run_list *list,
+/* A run's row says 'running' from its start until it records its end; a
+ * process killed in between (SIGKILL, a crash, the power) never does, and
+ * the next run's start would be the first to call it killed. The lock
+ * tells now: only a live process holds it, and only the newest run can be
+ * that process. Every other 'running' row is a dead run. */
+static int copy_runs(const struct sluice_ledger_run_list *list, bool alive,
                      struct sluice_status *st)
 {
     st->runs = sluice__calloc(list->n ? list->n : 1, sizeof *st->runs);
     if (!st->runs)
         return SLUICE_ENOMEM;
-    for (size_t i = 0; i < list->n; i++) {
+    bool live_seen = !alive;
+    for (size_t i = 0; i < list->n; i++) { /* newest first */
         const struct sluice_ledger_run *lr = &list->v[i];
         struct sluice_status_run *r = &st->runs[st->n_runs++];
+        const char *outcome = lr->outcome ? lr->outcome : "";
+        if (strcmp(outcome, "running") == 0) {
+            if (live_seen)
+                outcome = "killed";
+            live_seen = true;
+        }
         r->id = lr->id;
         r->started = lr->started;
         r->ended = lr->ended;
-        r->outcome = sluice__strdup(lr->outcome ? lr->outcome : "");
+        r->outcome = sluice__strdup(outcome);
         r->done = lr->done;
         r->failed = lr->failed;
         r->not_pulled = lr->not_pulled;
@@ -96,8 +108,9 @@ int sluice_job_status(const struct sluice_job *job, size_t max_runs,
     memset(st, 0, sizeof *st);
     st->planned = sluice_job_window_count(job);
 
-    SLUICE_FAIL_IF(sluice__job_state_path(job, &path) != SLUICE_OK,
-                   SLUICE_EJOB, &err, "state path too long");
+    rc = sluice__job_state_path(job, &path);
+    SLUICE_FAIL_IF(rc != SLUICE_OK, rc == SLUICE_ETOOBIG ? SLUICE_EJOB : rc,
+                   &err, "%s", sluice__buf_failure(rc, "state path too long"));
     SLUICE_FAIL_IF(path.n == 0, SLUICE_EJOB, &err,
                    "this job keeps no state (a `sluice pull` without "
                    "--name); give it a name or a state: file");
@@ -136,8 +149,12 @@ int sluice_job_status(const struct sluice_job *job, size_t max_runs,
     SLUICE_FAIL_IF(copy_failures(job, &failed, st) != SLUICE_OK,
                    SLUICE_ENOMEM, &err, "out of memory");
     SLUICE_TRY(sluice__ledger_runs(l, max_runs, &runs, &err));
-    SLUICE_FAIL_IF(copy_runs(&runs, st) != SLUICE_OK, SLUICE_ENOMEM, &err,
-                   "out of memory");
+    /* Asked again after reading the runs: a run that began in between
+     * holds the lock now, and its row must not be called killed. */
+    SLUICE_TRY(sluice__ledger_holder(l, &h, &err));
+    SLUICE_FAIL_IF(copy_runs(&runs, st->running || h.running, st) !=
+                       SLUICE_OK,
+                   SLUICE_ENOMEM, &err, "out of memory");
 out:
     sluice__ledger_window_list_cleanup(&failed);
     sluice__ledger_run_list_cleanup(&runs);

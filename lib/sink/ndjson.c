@@ -64,7 +64,8 @@ static int nd_record_begin(struct sluice_sink *base, const char *key,
     if (key && s->key_as) {
         int rc = sluice__buf_append(&s->key, key, key_n);
         if (rc != SLUICE_OK) {
-            sluice__err_set(&base->err, "record key too long");
+            sluice__err_set(&base->err, "%s",
+                            sluice__buf_failure(rc, "record key too long"));
             return rc;
         }
     }
@@ -90,9 +91,13 @@ static int nd_event(struct sluice_sink *base, enum sluice_json_event ev,
         }
     }
     int rc = sluice__json_writer_event(&s->writer, ev, p, n);
-    if (rc != SLUICE_OK) {
+    if (rc == SLUICE_ETOOBIG) {
         sluice__err_set(&base->err, "record larger than %zu bytes",
                         s->line.max);
+        return rc;
+    }
+    if (rc != SLUICE_OK) {
+        sluice__err_set(&base->err, "%s", sluice_strerror(rc));
         return rc;
     }
     if (ev == SLUICE_JSON_OBJECT_BEGIN || ev == SLUICE_JSON_ARRAY_BEGIN)
@@ -102,7 +107,9 @@ static int nd_event(struct sluice_sink *base, enum sluice_json_event ev,
         at++;
     rc = sluice__dupkeys_event(s->dups, ev, p, n, at);
     if (rc != SLUICE_OK)
-        sluice__err_set(&base->err, "too many members in one record");
+        sluice__err_set(&base->err, "%s",
+                        rc == SLUICE_ENOMEM ? "out of memory"
+                                            : "too many members in one record");
     return rc;
 }
 

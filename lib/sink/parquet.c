@@ -137,7 +137,9 @@ static int pq_record_begin(struct sluice_sink *base, const char *key,
     SLUICE_TRY(sluice__buf_append(&s->mem, zero, sizeof zero));
 out:
     if (rc != SLUICE_OK)
-        sluice__err_set(&base->err, "record key or spool too large");
+        sluice__err_set(&base->err, "%s",
+                        rc == SLUICE_ETOOBIG ? "record key or spool too large"
+                                             : sluice_strerror(rc));
     return rc;
 }
 
@@ -170,9 +172,11 @@ static int pq_event(struct sluice_sink *base, enum sluice_json_event ev,
         return SLUICE_ETOOBIG;
     }
 out:
-    if (rc != SLUICE_OK)
+    if (rc == SLUICE_ETOOBIG)
         sluice__err_set(&base->err, "record larger than %zu bytes",
                         s->max_record);
+    else if (rc != SLUICE_OK)
+        sluice__err_set(&base->err, "%s", sluice_strerror(rc));
     return rc;
 }
 
@@ -215,8 +219,10 @@ static int spill(struct pq_sink *s)
                    "writing the spool file: %s", strerror(errno));
     sluice__buf_reset(&s->mem);
 out:
-    if (rc == SLUICE_ETOOBIG || rc == SLUICE_ENOMEM)
+    if (rc == SLUICE_ETOOBIG)
         sluice__err_set(&s->base.err, "spool path too long");
+    else if (rc == SLUICE_ENOMEM)
+        sluice__err_set(&s->base.err, "out of memory");
     sluice__buf_cleanup(&path);
     return rc;
 }
@@ -259,9 +265,12 @@ static int load_schema(struct pq_sink *s, struct sluice_table **out)
     SLUICE_FAIL_IF(fd < 0, SLUICE_EIO, err, "%s: %s", s->schema_path,
                    strerror(errno));
     for (;;) {
-        SLUICE_FAIL_IF(sluice__buf_reserve(&text, 65536) != SLUICE_OK,
-                       SLUICE_ETOOBIG, err, "%s: larger than %zu bytes",
-                       s->schema_path, SCHEMA_FILE_MAX);
+        int grown = sluice__buf_reserve(&text, 65536);
+        SLUICE_FAIL_IF(grown == SLUICE_ETOOBIG, SLUICE_ETOOBIG, err,
+                       "%s: larger than %zu bytes", s->schema_path,
+                       SCHEMA_FILE_MAX);
+        SLUICE_FAIL_IF(grown != SLUICE_OK, grown, err, "%s: %s",
+                       s->schema_path, sluice_strerror(grown));
         ssize_t r = read(fd, text.p + text.n, 65536);
         if (r < 0 && errno == EINTR)
             continue;
@@ -292,7 +301,9 @@ static int save_schema(struct pq_sink *s, const struct sluice_table *t)
     sluice__publish_init(&pub);
     sluice__buf_reset(text);
     rc = sluice__table_to_json(t, text);
-    SLUICE_FAIL_IF(rc != SLUICE_OK, rc, &s->base.err, "schema too large");
+    SLUICE_FAIL_IF(rc != SLUICE_OK, rc, &s->base.err, "%s",
+                   rc == SLUICE_ETOOBIG ? "schema too large"
+                                        : sluice_strerror(rc));
     SLUICE_TRY(sluice__publish_open(&pub, s->schema_path, &s->base.err));
     SLUICE_TRY(sluice__publish_write(&pub, text->p, text->n, &s->base.err));
     SLUICE_TRY(sluice__publish_commit(&pub, &s->base.err));
@@ -317,7 +328,21 @@ static int on_bytes(void *ud, const void *p, size_t n)
         return -1;
     if (n >= WRITE_FLUSH)
         return sluice__publish_write(&s->pub, p, n, &s->base.err) ? -1 : 0;
-    return sluice__buf_append(&s->wbuf, p, n) != SLUICE_OK ? -1 : 0;
+    int rc = sluice__buf_append(&s->wbuf, p, n);
+    if (rc != SLUICE_OK) {
+        /* the writer only knows the write failed: say why */
+        sluice__err_set(&s->base.err, "%s", sluice_strerror(rc));
+        return -1;
+    }
+    return 0;
+}
+
+/* The reason a writer call failed: the one on_bytes or the publisher
+ * already gave (the writer only sees "write failed"), else the writer's. */
+static void writer_failed(struct pq_sink *s, const char *why)
+{
+    if (!s->base.err.msg[0])
+        sluice__err_set(&s->base.err, "%s", why);
 }
 
 static int on_entry(void *ud, size_t leaf, unsigned def, unsigned rep,
@@ -338,9 +363,8 @@ static int replay_one(struct replay *R, const uint8_t *rec, size_t n)
     if (rc == SLUICE_OK)
         rc = sluice__pq_row_end(R->w);
     if (rc != SLUICE_OK)
-        sluice__err_set(&R->s->base.err, "%s",
-                        R->sh->err.msg[0] ? R->sh->err.msg
-                                          : sluice__pq_writer_error(R->w));
+        writer_failed(R->s, R->sh->err.msg[0] ? R->sh->err.msg
+                                              : sluice__pq_writer_error(R->w));
     return rc;
 }
 
@@ -424,16 +448,22 @@ static int write_file(struct pq_sink *s, struct sluice_table *job,
     };
     sluice__shredder_init(&sh, job, on_entry, NULL);
     sh.fail_on_bad = s->po.fail_on_bad;
-    rc = sluice__pq_writer_new(&w, schema, &o, on_bytes, s, &s->base.err);
-    SLUICE_TRY(rc);
+    struct sluice_err werr = {{0}};
+    rc = sluice__pq_writer_new(&w, schema, &o, on_bytes, s, &werr);
+    if (rc != SLUICE_OK) {
+        writer_failed(s, werr.msg); /* on_bytes's reason comes first */
+        goto out;
+    }
     sh.ud = w;
     struct replay R = {s, &sh, w};
     if (s->spool_fd >= 0)
         SLUICE_TRY(replay_file(&R));
     SLUICE_TRY(replay_bytes(&R, (const uint8_t *)s->mem.p, s->mem.n, &used));
     rc = sluice__pq_finish(w);
-    SLUICE_FAIL_IF(rc != SLUICE_OK, rc, &s->base.err, "%s",
-                   sluice__pq_writer_error(w));
+    if (rc != SLUICE_OK) {
+        writer_failed(s, sluice__pq_writer_error(w));
+        goto out;
+    }
     if (s->wbuf.n)
         SLUICE_TRY(flush_w(s));
     s->base.bad_values = sh.bad_values;

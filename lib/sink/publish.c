@@ -54,8 +54,8 @@ int sluice__publish_open(struct sluice_publish *p, const char *final_path,
             rc = sluice__buf_appendf(&b, ".%s%s%016llx", final_path + dir_n,
                                      SLUICE_TMP_MARKER,
                                      (unsigned long long)tmp_random());
-        SLUICE_FAIL_IF(rc != SLUICE_OK, rc, err, "output path too long: %s",
-                       final_path);
+        SLUICE_FAIL_IF(rc != SLUICE_OK, rc, err, "%s: %s", final_path,
+                       sluice__buf_failure(rc, "output path too long"));
         p->fd = open(b.p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
         if (p->fd >= 0 || errno != EEXIST)
             break;

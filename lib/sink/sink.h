@@ -90,6 +90,15 @@ SLUICE_NODISCARD int sluice__parquet_schema_path(const char *tpl,
                                                  const char *job,
                                                  struct sluice_buf *out);
 
+/* Why a sink call that returned `rc` failed: the sink's own message, or,
+ * when the failing path left none (an allocation deep in an encoder), the
+ * code's text, so a failed window always says why. */
+static inline const char *sluice__sink_reason(const struct sluice_sink *s,
+                                              int rc)
+{
+    return s->err.msg[0] ? s->err.msg : sluice_strerror(rc);
+}
+
 static inline void sluice__sink_free(struct sluice_sink *s)
 {
     if (s)

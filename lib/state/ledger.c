@@ -138,6 +138,7 @@ int sluice__ledger_prepare(struct sluice_ledger *l, const char *sql,
 int sluice__ledger_cached(struct sluice_ledger *l, enum ledger_stmt which,
                           sqlite3_stmt **out, struct sluice_err *err)
 {
+    *out = NULL;
     if (!l->st[which]) {
         int src =
             sqlite3_prepare_v3(l->db, CACHED_SQL[which], -1,
@@ -154,7 +155,9 @@ int sluice__ledger_cached(struct sluice_ledger *l, enum ledger_stmt which,
 static int step_once(struct sluice_ledger *l, enum ledger_stmt which,
                      const char *what, struct sluice_err *err)
 {
-    sqlite3_stmt *st;
+    /* NULL: gcc -O2 cannot see that a failed lookup never reaches the step
+     * (-Wmaybe-uninitialized). */
+    sqlite3_stmt *st = NULL;
     int rc = sluice__ledger_cached(l, which, &st, err);
     if (rc != SLUICE_OK)
         return rc;
@@ -164,9 +167,31 @@ static int step_once(struct sluice_ledger *l, enum ledger_stmt which,
                               : sluice__ledger_sqlfail(l, src, what, err);
 }
 
+bool sluice__ledger_moved(struct sluice_ledger *l)
+{
+    int moved = 0;
+    if (!l || !l->db ||
+        sqlite3_file_control(l->db, "main", SQLITE_FCNTL_HAS_MOVED, &moved) !=
+            SQLITE_OK)
+        return false;
+    return moved != 0;
+}
+
+int sluice__ledger_check_file(struct sluice_ledger *l, struct sluice_err *err)
+{
+    if (!sluice__ledger_moved(l))
+        return SLUICE_OK;
+    sluice__err_set(err,
+                    "ledger %s was deleted or replaced while this run was "
+                    "using it",
+                    l->path);
+    return SLUICE_ESTATE;
+}
+
 int sluice__ledger_begin(struct sluice_ledger *l, struct sluice_err *err)
 {
-    return step_once(l, ST_BEGIN, "begin", err);
+    int rc = sluice__ledger_check_file(l, err);
+    return rc != SLUICE_OK ? rc : step_once(l, ST_BEGIN, "begin", err);
 }
 
 int sluice__ledger_commit(struct sluice_ledger *l, struct sluice_err *err)
@@ -521,6 +546,7 @@ int sluice__ledger_run_end(struct sluice_ledger *l, int64_t run_id,
 {
     int rc = SLUICE_OK;
     sqlite3_stmt *st = NULL;
+    SLUICE_TRY(sluice__ledger_check_file(l, err));
     SLUICE_TRY(sluice__ledger_prepare(
         l,
         "UPDATE runs SET ended = ?2, outcome = ?3, done = ?4, failed = ?5,"

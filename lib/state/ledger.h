@@ -62,6 +62,14 @@ SLUICE_NODISCARD int sluice__ledger_open(const struct sluice_ledger_opts *o,
 /* Releases the run lock if held, then closes. NULL is a no-op. */
 void sluice__ledger_close(struct sluice_ledger *l);
 
+/* Whether the file this handle writes is no longer the one at its path:
+ * deleted, or replaced by another file (SQLite compares its open file with
+ * the name). Writes to such a handle would go into a file nobody reads, so
+ * every write (each one's transaction, run_end) first checks this and fails
+ * with SLUICE_ESTATE "ledger X was deleted or replaced while this run was
+ * using it". One stat(2) per write. */
+bool sluice__ledger_moved(struct sluice_ledger *l);
+
 /* ---- the run lock ----------------------------------------------------------
  * One run per job at a time. The lock is an open-file-description lock on
  * "<path>.lock" (never deleted): the kernel drops it when its holder exits

@@ -49,7 +49,13 @@ SLUICE_NODISCARD int sluice__ledger_cached(struct sluice_ledger *l,
                                            enum ledger_stmt which,
                                            sqlite3_stmt **out,
                                            struct sluice_err *err);
-/* BEGIN IMMEDIATE / COMMIT; rollback never fails visibly. */
+/* Before a write: SLUICE_ESTATE when the file is no longer the ledger at
+ * l->path (sluice__ledger_moved). begin() checks it; a write outside a
+ * transaction calls it first. */
+SLUICE_NODISCARD int sluice__ledger_check_file(struct sluice_ledger *l,
+                                               struct sluice_err *err);
+/* BEGIN IMMEDIATE / COMMIT (begin checks the file first); rollback never
+ * fails visibly. */
 SLUICE_NODISCARD int sluice__ledger_begin(struct sluice_ledger *l,
                                           struct sluice_err *err);
 SLUICE_NODISCARD int sluice__ledger_commit(struct sluice_ledger *l,

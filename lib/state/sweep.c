@@ -100,7 +100,8 @@ int sluice__state_sweep_temp(const char *dir, const struct sluice_sweep_opts *o,
     int64_t now = o && o->now ? o->now : (int64_t)time(NULL);
     int64_t cutoff = o && o->older_than > 0 ? now - o->older_than : INT64_MAX;
     rc = sluice__buf_adds(&path, dir);
-    SLUICE_FAIL_IF(rc != SLUICE_OK, rc, err, "sweep: folder name too long");
+    SLUICE_FAIL_IF(rc != SLUICE_OK, rc, err, "sweep: %s",
+                   sluice__buf_failure(rc, "folder name too long"));
     while (path.n > 1 && path.p[path.n - 1] == '/')
         path.p[--path.n] = '\0';
     SLUICE_TRY(sweep(&path, o ? o->depth : 0, cutoff, &count, err));

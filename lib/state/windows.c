@@ -69,6 +69,7 @@ int sluice__ledger_requeue(struct sluice_ledger *l, int64_t from, int64_t to,
 {
     int rc = SLUICE_OK;
     sqlite3_stmt *st = NULL;
+    SLUICE_TRY(sluice__ledger_check_file(l, err));
     SLUICE_TRY(sluice__ledger_prepare(
         l,
         "UPDATE windows SET status = 'pending'"
@@ -190,6 +191,7 @@ int sluice__ledger_mark_pending(struct sluice_ledger *l, int64_t start,
 {
     int rc = SLUICE_OK;
     sqlite3_stmt *st = NULL;
+    SLUICE_TRY(sluice__ledger_check_file(l, err));
     SLUICE_TRY(sluice__ledger_prepare(
         l,
         "INSERT INTO windows (start, end_excl) VALUES (?1, ?2)"

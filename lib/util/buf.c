@@ -107,6 +107,11 @@ char *sluice__buf_take(struct sluice_buf *b, size_t *n)
     return p;
 }
 
+const char *sluice__buf_failure(int rc, const char *too_big)
+{
+    return rc == SLUICE_ETOOBIG ? too_big : sluice_strerror(rc);
+}
+
 const char *sluice__buf_str(const struct sluice_buf *b)
 {
     return b->p ? b->p : "";

@@ -50,4 +50,10 @@ char *sluice__buf_take(struct sluice_buf *b, size_t *n);
 /* A C string view of the content: "" when empty. */
 const char *sluice__buf_str(const struct sluice_buf *b);
 
+/* What a failed buffer operation that returned `rc` means: `too_big` when
+ * the buffer's bound was reached (SLUICE_ETOOBIG), else the code's own text
+ * ("out of memory"), so that a failed allocation is never reported as an
+ * input that was too long. */
+const char *sluice__buf_failure(int rc, const char *too_big);
+
 #endif

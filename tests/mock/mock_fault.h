@@ -1,7 +1,10 @@
 /* mock_fault.h: fault-injection rules of neows-mock. A rule is written
  * KIND@MATCH[#COUNT]:
  *   KIND   500 502 503 504 429 429-bare 400 403 reset truncate
- *          invalid-json slow timeout   (429-bare: no Retry-After)
+ *          invalid-json slow timeout hold   (429-bare: no Retry-After;
+ *          hold: answered normally once the server gets SIGUSR1;
+ *          huge-header, many-headers: 1 MiB of response headers, in one
+ *          line or in 1 KiB lines)
  *   MATCH  *                    any request
  *          start_date=DATE      a request whose query has start_date=DATE
  *                               (compared as text, as sent)
@@ -22,7 +25,10 @@ enum fault_kind {
     FAULT_TRUNCATE, /* full Content-Length, half the body, close */
     FAULT_INVALID_JSON,
     FAULT_SLOW,   /* drip the body a few bytes per 100 ms */
-    FAULT_TIMEOUT /* never answer */
+    FAULT_TIMEOUT, /* never answer */
+    FAULT_HOLD,    /* answer normally, but only after SIGUSR1 */
+    FAULT_HUGE_HEADER, /* 200 with one 1 MiB header line */
+    FAULT_MANY_HEADERS /* 200 with 1 MiB of 1 KiB header lines */
 };
 
 struct fault_hit {

@@ -2,7 +2,7 @@
  * is decided in full once MHD has it whole (key, rate limits, fault rules,
  * then mock_route.c for the body), logged with its arrival time, and then
  * answered at once or held. In the default mode MHD runs an epoll thread
- * pool and --latency-ms and the timeout fault suspend the connection
+ * pool and --latency-ms and the timeout and hold faults suspend the connection
  * (MHD_suspend_connection) until one timer thread resumes it, so a held
  * request never blocks the other connections of its MHD thread; the slow
  * fault needs thread-per-connection mode, where holds are plain naps.
@@ -27,6 +27,10 @@
 #include <string.h>
 
 #define MAX_BODY (64u << 20)
+#define BIG_HEADERS (1u << 20) /* huge-header / many-headers */
+/* MHD builds a response's headers in the connection's memory pool
+ * (32 KiB by default): room for BIG_HEADERS when those faults are used. */
+#define BIG_HEADERS_POOL (4u << 20)
 #define TIMEOUT_POKE_MS 500
 #define SLOW_PERIOD_MS 100
 
@@ -160,7 +164,7 @@ static void *timer_main(void *arg)
 
 /* ---- request state ------------------------------------------------------- */
 
-enum phase { PH_HEADERS, PH_NEW, PH_DELAY, PH_TIMEOUT };
+enum phase { PH_HEADERS, PH_NEW, PH_DELAY, PH_TIMEOUT, PH_HOLD };
 
 struct mreq {
     char *uri; /* raw, as sent: path?query */
@@ -172,6 +176,7 @@ struct mreq {
 };
 
 static struct MHD_Daemon *mhd;
+static atomic_int holds_released; /* SIGUSR1 came: hold faults answer */
 static atomic_llong last_request_ms;
 static atomic_ullong nrequests;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -409,6 +414,23 @@ static struct MHD_Response *respond(struct MHD_Connection *c, struct outcome *o,
         snprintf(num, sizeof(num), "%ld", o->retry_after);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, num);
     }
+    if (fk == FAULT_HUGE_HEADER || fk == FAULT_MANY_HEADERS) {
+        size_t line = fk == FAULT_HUGE_HEADER ? BIG_HEADERS : 1024;
+        char *pad = malloc(line + 1);
+        if (!pad) {
+            MHD_destroy_response(resp);
+            resp = NULL;
+            goto out;
+        }
+        memset(pad, 'a', line);
+        pad[line] = '\0';
+        for (size_t i = 0; i < BIG_HEADERS / line; i++) {
+            char name[32];
+            snprintf(name, sizeof(name), "X-Padding-%zu", i);
+            MHD_add_response_header(resp, name, pad);
+        }
+        free(pad);
+    }
 out:
     cache_release(o->entry);
     free(o->own);
@@ -519,7 +541,8 @@ respond:
         r->status = 0;
         note_dropped(r, "out of memory");
     } else {
-        fh.kind = FAULT_NONE;
+        /* the answer is ready; a hold only decides when it goes */
+        fh.kind = fh.kind == FAULT_HOLD ? FAULT_HOLD : FAULT_NONE;
     }
     log_request(c, r, method, r->status);
 done:
@@ -600,6 +623,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
             r->phase = PH_TIMEOUT;
             return timer_hold(&r->tn, c, TIMEOUT_POKE_MS) == 0 ? MHD_YES
                                                                : MHD_NO;
+        case FAULT_HOLD:
+            if (atomic_load(&holds_released))
+                break;
+            if (mock_cfg.per_connection) {
+                while (!atomic_load(&holds_released))
+                    if (nap(TIMEOUT_POKE_MS) != 0)
+                        return MHD_NO;
+                return send_now(c, r);
+            }
+            r->phase = PH_HOLD;
+            return timer_hold(&r->tn, c, TIMEOUT_POKE_MS) == 0 ? MHD_YES
+                                                               : MHD_NO;
         default:
             break;
         }
@@ -620,6 +655,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         /* Woken now and then so that MHD can notice a client that gave
          * up; held again until the server stops. */
         timer_release(&r->tn);
+        return timer_hold(&r->tn, c, TIMEOUT_POKE_MS) == 0 ? MHD_YES : MHD_NO;
+    case PH_HOLD:
+        /* Looked at every TIMEOUT_POKE_MS until SIGUSR1 releases it. */
+        timer_release(&r->tn);
+        if (atomic_load(&holds_released))
+            return send_now(c, r);
         return timer_hold(&r->tn, c, TIMEOUT_POKE_MS) == 0 ? MHD_YES : MHD_NO;
     }
     return MHD_NO;
@@ -663,13 +704,18 @@ int http_start(unsigned *port)
         flags |= MHD_USE_TLS;
     else
         tls[0].option = MHD_OPTION_END;
+    size_t pool_bytes =
+        fault_uses(FAULT_HUGE_HEADER) || fault_uses(FAULT_MANY_HEADERS)
+            ? BIG_HEADERS_POOL
+            : 32u * 1024u;
     mhd = MHD_start_daemon(
         flags, (uint16_t)mock_cfg.port, NULL, NULL, on_request, NULL,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
         (struct sockaddr *)&sa, MHD_OPTION_ARRAY, pool, MHD_OPTION_ARRAY, tls,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT, 120u,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool_bytes, MHD_OPTION_END);
     if (!mhd) {
         fprintf(stderr, "neows-mock: cannot listen on 127.0.0.1:%u\n",
                 mock_cfg.port);
@@ -685,6 +731,11 @@ int http_start(unsigned *port)
         return -1;
     }
     return 0;
+}
+
+void http_release_holds(void)
+{
+    atomic_store(&holds_released, 1);
 }
 
 void http_stop(void)

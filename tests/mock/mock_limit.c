@@ -22,14 +22,18 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct counter counters[MAX_KEYS];
 static long hourly_limit = 1000;
 static double rate;   /* tokens per second, 0 = off */
-static double tokens; /* current tokens, at most `rate` */
+static double burst;  /* the bucket's capacity: `rate` unless --rate-burst */
+static double tokens; /* current tokens, at most `burst` */
 static int64_t bucket_ms = -1;
 
-void limit_init(long hourly, double per_s)
+void limit_init(long hourly, double per_s, double cap)
 {
     hourly_limit = hourly;
     rate = per_s;
-    tokens = per_s < 1.0 ? 1.0 : per_s;
+    burst = cap > 0 ? cap : per_s; /* a burst of N by default */
+    if (burst < 1.0)
+        burst = 1.0;
+    tokens = burst;
 }
 
 static struct counter *counter_for(const char *key, int64_t now_ms)
@@ -78,9 +82,8 @@ enum limit_verdict limit_take(const char *key, int64_t now_ms, long *remaining,
     if (rate > 0) {
         if (bucket_ms >= 0) {
             tokens += rate * (double)(now_ms - bucket_ms) / 1000.0;
-            double cap = rate < 1.0 ? 1.0 : rate; /* a burst of N */
-            if (tokens > cap)
-                tokens = cap;
+            if (tokens > burst)
+                tokens = burst;
         }
         bucket_ms = now_ms;
         if (tokens < 1.0) {

@@ -1,7 +1,9 @@
 /* mock_main.c: the command line of neows-mock, a NeoWs-compatible HTTP
  * server for sluice's tests and benchmarks (docs/internals/mock.md). It
  * parses options, runs --dump-records, or starts the server, announces the
- * port, and waits for SIGTERM/SIGINT or the idle timeout. Signals are
+ * port, and waits for SIGTERM/SIGINT, the idle timeout or (with
+ * --exit-with-parent) the death of the process that started it; SIGUSR1
+ * releases the requests the hold fault keeps. Signals are
  * blocked in every thread and taken synchronously with sigtimedwait, so no
  * handler races the MHD threads. */
 #include "mock_cache.h"
@@ -13,6 +15,8 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -28,6 +32,8 @@ static const char usage[] =
     "  --port-file F        also write the port to F (atomically)\n"
     "  --idle-timeout S     exit after S seconds without a request\n"
     "                       (default 30, 0 = never)\n"
+    "  --exit-with-parent   exit when the process that started the server\n"
+    "                       dies (a test's shell killed by its runner)\n"
     "  --keys K1,K2         accepted api keys (default DEMO_KEY); the key\n"
     "                       may come as api_key=K or an X-Api-Key header\n"
     "  --any-key            accept any non-empty key\n"
@@ -37,6 +43,7 @@ static const char usage[] =
     "                       N); over it: 429 OVER_RATE_LIMIT + Retry-After;\n"
     "                       announced as RateLimit-Policy: "
     "\"per-second\";q=N;w=1\n"
+    "  --rate-burst B       the bucket holds B requests instead of N\n"
     "  --retry-after S      force the Retry-After value of every 429\n"
     "  --latency-ms N       delay every response by N ms (the connection is\n"
     "                       suspended, other connections go on)\n"
@@ -47,6 +54,9 @@ static const char usage[] =
     "             | truncate (full Content-Length, half the body) |\n"
     "             invalid-json (200, broken body) | slow (drip the body,\n"
     "             --slow-bytes per 100 ms) | timeout (never answer)\n"
+    "             | hold (answer normally once the server gets SIGUSR1)\n"
+    "             | huge-header (200 with one 1 MiB header line) |\n"
+    "             many-headers (200 with 1 MiB of 1 KiB header lines)\n"
     "      MATCH  * | start_date=DATE (as sent) | nth=K (K-th request)\n"
     "      COUNT  times the rule fires (default unlimited)\n"
     "      e.g.   --fault '503@start_date=2020-01-08#1' --fault 'reset@nth=3'\n"
@@ -186,6 +196,8 @@ int main(int argc, char **argv)
 {
     static char default_keys[] = "DEMO_KEY";
     const char *log_path = NULL, *dump_from = NULL, *dump_to = NULL;
+    int exit_with_parent = 0;
+    pid_t parent = getppid();
     const char *dump_key = NULL;
     long v;
     int rc = 0;
@@ -223,6 +235,9 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--log-headers") == 0) {
             mock_cfg.log_headers = 1;
             continue;
+        } else if (strcmp(a, "--exit-with-parent") == 0) {
+            exit_with_parent = 1;
+            continue;
         }
         NEED_ARG();
         const char *val = argv[++i];
@@ -243,6 +258,8 @@ int main(int argc, char **argv)
             double r = strtod(val, &end);
             bad = end == val || !(r > 0) || (*end && strcmp(end, "/s") != 0);
             mock_cfg.rate_per_s = r;
+        } else if (strcmp(a, "--rate-burst") == 0) {
+            bad = parse_long(val, 1, 1000000, &mock_cfg.rate_burst);
         } else if (strcmp(a, "--retry-after") == 0) {
             bad = parse_long(val, 0, 86400 * 30, &mock_cfg.retry_after_s);
         } else if (strcmp(a, "--latency-ms") == 0) {
@@ -312,7 +329,8 @@ int main(int argc, char **argv)
     }
     if (fault_uses(FAULT_SLOW))
         mock_cfg.per_connection = 1;
-    limit_init(mock_cfg.hourly_limit, mock_cfg.rate_per_s);
+    limit_init(mock_cfg.hourly_limit, mock_cfg.rate_per_s,
+               (double)mock_cfg.rate_burst);
     cache_init(mock_cfg.cache_bytes);
 
     /* Block the signals before MHD starts its threads: they inherit the
@@ -322,7 +340,15 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGUSR1);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
+    /* The kernel sends SIGTERM (taken below) when the parent dies; a parent
+     * that died before this line is seen by getppid. */
+    if (exit_with_parent &&
+        (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)) {
+        rc = 1;
+        goto out;
+    }
 
     unsigned port = 0;
     if (http_start(&port) != 0) {
@@ -340,6 +366,10 @@ int main(int argc, char **argv)
     for (;;) {
         struct timespec ts = {0, 200 * 1000000L};
         int sig = sigtimedwait(&set, NULL, &ts);
+        if (sig == SIGUSR1) {
+            http_release_holds();
+            continue;
+        }
         if (sig > 0)
             break;
         if (mock_cfg.idle_timeout_s > 0 &&

@@ -17,6 +17,7 @@ struct mock_cfg {
     int any_key;
     long hourly_limit;
     double rate_per_s;  /* 0 = no per-second bucket */
+    long rate_burst;    /* the bucket's capacity; 0 = rate_per_s */
     long retry_after_s; /* -1 = computed */
     long latency_ms;
     const char *replay_dir;
@@ -41,6 +42,9 @@ extern struct mock_cfg mock_cfg;
 int http_start(unsigned *port);
 /* Monotonic ms of the last request received (start time before any). */
 int64_t http_last_request_ms(void);
+/* Answers every request held by the hold fault, and those that come after
+ * (SIGUSR1). Async-signal-unsafe: called from the main loop. */
+void http_release_holds(void);
 /* Resumes every held connection, stops the daemon, frees everything. */
 void http_stop(void);
 

@@ -3,6 +3,7 @@
 #include "harness.h"
 #include "http/error_body.h"
 #include "http/request.h"
+#include "http/transfer_error.h"
 
 static void test_url_params(void)
 {
@@ -64,7 +65,48 @@ static void test_error_message_is_bounded(void)
     sluice__buf_cleanup(&m);
 }
 
+/* curl's codes in words that say what happened and which field governs. */
+static void test_transfer_failures_described(void)
+{
+    struct sluice_err e = {{0}};
+    struct sluice_transfer_failure f = {CURLE_OUT_OF_MEMORY, "", true};
+    sluice__http_describe_failure(&f, &e);
+    ASSERT_STR_EQ(e.msg, "response header line over 100 KiB, the most "
+                         "libcurl accepts (it reports this as \"Out of "
+                         "memory\")");
+    f.in_headers = false; /* in the body: nothing to reinterpret */
+    sluice__http_describe_failure(&f, &e);
+    ASSERT_STR_EQ(e.msg, "Out of memory");
+
+    struct sluice_transfer_failure slow = {
+        CURLE_OPERATION_TIMEDOUT,
+        "Operation too slow. Less than 100 bytes/sec transferred the last 60 "
+        "seconds",
+        false};
+    sluice__http_describe_failure(&slow, &e);
+    ASSERT_TRUE(strstr(e.msg, "Timeout was reached: Operation too slow") ==
+                e.msg);
+    ASSERT_TRUE(strstr(e.msg, "(http.low_speed_limit and http.low_speed_time)"));
+    struct sluice_transfer_failure total = {
+        CURLE_OPERATION_TIMEDOUT,
+        "Operation timed out after 300000 milliseconds with 5 bytes received",
+        false};
+    sluice__http_describe_failure(&total, &e);
+    ASSERT_TRUE(strstr(e.msg, "received (http.timeout)") != NULL);
+    struct sluice_transfer_failure conn = {
+        CURLE_OPERATION_TIMEDOUT, "Connection timed out after 10001 milliseconds",
+        true};
+    sluice__http_describe_failure(&conn, &e);
+    ASSERT_TRUE(strstr(e.msg, "(http.connect_timeout)") != NULL);
+    struct sluice_transfer_failure refused = {
+        CURLE_COULDNT_CONNECT, "Failed to connect to h port 1: Refused", true};
+    sluice__http_describe_failure(&refused, &e);
+    ASSERT_STR_EQ(e.msg, "Couldn't connect to server: Failed to connect to h "
+                         "port 1: Refused");
+}
+
 static const struct harness_test TESTS[] = {
+    TEST(test_transfer_failures_described),
     TEST(test_url_params),
     TEST(test_error_messages),
     TEST(test_error_message_is_bounded),

@@ -159,8 +159,14 @@ static void test_defaults(void)
     ASSERT_EQ(job->concurrency, 4);
     ASSERT_EQ(job->http.connect_timeout_ms, 10000);
     ASSERT_EQ(job->http.timeout_ms, 300000);
-    ASSERT_EQ(job->http.low_speed_bytes, 1);
-    ASSERT_EQ(job->http.low_speed_secs, 30);
+    ASSERT_EQ(job->http.low_speed_bytes, 100);
+    ASSERT_EQ(job->http.low_speed_secs, 60);
+    /* what the defaults promise: a 1 B/s drip (or 10 B/s, e2e/stall_and_
+     * headers) is under the limit, and a stalled attempt ends within
+     * minutes (low-speed window, and the whole transfer's cap) */
+    ASSERT_TRUE(job->http.low_speed_bytes > 10);
+    ASSERT_TRUE(job->http.low_speed_secs <= 120);
+    ASSERT_TRUE(job->http.timeout_ms > 0 && job->http.timeout_ms <= 600000);
     ASSERT_EQ(job->http.max_response_bytes, 256u << 20);
     ASSERT_EQ(sluice__secrets_count(job->secrets), 0);
     sluice__job_free(job);

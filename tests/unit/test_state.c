@@ -2,9 +2,8 @@
  * the watermark, the run lock across processes (held by a live one, free
  * again after a SIGKILL), fingerprint diffs and secrets, migration and
  * refusals (newer format, foreign and corrupt files), schema versions, the
- * temporary-file sweep, and the timings of 100,000 windows (printed, never
- * asserted). SLUICE_STATE_BENCH_FULL=N sets how many windows the
- * synchronous=FULL measurement marks (default 2,000). */
+ * temporary-file sweep, and many windows marked and read back (their
+ * timings at 100,000 windows are bench/bench_state.c's). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -750,101 +749,117 @@ static void test_sweep_removes_only_marked_temp_files(void)
     rm_rf(g_root);
 }
 
-static double seconds_since(const struct timespec *t0)
-{
-    struct timespec t1;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    return (double)(t1.tv_sec - t0->tv_sec) +
-           (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
-/* Marks n windows done, one transaction each; returns the seconds taken. */
-static double mark_many(struct sluice_ledger *l, size_t n, int *failures)
+/* Marks n hour windows done, one transaction each; the failures. */
+static int mark_many(struct sluice_ledger *l, size_t n)
 {
     struct sluice_err err = {{0}};
-    struct timespec t0;
     long ok[] = {200};
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int failures = 0;
     for (size_t i = 0; i < n; i++) {
         struct sluice_ledger_attempt a =
             attempt(T2020 + (int64_t)i * 3600, ok, 1);
         a.end_excl = a.start + 3600;
         a.rows = 10;
         a.output = "data/x.ndjson";
-        *failures += sluice__ledger_mark_done(l, &a, &err) != SLUICE_OK;
+        failures += sluice__ledger_mark_done(l, &a, &err) != SLUICE_OK;
     }
-    return seconds_since(&t0);
+    return failures;
 }
 
-static void test_timings_100k_windows(void)
+/* The calls a run makes over many windows give the right answers: every
+ * mark kept, the map and single lookups agree, the watermark is the end of
+ * the last window. How fast they are is bench/bench_state.c's business. */
+static void test_many_windows_marked_and_read_back(void)
 {
     struct sluice_err err = {{0}};
     struct sluice_ledger *l = NULL;
-    const size_t n = 100000;
-    int failures = 0;
-    fresh_root("bench");
-    ASSERT_EQ(open_at(path_in("normal.db"), "bench", false, &l, &err),
+    const size_t n = 2000;
+    fresh_root("many");
+    ASSERT_EQ(open_at(path_in("many.db"), "many", false, &l, &err),
               SLUICE_OK);
-    double normal = mark_many(l, n, &failures);
-    ASSERT_EQ(failures, 0);
+    ASSERT_EQ(mark_many(l, n), 0);
 
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
     struct sluice_ledger_map m;
     ASSERT_EQ(sluice__ledger_map_load(l, &m, &err), SLUICE_OK);
-    double load = seconds_since(&t0);
     ASSERT_EQ(m.n, n);
     size_t done = 0;
     for (size_t i = 0; i < n; i++)
         done += sluice__ledger_map_get(&m, T2020 + (int64_t)i * 3600) ==
                 SLUICE_LEDGER_DONE;
-    ASSERT_EQ(done, n);
+    ASSERT_EQ(sluice__ledger_map_get(&m, T2020 - 3600), SLUICE_LEDGER_UNKNOWN);
+    ASSERT_EQ(sluice__ledger_map_get(&m, T2020 + (int64_t)n * 3600),
+              SLUICE_LEDGER_UNKNOWN);
     sluice__ledger_map_cleanup(&m);
+    ASSERT_EQ(done, n);
 
-    clock_gettime(CLOCK_MONOTONIC, &t0);
     done = 0;
+    int failures = 0;
     for (size_t i = 0; i < n; i++) {
         enum sluice_ledger_status st = SLUICE_LEDGER_UNKNOWN;
         failures += sluice__ledger_status(l, T2020 + (int64_t)i * 3600, &st,
                                           &err) != SLUICE_OK;
         done += st == SLUICE_LEDGER_DONE;
     }
-    double lookups = seconds_since(&t0);
+    ASSERT_EQ(failures, 0);
     ASSERT_EQ(done, n);
 
-    clock_gettime(CLOCK_MONOTONIC, &t0);
     int64_t wm = 0;
     bool has = false;
     struct sluice_ledger_counts c;
     ASSERT_EQ(sluice__ledger_watermark(l, &wm, &has, &err), SLUICE_OK);
     ASSERT_EQ(sluice__ledger_counts(l, &c, &err), SLUICE_OK);
-    double summary = seconds_since(&t0);
     ASSERT_TRUE(has);
     ASSERT_EQ(wm, T2020 + (int64_t)n * 3600);
     ASSERT_EQ(c.done, n);
+    ASSERT_EQ(c.total, n);
     sluice__ledger_close(l);
 
-    const char *env = getenv("SLUICE_STATE_BENCH_FULL");
-    size_t n_full = env ? (size_t)strtoul(env, NULL, 10) : 2000;
-    if (n_full > n)
-        n_full = n;
-    double full = 0;
-    if (n_full) {
-        ASSERT_EQ(open_at(path_in("full.db"), "bench", true, &l, &err),
-                  SLUICE_OK);
-        full = mark_many(l, n_full, &failures);
-        ASSERT_EQ(failures, 0);
-        sluice__ledger_close(l);
-    }
-    fprintf(stderr,
-            "  timings: %zu windows marked done one transaction each: "
-            "synchronous=NORMAL %.2f s (%.0f us each); synchronous=FULL "
-            "%zu in %.2f s (%.0f us each)\n"
-            "  timings: load all statuses %.3f s; %zu single lookups %.3f s; "
-            "watermark + counts %.3f s\n",
-            n, normal, normal / (double)n * 1e6, n_full, full,
-            n_full ? full / (double)n_full * 1e6 : 0.0, load, n, lookups,
-            summary);
+    /* synchronous=FULL keeps the same answers */
+    ASSERT_EQ(open_at(path_in("full.db"), "many", true, &l, &err), SLUICE_OK);
+    ASSERT_EQ(mark_many(l, 50), 0);
+    ASSERT_EQ(sluice__ledger_counts(l, &c, &err), SLUICE_OK);
+    ASSERT_EQ(c.done, 50);
+    sluice__ledger_close(l);
+    rm_rf(g_root);
+}
+
+/* A ledger deleted or replaced under an open handle takes no more writes:
+ * they would go into a file nobody reads again. */
+static void test_writes_refused_once_the_file_is_gone(void)
+{
+    struct sluice_err err = {{0}};
+    struct sluice_ledger *l = NULL;
+    long ok[] = {200};
+    fresh_root("moved");
+    const char *db = path_in("moved.db");
+    ASSERT_EQ(open_at(db, "moved", false, &l, &err), SLUICE_OK);
+    struct sluice_ledger_attempt a = attempt(T2020, ok, 1);
+    ASSERT_EQ(sluice__ledger_mark_done(l, &a, &err), SLUICE_OK);
+    ASSERT_TRUE(!sluice__ledger_moved(l));
+
+    ASSERT_EQ(unlink(db), 0);
+    ASSERT_TRUE(sluice__ledger_moved(l));
+    a.start += 7 * DAY;
+    ASSERT_EQ(sluice__ledger_mark_done(l, &a, &err), SLUICE_ESTATE);
+    ASSERT_TRUE(strstr(err.msg, "was deleted or replaced") != NULL);
+    ASSERT_TRUE(strstr(err.msg, db) != NULL);
+    ASSERT_EQ(sluice__ledger_mark_pending(l, a.start, a.end_excl, &err),
+              SLUICE_ESTATE);
+    ASSERT_EQ(sluice__ledger_requeue(l, INT64_MIN, INT64_MAX, NULL, &err),
+              SLUICE_ESTATE);
+    sluice__ledger_close(l);
+
+    /* replaced: another ledger now has the name */
+    struct sluice_ledger *other = NULL;
+    ASSERT_EQ(open_at(db, "moved", false, &l, &err), SLUICE_OK);
+    ASSERT_EQ(rename(db, path_in("aside.db")), 0);
+    ASSERT_EQ(open_at(db, "moved", false, &other, &err), SLUICE_OK);
+    ASSERT_TRUE(sluice__ledger_moved(l));
+    ASSERT_TRUE(!sluice__ledger_moved(other));
+    ASSERT_EQ(sluice__ledger_mark_done(l, &a, &err), SLUICE_ESTATE);
+    ASSERT_EQ(sluice__ledger_mark_done(other, &a, &err), SLUICE_OK);
+    sluice__ledger_close(l);
+    sluice__ledger_close(other);
     rm_rf(g_root);
 }
 
@@ -860,6 +875,7 @@ static const struct harness_test TESTS[] = {
     TEST(test_migration_and_refusals),
     TEST(test_schema_versions),
     TEST(test_sweep_removes_only_marked_temp_files),
-    TEST(test_timings_100k_windows),
+    TEST(test_many_windows_marked_and_read_back),
+    TEST(test_writes_refused_once_the_file_is_gone),
 };
 HARNESS_MAIN(TESTS)

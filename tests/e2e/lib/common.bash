@@ -30,9 +30,11 @@ cd "$WORK"
 
 # start_mock ARGS...: starts the server; sets PORT and BASE (feed URL). The
 # server prints its port first, so no sleeping or polling is needed; it
-# stops by itself after 60 idle seconds should this script die.
+# stops by itself when this script dies (--exit-with-parent: the kernel
+# tells it, however the script died) and after 60 idle seconds (ARGS may
+# say --idle-timeout 0 for a test with long quiet stretches).
 start_mock() {
-    coproc MOCK { exec "$NEOWS_MOCK" --port 0 --idle-timeout 60 "$@"; }
+    coproc MOCK { exec "$NEOWS_MOCK" --port 0 --idle-timeout 60 --exit-with-parent "$@"; }
     MOCK_PID=$MOCK_PID
     local line
     read -r line <&"${MOCK[0]}"
