@@ -49,12 +49,14 @@ int cli_parse(int argc, char **argv, struct cli_opts *o);
 void cli_opts_cleanup(struct cli_opts *o);
 void cli_usage(FILE *f);
 
-/* msgs.c: everything the command says on stderr. */
+/* msgs.c: everything the command says on stderr, and the data it writes to
+ * stdout when asked (msg_write_stdout: a sluice_write_fn, 0 or -1). */
 void msg_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_info(const struct cli_opts *o, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void msg_log(void *ud, enum sluice_log_level level, const char *msg);
 void msg_human_bytes(double bytes, char *out, size_t n);
+int msg_write_stdout(void *ud, const void *p, size_t n);
 
 /* progress.c: the live line (terminal) or periodic lines (pipe). */
 struct progress;
@@ -77,10 +79,10 @@ void report_free(struct report *r);
 int cmd_run(struct cli_opts *o);  /* run and pull */
 int cmd_plan(struct cli_opts *o);
 int cmd_status(struct cli_opts *o);
-/* cmd_run.c: loads the job the options name; 0 or an exit status. */
+/* load_job.c: loads the job the options name; 0 or an exit status. */
 int load_job(struct cli_opts *o, struct sluice_job **job);
-int cmd_cat(struct cli_opts *o);
-int cmd_schema(struct cli_opts *o);
+int cmd_cat(struct cli_opts *o);    /* cmd_cat.c */
+int cmd_schema(struct cli_opts *o); /* cmd_schema.c */
 
 /* signals.c */
 extern volatile sig_atomic_t g_cancel;

@@ -33,18 +33,6 @@ static void on_progress(void *ud, const struct sluice_progress *p)
     progress_update(c->progress, p);
 }
 
-int load_job(struct cli_opts *o, struct sluice_job **job)
-{
-    char err[2048];
-    struct sluice_job_opts jo = {o->job_path, o->sets, o->n_sets, 0,
-                                 msg_log, o};
-    if (sluice_job_load(&jo, job, err, sizeof err) != SLUICE_OK) {
-        msg_error("%s", err);
-        return EXIT_USAGE;
-    }
-    return 0;
-}
-
 static void print_summary(const struct cli_opts *o, const char *name,
                           const struct sluice_run_summary *s)
 {
@@ -168,34 +156,6 @@ int cmd_run(struct cli_opts *o)
         status = EXIT_SOME_FAILED;
     report_free(ctx.report);
     progress_free(ctx.progress);
-    sluice_job_free(job);
-    return status;
-}
-
-int cmd_plan(struct cli_opts *o)
-{
-    struct sluice_job *job = NULL;
-    int status = load_job(o, &job);
-    if (status)
-        return status;
-    size_t n = sluice_job_window_count(job);
-    if (o->limit && o->limit < n)
-        n = o->limit;
-    for (size_t i = 0; i < n; i++) {
-        struct sluice_window_info w;
-        char err[1024];
-        if (sluice_job_window_info(job, i, &w, err, sizeof err) != SLUICE_OK) {
-            msg_error("window %zu: %s", i, err);
-            status = EXIT_USAGE;
-            break;
-        }
-        printf("%zu\t%s\t%s\t%s\t%s\n", w.index, w.start, w.end, w.url,
-               w.output);
-        sluice_window_info_cleanup(&w);
-    }
-    if (status == 0 && o->verbosity >= 0)
-        fprintf(stderr, "sluice: %s: %zu windows (of %zu)\n",
-                sluice_job_name(job), n, sluice_job_window_count(job));
     sluice_job_free(job);
     return status;
 }

@@ -15,6 +15,12 @@ void msg_error(const char *fmt, ...)
     va_end(ap);
 }
 
+int msg_write_stdout(void *ud, const void *p, size_t n)
+{
+    (void)ud;
+    return fwrite(p, 1, n, stdout) == n ? 0 : -1;
+}
+
 void msg_info(const struct cli_opts *o, const char *fmt, ...)
 {
     if (o->verbosity < 0)
