@@ -378,15 +378,15 @@ static int load_http(struct loader *L)
 
     SLUICE_TRY(sluice__cfg_section(L, L->root, "http", keys,
                                    SLUICE_ARRAY_LEN(keys), &http));
-    SLUICE_TRY(sluice__cfg_opt_duration(L, http, "http", "connect_timeout", 1,
+    SLUICE_TRY(sluice__cfg_opt_duration(L, http, "connect_timeout", "http", 1,
                                         &connect_ms));
     SLUICE_TRY(
-        sluice__cfg_opt_duration(L, http, "http", "timeout", 0, &timeout_ms));
-    SLUICE_TRY(sluice__cfg_opt_size(L, http, "http", "low_speed_limit", 0,
+        sluice__cfg_opt_duration(L, http, "timeout", "http", 0, &timeout_ms));
+    SLUICE_TRY(sluice__cfg_opt_size(L, http, "low_speed_limit", "http", 0,
                                     UINT64_MAX, &low_bytes));
-    SLUICE_TRY(sluice__cfg_opt_duration(L, http, "http", "low_speed_time", 1000,
+    SLUICE_TRY(sluice__cfg_opt_duration(L, http, "low_speed_time", "http", 1000,
                                         &low_ms));
-    SLUICE_TRY(sluice__cfg_opt_size(L, http, "http", "max_response_size", 1,
+    SLUICE_TRY(sluice__cfg_opt_size(L, http, "max_response_size", "http", 1,
                                     UINT64_MAX, &max_resp));
     job->http.connect_timeout_ms = (long)connect_ms;
     job->http.timeout_ms = (long)timeout_ms;

@@ -78,7 +78,7 @@ int sluice__cfg_load_parquet_output(struct loader *L,
     SLUICE_TRY(sluice__cfg_opt_enum(L, out_n, "empty", "output", empties, 2,
                                     "write or skip", &empty));
     job->output.skip_empty = empty == 1;
-    SLUICE_TRY(sluice__cfg_opt_size(L, out_n, "output", "row_group_size", 1024,
+    SLUICE_TRY(sluice__cfg_opt_size(L, out_n, "row_group_size", "output", 1024,
                                     4ULL << 30, &job->output.row_group_bytes));
 out:
     return rc;

@@ -67,7 +67,7 @@ static int seconds_field(struct loader *L, const struct sluice_ynode *sec,
                          const char *section_name, const char *key, double *out)
 {
     int64_t ms = -1;
-    int rc = sluice__cfg_opt_duration(L, sec, section_name, key, 0, &ms);
+    int rc = sluice__cfg_opt_duration(L, sec, key, section_name, 0, &ms);
     if (rc == SLUICE_OK && ms >= 0)
         *out = (double)ms / 1000.0;
     return rc;

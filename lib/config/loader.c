@@ -261,7 +261,7 @@ int sluice__cfg_opt_enum(struct loader *L, const struct sluice_ynode *map,
 }
 
 int sluice__cfg_opt_duration(struct loader *L, const struct sluice_ynode *map,
-                             const char *parent, const char *key,
+                             const char *key, const char *parent,
                              int64_t min_ms, int64_t *ms)
 {
     const struct sluice_ynode *node = NULL;
@@ -285,7 +285,7 @@ int sluice__cfg_opt_duration(struct loader *L, const struct sluice_ynode *map,
 }
 
 int sluice__cfg_opt_size(struct loader *L, const struct sluice_ynode *map,
-                         const char *parent, const char *key, uint64_t min,
+                         const char *key, const char *parent, uint64_t min,
                          uint64_t max, uint64_t *bytes)
 {
     const struct sluice_ynode *node = NULL;

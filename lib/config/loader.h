@@ -53,7 +53,9 @@ int sluice__cfg_check_keys(struct loader *L, const struct sluice_ynode *map,
  * references whose value is a secret (may be NULL). */
 int sluice__cfg_scalar_text(struct loader *L, const struct sluice_ynode *node,
                             const char *path, char **out, size_t *refs);
-/* An optional / required string field of `map`. */
+/* Field readers: every one takes (map, key, parent) in this order, `key`
+ * the field's name in `map` and `parent` the path of `map` in messages.
+ * An optional / required string field of `map`. */
 int sluice__cfg_opt_str(struct loader *L, const struct sluice_ynode *map,
                         const char *key, const char *parent, char **out,
                         const struct sluice_ynode **node_out);
@@ -82,10 +84,10 @@ int sluice__cfg_opt_enum(struct loader *L, const struct sluice_ynode *map,
  * max below UINT64_MAX must be a whole number of KiB..GiB (the message
  * says "from N KiB to M GiB"). */
 int sluice__cfg_opt_duration(struct loader *L, const struct sluice_ynode *map,
-                             const char *parent, const char *key,
+                             const char *key, const char *parent,
                              int64_t min_ms, int64_t *ms);
 int sluice__cfg_opt_size(struct loader *L, const struct sluice_ynode *map,
-                         const char *parent, const char *key, uint64_t min,
+                         const char *key, const char *parent, uint64_t min,
                          uint64_t max, uint64_t *bytes);
 
 /* Secrets (secrets.c). `secrets:`, read before any other field; the
