@@ -3,9 +3,11 @@
  * At the start of a run: open the job's ledger, take its lock (one run per
  * job), refuse a job whose windows or requests changed since the ledger was
  * written (unless --full-refresh), sweep the temporary files a crash left,
- * record the planned windows as pending, re-queue what lookback or a full
- * refresh asks for, and load every window's status once. A window is then
- * due when it is pending, failed, unknown, or done but its file is gone.
+ * re-queue what lookback or a full refresh asks for. Planned windows are
+ * not written to the ledger: a window has a row once it was attempted, and
+ * one without a row is pending. A window is due when it is pending, failed,
+ * unknown, or done but its file is gone; the run asks in window order
+ * through one cursor, so planning costs what the windows looked at cost.
  * At the end: record the run's outcome. */
 #include <stdio.h>
 #include <string.h>
@@ -192,67 +194,46 @@ static size_t first_window_ending_after(const struct sluice_window_spec *spec,
     return lo;
 }
 
-static int add_planned(struct run *r, struct sluice_err *err)
-{
-    struct sluice_ledger_key *keys =
-        sluice__calloc(r->count ? r->count : 1, sizeof *keys);
-    if (!keys) {
-        sluice__err_set(err, "out of memory");
-        return SLUICE_ENOMEM;
-    }
-    for (size_t i = 0; i < r->count; i++) {
-        struct sluice_window w;
-        sluice__window_at(&r->job->windows, i, &w);
-        keys[i].start = w.start;
-        keys[i].end_excl = w.end_excl;
-    }
-    int rc = sluice__ledger_add_pending(r->ledger, keys, r->count, NULL, err);
-    sluice__free(keys);
-    return rc;
-}
-
 /* The window where an earlier plan ended is clipped to that plan's `to`.
  * When `to` moves (`to: today`, an edited `to`) the same window, same key,
  * has another end: it must be pulled again for its new extent, or its new
  * days are never pulled when the output name has no {end}. And when the
  * name has {end}, the file of its old extent must go, or its first days
  * are in two files. The file goes first: a crash right after leaves the
- * window pending, so it is pulled again and nothing is lost. Walking back
- * from the last planned window, past the new (unknown) ones, the first
- * known window is the only one that can have moved. */
+ * window pending, so it is pulled again and nothing is lost. The known
+ * window with the latest start up to the last planned one is the only one
+ * that can have moved (windows after it were never attempted: they are
+ * pending already, with whatever extent the plan gives them). */
 static int requeue_moved(struct run *r, struct sluice_err *err)
 {
     int rc = SLUICE_OK;
     struct sluice_ledger_window lw;
     struct sluice_buf path;
+    bool found = false;
     memset(&lw, 0, sizeof lw);
     sluice__buf_init(&path, 4096);
-    for (size_t i = r->count; i-- > 0;) {
-        struct sluice_window w;
-        enum sluice_ledger_status st;
-        bool found = false;
-        sluice__window_at(&r->job->windows, i, &w);
-        /* a cached statement: cheap even over a first run's every window */
-        SLUICE_TRY(sluice__ledger_status(r->ledger, w.start, &st, err));
-        if (st == SLUICE_LEDGER_UNKNOWN)
-            continue;
-        SLUICE_TRY(
-            sluice__ledger_window_get(r->ledger, w.start, &lw, &found, err));
-        if (!found)
-            break;
-        if (lw.end_excl == w.end_excl)
-            break;
-        SLUICE_TRY(sluice__window_output(r->job, &w, &path, err));
-        if (lw.output && strcmp(lw.output, path.p) != 0 &&
-            unlink(lw.output) == 0)
-            SLUICE_LOG(&r->log, SLUICE_LOG_INFO,
-                       "removed %s: the job's end moved, so its window is "
-                       "pulled again for its new extent",
-                       lw.output);
-        SLUICE_TRY(
-            sluice__ledger_mark_pending(r->ledger, w.start, w.end_excl, err));
-        break;
-    }
+    if (r->count == 0)
+        goto out;
+    struct sluice_window w;
+    sluice__window_at(&r->job->windows, r->count - 1, &w);
+    SLUICE_TRY(
+        sluice__ledger_window_last(r->ledger, w.start, &lw, &found, err));
+    if (!found || lw.start < r->job->windows.from)
+        goto out;
+    size_t i = first_window_ending_after(&r->job->windows, r->count, lw.start);
+    if (i >= r->count)
+        goto out;
+    sluice__window_at(&r->job->windows, i, &w);
+    if (w.start != lw.start || lw.end_excl == w.end_excl)
+        goto out;
+    SLUICE_TRY(sluice__window_output(r->job, &w, &path, err));
+    if (lw.output && strcmp(lw.output, path.p) != 0 && unlink(lw.output) == 0)
+        SLUICE_LOG(&r->log, SLUICE_LOG_INFO,
+                   "removed %s: the job's end moved, so its window is "
+                   "pulled again for its new extent",
+                   lw.output);
+    SLUICE_TRY(
+        sluice__ledger_mark_pending(r->ledger, w.start, w.end_excl, err));
 out:
     sluice__ledger_window_cleanup(&lw);
     sluice__buf_cleanup(&path);
@@ -297,7 +278,6 @@ int sluice__run_ledger_open(struct run *r, struct sluice_err *err)
         argv = sluice__redact_dup(job->secrets, r->opts->argv);
     SLUICE_TRY(sluice__ledger_run_begin(r->ledger, argv, &r->run_id, err));
     SLUICE_TRY(requeue_moved(r, err));
-    SLUICE_TRY(add_planned(r, err));
     if (full) {
         SLUICE_TRY(sluice__ledger_requeue(r->ledger, INT64_MIN, INT64_MAX,
                                           NULL, err));
@@ -311,7 +291,6 @@ int sluice__run_ledger_open(struct run *r, struct sluice_err *err)
                                               NULL, err));
         }
     }
-    SLUICE_TRY(sluice__ledger_map_load(r->ledger, &r->map, err));
 out:
     sluice__free(argv);
     fp_free(&fp);
@@ -337,21 +316,40 @@ static bool output_missing(struct run *r, const struct sluice_window *w)
     return missing;
 }
 
-bool sluice__run_window_due(struct run *r, size_t i)
+int sluice__run_window_due(struct run *r, size_t i, bool *due,
+                           struct sluice_err *err)
 {
-    if (r->single)
-        return i == r->single_index;
+    int rc = SLUICE_OK;
+    *due = true;
+    if (r->single) {
+        *due = i == r->single_index;
+        goto out;
+    }
     if (!r->ledger)
-        return true;
+        goto out;
     struct sluice_window w;
+    enum sluice_ledger_status st;
     sluice__window_at(&r->job->windows, i, &w);
-    if (sluice__ledger_map_get(&r->map, w.start) != SLUICE_LEDGER_DONE)
-        return true;
+    if (!r->cursor)
+        SLUICE_TRY(sluice__ledger_cursor_open(r->ledger, r->job->windows.from,
+                                              &r->cursor, err));
+    SLUICE_TRY(sluice__ledger_cursor_status(r->cursor, w.start, &st, err));
+    if (st != SLUICE_LEDGER_DONE)
+        goto out;
     /* With output.empty: skip a done window may rightly have no file. */
     if (r->job->output.format == SLUICE_FORMAT_PARQUET &&
         r->job->output.skip_empty)
-        return false;
-    return output_missing(r, &w);
+        *due = false;
+    else
+        *due = output_missing(r, &w);
+out:
+    return rc;
+}
+
+void sluice__run_due_done(struct run *r)
+{
+    sluice__ledger_cursor_close(r->cursor);
+    r->cursor = NULL;
 }
 
 void sluice__run_ledger_close(struct run *r, const char *outcome)
@@ -368,7 +366,7 @@ void sluice__run_ledger_close(struct run *r, const char *outcome)
             SLUICE_LOG(&r->log, SLUICE_LOG_ERROR, "state ledger: %s",
                        err.msg);
     }
-    sluice__ledger_map_cleanup(&r->map);
+    sluice__run_due_done(r);
     sluice__ledger_close(r->ledger);
     r->ledger = NULL;
 }

@@ -125,7 +125,7 @@ struct run {
 
     /* the ledger (NULL when the job keeps no state) */
     struct sluice_ledger *ledger;
-    struct sluice_ledger_map map;
+    struct sluice_ledger_cursor *cursor; /* while deciding what is due */
     int64_t run_id;
     int64_t redo_from;    /* windows starting at or after: due (lookback) */
 
@@ -187,8 +187,13 @@ void sluice__result_not_pulled(struct run *r, struct slot *s,
 /* ledger.c */
 SLUICE_NODISCARD int sluice__run_ledger_open(struct run *r,
                                              struct sluice_err *err);
-/* Whether window i is due in this run. */
-bool sluice__run_window_due(struct run *r, size_t i);
+/* Whether window i is due in this run. Asked in increasing i (a cursor
+ * walks the ledger alongside); SLUICE_ESTATE when the ledger cannot be
+ * read. sluice__run_due_done ends the walk (before any window is marked). */
+SLUICE_NODISCARD int sluice__run_window_due(struct run *r, size_t i,
+                                            bool *due,
+                                            struct sluice_err *err);
+void sluice__run_due_done(struct run *r);
 void sluice__run_ledger_close(struct run *r, const char *outcome);
 /* The job's ledger path (appended to out); nothing appended when the job
  * keeps no state (a `pull` without --name). */

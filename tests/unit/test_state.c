@@ -102,11 +102,12 @@ static void test_fresh_ledger_is_wal_and_empty(void)
     struct stat sb;
     ASSERT_EQ(stat(path, &sb), 0);
     struct sluice_ledger_counts c;
-    ASSERT_EQ(sluice__ledger_counts(l, &c, &err), SLUICE_OK);
+    ASSERT_EQ(sluice__ledger_counts(l, INT64_MIN, INT64_MAX, &c, &err),
+              SLUICE_OK);
     ASSERT_EQ(c.total, 0);
     int64_t wm = -1;
     bool has = true;
-    ASSERT_EQ(sluice__ledger_watermark(l, &wm, &has, &err), SLUICE_OK);
+    ASSERT_EQ(sluice__ledger_watermark(l, T2020, &wm, &has, &err), SLUICE_OK);
     ASSERT_TRUE(!has);
     enum sluice_ledger_status st;
     ASSERT_EQ(sluice__ledger_status(l, T2020, &st, &err), SLUICE_OK);
@@ -198,13 +199,13 @@ static void test_transitions_counts_and_failed_list(void)
     struct sluice_ledger *l = NULL;
     fresh_root("trans");
     ASSERT_EQ(open_at(path_in("j.db"), "neows", false, &l, &err), SLUICE_OK);
-    struct sluice_ledger_key keys[4];
-    for (int i = 0; i < 4; i++)
-        keys[i] = (struct sluice_ledger_key){T2020 + i * 7 * DAY,
-                                             T2020 + (i + 1) * 7 * DAY};
-    size_t added = 0;
-    ASSERT_EQ(sluice__ledger_add_pending(l, keys, 4, &added, &err), SLUICE_OK);
-    ASSERT_EQ(added, 4);
+    struct {
+        int64_t start, end_excl;
+    } keys[4];
+    for (int i = 0; i < 4; i++) {
+        keys[i].start = T2020 + i * 7 * DAY;
+        keys[i].end_excl = T2020 + (i + 1) * 7 * DAY;
+    }
 
     long ok[] = {200}, bad[] = {500, 0};
     struct sluice_ledger_attempt a = attempt(keys[0].start, ok, 1);
@@ -212,24 +213,27 @@ static void test_transitions_counts_and_failed_list(void)
     a = attempt(keys[2].start, bad, 2);
     a.error = "connection reset";
     ASSERT_EQ(sluice__ledger_mark_failed(l, &a, &err), SLUICE_OK);
-    /* Planning again adds nothing and keeps what is known. */
-    ASSERT_EQ(sluice__ledger_add_pending(l, keys, 4, &added, &err), SLUICE_OK);
-    ASSERT_EQ(added, 0);
 
     enum sluice_ledger_status st;
     ASSERT_EQ(sluice__ledger_status(l, keys[0].start, &st, &err), SLUICE_OK);
     ASSERT_EQ(st, SLUICE_LEDGER_DONE);
+    /* Never attempted: no row (the caller counts it pending). */
     ASSERT_EQ(sluice__ledger_status(l, keys[1].start, &st, &err), SLUICE_OK);
-    ASSERT_EQ(st, SLUICE_LEDGER_PENDING);
+    ASSERT_EQ(st, SLUICE_LEDGER_UNKNOWN);
     ASSERT_EQ(sluice__ledger_status(l, keys[2].start, &st, &err), SLUICE_OK);
     ASSERT_EQ(st, SLUICE_LEDGER_FAILED);
 
     struct sluice_ledger_counts c;
-    ASSERT_EQ(sluice__ledger_counts(l, &c, &err), SLUICE_OK);
+    ASSERT_EQ(sluice__ledger_counts(l, INT64_MIN, INT64_MAX, &c, &err),
+              SLUICE_OK);
     ASSERT_EQ(c.done, 1);
     ASSERT_EQ(c.failed, 1);
-    ASSERT_EQ(c.pending, 2);
-    ASSERT_EQ(c.total, 4);
+    ASSERT_EQ(c.pending, 0);
+    ASSERT_EQ(c.total, 2);
+    ASSERT_EQ(sluice__ledger_counts(l, keys[1].start, keys[3].start, &c, &err),
+              SLUICE_OK);
+    ASSERT_EQ(c.failed, 1);
+    ASSERT_EQ(c.total, 1);
 
     struct sluice_ledger_window_list fl;
     ASSERT_EQ(sluice__ledger_failed(l, 0, &fl, &err), SLUICE_OK);
@@ -259,20 +263,43 @@ static void test_transitions_counts_and_failed_list(void)
         sluice__ledger_requeue(l, keys[1].start, INT64_MAX, &requeued, &err),
         SLUICE_OK);
     ASSERT_EQ(requeued, 1); /* only window 3 was not pending already */
-    ASSERT_EQ(sluice__ledger_counts(l, &c, &err), SLUICE_OK);
+    ASSERT_EQ(sluice__ledger_counts(l, INT64_MIN, INT64_MAX, &c, &err),
+              SLUICE_OK);
     ASSERT_EQ(c.done, 1);
-    ASSERT_EQ(c.pending, 3);
+    ASSERT_EQ(c.pending, 2);
 
-    /* The map agrees with single lookups. */
-    struct sluice_ledger_map m;
-    ASSERT_EQ(sluice__ledger_map_load(l, &m, &err), SLUICE_OK);
-    ASSERT_EQ(m.n, 4);
-    ASSERT_EQ(sluice__ledger_map_get(&m, keys[0].start), SLUICE_LEDGER_DONE);
-    ASSERT_EQ(sluice__ledger_map_get(&m, keys[3].start), SLUICE_LEDGER_PENDING);
-    ASSERT_EQ(sluice__ledger_map_get(&m, keys[0].start + 1),
-              SLUICE_LEDGER_UNKNOWN);
-    ASSERT_EQ(sluice__ledger_map_get(&m, 0), SLUICE_LEDGER_UNKNOWN);
-    sluice__ledger_map_cleanup(&m);
+    /* A cursor walk agrees with single lookups, rows or no rows. */
+    struct sluice_ledger_cursor *cur = NULL;
+    ASSERT_EQ(sluice__ledger_cursor_open(l, keys[0].start, &cur, &err),
+              SLUICE_OK);
+    static const enum sluice_ledger_status want[] = {
+        SLUICE_LEDGER_DONE, SLUICE_LEDGER_UNKNOWN, SLUICE_LEDGER_PENDING,
+        SLUICE_LEDGER_PENDING};
+    for (int i = 0; i < 4; i++) {
+        ASSERT_EQ(sluice__ledger_cursor_status(cur, keys[i].start - 1, &st,
+                                               &err),
+                  SLUICE_OK);
+        ASSERT_EQ(st, SLUICE_LEDGER_UNKNOWN);
+        ASSERT_EQ(sluice__ledger_cursor_status(cur, keys[i].start, &st, &err),
+                  SLUICE_OK);
+        ASSERT_EQ(st, want[i]);
+    }
+    ASSERT_EQ(sluice__ledger_cursor_status(cur, keys[3].end_excl, &st, &err),
+              SLUICE_OK);
+    ASSERT_EQ(st, SLUICE_LEDGER_UNKNOWN);
+    sluice__ledger_cursor_close(cur);
+
+    /* The latest known window up to an instant. */
+    ASSERT_EQ(sluice__ledger_window_last(l, keys[3].start - 1, &w, &found,
+                                         &err),
+              SLUICE_OK);
+    ASSERT_TRUE(found);
+    ASSERT_EQ(w.start, keys[2].start);
+    sluice__ledger_window_cleanup(&w);
+    ASSERT_EQ(sluice__ledger_window_last(l, keys[0].start - 1, &w, &found,
+                                         &err),
+              SLUICE_OK);
+    ASSERT_TRUE(!found);
     sluice__ledger_close(l);
     rm_rf(g_root);
 }
@@ -332,6 +359,7 @@ static void test_watermark_cases(void)
         {"first failed", "FDD", -1},  {"all done", "DDDD", 4},
         {"failure stops", "DDFD", 2}, {"pending stops", "DDDPD", 3},
         {"gap stops", "DD-DD", 2},    {"single", "D", 1},
+        {"first never attempted", "-DD", -1},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         struct sluice_err err = {{0}};
@@ -351,7 +379,8 @@ static void test_watermark_cases(void)
         }
         int64_t wm = 0;
         bool has = false;
-        ASSERT_EQ(sluice__ledger_watermark(l, &wm, &has, &err), SLUICE_OK);
+        ASSERT_EQ(sluice__ledger_watermark(l, T2020, &wm, &has, &err),
+                  SLUICE_OK);
         if (cases[k].through < 0) {
             if (has)
                 FAIL_AT("%s: expected no watermark", cases[k].name);
@@ -410,9 +439,11 @@ static void test_lock_refused_while_live_and_free_after_kill(void)
     ASSERT_EQ(sluice__ledger_holder(l, &h, &err), SLUICE_OK);
     ASSERT_TRUE(h.running);
     ASSERT_EQ(h.pid, child);
-    struct sluice_ledger_map m; /* readers are not blocked by a run */
-    ASSERT_EQ(sluice__ledger_map_load(l, &m, &err), SLUICE_OK);
-    sluice__ledger_map_cleanup(&m);
+    struct sluice_ledger_cursor *cur = NULL; /* readers are not blocked */
+    enum sluice_ledger_status st;
+    ASSERT_EQ(sluice__ledger_cursor_open(l, T2020, &cur, &err), SLUICE_OK);
+    ASSERT_EQ(sluice__ledger_cursor_status(cur, T2020, &st, &err), SLUICE_OK);
+    sluice__ledger_cursor_close(cur);
 
     ASSERT_EQ(kill(child, SIGKILL), 0);
     int wst = 0;
@@ -790,16 +821,18 @@ static void test_timings_100k_windows(void)
 
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    struct sluice_ledger_map m;
-    ASSERT_EQ(sluice__ledger_map_load(l, &m, &err), SLUICE_OK);
-    double load = seconds_since(&t0);
-    ASSERT_EQ(m.n, n);
+    struct sluice_ledger_cursor *cur = NULL;
+    ASSERT_EQ(sluice__ledger_cursor_open(l, T2020, &cur, &err), SLUICE_OK);
     size_t done = 0;
-    for (size_t i = 0; i < n; i++)
-        done += sluice__ledger_map_get(&m, T2020 + (int64_t)i * 3600) ==
-                SLUICE_LEDGER_DONE;
+    for (size_t i = 0; i < n; i++) {
+        enum sluice_ledger_status st = SLUICE_LEDGER_UNKNOWN;
+        failures += sluice__ledger_cursor_status(
+                        cur, T2020 + (int64_t)i * 3600, &st, &err) != SLUICE_OK;
+        done += st == SLUICE_LEDGER_DONE;
+    }
+    sluice__ledger_cursor_close(cur);
+    double load = seconds_since(&t0);
     ASSERT_EQ(done, n);
-    sluice__ledger_map_cleanup(&m);
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
     done = 0;
@@ -816,8 +849,9 @@ static void test_timings_100k_windows(void)
     int64_t wm = 0;
     bool has = false;
     struct sluice_ledger_counts c;
-    ASSERT_EQ(sluice__ledger_watermark(l, &wm, &has, &err), SLUICE_OK);
-    ASSERT_EQ(sluice__ledger_counts(l, &c, &err), SLUICE_OK);
+    ASSERT_EQ(sluice__ledger_watermark(l, T2020, &wm, &has, &err), SLUICE_OK);
+    ASSERT_EQ(sluice__ledger_counts(l, INT64_MIN, INT64_MAX, &c, &err),
+              SLUICE_OK);
     double summary = seconds_since(&t0);
     ASSERT_TRUE(has);
     ASSERT_EQ(wm, T2020 + (int64_t)n * 3600);
@@ -840,7 +874,7 @@ static void test_timings_100k_windows(void)
             "  timings: %zu windows marked done one transaction each: "
             "synchronous=NORMAL %.2f s (%.0f us each); synchronous=FULL "
             "%zu in %.2f s (%.0f us each)\n"
-            "  timings: load all statuses %.3f s; %zu single lookups %.3f s; "
+            "  timings: walk all statuses %.3f s; %zu single lookups %.3f s; "
             "watermark + counts %.3f s\n",
             n, normal, normal / (double)n * 1e6, n_full, full,
             n_full ? full / (double)n_full * 1e6 : 0.0, load, n, lookups,
