@@ -17,6 +17,7 @@
 #include "pipeline/run.h"
 #include "pipeline/window_io.h"
 #include "plan/template.h"
+#include "sink/publish.h"
 #include "util/date.h"
 
 #define COMMAND_LINE "<command line>"
@@ -164,7 +165,8 @@ static int sweep_outputs(struct run *r, struct sluice_err *err)
     }
     if (!dir)
         return SLUICE_ENOMEM;
-    struct sluice_sweep_opts so = {depth, 0, 0};
+    struct sluice_sweep_opts so = {depth, 0, 0, r->job->name,
+                                   sluice__publish_live() == 0};
     size_t removed = 0;
     int rc = sluice__state_sweep_temp(dir, &so, &removed, err);
     if (rc == SLUICE_OK && removed)

@@ -37,7 +37,7 @@ double sluice__wall_now(void)
 
 static int make_sink(const struct sluice_job *job, struct sluice_sink **out)
 {
-    struct sluice_sink_opts so = {job->source.record_key_as, 0};
+    struct sluice_sink_opts so = {job->source.record_key_as, 0, job->name};
     if (job->output.format != SLUICE_FORMAT_PARQUET)
         return sluice__sink_ndjson_new(&so, out);
     struct sluice_sink_parquet_opts po = {

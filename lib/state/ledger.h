@@ -303,21 +303,42 @@ SLUICE_NODISCARD int sluice__ledger_schema_append(struct sluice_ledger *l,
 struct sluice_sweep_opts {
     unsigned depth;     /* 0: `dir` only; n: n levels of subfolders */
     int64_t older_than; /* seconds of age a file must have (mtime); 0:
-                           any age. Guards a folder shared with another
-                           job that may be writing right now */
+                           any age */
     int64_t now;        /* for older_than; 0: time(2) */
+    /* The job sweeping: only its own temporary files are candidates. The
+     * caller must hold the job's lock, so no other run of the job lives.
+     * Required. */
+    const char *job;
+    /* This process has no temporary file open (sluice__publish_live() is
+     * 0): a file named with our own pid is a dead writer's (a restarted
+     * container reuses pids). */
+    bool self_idle;
 };
-/* Removes the temporary files a crash left in `dir`: regular files named
- * ".<name>" SLUICE_TMP_MARKER "<16 hex digits>" exactly as the sink's
- * publish step creates them, and nothing else (symbolic links are neither
- * removed nor followed). A missing `dir` is fine. *removed (may be NULL)
- * counts the files removed. SLUICE_EIO if a folder cannot be read or a
+/* Removes the temporary files a crash of this job left in `dir`: regular
+ * files named exactly as the sink's publish step names them
+ * (".<name>.sluice-tmp-<job>.<pid>.<16 hex>", sink/publish.h) whose job is
+ * o->job and whose writer is certainly dead: no process has its pid (kill
+ * says ESRCH), or it is our pid and o->self_idle. A live pid may be a
+ * recycled one or a job of the same name with another ledger: the file is
+ * kept. Another job's files, files of an older sluice (no job in the name),
+ * near-misses, folders and links (not followed either) are never removed.
+ * A missing `dir` is fine. *removed (may be NULL) counts the files removed.
+ * SLUICE_EINVAL without o->job; SLUICE_EIO if a folder cannot be read or a
  * file cannot be removed. */
 SLUICE_NODISCARD int sluice__state_sweep_temp(const char *dir,
                                               const struct sluice_sweep_opts *o,
                                               size_t *removed,
                                               struct sluice_err *err);
-/* Whether `name` (a file name, no folder) is such a temporary file. */
-bool sluice__state_is_temp_name(const char *name);
+
+/* A temporary file's name taken apart: the job (job_n bytes, not
+ * terminated) and the writer's pid. */
+struct sluice_temp_name {
+    const char *job;
+    size_t job_n;
+    long pid;
+};
+/* Whether `name` (a file name, no folder) is a temporary file's name, and
+ * whose. */
+bool sluice__state_temp_parse(const char *name, struct sluice_temp_name *t);
 
 #endif

@@ -42,6 +42,7 @@ static int parse_kind(const char *s, size_t n, struct fault_hit *h)
         {"invalid-json", FAULT_INVALID_JSON, 200},
         {"slow", FAULT_SLOW, 200},
         {"timeout", FAULT_TIMEOUT, 0},
+        {"hold", FAULT_HOLD, 0},
     };
     for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
         if (strlen(kinds[i].name) == n && memcmp(kinds[i].name, s, n) == 0) {

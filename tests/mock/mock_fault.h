@@ -1,7 +1,8 @@
 /* mock_fault.h: fault-injection rules of neows-mock. A rule is written
  * KIND@MATCH[#COUNT]:
  *   KIND   500 502 503 504 429 429-bare 400 403 reset truncate
- *          invalid-json slow timeout   (429-bare: no Retry-After)
+ *          invalid-json slow timeout hold   (429-bare: no Retry-After;
+ *          hold: the normal answer, held until the server gets SIGUSR1)
  *   MATCH  *                    any request
  *          start_date=DATE      a request whose query has start_date=DATE
  *                               (compared as text, as sent)
@@ -22,7 +23,8 @@ enum fault_kind {
     FAULT_TRUNCATE, /* full Content-Length, half the body, close */
     FAULT_INVALID_JSON,
     FAULT_SLOW,   /* drip the body a few bytes per 100 ms */
-    FAULT_TIMEOUT /* never answer */
+    FAULT_TIMEOUT, /* never answer */
+    FAULT_HOLD     /* the normal answer, sent once released (SIGUSR1) */
 };
 
 struct fault_hit {

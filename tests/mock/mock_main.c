@@ -1,7 +1,8 @@
 /* mock_main.c: the command line of neows-mock, a NeoWs-compatible HTTP
  * server for sluice's tests and benchmarks (docs/internals/mock.md). It
  * parses options, runs --dump-records, or starts the server, announces the
- * port, and waits for SIGTERM/SIGINT or the idle timeout. Signals are
+ * port, and waits for SIGTERM/SIGINT or the idle timeout (SIGUSR1 releases
+ * the requests the hold fault holds). Signals are
  * blocked in every thread and taken synchronously with sigtimedwait, so no
  * handler races the MHD threads. */
 #include "mock_cache.h"
@@ -46,7 +47,9 @@ static const char usage[] =
     "             Retry-After) | reset (close, no response)\n"
     "             | truncate (full Content-Length, half the body) |\n"
     "             invalid-json (200, broken body) | slow (drip the body,\n"
-    "             --slow-bytes per 100 ms) | timeout (never answer)\n"
+    "             --slow-bytes per 100 ms) | timeout (never answer) |\n"
+    "             hold (the normal answer, sent once the server gets\n"
+    "             SIGUSR1)\n"
     "      MATCH  * | start_date=DATE (as sent) | nth=K (K-th request)\n"
     "      COUNT  times the rule fires (default unlimited)\n"
     "      e.g.   --fault '503@start_date=2020-01-08#1' --fault 'reset@nth=3'\n"
@@ -308,6 +311,7 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGUSR1); /* releases the hold fault's requests */
     pthread_sigmask(SIG_BLOCK, &set, NULL);
 
     unsigned port = 0;
@@ -326,6 +330,10 @@ int main(int argc, char **argv)
     for (;;) {
         struct timespec ts = {0, 200 * 1000000L};
         int sig = sigtimedwait(&set, NULL, &ts);
+        if (sig == SIGUSR1) {
+            http_release_holds();
+            continue;
+        }
         if (sig > 0)
             break;
         if (mock_cfg.idle_timeout_s > 0 &&

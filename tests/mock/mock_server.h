@@ -37,6 +37,9 @@ extern struct mock_cfg mock_cfg;
 int http_start(unsigned *port);
 /* Monotonic ms of the last request received (start time before any). */
 int64_t http_last_request_ms(void);
+/* Releases the requests the hold fault holds now (SIGUSR1): they are
+ * answered; requests arriving later are held until the next release. */
+void http_release_holds(void);
 /* Resumes every held connection, stops the daemon, frees everything. */
 void http_stop(void);
 

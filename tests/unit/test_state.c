@@ -721,64 +721,149 @@ static bool exists(const char *rel)
     return lstat(path_in(rel), &sb) == 0;
 }
 
-static void test_sweep_removes_only_marked_temp_files(void)
+/* A pid no process has: a child that exited and was reaped. */
+static long dead_pid(void)
+{
+    pid_t c = fork();
+    if (c == 0)
+        _exit(0);
+    int st = 0;
+    waitpid(c, &st, 0);
+    return (long)c;
+}
+
+/* ".<final>.sluice-tmp-<job>.<pid>.<hex>" into g_name. */
+static char g_name[512];
+static const char *temp_name(const char *final, const char *job, long pid,
+                             const char *hex)
+{
+    snprintf(g_name, sizeof g_name, ".%s.sluice-tmp-%s.%ld.%s", final, job,
+             pid, hex);
+    return g_name;
+}
+
+static void test_temp_names_parse(void)
+{
+    struct sluice_temp_name t;
+    ASSERT_TRUE(sluice__state_temp_parse(
+        ".x.ndjson.sluice-tmp-neo-ws_2.1234.0123456789abcdef", &t));
+    ASSERT_EQ(t.job_n, 8);
+    ASSERT_TRUE(memcmp(t.job, "neo-ws_2", 8) == 0);
+    ASSERT_EQ(t.pid, 1234);
+    /* The final name may itself look like a temporary name. */
+    ASSERT_TRUE(sluice__state_temp_parse(
+        ".a.sluice-tmp-b.1.0000000000000000.sluice-tmp-j.7.ffffffffffffffff",
+        &t));
+    ASSERT_EQ(t.job_n, 1);
+    ASSERT_EQ(t.job[0], 'j');
+    ASSERT_EQ(t.pid, 7);
+    static const char *const no[] = {
+        ".x.sluice-tmp-0123456789abcdef",          /* an older sluice's */
+        ".x.sluice-tmp-j.12.0123456789abcde",      /* 15 digits */
+        ".x.sluice-tmp-j.12.0123456789abcdef0",    /* 17 */
+        ".x.sluice-tmp-j.12.0123456789ABCDEF",     /* upper case */
+        ".x.sluice-tmp-j..0123456789abcdef",       /* no pid */
+        ".x.sluice-tmp-j.012.0123456789abcdef",    /* leading zero */
+        ".x.sluice-tmp-j.99999999999.0123456789abcdef", /* too long a pid */
+        ".x.sluice-tmp-.12.0123456789abcdef",      /* no job */
+        ".x.sluice-tmp-j+k.12.0123456789abcdef",   /* not a job name */
+        ".sluice-tmp-j.12.0123456789abcdef",       /* no final name */
+        "x.sluice-tmp-j.12.0123456789abcdef",      /* no leading dot */
+        ".x.sluice-tnp-j.12.0123456789abcdef",
+        ".x.sluice-tmp-j.12.0123456789abcdef.bak",
+        ".x.xsluice-tmp-j.12.0123456789abcdef",    /* marker without '.' */
+    };
+    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+        if (sluice__state_temp_parse(no[i], &t))
+            FAIL_AT("parsed %s", no[i]);
+    char long_job[100];
+    memset(long_job, 'j', 65);
+    long_job[65] = '\0';
+    ASSERT_TRUE(!sluice__state_temp_parse(
+        temp_name("x", long_job, 12, "0123456789abcdef"), &t));
+}
+
+static void test_sweep_removes_only_its_dead_writers_files(void)
 {
     struct sluice_err err = {{0}};
     fresh_root("sweep");
     mkdir(path_in("2020"), 0777);
-    static const char *const keep[] = {
-        "neows-2020-01-01.ndjson",
-        ".neows-2020-01-01.ndjson.sluice-tmp-0123456789abcdeX",
-        ".neows.ndjson.sluice-tmp-0123456789abcde",   /* 15 digits */
-        ".neows.ndjson.sluice-tmp-0123456789abcdef0", /* 17 */
-        ".neows.ndjson.sluice-tmp-0123456789ABCDEF",  /* upper case */
-        ".sluice-tmp-0123456789abcdef",               /* no final name */
-        "neows.ndjson.sluice-tmp-0123456789abcdef",   /* no leading dot */
-        ".neows.ndjson.sluice-tmp-0123456789abcdef.bak",
-        ".neows.ndjson.sluice-tnp-0123456789abcdef",
-    };
-    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
+    long dead = dead_pid(), me = (long)getpid(), parent = (long)getppid();
+    static const char *const hex = "0123456789abcdef";
+    char keep[16][256];
+    size_t n_keep = 0;
+#define KEEP(expr) snprintf(keep[n_keep++], sizeof keep[0], "%s", (expr))
+    KEEP("neows-2020-01-01.ndjson");
+    KEEP(temp_name("a.ndjson", "other", dead, hex)); /* another job's */
+    KEEP(temp_name("b.ndjson", "neows", parent, hex)); /* a live pid */
+    KEEP(temp_name("c.ndjson", "neows2", dead, hex)); /* a longer name */
+    KEEP(".d.ndjson.sluice-tmp-0123456789abcdef"); /* an older sluice's */
+    KEEP(".e.ndjson.sluice-tmp-neows.1.0123456789abcdeX");
+    for (size_t i = 0; i < n_keep; i++)
         touch(keep[i], g_now - 3600);
-    touch(".neows-2020-01-01.ndjson.sluice-tmp-0123456789abcdef", g_now - 3600);
-    touch(".a.sluice-tmp-ffffffffffffffff", g_now - 3600);
-    touch(".young.sluice-tmp-aaaaaaaaaaaaaaaa", g_now - 5);
-    touch("2020/.deep.parquet.sluice-tmp-1111111111111111", g_now - 3600);
-    /* A link named like a temporary file is neither removed nor followed. */
+    char gone[3][256];
+    snprintf(gone[0], sizeof gone[0], "%s",
+             temp_name("f.ndjson", "neows", dead, hex));
+    snprintf(gone[1], sizeof gone[1], "%s",
+             temp_name("g", "neows", dead, "ffffffffffffffff"));
+    snprintf(gone[2], sizeof gone[2], "%s",
+             temp_name("h.ndjson", "neows", me, hex)); /* our own pid */
+    for (size_t i = 0; i < 3; i++)
+        touch(gone[i], g_now - 3600);
+    char young[256], deep[256], self[256];
+    snprintf(young, sizeof young, "%s",
+             temp_name("young", "neows", dead, "aaaaaaaaaaaaaaaa"));
+    touch(young, g_now - 5);
+    snprintf(deep, sizeof deep, "2020/%s",
+             temp_name("deep.parquet", "neows", dead, "1111111111111111"));
+    touch(deep, g_now - 3600);
+    /* A link named like a temporary file is neither removed nor followed,
+     * nor is a folder. */
     touch("target", g_now - 3600);
-    ASSERT_EQ(symlink("target", path_in(".l.sluice-tmp-2222222222222222")), 0);
-    /* A folder named like one is not removed either. */
-    mkdir(path_in(".d.sluice-tmp-3333333333333333"), 0777);
+    ASSERT_EQ(
+        symlink("target",
+                path_in(temp_name("l", "neows", dead, "2222222222222222"))),
+        0);
+    mkdir(path_in(temp_name("dir", "neows", dead, "3333333333333333")), 0777);
 
+    /* This process may have a temporary file open: our pid is alive. */
     size_t removed = 99;
-    struct sluice_sweep_opts o = {0, 60, g_now};
+    struct sluice_sweep_opts o = {0, 60, g_now, "neows", false};
     ASSERT_EQ(sluice__state_sweep_temp(g_root, &o, &removed, &err), SLUICE_OK);
     ASSERT_EQ(removed, 2);
-    ASSERT_TRUE(
-        !exists(".neows-2020-01-01.ndjson.sluice-tmp-0123456789abcdef"));
-    ASSERT_TRUE(!exists(".a.sluice-tmp-ffffffffffffffff"));
-    ASSERT_TRUE(exists(".young.sluice-tmp-aaaaaaaaaaaaaaaa")); /* too young */
-    ASSERT_TRUE(exists("2020/.deep.parquet.sluice-tmp-1111111111111111"));
-    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
+    ASSERT_TRUE(!exists(gone[0]));
+    ASSERT_TRUE(!exists(gone[1]));
+    snprintf(self, sizeof self, "%s", gone[2]);
+    ASSERT_TRUE(exists(self));
+    ASSERT_TRUE(exists(young)); /* too young for older_than */
+    ASSERT_TRUE(exists(deep));  /* depth 0 */
+    for (size_t i = 0; i < n_keep; i++)
         if (!exists(keep[i]))
             FAIL_AT("removed %s", keep[i]);
-    ASSERT_TRUE(exists(".l.sluice-tmp-2222222222222222"));
+    ASSERT_TRUE(exists(temp_name("l", "neows", dead, "2222222222222222")));
     ASSERT_TRUE(exists("target"));
-    ASSERT_TRUE(exists(".d.sluice-tmp-3333333333333333"));
+    ASSERT_TRUE(exists(temp_name("dir", "neows", dead, "3333333333333333")));
 
-    struct sluice_sweep_opts deep = {1, 0, 0};
-    ASSERT_EQ(sluice__state_sweep_temp(g_root, &deep, &removed, &err),
+    /* Idle: a file with our own pid is a dead writer's. */
+    struct sluice_sweep_opts all = {1, 0, 0, "neows", true};
+    ASSERT_EQ(sluice__state_sweep_temp(g_root, &all, &removed, &err),
               SLUICE_OK);
-    ASSERT_EQ(removed, 2); /* the young one and the one in 2020/ */
-    ASSERT_TRUE(!exists("2020/.deep.parquet.sluice-tmp-1111111111111111"));
+    ASSERT_EQ(removed, 3); /* ours, the young one, the one in 2020/ */
+    ASSERT_TRUE(!exists(self));
+    ASSERT_TRUE(!exists(deep));
     ASSERT_TRUE(exists("2020"));
+    for (size_t i = 0; i < n_keep; i++)
+        if (!exists(keep[i]))
+            FAIL_AT("removed %s", keep[i]);
 
     ASSERT_EQ(
-        sluice__state_sweep_temp(path_in("missing"), NULL, &removed, &err),
+        sluice__state_sweep_temp(path_in("missing"), &all, &removed, &err),
         SLUICE_OK);
     ASSERT_EQ(removed, 0);
-    ASSERT_TRUE(sluice__state_is_temp_name(".x.sluice-tmp-0000000000000000"));
-    ASSERT_TRUE(!sluice__state_is_temp_name(".x.sluice-tmp-"));
+    ASSERT_EQ(sluice__state_sweep_temp(g_root, NULL, &removed, &err),
+              SLUICE_EINVAL);
     rm_rf(g_root);
+#undef KEEP
 }
 
 static double seconds_since(const struct timespec *t0)
@@ -893,7 +978,8 @@ static const struct harness_test TESTS[] = {
     TEST(test_fingerprint_diff_and_no_secret_stored),
     TEST(test_migration_and_refusals),
     TEST(test_schema_versions),
-    TEST(test_sweep_removes_only_marked_temp_files),
+    TEST(test_temp_names_parse),
+    TEST(test_sweep_removes_only_its_dead_writers_files),
     TEST(test_timings_100k_windows),
 };
 HARNESS_MAIN(TESTS)
