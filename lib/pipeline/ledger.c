@@ -2,12 +2,16 @@
  *
  * At the start of a run: open the job's ledger, take its lock (one run per
  * job), refuse a job whose windows or requests changed since the ledger was
- * written (unless --full-refresh), sweep the temporary files a crash left,
+ * written (unless --full-refresh),
  * re-queue what lookback or a full refresh asks for. Planned windows are
  * not written to the ledger: a window has a row once it was attempted, and
  * one without a row is pending. A window is due when it is pending, failed,
  * unknown, or done but its file is gone; the run asks in window order
  * through one cursor, so planning costs what the windows looked at cost.
+ * Once the due windows are known, the temporary files a crash of this job
+ * left are swept from every folder those windows write in (and the path's
+ * own folder): a crashed window is not done, so it is due again and its
+ * folder is swept before it is pulled.
  * At the end: record the run's outcome. */
 #include <stdio.h>
 #include <string.h>
@@ -144,36 +148,117 @@ static void fp_free(struct fingerprint *fp)
 
 /* ---- temporary files ---------------------------------------------------------*/
 
-/* The folder the output template writes under (the part before its first
- * placeholder) and how many folder levels the template adds below it. */
-static int sweep_outputs(struct run *r, struct sluice_err *err)
+/* The folders swept, so that each is read once however many windows
+ * write in it (a set of strings, open addressing). */
+struct folder_set {
+    char **v;
+    size_t cap, n;
+};
+
+static uint64_t str_hash(const char *s)
 {
-    const char *tpl = r->job->output.path;
-    const char *brace = strchr(tpl, '{');
-    size_t fixed = brace ? (size_t)(brace - tpl) : strlen(tpl);
-    size_t dir_n = 0;
-    for (size_t i = 0; i < fixed; i++)
-        if (tpl[i] == '/')
-            dir_n = i;
-    unsigned depth = 0;
-    for (const char *c = tpl + dir_n + (dir_n ? 1 : 0); *c; c++)
-        depth += *c == '/';
-    char *dir = dir_n ? sluice__strndup(tpl, dir_n) : sluice__strdup(".");
-    if (tpl[0] == '/' && dir_n == 0) {
-        sluice__free(dir);
-        dir = sluice__strdup("/");
+    uint64_t h = 0xcbf29ce484222325u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001b3u;
+    return h ^ (h >> 29);
+}
+
+/* Adds s; *added is false when it was there. */
+static int folder_add(struct folder_set *fs, const char *s, bool *added)
+{
+    *added = false;
+    if (2 * (fs->n + 1) > fs->cap) {
+        size_t cap = fs->cap ? fs->cap * 2 : 64;
+        char **v = sluice__calloc(cap, sizeof *v);
+        if (!v)
+            return SLUICE_ENOMEM;
+        for (size_t i = 0; i < fs->cap; i++) {
+            if (!fs->v[i])
+                continue;
+            size_t k = (size_t)str_hash(fs->v[i]) & (cap - 1);
+            while (v[k])
+                k = (k + 1) & (cap - 1);
+            v[k] = fs->v[i];
+        }
+        sluice__free(fs->v);
+        fs->v = v;
+        fs->cap = cap;
     }
-    if (!dir)
+    size_t k = (size_t)str_hash(s) & (fs->cap - 1);
+    for (; fs->v[k]; k = (k + 1) & (fs->cap - 1))
+        if (strcmp(fs->v[k], s) == 0)
+            return SLUICE_OK;
+    fs->v[k] = sluice__strdup(s);
+    if (!fs->v[k])
         return SLUICE_ENOMEM;
-    struct sluice_sweep_opts so = {depth, 0, 0, r->job->name,
+    fs->n++;
+    *added = true;
+    return SLUICE_OK;
+}
+
+static void folder_set_free(struct folder_set *fs)
+{
+    for (size_t i = 0; i < fs->cap; i++)
+        sluice__free(fs->v[i]);
+    sluice__free(fs->v);
+}
+
+/* Sweeps one folder (not its subfolders) once. */
+static int sweep_folder(struct run *r, struct folder_set *seen,
+                        const char *dir, struct sluice_err *err)
+{
+    bool added = false;
+    int rc = folder_add(seen, dir, &added);
+    if (rc != SLUICE_OK) {
+        sluice__err_set(err, "out of memory");
+        return rc;
+    }
+    if (!added)
+        return SLUICE_OK;
+    struct sluice_sweep_opts so = {0, 0, 0, r->job->name,
                                    sluice__publish_live() == 0};
     size_t removed = 0;
-    int rc = sluice__state_sweep_temp(dir, &so, &removed, err);
+    rc = sluice__state_sweep_temp(dir, &so, &removed, err);
     if (rc == SLUICE_OK && removed)
         SLUICE_LOG(&r->log, SLUICE_LOG_INFO,
                    "removed %zu temporary files left by an earlier run in %s",
                    removed, dir);
-    sluice__free(dir);
+    return rc;
+}
+
+int sluice__run_sweep(struct run *r, struct sluice_err *err)
+{
+    int rc = SLUICE_OK;
+    struct folder_set seen = {0};
+    struct sluice_buf path;
+    sluice__buf_init(&path, 1 << 16);
+    if (!r->ledger)
+        goto out; /* no lock: no way to be sure a writer is dead */
+    /* The path's folder: the job's Parquet schema file is written there. */
+    SLUICE_TRY(sweep_folder(r, &seen,
+                            r->job->output.folder ? r->job->output.folder
+                                                  : ".",
+                            err));
+    for (size_t i = 0; i < r->due_end; i++) {
+        if (!(r->due[i / 8] & (1u << (i % 8))))
+            continue;
+        struct sluice_window w;
+        struct sluice_err ignored;
+        sluice__window_at(&r->job->windows, i, &w);
+        sluice__buf_reset(&path);
+        /* A path that cannot be rendered fails its window later. */
+        if (sluice__window_output(r->job, &w, &path, &ignored) != SLUICE_OK)
+            continue;
+        char *slash = strrchr(path.p, '/');
+        if (slash == path.p)
+            path.p[1] = '\0';
+        else if (slash)
+            *slash = '\0';
+        SLUICE_TRY(sweep_folder(r, &seen, slash ? path.p : ".", err));
+    }
+out:
+    folder_set_free(&seen);
+    sluice__buf_cleanup(&path);
     return rc;
 }
 
@@ -275,7 +360,6 @@ int sluice__run_ledger_open(struct run *r, struct sluice_err *err)
                    job->name, path.p, diff.p);
     SLUICE_TRY(sluice__ledger_fingerprint_set(r->ledger, fp.items, fp.n, err));
 
-    SLUICE_TRY(sweep_outputs(r, err));
     if (r->opts && r->opts->argv)
         argv = sluice__redact_dup(job->secrets, r->opts->argv);
     SLUICE_TRY(sluice__ledger_run_begin(r->ledger, argv, &r->run_id, err));

@@ -181,6 +181,7 @@ static int plan_due(struct run *r, struct sluice_err *err)
             r->sum.skipped++;
         }
     }
+    r->due_end = i < r->count ? i : r->count;
 out:
     sluice__run_due_done(r);
     return rc;
@@ -472,6 +473,7 @@ int sluice_run(struct sluice_job *job, const struct sluice_run_opts *o,
                    curl_easy_strerror(curl_init_code));
     SLUICE_TRY(sluice__run_ledger_open(&r, &err));
     SLUICE_TRY(plan_due(&r, &err));
+    SLUICE_TRY(sluice__run_sweep(&r, &err));
 
     r.multi = curl_multi_init();
     SLUICE_FAIL_IF(!r.multi, SLUICE_ENOMEM, &err, "out of memory");

@@ -122,6 +122,7 @@ struct run {
     size_t single_index;
     uint8_t *due;         /* a bit per window: due in this run */
     size_t due_total;     /* windows this run will pull (limit applied) */
+    size_t due_end;       /* no window at or after this index is due */
 
     /* the ledger (NULL when the job keeps no state) */
     struct sluice_ledger *ledger;
@@ -194,6 +195,10 @@ SLUICE_NODISCARD int sluice__run_window_due(struct run *r, size_t i,
                                             bool *due,
                                             struct sluice_err *err);
 void sluice__run_due_done(struct run *r);
+/* After planning, with the lock held: removes this job's temporary files
+ * a dead run left, in the path's folder and in each folder a due window
+ * writes in (each folder once, not its subfolders). */
+SLUICE_NODISCARD int sluice__run_sweep(struct run *r, struct sluice_err *err);
 void sluice__run_ledger_close(struct run *r, const char *outcome);
 /* The job's ledger path (appended to out); nothing appended when the job
  * keeps no state (a `pull` without --name). */
