@@ -47,7 +47,9 @@ static int check_inside(struct loader *L, const struct sluice_ynode *path_n,
     sluice__window_at(&job->windows, i, &w);
     rc = sluice__template_expand(job->output.path, &w, job->windows.step.unit,
                                  &p, &err);
-    if (rc != SLUICE_OK) {
+    if (rc == SLUICE_ENOMEM) {
+        sluice__err_set(L->err, "out of memory");
+    } else if (rc != SLUICE_OK) {
         rc = sluice__cfg_fail(L, &path_n->mark, "output.path", "%s", err.msg);
     } else if (!sluice__outpath_inside(job->output.folder, p.p)) {
         window_label(job, i, label, sizeof label);
@@ -78,6 +80,10 @@ int sluice__cfg_check_output_paths(struct loader *L)
     SLUICE_TRY(sluice__cfg_opt_bool(L, out_n, "allow_outside", "output",
                                     &job->output.allow_outside));
     rc = sluice__outpath_folder(job->output.path, &folder, &err);
+    if (rc == SLUICE_ENOMEM) {
+        sluice__err_set(L->err, "out of memory");
+        goto out;
+    }
     if (rc != SLUICE_OK) {
         rc = sluice__cfg_fail(L, &path_n->mark, "output.path", "%s", err.msg);
         goto out;
@@ -92,8 +98,10 @@ int sluice__cfg_check_output_paths(struct loader *L)
     }
     rc = sluice__outpath_clash(job->output.path, &job->windows,
                                SLUICE_OUTPATH_RENDER_MAX, &clash, NULL, &err);
-    if (rc == SLUICE_ENOMEM)
+    if (rc == SLUICE_ENOMEM) {
+        sluice__err_set(L->err, "out of memory");
         goto out;
+    }
     if (rc != SLUICE_OK) {
         rc = sluice__cfg_fail(L, &path_n->mark, "output.path",
                               "%s; put {start} or {index} in the path",

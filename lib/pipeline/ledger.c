@@ -313,8 +313,11 @@ static int requeue_moved(struct run *r, struct sluice_err *err)
     sluice__window_at(&r->job->windows, i, &w);
     if (w.start != lw.start || lw.end_excl == w.end_excl)
         goto out;
-    SLUICE_TRY(sluice__window_output(r->job, &w, &path, err));
-    if (lw.output && strcmp(lw.output, path.p) != 0 && unlink(lw.output) == 0)
+    /* A path that cannot be rendered now fails its window when pulled;
+     * the old file stays then (nothing to compare it with). */
+    struct sluice_err perr;
+    if (sluice__window_output(r->job, &w, &path, &perr) == SLUICE_OK &&
+        lw.output && strcmp(lw.output, path.p) != 0 && unlink(lw.output) == 0)
         SLUICE_LOG(&r->log, SLUICE_LOG_INFO,
                    "removed %s: the job's end moved, so its window is "
                    "pulled again for its new extent",

@@ -56,7 +56,9 @@ int sluice__outpath_folder(const char *tpl, struct sluice_buf *out,
     if (rc == STOP_WALK)
         rc = SLUICE_OK;
     SLUICE_TRY(rc);
-    SLUICE_FAIL_IF(x.rc != SLUICE_OK, x.rc, err, "output path too long");
+    SLUICE_FAIL_IF(x.rc != SLUICE_OK, x.rc, err, "%s",
+                   x.rc == SLUICE_ENOMEM ? "out of memory"
+                                         : "output path too long");
     const char *p = sluice__buf_str(&pre);
     const char *slash = strrchr(p, '/');
     if (!slash)
@@ -65,7 +67,9 @@ int sluice__outpath_folder(const char *tpl, struct sluice_buf *out,
         rc = sluice__buf_addc(out, '/');
     else
         rc = sluice__buf_append(out, p, (size_t)(slash - p));
-    SLUICE_FAIL_IF(rc != SLUICE_OK, rc, err, "output path too long");
+    SLUICE_FAIL_IF(rc != SLUICE_OK, rc, err, "%s",
+                   rc == SLUICE_ENOMEM ? "out of memory"
+                                       : "output path too long");
 out:
     sluice__buf_cleanup(&pre);
     return rc;
