@@ -66,7 +66,7 @@ static const char *fresh_root(const char *name)
 
 static char *path_in(const char *rel)
 {
-    static char p[8][512]; /* a ring: a few paths may be live at once */
+    static char p[8][4096]; /* a ring: a few paths may be live at once */
     static int k;
     k = (k + 1) % 8;
     snprintf(p[k], sizeof p[k], "%s/%s", g_root, rel);
@@ -733,7 +733,7 @@ static long dead_pid(void)
 }
 
 /* ".<final>.sluice-tmp-<job>.<pid>.<hex>" into g_name. */
-static char g_name[512];
+static char g_name[200];
 static const char *temp_name(const char *final, const char *job, long pid,
                              const char *hex)
 {
@@ -790,7 +790,7 @@ static void test_sweep_removes_only_its_dead_writers_files(void)
     mkdir(path_in("2020"), 0777);
     long dead = dead_pid(), me = (long)getpid(), parent = (long)getppid();
     static const char *const hex = "0123456789abcdef";
-    char keep[16][256];
+    char keep[16][sizeof g_name];
     size_t n_keep = 0;
 #define KEEP(expr) snprintf(keep[n_keep++], sizeof keep[0], "%s", (expr))
     KEEP("neows-2020-01-01.ndjson");
@@ -801,7 +801,7 @@ static void test_sweep_removes_only_its_dead_writers_files(void)
     KEEP(".e.ndjson.sluice-tmp-neows.1.0123456789abcdeX");
     for (size_t i = 0; i < n_keep; i++)
         touch(keep[i], g_now - 3600);
-    char gone[3][256];
+    char gone[3][sizeof g_name];
     snprintf(gone[0], sizeof gone[0], "%s",
              temp_name("f.ndjson", "neows", dead, hex));
     snprintf(gone[1], sizeof gone[1], "%s",
@@ -810,7 +810,7 @@ static void test_sweep_removes_only_its_dead_writers_files(void)
              temp_name("h.ndjson", "neows", me, hex)); /* our own pid */
     for (size_t i = 0; i < 3; i++)
         touch(gone[i], g_now - 3600);
-    char young[256], deep[256], self[256];
+    char young[sizeof g_name], deep[sizeof g_name + 8], self[sizeof g_name];
     snprintf(young, sizeof young, "%s",
              temp_name("young", "neows", dead, "aaaaaaaaaaaaaaaa"));
     touch(young, g_now - 5);
