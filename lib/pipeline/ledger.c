@@ -239,7 +239,7 @@ int sluice__run_sweep(struct run *r, struct sluice_err *err)
                             r->job->output.folder ? r->job->output.folder
                                                   : ".",
                             err));
-    for (size_t i = 0; i < r->due_end; i++) {
+    for (size_t i = r->due_begin; i < r->due_end; i++) {
         if (!(r->due[i / 8] & (1u << (i % 8))))
             continue;
         struct sluice_window w;

@@ -168,6 +168,7 @@ static int plan_due(struct run *r, struct sluice_err *err)
     SLUICE_FAIL_IF(!r->due, SLUICE_ENOMEM, err, "out of memory");
     /* --window: one window, no walk over the plan. */
     size_t i = r->single ? r->single_index : 0;
+    r->due_begin = i;
     for (; i < r->count; i++) {
         if ((r->limit && r->due_total >= r->limit) ||
             (r->single && i > r->single_index))

@@ -122,7 +122,7 @@ struct run {
     size_t single_index;
     uint8_t *due;         /* a bit per window: due in this run */
     size_t due_total;     /* windows this run will pull (limit applied) */
-    size_t due_end;       /* no window at or after this index is due */
+    size_t due_begin, due_end; /* no window outside [begin, end) is due */
 
     /* the ledger (NULL when the job keeps no state) */
     struct sluice_ledger *ledger;
