@@ -63,7 +63,7 @@ int main(int argc, char **argv)
     char tpl[512], path[512];
     snprintf(tpl, sizeof tpl, "%s/bench_{start}.parquet", argv[2]);
     snprintf(path, sizeof path, "%s/bench.parquet", argv[2]);
-    struct sluice_sink_opts so = {NULL, 0};
+    struct sluice_sink_opts so = {NULL, 0, NULL};
     struct sluice_sink_parquet_opts po = {.job_name = "bench",
                                           .output_template = tpl,
                                           .columns = cols,

@@ -74,6 +74,8 @@ struct sluice_job {
 
     struct {
         char *path;                 /* template; relative to the cwd */
+        char *folder;               /* its fixed folder (plan/outpath.h) */
+        bool allow_outside;         /* windows may leave the folder */
         enum sluice_output_format format;
         /* Parquet only: */
         enum sluice_compression compression; /* default zstd */

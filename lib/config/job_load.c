@@ -307,7 +307,8 @@ static bool format_from_name(const char *s, enum sluice_output_format *f)
 static int load_output(struct loader *L)
 {
     static const char *const keys[] = {
-        "path", "format", "compression", "flatten", "row_group_size", "empty"};
+        "path",           "format", "compression",  "flatten",
+        "row_group_size", "empty",  "allow_outside"};
     const struct sluice_ynode *out_n = NULL, *path_n = NULL, *fmt_n = NULL;
     struct sluice_job *job = L->job;
     char *fmt = NULL;
@@ -496,6 +497,7 @@ static int load_all(struct loader *L, char **origins)
     SLUICE_TRY(load_windows(L));
     SLUICE_TRY(load_concurrency(L));
     SLUICE_TRY(load_output(L));
+    SLUICE_TRY(sluice__cfg_check_output_paths(L));
     SLUICE_TRY(load_http(L));
     SLUICE_TRY(sluice__cfg_load_rate_limit(L));
     SLUICE_TRY(sluice__cfg_load_retry(L));
@@ -561,6 +563,7 @@ void sluice__job_free(struct sluice_job *job)
     sluice__free(job->source.records);
     sluice__free(job->source.record_key_as);
     sluice__free(job->output.path);
+    sluice__free(job->output.folder);
     sluice__free(job->state_path);
     sluice__free(job->http.ca_file);
     for (size_t i = 0; i < job->n_columns; i++)

@@ -110,5 +110,9 @@ int sluice__cfg_load_bad_value(struct loader *L);
 int sluice__cfg_load_rate_limit(struct loader *L);
 int sluice__cfg_load_retry(struct loader *L);
 int sluice__cfg_load_state(struct loader *L);
+/* output.allow_outside, and output.path over the whole plan: inside its
+ * folder, one file per window (job_load_paths.c). After windows and
+ * output are loaded. */
+int sluice__cfg_check_output_paths(struct loader *L);
 
 #endif

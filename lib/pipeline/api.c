@@ -8,6 +8,7 @@
 
 #include "http/request.h"
 #include "pipeline/window_io.h"
+#include "plan/outpath.h"
 #include "plan/template.h"
 
 void sluice__copy_err(const struct sluice_job *job, const char *msg,
@@ -115,8 +116,22 @@ int sluice__window_output(const struct sluice_job *job,
                           const struct sluice_window *w,
                           struct sluice_buf *out, struct sluice_err *err)
 {
-    return sluice__template_expand(job->output.path, w,
-                                   job->windows.step.unit, out, err);
+    int rc = SLUICE_OK;
+    size_t at = out->n;
+    SLUICE_TRY(sluice__template_expand(job->output.path, w,
+                                       job->windows.step.unit, out, err));
+    /* The loader checked the first and last windows; a format may still
+     * render a path elsewhere for this one (a locale's text). */
+    SLUICE_FAIL_IF(!job->output.allow_outside && job->output.folder &&
+                       !sluice__outpath_inside(job->output.folder,
+                                               out->p + at),
+                   SLUICE_EJOB, err,
+                   "output path '%s' is outside '%s' (the folder before "
+                   "output.path's first placeholder); set "
+                   "output.allow_outside: true if that is meant",
+                   out->p + at, job->output.folder);
+out:
+    return rc;
 }
 
 int sluice__window_label(const struct sluice_job *job,

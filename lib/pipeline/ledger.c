@@ -2,10 +2,16 @@
  *
  * At the start of a run: open the job's ledger, take its lock (one run per
  * job), refuse a job whose windows or requests changed since the ledger was
- * written (unless --full-refresh), sweep the temporary files a crash left,
- * record the planned windows as pending, re-queue what lookback or a full
- * refresh asks for, and load every window's status once. A window is then
- * due when it is pending, failed, unknown, or done but its file is gone.
+ * written (unless --full-refresh),
+ * re-queue what lookback or a full refresh asks for. Planned windows are
+ * not written to the ledger: a window has a row once it was attempted, and
+ * one without a row is pending. A window is due when it is pending, failed,
+ * unknown, or done but its file is gone; the run asks in window order
+ * through one cursor, so planning costs what the windows looked at cost.
+ * Once the due windows are known, the temporary files a crash of this job
+ * left are swept from every folder those windows write in (and the path's
+ * own folder): a crashed window is not done, so it is due again and its
+ * folder is swept before it is pulled.
  * At the end: record the run's outcome. */
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +21,7 @@
 #include "pipeline/run.h"
 #include "pipeline/window_io.h"
 #include "plan/template.h"
+#include "sink/publish.h"
 #include "util/date.h"
 
 #define COMMAND_LINE "<command line>"
@@ -151,35 +158,117 @@ static void fp_free(struct fingerprint *fp)
 
 /* ---- temporary files ---------------------------------------------------------*/
 
-/* The folder the output template writes under (the part before its first
- * placeholder) and how many folder levels the template adds below it. */
-static int sweep_outputs(struct run *r, struct sluice_err *err)
+/* The folders swept, so that each is read once however many windows
+ * write in it (a set of strings, open addressing). */
+struct folder_set {
+    char **v;
+    size_t cap, n;
+};
+
+static uint64_t str_hash(const char *s)
 {
-    const char *tpl = r->job->output.path;
-    const char *brace = strchr(tpl, '{');
-    size_t fixed = brace ? (size_t)(brace - tpl) : strlen(tpl);
-    size_t dir_n = 0;
-    for (size_t i = 0; i < fixed; i++)
-        if (tpl[i] == '/')
-            dir_n = i;
-    unsigned depth = 0;
-    for (const char *c = tpl + dir_n + (dir_n ? 1 : 0); *c; c++)
-        depth += *c == '/';
-    char *dir = dir_n ? sluice__strndup(tpl, dir_n) : sluice__strdup(".");
-    if (tpl[0] == '/' && dir_n == 0) {
-        sluice__free(dir);
-        dir = sluice__strdup("/");
+    uint64_t h = 0xcbf29ce484222325u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001b3u;
+    return h ^ (h >> 29);
+}
+
+/* Adds s; *added is false when it was there. */
+static int folder_add(struct folder_set *fs, const char *s, bool *added)
+{
+    *added = false;
+    if (2 * (fs->n + 1) > fs->cap) {
+        size_t cap = fs->cap ? fs->cap * 2 : 64;
+        char **v = sluice__calloc(cap, sizeof *v);
+        if (!v)
+            return SLUICE_ENOMEM;
+        for (size_t i = 0; i < fs->cap; i++) {
+            if (!fs->v[i])
+                continue;
+            size_t k = (size_t)str_hash(fs->v[i]) & (cap - 1);
+            while (v[k])
+                k = (k + 1) & (cap - 1);
+            v[k] = fs->v[i];
+        }
+        sluice__free(fs->v);
+        fs->v = v;
+        fs->cap = cap;
     }
-    if (!dir)
+    size_t k = (size_t)str_hash(s) & (fs->cap - 1);
+    for (; fs->v[k]; k = (k + 1) & (fs->cap - 1))
+        if (strcmp(fs->v[k], s) == 0)
+            return SLUICE_OK;
+    fs->v[k] = sluice__strdup(s);
+    if (!fs->v[k])
         return SLUICE_ENOMEM;
-    struct sluice_sweep_opts so = {depth, 0, 0};
+    fs->n++;
+    *added = true;
+    return SLUICE_OK;
+}
+
+static void folder_set_free(struct folder_set *fs)
+{
+    for (size_t i = 0; i < fs->cap; i++)
+        sluice__free(fs->v[i]);
+    sluice__free(fs->v);
+}
+
+/* Sweeps one folder (not its subfolders) once. */
+static int sweep_folder(struct run *r, struct folder_set *seen,
+                        const char *dir, struct sluice_err *err)
+{
+    bool added = false;
+    int rc = folder_add(seen, dir, &added);
+    if (rc != SLUICE_OK) {
+        sluice__err_set(err, "out of memory");
+        return rc;
+    }
+    if (!added)
+        return SLUICE_OK;
+    struct sluice_sweep_opts so = {0, 0, 0, r->job->name,
+                                   sluice__publish_live() == 0};
     size_t removed = 0;
-    int rc = sluice__state_sweep_temp(dir, &so, &removed, err);
+    rc = sluice__state_sweep_temp(dir, &so, &removed, err);
     if (rc == SLUICE_OK && removed)
         SLUICE_LOG(&r->log, SLUICE_LOG_INFO,
                    "removed %zu temporary files left by an earlier run in %s",
                    removed, dir);
-    sluice__free(dir);
+    return rc;
+}
+
+int sluice__run_sweep(struct run *r, struct sluice_err *err)
+{
+    int rc = SLUICE_OK;
+    struct folder_set seen = {0};
+    struct sluice_buf path;
+    sluice__buf_init(&path, 1 << 16);
+    if (!r->ledger)
+        goto out; /* no lock: no way to be sure a writer is dead */
+    /* The path's folder: the job's Parquet schema file is written there. */
+    SLUICE_TRY(sweep_folder(r, &seen,
+                            r->job->output.folder ? r->job->output.folder
+                                                  : ".",
+                            err));
+    for (size_t i = r->due_begin; i < r->due_end; i++) {
+        if (!(r->due[i / 8] & (1u << (i % 8))))
+            continue;
+        struct sluice_window w;
+        struct sluice_err ignored;
+        sluice__window_at(&r->job->windows, i, &w);
+        sluice__buf_reset(&path);
+        /* A path that cannot be rendered fails its window later. */
+        if (sluice__window_output(r->job, &w, &path, &ignored) != SLUICE_OK)
+            continue;
+        char *slash = strrchr(path.p, '/');
+        if (slash == path.p)
+            path.p[1] = '\0';
+        else if (slash)
+            *slash = '\0';
+        SLUICE_TRY(sweep_folder(r, &seen, slash ? path.p : ".", err));
+    }
+out:
+    folder_set_free(&seen);
+    sluice__buf_cleanup(&path);
     return rc;
 }
 
@@ -202,67 +291,49 @@ static size_t first_window_ending_after(const struct sluice_window_spec *spec,
     return lo;
 }
 
-static int add_planned(struct run *r, struct sluice_err *err)
-{
-    struct sluice_ledger_key *keys =
-        sluice__calloc(r->count ? r->count : 1, sizeof *keys);
-    if (!keys) {
-        sluice__err_set(err, "out of memory");
-        return SLUICE_ENOMEM;
-    }
-    for (size_t i = 0; i < r->count; i++) {
-        struct sluice_window w;
-        sluice__window_at(&r->job->windows, i, &w);
-        keys[i].start = w.start;
-        keys[i].end_excl = w.end_excl;
-    }
-    int rc = sluice__ledger_add_pending(r->ledger, keys, r->count, NULL, err);
-    sluice__free(keys);
-    return rc;
-}
-
 /* The window where an earlier plan ended is clipped to that plan's `to`.
  * When `to` moves (`to: today`, an edited `to`) the same window, same key,
  * has another end: it must be pulled again for its new extent, or its new
  * days are never pulled when the output name has no {end}. And when the
  * name has {end}, the file of its old extent must go, or its first days
  * are in two files. The file goes first: a crash right after leaves the
- * window pending, so it is pulled again and nothing is lost. Walking back
- * from the last planned window, past the new (unknown) ones, the first
- * known window is the only one that can have moved. */
+ * window pending, so it is pulled again and nothing is lost. The known
+ * window with the latest start up to the last planned one is the only one
+ * that can have moved (windows after it were never attempted: they are
+ * pending already, with whatever extent the plan gives them). */
 static int requeue_moved(struct run *r, struct sluice_err *err)
 {
     int rc = SLUICE_OK;
     struct sluice_ledger_window lw;
     struct sluice_buf path;
+    bool found = false;
     memset(&lw, 0, sizeof lw);
     sluice__buf_init(&path, 4096);
-    for (size_t i = r->count; i-- > 0;) {
-        struct sluice_window w;
-        enum sluice_ledger_status st;
-        bool found = false;
-        sluice__window_at(&r->job->windows, i, &w);
-        /* a cached statement: cheap even over a first run's every window */
-        SLUICE_TRY(sluice__ledger_status(r->ledger, w.start, &st, err));
-        if (st == SLUICE_LEDGER_UNKNOWN)
-            continue;
-        SLUICE_TRY(
-            sluice__ledger_window_get(r->ledger, w.start, &lw, &found, err));
-        if (!found)
-            break;
-        if (lw.end_excl == w.end_excl)
-            break;
-        SLUICE_TRY(sluice__window_output(r->job, &w, &path, err));
-        if (lw.output && strcmp(lw.output, path.p) != 0 &&
-            unlink(lw.output) == 0)
-            SLUICE_LOG(&r->log, SLUICE_LOG_INFO,
-                       "removed %s: the job's end moved, so its window is "
-                       "pulled again for its new extent",
-                       lw.output);
-        SLUICE_TRY(
-            sluice__ledger_mark_pending(r->ledger, w.start, w.end_excl, err));
-        break;
-    }
+    if (r->count == 0)
+        goto out;
+    struct sluice_window w;
+    sluice__window_at(&r->job->windows, r->count - 1, &w);
+    SLUICE_TRY(
+        sluice__ledger_window_last(r->ledger, w.start, &lw, &found, err));
+    if (!found || lw.start < r->job->windows.from)
+        goto out;
+    size_t i = first_window_ending_after(&r->job->windows, r->count, lw.start);
+    if (i >= r->count)
+        goto out;
+    sluice__window_at(&r->job->windows, i, &w);
+    if (w.start != lw.start || lw.end_excl == w.end_excl)
+        goto out;
+    /* A path that cannot be rendered now fails its window when pulled;
+     * the old file stays then (nothing to compare it with). */
+    struct sluice_err perr;
+    if (sluice__window_output(r->job, &w, &path, &perr) == SLUICE_OK &&
+        lw.output && strcmp(lw.output, path.p) != 0 && unlink(lw.output) == 0)
+        SLUICE_LOG(&r->log, SLUICE_LOG_INFO,
+                   "removed %s: the job's end moved, so its window is "
+                   "pulled again for its new extent",
+                   lw.output);
+    SLUICE_TRY(
+        sluice__ledger_mark_pending(r->ledger, w.start, w.end_excl, err));
 out:
     sluice__ledger_window_cleanup(&lw);
     sluice__buf_cleanup(&path);
@@ -303,12 +374,10 @@ int sluice__run_ledger_open(struct run *r, struct sluice_err *err)
                    job->name, path.p, diff.p);
     SLUICE_TRY(sluice__ledger_fingerprint_set(r->ledger, fp.items, fp.n, err));
 
-    SLUICE_TRY(sweep_outputs(r, err));
     if (r->opts && r->opts->argv)
         argv = sluice__redact_dup(job->secrets, r->opts->argv);
     SLUICE_TRY(sluice__ledger_run_begin(r->ledger, argv, &r->run_id, err));
     SLUICE_TRY(requeue_moved(r, err));
-    SLUICE_TRY(add_planned(r, err));
     if (full) {
         SLUICE_TRY(sluice__ledger_requeue(r->ledger, INT64_MIN, INT64_MAX,
                                           NULL, err));
@@ -322,7 +391,6 @@ int sluice__run_ledger_open(struct run *r, struct sluice_err *err)
                                               NULL, err));
         }
     }
-    SLUICE_TRY(sluice__ledger_map_load(r->ledger, &r->map, err));
 out:
     sluice__free(argv);
     fp_free(&fp);
@@ -348,21 +416,40 @@ static bool output_missing(struct run *r, const struct sluice_window *w)
     return missing;
 }
 
-bool sluice__run_window_due(struct run *r, size_t i)
+int sluice__run_window_due(struct run *r, size_t i, bool *due,
+                           struct sluice_err *err)
 {
-    if (r->single)
-        return i == r->single_index;
+    int rc = SLUICE_OK;
+    *due = true;
+    if (r->single) {
+        *due = i == r->single_index;
+        goto out;
+    }
     if (!r->ledger)
-        return true;
+        goto out;
     struct sluice_window w;
+    enum sluice_ledger_status st;
     sluice__window_at(&r->job->windows, i, &w);
-    if (sluice__ledger_map_get(&r->map, w.start) != SLUICE_LEDGER_DONE)
-        return true;
+    if (!r->cursor)
+        SLUICE_TRY(sluice__ledger_cursor_open(r->ledger, r->job->windows.from,
+                                              &r->cursor, err));
+    SLUICE_TRY(sluice__ledger_cursor_status(r->cursor, w.start, &st, err));
+    if (st != SLUICE_LEDGER_DONE)
+        goto out;
     /* With output.empty: skip a done window may rightly have no file. */
     if (r->job->output.format == SLUICE_FORMAT_PARQUET &&
         r->job->output.skip_empty)
-        return false;
-    return output_missing(r, &w);
+        *due = false;
+    else
+        *due = output_missing(r, &w);
+out:
+    return rc;
+}
+
+void sluice__run_due_done(struct run *r)
+{
+    sluice__ledger_cursor_close(r->cursor);
+    r->cursor = NULL;
 }
 
 bool sluice__run_ledger_lost(struct run *r, const struct sluice_err *why)
@@ -405,7 +492,7 @@ int sluice__run_ledger_close(struct run *r, const char *outcome,
                         r->ledger_lost_msg, r->sum.done, r->sum.state_path);
         rc = SLUICE_ESTATE;
     }
-    sluice__ledger_map_cleanup(&r->map);
+    sluice__run_due_done(r);
     sluice__ledger_close(r->ledger);
     r->ledger = NULL;
     return rc;

@@ -37,7 +37,7 @@ double sluice__wall_now(void)
 
 static int make_sink(const struct sluice_job *job, struct sluice_sink **out)
 {
-    struct sluice_sink_opts so = {job->source.record_key_as, 0};
+    struct sluice_sink_opts so = {job->source.record_key_as, 0, job->name};
     if (job->output.format != SLUICE_FORMAT_PARQUET)
         return sluice__sink_ndjson_new(&so, out);
     struct sluice_sink_parquet_opts po = {
@@ -164,28 +164,37 @@ static void emit_progress(struct run *r, bool force)
  * checked) exactly once. */
 static int plan_due(struct run *r, struct sluice_err *err)
 {
+    int rc = SLUICE_OK;
     r->due = sluice__calloc(r->count / 8 + 1, 1);
-    if (!r->due) {
-        sluice__err_set(err, "out of memory");
-        return SLUICE_ENOMEM;
-    }
-    for (size_t i = 0; i < r->count; i++) {
-        if (r->limit && r->due_total >= r->limit)
+    SLUICE_FAIL_IF(!r->due, SLUICE_ENOMEM, err, "out of memory");
+    /* --window: one window, no walk over the plan. */
+    size_t i = r->single ? r->single_index : 0;
+    r->due_begin = i;
+    for (; i < r->count; i++) {
+        if ((r->limit && r->due_total >= r->limit) ||
+            (r->single && i > r->single_index))
             break;
-        if (sluice__run_window_due(r, i)) {
+        bool due = false;
+        SLUICE_TRY(sluice__run_window_due(r, i, &due, err));
+        if (due) {
             r->due[i / 8] |= (uint8_t)(1u << (i % 8));
             r->due_total++;
         } else {
             r->sum.skipped++;
         }
     }
-    return SLUICE_OK;
+    r->due_end = i < r->count ? i : r->count;
+out:
+    sluice__run_due_done(r);
+    return rc;
 }
 
 /* The next window due in this run, or false when none is left. */
 static bool next_due(struct run *r, size_t *index)
 {
-    while (r->next < r->count) {
+    /* Past the last due window there is nothing to find: with --limit the
+     * rest of a long plan is never walked. */
+    while (r->selected < r->due_total && r->next < r->count) {
         size_t i = r->next++;
         if (r->due[i / 8] & (1u << (i % 8))) {
             r->selected++;
@@ -474,6 +483,7 @@ int sluice_run(struct sluice_job *job, const struct sluice_run_opts *o,
                    curl_easy_strerror(curl_init_code));
     SLUICE_TRY(sluice__run_ledger_open(&r, &err));
     SLUICE_TRY(plan_due(&r, &err));
+    SLUICE_TRY(sluice__run_sweep(&r, &err));
 
     r.multi = curl_multi_init();
     SLUICE_FAIL_IF(!r.multi, SLUICE_ENOMEM, &err, "out of memory");

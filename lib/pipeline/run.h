@@ -134,10 +134,11 @@ struct run {
     size_t single_index;
     uint8_t *due;         /* a bit per window: due in this run */
     size_t due_total;     /* windows this run will pull (limit applied) */
+    size_t due_begin, due_end; /* no window outside [begin, end) is due */
 
     /* the ledger (NULL when the job keeps no state) */
     struct sluice_ledger *ledger;
-    struct sluice_ledger_map map;
+    struct sluice_ledger_cursor *cursor; /* while deciding what is due */
     int64_t run_id;
     int64_t redo_from;    /* windows starting at or after: due (lookback) */
     /* The ledger's file was deleted or replaced under the run: nothing more
@@ -203,8 +204,17 @@ void sluice__result_not_pulled(struct run *r, struct slot *s,
 /* ledger.c */
 SLUICE_NODISCARD int sluice__run_ledger_open(struct run *r,
                                              struct sluice_err *err);
-/* Whether window i is due in this run. */
-bool sluice__run_window_due(struct run *r, size_t i);
+/* Whether window i is due in this run. Asked in increasing i (a cursor
+ * walks the ledger alongside); SLUICE_ESTATE when the ledger cannot be
+ * read. sluice__run_due_done ends the walk (before any window is marked). */
+SLUICE_NODISCARD int sluice__run_window_due(struct run *r, size_t i,
+                                            bool *due,
+                                            struct sluice_err *err);
+void sluice__run_due_done(struct run *r);
+/* After planning, with the lock held: removes this job's temporary files
+ * a dead run left, in the path's folder and in each folder a due window
+ * writes in (each folder once, not its subfolders). */
+SLUICE_NODISCARD int sluice__run_sweep(struct run *r, struct sluice_err *err);
 /* Records the run's end and closes the ledger. SLUICE_ESTATE (err set)
  * when the ledger was lost during the run, then or earlier. */
 SLUICE_NODISCARD int sluice__run_ledger_close(struct run *r,

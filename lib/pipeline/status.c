@@ -132,7 +132,8 @@ int sluice_job_status(const struct sluice_job *job, size_t max_runs,
     st->running_pid = h.pid;
 
     int64_t wm = 0;
-    SLUICE_TRY(sluice__ledger_watermark(l, &wm, &st->has_watermark, &err));
+    SLUICE_TRY(sluice__ledger_watermark(l, job->windows.from, &wm,
+                                        &st->has_watermark, &err));
     if (st->has_watermark) {
         struct sluice_window w;
         window_from_key(job, wm, wm, &w);
@@ -141,10 +142,15 @@ int sluice_job_status(const struct sluice_job *job, size_t max_runs,
                        "out of memory");
     }
     struct sluice_ledger_counts c;
-    SLUICE_TRY(sluice__ledger_counts(l, &c, &err));
-    st->pending = c.pending;
+    /* The planned windows' rows; a planned window without one was never
+     * attempted: pending. */
+    SLUICE_TRY(sluice__ledger_counts(l, job->windows.from, job->windows.end,
+                                     &c, &err));
     st->done = c.done;
     st->failed = c.failed;
+    st->pending = c.done + c.failed < st->planned
+                      ? st->planned - c.done - c.failed
+                      : 0;
     SLUICE_TRY(sluice__ledger_failed(l, 0, &failed, &err));
     SLUICE_FAIL_IF(copy_failures(job, &failed, st) != SLUICE_OK,
                    SLUICE_ENOMEM, &err, "out of memory");

@@ -15,7 +15,24 @@
 /* Templates come from job files: a URL or a path, never a document. */
 #define TEMPLATE_MAX 65536
 
-enum field { F_START, F_END, F_END_EXCL, F_INDEX };
+enum field {
+    F_START = SLUICE_TPL_START,
+    F_END = SLUICE_TPL_END,
+    F_END_EXCL = SLUICE_TPL_END_EXCL,
+    F_INDEX = SLUICE_TPL_INDEX
+};
+
+struct visitor {
+    sluice_tpl_visit_fn fn;
+    void *ud;
+};
+
+/* Hands a literal run to the visitor, if any. */
+static int visit_literal(const struct visitor *v, const char *p, size_t n)
+{
+    struct sluice_tpl_part part = {true, p, n, SLUICE_TPL_START};
+    return v && n ? v->fn(v->ud, &part) : SLUICE_OK;
+}
 
 static const struct {
     const char *name;
@@ -76,10 +93,12 @@ static int emit(struct sluice_buf *out, const char *p, size_t n,
 }
 
 /* Walks the template. With `w`, appends the expansion to `out`; without,
- * only validates. Counts window placeholders in *fields if asked. */
+ * only validates. Counts window placeholders in *fields if asked, and hands
+ * the pieces to `v` if given. */
 static int walk(const char *tpl, const struct sluice_window *w,
                 enum sluice_step_unit unit, struct sluice_buf *out,
-                size_t *fields, struct sluice_err *err)
+                size_t *fields, const struct visitor *v,
+                struct sluice_err *err)
 {
     int rc = SLUICE_OK;
     SLUICE_FAIL_IF(!tpl, SLUICE_EINVAL, err, "template: missing");
@@ -96,9 +115,11 @@ static int walk(const char *tpl, const struct sluice_window *w,
         }
         if (w && i > lit)
             SLUICE_TRY(emit(out, tpl + lit, i - lit, err));
+        SLUICE_TRY(visit_literal(v, tpl + lit, i - lit));
         if (i + 1 < n && tpl[i + 1] == c) { /* {{ or }} */
             if (w)
                 SLUICE_TRY(emit(out, &c, 1, err));
+            SLUICE_TRY(visit_literal(v, tpl + i, 1));
             i += 2;
             lit = i;
             continue;
@@ -161,6 +182,11 @@ static int walk(const char *tpl, const struct sluice_window *w,
         /* tpl[j] is the closing '}'. */
         if (fields)
             (*fields)++;
+        if (v) {
+            struct sluice_tpl_part part = {false, fmt ? fmt : tpl + j, fn,
+                                           (enum sluice_tpl_field)f};
+            SLUICE_TRY(v->fn(v->ud, &part));
+        }
         if (w) {
             rc = expand_field(f, fmt, fn, w, unit, out);
             SLUICE_FAIL_IF(rc != SLUICE_OK, rc, err,
@@ -172,6 +198,7 @@ static int walk(const char *tpl, const struct sluice_window *w,
     }
     if (w && n > lit)
         SLUICE_TRY(emit(out, tpl + lit, n - lit, err));
+    SLUICE_TRY(visit_literal(v, tpl + lit, n > lit ? n - lit : 0));
     if (w && !out->p)
         SLUICE_TRY(emit(out, "", 0, err));
 out:
@@ -180,7 +207,14 @@ out:
 
 int sluice__template_check(const char *tpl, struct sluice_err *err)
 {
-    return walk(tpl, NULL, SLUICE_STEP_DAYS, NULL, NULL, err);
+    return walk(tpl, NULL, SLUICE_STEP_DAYS, NULL, NULL, NULL, err);
+}
+
+int sluice__template_visit(const char *tpl, sluice_tpl_visit_fn fn, void *ud,
+                           struct sluice_err *err)
+{
+    struct visitor v = {fn, ud};
+    return walk(tpl, NULL, SLUICE_STEP_DAYS, NULL, NULL, fn ? &v : NULL, err);
 }
 
 int sluice__template_expand(const char *tpl, const struct sluice_window *w,
@@ -190,7 +224,7 @@ int sluice__template_expand(const char *tpl, const struct sluice_window *w,
     int rc = SLUICE_OK;
     SLUICE_FAIL_IF(!w || !out, SLUICE_EINVAL, err,
                    "template: no window or output");
-    rc = walk(tpl, w, unit, out, NULL, err);
+    rc = walk(tpl, w, unit, out, NULL, NULL, err);
 out:
     return rc;
 }
@@ -199,7 +233,7 @@ bool sluice__template_has_window_field(const char *tpl)
 {
     size_t fields = 0;
     struct sluice_err err;
-    return walk(tpl, NULL, SLUICE_STEP_DAYS, NULL, &fields, &err) ==
+    return walk(tpl, NULL, SLUICE_STEP_DAYS, NULL, &fields, NULL, &err) ==
                SLUICE_OK &&
            fields > 0;
 }

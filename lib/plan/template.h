@@ -35,4 +35,26 @@ SLUICE_NODISCARD int sluice__template_expand(const char *tpl,
  * output path without one would make every window write the same file). */
 bool sluice__template_has_window_field(const char *tpl);
 
+/* One piece of a template, in order: a run of literal bytes (`{{` and `}}`
+ * come as one brace each), or a placeholder with its format (fmt_n 0: the
+ * default format for the step). Pointers are into the template. */
+enum sluice_tpl_field {
+    SLUICE_TPL_START,
+    SLUICE_TPL_END,
+    SLUICE_TPL_END_EXCL,
+    SLUICE_TPL_INDEX
+};
+struct sluice_tpl_part {
+    bool literal;
+    const char *text; /* the literal bytes, or the format */
+    size_t n;
+    enum sluice_tpl_field field; /* placeholders only */
+};
+typedef int (*sluice_tpl_visit_fn)(void *ud, const struct sluice_tpl_part *p);
+/* Checks the template as _check does and hands each piece to `fn`; a
+ * non-zero return from fn stops the walk and is returned. */
+SLUICE_NODISCARD int sluice__template_visit(const char *tpl,
+                                            sluice_tpl_visit_fn fn, void *ud,
+                                            struct sluice_err *err);
+
 #endif

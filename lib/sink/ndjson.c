@@ -22,6 +22,7 @@ struct ndjson_sink {
     struct sluice_buf out;   /* complete lines not yet written */
     struct sluice_json_writer writer;
     char *key_as;
+    char *owner;             /* the job, in the temporary file's name */
     struct sluice_buf key;   /* this record's wildcard key */
     bool has_key;
     unsigned depth;          /* containers open in the record */
@@ -199,6 +200,7 @@ static void nd_destroy(struct sluice_sink *base)
     sluice__buf_cleanup(&s->warnings);
     sluice__dupkeys_free(s->dups);
     sluice__free(s->key_as);
+    sluice__free(s->owner);
     sluice__free(s);
 }
 
@@ -231,6 +233,14 @@ int sluice__sink_ndjson_new(const struct sluice_sink_opts *o,
             nd_destroy(&s->base);
             return SLUICE_ENOMEM;
         }
+    }
+    if (o && o->job_name) {
+        s->owner = sluice__strdup(o->job_name);
+        if (!s->owner) {
+            nd_destroy(&s->base);
+            return SLUICE_ENOMEM;
+        }
+        s->pub.owner = s->owner;
     }
     *out = &s->base;
     return SLUICE_OK;

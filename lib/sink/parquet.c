@@ -299,6 +299,7 @@ static int save_schema(struct pq_sink *s, const struct sluice_table *t)
     struct sluice_publish pub;
     struct sluice_buf *text = &s->schema_text;
     sluice__publish_init(&pub);
+    pub.owner = s->job_name;
     sluice__buf_reset(text);
     rc = sluice__table_to_json(t, text);
     SLUICE_FAIL_IF(rc != SLUICE_OK, rc, &s->base.err, "%s",
@@ -573,6 +574,7 @@ int sluice__sink_parquet_new(const struct sluice_sink_opts *o,
     sluice__buf_init(&path, 1u << 16);
     s->job_name = sluice__strdup(po->job_name ? po->job_name : "job");
     s->po.job_name = s->job_name;
+    s->pub.owner = s->job_name;
     if (o && o->record_key_as)
         s->key_as = sluice__strdup(o->record_key_as);
     int rc = sluice__dupkeys_new(&s->dups);

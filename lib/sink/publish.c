@@ -1,4 +1,6 @@
-/* publish.c: temp file, fsync, rename, fsync folder. See publish.h. */
+/* publish.c: temp file, fsync, rename, fsync folder. See publish.h. The
+ * temporary name carries the job and the pid so that the start-up sweep of
+ * any job can leave every other writer's files alone. */
 #include "sink/publish.h"
 #include "util/fs.h"
 
@@ -10,12 +12,48 @@
 #include <time.h>
 #include <unistd.h>
 
+#define NAME_MAX_BYTES 255 /* one file name, on Linux file systems */
+
+/* Temporary files open in this process (both threads create them). */
+static _Atomic long live_temps;
+
+long sluice__publish_live(void) { return live_temps; }
+
 void sluice__publish_init(struct sluice_publish *p)
 {
     p->fd = -1;
     p->tmp_path = NULL;
     p->final_path = NULL;
+    p->owner = NULL;
     p->defer_folder_sync = false;
+}
+
+/* The owner as it goes into the name: a valid job name or "job". */
+static const char *owner_of(const struct sluice_publish *p)
+{
+    const char *o = p->owner;
+    size_t n = o ? strlen(o) : 0;
+    if (n == 0 || n > 64)
+        return "job";
+    for (size_t i = 0; i < n; i++)
+        if (!((o[i] >= 'a' && o[i] <= 'z') || (o[i] >= 'A' && o[i] <= 'Z') ||
+              (o[i] >= '0' && o[i] <= '9') || o[i] == '-' || o[i] == '_'))
+            return "job";
+    return o;
+}
+
+/* How much of the final basename fits in the temporary name: all of it,
+ * or as many bytes as leave room for the suffix, cut before a UTF-8
+ * continuation byte. At least one byte. */
+static size_t base_fit(const char *base, size_t suffix)
+{
+    size_t n = strlen(base);
+    size_t room = NAME_MAX_BYTES > suffix + 1 ? NAME_MAX_BYTES - suffix - 1 : 1;
+    if (n <= room)
+        return n;
+    while (room > 1 && ((unsigned char)base[room] & 0xC0) == 0x80)
+        room--;
+    return room;
 }
 
 static uint64_t tmp_random(void)
@@ -47,13 +85,20 @@ int sluice__publish_open(struct sluice_publish *p, const char *final_path,
 
     const char *slash = strrchr(final_path, '/');
     size_t dir_n = slash ? (size_t)(slash - final_path + 1) : 0;
+    const char *owner = owner_of(p);
+    char suffix[128];
+    long pid = (long)getpid();
     for (int attempt = 0; attempt < 16; attempt++) {
         sluice__buf_reset(&b);
+        int sn = snprintf(suffix, sizeof suffix, "%s%s.%ld.%016llx",
+                          SLUICE_TMP_MARKER, owner, pid,
+                          (unsigned long long)tmp_random());
+        const char *base = final_path + dir_n;
         rc = sluice__buf_append(&b, final_path, dir_n);
         if (rc == SLUICE_OK)
-            rc = sluice__buf_appendf(&b, ".%s%s%016llx", final_path + dir_n,
-                                     SLUICE_TMP_MARKER,
-                                     (unsigned long long)tmp_random());
+            rc = sluice__buf_appendf(&b, ".%.*s%s",
+                                     (int)base_fit(base, (size_t)sn), base,
+                                     suffix);
         SLUICE_FAIL_IF(rc != SLUICE_OK, rc, err, "%s: %s", final_path,
                        sluice__buf_failure(rc, "output path too long"));
         p->fd = open(b.p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -62,11 +107,8 @@ int sluice__publish_open(struct sluice_publish *p, const char *final_path,
     }
     SLUICE_FAIL_IF(p->fd < 0, SLUICE_EIO, err, "cannot create %s: %s",
                    sluice__buf_str(&b), strerror(errno));
-    p->tmp_path = sluice__buf_take(&b, NULL);
-    if (!p->tmp_path) {
-        sluice__publish_abort(p);
-        SLUICE_FAIL_IF(true, SLUICE_ENOMEM, err, "out of memory");
-    }
+    p->tmp_path = sluice__buf_take(&b, NULL); /* cannot fail: b holds it */
+    live_temps++;
 out:
     sluice__buf_cleanup(&b);
     return rc;
@@ -127,6 +169,7 @@ int sluice__publish_commit(struct sluice_publish *p, struct sluice_err *err)
                    strerror(errno));
     sluice__free(p->tmp_path);
     p->tmp_path = NULL;
+    live_temps--;
     if (!p->defer_folder_sync)
         SLUICE_TRY(sluice__fsync_folder_of(p->final_path, err));
 out:
@@ -145,6 +188,7 @@ void sluice__publish_abort(struct sluice_publish *p)
         unlink(p->tmp_path);
         sluice__free(p->tmp_path);
         p->tmp_path = NULL;
+        live_temps--;
     }
 }
 

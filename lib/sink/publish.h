@@ -7,15 +7,23 @@
 
 #include "util/buf.h"
 
-/* Temporary files are named ".<final basename>.sluice-tmp-<random>" so a
- * glob on the final names (data/NAME.parquet) never matches them, and a later
- * run can find and remove the ones a crash left behind. */
+/* Temporary files are named
+ *   ".<final basename>.sluice-tmp-<job>.<pid>.<16 hex digits>"
+ * so a glob on the final names (data/NAME.parquet) never matches them, and
+ * a later run of the same job can tell its own leftovers (job) from a
+ * writer that may still live (pid) and remove only what a crash left
+ * behind (state/sweep.c). The final basename is shortened (on a UTF-8
+ * boundary) when the whole would exceed a file name's 255 bytes. */
 #define SLUICE_TMP_MARKER ".sluice-tmp-"
+#define SLUICE_TMP_HEX_DIGITS 16
 
 struct sluice_publish {
     int fd;          /* -1 when closed */
     char *tmp_path;  /* owned */
     char *final_path;/* owned */
+    /* The job whose file this is (borrowed; a job name: letters, digits,
+     * '-', '_'). NULL or invalid: "job". */
+    const char *owner;
     /* Leave the folder's fsync to the caller, who syncs each folder once
      * for a batch of commits (sluice__fsync_folder_of). The rename is not
      * durable until then. */
@@ -39,6 +47,10 @@ SLUICE_NODISCARD int sluice__publish_commit(struct sluice_publish *p,
 /* fsync of the folder holding `path`: makes renames in it durable. */
 SLUICE_NODISCARD int sluice__fsync_folder_of(const char *path,
                                              struct sluice_err *err);
+/* How many temporary files this process has open now (all publishers):
+ * 0 means a temporary file named with our pid is certainly a dead
+ * writer's, however the pid was reused (a restarted container). */
+long sluice__publish_live(void);
 /* Closes and removes the temporary file, if any. Safe to call twice. */
 void sluice__publish_abort(struct sluice_publish *p);
 /* Releases the paths (aborting first if still open). */

@@ -51,6 +51,10 @@ struct sluice_sink {
 struct sluice_sink_opts {
     const char *record_key_as; /* NULL, or the member that keeps the key */
     size_t max_record_bytes;   /* bound on one serialised record */
+    /* The job, named in every temporary file (sink/publish.h) so that the
+     * sweep of another job leaves them alone. NULL: "job". For Parquet,
+     * the job_name of its options. */
+    const char *job_name;
 };
 
 /* NDJSON: one compact JSON value per line, as selected, with

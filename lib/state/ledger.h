@@ -140,17 +140,9 @@ enum sluice_ledger_status {
 };
 const char *sluice__ledger_status_name(enum sluice_ledger_status s);
 
-struct sluice_ledger_key {
-    int64_t start;    /* the key */
-    int64_t end_excl; /* the next window's start */
-};
-
-/* Records planned windows as pending, in one transaction; windows already
- * known keep their state. *added (may be NULL) counts the new ones. */
-SLUICE_NODISCARD int
-sluice__ledger_add_pending(struct sluice_ledger *l,
-                           const struct sluice_ledger_key *keys, size_t n,
-                           size_t *added, struct sluice_err *err);
+/* A window has a row only once a run has attempted it (or re-queued it):
+ * a planned window without a row is pending. So a plan of millions of
+ * windows costs nothing here until its windows are pulled. */
 
 /* Re-queues every window whose start is in [from, to): done and failed
  * become pending, history (attempts, statuses, timestamps) is kept. For
@@ -195,20 +187,23 @@ SLUICE_NODISCARD int sluice__ledger_status(struct sluice_ledger *l,
                                            enum sluice_ledger_status *st,
                                            struct sluice_err *err);
 
-/* Every window's status at once, sorted by start, for a run deciding about
- * many windows (100,000 load in a few tens of milliseconds). */
-struct sluice_ledger_map {
-    int64_t *start;
-    unsigned char *status; /* enum sluice_ledger_status */
-    size_t n;
-};
-SLUICE_NODISCARD int sluice__ledger_map_load(struct sluice_ledger *l,
-                                             struct sluice_ledger_map *m,
-                                             struct sluice_err *err);
-/* Binary search; SLUICE_LEDGER_UNKNOWN when absent. */
-enum sluice_ledger_status
-sluice__ledger_map_get(const struct sluice_ledger_map *m, int64_t start);
-void sluice__ledger_map_cleanup(struct sluice_ledger_map *m);
+/* Statuses for a walk over windows in start order without loading them:
+ * one SQLite cursor over the rows from `from` on, stepped as the walk
+ * goes, so the cost follows the windows looked at, not the ledger's size.
+ * Lookups must come with increasing starts; a start the ledger has no row
+ * for is SLUICE_LEDGER_UNKNOWN. Close it before writing through the same
+ * handle. */
+struct sluice_ledger_cursor;
+SLUICE_NODISCARD int
+sluice__ledger_cursor_open(struct sluice_ledger *l, int64_t from,
+                           struct sluice_ledger_cursor **out,
+                           struct sluice_err *err);
+SLUICE_NODISCARD int
+sluice__ledger_cursor_status(struct sluice_ledger_cursor *c, int64_t start,
+                             enum sluice_ledger_status *st,
+                             struct sluice_err *err);
+/* NULL is a no-op. */
+void sluice__ledger_cursor_close(struct sluice_ledger_cursor *c);
 
 struct sluice_ledger_window {
     int64_t start, end_excl;
@@ -228,6 +223,13 @@ SLUICE_NODISCARD int sluice__ledger_window_get(struct sluice_ledger *l,
                                                bool *found,
                                                struct sluice_err *err);
 void sluice__ledger_window_cleanup(struct sluice_ledger_window *w);
+/* The known window with the greatest start at or before `max_start`;
+ * *found is false (and w zeroed) when there is none. */
+SLUICE_NODISCARD int sluice__ledger_window_last(struct sluice_ledger *l,
+                                                int64_t max_start,
+                                                struct sluice_ledger_window *w,
+                                                bool *found,
+                                                struct sluice_err *err);
 
 struct sluice_ledger_window_list {
     struct sluice_ledger_window *v;
@@ -240,20 +242,25 @@ sluice__ledger_failed(struct sluice_ledger *l, size_t max,
                       struct sluice_err *err);
 void sluice__ledger_window_list_cleanup(struct sluice_ledger_window_list *l);
 
+/* Rows by status among the windows starting in [from, to). Windows of a
+ * plan without a row are pending too: the caller knows how many it plans. */
 struct sluice_ledger_counts {
     uint64_t pending, done, failed, total;
 };
 SLUICE_NODISCARD int sluice__ledger_counts(struct sluice_ledger *l,
+                                           int64_t from, int64_t to,
                                            struct sluice_ledger_counts *c,
                                            struct sluice_err *err);
 
-/* The watermark: walking the known windows in start order from the
- * earliest, the end_excl of the last window of the unbroken run of done
- * windows, where unbroken means each starts where the previous ended (a
- * gap, or a pending or failed window, stops the walk). *has is false when
- * the earliest window is not done (or there is none). "Done through" for
- * date windows is the day before the watermark. */
+/* The watermark: walking the known windows in start order from `from`
+ * (the plan's first instant), the end_excl of the last window of the
+ * unbroken run of done windows, where unbroken means the first starts at
+ * `from` and each next one where the previous ended (a gap, that is a
+ * window never attempted, or a pending or failed window stops the walk).
+ * *has is false when the window at `from` is not done (or unknown). "Done
+ * through" for date windows is the day before the watermark. */
 SLUICE_NODISCARD int sluice__ledger_watermark(struct sluice_ledger *l,
+                                              int64_t from,
                                               int64_t *watermark, bool *has,
                                               struct sluice_err *err);
 
@@ -304,21 +311,42 @@ SLUICE_NODISCARD int sluice__ledger_schema_append(struct sluice_ledger *l,
 struct sluice_sweep_opts {
     unsigned depth;     /* 0: `dir` only; n: n levels of subfolders */
     int64_t older_than; /* seconds of age a file must have (mtime); 0:
-                           any age. Guards a folder shared with another
-                           job that may be writing right now */
+                           any age */
     int64_t now;        /* for older_than; 0: time(2) */
+    /* The job sweeping: only its own temporary files are candidates. The
+     * caller must hold the job's lock, so no other run of the job lives.
+     * Required. */
+    const char *job;
+    /* This process has no temporary file open (sluice__publish_live() is
+     * 0): a file named with our own pid is a dead writer's (a restarted
+     * container reuses pids). */
+    bool self_idle;
 };
-/* Removes the temporary files a crash left in `dir`: regular files named
- * ".<name>" SLUICE_TMP_MARKER "<16 hex digits>" exactly as the sink's
- * publish step creates them, and nothing else (symbolic links are neither
- * removed nor followed). A missing `dir` is fine. *removed (may be NULL)
- * counts the files removed. SLUICE_EIO if a folder cannot be read or a
+/* Removes the temporary files a crash of this job left in `dir`: regular
+ * files named exactly as the sink's publish step names them
+ * (".<name>.sluice-tmp-<job>.<pid>.<16 hex>", sink/publish.h) whose job is
+ * o->job and whose writer is certainly dead: no process has its pid (kill
+ * says ESRCH), or it is our pid and o->self_idle. A live pid may be a
+ * recycled one or a job of the same name with another ledger: the file is
+ * kept. Another job's files, files of an older sluice (no job in the name),
+ * near-misses, folders and links (not followed either) are never removed.
+ * A missing `dir` is fine. *removed (may be NULL) counts the files removed.
+ * SLUICE_EINVAL without o->job; SLUICE_EIO if a folder cannot be read or a
  * file cannot be removed. */
 SLUICE_NODISCARD int sluice__state_sweep_temp(const char *dir,
                                               const struct sluice_sweep_opts *o,
                                               size_t *removed,
                                               struct sluice_err *err);
-/* Whether `name` (a file name, no folder) is such a temporary file. */
-bool sluice__state_is_temp_name(const char *name);
+
+/* A temporary file's name taken apart: the job (job_n bytes, not
+ * terminated) and the writer's pid. */
+struct sluice_temp_name {
+    const char *job;
+    size_t job_n;
+    long pid;
+};
+/* Whether `name` (a file name, no folder) is a temporary file's name, and
+ * whose. */
+bool sluice__state_temp_parse(const char *name, struct sluice_temp_name *t);
 
 #endif

@@ -1,13 +1,19 @@
-/* sweep.c: removes the temporary files a crash left behind. The sink
- * publishes a file by writing ".<name>.sluice-tmp-<16 hex digits>" beside
- * its final name and renaming it (sink/publish.h); a process killed before
- * the rename leaves that file. Nothing else is ever removed: the name must
- * match the pattern exactly, the entry must be a regular file (a symbolic
- * link is neither removed nor followed), and subfolders are entered only
- * to the depth the caller allows. */
+/* sweep.c: removes the temporary files a crash of this job left behind.
+ * The sink publishes a file by writing
+ * ".<name>.sluice-tmp-<job>.<pid>.<16 hex digits>" beside its final name and
+ * renaming it (sink/publish.h); a process killed before the rename leaves
+ * that file. Output folders may be shared by several jobs, and a job may be
+ * writing while another starts, so a file goes only when it is certainly a
+ * dead writer's: named with the sweeping job (whose lock the caller holds,
+ * so no other run of it lives) and with a pid no process has now (or our
+ * own, when this process has no temporary file open). Nothing else is ever
+ * removed: the name must match the pattern exactly, the entry must be a
+ * regular file (a symbolic link is neither removed nor followed), and
+ * subfolders are entered only to the depth the caller allows. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -16,26 +22,81 @@
 #include "sink/publish.h"
 #include "state/ledger.h"
 
-#define TMP_HEX_DIGITS 16
+#define JOB_NAME_MAX 64
+#define PID_DIGITS_MAX 10
 
-bool sluice__state_is_temp_name(const char *name)
+static bool job_char(char c)
 {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+bool sluice__state_temp_parse(const char *name, struct sluice_temp_name *t)
+{
+    static const char marker[] = SLUICE_TMP_MARKER; /* ".sluice-tmp-" */
+    const size_t mn = sizeof marker - 2;             /* without its '.' */
     size_t n = strlen(name);
-    size_t marker = sizeof SLUICE_TMP_MARKER - 1;
-    /* '.', at least one byte of the final name, the marker, the digits */
-    if (n < 2 + marker + TMP_HEX_DIGITS || name[0] != '.')
+    /* '.', a byte of the final name, the marker, a job, '.', a pid, '.',
+     * the digits: read from the end, since the final name may hold
+     * anything. */
+    if (n < 1 + 1 + 1 + mn + 1 + 1 + 1 + 1 + SLUICE_TMP_HEX_DIGITS ||
+        name[0] != '.')
         return false;
-    const char *hex = name + n - TMP_HEX_DIGITS;
-    for (size_t i = 0; i < TMP_HEX_DIGITS; i++) {
-        char c = hex[i];
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+    size_t i = n - SLUICE_TMP_HEX_DIGITS;
+    for (size_t k = i; k < n; k++)
+        if (!((name[k] >= '0' && name[k] <= '9') ||
+              (name[k] >= 'a' && name[k] <= 'f')))
             return false;
+    if (name[--i] != '.')
+        return false;
+    size_t pid_end = i;
+    long pid = 0;
+    while (i > 0 && name[i - 1] >= '0' && name[i - 1] <= '9')
+        i--;
+    if (pid_end - i == 0 || pid_end - i > PID_DIGITS_MAX || name[i] == '0')
+        return false;
+    for (size_t k = i; k < pid_end; k++)
+        pid = pid * 10 + (name[k] - '0');
+    if (i == 0 || name[--i] != '.' || pid > INT32_MAX)
+        return false;
+    size_t run_end = i;
+    while (i > 0 && job_char(name[i - 1]))
+        i--;
+    /* The run of job characters is "sluice-tmp-<job>", after the marker's
+     * own '.', after at least one byte of final name. */
+    if (i < 3 || name[i - 1] != '.' || run_end - i <= mn ||
+        memcmp(name + i, marker + 1, mn) != 0 ||
+        run_end - i - mn > JOB_NAME_MAX)
+        return false;
+    if (t) {
+        t->job = name + i + mn;
+        t->job_n = run_end - i - mn;
+        t->pid = pid;
     }
-    return memcmp(hex - marker, SLUICE_TMP_MARKER, marker) == 0;
+    return true;
+}
+
+/* Whether the writer named in t is certainly dead. */
+static bool writer_dead(const struct sluice_temp_name *t,
+                        const struct sluice_sweep_opts *o)
+{
+    if (t->pid == (long)getpid())
+        return o->self_idle;
+    /* ESRCH: no process has the pid. EPERM means one does (another
+     * user's): it may be the writer. */
+    return kill((pid_t)t->pid, 0) != 0 && errno == ESRCH;
+}
+
+static bool ours_and_dead(const char *name, const struct sluice_sweep_opts *o)
+{
+    struct sluice_temp_name t;
+    return sluice__state_temp_parse(name, &t) && t.job_n == strlen(o->job) &&
+           memcmp(t.job, o->job, t.job_n) == 0 && writer_dead(&t, o);
 }
 
 static int sweep(struct sluice_buf *path, unsigned depth, int64_t cutoff,
-                 size_t *removed, struct sluice_err *err)
+                 const struct sluice_sweep_opts *o, size_t *removed,
+                 struct sluice_err *err)
 {
     int rc = SLUICE_OK;
     DIR *d = opendir(path->p);
@@ -59,7 +120,7 @@ static int sweep(struct sluice_buf *path, unsigned depth, int64_t cutoff,
         const char *name = e->d_name;
         if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
             continue;
-        bool temp = sluice__state_is_temp_name(name);
+        bool temp = sluice__state_temp_parse(name, NULL);
         if (!temp && depth == 0)
             continue;
         struct stat sb;
@@ -68,11 +129,11 @@ static int sweep(struct sluice_buf *path, unsigned depth, int64_t cutoff,
         if (S_ISDIR(sb.st_mode) && depth > 0) {
             path->n = base;
             SLUICE_TRY(sluice__buf_appendf(path, "/%s", name));
-            SLUICE_TRY(sweep(path, depth - 1, cutoff, removed, err));
+            SLUICE_TRY(sweep(path, depth - 1, cutoff, o, removed, err));
             path->n = base;
             path->p[base] = '\0';
         } else if (temp && S_ISREG(sb.st_mode) &&
-                   (int64_t)sb.st_mtime <= cutoff) {
+                   (int64_t)sb.st_mtime <= cutoff && ours_and_dead(name, o)) {
             if (unlinkat(dirfd(d), name, 0) == 0)
                 ++*removed;
             else
@@ -97,14 +158,16 @@ int sluice__state_sweep_temp(const char *dir, const struct sluice_sweep_opts *o,
     struct sluice_buf path;
     sluice__buf_init(&path, 1 << 16);
     SLUICE_FAIL_IF(!dir || !*dir, SLUICE_EINVAL, err, "sweep: no folder");
-    int64_t now = o && o->now ? o->now : (int64_t)time(NULL);
-    int64_t cutoff = o && o->older_than > 0 ? now - o->older_than : INT64_MAX;
+    SLUICE_FAIL_IF(!o || !o->job || !*o->job, SLUICE_EINVAL, err,
+                   "sweep: no job");
+    int64_t now = o->now ? o->now : (int64_t)time(NULL);
+    int64_t cutoff = o->older_than > 0 ? now - o->older_than : INT64_MAX;
     rc = sluice__buf_adds(&path, dir);
     SLUICE_FAIL_IF(rc != SLUICE_OK, rc, err, "sweep: %s",
                    sluice__buf_failure(rc, "folder name too long"));
     while (path.n > 1 && path.p[path.n - 1] == '/')
         path.p[--path.n] = '\0';
-    SLUICE_TRY(sweep(&path, o ? o->depth : 0, cutoff, &count, err));
+    SLUICE_TRY(sweep(&path, o->depth, cutoff, o, &count, err));
 out:
     if (removed)
         *removed = count;

@@ -1,6 +1,7 @@
-/* windows.c: the windows of a ledger: planning them as pending, marking
- * them done, failed or pending, looking them up one by one or all at once,
- * counts, failed lists and the watermark. See ledger.h. */
+/* windows.c: the windows of a ledger: marking them done, failed or
+ * pending, looking them up one by one or with a cursor over a walk, counts,
+ * failed lists and the watermark. Only windows a run attempted have rows: a
+ * planned window without one is pending. See ledger.h. */
 #include <string.h>
 
 #include "state/ledger_int.h"
@@ -30,38 +31,6 @@ static enum sluice_ledger_status parse_status(const unsigned char *t)
     default:
         return SLUICE_LEDGER_UNKNOWN;
     }
-}
-
-int sluice__ledger_add_pending(struct sluice_ledger *l,
-                               const struct sluice_ledger_key *keys, size_t n,
-                               size_t *added, struct sluice_err *err)
-{
-    int rc = SLUICE_OK;
-    sqlite3_stmt *st = NULL;
-    size_t count = 0;
-    SLUICE_TRY(sluice__ledger_begin(l, err));
-    SLUICE_TRY(sluice__ledger_prepare(
-        l,
-        "INSERT INTO windows (start, end_excl) VALUES (?1, ?2)"
-        " ON CONFLICT (start) DO NOTHING",
-        &st, err));
-    for (size_t i = 0; i < n; i++) {
-        sqlite3_reset(st);
-        sqlite3_bind_int64(st, 1, keys[i].start);
-        sqlite3_bind_int64(st, 2, keys[i].end_excl);
-        int src = sqlite3_step(st);
-        if (src != SQLITE_DONE)
-            SLUICE_TRY(sluice__ledger_sqlfail(l, src, "add windows", err));
-        count += (size_t)sqlite3_changes(l->db);
-    }
-    SLUICE_TRY(sluice__ledger_commit(l, err));
-    if (added)
-        *added = count;
-out:
-    sqlite3_finalize(st);
-    if (rc != SLUICE_OK)
-        sluice__ledger_rollback(l);
-    return rc;
 }
 
 int sluice__ledger_requeue(struct sluice_ledger *l, int64_t from, int64_t to,
@@ -227,63 +196,64 @@ int sluice__ledger_status(struct sluice_ledger *l, int64_t start,
     return rc;
 }
 
-int sluice__ledger_map_load(struct sluice_ledger *l,
-                            struct sluice_ledger_map *m, struct sluice_err *err)
+struct sluice_ledger_cursor {
+    struct sluice_ledger *l;
+    sqlite3_stmt *st;
+    bool have;   /* `start`/`status` hold the current row */
+    bool ended;  /* no rows left */
+    int64_t start;
+    enum sluice_ledger_status status;
+};
+
+int sluice__ledger_cursor_open(struct sluice_ledger *l, int64_t from,
+                               struct sluice_ledger_cursor **out,
+                               struct sluice_err *err)
 {
     int rc = SLUICE_OK;
-    sqlite3_stmt *st = NULL;
-    size_t cap = 0;
-    memset(m, 0, sizeof *m);
+    struct sluice_ledger_cursor *c = sluice__calloc(1, sizeof *c);
+    *out = NULL;
+    SLUICE_FAIL_IF(!c, SLUICE_ENOMEM, err, "out of memory");
+    c->l = l;
     /* Rowid order is start order: the walk needs no sort. */
-    SLUICE_TRY(sluice__ledger_prepare(
-        l, "SELECT start, status FROM windows ORDER BY start", &st, err));
-    int src;
-    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-        if (m->n == cap) {
-            size_t ncap = cap ? cap * 2 : 1024;
-            int64_t *s = sluice__realloc(m->start, ncap * sizeof *s);
-            SLUICE_FAIL_IF(!s, SLUICE_ENOMEM, err, "out of memory");
-            m->start = s;
-            unsigned char *t = sluice__realloc(m->status, ncap);
-            SLUICE_FAIL_IF(!t, SLUICE_ENOMEM, err, "out of memory");
-            m->status = t;
-            cap = ncap;
-        }
-        m->start[m->n] = sqlite3_column_int64(st, 0);
-        m->status[m->n] =
-            (unsigned char)parse_status(sqlite3_column_text(st, 1));
-        m->n++;
-    }
-    if (src != SQLITE_DONE)
-        SLUICE_TRY(sluice__ledger_sqlfail(l, src, "read windows", err));
+    SLUICE_TRY(sluice__ledger_prepare(l,
+                                      "SELECT start, status FROM windows"
+                                      " WHERE start >= ?1 ORDER BY start",
+                                      &c->st, err));
+    sqlite3_bind_int64(c->st, 1, from);
+    *out = c;
+    c = NULL;
 out:
-    sqlite3_finalize(st);
-    if (rc != SLUICE_OK)
-        sluice__ledger_map_cleanup(m);
+    sluice__ledger_cursor_close(c);
     return rc;
 }
 
-enum sluice_ledger_status
-sluice__ledger_map_get(const struct sluice_ledger_map *m, int64_t start)
+int sluice__ledger_cursor_status(struct sluice_ledger_cursor *c,
+                                 int64_t start, enum sluice_ledger_status *st,
+                                 struct sluice_err *err)
 {
-    size_t lo = 0, hi = m->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (m->start[mid] < start)
-            lo = mid + 1;
-        else
-            hi = mid;
+    while (!c->ended && (!c->have || c->start < start)) {
+        int src = sqlite3_step(c->st);
+        if (src == SQLITE_DONE) {
+            c->ended = true;
+            c->have = false;
+        } else if (src == SQLITE_ROW) {
+            c->have = true;
+            c->start = sqlite3_column_int64(c->st, 0);
+            c->status = parse_status(sqlite3_column_text(c->st, 1));
+        } else {
+            return sluice__ledger_sqlfail(c->l, src, "read windows", err);
+        }
     }
-    return lo < m->n && m->start[lo] == start
-               ? (enum sluice_ledger_status)m->status[lo]
-               : SLUICE_LEDGER_UNKNOWN;
+    *st = c->have && c->start == start ? c->status : SLUICE_LEDGER_UNKNOWN;
+    return SLUICE_OK;
 }
 
-void sluice__ledger_map_cleanup(struct sluice_ledger_map *m)
+void sluice__ledger_cursor_close(struct sluice_ledger_cursor *c)
 {
-    sluice__free(m->start);
-    sluice__free(m->status);
-    memset(m, 0, sizeof *m);
+    if (!c)
+        return;
+    sqlite3_finalize(c->st);
+    sluice__free(c);
 }
 
 #define WINDOW_COLUMNS                                                         \
@@ -348,6 +318,33 @@ void sluice__ledger_window_cleanup(struct sluice_ledger_window *w)
     w->http = w->output = w->error = NULL;
 }
 
+int sluice__ledger_window_last(struct sluice_ledger *l, int64_t max_start,
+                               struct sluice_ledger_window *w, bool *found,
+                               struct sluice_err *err)
+{
+    int rc = SLUICE_OK;
+    sqlite3_stmt *st = NULL;
+    memset(w, 0, sizeof *w);
+    *found = false;
+    SLUICE_TRY(sluice__ledger_prepare(l,
+                                      "SELECT " WINDOW_COLUMNS
+                                      " FROM windows WHERE start <= ?1"
+                                      " ORDER BY start DESC LIMIT 1",
+                                      &st, err));
+    sqlite3_bind_int64(st, 1, max_start);
+    int src = sqlite3_step(st);
+    if (src == SQLITE_ROW) {
+        rc = read_window(st, w);
+        SLUICE_FAIL_IF(rc != SLUICE_OK, rc, err, "out of memory");
+        *found = true;
+    } else if (src != SQLITE_DONE) {
+        SLUICE_TRY(sluice__ledger_sqlfail(l, src, "read window", err));
+    }
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
 int sluice__ledger_failed(struct sluice_ledger *l, size_t max,
                           struct sluice_ledger_window_list *out,
                           struct sluice_err *err)
@@ -395,15 +392,20 @@ void sluice__ledger_window_list_cleanup(struct sluice_ledger_window_list *list)
     list->n = 0;
 }
 
-int sluice__ledger_counts(struct sluice_ledger *l,
+int sluice__ledger_counts(struct sluice_ledger *l, int64_t from, int64_t to,
                           struct sluice_ledger_counts *c,
                           struct sluice_err *err)
 {
     int rc = SLUICE_OK;
     sqlite3_stmt *st = NULL;
     memset(c, 0, sizeof *c);
-    SLUICE_TRY(sluice__ledger_prepare(
-        l, "SELECT status, count(*) FROM windows GROUP BY status", &st, err));
+    SLUICE_TRY(sluice__ledger_prepare(l,
+                                      "SELECT status, count(*) FROM windows"
+                                      " WHERE start >= ?1 AND start < ?2"
+                                      " GROUP BY status",
+                                      &st, err));
+    sqlite3_bind_int64(st, 1, from);
+    sqlite3_bind_int64(st, 2, to);
     int src;
     while ((src = sqlite3_step(st)) == SQLITE_ROW) {
         uint64_t k = (uint64_t)sqlite3_column_int64(st, 1);
@@ -429,23 +431,27 @@ out:
     return rc;
 }
 
-int sluice__ledger_watermark(struct sluice_ledger *l, int64_t *watermark,
-                             bool *has, struct sluice_err *err)
+int sluice__ledger_watermark(struct sluice_ledger *l, int64_t from,
+                             int64_t *watermark, bool *has,
+                             struct sluice_err *err)
 {
     int rc = SLUICE_OK;
     sqlite3_stmt *st = NULL;
     *has = false;
     *watermark = 0;
-    SLUICE_TRY(sluice__ledger_prepare(
-        l, "SELECT start, end_excl, status FROM windows ORDER BY start", &st,
-        err));
+    SLUICE_TRY(sluice__ledger_prepare(l,
+                                      "SELECT start, end_excl, status FROM"
+                                      " windows WHERE start >= ?1"
+                                      " ORDER BY start",
+                                      &st, err));
+    sqlite3_bind_int64(st, 1, from);
     int src;
     /* The walk stops at the first window that is not done or does not
-     * start where the previous one ended. */
+     * start where the previous one ended (the plan's first at `from`). */
     while ((src = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t start = sqlite3_column_int64(st, 0);
         if (parse_status(sqlite3_column_text(st, 2)) != SLUICE_LEDGER_DONE ||
-            (*has && start != *watermark))
+            start != (*has ? *watermark : from))
             break;
         *watermark = sqlite3_column_int64(st, 1);
         *has = true;

@@ -7,7 +7,7 @@
  * make every step integer arithmetic with no tables and no loops. */
 #include "util/date.h"
 
-#include <stdio.h>
+#include <langinfo.h>
 #include <string.h>
 #include <time.h>
 
@@ -173,38 +173,86 @@ out:
     return rc;
 }
 
-/* Copies fmt after a '#' marker into f (at least EXPANDED_FMT_MAX bytes),
- * with every %s conversion (flags and an E/O modifier allowed, as glibc
- * does) replaced by t in decimal: glibc's %s runs mktime on the struct tm,
- * that is it reads our UTC fields as local time, so under TZ=EST5EDT
- * {start:%s} would be five hours off. Other conversions are copied as
- * they are, "%%" included. */
-#define EXPANDED_FMT_MAX (SLUICE_TIME_FMT_MAX / 2 * 24 + 2)
-static void format_with_epoch(const char *fmt, size_t fn, int64_t t, char *f)
+/* The ISO 8601 week-based year of tm: the year of its week's Thursday. */
+static long iso_year(const struct tm *tm)
 {
-    size_t o = 0;
-    f[o++] = '#';
-    for (size_t i = 0; i < fn; i++) {
+    long y = (long)tm->tm_year + 1900;
+    int thursday = tm->tm_yday + 3 - (tm->tm_wday + 6) % 7;
+    if (thursday < 0)
+        return y - 1;
+    if (thursday >= (sluice__leap_year(y) ? 366 : 365))
+        return y + 1;
+    return y;
+}
+
+/* Appends a year (or century) padded to `width` with '0', or with ' ' for
+ * the '_' flag, or not at all for '-'. */
+static int year_text(struct sluice_buf *f, long v, int width, char flag)
+{
+    if (flag == '-')
+        return sluice__buf_appendf(f, "%ld", v);
+    if (flag == '_')
+        return sluice__buf_appendf(f, "%*ld", width, v);
+    return sluice__buf_appendf(f, "%0*ld", width, v);
+}
+
+/* Copies `fmt` into f with every year conversion replaced by its padded
+ * digits: glibc prints years below 1000 unpadded (%Y of year 1 is "1",
+ * %F "1-01-01", %C "0"), so a date would not sort, parse or look like a
+ * date. %c, %x and %X are first expanded to the locale's formats (once:
+ * those do not nest) so their years are padded too. %s (flags and an E/O
+ * modifier allowed, as glibc does) becomes `t` in decimal: glibc's %s runs
+ * mktime on the struct tm, that is it reads our UTC fields as local time,
+ * so under TZ=EST5EDT {start:%s} would be five hours off. Digits are
+ * literal text to strftime; everything else is passed through unchanged. */
+static int pad_years(const char *fmt, const struct tm *tm, int64_t t,
+                     int depth, struct sluice_buf *f)
+{
+    int rc = SLUICE_OK;
+    long year = (long)tm->tm_year + 1900;
+    for (size_t i = 0; fmt[i]; i++) {
         if (fmt[i] != '%') {
-            f[o++] = fmt[i];
+            SLUICE_TRY(sluice__buf_addc(f, fmt[i]));
             continue;
         }
         size_t at = i++;
-        while (i < fn && strchr("-_0^#", fmt[i]))
-            i++;
-        if (i < fn && (fmt[i] == 'E' || fmt[i] == 'O'))
-            i++;
-        if (i < fn && fmt[i] == 's') {
-            /* at most 20 bytes for at least 2 of the format */
-            o += (size_t)snprintf(f + o, 24, "%lld", (long long)t);
+        char flag = 0;
+        for (; fmt[i] && strchr("-_0^#", fmt[i]); i++)
+            if (flag != '-' && flag != '_')
+                flag = fmt[i]; /* no padding or spaces win over the rest */
+        bool modified = fmt[i] == 'E' || fmt[i] == 'O';
+        char c = fmt[i];
+        if (!c) {
+            SLUICE_TRY(sluice__buf_adds(f, fmt + at));
+            break;
+        }
+        if (c == 's' || (modified && fmt[i + 1] == 's')) {
+            SLUICE_TRY(sluice__buf_appendf(f, "%lld", (long long)t));
+            i += modified;
             continue;
         }
-        if (i >= fn)
-            i = fn - 1;
-        memcpy(f + o, fmt + at, i - at + 1);
-        o += i - at + 1;
+        if (!modified && (c == 'Y' || c == 'G'))
+            SLUICE_TRY(year_text(f, c == 'Y' ? year : iso_year(tm), 4, flag));
+        else if (!modified && c == 'C')
+            SLUICE_TRY(year_text(f, sluice__floor_div(year, 100), 2, flag));
+        else if (!modified && c == 'F') {
+            SLUICE_TRY(year_text(f, year, 4, flag));
+            SLUICE_TRY(sluice__buf_adds(f, "-%m-%d"));
+        } else if (!modified && depth == 0 && strchr("cxX", c)) {
+            const char *sub = nl_langinfo(c == 'c'   ? D_T_FMT
+                                          : c == 'x' ? D_FMT
+                                                     : T_FMT);
+            SLUICE_TRY(pad_years(sub ? sub : "", tm, t, 1, f));
+        } else {
+            SLUICE_TRY(sluice__buf_append(f, fmt + at, i + 1 - at));
+        }
+        if (modified && fmt[i + 1]) {
+            /* %EY, %Od...: the modifier and its conversion, as they are */
+            SLUICE_TRY(sluice__buf_addc(f, fmt[++i]));
+        }
     }
-    f[o] = '\0';
+out:
+    return rc;
 }
 
 int sluice__time_format(int64_t t, const char *fmt, struct sluice_buf *out)
@@ -220,9 +268,17 @@ int sluice__time_format(int64_t t, const char *fmt, struct sluice_buf *out)
     if (!gmtime_r(&tt, &tm))
         return SLUICE_EINVAL;
     /* strftime returns 0 both for "did not fit" and for an empty result;
-     * a leading marker byte makes a successful result never empty. */
-    char f[EXPANDED_FMT_MAX];
-    format_with_epoch(fmt, fn, t, f);
+     * a leading marker byte makes a successful result never empty. The
+     * years are put in first (pad_years). */
+    struct sluice_buf f;
+    sluice__buf_init(&f, 4096);
+    int rc = sluice__buf_addc(&f, '#');
+    if (rc == SLUICE_OK)
+        rc = pad_years(fmt, &tm, t, 0, &f);
+    if (rc != SLUICE_OK) {
+        sluice__buf_cleanup(&f);
+        return rc == SLUICE_ENOMEM ? rc : SLUICE_ETOOBIG;
+    }
     char res[SLUICE_TIME_OUT_MAX + 2];
     /* The format is data by design (it comes from a job's template, whose
      * conversions sluice__template_check has vetted). */
@@ -230,10 +286,11 @@ int sluice__time_format(int64_t t, const char *fmt, struct sluice_buf *out)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
 #endif
-    size_t rn = strftime(res, sizeof res, f, &tm);
+    size_t rn = strftime(res, sizeof res, f.p, &tm);
 #if defined(__GNUC__)
 #pragma GCC diagnostic pop
 #endif
+    sluice__buf_cleanup(&f);
     if (rn == 0)
         return SLUICE_ETOOBIG;
     return sluice__buf_append(out, res + 1, rn - 1);

@@ -2,7 +2,7 @@
  * KIND@MATCH[#COUNT]:
  *   KIND   500 502 503 504 429 429-bare 400 403 reset truncate
  *          invalid-json slow timeout hold   (429-bare: no Retry-After;
- *          hold: answered normally once the server gets SIGUSR1;
+ *          hold: the normal answer, held until the server gets SIGUSR1;
  *          huge-header, many-headers: 1 MiB of response headers, in one
  *          line or in 1 KiB lines)
  *   MATCH  *                    any request
@@ -26,7 +26,7 @@ enum fault_kind {
     FAULT_INVALID_JSON,
     FAULT_SLOW,   /* drip the body a few bytes per 100 ms */
     FAULT_TIMEOUT, /* never answer */
-    FAULT_HOLD,    /* answer normally, but only after SIGUSR1 */
+    FAULT_HOLD,    /* the normal answer, sent once released (SIGUSR1) */
     FAULT_HUGE_HEADER, /* 200 with one 1 MiB header line */
     FAULT_MANY_HEADERS /* 200 with 1 MiB of 1 KiB header lines */
 };

@@ -5,7 +5,9 @@
  * pool and --latency-ms and the timeout and hold faults suspend the connection
  * (MHD_suspend_connection) until one timer thread resumes it, so a held
  * request never blocks the other connections of its MHD thread; the slow
- * fault needs thread-per-connection mode, where holds are plain naps.
+ * fault needs thread-per-connection mode, where holds are plain naps. The
+ * hold fault keeps a decided answer until SIGUSR1 releases it, so a test can
+ * keep a client mid-transfer for exactly as long as it needs.
  * Bodies come from the cache (mock_cache.c) and are handed to MHD without a
  * copy; the response holds a reference to its cache entry. */
 #include "mock_server.h"
@@ -33,6 +35,16 @@
 #define BIG_HEADERS_POOL (4u << 20)
 #define TIMEOUT_POKE_MS 500
 #define SLOW_PERIOD_MS 100
+#define HOLD_POKE_MS 20
+
+/* Bumped by each release (SIGUSR1): a held request goes once the
+ * generation differs from the one it arrived in. */
+static atomic_uint hold_generation;
+
+void http_release_holds(void)
+{
+    atomic_fetch_add(&hold_generation, 1);
+}
 
 struct mock_cfg mock_cfg;
 
@@ -172,11 +184,11 @@ struct mreq {
     enum phase phase;
     struct MHD_Response *resp;
     unsigned status;
+    unsigned hold_gen; /* the release generation it arrived in */
     struct timer_node tn;
 };
 
 static struct MHD_Daemon *mhd;
-static atomic_int holds_released; /* SIGUSR1 came: hold faults answer */
 static atomic_llong last_request_ms;
 static atomic_ullong nrequests;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -507,6 +519,7 @@ static enum fault_kind decide(struct MHD_Connection *c, struct mreq *r,
         goto respond;
     }
     fh = fault_match(nth, q.start);
+    r->hold_gen = atomic_load(&hold_generation);
     switch (fh.kind) {
     case FAULT_RESET:
     case FAULT_TIMEOUT:
@@ -535,14 +548,14 @@ static enum fault_kind decide(struct MHD_Connection *c, struct mreq *r,
 
 respond:
     r->status = o.status;
-    r->resp = respond(c, &o, fh.kind, remaining);
+    r->resp = respond(c, &o, fh.kind == FAULT_HOLD ? FAULT_NONE : fh.kind,
+                      remaining);
     if (!r->resp) {
         fh.kind = FAULT_RESET; /* out of memory: nothing better to do */
         r->status = 0;
         note_dropped(r, "out of memory");
-    } else {
-        /* the answer is ready; a hold only decides when it goes */
-        fh.kind = fh.kind == FAULT_HOLD ? FAULT_HOLD : FAULT_NONE;
+    } else if (fh.kind != FAULT_HOLD) {
+        fh.kind = FAULT_NONE;
     }
     log_request(c, r, method, r->status);
 done:
@@ -624,17 +637,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
             return timer_hold(&r->tn, c, TIMEOUT_POKE_MS) == 0 ? MHD_YES
                                                                : MHD_NO;
         case FAULT_HOLD:
-            if (atomic_load(&holds_released))
-                break;
             if (mock_cfg.per_connection) {
-                while (!atomic_load(&holds_released))
-                    if (nap(TIMEOUT_POKE_MS) != 0)
-                        return MHD_NO;
+                while (atomic_load(&hold_generation) == r->hold_gen &&
+                       nap(HOLD_POKE_MS) == 0)
+                    ;
                 return send_now(c, r);
             }
             r->phase = PH_HOLD;
-            return timer_hold(&r->tn, c, TIMEOUT_POKE_MS) == 0 ? MHD_YES
-                                                               : MHD_NO;
+            if (timer_hold(&r->tn, c, HOLD_POKE_MS) == 0)
+                return MHD_YES;
+            return send_now(c, r); /* stopping: answer now */
         default:
             break;
         }
@@ -657,11 +669,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         timer_release(&r->tn);
         return timer_hold(&r->tn, c, TIMEOUT_POKE_MS) == 0 ? MHD_YES : MHD_NO;
     case PH_HOLD:
-        /* Looked at every TIMEOUT_POKE_MS until SIGUSR1 releases it. */
+        /* Polled: a release is a counter, not a list of connections. */
         timer_release(&r->tn);
-        if (atomic_load(&holds_released))
-            return send_now(c, r);
-        return timer_hold(&r->tn, c, TIMEOUT_POKE_MS) == 0 ? MHD_YES : MHD_NO;
+        if (atomic_load(&hold_generation) == r->hold_gen &&
+            timer_hold(&r->tn, c, HOLD_POKE_MS) == 0)
+            return MHD_YES;
+        return send_now(c, r);
     }
     return MHD_NO;
 }
@@ -731,11 +744,6 @@ int http_start(unsigned *port)
         return -1;
     }
     return 0;
-}
-
-void http_release_holds(void)
-{
-    atomic_store(&holds_released, 1);
 }
 
 void http_stop(void)

@@ -3,7 +3,7 @@
  * parses options, runs --dump-records, or starts the server, announces the
  * port, and waits for SIGTERM/SIGINT, the idle timeout or (with
  * --exit-with-parent) the death of the process that started it; SIGUSR1
- * releases the requests the hold fault keeps. Signals are
+ * releases the requests the hold fault holds. Signals are
  * blocked in every thread and taken synchronously with sigtimedwait, so no
  * handler races the MHD threads. */
 #include "mock_cache.h"
@@ -54,7 +54,7 @@ static const char usage[] =
     "             | truncate (full Content-Length, half the body) |\n"
     "             invalid-json (200, broken body) | slow (drip the body,\n"
     "             --slow-bytes per 100 ms) | timeout (never answer)\n"
-    "             | hold (answer normally once the server gets SIGUSR1)\n"
+    "             | hold (the normal answer, sent once the server gets SIGUSR1)\n"
     "             | huge-header (200 with one 1 MiB header line) |\n"
     "             many-headers (200 with 1 MiB of 1 KiB header lines)\n"
     "      MATCH  * | start_date=DATE (as sent) | nth=K (K-th request)\n"
@@ -340,7 +340,7 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGHUP);
-    sigaddset(&set, SIGUSR1);
+    sigaddset(&set, SIGUSR1); /* releases the hold fault's requests */
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     /* The kernel sends SIGTERM (taken below) when the parent dies; a parent
      * that died before this line is seen by getppid. */

@@ -42,8 +42,8 @@ extern struct mock_cfg mock_cfg;
 int http_start(unsigned *port);
 /* Monotonic ms of the last request received (start time before any). */
 int64_t http_last_request_ms(void);
-/* Answers every request held by the hold fault, and those that come after
- * (SIGUSR1). Async-signal-unsafe: called from the main loop. */
+/* Releases the requests the hold fault holds now (SIGUSR1): they are
+ * answered; requests arriving later are held until the next release. */
 void http_release_holds(void);
 /* Resumes every held connection, stops the daemon, frees everything. */
 void http_stop(void);

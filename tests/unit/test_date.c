@@ -174,8 +174,8 @@ static void test_format(void)
               SLUICE_OK);
     ASSERT_STR_EQ(sluice__buf_str(&b), "20200229-010203");
     sluice__buf_reset(&b);
-    ASSERT_EQ(sluice__time_format(at(1, 1, 1), "%Y-%m-%d", &b), SLUICE_OK);
-    ASSERT_TRUE(strstr(sluice__buf_str(&b), "1-01-01") != NULL);
+    ASSERT_EQ(sluice__time_format(0, "%%Y %%F %%%Y", &b), SLUICE_OK);
+    ASSERT_STR_EQ(sluice__buf_str(&b), "%Y %F %1970");
     sluice__buf_reset(&b);
     ASSERT_EQ(sluice__time_format(0, "", &b), SLUICE_OK);
     ASSERT_EQ(b.n, 0);
@@ -196,6 +196,41 @@ static void test_format(void)
     sluice__buf_cleanup(&b);
 }
 
+/* glibc prints years below 1000 unpadded ("1-01-01"); every date sluice
+ * formats has a four-digit year, whatever conversion names it. */
+static void test_format_pads_years(void)
+{
+    struct sluice_buf b;
+    sluice__buf_init(&b, 4096);
+    static const struct {
+        int y, m, d;
+        const char *fmt, *want;
+    } cases[] = {
+        {1, 1, 1, "%Y-%m-%d", "0001-01-01"},
+        {1, 1, 1, "%F", "0001-01-01"},
+        {1, 1, 1, "%0Y|%^Y|%#Y", "0001|0001|0001"},
+        {1, 1, 1, "%_Y|%-Y", "   1|1"},
+        {1, 1, 1, "%C%y", "0001"},
+        {1, 1, 1, "%_C|%-C|%-_Y", " 0|0|1"},
+        {1, 1, 1, "%G", "0001"}, /* a Monday: ISO week 1 of 0001 */
+        {1, 1, 1, "%c", "Mon Jan  1 00:00:00 0001"},
+        {1, 1, 1, "%x %D", "01/01/01 01/01/01"},
+        {99, 1, 1, "%Y/%m", "0099/01"},
+        {999, 1, 1, "%F %G", "0999-01-01 0999"},
+        {8, 12, 31, "%G-W%V", "0009-W01"}, /* ISO year of late December */
+        {2020, 1, 1, "%Y %F %C %G", "2020 2020-01-01 20 2020"},
+        {9999, 12, 31, "%Y%m%d", "99991231"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sluice__buf_reset(&b);
+        ASSERT_EQ(sluice__time_format(at(cases[i].y, cases[i].m, cases[i].d),
+                                      cases[i].fmt, &b),
+                  SLUICE_OK);
+        ASSERT_STR_EQ(sluice__buf_str(&b), cases[i].want);
+    }
+    sluice__buf_cleanup(&b);
+}
+
 static const struct harness_test TESTS[] = {
     TEST(test_known_days),
     TEST(test_round_trip_against_gmtime),
@@ -205,5 +240,6 @@ static const struct harness_test TESTS[] = {
     TEST(test_parse_valid),
     TEST(test_parse_invalid),
     TEST(test_format),
+    TEST(test_format_pads_years),
 };
 HARNESS_MAIN(TESTS)

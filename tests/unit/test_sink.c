@@ -69,11 +69,52 @@ static void test_publish_hides_until_commit(void)
     struct stat st;
     ASSERT_TRUE(stat(final, &st) != 0); /* not visible yet */
     ASSERT_TRUE(strstr(p.tmp_path, SLUICE_TMP_MARKER) != NULL);
+    ASSERT_EQ(sluice__publish_live(), 1);
     ASSERT_EQ(sluice__publish_commit(&p, &err), SLUICE_OK);
+    ASSERT_EQ(sluice__publish_live(), 0);
     ASSERT_STR_EQ(slurp(final), "hello\n");
     char sub[512];
     snprintf(sub, sizeof sub, "%s/a/b", g_dir);
     ASSERT_EQ(count_entries(sub), 1); /* no temporary left */
+    sluice__publish_cleanup(&p);
+    rm_rf(g_dir);
+}
+
+/* The temporary name says whose it is (job, pid), and stays a valid file
+ * name however long the final one is. */
+static void test_publish_temp_name_names_job_and_pid(void)
+{
+    make_dir();
+    char final[1024], want[128];
+    struct sluice_publish p;
+    struct sluice_err err = {{0}};
+    sluice__publish_init(&p);
+    p.owner = "neo-ws_1";
+    snprintf(final, sizeof final, "%s/out.ndjson", g_dir);
+    ASSERT_EQ(sluice__publish_open(&p, final, &err), SLUICE_OK);
+    snprintf(want, sizeof want, "/.out.ndjson.sluice-tmp-neo-ws_1.%ld.",
+             (long)getpid());
+    ASSERT_TRUE(strstr(p.tmp_path, want) != NULL);
+    ASSERT_EQ(strlen(strstr(p.tmp_path, want) + strlen(want)), 16);
+    sluice__publish_abort(&p);
+    /* A 250-byte name of 2-byte characters: the temporary keeps what fits
+     * (on a character boundary), the final name is whole. */
+    char name[256];
+    for (int i = 0; i < 125; i++)
+        memcpy(name + 2 * i, "\xc3\xa9", 2);
+    name[250] = '\0';
+    snprintf(final, sizeof final, "%s/%s", g_dir, name);
+    p.owner = "bad/owner"; /* not a job name: "job" */
+    ASSERT_EQ(sluice__publish_open(&p, final, &err), SLUICE_OK);
+    const char *base = strrchr(p.tmp_path, '/') + 1;
+    ASSERT_TRUE(strlen(base) <= 255);
+    ASSERT_TRUE(strstr(base, ".sluice-tmp-job.") != NULL);
+    size_t kept = (size_t)(strstr(base, ".sluice-tmp-") - base) - 1;
+    ASSERT_EQ(kept % 2, 0);
+    ASSERT_TRUE(memcmp(base + 1, name, kept) == 0);
+    ASSERT_EQ(sluice__publish_write(&p, "x\n", 2, &err), SLUICE_OK);
+    ASSERT_EQ(sluice__publish_commit(&p, &err), SLUICE_OK);
+    ASSERT_STR_EQ(slurp(final), "x\n");
     sluice__publish_cleanup(&p);
     rm_rf(g_dir);
 }
@@ -149,7 +190,7 @@ static void test_ndjson_with_record_key(void)
     make_dir();
     char final[512];
     snprintf(final, sizeof final, "%s/w.ndjson", g_dir);
-    struct sluice_sink_opts o = {"feed_date", 0};
+    struct sluice_sink_opts o = {"feed_date", 0, "neows"};
     struct sluice_sink *s = NULL;
     ASSERT_EQ(sluice__sink_ndjson_new(&o, &s), SLUICE_OK);
     ASSERT_EQ(s->ops->open(s, final), SLUICE_OK);
@@ -192,7 +233,7 @@ static void test_ndjson_key_needs_object(void)
     make_dir();
     char final[512];
     snprintf(final, sizeof final, "%s/w.ndjson", g_dir);
-    struct sluice_sink_opts o = {"k", 0};
+    struct sluice_sink_opts o = {"k", 0, NULL};
     struct sluice_sink *s = NULL;
     ASSERT_EQ(sluice__sink_ndjson_new(&o, &s), SLUICE_OK);
     ASSERT_EQ(s->ops->open(s, final), SLUICE_OK);
@@ -324,6 +365,7 @@ static void test_ndjson_duplicate_members_keep_last(void)
 
 static const struct harness_test TESTS[] = {
     TEST(test_publish_hides_until_commit),
+    TEST(test_publish_temp_name_names_job_and_pid),
     TEST(test_publish_abort_leaves_nothing),
     TEST(test_publish_replaces_previous_file),
     TEST(test_publish_reports_unwritable_folder),

@@ -126,7 +126,7 @@ static int dump(const char *name, struct sluice_buf *json, uint64_t *rows)
 
 static struct sluice_sink *new_sink(const struct sluice_sink_parquet_opts *po)
 {
-    struct sluice_sink_opts so = {"day", 0};
+    struct sluice_sink_opts so = {"day", 0, NULL};
     struct sluice_sink *s = NULL;
     char tpl[128];
     struct sluice_sink_parquet_opts o = *po;
