@@ -2,7 +2,7 @@
 # A ledger deleted while a run uses it is noticed: the run stops instead of
 # marking windows into a file nobody will read again.
 #  - 26 weekly windows at concurrency 1; the server holds the 10th
-#    (2020-03-04) until told (hold fault, SIGUSR1), so the first 9 are done
+#    (2020-03-04) until told (hold fault, once, SIGUSR1), so the first 9 are done
 #    and recorded when the test deletes the ledger (and its -wal and -shm).
 #  - Released, the 10th is published (its file is on disk), its mark finds
 #    the ledger gone, and the run stops there: exit 3, a message naming the
@@ -12,7 +12,7 @@
 #  - The next run starts a new ledger and pulls every window.
 source "$(dirname "$0")/lib/common.bash"
 source "$E2E_LIB/ledger.bash"
-start_mock --fault 'hold@start_date=2020-03-04' --log "$WORK/mock.log"
+start_mock --fault 'hold@start_date=2020-03-04#1' --log "$WORK/mock.log"
 write_job job.yaml "$BASE"
 sed -i 's/^windows: .*/windows: {from: 2020-01-01, to: 2020-06-30, step: 7d}/' job.yaml
 sed -i 's/^concurrency: 8$/concurrency: 1/' job.yaml

@@ -260,7 +260,7 @@ static struct sluice_sink *new_sink(int codec, size_t spool)
 {
     char tpl[256];
     snprintf(tpl, sizeof tpl, "%s/w_{start}.parquet", dir);
-    struct sluice_sink_opts so = {NULL, 0};
+    struct sluice_sink_opts so = {NULL, 0, NULL};
     struct sluice_sink_parquet_opts po = {
         .job_name = JOB,
         .output_template = tpl,

@@ -295,7 +295,7 @@ static void test_ndjson_duplicate_members_keep_last(void)
     make_dir();
     char final[512];
     snprintf(final, sizeof final, "%s/w.ndjson", g_dir);
-    struct sluice_sink_opts o = {"d", 0};
+    struct sluice_sink_opts o = {"d", 0, NULL};
     struct sluice_sink *s = NULL;
     struct sluice_buf want;
     sluice__buf_init(&want, 1 << 20);

@@ -25,7 +25,7 @@ static void test_output_checked_per_window(void)
         "windows.step=1d",
         "output.path=data/{start}.ndjson",
     };
-    struct sluice_job_load_opts o = {NULL, sets, 6, no_env, NULL, NULL, 0};
+    struct sluice_job_load_opts o = {.sets = sets, .n_sets = 6, .getenv_fn = no_env};
     struct sluice_job *job = NULL;
     struct sluice_err err = {{0}};
     ASSERT_EQ(sluice__job_load(&o, &job, &err), SLUICE_OK);
