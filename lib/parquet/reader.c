@@ -559,3 +559,5 @@ int sluice__pq_reader_json(struct sluice_pq_reader *r, struct sluice_buf *out)
 out:
     return rc;
 }
+
+#undef FAIL
