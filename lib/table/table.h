@@ -33,6 +33,10 @@
  * Parquet nesting (a deeper value is kept as JSON text, with a warning). */
 #define SLUICE_TABLE_MAX_NODES 20000
 #define SLUICE_TABLE_MAX_DEPTH 100
+/* The largest schema file (sluice__table_to_json's text) any reader of it
+ * accepts: the run that extends it and `sluice schema` alike. 20,000 fields
+ * of long names fit well within it. */
+#define SLUICE_TABLE_SCHEMA_FILE_MAX ((size_t)64 << 20)
 
 struct sluice_tnode {
     char *name; /* JSON member name; NULL for the root and list elements */
