@@ -64,14 +64,10 @@ static bool is_blank(char c)
 static int var_add(struct sluice_dotenv *d, const char *name, size_t name_n,
                    struct sluice_buf *value)
 {
-    if (d->n == d->cap) {
-        size_t cap = d->cap ? d->cap * 2 : 8;
-        struct dotenv_var *v = sluice__realloc(d->vars, cap * sizeof *v);
-        if (!v)
-            return SLUICE_ENOMEM;
-        d->vars = v;
-        d->cap = cap;
-    }
+    struct dotenv_var *v = sluice__grow(d->vars, &d->cap, d->n + 1, sizeof *v, 8);
+    if (!v)
+        return SLUICE_ENOMEM;
+    d->vars = v;
     char *nm = sluice__strndup(name, name_n);
     char *val = sluice__buf_take(value, NULL);
     if (!nm || !val) {
