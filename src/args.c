@@ -38,7 +38,7 @@ void cli_usage(FILE *f)
         "  --param NAME=VALUE   query parameter (repeatable)\n"
         "  --header 'NAME: VALUE'  request header (repeatable)\n"
         "  --from DATE --to DATE|today --step 7d|1w|1mo|6h\n"
-        "  --records JSONPATH   --record-key-as NAME\n"
+        "  --records JSONPATH   --record-key-as NAME   --allow-missing\n"
         "  --out PATH_TEMPLATE  --format ndjson   --concurrency N   --name NAME\n"
         "\n"
         "exit status: 0 all windows done, 1 some failed, 2 usage or job error,\n"
@@ -198,6 +198,10 @@ int cli_parse(int argc, char **argv, struct cli_opts *o)
             o->json = true;
         } else if (!strcmp(a, "--schema")) {
             o->schema = true;
+        } else if (pull && !strcmp(a, "--allow-missing")) {
+            int st = add_set(o, "source.allow_missing=true");
+            if (st)
+                return st;
         } else if (a[0] == '-' && a[1] == '-' && a[2]) {
             if (!next) {
                 msg_error("%s needs a value", a);

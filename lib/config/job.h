@@ -53,6 +53,9 @@ struct sluice_job {
         size_t n_headers;
         char *records;              /* JSONPath subset, default "$" */
         char *record_key_as;        /* NULL unless set */
+        /* a response without the records path's container (or with it
+         * null) is 0 records, not a failed window */
+        bool allow_missing;
     } source;
 
     struct sluice_window_spec windows;

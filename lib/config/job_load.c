@@ -179,8 +179,9 @@ static int records_ok(struct loader *L, const struct sluice_ynode *node,
 
 static int load_source(struct loader *L)
 {
-    static const char *const keys[] = {"url", "params", "headers", "records",
-                                       "record_key_as"};
+    static const char *const keys[] = {"url",     "params",
+                                       "headers", "records",
+                                       "record_key_as", "allow_missing"};
     const struct sluice_ynode *src = NULL, *node = NULL;
     struct sluice_job *job = L->job;
     int rc = SLUICE_OK;
@@ -203,8 +204,10 @@ static int load_source(struct loader *L)
     SLUICE_TRY(sluice__cfg_opt_str(L, src, "record_key_as", "source",
                                    &job->source.record_key_as, &node));
     if (job->source.record_key_as && !*job->source.record_key_as)
-        rc = sluice__cfg_fail(L, &node->mark, "source.record_key_as",
-                              "must not be empty");
+        SLUICE_TRY(sluice__cfg_fail(L, &node->mark, "source.record_key_as",
+                                    "must not be empty"));
+    SLUICE_TRY(sluice__cfg_opt_bool(L, src, "allow_missing", "source",
+                                    &job->source.allow_missing));
 out:
     return rc;
 }

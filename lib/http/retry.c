@@ -149,6 +149,9 @@ void sluice__retry_decide(const struct sluice_retry_policy *p,
         transient = st->json_retries < 1;
         if (!transient)
             return; /* retried once already: fail, not permanent */
+    } else if (is_2xx(a->status) && a->records_missing) {
+        out->reason = SLUICE_REASON_RECORDS;
+        transient = false;
     } else if (is_2xx(a->status)) {
         out->action = SLUICE_RETRY_DONE;
         return;
@@ -199,6 +202,8 @@ const char *sluice__retry_reason_str(enum sluice_retry_reason r)
         return "stopped locally";
     case SLUICE_REASON_OTHER:
         return "transfer error";
+    case SLUICE_REASON_RECORDS:
+        return "records path not found";
     }
     return "unknown";
 }

@@ -7,8 +7,11 @@
  * 5xx but 501, 505, 506, 510, 511, which say the request itself cannot be
  * served), a 403 carrying Retry-After (gateways that signal rate limits
  * with 403, like GitHub's secondary limits), and a 2xx whose JSON is cut
- * off or invalid, once. Never retried: every other 4xx and 3xx, and local
- * failures (the sink, a size limit). Delays grow exponentially with full
+ * off or invalid, once. Never retried: every other 4xx and 3xx, local
+ * failures (the sink, a size limit), and a 2xx whose records are not where
+ * the records path says (an error object in a 200, a changed API): the
+ * server answered, and the same request would most likely get the same
+ * answer; the window fails and the next run asks again. Delays grow exponentially with full
  * jitter, and Retry-After always wins when it is longer.
  *
  * Pure: no clock, no sleep, no I/O; randomness comes from a caller-owned
@@ -55,6 +58,8 @@ struct sluice_attempt {
     bool json_invalid;  /* a 2xx whose body was cut off or not valid JSON */
     double retry_after; /* seconds the server asked to wait, < 0 if none
                            (sluice__rate_headers_retry_after) */
+    bool records_missing; /* a complete 2xx JSON body without the records
+                             path's container (json/select.h verdict) */
 };
 
 enum sluice_retry_action {
@@ -75,7 +80,8 @@ enum sluice_retry_reason {
     SLUICE_REASON_STATUS, /* see the attempt's status */
     SLUICE_REASON_JSON,
     SLUICE_REASON_LOCAL,
-    SLUICE_REASON_OTHER
+    SLUICE_REASON_OTHER,
+    SLUICE_REASON_RECORDS /* the records path is not in the response */
 };
 
 struct sluice_retry_decision {

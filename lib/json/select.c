@@ -9,9 +9,18 @@
  *
  * Keys matched by wildcard steps are copied (a reader payload lives only
  * for its call), so a record can be labelled with the member name of its
- * deepest object wildcard when it begins. */
+ * deepest object wildcard when it begins.
+ *
+ * The verdict (select.h) costs a type test where a value on the path
+ * starts and a flag test where an on-path container closes: a value of the
+ * wrong kind is not descended into (it is treated as off the path), and a
+ * name or index step whose container closes without its member or element
+ * is absent. The first problem of each kind is described at once, with the
+ * concrete location (`$.near_earth_objects['2020-01-01']`), since the keys
+ * above it are gone later; the top-level keys are kept as they pass. */
 #include "json/select.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "util/buf.h"
@@ -30,8 +39,14 @@ struct step {
 struct frame {
     bool is_object;
     bool key_match;    /* the current member's name matches steps[L] */
+    bool found;        /* a member matched a name step */
     uint64_t next_idx; /* index the next array element will have */
 };
+
+/* What the verdict names: the first few top-level keys, each cut short. */
+#define TOP_KEYS 10
+#define TOP_KEY_MAX 40
+#define WHY_MAX 400
 
 struct sluice_selector {
     struct sluice_record_consumer c;
@@ -45,6 +60,18 @@ struct sluice_selector {
     bool in_record;
     size_t rec_depth;
     uint64_t records;
+
+    /* the verdict: the first absent-or-null and the first wrong type */
+    enum sluice_select_verdict soft, hard;
+    char soft_why[WHY_MAX], hard_why[WHY_MAX];
+    bool soft_at_root, hard_at_root; /* the problem is the response itself */
+    /* the response's top level */
+    enum sluice_json_event root_ev;
+    bool root_seen;
+    uint64_t root_keys; /* members of a top-level object */
+    char top[TOP_KEYS][TOP_KEY_MAX + 1];
+    size_t top_n[TOP_KEYS];
+    bool top_cut[TOP_KEYS];
 };
 
 #define KEY_MAX ((size_t)1 << 20)
@@ -325,11 +352,273 @@ void sluice__selector_reset(struct sluice_selector *s)
     s->in_record = false;
     s->rec_depth = 0;
     s->records = 0;
+    s->soft = s->hard = SLUICE_SELECT_FOUND;
+    s->soft_why[0] = s->hard_why[0] = '\0';
+    s->soft_at_root = s->hard_at_root = false;
+    s->root_seen = false;
+    s->root_keys = 0;
 }
 
 uint64_t sluice__selector_records(const struct sluice_selector *s)
 {
     return s->records;
+}
+
+/* ---- describing what the response held -------------------------------- */
+
+/* A bounded text: appends are cut at the end, never overflow. */
+struct text {
+    char *p;
+    size_t n, cap; /* cap includes the terminating NUL */
+};
+
+static void put(struct text *t, const char *p, size_t n)
+{
+    if (t->n + 1 >= t->cap)
+        return;
+    size_t room = t->cap - 1 - t->n;
+    if (n > room)
+        n = room;
+    memcpy(t->p + t->n, p, n);
+    t->n += n;
+    t->p[t->n] = '\0';
+}
+
+static void put_s(struct text *t, const char *s) { put(t, s, strlen(s)); }
+
+/* Up to `max` bytes of p/n, not cutting a UTF-8 sequence; whether it was
+ * cut. */
+static size_t cut(const char *p, size_t n, size_t max, bool *cutp)
+{
+    *cutp = n > max;
+    if (n <= max)
+        return n;
+    while (max > 0 && ((uint8_t)p[max] & 0xC0) == 0x80)
+        max--;
+    return max;
+}
+
+/* A member name for a message, between `q` quotes: at most 64 bytes of
+ * it, with the quote, `\` and control bytes escaped, and "..." when it was
+ * cut (here or before: `was_cut`). */
+static void put_quoted(struct text *t, const char *p, size_t n, char q,
+                       bool was_cut)
+{
+    bool cut_here;
+    n = cut(p, n, 64, &cut_here);
+    was_cut = was_cut || cut_here;
+    put(t, &q, 1);
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = (uint8_t)p[i];
+        char esc[8];
+        if (c == (uint8_t)q || c == '\\') {
+            esc[0] = '\\';
+            esc[1] = (char)c;
+            put(t, esc, 2);
+        } else if (c < 0x20 || c == 0x7f) {
+            snprintf(esc, sizeof esc, "\\u%04x", c);
+            put_s(t, esc);
+        } else {
+            put(t, p + i, 1);
+        }
+    }
+    if (was_cut)
+        put_s(t, "...");
+    put(t, &q, 1);
+}
+
+static bool dotted(const char *p, size_t n)
+{
+    if (n == 0 || n > 64 || !name_first((uint8_t)p[0]))
+        return false;
+    for (size_t i = 1; i < n; i++)
+        if (!name_first((uint8_t)p[i]) && !(p[i] >= '0' && p[i] <= '9'))
+            return false;
+    return true;
+}
+
+static void put_member(struct text *t, const char *p, size_t n)
+{
+    if (dotted(p, n)) {
+        put_s(t, ".");
+        put(t, p, n);
+    } else {
+        put_s(t, "[");
+        put_quoted(t, p, n, '\'', false);
+        put_s(t, "]");
+    }
+}
+
+static void put_index(struct text *t, uint64_t i)
+{
+    char b[32];
+    snprintf(b, sizeof b, "[%llu]", (unsigned long long)i);
+    put_s(t, b);
+}
+
+/* "$" and the member or element the path is in at each of the first
+ * `levels` on-path containers. */
+static void put_location(struct text *t, const struct sluice_selector *s,
+                         size_t levels)
+{
+    put_s(t, "$");
+    for (size_t L = 0; L < levels; L++) {
+        const struct step *st = &s->steps[L];
+        if (!s->frames[L].is_object)
+            put_index(t, s->frames[L].next_idx - 1);
+        else if (st->kind == STEP_NAME)
+            put_member(t, st->name, st->name_n);
+        else
+            put_member(t, s->keys[L].p ? s->keys[L].p : "", s->keys[L].n);
+    }
+}
+
+static const char *kind_name(enum sluice_json_event ev)
+{
+    switch (ev) {
+    case SLUICE_JSON_NULL:
+        return "null";
+    case SLUICE_JSON_FALSE:
+    case SLUICE_JSON_TRUE:
+        return "a boolean";
+    case SLUICE_JSON_NUMBER:
+        return "a number";
+    case SLUICE_JSON_STRING:
+        return "a string";
+    case SLUICE_JSON_ARRAY_BEGIN:
+        return "an array";
+    default:
+        return "an object";
+    }
+}
+
+/* What step `st` descends into. */
+static const char *wanted_name(const struct step *st)
+{
+    return st->kind == STEP_NAME    ? "an object"
+           : st->kind == STEP_INDEX ? "an array"
+                                    : "an object or an array";
+}
+
+static bool kind_fits(const struct step *st, enum sluice_json_event ev)
+{
+    if (ev == SLUICE_JSON_OBJECT_BEGIN)
+        return st->kind != STEP_INDEX;
+    if (ev == SLUICE_JSON_ARRAY_BEGIN)
+        return st->kind != STEP_NAME;
+    return false;
+}
+
+/* The value starting at s->depth is on the path and step s->depth must
+ * descend into it: whether it can. Records the first problem. */
+static bool check_kind(struct sluice_selector *s, enum sluice_json_event ev)
+{
+    const struct step *st = &s->steps[s->depth];
+    if (kind_fits(st, ev))
+        return true;
+    bool null = ev == SLUICE_JSON_NULL;
+    if (null ? s->soft != SLUICE_SELECT_FOUND : s->hard != SLUICE_SELECT_FOUND)
+        return false;
+    struct text t = {null ? s->soft_why : s->hard_why, 0, WHY_MAX};
+    put_location(&t, s, s->depth);
+    if (null) {
+        put_s(&t, " is null");
+        s->soft = SLUICE_SELECT_NULL;
+        s->soft_at_root = s->depth == 0;
+    } else {
+        put_s(&t, " is ");
+        put_s(&t, kind_name(ev));
+        put_s(&t, ", not ");
+        put_s(&t, wanted_name(st));
+        s->hard = SLUICE_SELECT_WRONG_TYPE;
+        s->hard_at_root = s->depth == 0;
+    }
+    return false;
+}
+
+/* The on-path container at level L closes: did its name or index step
+ * find what it asks for? */
+static void check_found(struct sluice_selector *s, size_t L)
+{
+    const struct frame *f = &s->frames[L];
+    const struct step *st = &s->steps[L];
+    bool absent = (st->kind == STEP_NAME && !f->found) ||
+                  (st->kind == STEP_INDEX && f->next_idx <= st->index);
+    if (!absent || s->soft != SLUICE_SELECT_FOUND)
+        return;
+    struct text t = {s->soft_why, 0, WHY_MAX};
+    put_location(&t, s, L);
+    if (st->kind == STEP_NAME) {
+        put_member(&t, st->name, st->name_n);
+        put_s(&t, " absent");
+    } else {
+        char b[96];
+        put_index(&t, st->index);
+        snprintf(b, sizeof b, " absent (the array has %llu element%s)",
+                 (unsigned long long)f->next_idx, f->next_idx == 1 ? "" : "s");
+        put_s(&t, b);
+    }
+    s->soft = SLUICE_SELECT_ABSENT;
+}
+
+/* A member name of the top-level object passes. */
+static void note_top_key(struct sluice_selector *s, const char *p, size_t n)
+{
+    if (s->root_keys < TOP_KEYS) {
+        bool was_cut;
+        size_t k = cut(p, n, TOP_KEY_MAX, &was_cut);
+        memcpy(s->top[s->root_keys], p, k);
+        s->top_n[s->root_keys] = k;
+        s->top_cut[s->root_keys] = was_cut;
+    }
+    s->root_keys++;
+}
+
+enum sluice_select_verdict
+sluice__selector_verdict(const struct sluice_selector *s, bool allow_missing,
+                         struct sluice_err *why)
+{
+    enum sluice_select_verdict v = s->hard;
+    const char *text = s->hard_why;
+    bool at_root = s->hard_at_root;
+    if (v == SLUICE_SELECT_FOUND && !allow_missing) {
+        v = s->soft;
+        text = s->soft_why;
+        at_root = s->soft_at_root;
+    }
+    if (!why)
+        return v;
+    why->msg[0] = '\0';
+    if (v == SLUICE_SELECT_FOUND)
+        return v;
+    char buf[SLUICE_ERR_MAX];
+    struct text t = {buf, 0, sizeof buf};
+    buf[0] = '\0';
+    put_s(&t, text);
+    if (s->root_seen && s->root_ev == SLUICE_JSON_OBJECT_BEGIN) {
+        if (s->root_keys == 0) {
+            put_s(&t, "; the response is an empty object");
+        } else {
+            put_s(&t, s->root_keys == 1 ? "; the response holds key "
+                                        : "; the response holds keys ");
+            for (uint64_t i = 0; i < s->root_keys && i < TOP_KEYS; i++) {
+                if (i)
+                    put_s(&t, ", ");
+                put_quoted(&t, s->top[i], s->top_n[i], '"', s->top_cut[i]);
+            }
+            if (s->root_keys > TOP_KEYS) {
+                char more[64];
+                snprintf(more, sizeof more, ", ... (%llu keys)",
+                         (unsigned long long)s->root_keys);
+                put_s(&t, more);
+            }
+        }
+    } else if (s->root_seen && !at_root) {
+        put_s(&t, "; the response is ");
+        put_s(&t, kind_name(s->root_ev));
+    }
+    sluice__err_set(why, "%s", buf);
+    return v;
 }
 
 /* ---- matching --------------------------------------------------------- */
@@ -368,6 +657,13 @@ int sluice__selector_on_event(void *selector, enum sluice_json_event ev,
     struct sluice_selector *s = selector;
     if (s->in_record)
         return record_event(s, ev, p, n);
+    if (s->depth == 0 && !s->root_seen) {
+        s->root_seen = true;
+        s->root_ev = ev;
+    }
+    if (ev == SLUICE_JSON_KEY && s->depth == 1 &&
+        s->root_ev == SLUICE_JSON_OBJECT_BEGIN)
+        note_top_key(s, p, n);
     if (s->depth > s->matched) {
         /* inside a value off the path: only keep count */
         if (is_begin(ev))
@@ -389,6 +685,7 @@ int sluice__selector_on_event(void *selector, enum sluice_json_event ev,
         } else {
             f->key_match = st->kind == STEP_NAME && st->name_n == n &&
                            memcmp(st->name, p, n) == 0;
+            f->found = f->found || f->key_match;
         }
         return 0;
     }
@@ -396,6 +693,7 @@ int sluice__selector_on_event(void *selector, enum sluice_json_event ev,
         /* an on-path container closes */
         s->depth--;
         s->matched--;
+        check_found(s, s->depth);
         return 0;
     }
     /* A value starts directly inside the deepest on-path container (or is
@@ -428,11 +726,16 @@ int sluice__selector_on_event(void *selector, enum sluice_json_event ev,
                                    : 0;
         return rc != 0 ? rc : record_event(s, ev, p, n);
     }
+    /* On the path but not a record: the next step descends into it, so it
+     * must be a container of the kind that step reads. */
+    if (match && !check_kind(s, ev))
+        match = false;
     if (is_begin(ev)) {
         if (match) {
             struct frame *f = &s->frames[s->depth];
             f->is_object = ev == SLUICE_JSON_OBJECT_BEGIN;
             f->key_match = false;
+            f->found = false;
             f->next_idx = 0;
             s->matched++;
         }

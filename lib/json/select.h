@@ -11,7 +11,15 @@
  * with the byte position.
  *
  * Selected values never nest (a selected value's interior is not searched),
- * so records are disjoint and come in document order. */
+ * so records are disjoint and come in document order.
+ *
+ * The selector also judges whether the response had the shape the path
+ * names (sluice__selector_verdict), so a window whose records are not where
+ * the path says is never taken for an empty one. It watches, while the
+ * response streams, every value a step has to descend into and every
+ * member or element a name or index step asks for; it keeps the first
+ * problem of each kind and the response's first top-level keys, never the
+ * response. */
 #ifndef SLUICE_JSON_SELECT_H
 #define SLUICE_JSON_SELECT_H
 
@@ -46,6 +54,37 @@ void sluice__selector_free(struct sluice_selector *s);
 void sluice__selector_reset(struct sluice_selector *s);
 /* Number of records completed since the last reset. */
 uint64_t sluice__selector_records(const struct sluice_selector *s);
+
+/* What the last document held where the path looks for records:
+ *   FOUND       every step found what it descends into: an object for a
+ *               name step, an array for an index step, an object or an
+ *               array for a wildcard (RFC 9535: `.*` and `[*]` are the same
+ *               selector). Empty containers are FOUND: zero records.
+ *   ABSENT      a name step found no member of that name, or an index step
+ *               an array too short.
+ *   NULL        a value the path descends into is null.
+ *   WRONG_TYPE  a value the path descends into is a scalar, or an array
+ *               where a name step wants an object, or an object where an
+ *               index step wants an array.
+ * The selected values themselves (records) may be anything. */
+enum sluice_select_verdict {
+    SLUICE_SELECT_FOUND,
+    SLUICE_SELECT_ABSENT,
+    SLUICE_SELECT_NULL,
+    SLUICE_SELECT_WRONG_TYPE
+};
+
+/* Judges the document fed since the last reset; call after its last event
+ * (sluice__json_reader_finish succeeded). With `allow_missing`, ABSENT and
+ * NULL count as FOUND (an API that leaves out or nulls an empty list);
+ * WRONG_TYPE never does. When the verdict is not FOUND, `why` gets the first
+ * such problem and what the response held instead, e.g.
+ *   $.near_earth_objects absent; the response holds keys "error", "message"
+ * (locations and keys are truncated, at most 10 keys are named; an empty
+ * string when FOUND). `why` may be NULL. */
+enum sluice_select_verdict
+sluice__selector_verdict(const struct sluice_selector *s, bool allow_missing,
+                         struct sluice_err *why);
 
 /* The reader callback: pass it to sluice__json_reader_new with the
  * selector as `ud`. A consumer's non-zero return propagates. */

@@ -7,7 +7,12 @@
  * reader, whose events go through the selector into the sink, so a body is
  * never held whole. A non-2xx body is kept (up to 64 KiB) for the server's
  * message. When a transfer ends, the retry policy decides: publish, try
- * again after a delay, fail the window, or stop the run (quota gone). */
+ * again after a delay, fail the window, or stop the run (quota gone).
+ *
+ * A complete 2xx body is published only if the selector found the records
+ * path's containers (json/select.h): a body where the path leads nowhere
+ * (an error object in a 200, a changed API) fails the window, naming what
+ * the body held instead, rather than publishing it as 0 records. */
 #include <stdio.h>
 #include <string.h>
 
@@ -214,6 +219,7 @@ void sluice__slot_start(struct slot *s)
     s->status = 0;
     s->failed_in_body = false;
     s->json_invalid = false;
+    s->records_missing = false;
     s->bytes_in = 0;
     s->err.msg[0] = '\0';
     s->curl_error[0] = '\0';
@@ -261,7 +267,7 @@ static void describe_failure(struct slot *s, CURLcode cc)
                         s->curl_error[0] ? ": " : "", s->curl_error);
         return;
     }
-    if (s->json_invalid)
+    if (s->json_invalid || s->records_missing)
         return;
     struct sluice_buf msg;
     sluice__buf_init(&msg, 1024);
@@ -321,6 +327,16 @@ void sluice__slot_finish(struct slot *s, CURLcode cc)
         s->json_invalid = true;
         ok = false;
     }
+    if (ok) {
+        struct sluice_err why;
+        if (sluice__selector_verdict(s->selector, r->job->source.allow_missing,
+                                     &why) != SLUICE_SELECT_FOUND) {
+            sluice__err_set(&s->err, "records path %s: %s",
+                            r->job->source.records, why.msg);
+            s->records_missing = true;
+            ok = false;
+        }
+    }
     sluice__governor_on_response(&r->gov, now, wall, s->ticket, s->status,
                                  xfer, &s->rate_headers);
     if (ok) {
@@ -333,7 +349,8 @@ void sluice__slot_finish(struct slot *s, CURLcode cc)
 
     struct sluice_attempt a = {
         xfer, s->status, s->json_invalid,
-        sluice__rate_headers_retry_after(&s->rate_headers, wall)};
+        sluice__rate_headers_retry_after(&s->rate_headers, wall),
+        s->records_missing};
     struct sluice_retry_decision d;
     sluice__retry_decide(&r->job->retry, &s->retry, &a, &r->rng, &d);
     switch (d.action) {

@@ -58,6 +58,8 @@ struct slot {
     long status;          /* 0 until the first body byte */
     bool failed_in_body;  /* the write callback stopped the transfer */
     bool json_invalid;    /* ... because the 2xx body is not valid JSON */
+    bool records_missing; /* a whole 2xx JSON body without the records
+                             path's container: never "done, 0 rows" */
     bool sink_open;
     uint64_t bytes_in;
     struct sluice_err err;

@@ -1,8 +1,14 @@
 /* ndjson.c: the NDJSON sink. Each record is serialised compactly into a
  * line buffer by the JSON writer; full lines collect in an output buffer
- * that is written out in large blocks through the publisher. */
+ * that is written out in large blocks through the publisher.
+ *
+ * A member name repeated in one object keeps its last value, as in every
+ * sink (json/dupkeys.h): the line is written as it comes, and only a line
+ * that has a repetition is rewritten, by cutting out the earlier members'
+ * bytes; every other byte stays as written. */
 #include <string.h>
 
+#include "json/dupkeys.h"
 #include "json/writer.h"
 #include "sink/publish.h"
 #include "sink/sink.h"
@@ -18,6 +24,9 @@ struct ndjson_sink {
     char *key_as;
     struct sluice_buf key;   /* this record's wildcard key */
     bool has_key;
+    unsigned depth;          /* containers open in the record */
+    struct sluice_dupkeys *dups;
+    struct sluice_buf warnings;
     uint64_t bytes;
 };
 
@@ -34,8 +43,11 @@ static int nd_open(struct sluice_sink *base, const char *final_path)
 {
     struct ndjson_sink *s = (struct ndjson_sink *)base;
     sluice__buf_reset(&s->out);
+    sluice__buf_reset(&s->warnings);
+    sluice__dupkeys_window(s->dups);
     s->bytes = 0;
     base->published = false;
+    base->warnings = NULL;
     return sluice__publish_open(&s->pub, final_path, &base->err);
 }
 
@@ -46,6 +58,8 @@ static int nd_record_begin(struct sluice_sink *base, const char *key,
     sluice__buf_reset(&s->line);
     sluice__buf_reset(&s->key);
     sluice__json_writer_init(&s->writer, &s->line);
+    sluice__dupkeys_record(s->dups);
+    s->depth = 0;
     s->has_key = key != NULL;
     if (key && s->key_as) {
         int rc = sluice__buf_append(&s->key, key, key_n);
@@ -61,10 +75,34 @@ static int nd_event(struct sluice_sink *base, enum sluice_json_event ev,
                     const char *p, size_t n)
 {
     struct ndjson_sink *s = (struct ndjson_sink *)base;
+    size_t at = s->line.n;
+    if (ev == SLUICE_JSON_OBJECT_END || ev == SLUICE_JSON_ARRAY_END)
+        s->depth--;
+    if (ev == SLUICE_JSON_OBJECT_END && s->depth == 0 && s->key_as) {
+        /* record_key_as will be the object's last member (append_key):
+         * a member of the same name before it is an earlier occurrence. */
+        size_t key_at = at + (at > 1 ? 1 : 0); /* after its ',' */
+        int rc = sluice__dupkeys_event(s->dups, SLUICE_JSON_KEY, s->key_as,
+                                       strlen(s->key_as), key_at);
+        if (rc != SLUICE_OK) {
+            sluice__err_set(&base->err, "out of memory");
+            return rc;
+        }
+    }
     int rc = sluice__json_writer_event(&s->writer, ev, p, n);
-    if (rc != SLUICE_OK)
+    if (rc != SLUICE_OK) {
         sluice__err_set(&base->err, "record larger than %zu bytes",
                         s->line.max);
+        return rc;
+    }
+    if (ev == SLUICE_JSON_OBJECT_BEGIN || ev == SLUICE_JSON_ARRAY_BEGIN)
+        s->depth++;
+    /* a member begins at its key, after the ',' the writer put first */
+    if (ev == SLUICE_JSON_KEY && s->line.p[at] == ',')
+        at++;
+    rc = sluice__dupkeys_event(s->dups, ev, p, n, at);
+    if (rc != SLUICE_OK)
+        sluice__err_set(&base->err, "too many members in one record");
     return rc;
 }
 
@@ -100,8 +138,13 @@ static int nd_record_end(struct sluice_sink *base)
 {
     struct ndjson_sink *s = (struct ndjson_sink *)base;
     int rc = SLUICE_OK;
+    size_t cuts = 0;
     if (s->key_as)
         SLUICE_TRY(append_key(s));
+    rc = sluice__dupkeys_end(s->dups, &cuts);
+    SLUICE_FAIL_IF(rc != SLUICE_OK, rc, &base->err, "out of memory");
+    if (cuts)
+        sluice__dupkeys_cut(s->dups, &s->line);
     rc = sluice__buf_append(&s->out, s->line.p ? s->line.p : "", s->line.n);
     if (rc == SLUICE_OK)
         rc = sluice__buf_addc(&s->out, '\n');
@@ -118,6 +161,9 @@ static int nd_commit(struct sluice_sink *base, uint64_t *bytes_out)
     int rc = SLUICE_OK;
     if (s->out.n)
         SLUICE_TRY(flush_out(s));
+    if (sluice__dupkeys_warnings(s->dups, &s->warnings) != SLUICE_OK)
+        sluice__buf_reset(&s->warnings); /* advice only */
+    base->warnings = sluice__buf_str(&s->warnings);
     s->pub.defer_folder_sync = base->defer_folder_sync;
     SLUICE_TRY(sluice__publish_commit(&s->pub, &base->err));
     base->published = true;
@@ -143,6 +189,8 @@ static void nd_destroy(struct sluice_sink *base)
     sluice__buf_cleanup(&s->line);
     sluice__buf_cleanup(&s->out);
     sluice__buf_cleanup(&s->key);
+    sluice__buf_cleanup(&s->warnings);
+    sluice__dupkeys_free(s->dups);
     sluice__free(s->key_as);
     sluice__free(s);
 }
@@ -165,6 +213,11 @@ int sluice__sink_ndjson_new(const struct sluice_sink_opts *o,
     sluice__buf_init(&s->line, max);
     sluice__buf_init(&s->out, max + NDJSON_FLUSH_BYTES + 1);
     sluice__buf_init(&s->key, 64 * 1024);
+    sluice__buf_init(&s->warnings, 64 * 1024);
+    if (sluice__dupkeys_new(&s->dups) != SLUICE_OK) {
+        nd_destroy(&s->base);
+        return SLUICE_ENOMEM;
+    }
     if (o && o->record_key_as) {
         s->key_as = sluice__strdup(o->record_key_as);
         if (!s->key_as) {

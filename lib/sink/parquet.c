@@ -14,7 +14,12 @@
  *      spool through the shredder into the writer (which cuts row groups by
  *      size) and publishes the file atomically.
  *
- * Memory follows the spool threshold plus one row group, not the window. */
+ * Memory follows the spool threshold plus one row group, not the window.
+ *
+ * A member name repeated in one object keeps its last value, as in every
+ * sink (json/dupkeys.h): a record that has one has the earlier members cut
+ * out of its spooled events before it widens the schema, so neither
+ * inference nor the shredder ever sees a repetition. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -22,6 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "json/dupkeys.h"
 #include "parquet/writer.h"
 #include "sink/publish.h"
 #include "sink/sink.h"
@@ -50,6 +56,7 @@ struct pq_sink {
     unsigned depth;
     struct sluice_buf key;
     bool has_key;
+    struct sluice_dupkeys *dups;
     int spool_fd; /* -1 until the spool spills */
     uint64_t records;
 
@@ -96,6 +103,7 @@ static int pq_open(struct sluice_sink *base, const char *final_path)
     spool_reset(s);
     sluice__buf_reset(&s->wbuf);
     sluice__buf_reset(&s->warnings);
+    sluice__dupkeys_window(s->dups);
     s->bytes = 0;
     base->bad_values = 0;
     base->warnings = NULL;
@@ -121,6 +129,7 @@ static int pq_record_begin(struct sluice_sink *base, const char *key,
     int rc = SLUICE_OK;
     s->rec_start = s->mem.n;
     s->depth = 0;
+    sluice__dupkeys_record(s->dups);
     s->has_key = key != NULL;
     sluice__buf_reset(&s->key);
     if (key && s->key_as)
@@ -141,6 +150,8 @@ static int pq_event(struct sluice_sink *base, enum sluice_json_event ev,
         s->depth--;
     /* record_key_as: the key becomes the object record's last member. */
     if (ev == SLUICE_JSON_OBJECT_END && s->depth == 0 && s->key_as) {
+        SLUICE_TRY(sluice__dupkeys_event(s->dups, SLUICE_JSON_KEY, s->key_as,
+                                         strlen(s->key_as), s->mem.n));
         SLUICE_TRY(sluice__ev_put_raw(&s->mem, SLUICE_EV_KEY, s->key_as,
                                       strlen(s->key_as)));
         if (s->has_key)
@@ -149,6 +160,7 @@ static int pq_event(struct sluice_sink *base, enum sluice_json_event ev,
         else
             SLUICE_TRY(sluice__ev_put_raw(&s->mem, SLUICE_EV_NULL, NULL, 0));
     }
+    SLUICE_TRY(sluice__dupkeys_event(s->dups, ev, p, n, s->mem.n));
     SLUICE_TRY(sluice__ev_put(&s->mem, ev, p, n));
     if (ev == SLUICE_JSON_OBJECT_BEGIN || ev == SLUICE_JSON_ARRAY_BEGIN)
         s->depth++;
@@ -213,6 +225,11 @@ static int pq_record_end(struct sluice_sink *base)
 {
     struct pq_sink *s = (struct pq_sink *)base;
     int rc = SLUICE_OK;
+    size_t cuts = 0;
+    rc = sluice__dupkeys_end(s->dups, &cuts);
+    SLUICE_FAIL_IF(rc != SLUICE_OK, rc, &base->err, "out of memory");
+    if (cuts)
+        sluice__dupkeys_cut(s->dups, &s->mem);
     size_t len = s->mem.n - s->rec_start - 4;
     uint8_t *hdr = (uint8_t *)s->mem.p + s->rec_start;
     hdr[0] = (uint8_t)len;
@@ -442,7 +459,8 @@ static int pq_commit(struct sluice_sink *base, uint64_t *bytes_out)
 out:
     sluice__pq_schema_free(schema);
     if (job) {
-        if (sluice__buf_adds(&s->warnings, sluice__table_warnings(s->win)) ||
+        if (sluice__dupkeys_warnings(s->dups, &s->warnings) ||
+            sluice__buf_adds(&s->warnings, sluice__table_warnings(s->win)) ||
             sluice__buf_adds(&s->warnings, sluice__table_warnings(job)))
             sluice__buf_reset(&s->warnings); /* advice only */
         base->warnings = sluice__buf_str(&s->warnings);
@@ -474,6 +492,7 @@ static void pq_destroy(struct sluice_sink *base)
     sluice__buf_cleanup(&s->wbuf);
     sluice__buf_cleanup(&s->warnings);
     sluice__buf_cleanup(&s->schema_text);
+    sluice__dupkeys_free(s->dups);
     sluice__free(s->final_path);
     sluice__free(s->schema_path);
     sluice__free(s->job_name);
@@ -511,7 +530,8 @@ int sluice__sink_parquet_new(const struct sluice_sink_opts *o,
     s->po.job_name = s->job_name;
     if (o && o->record_key_as)
         s->key_as = sluice__strdup(o->record_key_as);
-    int rc = s->job_name && (!o || !o->record_key_as || s->key_as)
+    int rc = sluice__dupkeys_new(&s->dups);
+    rc = rc == SLUICE_OK && s->job_name && (!o || !o->record_key_as || s->key_as)
                  ? sluice__parquet_schema_path(
                        po->output_template ? po->output_template : "",
                        s->job_name, &path)

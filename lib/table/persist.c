@@ -22,8 +22,9 @@ static int put_fields(const struct sluice_tnode *node, struct sluice_buf *b)
         if (i)
             SLUICE_TRY(sluice__buf_addc(b, ','));
         SLUICE_TRY(sluice__buf_adds(b, "{\"name\":"));
-        SLUICE_TRY(sluice__json_write_string(b, k->name, strlen(k->name)));
-        if (k->col && strcmp(k->col, k->name) != 0) {
+        SLUICE_TRY(sluice__json_write_string(b, k->name, k->name_n));
+        if (k->col && (strlen(k->col) != k->name_n ||
+                       memcmp(k->col, k->name, k->name_n) != 0)) {
             SLUICE_TRY(sluice__buf_adds(b, ",\"column\":"));
             SLUICE_TRY(sluice__json_write_string(b, k->col, strlen(k->col)));
         }
@@ -186,16 +187,19 @@ static int parse_fields(struct parser *P, struct sluice_tnode *parent)
         SLUICE_FAIL_IF(!key_is(p, n, "name"), SLUICE_EINVAL, P->err,
                        "schema text: expected \"name\" first");
         SLUICE_TRY(expect(P, SLUICE_EV_STRING, &p, &n, "a name"));
-        SLUICE_FAIL_IF(memchr(p, 0, n) || sluice__tnode_find(parent, p, n),
-                       SLUICE_EINVAL, P->err,
-                       "schema text: bad or repeated field name '%.*s'", (int)n,
-                       p);
+        SLUICE_FAIL_IF(sluice__tnode_find(parent, p, n), SLUICE_EINVAL, P->err,
+                       "schema text: repeated field name '%.*s'", (int)n, p);
         struct sluice_tnode *node = sluice__tnode_new(P->t, parent, p, n);
         SLUICE_FAIL_IF(!node, SLUICE_ENOMEM, P->err,
                        "schema text: too many fields");
         node->decl = SLUICE_D_NONE; /* persisted, not the job's, decides */
         node->kind = SLUICE_T_UNKNOWN;
         SLUICE_TRY(parse_body(P, node));
+        /* no "column": the name is the column name (it has no NUL: that
+         * would have been escaped, so "column" would be there) */
+        SLUICE_FAIL_IF(!node->col && memchr(node->name, 0, node->name_n),
+                       SLUICE_EINVAL, P->err,
+                       "schema text: a name with NUL needs its \"column\"");
         if (!node->col) {
             node->col = sluice__strdup(*node->name ? node->name : "_");
             SLUICE_FAIL_IF(!node->col, SLUICE_ENOMEM, P->err, "out of memory");

@@ -59,6 +59,26 @@ const char *sluice__table_warnings(const struct sluice_table *t)
     return sluice__buf_str(&t->warnings);
 }
 
+int sluice__table_name_put(struct sluice_buf *b, const char *p, size_t n)
+{
+    int rc = SLUICE_OK;
+    while (n > 0) {
+        const char *z = memchr(p, '\0', n);
+        size_t run = z ? (size_t)(z - p) : n;
+        SLUICE_TRY(sluice__buf_append(b, p, run));
+        if (!z)
+            break;
+        SLUICE_TRY(sluice__buf_append(b, "\\u0000", 6));
+        p += run + 1;
+        n -= run + 1;
+    }
+    /* an empty name still leaves a C string behind */
+    SLUICE_TRY(sluice__buf_reserve(b, 1));
+    b->p[b->n] = '\0';
+out:
+    return rc;
+}
+
 static int path_of(struct sluice_buf *b, const struct sluice_tnode *node)
 {
     int rc = SLUICE_OK;
@@ -70,7 +90,7 @@ static int path_of(struct sluice_buf *b, const struct sluice_tnode *node)
     } else {
         if (node->parent->parent)
             SLUICE_TRY(sluice__buf_addc(b, '.'));
-        SLUICE_TRY(sluice__buf_adds(b, node->name));
+        SLUICE_TRY(sluice__table_name_put(b, node->name, node->name_n));
     }
 out:
     return rc;
@@ -167,11 +187,14 @@ static bool col_taken(const struct sluice_tnode *parent,
 int sluice__tnode_name_column(struct sluice_table *t, struct sluice_tnode *node)
 {
     char buf[64];
-    const char *base = node->name && *node->name ? node->name : "_";
-    const char *col = base;
-    struct sluice_buf b;
+    struct sluice_buf b, esc;
     int rc = SLUICE_OK;
     sluice__buf_init(&b, 1u << 20);
+    sluice__buf_init(&esc, 6 * node->name_n + 1);
+    if (node->name_n)
+        SLUICE_TRY(sluice__table_name_put(&esc, node->name, node->name_n));
+    const char *base = esc.n ? esc.p : "_";
+    const char *col = base;
     for (unsigned k = 2; col_taken(node->parent, node, col); k++) {
         snprintf(buf, sizeof buf, "__%u", k);
         sluice__buf_reset(&b);
@@ -192,6 +215,7 @@ int sluice__tnode_name_column(struct sluice_table *t, struct sluice_tnode *node)
             col));
 out:
     sluice__buf_cleanup(&b);
+    sluice__buf_cleanup(&esc);
     return rc;
 }
 
@@ -401,7 +425,7 @@ static int merge_node(struct sluice_table *t, struct sluice_tnode *d,
     if (d->kind == SLUICE_T_STRUCT && s->kind == SLUICE_T_STRUCT) {
         for (size_t i = 0; i < s->n; i++) {
             const struct sluice_tnode *sk = s->kids[i];
-            size_t kn = strlen(sk->name);
+            size_t kn = sk->name_n; /* may hold NUL */
             struct sluice_tnode *dk = sluice__tnode_find(d, sk->name, kn);
             if (!dk) {
                 SLUICE_TRY(add_kid(t, d, sk->name, kn, &dk, err));

@@ -11,7 +11,10 @@
  *                      elements: the first with `rep`, the others with
  *                      N.rep, each with ctx = N.def + 1 (the repeated
  *                      group), so a null element is (N.def + 1).
- * A member name given twice in one object: the first wins. */
+ * Records reach the shredder without repeated member names: the sink keeps
+ * the last occurrence of each (json/dupkeys.h) before the record is
+ * spooled. Should one come anyway, its first occurrence is shredded and the
+ * others skipped, so the row stays well-formed. */
 #include <string.h>
 
 #include "table/build.h"

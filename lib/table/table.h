@@ -21,7 +21,11 @@
  * Column names: a field whose name equals an earlier sibling's
  * case-insensitively is written as "<name>__2" (then __3...), with a
  * warning, so no engine sees two columns it cannot tell apart. An empty
- * member name becomes "_". The assigned names are persisted, so they never
+ * member name becomes "_". A NUL in a member name (JSON's \u0000) is
+ * written as the six characters `\u0000` in its column name and in paths
+ * (warnings, `columns:`), since C strings and so Parquet names cannot hold
+ * it; the member name itself is kept whole (name/name_n). Every other byte
+ * is kept as it is. The assigned names are persisted, so they never
  * change. Not thread-safe; one table per thread at a time. */
 #ifndef SLUICE_TABLE_TABLE_H
 #define SLUICE_TABLE_TABLE_H
@@ -95,6 +99,11 @@ SLUICE_NODISCARD int sluice__table_merge(struct sluice_table *dst,
 
 /* Warnings collected so far ("" when none). */
 const char *sluice__table_warnings(const struct sluice_table *t);
+
+/* Appends member name p/n as column names and paths show it: each NUL as
+ * the six characters \u0000. */
+SLUICE_NODISCARD int sluice__table_name_put(struct sluice_buf *b,
+                                            const char *p, size_t n);
 
 /* "a.b[].c" for a node (into t->path; valid until the next call). */
 const char *sluice__table_node_path(struct sluice_table *t,

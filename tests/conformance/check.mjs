@@ -43,6 +43,8 @@
 //     strictly with the JSON value (here a missing member is not null).
 //   - TIMESTAMP: microseconds since the epoch, UTC; DATE: days.
 //   - a record that is not an object is compared as {"value": record}.
+//   - column names map back to member names as sluice writes them: "_" is
+//     the empty name, the six characters \u0000 a NUL.
 // Exit status 0 when all three readers agree on every row; 1 naming the
 // reader, file, row and path of the first difference; 2 on usage errors.
 import './keepbom.mjs'; /* first: see keepbom.mjs */
@@ -306,7 +308,8 @@ function compareLeaf(exp, act, node, where, declPath, ctx) {
     }
 }
 
-function jsonName(col) { return col === '_' ? '' : col; }
+/* sluice's column names: "" is written "_", a NUL as the six characters \u0000 */
+function jsonName(col) { return col === '_' ? '' : col.replaceAll('\\u0000', '\u0000'); }
 
 function compareNode(exp, act, node, where, declPath, ctx) {
     if (!node.children.length) return compareLeaf(exp, act, node, where, declPath, ctx);

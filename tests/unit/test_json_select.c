@@ -206,6 +206,176 @@ static void test_reset_between_documents(void)
     sluice__buf_cleanup(&o.text);
 }
 
+/* ---- the verdict: was the path's container there? ---------------------- */
+
+struct verdict_case {
+    const char *path;
+    const char *doc;
+    enum sluice_select_verdict want;
+    const char *why;        /* the message, "" when FOUND */
+    bool allowed_found;     /* with allow_missing: FOUND */
+};
+
+static const struct verdict_case VERDICTS[] = {
+    /* found, with or without records */
+    {"$", "{\"error\":1}", SLUICE_SELECT_FOUND, "", true},
+    {"$.data[*]", "{\"data\":[]}", SLUICE_SELECT_FOUND, "", true},
+    {"$.data[*]", "{\"data\":[1,2]}", SLUICE_SELECT_FOUND, "", true},
+    {"$.data[*]", "{\"data\":{}}", SLUICE_SELECT_FOUND, "", true},
+    {"$.near_earth_objects.*[*]", "{\"near_earth_objects\":{}}",
+     SLUICE_SELECT_FOUND, "", true},
+    {"$.near_earth_objects.*[*]",
+     "{\"near_earth_objects\":{\"2020-01-01\":[],\"2020-01-02\":[{}]}}",
+     SLUICE_SELECT_FOUND, "", true},
+    {"$.a", "{\"a\":null}", SLUICE_SELECT_FOUND, "", true}, /* a record */
+    {"$[*]", "[]", SLUICE_SELECT_FOUND, "", true},
+    /* absent */
+    {"$.near_earth_objects.*[*]",
+     "{\"error\":{\"code\":\"X\"},\"message\":\"no\"}", SLUICE_SELECT_ABSENT,
+     "$.near_earth_objects absent; the response holds keys \"error\", "
+     "\"message\"",
+     true},
+    {"$.data[*]", "{}", SLUICE_SELECT_ABSENT,
+     "$.data absent; the response is an empty object", true},
+    {"$.a.b[*]", "{\"a\":{\"c\":1}}", SLUICE_SELECT_ABSENT,
+     "$.a.b absent; the response holds key \"a\"", true},
+    {"$.a[2]", "{\"a\":[0,1]}", SLUICE_SELECT_ABSENT,
+     "$.a[2] absent (the array has 2 elements); the response holds key "
+     "\"a\"",
+     true},
+    {"$[0].x", "[]", SLUICE_SELECT_ABSENT,
+     "$[0] absent (the array has 0 elements); the response is an array",
+     true},
+    {"$['a b'].c", "{\"a b\":{}}", SLUICE_SELECT_ABSENT,
+     "$['a b'].c absent; the response holds key \"a b\"", true},
+    /* null */
+    {"$.data[*]", "{\"data\":null,\"n\":0}", SLUICE_SELECT_NULL,
+     "$.data is null; the response holds keys \"data\", \"n\"", true},
+    {"$.o.*[*]", "{\"o\":{\"d1\":[1],\"d 2\":null}}", SLUICE_SELECT_NULL,
+     "$.o['d 2'] is null; the response holds key \"o\"", true},
+    {"$.data[*]", "null", SLUICE_SELECT_NULL, "$ is null", true},
+    /* wrong type: never allowed */
+    {"$.data[*]", "{\"data\":\"none\"}", SLUICE_SELECT_WRONG_TYPE,
+     "$.data is a string, not an object or an array; the response holds "
+     "key \"data\"",
+     false},
+    {"$.near_earth_objects.*[*]",
+     "{\"near_earth_objects\":{\"2020-01-01\":[],\"2020-01-02\":5}}",
+     SLUICE_SELECT_WRONG_TYPE,
+     "$.near_earth_objects['2020-01-02'] is a number, not an object or an "
+     "array; the response holds key \"near_earth_objects\"",
+     false},
+    {"$.a.b", "{\"a\":[{\"b\":1}]}", SLUICE_SELECT_WRONG_TYPE,
+     "$.a is an array, not an object; the response holds key \"a\"", false},
+    {"$.a[1]", "{\"a\":{\"1\":2}}", SLUICE_SELECT_WRONG_TYPE,
+     "$.a is an object, not an array; the response holds key \"a\"", false},
+    {"$.a", "[1]", SLUICE_SELECT_WRONG_TYPE, "$ is an array, not an object",
+     false},
+    {"$[*].x", "[{\"x\":1},true]", SLUICE_SELECT_WRONG_TYPE,
+     "$[1] is a boolean, not an object; the response is an array", false},
+    /* a wrong type wins over an earlier absent member */
+    {"$.d.*.x", "{\"d\":{\"p\":{},\"q\":7}}", SLUICE_SELECT_WRONG_TYPE,
+     "$.d.q is a number, not an object; the response holds key \"d\"",
+     false},
+};
+
+static void test_verdicts(void)
+{
+    for (size_t i = 0; i < SLUICE_ARRAY_LEN(VERDICTS); i++) {
+        const struct verdict_case *vc = &VERDICTS[i];
+        size_t steps[] = {1 << 20, 1};
+        for (size_t k = 0; k < SLUICE_ARRAY_LEN(steps); k++) {
+            struct sluice_record_consumer c = {0};
+            struct sluice_selector *s = NULL;
+            struct sluice_err err = {{0}}, why = {{0}};
+            ASSERT_EQ(sluice__selector_new(vc->path, &c, &s, &err), SLUICE_OK);
+            struct sluice_json_reader *r =
+                sluice__json_reader_new(NULL, sluice__selector_on_event, s);
+            size_t n = strlen(vc->doc);
+            int rc = SLUICE_OK;
+            for (size_t at = 0; at < n && rc == SLUICE_OK; at += steps[k])
+                rc = sluice__json_reader_feed(
+                    r, vc->doc + at, n - at < steps[k] ? n - at : steps[k]);
+            if (rc == SLUICE_OK)
+                rc = sluice__json_reader_finish(r);
+            enum sluice_select_verdict v =
+                sluice__selector_verdict(s, false, &why);
+            enum sluice_select_verdict allowed =
+                sluice__selector_verdict(s, true, NULL);
+            sluice__json_reader_free(r);
+            sluice__selector_free(s);
+            if (v != vc->want || strcmp(why.msg, vc->why) != 0)
+                fprintf(stderr, "  case %zu: %s over %s\n", i, vc->path,
+                        vc->doc);
+            ASSERT_EQ(rc, SLUICE_OK);
+            ASSERT_EQ(v, vc->want);
+            ASSERT_STR_EQ(why.msg, vc->why);
+            ASSERT_EQ(allowed == SLUICE_SELECT_FOUND, vc->allowed_found);
+        }
+    }
+}
+
+/* The message stays bounded whatever the response's keys: at most ten
+ * named, each cut short, the rest counted; control bytes escaped. */
+static void test_verdict_names_few_keys(void)
+{
+    struct sluice_buf doc;
+    sluice__buf_init(&doc, 1 << 20);
+    ASSERT_EQ(sluice__buf_adds(&doc, "{\"k\\u0000\\n\":1"), SLUICE_OK);
+    for (int i = 1; i < 25; i++)
+        ASSERT_EQ(sluice__buf_appendf(&doc,
+                                      ",\"key%02d_%0100d\":%d", i, 0, i),
+                  SLUICE_OK);
+    ASSERT_EQ(sluice__buf_addc(&doc, '}'), SLUICE_OK);
+    struct sluice_record_consumer c = {0};
+    struct sluice_selector *s = NULL;
+    struct sluice_err err = {{0}}, why = {{0}};
+    ASSERT_EQ(sluice__selector_new("$.records[*]", &c, &s, &err), SLUICE_OK);
+    struct sluice_json_reader *r =
+        sluice__json_reader_new(NULL, sluice__selector_on_event, s);
+    ASSERT_EQ(sluice__json_reader_feed(r, doc.p, doc.n), SLUICE_OK);
+    ASSERT_EQ(sluice__json_reader_finish(r), SLUICE_OK);
+    ASSERT_EQ(sluice__selector_verdict(s, false, &why), SLUICE_SELECT_ABSENT);
+    sluice__json_reader_free(r);
+    sluice__selector_free(s);
+    sluice__buf_cleanup(&doc);
+    const char *want_start =
+        "$.records absent; the response holds keys \"k\\u0000\\u000a\", "
+        "\"key01_0000000000000000000000000000000000...\", ";
+    if (strncmp(why.msg, want_start, strlen(want_start)) != 0)
+        fprintf(stderr, "  got: %s\n", why.msg);
+    ASSERT_TRUE(strncmp(why.msg, want_start, strlen(want_start)) == 0);
+    ASSERT_TRUE(strstr(why.msg, "\"key09_") != NULL);
+    ASSERT_TRUE(strstr(why.msg, "\"key10_") == NULL);
+    const char *tail = ", ... (25 keys)";
+    size_t n = strlen(why.msg);
+    ASSERT_TRUE(n > strlen(tail) &&
+                strcmp(why.msg + n - strlen(tail), tail) == 0);
+    ASSERT_TRUE(n < 700);
+}
+
+/* reset forgets the last document's verdict. */
+static void test_verdict_reset(void)
+{
+    struct sluice_record_consumer c = {0};
+    struct sluice_selector *s = NULL;
+    struct sluice_err err = {{0}};
+    ASSERT_EQ(sluice__selector_new("$.d[*]", &c, &s, &err), SLUICE_OK);
+    struct sluice_json_reader *r =
+        sluice__json_reader_new(NULL, sluice__selector_on_event, s);
+    ASSERT_EQ(sluice__json_reader_feed(r, "{\"e\":1}", 7), SLUICE_OK);
+    ASSERT_EQ(sluice__json_reader_finish(r), SLUICE_OK);
+    ASSERT_EQ(sluice__selector_verdict(s, false, NULL), SLUICE_SELECT_ABSENT);
+    sluice__json_reader_reset(r);
+    sluice__selector_reset(s);
+    ASSERT_EQ(sluice__json_reader_feed(r, "{\"d\":[]}", 8), SLUICE_OK);
+    ASSERT_EQ(sluice__json_reader_finish(r), SLUICE_OK);
+    ASSERT_EQ(sluice__selector_verdict(s, false, &err), SLUICE_SELECT_FOUND);
+    ASSERT_STR_EQ(err.msg, "");
+    sluice__json_reader_free(r);
+    sluice__selector_free(s);
+}
+
 /* ---- the real NeoWs feed ---------------------------------------------- */
 
 /* Checks each record's key against close_approach_data[0]
@@ -328,6 +498,9 @@ static const struct harness_test TESTS[] = {
     TEST(test_records_survive_later_errors),
     TEST(test_consumer_stop_propagates),
     TEST(test_reset_between_documents),
+    TEST(test_verdicts),
+    TEST(test_verdict_names_few_keys),
+    TEST(test_verdict_reset),
     TEST(test_neows_feed),
 };
 HARNESS_MAIN(TESTS)

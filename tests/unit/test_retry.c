@@ -68,7 +68,7 @@ static void test_classification_matrix(void)
         const struct class_case *c = &cases[i];
         struct sluice_retry_state st = {0, 0};
         struct sluice_attempt a = {c->xfer, c->status, c->json_invalid,
-                                   c->retry_after};
+                                   c->retry_after, false};
         struct sluice_retry_decision d;
         uint64_t rng = 1;
         sluice__retry_decide(&p, &st, &a, &rng, &d);
@@ -94,7 +94,7 @@ static void test_attempts_run_out(void)
     struct sluice_retry_policy p;
     sluice__retry_policy_default(&p);
     struct sluice_retry_state st = {0, 0};
-    struct sluice_attempt a = {SLUICE_XFER_OK, 503, false, -1};
+    struct sluice_attempt a = {SLUICE_XFER_OK, 503, false, -1, false};
     struct sluice_retry_decision d;
     uint64_t rng = 9;
     for (int i = 0; i < 4; i++) {
@@ -113,14 +113,32 @@ static void test_attempts_run_out(void)
     ASSERT_EQ(d.action, SLUICE_RETRY_QUOTA);
     /* Recovery after retries. */
     st = (struct sluice_retry_state){0, 0};
-    a = (struct sluice_attempt){SLUICE_XFER_RECV, 0, false, -1};
+    a = (struct sluice_attempt){SLUICE_XFER_RECV, 0, false, -1, false};
     sluice__retry_decide(&p, &st, &a, &rng, &d);
     ASSERT_EQ(d.action, SLUICE_RETRY_AGAIN);
     ASSERT_EQ(d.reason, SLUICE_REASON_RECV);
-    a = (struct sluice_attempt){SLUICE_XFER_OK, 200, false, -1};
+    a = (struct sluice_attempt){SLUICE_XFER_OK, 200, false, -1, false};
     sluice__retry_decide(&p, &st, &a, &rng, &d);
     ASSERT_EQ(d.action, SLUICE_RETRY_DONE);
     ASSERT_EQ(st.attempts, 2);
+}
+
+/* A 200 whose records are not where the path says fails at once, for
+ * good: retrying would get the same answer. */
+static void test_records_missing_is_permanent(void)
+{
+    struct sluice_retry_policy p;
+    sluice__retry_policy_default(&p);
+    struct sluice_retry_state st = {0, 0};
+    struct sluice_attempt a = {SLUICE_XFER_OK, 200, false, -1, true};
+    struct sluice_retry_decision d;
+    uint64_t rng = 5;
+    sluice__retry_decide(&p, &st, &a, &rng, &d);
+    ASSERT_EQ(d.action, SLUICE_RETRY_FAIL);
+    ASSERT_TRUE(d.permanent);
+    ASSERT_EQ(d.reason, SLUICE_REASON_RECORDS);
+    ASSERT_STR_EQ(sluice__retry_reason_str(d.reason), "records path not found");
+    ASSERT_EQ(st.attempts, 1);
 }
 
 static void test_invalid_json_retried_once(void)
@@ -128,7 +146,7 @@ static void test_invalid_json_retried_once(void)
     struct sluice_retry_policy p;
     sluice__retry_policy_default(&p);
     struct sluice_retry_state st = {0, 0};
-    struct sluice_attempt bad = {SLUICE_XFER_OK, 200, true, -1};
+    struct sluice_attempt bad = {SLUICE_XFER_OK, 200, true, -1, false};
     struct sluice_retry_decision d;
     uint64_t rng = 3;
     sluice__retry_decide(&p, &st, &bad, &rng, &d);
@@ -136,7 +154,7 @@ static void test_invalid_json_retried_once(void)
     ASSERT_EQ(d.reason, SLUICE_REASON_JSON);
     ASSERT_EQ(st.json_retries, 1);
     /* A different transient fault in between is still retried... */
-    struct sluice_attempt cut = {SLUICE_XFER_PARTIAL, 200, false, -1};
+    struct sluice_attempt cut = {SLUICE_XFER_PARTIAL, 200, false, -1, false};
     sluice__retry_decide(&p, &st, &cut, &rng, &d);
     ASSERT_EQ(d.action, SLUICE_RETRY_AGAIN);
     /* ...but invalid JSON a second time fails the window. */
@@ -195,7 +213,7 @@ static void test_retry_after_wins_over_jitter(void)
     uint64_t rng = 5;
     for (int i = 0; i < 100; i++) {
         struct sluice_retry_state st = {3, 0};
-        struct sluice_attempt a = {SLUICE_XFER_OK, 429, false, 2.5};
+        struct sluice_attempt a = {SLUICE_XFER_OK, 429, false, 2.5, false};
         struct sluice_retry_decision d;
         sluice__retry_decide(&p, &st, &a, &rng, &d);
         ASSERT_EQ(d.action, SLUICE_RETRY_AGAIN);
@@ -204,7 +222,7 @@ static void test_retry_after_wins_over_jitter(void)
     /* A custom max_wait moves the quota line. */
     p.max_wait = 10;
     struct sluice_retry_state st = {0, 0};
-    struct sluice_attempt a = {SLUICE_XFER_OK, 429, false, 11};
+    struct sluice_attempt a = {SLUICE_XFER_OK, 429, false, 11, false};
     struct sluice_retry_decision d;
     sluice__retry_decide(&p, &st, &a, &rng, &d);
     ASSERT_EQ(d.action, SLUICE_RETRY_QUOTA);
@@ -240,6 +258,7 @@ static void test_curl_codes(void)
 
 static const struct harness_test TESTS[] = {
     TEST(test_classification_matrix),        TEST(test_attempts_run_out),
+    TEST(test_records_missing_is_permanent),
     TEST(test_invalid_json_retried_once),    TEST(test_backoff_bounds_and_seed),
     TEST(test_retry_after_wins_over_jitter), TEST(test_curl_codes),
 };

@@ -1,12 +1,14 @@
 /* test_sink.c: atomic publication and the NDJSON sink: nothing partial is
  * ever visible under the final name, aborts leave no temporary file, and
- * record_key_as lands inside each object record. */
+ * record_key_as lands inside each object record, a member name given twice
+ * keeps its last value. */
 #include <dirent.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "harness.h"
+#include "json/reader.h"
 #include "sink/publish.h"
 #include "sink/sink.h"
 
@@ -203,6 +205,123 @@ static void test_ndjson_key_needs_object(void)
     rm_rf(g_dir);
 }
 
+static int to_sink(void *ud, enum sluice_json_event ev, const char *p, size_t n)
+{
+    struct sluice_sink *s = ud;
+    return s->ops->event(s, ev, p, n);
+}
+
+/* One record given as JSON text. */
+static int feed_json(struct sluice_sink *s, const char *key, const char *json)
+{
+    struct sluice_json_reader *r = sluice__json_reader_new(NULL, to_sink, s);
+    int rc = r ? s->ops->record_begin(s, key, key ? strlen(key) : 0)
+               : SLUICE_ENOMEM;
+    if (rc == SLUICE_OK)
+        rc = sluice__json_reader_feed(r, json, strlen(json));
+    if (rc == SLUICE_OK)
+        rc = sluice__json_reader_finish(r);
+    if (rc == SLUICE_OK)
+        rc = s->ops->record_end(s);
+    sluice__json_reader_free(r);
+    return rc;
+}
+
+/* A member name given more than once in one object: the last value is
+ * written, in the place of the last occurrence; only records that repeat a
+ * name are rewritten, every other byte is as before; record_key_as wins
+ * over a member of its name (it comes last); one warning per path and
+ * window, with counts. */
+static void test_ndjson_duplicate_members_keep_last(void)
+{
+    static const struct {
+        const char *in, *out;
+    } CASES[] = {
+        {"{\"a\":1,\"b\":2,\"a\":3}", "{\"b\":2,\"a\":3,\"d\":\"K\"}"},
+        {"{\"a\":1,\"a\":2,\"a\":{\"z\":[3]}}", "{\"a\":{\"z\":[3]},\"d\":\"K\"}"},
+        {"{\"x\":{\"p\":[1],\"q\":0,\"p\":{\"r\":1,\"r\":2}},"
+         "\"y\":[{\"k\":1,\"k\":2},{\"k\":3}],\"x\":5}",
+         "{\"y\":[{\"k\":2},{\"k\":3}],\"x\":5,\"d\":\"K\"}"},
+        {"{\"x\":{\"p\":1,\"p\":2}}", "{\"x\":{\"p\":2},\"d\":\"K\"}"},
+        {"{\"d\":\"own\",\"z\":1}", "{\"z\":1,\"d\":\"K\"}"},
+        {"{\"d\":\"own\"}", "{\"d\":\"K\"}"},
+        {"{\"\":1,\"\":2}", "{\"\":2,\"d\":\"K\"}"},
+        {"{\"a\\u0000\":1,\"a\":2}", "{\"a\\u0000\":1,\"a\":2,\"d\":\"K\"}"},
+        {"{\"s\":\"\\u00e9\\n\",\"n\":2.50e3,\"e\":{}}",
+         "{\"s\":\"\xc3\xa9\\n\",\"n\":2.50e3,\"e\":{},\"d\":\"K\"}"},
+        {"{}", "{\"d\":\"K\"}"},
+    };
+    make_dir();
+    char final[512];
+    snprintf(final, sizeof final, "%s/w.ndjson", g_dir);
+    struct sluice_sink_opts o = {"d", 0};
+    struct sluice_sink *s = NULL;
+    struct sluice_buf want;
+    sluice__buf_init(&want, 1 << 20);
+    ASSERT_EQ(sluice__sink_ndjson_new(&o, &s), SLUICE_OK);
+    ASSERT_EQ(s->ops->open(s, final), SLUICE_OK);
+    for (size_t i = 0; i < SLUICE_ARRAY_LEN(CASES); i++) {
+        ASSERT_EQ(feed_json(s, "K", CASES[i].in), SLUICE_OK);
+        ASSERT_EQ(sluice__buf_adds(&want, CASES[i].out), SLUICE_OK);
+        ASSERT_EQ(sluice__buf_addc(&want, '\n'), SLUICE_OK);
+    }
+    ASSERT_EQ(s->ops->commit(s, NULL), SLUICE_OK);
+    ASSERT_STR_EQ(slurp(final), want.p);
+    ASSERT_STR_EQ(
+        s->warnings,
+        "a: member given more than once in one object (3 earlier values "
+        "dropped, in 2 records): the last one kept\n"
+        "x.p: member given more than once in one object (2 earlier values "
+        "dropped, in 2 records): the last one kept\n"
+        "x.p.r: member given more than once in one object (1 earlier value "
+        "dropped, in 1 record): the last one kept\n"
+        "y[].k: member given more than once in one object (1 earlier value "
+        "dropped, in 1 record): the last one kept\n"
+        "x: member given more than once in one object (1 earlier value "
+        "dropped, in 1 record): the last one kept\n"
+        "d: member given more than once in one object (2 earlier values "
+        "dropped, in 2 records): the last one kept\n"
+        ": member given more than once in one object (1 earlier value "
+        "dropped, in 1 record): the last one kept\n");
+    /* the next window starts counting again; without record_key_as */
+    sluice__sink_free(s);
+    ASSERT_EQ(sluice__sink_ndjson_new(NULL, &s), SLUICE_OK);
+    ASSERT_EQ(s->ops->open(s, final), SLUICE_OK);
+    ASSERT_EQ(feed_json(s, NULL, "{\"a\":1,\"a\":2}"), SLUICE_OK);
+    ASSERT_EQ(feed_json(s, NULL, "[{\"b\":[],\"b\":null}]"), SLUICE_OK);
+    ASSERT_EQ(s->ops->commit(s, NULL), SLUICE_OK);
+    ASSERT_STR_EQ(slurp(final), "{\"a\":2}\n[{\"b\":null}]\n");
+    ASSERT_TRUE(strstr(s->warnings, "[].b: member given") != NULL);
+    /* many members (the lookup table grows), one repeated at the end */
+    struct sluice_buf in, out;
+    sluice__buf_init(&in, 1 << 20);
+    sluice__buf_init(&out, 1 << 20);
+    for (int i = 0; i < 600; i++) {
+        ASSERT_EQ(sluice__buf_appendf(&in, "%c\"k%d\":%d", i ? ',' : '{', i,
+                                      i),
+                  SLUICE_OK);
+        if (i != 5)
+            ASSERT_EQ(sluice__buf_appendf(&out, "%c\"k%d\":%d",
+                                          out.n ? ',' : '{', i, i),
+                      SLUICE_OK);
+    }
+    ASSERT_EQ(sluice__buf_adds(&in, ",\"k5\":-5}"), SLUICE_OK);
+    ASSERT_EQ(sluice__buf_adds(&out, ",\"k5\":-5}\n"), SLUICE_OK);
+    ASSERT_EQ(s->ops->open(s, final), SLUICE_OK);
+    ASSERT_EQ(feed_json(s, NULL, in.p), SLUICE_OK);
+    ASSERT_EQ(s->ops->commit(s, NULL), SLUICE_OK);
+    ASSERT_STR_EQ(slurp(final), out.p);
+    sluice__buf_cleanup(&in);
+    sluice__buf_cleanup(&out);
+    ASSERT_EQ(s->ops->open(s, final), SLUICE_OK);
+    ASSERT_EQ(feed_json(s, NULL, "{\"a\":1}"), SLUICE_OK);
+    ASSERT_EQ(s->ops->commit(s, NULL), SLUICE_OK);
+    ASSERT_STR_EQ(s->warnings, "");
+    sluice__sink_free(s);
+    sluice__buf_cleanup(&want);
+    rm_rf(g_dir);
+}
+
 static const struct harness_test TESTS[] = {
     TEST(test_publish_hides_until_commit),
     TEST(test_publish_abort_leaves_nothing),
@@ -211,5 +330,6 @@ static const struct harness_test TESTS[] = {
     TEST(test_ndjson_with_record_key),
     TEST(test_ndjson_abort_and_reuse),
     TEST(test_ndjson_key_needs_object),
+    TEST(test_ndjson_duplicate_members_keep_last),
 };
 HARNESS_MAIN(TESTS)

@@ -333,6 +333,79 @@ static void test_flatten_end_to_end(void)
     remove_dir();
 }
 
+/* A member name holding NUL (`\u0000`) gets a real column named with the
+ * six characters \u0000 in its place: the value lands in it, in every
+ * window (the schema file keeps the name whole), and a warning names the
+ * column as it exists. A key spelled with those six characters is another
+ * field, whose column is renamed on the clash. */
+static void test_nul_in_member_names(void)
+{
+    make_dir();
+    struct sluice_sink_parquet_opts po = {0};
+    struct sluice_sink *s = new_sink(&po);
+    struct sluice_buf json, text;
+    sluice__buf_init(&json, 1u << 24);
+    sluice__buf_init(&text, 1u << 24);
+    ASSERT_TRUE(s);
+    ASSERT_EQ(window(s, "1.parquet", "{\"a\\u0000b\":1,\"c\":2}", NULL),
+              SLUICE_OK);
+    ASSERT_EQ(dump("1.parquet", &json, NULL), SLUICE_OK);
+    ASSERT_STR_EQ(json.p, "{\"a\\\\u0000b\":1,\"c\":2,\"day\":\"K\"}\n");
+    ASSERT_EQ(read_file(".sluice-schema-t.json", &text), SLUICE_OK);
+    ASSERT_TRUE(strstr(text.p, "{\"name\":\"a\\u0000b\",\"column\":"
+                               "\"a\\\\u0000b\",\"type\":\"int64\"}"));
+    /* the next window reads the schema file back: same field, same column */
+    ASSERT_EQ(window(s, "2.parquet",
+                     "{\"c\":3,\"a\\u0000b\":\"x\",\"a\\\\u0000b\":4}", NULL),
+              SLUICE_OK);
+    ASSERT_TRUE(strstr(s->warnings,
+                       "a\\u0000b: seen as int64 and as string: kept as JSON "
+                       "text"));
+    ASSERT_EQ(dump("2.parquet", &json, NULL), SLUICE_OK);
+    ASSERT_STR_EQ(json.p, "{\"a\\\\u0000b\":\"x\",\"c\":3,"
+                          "\"day\":\"K\",\"a\\\\u0000b__2\":4}\n");
+    sluice__sink_free(s);
+    sluice__buf_cleanup(&json);
+    sluice__buf_cleanup(&text);
+    remove_dir();
+}
+
+/* A member name given twice keeps its last value, as in NDJSON: the
+ * earlier one neither reaches a column nor widens the schema (an int then a
+ * string in one record is a string column, not JSON text); record_key_as
+ * wins over a member of its name. */
+static void test_duplicate_members_keep_last(void)
+{
+    make_dir();
+    struct sluice_sink_parquet_opts po = {0};
+    struct sluice_sink *s = new_sink(&po);
+    struct sluice_buf json;
+    sluice__buf_init(&json, 1u << 24);
+    ASSERT_TRUE(s);
+    ASSERT_EQ(window(s, "d.parquet",
+                     "{\"a\":1,\"b\":\"x\",\"a\":\"s\"}\n"
+                     "{\"o\":{\"k\":1,\"j\":[1],\"k\":2},\"day\":\"own\"}\n"
+                     "{\"l\":[{\"m\":true,\"m\":false}],\"a\":\"t\"}",
+                     NULL),
+              SLUICE_OK);
+    ASSERT_EQ(dump("d.parquet", &json, NULL), SLUICE_OK);
+    ASSERT_STR_EQ(json.p,
+                  "{\"b\":\"x\",\"a\":\"s\",\"day\":\"K\",\"o\":null,\"l\":null}\n"
+                  "{\"b\":null,\"a\":null,\"day\":\"K\",\"o\":{\"j\":[1],"
+                  "\"k\":2},\"l\":null}\n"
+                  "{\"b\":null,\"a\":\"t\",\"day\":\"K\",\"o\":null,\"l\":[{"
+                  "\"m\":false}]}\n");
+    ASSERT_TRUE(strstr(s->warnings, "a: member given more than once in one "
+                                    "object (1 earlier value dropped, in 1 "
+                                    "record): the last one kept\n"));
+    ASSERT_TRUE(strstr(s->warnings, "\nl[].m: member given"));
+    ASSERT_TRUE(strstr(s->warnings, "\nday: member given"));
+    ASSERT_TRUE(!strstr(s->warnings, "JSON text"));
+    sluice__sink_free(s);
+    sluice__buf_cleanup(&json);
+    remove_dir();
+}
+
 static void test_schema_path(void)
 {
     struct sluice_buf b;
@@ -354,6 +427,8 @@ static const struct harness_test TESTS[] = {
     TEST(test_spool_spills_to_disk),
     TEST(test_declared_and_bad_values),
     TEST(test_flatten_end_to_end),
+    TEST(test_nul_in_member_names),
+    TEST(test_duplicate_members_keep_last),
     TEST(test_schema_path),
 };
 HARNESS_MAIN(TESTS)
