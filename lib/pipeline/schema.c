@@ -6,7 +6,7 @@
 #include "parquet/reader.h"
 #include "pipeline/window_io.h"
 #include "sink/sink.h"
-#include "table/build.h"
+#include "sink/parquet_schema.h"
 #include "util/fs.h"
 
 int sluice_job_schema(const struct sluice_job *job, bool json,

@@ -31,7 +31,7 @@
 #include "parquet/writer.h"
 #include "sink/publish.h"
 #include "sink/sink.h"
-#include "table/build.h"
+#include "sink/parquet_shred.h"
 #include "table/events.h"
 #include "util/fs.h"
 

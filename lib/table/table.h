@@ -14,9 +14,13 @@
  *   merge      additive evolution: new fields, INT64 -> DOUBLE, anything
  *              -> JSON on conflict; the version goes up on every change.
  *   persist    the schema as JSON text (persist.c).
- *   build      the Parquet schema (build.c): UNKNOWN fields and groups with
- *              no typed field are left out until they get a type.
- *   shred      one record -> (leaf, def, rep, value) entries (shred.c).
+ * and, in sink/ (how Parquet lays the schema out, which table/ does not
+ * know):
+ *   build      the Parquet schema (sink/parquet_schema.c): UNKNOWN fields
+ *              and groups with no typed field are left out until they get a
+ *              type; it fills the nodes' level and leaf fields below.
+ *   shred      one record -> (leaf, def, rep, value) entries
+ *              (sink/parquet_shred.c).
  *
  * Column names: a field whose name equals an earlier sibling's
  * case-insensitively is written as "<name>__2" (then __3...), with a
