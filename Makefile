@@ -48,6 +48,7 @@ test: test-deps $(CONFORMANCE)/node_modules/.sluice-installed
 	    -DSLUICE_WERROR=ON -DSLUICE_SANITIZE=address,undefined >/dev/null
 	@cmake --build $(TEST_BUILD) -j $(JOBS)
 	@scripts/check-banned.sh
+	@scripts/check-layers.sh
 	@cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS)
 
 clean:

@@ -43,8 +43,9 @@ struct cli_opts {
     char secret_vars[1024];     /* pull --secret-var: "A, B" */
 };
 
-/* args.c: parses argv into o; returns 0, or an exit status (EXIT_USAGE, or
- * EXIT_ALL_DONE after --help/--version) when the command should end. */
+/* args.c: parses argv into o; returns 0 when the verb should run, -1 when
+ * --help/--version was printed and the command should end with
+ * EXIT_ALL_DONE (main.c maps it), or EXIT_USAGE on a usage error. */
 int cli_parse(int argc, char **argv, struct cli_opts *o);
 void cli_opts_cleanup(struct cli_opts *o);
 void cli_usage(FILE *f);

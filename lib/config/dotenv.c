@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "util/buf.h"
+#include "util/fs.h"
 
 struct dotenv_var {
     char *name;
@@ -63,14 +64,10 @@ static bool is_blank(char c)
 static int var_add(struct sluice_dotenv *d, const char *name, size_t name_n,
                    struct sluice_buf *value)
 {
-    if (d->n == d->cap) {
-        size_t cap = d->cap ? d->cap * 2 : 8;
-        struct dotenv_var *v = sluice__realloc(d->vars, cap * sizeof *v);
-        if (!v)
-            return SLUICE_ENOMEM;
-        d->vars = v;
-        d->cap = cap;
-    }
+    struct dotenv_var *v = sluice__grow(d->vars, &d->cap, d->n + 1, sizeof *v, 8);
+    if (!v)
+        return SLUICE_ENOMEM;
+    d->vars = v;
     char *nm = sluice__strndup(name, name_n);
     char *val = sluice__buf_take(value, NULL);
     if (!nm || !val) {
@@ -213,51 +210,16 @@ out:
     return rc;
 }
 
-int sluice__config_read_file(const char *path, size_t max, char **out,
-                             size_t *n, bool *missing, struct sluice_err *err)
-{
-    int rc = SLUICE_OK;
-    struct sluice_buf b;
-    char chunk[8192];
-    FILE *f = fopen(path, "rb");
-
-    sluice__buf_init(&b, max);
-    *out = NULL;
-    *missing = false;
-    if (!f) {
-        *missing = errno == ENOENT;
-        sluice__err_set(err, "%s: cannot open: %s", path, strerror(errno));
-        return SLUICE_EIO;
-    }
-    for (;;) {
-        size_t got = fread(chunk, 1, sizeof chunk, f);
-        if (got > 0) {
-            rc = sluice__buf_append(&b, chunk, got);
-            SLUICE_FAIL_IF(rc == SLUICE_ETOOBIG, SLUICE_EJOB, err,
-                           "%s: file is larger than %zu bytes", path, max);
-            SLUICE_TRY(rc);
-        }
-        if (got < sizeof chunk)
-            break;
-    }
-    SLUICE_FAIL_IF(ferror(f), SLUICE_EIO, err, "%s: cannot read: %s", path,
-                   strerror(errno));
-    *out = sluice__buf_take(&b, n);
-    SLUICE_FAIL_IF(!*out, SLUICE_ENOMEM, err, "out of memory");
-out:
-    sluice__buf_cleanup(&b);
-    fclose(f);
-    return rc;
-}
-
 int sluice__dotenv_load(const char *path, struct sluice_dotenv **out,
                         struct sluice_err *err)
 {
     char *text = NULL;
     size_t n = 0;
     bool missing = false;
-    int rc = sluice__config_read_file(path, SLUICE_DOTENV_MAX, &text, &n,
-                                      &missing, err);
+    int rc = sluice__read_file(path, SLUICE_DOTENV_MAX, &text, &n, &missing,
+                               err);
+    if (rc == SLUICE_ETOOBIG) /* a bad input of the job's, not a limit hit */
+        rc = SLUICE_EJOB;
     if (rc == SLUICE_EIO && missing)
         return sluice__dotenv_parse("", 0, path, out, err);
     if (rc != SLUICE_OK)

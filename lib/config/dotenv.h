@@ -33,12 +33,4 @@ const char *sluice__dotenv_get(const struct sluice_dotenv *d, const char *name);
 size_t sluice__dotenv_count(const struct sluice_dotenv *d);
 void sluice__dotenv_free(struct sluice_dotenv *d);
 
-/* Reads a whole file of at most `max` bytes into a NUL-terminated
- * allocation. *missing is set (and SLUICE_EIO returned) when it does not
- * exist; SLUICE_EJOB when it is larger than `max`. */
-SLUICE_NODISCARD int sluice__config_read_file(const char *path, size_t max,
-                                              char **out, size_t *n,
-                                              bool *missing,
-                                              struct sluice_err *err);
-
 #endif

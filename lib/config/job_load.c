@@ -22,6 +22,7 @@
 #include "config/overrides.h"
 #include "config/units.h"
 #include "config/yaml_tree.h"
+#include "util/fs.h"
 #include "plan/template.h"
 #include "json/select.h"
 
@@ -452,8 +453,8 @@ static int load_tree(struct loader *L)
         L->root = sluice__ynode_new(SLUICE_YNODE_MAP, none);
         return L->root ? SLUICE_OK : SLUICE_ENOMEM;
     }
-    SLUICE_TRY(sluice__config_read_file(path, JOB_FILE_MAX, &text, &n, &missing,
-                                        L->err));
+    rc = sluice__read_file(path, JOB_FILE_MAX, &text, &n, &missing, L->err);
+    SLUICE_TRY(rc == SLUICE_ETOOBIG ? SLUICE_EJOB : rc);
     SLUICE_TRY(sluice__ytree_parse(text, n, path, &L->root, L->err));
     if (sluice__ynode_is_null(L->root)) {
         struct sluice_ymark m = L->root->mark;

@@ -74,18 +74,15 @@ const char *sluice__ynode_kind_name(const struct sluice_ynode *node)
 static int entry_add(struct sluice_ynode *parent, char *key,
                      struct sluice_ymark kmark, struct sluice_ynode *val)
 {
-    if (parent->n == parent->cap) {
-        size_t cap = parent->cap ? parent->cap * 2 : 8;
-        struct sluice_yentry *e =
-            sluice__realloc(parent->entries, cap * sizeof *e);
-        if (!e) {
-            sluice__free(key);
-            sluice__ynode_free(val);
-            return SLUICE_ENOMEM;
-        }
-        parent->entries = e;
-        parent->cap = cap;
+    struct sluice_yentry *e =
+        sluice__grow(parent->entries, &parent->cap, parent->n + 1,
+                     sizeof *e, 8);
+    if (!e) {
+        sluice__free(key);
+        sluice__ynode_free(val);
+        return SLUICE_ENOMEM;
     }
+    parent->entries = e;
     parent->entries[parent->n++] =
         (struct sluice_yentry){.key = key, .kmark = kmark, .val = val};
     return SLUICE_OK;

@@ -495,3 +495,5 @@ int sluice__pq_footer_parse(struct sluice_pq_reader *r)
              (long long)r->num_rows, (long long)sum);
     return SLUICE_OK;
 }
+
+#undef FAIL

@@ -243,21 +243,6 @@ static int read_page_header(struct sluice_thrift_r *t, struct page_hdr *h)
     return rc;
 }
 
-static int grow(void **p, size_t *cap, size_t need, size_t esize)
-{
-    if (need <= *cap)
-        return SLUICE_OK;
-    size_t c = *cap ? *cap : 64;
-    while (c < need)
-        c *= 2;
-    void *q = sluice__realloc(*p, c * esize);
-    if (!q)
-        return SLUICE_ENOMEM;
-    *p = q;
-    *cap = c;
-    return SLUICE_OK;
-}
-
 /* Decodes `count` PLAIN values of `type` from p[0..n). */
 static int plain_values(struct sluice_pq_reader *r, int type, const uint8_t *p,
                         size_t n, size_t count, union pq_rv *out)
@@ -355,9 +340,10 @@ static int dict_values(struct sluice_pq_reader *r, struct chunk_state *cs,
                        const uint8_t *p, size_t n, size_t count)
 {
     int rc = SLUICE_OK;
-    union pq_rv *d = NULL;
     size_t cap = 0;
-    SLUICE_TRY(grow((void **)&d, &cap, count ? count : 1, sizeof *d));
+    union pq_rv *d = sluice__grow(NULL, &cap, count ? count : 1, sizeof *d, 64);
+    if (!d)
+        return SLUICE_ENOMEM;
     cs->dict = d;
     cs->dict_n = count;
     SLUICE_TRY(plain_values(r, cs->nd->type, p, n, count, d));
@@ -391,10 +377,11 @@ static int data_page(struct sluice_pq_reader *r, struct chunk_state *cs,
     size_t count = 0;
     for (size_t i = 0; i < nv; i++)
         count += c->def[c->n + i] == nd->def_level;
-    SLUICE_TRY(
-        grow((void **)&c->vals, &c->vcap, c->nv + count, sizeof *c->vals));
-    /* vals is still NULL while no page had a value: NULL + 0 is undefined */
-    union pq_rv *vout = c->vals ? c->vals + c->nv : NULL;
+    union pq_rv *vals =
+        sluice__grow(c->vals, &c->vcap, c->nv + count, sizeof *vals, 64);
+    SLUICE_FAIL_IF(!vals, SLUICE_ENOMEM, &r->err, "out of memory");
+    c->vals = vals;
+    union pq_rv *vout = c->vals + c->nv; /* never NULL: sluice__grow */
     if (h->encoding == PQ_ENC_PLAIN) {
         SLUICE_TRY(plain_values(r, nd->type, p + bp, n - bp, count, vout));
     } else if (h->encoding == PQ_ENC_RLE_DICTIONARY ||
@@ -404,7 +391,10 @@ static int data_page(struct sluice_pq_reader *r, struct chunk_state *cs,
         if (count && bp >= n)
             FAIL(r, "dictionary-encoded page has no bit width");
         int width = count ? p[bp++] : 0;
-        SLUICE_TRY(grow((void **)&cs->idx, &cs->idx_cap, count ? count : 1, 4));
+        uint32_t *idx = sluice__grow(cs->idx, &cs->idx_cap, count ? count : 1,
+                                     sizeof *idx, 64);
+        SLUICE_FAIL_IF(!idx, SLUICE_ENOMEM, &r->err, "out of memory");
+        cs->idx = idx;
         SLUICE_TRY(sluice__rle_decode(p + bp, n - bp, width, cs->idx, 4, count,
                                       NULL, &r->err));
         for (size_t i = 0; i < count; i++) {
@@ -425,10 +415,11 @@ out:
 /* Keeps a decompressed page alive for the row group (values point in). */
 static int new_block(struct sluice_pq_reader *r, size_t n, uint8_t **out)
 {
-    int rc =
-        grow((void **)&r->blocks, &r->bcap, r->nblocks + 1, sizeof *r->blocks);
-    if (rc != SLUICE_OK)
-        return rc;
+    uint8_t **blocks =
+        sluice__grow(r->blocks, &r->bcap, r->nblocks + 1, sizeof *blocks, 64);
+    if (!blocks)
+        return SLUICE_ENOMEM;
+    r->blocks = blocks;
     *out = sluice__malloc(n ? n : 1);
     if (!*out)
         return SLUICE_ENOMEM;
@@ -501,7 +492,10 @@ static int decode_chunk(struct sluice_pq_reader *r, size_t rg, size_t col)
         FAIL(r, "chunk of %lld values is over the reader's limit",
              (long long)m->num_values);
     size_t total = (size_t)m->total_compressed;
-    SLUICE_TRY(grow((void **)&r->chunk, &r->chunk_cap, total ? total : 1, 1));
+    uint8_t *chunk = sluice__grow(r->chunk, &r->chunk_cap, total ? total : 1,
+                                  1, 64);
+    SLUICE_FAIL_IF(!chunk, SLUICE_ENOMEM, &r->err, "out of memory");
+    r->chunk = chunk;
     SLUICE_TRY(read_at(r, (uint64_t)start, r->chunk, total));
     SLUICE_TRY(decode_pages(r, m, &cs, total));
     if ((int64_t)cs.c->n != m->num_values)
@@ -560,3 +554,5 @@ int sluice__pq_reader_json(struct sluice_pq_reader *r, struct sluice_buf *out)
 out:
     return rc;
 }
+
+#undef FAIL

@@ -76,13 +76,10 @@ static int add_node(struct sluice_pq_schema *s, int parent, const char *name,
     SLUICE_FAIL_IF(s->nodes[parent].depth >= SLUICE_PQ_MAX_DEPTH,
                    SLUICE_ETOOBIG, err, "schema: '%s' nested deeper than %d",
                    name, SLUICE_PQ_MAX_DEPTH);
-    if (s->n == s->cap) {
-        struct sluice_pq_node *nn =
-            sluice__realloc(s->nodes, s->cap * 2 * sizeof *nn);
-        SLUICE_FAIL_IF(!nn, SLUICE_ENOMEM, err, "schema: out of memory");
-        s->nodes = nn;
-        s->cap *= 2;
-    }
+    struct sluice_pq_node *nn =
+        sluice__grow(s->nodes, &s->cap, s->n + 1, sizeof *nn, 16);
+    SLUICE_FAIL_IF(!nn, SLUICE_ENOMEM, err, "schema: out of memory");
+    s->nodes = nn;
     struct sluice_pq_node *nd = &s->nodes[s->n];
     memset(nd, 0, sizeof *nd);
     nd->name = sluice__strndup(name, len);

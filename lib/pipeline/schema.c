@@ -3,13 +3,11 @@
  * as Parquet's text form, or as the JSON sluice keeps it in. */
 #include <string.h>
 
-#include "config/dotenv.h"
 #include "parquet/reader.h"
 #include "pipeline/window_io.h"
 #include "sink/sink.h"
-#include "table/build.h"
-
-#define SCHEMA_FILE_MAX (16u << 20)
+#include "sink/parquet_schema.h"
+#include "util/fs.h"
 
 int sluice_job_schema(const struct sluice_job *job, bool json,
                       sluice_write_fn out, void *ud, char *errbuf,
@@ -24,7 +22,7 @@ int sluice_job_schema(const struct sluice_job *job, bool json,
     size_t n = 0;
     bool missing = false;
     sluice__buf_init(&path, 4096);
-    sluice__buf_init(&text, SCHEMA_FILE_MAX);
+    sluice__buf_init(&text, SLUICE_TABLE_SCHEMA_FILE_MAX);
 
     SLUICE_FAIL_IF(job->output.format != SLUICE_FORMAT_PARQUET, SLUICE_EJOB,
                    &err, "%s: the job writes %s, which has no schema; only "
@@ -33,8 +31,8 @@ int sluice_job_schema(const struct sluice_job *job, bool json,
     rc = sluice__parquet_schema_path(job->output.path, job->name, &path);
     SLUICE_FAIL_IF(rc != SLUICE_OK, rc == SLUICE_ETOOBIG ? SLUICE_EJOB : rc,
                    &err, "%s", sluice__buf_failure(rc, "schema path too long"));
-    rc = sluice__config_read_file(path.p, SCHEMA_FILE_MAX, &file, &n,
-                                  &missing, &err);
+    rc = sluice__read_file(path.p, SLUICE_TABLE_SCHEMA_FILE_MAX, &file, &n,
+                           &missing, &err);
     SLUICE_FAIL_IF(rc != SLUICE_OK && missing, SLUICE_EJOB, &err,
                    "job %s has no schema yet (%s): it is inferred from the "
                    "records of the first run",

@@ -31,13 +31,13 @@
 #include "parquet/writer.h"
 #include "sink/publish.h"
 #include "sink/sink.h"
-#include "table/build.h"
+#include "sink/parquet_shred.h"
 #include "table/events.h"
+#include "util/fs.h"
 
 #define DEFAULT_SPOOL (16u << 20)
 #define WRITE_FLUSH (1u << 20)
 #define READ_CHUNK ((size_t)1 << 20)
-#define SCHEMA_FILE_MAX ((size_t)64 << 20)
 #define SCHEMA_PREFIX ".sluice-schema-"
 
 struct pq_sink {
@@ -255,39 +255,21 @@ out:
 
 static int load_schema(struct pq_sink *s, struct sluice_table **out)
 {
-    int rc = SLUICE_OK;
     struct sluice_err *err = &s->base.err;
-    struct sluice_buf text;
-    sluice__buf_init(&text, SCHEMA_FILE_MAX);
-    int fd = open(s->schema_path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 && errno == ENOENT)
+    char *text = NULL;
+    size_t n = 0;
+    bool missing = false;
+    int rc = sluice__read_file(s->schema_path, SLUICE_TABLE_SCHEMA_FILE_MAX,
+                               &text, &n, &missing, err);
+    if (rc == SLUICE_EIO && missing)
         return sluice__table_new(out, s->po.columns, s->po.n_columns);
-    SLUICE_FAIL_IF(fd < 0, SLUICE_EIO, err, "%s: %s", s->schema_path,
-                   strerror(errno));
-    for (;;) {
-        int grown = sluice__buf_reserve(&text, 65536);
-        SLUICE_FAIL_IF(grown == SLUICE_ETOOBIG, SLUICE_ETOOBIG, err,
-                       "%s: larger than %zu bytes", s->schema_path,
-                       SCHEMA_FILE_MAX);
-        SLUICE_FAIL_IF(grown != SLUICE_OK, grown, err, "%s: %s",
-                       s->schema_path, sluice_strerror(grown));
-        ssize_t r = read(fd, text.p + text.n, 65536);
-        if (r < 0 && errno == EINTR)
-            continue;
-        SLUICE_FAIL_IF(r < 0, SLUICE_EIO, err, "%s: %s", s->schema_path,
-                       strerror(errno));
-        if (r == 0)
-            break;
-        text.n += (size_t)r;
-    }
-    rc = sluice__table_from_json(text.p ? text.p : "", text.n, s->po.columns,
-                                 s->po.n_columns, out, err);
+    if (rc != SLUICE_OK)
+        return rc;
+    rc = sluice__table_from_json(text, n, s->po.columns, s->po.n_columns, out,
+                                 err);
     if (rc != SLUICE_OK)
         sluice__err_prefix(err, "%s", s->schema_path);
-out:
-    if (fd >= 0)
-        close(fd);
-    sluice__buf_cleanup(&text);
+    sluice__free(text);
     return rc;
 }
 
@@ -570,7 +552,7 @@ int sluice__sink_parquet_new(const struct sluice_sink_opts *o,
     sluice__buf_init(&s->key, 64 * 1024);
     sluice__buf_init(&s->wbuf, WRITE_FLUSH + 1);
     sluice__buf_init(&s->warnings, 128 * 1024);
-    sluice__buf_init(&s->schema_text, SCHEMA_FILE_MAX);
+    sluice__buf_init(&s->schema_text, SLUICE_TABLE_SCHEMA_FILE_MAX);
     sluice__buf_init(&path, 1u << 16);
     s->job_name = sluice__strdup(po->job_name ? po->job_name : "job");
     s->po.job_name = s->job_name;

@@ -1,5 +1,5 @@
 /* sink.h: where a window's records go. One interface, several formats
- * (NDJSON now; Parquet and CSV behind the same calls later). A sink is
+ * (NDJSON and Parquet today; others go behind the same calls). A sink is
  * reused window after window by one transfer slot:
  *
  *   open(final path) -> record_begin/event/record_end ... -> commit | abort

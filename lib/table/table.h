@@ -14,9 +14,13 @@
  *   merge      additive evolution: new fields, INT64 -> DOUBLE, anything
  *              -> JSON on conflict; the version goes up on every change.
  *   persist    the schema as JSON text (persist.c).
- *   build      the Parquet schema (build.c): UNKNOWN fields and groups with
- *              no typed field are left out until they get a type.
- *   shred      one record -> (leaf, def, rep, value) entries (shred.c).
+ * and, in sink/ (how Parquet lays the schema out, which table/ does not
+ * know):
+ *   build      the Parquet schema (sink/parquet_schema.c): UNKNOWN fields
+ *              and groups with no typed field are left out until they get a
+ *              type; it fills the nodes' level and leaf fields below.
+ *   shred      one record -> (leaf, def, rep, value) entries
+ *              (sink/parquet_shred.c).
  *
  * Column names: a field whose name equals an earlier sibling's
  * case-insensitively is written as "<name>__2" (then __3...), with a
@@ -37,6 +41,10 @@
  * Parquet nesting (a deeper value is kept as JSON text, with a warning). */
 #define SLUICE_TABLE_MAX_NODES 20000
 #define SLUICE_TABLE_MAX_DEPTH 100
+/* The largest schema file (sluice__table_to_json's text) any reader of it
+ * accepts: the run that extends it and `sluice schema` alike. 20,000 fields
+ * of long names fit well within it. */
+#define SLUICE_TABLE_SCHEMA_FILE_MAX ((size_t)64 << 20)
 
 struct sluice_tnode {
     char *name; /* JSON member name; NULL for the root and list elements */

@@ -56,6 +56,28 @@ void *sluice__realloc(void *p, size_t n)
     return g_alloc.realloc_fn(p, n ? n : 1);
 }
 
+void *sluice__grow(void *p, size_t *cap, size_t need, size_t elem,
+                   size_t first)
+{
+    if (p && need <= *cap)
+        return p;
+    /* NULL is never a success: an empty array gets its first elements. */
+    if (!p)
+        *cap = 0;
+    size_t ncap = *cap ? *cap : first ? first : 1;
+    while (ncap < need) {
+        if (ncap > SIZE_MAX / 2)
+            return NULL;
+        ncap *= 2;
+    }
+    if (!elem || ncap > SIZE_MAX / elem)
+        return NULL;
+    void *np = sluice__realloc(p, ncap * elem);
+    if (np)
+        *cap = ncap;
+    return np;
+}
+
 void sluice__free(void *p)
 {
     if (p)

@@ -28,6 +28,22 @@ void sluice__free(void *p);
 char *sluice__strdup(const char *s);
 char *sluice__strndup(const char *s, size_t n);
 
+/* The one growth rule for arrays that double: returns `p` with room for
+ * `need` elements of `elem` bytes: `p` itself while need <= *cap, else `p`
+ * reallocated to *cap (`first` for an empty array) doubled until it holds
+ * `need`, with *cap updated; a NULL `p` always gets at least `first`
+ * elements, so NULL means failure only. NULL when the allocation fails or the size
+ * would overflow; `p` and *cap are then unchanged (still the caller's).
+ * Appending one element:
+ *
+ *     struct item *v = sluice__grow(a->items, &a->cap, a->n + 1, sizeof *v, 8);
+ *     if (!v)
+ *         return SLUICE_ENOMEM;
+ *     a->items = v;
+ *     a->items[a->n++] = item; */
+void *sluice__grow(void *p, size_t *cap, size_t need, size_t elem,
+                   size_t first);
+
 /* A fixed-size error-detail buffer, embedded in every handle. Messages are
  * truncated, never overflowed. */
 #define SLUICE_ERR_MAX 1024

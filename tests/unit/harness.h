@@ -2,7 +2,12 @@
  * functions named test_* registered in a TESTS table and a main() from
  * HARNESS_MAIN. A failing assertion prints both values and the location,
  * marks the test failed and returns from it. Exit status is the number of
- * failed tests (0 = pass), so CTest sees a failure. */
+ * failed tests (0 = pass), so CTest sees a failure.
+ *
+ * `test_x NAME...` runs only the tests whose name contains one of the
+ * NAMEs (a NAME that matches nothing is itself a failure, so a typo cannot
+ * pass). A table-driven test calls HARNESS_CASE(i) at the top of its loop,
+ * so that a failure also says which case of the table failed. */
 #ifndef SLUICE_TEST_HARNESS_H
 #define SLUICE_TEST_HARNESS_H
 
@@ -14,9 +19,15 @@
 #include "util/buf.h"
 
 static int harness_failed;
+/* The case of a table-driven test being run, or -1 outside such a loop. */
+static long harness_case = -1;
+
+#define HARNESS_CASE(i) (harness_case = (long)(i))
 
 #define FAIL_AT(...)                                                           \
     do {                                                                       \
+        if (harness_case >= 0)                                                 \
+            fprintf(stderr, "  case %ld: ", harness_case);                     \
         fprintf(stderr, "  %s:%d: ", __FILE__, __LINE__);                      \
         fprintf(stderr, __VA_ARGS__);                                          \
         fputc('\n', stderr);                                                   \
@@ -75,17 +86,45 @@ struct harness_test {
 };
 #define TEST(fn) {#fn, fn}
 
+/* True when test `name` is selected by the command line's NAMEs (all
+ * tests when there are none); counts the matches per NAME in `hits`. */
+static inline int harness_selected(const char *name, int argc, char **argv,
+                                   int *hits)
+{
+    if (argc < 2)
+        return 1;
+    int selected = 0;
+    for (int a = 1; a < argc; a++)
+        if (strstr(name, argv[a])) {
+            hits[a]++;
+            selected = 1;
+        }
+    return selected;
+}
+
 #define HARNESS_MAIN(table)                                                    \
-    int main(void)                                                             \
+    int main(int argc, char **argv)                                            \
     {                                                                          \
         int failures = 0;                                                      \
+        int *hits = calloc((size_t)argc, sizeof *hits);                        \
+        if (!hits)                                                             \
+            return 1;                                                          \
         for (size_t i = 0; i < sizeof(table) / sizeof((table)[0]); i++) {      \
+            if (!harness_selected((table)[i].name, argc, argv, hits))          \
+                continue;                                                      \
             harness_failed = 0;                                                \
+            harness_case = -1;                                                 \
             (table)[i].fn();                                                   \
             fprintf(stderr, "%s %s\n", harness_failed ? "FAIL" : "ok  ",       \
                     (table)[i].name);                                          \
             failures += harness_failed;                                        \
         }                                                                      \
+        for (int a = 1; a < argc; a++)                                         \
+            if (!hits[a]) {                                                    \
+                fprintf(stderr, "FAIL no test matches '%s'\n", argv[a]);       \
+                failures++;                                                    \
+            }                                                                  \
+        free(hits);                                                            \
         return failures;                                                       \
     }
 

@@ -43,7 +43,39 @@ static void test_long_format(void)
     sluice__free(s);
 }
 
+/* sluice__grow: the one doubling rule (util/common.h). */
+static void test_grow_doubles_and_refuses_overflow(void)
+{
+    size_t cap = 0;
+    int *a = sluice__grow(NULL, &cap, 1, sizeof *a, 8);
+    ASSERT_TRUE(a != NULL);
+    ASSERT_EQ(cap, 8);
+    ASSERT_TRUE(sluice__grow(a, &cap, 8, sizeof *a, 8) == a); /* fits */
+    ASSERT_EQ(cap, 8);
+    int *b = sluice__grow(a, &cap, 9, sizeof *b, 8);
+    ASSERT_TRUE(b != NULL);
+    a = b;
+    ASSERT_EQ(cap, 16);
+    b = sluice__grow(a, &cap, 100, sizeof *b, 8); /* doubles until it fits */
+    ASSERT_TRUE(b != NULL);
+    a = b;
+    ASSERT_EQ(cap, 128);
+    a[127] = 7;
+    /* a size that would overflow fails and leaves the array as it was */
+    ASSERT_TRUE(sluice__grow(a, &cap, SIZE_MAX / 2, sizeof *a, 8) == NULL);
+    ASSERT_EQ(cap, 128);
+    ASSERT_EQ(a[127], 7);
+    /* an empty request on an empty array still allocates: NULL = failure */
+    size_t cap2 = 0;
+    char *c = sluice__grow(NULL, &cap2, 0, 1, 4);
+    ASSERT_TRUE(c != NULL);
+    ASSERT_EQ(cap2, 4);
+    sluice__free(c);
+    sluice__free(a);
+}
+
 static const struct harness_test TESTS[] = {
+    TEST(test_grow_doubles_and_refuses_overflow),
     TEST(test_append_grows_and_terminates),
     TEST(test_max_is_enforced_and_frees),
     TEST(test_long_format),

@@ -6,7 +6,7 @@
 #define SLUICE_TEST_TABLE_HELPERS_H
 
 #include "harness.h"
-#include "table/build.h"
+#include "sink/parquet_shred.h"
 #include "table/events.h"
 
 static int collect_ev(void *ud, enum sluice_json_event ev, const char *p,

@@ -1,11 +1,11 @@
-/* build.c: a table schema to a Parquet schema, nested or flattened
- * (build.h). Leaves are added depth-first, so the order they are added in
+/* parquet_schema.c: a table schema to a Parquet schema, nested or
+ * flattened (parquet_schema.h). Leaves are added depth-first, so the order they are added in
  * is the column order the frozen Parquet schema gives them. */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
-#include "table/build.h"
+#include "sink/parquet_schema.h"
 
 struct build {
     struct sluice_table *t;

@@ -1,4 +1,4 @@
-/* shred.c: one record's events to (leaf, def, rep, value) entries — Dremel
+/* parquet_shred.c: one record's events to (leaf, def, rep, value) entries — Dremel
  * shredding over the levels sluice__table_build put on the nodes.
  *
  * A value at node N, reached with repetition level `rep` inside a context
@@ -17,7 +17,7 @@
  * others skipped, so the row stays well-formed. */
 #include <string.h>
 
-#include "table/build.h"
+#include "sink/parquet_shred.h"
 #include "table/coerce.h"
 #include "table/events.h"
 
