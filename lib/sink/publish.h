@@ -6,16 +6,10 @@
 #define SLUICE_SINK_PUBLISH_H
 
 #include "util/buf.h"
+#include "util/fs.h"
 
-/* Temporary files are named
- *   ".<final basename>.sluice-tmp-<job>.<pid>.<16 hex digits>"
- * so a glob on the final names (data/NAME.parquet) never matches them, and
- * a later run of the same job can tell its own leftovers (job) from a
- * writer that may still live (pid) and remove only what a crash left
- * behind (state/sweep.c). The final basename is shortened (on a UTF-8
- * boundary) when the whole would exceed a file name's 255 bytes. */
-#define SLUICE_TMP_MARKER ".sluice-tmp-"
-#define SLUICE_TMP_HEX_DIGITS 16
+/* Temporary files are named by the rule in util/fs.h (SLUICE_TMP_MARKER):
+ * ".<final basename>.sluice-tmp-<job>.<pid>.<16 hex digits>". */
 
 struct sluice_publish {
     int fd;          /* -1 when closed */

@@ -338,15 +338,4 @@ SLUICE_NODISCARD int sluice__state_sweep_temp(const char *dir,
                                               size_t *removed,
                                               struct sluice_err *err);
 
-/* A temporary file's name taken apart: the job (job_n bytes, not
- * terminated) and the writer's pid. */
-struct sluice_temp_name {
-    const char *job;
-    size_t job_n;
-    long pid;
-};
-/* Whether `name` (a file name, no folder) is a temporary file's name, and
- * whose. */
-bool sluice__state_temp_parse(const char *name, struct sluice_temp_name *t);
-
 #endif

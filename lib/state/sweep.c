@@ -1,7 +1,7 @@
 /* sweep.c: removes the temporary files a crash of this job left behind.
  * The sink publishes a file by writing
  * ".<name>.sluice-tmp-<job>.<pid>.<16 hex digits>" beside its final name and
- * renaming it (sink/publish.h); a process killed before the rename leaves
+ * renaming it (util/fs.h names them, sink/publish.h writes them); a process killed before the rename leaves
  * that file. Output folders may be shared by several jobs, and a job may be
  * writing while another starts, so a file goes only when it is certainly a
  * dead writer's: named with the sweeping job (whose lock the caller holds,
@@ -19,62 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sink/publish.h"
 #include "state/ledger.h"
-
-#define JOB_NAME_MAX 64
-#define PID_DIGITS_MAX 10
-
-static bool job_char(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-           (c >= '0' && c <= '9') || c == '-' || c == '_';
-}
-
-bool sluice__state_temp_parse(const char *name, struct sluice_temp_name *t)
-{
-    static const char marker[] = SLUICE_TMP_MARKER; /* ".sluice-tmp-" */
-    const size_t mn = sizeof marker - 2;             /* without its '.' */
-    size_t n = strlen(name);
-    /* '.', a byte of the final name, the marker, a job, '.', a pid, '.',
-     * the digits: read from the end, since the final name may hold
-     * anything. */
-    if (n < 1 + 1 + 1 + mn + 1 + 1 + 1 + 1 + SLUICE_TMP_HEX_DIGITS ||
-        name[0] != '.')
-        return false;
-    size_t i = n - SLUICE_TMP_HEX_DIGITS;
-    for (size_t k = i; k < n; k++)
-        if (!((name[k] >= '0' && name[k] <= '9') ||
-              (name[k] >= 'a' && name[k] <= 'f')))
-            return false;
-    if (name[--i] != '.')
-        return false;
-    size_t pid_end = i;
-    long pid = 0;
-    while (i > 0 && name[i - 1] >= '0' && name[i - 1] <= '9')
-        i--;
-    if (pid_end - i == 0 || pid_end - i > PID_DIGITS_MAX || name[i] == '0')
-        return false;
-    for (size_t k = i; k < pid_end; k++)
-        pid = pid * 10 + (name[k] - '0');
-    if (i == 0 || name[--i] != '.' || pid > INT32_MAX)
-        return false;
-    size_t run_end = i;
-    while (i > 0 && job_char(name[i - 1]))
-        i--;
-    /* The run of job characters is "sluice-tmp-<job>", after the marker's
-     * own '.', after at least one byte of final name. */
-    if (i < 3 || name[i - 1] != '.' || run_end - i <= mn ||
-        memcmp(name + i, marker + 1, mn) != 0 ||
-        run_end - i - mn > JOB_NAME_MAX)
-        return false;
-    if (t) {
-        t->job = name + i + mn;
-        t->job_n = run_end - i - mn;
-        t->pid = pid;
-    }
-    return true;
-}
+#include "util/fs.h"
 
 /* Whether the writer named in t is certainly dead. */
 static bool writer_dead(const struct sluice_temp_name *t,
@@ -90,7 +36,7 @@ static bool writer_dead(const struct sluice_temp_name *t,
 static bool ours_and_dead(const char *name, const struct sluice_sweep_opts *o)
 {
     struct sluice_temp_name t;
-    return sluice__state_temp_parse(name, &t) && t.job_n == strlen(o->job) &&
+    return sluice__temp_name_parse(name, &t) && t.job_n == strlen(o->job) &&
            memcmp(t.job, o->job, t.job_n) == 0 && writer_dead(&t, o);
 }
 
@@ -120,7 +66,7 @@ static int sweep(struct sluice_buf *path, unsigned depth, int64_t cutoff,
         const char *name = e->d_name;
         if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
             continue;
-        bool temp = sluice__state_temp_parse(name, NULL);
+        bool temp = sluice__temp_name_parse(name, NULL);
         if (!temp && depth == 0)
             continue;
         struct stat sb;

@@ -2,11 +2,15 @@
 #include "util/fs.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "util/buf.h"
+
+#define JOB_NAME_MAX 64
+#define PID_DIGITS_MAX 10
 
 int sluice__mkdir_parents(const char *path, struct sluice_err *err)
 {
@@ -71,4 +75,55 @@ out:
     sluice__buf_cleanup(&b);
     fclose(f);
     return rc;
+}
+
+static bool job_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+bool sluice__temp_name_parse(const char *name, struct sluice_temp_name *t)
+{
+    static const char marker[] = SLUICE_TMP_MARKER; /* ".sluice-tmp-" */
+    const size_t mn = sizeof marker - 2;             /* without its '.' */
+    size_t n = strlen(name);
+    /* '.', a byte of the final name, the marker, a job, '.', a pid, '.',
+     * the digits: read from the end, since the final name may hold
+     * anything. */
+    if (n < 1 + 1 + 1 + mn + 1 + 1 + 1 + 1 + SLUICE_TMP_HEX_DIGITS ||
+        name[0] != '.')
+        return false;
+    size_t i = n - SLUICE_TMP_HEX_DIGITS;
+    for (size_t k = i; k < n; k++)
+        if (!((name[k] >= '0' && name[k] <= '9') ||
+              (name[k] >= 'a' && name[k] <= 'f')))
+            return false;
+    if (name[--i] != '.')
+        return false;
+    size_t pid_end = i;
+    long pid = 0;
+    while (i > 0 && name[i - 1] >= '0' && name[i - 1] <= '9')
+        i--;
+    if (pid_end - i == 0 || pid_end - i > PID_DIGITS_MAX || name[i] == '0')
+        return false;
+    for (size_t k = i; k < pid_end; k++)
+        pid = pid * 10 + (name[k] - '0');
+    if (i == 0 || name[--i] != '.' || pid > INT32_MAX)
+        return false;
+    size_t run_end = i;
+    while (i > 0 && job_char(name[i - 1]))
+        i--;
+    /* The run of job characters is "sluice-tmp-<job>", after the marker's
+     * own '.', after at least one byte of final name. */
+    if (i < 3 || name[i - 1] != '.' || run_end - i <= mn ||
+        memcmp(name + i, marker + 1, mn) != 0 ||
+        run_end - i - mn > JOB_NAME_MAX)
+        return false;
+    if (t) {
+        t->job = name + i + mn;
+        t->job_n = run_end - i - mn;
+        t->pid = pid;
+    }
+    return true;
 }

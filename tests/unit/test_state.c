@@ -17,6 +17,7 @@
 
 #include "harness.h"
 #include "state/ledger.h"
+#include "util/fs.h"
 
 #define DAY INT64_C(86400)
 #define T2020 INT64_C(1577836800) /* 2020-01-01T00:00:00Z */
@@ -745,13 +746,13 @@ static const char *temp_name(const char *final, const char *job, long pid,
 static void test_temp_names_parse(void)
 {
     struct sluice_temp_name t;
-    ASSERT_TRUE(sluice__state_temp_parse(
+    ASSERT_TRUE(sluice__temp_name_parse(
         ".x.ndjson.sluice-tmp-neo-ws_2.1234.0123456789abcdef", &t));
     ASSERT_EQ(t.job_n, 8);
     ASSERT_TRUE(memcmp(t.job, "neo-ws_2", 8) == 0);
     ASSERT_EQ(t.pid, 1234);
     /* The final name may itself look like a temporary name. */
-    ASSERT_TRUE(sluice__state_temp_parse(
+    ASSERT_TRUE(sluice__temp_name_parse(
         ".a.sluice-tmp-b.1.0000000000000000.sluice-tmp-j.7.ffffffffffffffff",
         &t));
     ASSERT_EQ(t.job_n, 1);
@@ -774,12 +775,12 @@ static void test_temp_names_parse(void)
         ".x.xsluice-tmp-j.12.0123456789abcdef",    /* marker without '.' */
     };
     for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
-        if (sluice__state_temp_parse(no[i], &t))
+        if (sluice__temp_name_parse(no[i], &t))
             FAIL_AT("parsed %s", no[i]);
     char long_job[100];
     memset(long_job, 'j', 65);
     long_job[65] = '\0';
-    ASSERT_TRUE(!sluice__state_temp_parse(
+    ASSERT_TRUE(!sluice__temp_name_parse(
         temp_name("x", long_job, 12, "0123456789abcdef"), &t));
 }
 
