@@ -8,8 +8,11 @@
 # Why a script and not the build alone: one object library per folder would
 # make CMake refuse a wrong link, but a wrong #include of a header-only type
 # or macro links fine; a grep over the include lines catches both.
+#
+# Usage: check-layers.sh [ROOT]   (ROOT: a tree holding lib/ and src/; the
+# repository by default; tests/e2e/check_layers.sh points it at a copy)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "${1:-$(dirname "$0")/..}"
 
 # The allowed arrows: folder -> folders it may include. Keep this in step
 # with the graph in docs/architecture.md.
