@@ -2,8 +2,8 @@
  * selector, on NeoWs-shaped JSON. Not part of the build; compile with
  *
  *   cc -O2 -std=c17 -D_POSIX_C_SOURCE=200809L -Ilib -Iinclude -Ibuild/include \
- *      bench/bench_json.c lib/json/reader.c lib/json/select.c \
- *      lib/json/writer.c lib/util/buf.c lib/util/common.c \
+ *      bench/bench_json.c lib/json/json_reader.c lib/json/select.c \
+ *      lib/json/json_writer.c lib/util/buf.c lib/util/common.c \
  *      -o bench_json
  *   ./bench_json file.json...
  *
@@ -16,9 +16,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "json/reader.h"
+#include "json/json_reader.h"
 #include "json/select.h"
-#include "json/writer.h"
+#include "json/json_writer.h"
 
 static int count_event(void *ud, enum sluice_json_event ev, const char *p,
                        size_t n)

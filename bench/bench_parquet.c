@@ -22,7 +22,7 @@
 #include <time.h>
 
 #include "sink/sink.h"
-#include "json/reader.h"
+#include "json/json_reader.h"
 
 static int to_sink(void *ud, enum sluice_json_event ev, const char *p, size_t n)
 {

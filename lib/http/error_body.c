@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#include "json/reader.h"
+#include "json/json_reader.h"
 
 #define MSG_MAX 300
 

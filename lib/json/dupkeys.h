@@ -23,7 +23,7 @@
 #ifndef SLUICE_JSON_DUPKEYS_H
 #define SLUICE_JSON_DUPKEYS_H
 
-#include "json/reader.h"
+#include "json/json_reader.h"
 #include "util/buf.h"
 
 struct sluice_dupkeys;

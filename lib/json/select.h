@@ -23,7 +23,7 @@
 #ifndef SLUICE_JSON_SELECT_H
 #define SLUICE_JSON_SELECT_H
 
-#include "json/reader.h"
+#include "json/json_reader.h"
 
 struct sluice_record_consumer {
     /* A record starts. `key`/`key_n`: the member name matched by the

@@ -1,12 +1,12 @@
 /* column.h: the writer's internal state: one column-chunk builder per leaf
  * (current page buffers, the chunk's dictionary, its finished pages and
  * statistics) and the writer handle that owns them. Internal to
- * lib/parquet; writer.h is the interface. */
+ * lib/parquet; pq_writer.h is the interface. */
 #ifndef SLUICE_PARQUET_COLUMN_H
 #define SLUICE_PARQUET_COLUMN_H
 
 #include "parquet/thrift.h"
-#include "parquet/writer.h"
+#include "parquet/pq_writer.h"
 
 struct pq_col {
     const struct sluice_pq_node *node;

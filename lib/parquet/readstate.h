@@ -1,11 +1,11 @@
 /* readstate.h: the reader's internal state, shared by footer.c (metadata),
- * reader.c (pages and values) and assemble.c (records to JSON). Internal
- * to lib/parquet; reader.h is the interface. */
+ * pq_reader.c (pages and values) and assemble.c (records to JSON). Internal
+ * to lib/parquet; pq_reader.h is the interface. */
 #ifndef SLUICE_PARQUET_READSTATE_H
 #define SLUICE_PARQUET_READSTATE_H
 
 #include "parquet/codec.h"
-#include "parquet/reader.h"
+#include "parquet/pq_reader.h"
 
 /* One decoded value; BYTE_ARRAY bytes point into a page block. */
 union pq_rv {

@@ -2,7 +2,7 @@
  *
  *   run.c      sluice_run(): set up, the event loop, tear down
  *   attempt.c  one slot: start an attempt, stream its body, judge its end
- *   ledger.c   the state ledger's part: what is due, marks, fingerprint
+ *   run_ledger.c  the state ledger's part: what is due, marks, fingerprint
  *   result.c   a window's end: ledger mark, callbacks, counters
  *   committer.c  the thread that publishes finished windows
  *
@@ -201,7 +201,7 @@ void sluice__result_failed(struct run *r, struct slot *s, const char *why);
 void sluice__result_not_pulled(struct run *r, struct slot *s,
                                const char *why);
 
-/* ledger.c */
+/* run_ledger.c */
 SLUICE_NODISCARD int sluice__run_ledger_open(struct run *r,
                                              struct sluice_err *err);
 /* Whether window i is due in this run. Asked in increasing i (a cursor

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "json/dupkeys.h"
-#include "json/writer.h"
+#include "json/json_writer.h"
 #include "sink/publish.h"
 #include "sink/sink.h"
 

@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 #include "json/dupkeys.h"
-#include "parquet/writer.h"
+#include "parquet/pq_writer.h"
 #include "sink/publish.h"
 #include "sink/sink.h"
 #include "sink/parquet_shred.h"

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "parquet/reader.h"
+#include "parquet/pq_reader.h"
 
 static int read_at(void *ud, uint64_t off, void *dst, size_t n)
 {

@@ -12,8 +12,8 @@
 #ifndef SLUICE_SINK_PARQUET_SCHEMA_H
 #define SLUICE_SINK_PARQUET_SCHEMA_H
 
-#include "parquet/schema.h"
-#include "parquet/writer.h"
+#include "parquet/pq_schema.h"
+#include "parquet/pq_writer.h"
 #include "table/table.h"
 
 /* Whether t has at least one column to write (a field whose type is

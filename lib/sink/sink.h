@@ -10,7 +10,7 @@
 #ifndef SLUICE_SINK_SINK_H
 #define SLUICE_SINK_SINK_H
 
-#include "json/reader.h"
+#include "json/json_reader.h"
 #include "table/types.h"
 #include "util/buf.h"
 

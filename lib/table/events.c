@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "table/events.h"
-#include "json/writer.h"
+#include "json/json_writer.h"
 
 int sluice__ev_put_raw(struct sluice_buf *b, enum sluice_ev ev, const char *p,
                        size_t n)

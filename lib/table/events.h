@@ -11,7 +11,7 @@
 #define SLUICE_TABLE_EVENTS_H
 
 #include "util/buf.h"
-#include "json/reader.h"
+#include "json/json_reader.h"
 
 enum sluice_ev {
     SLUICE_EV_NULL = 'n',

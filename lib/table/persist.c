@@ -7,7 +7,7 @@
 
 #include "table/events.h"
 #include "table/table.h"
-#include "json/writer.h"
+#include "json/json_writer.h"
 
 #define SCHEMA_TEXT_MAX ((size_t)64 << 20)
 

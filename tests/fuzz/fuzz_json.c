@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json/reader.h"
+#include "json/json_reader.h"
 #include "json/select.h"
-#include "json/writer.h"
+#include "json/json_writer.h"
 
 struct run {
     struct sluice_buf events;

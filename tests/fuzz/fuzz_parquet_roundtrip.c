@@ -60,7 +60,7 @@
 #include <unistd.h>
 
 #include "json_dom.h"
-#include "parquet/reader.h"
+#include "parquet/pq_reader.h"
 #include "sink/sink.h"
 #include "json/select.h"
 

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json/reader.h"
+#include "json/json_reader.h"
 
 enum dom_kind {
     DOM_NULL,

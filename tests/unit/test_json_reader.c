@@ -5,7 +5,7 @@
 #include <dirent.h>
 
 #include "harness.h"
-#include "json/reader.h"
+#include "json/json_reader.h"
 #include "util/buf.h"
 
 /* ---- an event recorder: events as text, comparable with memcmp -------- */

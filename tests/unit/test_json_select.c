@@ -2,9 +2,9 @@
  * and where, which values become records with which key, and the real
  * NeoWs feed (111 objects, each keyed by its close-approach day). */
 #include "harness.h"
-#include "json/reader.h"
+#include "json/json_reader.h"
 #include "json/select.h"
-#include "json/writer.h"
+#include "json/json_writer.h"
 
 /* A consumer that writes "key|json\n" per record ("-" for no key). */
 struct out {

@@ -4,8 +4,8 @@
 #include <dirent.h>
 
 #include "harness.h"
-#include "json/reader.h"
-#include "json/writer.h"
+#include "json/json_reader.h"
+#include "json/json_writer.h"
 
 /* Records events as text and also writes them through a writer. */
 struct both {

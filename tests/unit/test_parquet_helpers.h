@@ -4,8 +4,8 @@
 #define SLUICE_TEST_PARQUET_HELPERS_H
 
 #include "harness.h"
-#include "parquet/reader.h"
-#include "parquet/writer.h"
+#include "parquet/pq_reader.h"
+#include "parquet/pq_writer.h"
 
 static int mem_sink(void *ud, const void *p, size_t n)
 {

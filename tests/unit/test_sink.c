@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "json/reader.h"
+#include "json/json_reader.h"
 #include "sink/publish.h"
 #include "sink/sink.h"
 

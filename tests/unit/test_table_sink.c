@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "parquet/reader.h"
+#include "parquet/pq_reader.h"
 #include "sink/sink.h"
 #include "test_table_helpers.h"
 

@@ -1,9 +1,9 @@
-/* schema.c: sluice_job_schema(), the job's table schema as it stands (the
+/* job_schema.c: sluice_job_schema(), the job's table schema as it stands (the
  * one every Parquet file of the job is written with), for `sluice schema`:
  * as Parquet's text form, or as the JSON sluice keeps it in. */
 #include <string.h>
 
-#include "parquet/reader.h"
+#include "parquet/pq_reader.h"
 #include "pipeline/window_io.h"
 #include "sink/sink.h"
 #include "sink/parquet_schema.h"

@@ -1,4 +1,4 @@
-/* reader.h: the push JSON reader. Bytes go in, in chunks of any size; events
+/* json_reader.h: the push JSON reader. Bytes go in, in chunks of any size; events
  * come out through a callback as soon as each token is complete. The events
  * (and any error) are the same however the input is split.
  *

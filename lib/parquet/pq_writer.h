@@ -1,4 +1,4 @@
-/* writer.h: a column-oriented Parquet writer. Pure: it never touches files,
+/* pq_writer.h: a column-oriented Parquet writer. Pure: it never touches files,
  * it hands bytes to a write callback in file order.
  *
  * The caller builds a schema (schema.h), creates a writer, and feeds every
@@ -30,7 +30,7 @@
 #define SLUICE_PARQUET_WRITER_H
 
 #include "parquet/codec.h"
-#include "parquet/schema.h"
+#include "parquet/pq_schema.h"
 
 /* Writes n bytes; returns 0 on success, anything else fails the writer
  * with SLUICE_EIO. */

@@ -1,9 +1,9 @@
-/* writer.c: compact JSON text from reader events (see writer.h).
+/* json_writer.c: compact JSON text from reader events (see writer.h).
  *
  * The writer trusts the event order (the reader or the selector produced
  * it); it only decides where commas and colons go. Strings are scanned once
  * and copied in runs, so text without escapes costs one append. */
-#include "json/writer.h"
+#include "json/json_writer.h"
 
 #include <string.h>
 

@@ -1,4 +1,4 @@
-/* reader.h: a small Parquet reader for what sluice writes: `sluice cat`,
+/* pq_reader.h: a small Parquet reader for what sluice writes: `sluice cat`,
  * `sluice schema` and the tests' canonical dumps.
  *
  * It reads through a pread-like callback (or from memory), parses the
@@ -18,7 +18,7 @@
 #ifndef SLUICE_PARQUET_READER_H
 #define SLUICE_PARQUET_READER_H
 
-#include "parquet/schema.h"
+#include "parquet/pq_schema.h"
 
 /* Reads exactly n bytes at offset off into dst; 0 on success. */
 typedef int (*sluice_pq_read_fn)(void *ud, uint64_t off, void *dst, size_t n);

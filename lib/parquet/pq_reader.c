@@ -1,4 +1,4 @@
-/* reader.c: opening a Parquet file and decoding column chunks: page
+/* pq_reader.c: opening a Parquet file and decoding column chunks: page
  * headers, decompression, RLE levels, PLAIN and dictionary values. The
  * decoded row group (levels and values of every column) is then handed to
  * assemble.c, which rebuilds the records. */

@@ -1,4 +1,4 @@
-/* ledger.c: the state ledger's part in a run and in `sluice status`.
+/* run_ledger.c: the state ledger's part in a run and in `sluice status`.
  *
  * At the start of a run: open the job's ledger, take its lock (one run per
  * job), refuse a job whose windows or requests changed since the ledger was

@@ -1,4 +1,4 @@
-/* reader.c: the push JSON reader (see reader.h for the contract).
+/* json_reader.c: the push JSON reader (see json_reader.h for the contract).
  *
  * One flat state machine: `state` says what the next byte may be, and every
  * state can be left at a chunk boundary and resumed from the next chunk, so
@@ -14,7 +14,7 @@
  * Newlines are legal only as whitespace between tokens, so lines are counted
  * in the whitespace path alone, which keeps the per-byte cost of positions
  * at zero inside tokens. */
-#include "json/reader.h"
+#include "json/json_reader.h"
 
 #include <stdio.h>
 #include <string.h>

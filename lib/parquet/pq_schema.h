@@ -1,4 +1,4 @@
-/* schema.h: a Parquet schema as a tree of named nodes, shared by the writer
+/* pq_schema.h: a Parquet schema as a tree of named nodes, shared by the writer
  * (which builds it and writes it into the footer) and the reader (which
  * rebuilds it from the footer).
  *

@@ -1,4 +1,4 @@
-/* writer.c: the Parquet writer handle: options, record bookkeeping, row
+/* pq_writer.c: the Parquet writer handle: options, record bookkeeping, row
  * groups and the footer. Column chunks live in column.c.
  *
  * Layout written: "PAR1", then per row group every column chunk in schema

@@ -1,8 +1,8 @@
-/* schema.c: building, validating and serialising the Parquet schema tree.
+/* pq_schema.c: building, validating and serialising the Parquet schema tree.
  * The tree is flat storage (an array of nodes linked by index) so that the
  * reader can rebuild it from the footer's depth-first element list with the
  * same calls the writer uses. */
-#include "parquet/schema.h"
+#include "parquet/pq_schema.h"
 
 #include "parquet/format.h"
 #include "parquet/thrift.h"

@@ -1,11 +1,11 @@
-/* writer.h: serialises reader events back to compact JSON text (no spaces,
+/* json_writer.h: serialises reader events back to compact JSON text (no spaces,
  * strings re-escaped minimally: `"` `\\` and control characters, U+2028/9
  * left as is; numbers copied verbatim). Used for NDJSON output and for
  * keeping an irregular value as JSON text. */
 #ifndef SLUICE_JSON_WRITER_H
 #define SLUICE_JSON_WRITER_H
 
-#include "json/reader.h"
+#include "json/json_reader.h"
 #include "util/buf.h"
 
 struct sluice_json_writer {

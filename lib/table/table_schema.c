@@ -1,4 +1,4 @@
-/* schema.c: the table schema tree: nodes, inference from one record's
+/* table_schema.c: the table schema tree: nodes, inference from one record's
  * events, additive merge, column naming and warnings (table.h). */
 #include <stdio.h>
 #include <string.h>
