@@ -106,21 +106,6 @@ void sluice__dupkeys_record(struct sluice_dupkeys *d)
     }
 }
 
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap)
-        return SLUICE_OK;
-    size_t c = *cap ? *cap * 2 : 64;
-    while (c < need)
-        c *= 2;
-    void *np = sluice__realloc(*p, c * size);
-    if (!np)
-        return SLUICE_ENOMEM;
-    *p = np;
-    *cap = c;
-    return SLUICE_OK;
-}
-
 static uint64_t hash_of(uint32_t obj, const char *p, size_t n)
 {
     uint64_t h = 0xcbf29ce484222325u ^ ((uint64_t)obj * 0x9E3779B97F4A7C15u);
@@ -246,8 +231,11 @@ static int on_key(struct sluice_dupkeys *d, const char *p, size_t n, size_t at)
         d->members[f->last].end = at;
     if (d->n_members >= UINT32_MAX)
         return SLUICE_ETOOBIG;
-    SLUICE_TRY(grow((void **)&d->members, &d->cap_members, d->n_members + 1,
-                    sizeof *d->members));
+    struct member *members = sluice__grow(d->members, &d->cap_members,
+                                          d->n_members + 1, sizeof *members, 64);
+    if (!members)
+        return SLUICE_ENOMEM;
+    d->members = members;
     SLUICE_TRY(rehash(d));
     uint64_t h = hash_of(f->obj, p, n);
     struct slot *s = find(d, h, f->obj, p, n);
@@ -278,12 +266,16 @@ int sluice__dupkeys_event(struct sluice_dupkeys *d, enum sluice_json_event ev,
     int rc = SLUICE_OK;
     switch (ev) {
     case SLUICE_JSON_OBJECT_BEGIN:
-    case SLUICE_JSON_ARRAY_BEGIN:
-        SLUICE_TRY(grow((void **)&d->frames, &d->cap_frames, d->n_frames + 1,
-                        sizeof *d->frames));
+    case SLUICE_JSON_ARRAY_BEGIN: {
+        struct frame *frames = sluice__grow(d->frames, &d->cap_frames,
+                                            d->n_frames + 1, sizeof *frames, 64);
+        if (!frames)
+            return SLUICE_ENOMEM;
+        d->frames = frames;
         d->frames[d->n_frames++] = (struct frame){
             ev == SLUICE_JSON_OBJECT_BEGIN, d->next_obj++, -1};
         break;
+    }
     case SLUICE_JSON_OBJECT_END:
     case SLUICE_JSON_ARRAY_END:
         if (d->n_frames)
@@ -296,7 +288,6 @@ int sluice__dupkeys_event(struct sluice_dupkeys *d, enum sluice_json_event ev,
     default:
         break;
     }
-out:
     return rc;
 }
 
@@ -315,9 +306,11 @@ int sluice__dupkeys_end(struct sluice_dupkeys *d, size_t *n_spans)
         cut += d->members[i].cut;
     if (cut == 0)
         return SLUICE_OK;
-    if (grow((void **)&d->spans, &d->cap_spans, cut, sizeof *d->spans) !=
-        SLUICE_OK)
+    struct sluice_span *spans =
+        sluice__grow(d->spans, &d->cap_spans, cut, sizeof *spans, 64);
+    if (!spans)
         return SLUICE_ENOMEM;
+    d->spans = spans;
     for (size_t i = 0; i < d->n_members; i++)
         if (d->members[i].cut)
             d->spans[d->n_spans++] =

@@ -116,14 +116,11 @@ static bool flat_taken(const struct build *b, const char *name)
 
 static int flat_use(struct build *b, char *name)
 {
-    if (b->n_flat == b->cap_flat) {
-        size_t cap = b->cap_flat ? b->cap_flat * 2 : 32;
-        void *p = sluice__realloc(b->flat, cap * sizeof *b->flat);
-        if (!p)
-            return SLUICE_ENOMEM;
-        b->flat = p;
-        b->cap_flat = cap;
-    }
+    char **flat = sluice__grow(b->flat, &b->cap_flat, b->n_flat + 1,
+                               sizeof *flat, 32);
+    if (!flat)
+        return SLUICE_ENOMEM;
+    b->flat = flat;
     b->flat[b->n_flat++] = name;
     return SLUICE_OK;
 }

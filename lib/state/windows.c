@@ -362,14 +362,10 @@ int sluice__ledger_failed(struct sluice_ledger *l, size_t max,
     sqlite3_bind_int64(st, 1, max ? (sqlite3_int64)max : -1);
     int src;
     while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-        if (out->n == cap) {
-            size_t ncap = cap ? cap * 2 : 16;
-            struct sluice_ledger_window *v =
-                sluice__realloc(out->v, ncap * sizeof *v);
-            SLUICE_FAIL_IF(!v, SLUICE_ENOMEM, err, "out of memory");
-            out->v = v;
-            cap = ncap;
-        }
+        struct sluice_ledger_window *v =
+            sluice__grow(out->v, &cap, out->n + 1, sizeof *v, 16);
+        SLUICE_FAIL_IF(!v, SLUICE_ENOMEM, err, "out of memory");
+        out->v = v;
         rc = read_window(st, &out->v[out->n]);
         SLUICE_FAIL_IF(rc != SLUICE_OK, rc, err, "out of memory");
         out->n++;

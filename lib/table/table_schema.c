@@ -152,14 +152,11 @@ struct sluice_tnode *sluice__tnode_new(struct sluice_table *t,
         node->name_n = name_n;
     }
     if (parent) {
-        if (parent->n == parent->cap) {
-            size_t cap = parent->cap ? parent->cap * 2 : 4;
-            void *k = sluice__realloc(parent->kids, cap * sizeof *parent->kids);
-            if (!k)
-                goto fail;
-            parent->kids = k;
-            parent->cap = cap;
-        }
+        struct sluice_tnode **kids = sluice__grow(
+            parent->kids, &parent->cap, parent->n + 1, sizeof *kids, 4);
+        if (!kids)
+            goto fail;
+        parent->kids = kids;
         parent->kids[parent->n++] = node;
         node->parent = parent;
         node->depth =

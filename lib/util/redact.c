@@ -89,14 +89,11 @@ static int add_pattern(struct sluice_secrets *s, const char *p, size_t n,
         return SLUICE_OK;
     if (s->n_pats >= PATTERNS_MAX)
         return SLUICE_ETOOBIG;
-    if (s->n_pats == s->cap_pats) {
-        size_t cap = s->cap_pats ? s->cap_pats * 2 : 16;
-        struct pattern *np = sluice__realloc(s->pats, cap * sizeof *np);
-        if (!np)
-            return SLUICE_ENOMEM;
-        s->pats = np;
-        s->cap_pats = cap;
-    }
+    struct pattern *np =
+        sluice__grow(s->pats, &s->cap_pats, s->n_pats + 1, sizeof *np, 16);
+    if (!np)
+        return SLUICE_ENOMEM;
+    s->pats = np;
     char *copy = sluice__strndup(p, n);
     if (!copy)
         return SLUICE_ENOMEM;
