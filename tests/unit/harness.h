@@ -6,8 +6,9 @@
  *
  * `test_x NAME...` runs only the tests whose name contains one of the
  * NAMEs (a NAME that matches nothing is itself a failure, so a typo cannot
- * pass). A table-driven test calls HARNESS_CASE(i) at the top of its loop,
- * so that a failure also says which case of the table failed. */
+ * pass). A table-driven test loops with FOR_CASES(i, table) (or calls
+ * HARNESS_CASE(i) itself), so that a failure also says which row of the
+ * table failed. */
 #ifndef SLUICE_TEST_HARNESS_H
 #define SLUICE_TEST_HARNESS_H
 
@@ -23,6 +24,12 @@ static int harness_failed;
 static long harness_case = -1;
 
 #define HARNESS_CASE(i) (harness_case = (long)(i))
+/* Loops i over the rows of a case table, each failure naming its row. */
+#define FOR_CASES(i, table)                                                    \
+    for (size_t i = 0; i < sizeof(table) / sizeof((table)[0])                  \
+                           ? (HARNESS_CASE(i), 1)                              \
+                           : (HARNESS_CASE(-1), 0);                            \
+         i++)
 
 #define FAIL_AT(...)                                                           \
     do {                                                                       \

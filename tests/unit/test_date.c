@@ -16,7 +16,7 @@ static void test_known_days(void)
         {2000, 2, 29, 11016}, {1, 1, 1, -719162},   {9999, 12, 31, 2932896},
         {2020, 1, 1, 18262},  {1900, 3, 1, -25508},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    FOR_CASES(i, cases) {
         ASSERT_EQ(sluice__days_from_civil(cases[i].y, cases[i].m, cases[i].d),
                   cases[i].days);
         int64_t y;
@@ -107,7 +107,7 @@ static void test_parse_valid(void)
         {"0001-01-01", -62135596800LL, false},
         {"9999-12-31", 253402214400LL, false},
     };
-    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+    FOR_CASES(i, ok) {
         int64_t t = -1;
         bool timed = !ok[i].timed;
         struct sluice_err err = {{0}};
@@ -147,7 +147,7 @@ static void test_parse_invalid(void)
         {"", "byte 0"},
         {"today", "byte 0"},
     };
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    FOR_CASES(i, bad) {
         int64_t t = 0;
         bool timed = false;
         struct sluice_err err = {{0}};
@@ -221,7 +221,7 @@ static void test_format_pads_years(void)
         {2020, 1, 1, "%Y %F %C %G", "2020 2020-01-01 20 2020"},
         {9999, 12, 31, "%Y%m%d", "99991231"},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    FOR_CASES(i, cases) {
         sluice__buf_reset(&b);
         ASSERT_EQ(sluice__time_format(at(cases[i].y, cases[i].m, cases[i].d),
                                       cases[i].fmt, &b),

@@ -43,7 +43,7 @@ static void test_error_messages(void)
         {"plain\ttext\nbody", "plain text body"},
         {"", ""},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    FOR_CASES(i, cases) {
         struct sluice_buf m;
         sluice__buf_init(&m, 4096);
         ASSERT_EQ(sluice__http_error_message(cases[i].body,

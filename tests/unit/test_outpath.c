@@ -44,7 +44,7 @@ static void test_folder(void)
     struct sluice_buf b;
     struct sluice_err err = {{0}};
     sluice__buf_init(&b, 4096);
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    FOR_CASES(i, cases) {
         sluice__buf_reset(&b);
         ASSERT_EQ(sluice__outpath_folder(cases[i].tpl, &b, &err), SLUICE_OK);
         ASSERT_STR_EQ(sluice__buf_str(&b), cases[i].want);
@@ -78,7 +78,7 @@ static void test_inside(void)
         {"../../x", "../../x/2020.ndjson", true},
         {"../../x", "../../x/../y.ndjson", false},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    FOR_CASES(i, cases)
         if (sluice__outpath_inside(cases[i].folder, cases[i].path) !=
             cases[i].inside)
             FAIL_AT("inside(%s, %s) is not %d", cases[i].folder,
@@ -96,7 +96,7 @@ static void test_normal(void)
     };
     struct sluice_buf b;
     sluice__buf_init(&b, 4096);
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    FOR_CASES(i, cases) {
         sluice__buf_reset(&b);
         ASSERT_EQ(sluice__outpath_normal(cases[i].path, &b), SLUICE_OK);
         ASSERT_STR_EQ(sluice__buf_str(&b), cases[i].want);
@@ -128,7 +128,7 @@ static void test_clash_proven_without_rendering(void)
         {"{end:%Y%m%d}.ndjson", "7d"},
         {"{end_excl:%Y}.ndjson", "1y"},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    FOR_CASES(i, cases) {
         struct sluice_window_spec spec =
             plan(day(1, 1, 1), day(9999, 12, 31), cases[i].step);
         struct sluice_outpath_clash c;
@@ -170,7 +170,7 @@ static void test_clash_found(void)
         {"{end:%Y-%m}.ndjson", "31d", day(2020, 1, 1), day(2020, 3, 3), 1, 2,
          "2020-03.ndjson"},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    FOR_CASES(i, cases) {
         struct sluice_window_spec spec =
             plan(cases[i].from, cases[i].to, cases[i].step);
         struct sluice_outpath_clash c;

@@ -56,7 +56,7 @@ static void test_forms_of_one_secret(void)
         {"nothing here", "nothing here"},
         {"", ""},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    FOR_CASES(i, cases)
         ASSERT_REDACTS(s, cases[i].in, cases[i].want);
     sluice__secrets_free(s);
 }
@@ -130,7 +130,7 @@ static void test_bounded_occurrences_only(void)
         {"xL0ng-k3y-Canary2 L0ng-k3y-Canary.", "x***2 ***."},
         {"o/L0ng-k3y-Canary.ndjson", "o/***.ndjson"},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    FOR_CASES(i, cases)
         ASSERT_REDACTS(s, cases[i].in, cases[i].want);
     sluice__secrets_free(s);
 
@@ -310,7 +310,7 @@ static void test_secret_names(void)
         {"start_date", false},   {"page", false},
         {"Accept", false},       {"", false},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    FOR_CASES(i, cases) {
         if (sluice__secret_name(cases[i].name) != cases[i].secret)
             FAIL_AT("'%s' should %sbe a secret name", cases[i].name,
                     cases[i].secret ? "" : "not ");

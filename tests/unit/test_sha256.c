@@ -26,7 +26,7 @@ static void test_fips_vectors(void)
          "ijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
          "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1"},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    FOR_CASES(i, cases) {
         char hex[65];
         digest_hex(cases[i].msg, strlen(cases[i].msg), hex);
         ASSERT_STR_EQ(hex, cases[i].hex);

@@ -362,7 +362,7 @@ static void test_watermark_cases(void)
         {"gap stops", "DD-DD", 2},    {"single", "D", 1},
         {"first never attempted", "-DD", -1},
     };
-    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    FOR_CASES(k, cases) {
         struct sluice_err err = {{0}};
         struct sluice_ledger *l = NULL;
         fresh_root("wm");
@@ -774,7 +774,7 @@ static void test_temp_names_parse(void)
         ".x.sluice-tmp-j.12.0123456789abcdef.bak",
         ".x.xsluice-tmp-j.12.0123456789abcdef",    /* marker without '.' */
     };
-    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+    FOR_CASES(i, no)
         if (sluice__temp_name_parse(no[i], &t))
             FAIL_AT("parsed %s", no[i]);
     char long_job[100];

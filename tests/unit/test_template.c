@@ -39,7 +39,7 @@ static void test_expand_cases(void)
         {"{start}{end}{index}", "2025-12-312025-12-31313"},
     };
     struct sluice_window w = last_week();
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    FOR_CASES(i, cases) {
         struct sluice_buf b;
         struct sluice_err err = {{0}};
         sluice__buf_init(&b, 4096);
@@ -95,7 +95,7 @@ static void test_check_errors(void)
         {"{start:%Q}", "unsupported strftime conversion at byte 8"},
         {"{start:abc%}", "unsupported strftime conversion at byte 10"},
     };
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    FOR_CASES(i, bad) {
         struct sluice_err err = {{0}};
         int rc = sluice__template_check(bad[i].tpl, &err);
         if (rc != SLUICE_EJOB)

@@ -62,7 +62,7 @@ static void test_steps(void)
         {"1day", SLUICE_STEP_DAYS, 1},      {"1 DAY", SLUICE_STEP_DAYS, 1},
         {" 7d ", SLUICE_STEP_DAYS, 7},      {"1y", SLUICE_STEP_MONTHS, 12},
     };
-    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+    FOR_CASES(i, ok) {
         struct sluice_step st = {SLUICE_STEP_HOURS, 0};
         struct sluice_err err = {{0}};
         if (sluice__step_parse(ok[i].s, &st, &err) != SLUICE_OK)
@@ -91,7 +91,7 @@ static void test_bad_steps(void)
         {"99999999999999999999d", "too large"},
         {"200000w", "too large"},
     };
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    FOR_CASES(i, bad) {
         struct sluice_step st;
         struct sluice_err err = {{0}};
         int rc = sluice__step_parse(bad[i].s, &st, &err);
@@ -299,7 +299,7 @@ static void test_rejected_ranges(void)
     static const char *const bad[] = {"2021-02-29", "2021-13-01",
                                       "2021-1-1",   "tomorrow",
                                       "",           "2021-01-01T25:00"};
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    FOR_CASES(i, bad) {
         int64_t t;
         bool timed;
         err.msg[0] = '\0';
