@@ -6,67 +6,15 @@
 # times, replay of a real response byte for byte, --dump-records against the
 # served data, the request log, and shutdown by SIGTERM and by idle timeout.
 # Servers announce their port on stdout; the test reads that line from a
-# FIFO instead of sleeping.
-set -euo pipefail
-
-MOCK=${NEOWS_MOCK:?NEOWS_MOCK must name the neows-mock binary}
-DATA=${SLUICE_TEST_DATA:-$(cd "$(dirname "$0")/../data" && pwd)}/neows
-TMP=$(mktemp -d)
-PIDS=()
-
-cleanup() {
-    local p
-    for p in "${PIDS[@]}"; do
-        kill "$p" 2>/dev/null || true
-        wait "$p" 2>/dev/null || true
-    done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-# fail MSG: stops the test, showing what every server and the last curl
-# said on stderr (a crash report, an MHD message), since $TMP goes away.
-fail() {
-    local f
-    echo "FAIL: $*" >&2
-    for f in "$TMP"/*.err "$TMP/curl.stderr"; do
-        [[ -s $f ]] || continue
-        echo "--- ${f##*/}:" >&2
-        tail -n 40 "$f" >&2
-    done
-    exit 1
-}
-
-# start_mock NAME ARGS...: starts a server, reads its port line, sets
-# PORT_<NAME> and PID_<NAME>.
-start_mock() {
-    local name=$1 line fd
-    shift
-    mkfifo "$TMP/$name.fifo"
-    "$MOCK" --port 0 "$@" >"$TMP/$name.fifo" 2>"$TMP/$name.err" &
-    PIDS+=($!)
-    printf -v "PID_$name" '%s' "$!"
-    exec {fd}<"$TMP/$name.fifo"
-    if ! read -r -t 20 line <&"$fd"; then
-        cat "$TMP/$name.err" >&2
-        fail "$name: no port line"
-    fi
-    [[ $line =~ ^listening\ on\ 127\.0\.0\.1:([0-9]+)$ ]] ||
-        fail "$name: bad first line '$line'"
-    printf -v "PORT_$name" '%s' "${BASH_REMATCH[1]}"
-}
-
-# stop_mock NAME: SIGTERM, then the server must exit 0.
-stop_mock() {
-    local pid_var="PID_$1" rc=0
-    kill -TERM "${!pid_var}"
-    wait "${!pid_var}" || rc=$?
-    [[ $rc == 0 ]] || fail "$1 exited $rc after SIGTERM"
-}
+# FIFO instead of sleeping (start_another_mock, lib/common.bash).
+source "$(dirname "$0")/lib/common.bash"
+MOCK=$NEOWS_MOCK
+DATA=$SLUICE_TEST_DATA/neows
+TMP=$WORK
 
 # get NAME URL-PATH OUT [curl args...]: prints the HTTP status.
 get() {
-    local port_var="PORT_$1" path=$2 out=$3
+    local port_var="$1_PORT" path=$2 out=$3
     shift 3
     curl -sS -o "$TMP/$out" -D "$TMP/$out.h" -w '%{http_code}' "$@" \
         "http://127.0.0.1:${!port_var}$path" 2>"$TMP/curl.stderr"
@@ -260,7 +208,7 @@ check() { python3 "$TMP/check.py" "$@"; }
 FEED=/neo/rest/v1/feed
 
 # ---- generated data ---------------------------------------------------------
-start_mock A --idle-timeout 60 --keys DEMO_KEY,SECOND --hourly-limit 100 \
+start_another_mock A --idle-timeout 60 --keys DEMO_KEY,SECOND --hourly-limit 100 \
     --log "$TMP/a.log" --fault '503@start_date=2020-03-01#2' \
     --fault 'truncate@start_date=2020-04-01#1' \
     --fault 'invalid-json@start_date=2020-05-01#1' \
@@ -334,13 +282,13 @@ expect "429 faults spent" "$(get A "$FEED?start_date=2020-06-01&api_key=DEMO_KEY
 "$MOCK" --dump-records 2020-01-01 2020-01-16 >"$TMP/dump"
 check dump_matches "$TMP/dump" "$TMP/w1" "$TMP/w3"
 
-stop_mock A
+stop_another_mock A
 check log_lines "$TMP/a.log" 22
 grep -q ' GET /neo/rest/v1/feed?start_date=2020-03-01&api_key=DEMO_KEY 503$' "$TMP/a.log" ||
     fail "log lacks the 503"
 
 # ---- hourly limit and per-second bucket -------------------------------------
-start_mock B --idle-timeout 60 --hourly-limit 2 --log "$TMP/b.log"
+start_another_mock B --idle-timeout 60 --hourly-limit 2 --log "$TMP/b.log"
 U="$FEED?start_date=2021-06-01&api_key=DEMO_KEY"
 expect "limit 1" "$(get B "$U" l1)" 200
 expect "limit 2" "$(get B "$U" l2)" 200
@@ -350,17 +298,17 @@ check error_code "$TMP/l3" OVER_RATE_LIMIT
 expect "remaining stays 0" "$(header "$TMP/l3.h" X-RateLimit-Remaining)" 0
 ra=$(header "$TMP/l3.h" Retry-After)
 [[ $ra =~ ^[0-9]+$ && $ra -gt 3000 && $ra -le 3600 ]] || fail "Retry-After '$ra'"
-stop_mock B
+stop_another_mock B
 check log_lines "$TMP/b.log" 3
 
-start_mock C --idle-timeout 60 --rate-limit 1/s --retry-after 7
+start_another_mock C --idle-timeout 60 --rate-limit 1/s --retry-after 7
 expect "bucket 1" "$(get C "$U" r1)" 200
 expect "bucket empty" "$(get C "$U" r2)" 429
 expect "forced Retry-After" "$(header "$TMP/r2.h" Retry-After)" 7
-stop_mock C
+stop_another_mock C
 
 # ---- replay: a real response, byte for byte ------------------------------------
-start_mock D --idle-timeout 60 --replay "$DATA"
+start_another_mock D --idle-timeout 60 --replay "$DATA"
 expect "replay exact" "$(get D "$FEED?start_date=2025-01-01&end_date=2025-01-07&api_key=DEMO_KEY" p1)" 200
 cmp -s "$TMP/p1" "$DATA/feed_2025-01-01_2025-01-07.json" || fail "replay differs"
 expect "replay by start" "$(get D "$FEED?start_date=2025-09-27&api_key=DEMO_KEY" p2)" 200
@@ -368,16 +316,16 @@ cmp -s "$TMP/p2" "$DATA/feed_2025-09-27_2025-10-03.json" || fail "replay by star
 expect "replay gzip" "$(get D "$FEED?start_date=2025-09-27&api_key=DEMO_KEY" p2.gz --compressed)" 200
 cmp -s "$TMP/p2.gz" "$DATA/feed_2025-09-27_2025-10-03.json" || fail "replay gzip differs"
 expect "replay missing" "$(get D "$FEED?start_date=2019-01-01&api_key=DEMO_KEY" p3)" 404
-stop_mock D
+stop_another_mock D
 
 # ---- latency and the timeout fault are held without blocking -----------------
-start_mock E --idle-timeout 60 --latency-ms 200 --threads 1 \
+start_another_mock E --idle-timeout 60 --latency-ms 200 --threads 1 \
     --fault 'timeout@start_date=2020-01-01'
-curl -sS -m 30 -o "$TMP/hung" "http://127.0.0.1:$PORT_E$FEED?start_date=2020-01-01&api_key=DEMO_KEY" \
+curl -sS -m 30 -o "$TMP/hung" "http://127.0.0.1:$E_PORT$FEED?start_date=2020-01-01&api_key=DEMO_KEY" \
     2>/dev/null &
 HUNG=$!
 expect "served while one hangs" "$(get E "$FEED?start_date=2020-01-02&api_key=DEMO_KEY" d1)" 200
-stop_mock E # must resume the held connection and exit 0
+stop_another_mock E # must resume the held connection and exit 0
 rc=0
 wait "$HUNG" || rc=$?
 [[ $rc != 0 ]] || fail "the timeout fault answered"
@@ -385,23 +333,23 @@ wait "$HUNG" || rc=$?
 # ---- the slow fault drips the whole body (thread-per-connection mode), and
 # a dripping connection does not stop the server from exiting on SIGTERM
 # (one-day windows keep the drip short)
-start_mock G --idle-timeout 60 --fault 'slow@start_date=2020-01-01#1' \
+start_another_mock G --idle-timeout 60 --fault 'slow@start_date=2020-01-01#1' \
     --slow-bytes 4096 --fault 'slow@start_date=2020-02-01#1'
 U="$FEED?start_date=2020-01-01&end_date=2020-01-01&api_key=DEMO_KEY"
 expect "slow status" "$(get G "$U" s1)" 200
 expect "slow spent" "$(get G "$U" s2)" 200
 cmp -s "$TMP/s1" "$TMP/s2" || fail "slow body differs"
-curl -sS -o /dev/null "http://127.0.0.1:$PORT_G$FEED?start_date=2020-02-01&api_key=DEMO_KEY" \
+curl -sS -o /dev/null "http://127.0.0.1:$G_PORT$FEED?start_date=2020-02-01&api_key=DEMO_KEY" \
     -H 'X-Api-Key: DEMO_KEY' 2>/dev/null &
 DRIP=$!
 expect "served while one drips" "$(get G "$FEED?start_date=2020-02-02&api_key=DEMO_KEY" s3)" 200
-stop_mock G
+stop_another_mock G
 wait "$DRIP" || true
 
 # ---- the idle timeout stops a forgotten server -----------------------------------
-start_mock F --idle-timeout 1
+start_another_mock F --idle-timeout 1
 rc=0
-wait "$PID_F" || rc=$?
+wait "$F_PID" || rc=$?
 expect "idle exit" "$rc" 0
 
 echo "mock_server: all checks passed"

@@ -43,16 +43,31 @@ start_mock() {
 }
 
 # start_another_mock NAME ARGS...: one more server beside start_mock's
-# (tests with two origins); sets NAME_PORT. It announces its port through a
-# FIFO, so nothing sleeps; it stops at exit or after 60 idle seconds.
+# (tests with several servers); sets NAME_PORT and NAME_PID, its stderr
+# going to $WORK/NAME.err (fail shows it). It announces its port through a
+# FIFO, so nothing sleeps (the 20 s bound only turns a server that never
+# starts into a failure); it stops at exit or after 60 idle seconds (later
+# ARGS override that).
 start_another_mock() {
-    local name=$1 fifo="$WORK/.port-$1" line
+    local name=$1 fifo="$WORK/.port-$1" line fd
     shift
     mkfifo "$fifo"
-    "$NEOWS_MOCK" --port 0 --idle-timeout 60 "$@" >"$fifo" &
+    "$NEOWS_MOCK" --port 0 --idle-timeout 60 "$@" >"$fifo" 2>"$WORK/$name.err" &
     MORE_PIDS+=($!)
-    read -r line <"$fifo"
-    printf -v "${name}_PORT" '%s' "${line##*:}"
+    printf -v "${name}_PID" '%s' "$!"
+    exec {fd}<"$fifo"
+    read -r -t 20 line <&"$fd" || fail "$name: no port line"
+    [[ $line =~ ^listening\ on\ 127\.0\.0\.1:([0-9]+)$ ]] ||
+        fail "$name: bad first line '$line'"
+    printf -v "${name}_PORT" '%s' "${BASH_REMATCH[1]}"
+}
+
+# stop_another_mock NAME: SIGTERM, then the server must exit 0.
+stop_another_mock() {
+    local pid_var="$1_PID" rc=0
+    kill -TERM "${!pid_var}"
+    wait "${!pid_var}" || rc=$?
+    [[ $rc == 0 ]] || fail "$1 exited $rc after SIGTERM"
 }
 
 stop_mock() {
@@ -61,8 +76,17 @@ stop_mock() {
     MOCK_PID=
 }
 
+# fail MSG: stops the test, showing what the servers started with
+# start_another_mock said on stderr (a crash report, an MHD message), since
+# $WORK goes away.
 fail() {
+    local f
     echo "FAIL: $*" >&2
+    for f in "$WORK"/*.err; do
+        [[ -s $f ]] || continue
+        echo "--- ${f##*/}:" >&2
+        tail -n 40 "$f" >&2
+    done
     exit 1
 }
 
