@@ -275,9 +275,10 @@ typedef int (*sluice_write_fn)(void *ud, const void *p, size_t n);
 
 /* A status read by sluice_job_status() as the JSON document of `sluice
  * status --json` (docs/cli.md), one line ending in '\n', handed to `out`
- * in pieces. `st` and the job are only read; any thread that may read
- * them. SLUICE_EIO when `out` refused (errbuf "cannot write"),
- * SLUICE_ENOMEM. */
+ * in pieces (`out` is called on the caller's thread, during the call).
+ * `st` and the job are borrowed and only read; the call keeps no state, so
+ * it may run on any thread while nothing changes them. SLUICE_EIO when
+ * `out` refused (errbuf "cannot write"), SLUICE_ENOMEM. */
 SLUICE_API SLUICE_NODISCARD int sluice_status_json(const struct sluice_job *job,
                                                    const struct sluice_status *st,
                                                    sluice_write_fn out,
