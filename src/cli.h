@@ -1,6 +1,6 @@
 /* cli.h: what the verbs of the sluice command share: parsed options, exit
  * statuses and the message helpers (msgs.c), progress (progress.c) and the
- * JSON report (report.c). The command uses only include/sluice/sluice.h. */
+ * failure list of the summary (failures.c). The command uses only include/sluice/sluice.h. */
 #ifndef SLUICE_CLI_H
 #define SLUICE_CLI_H
 
@@ -66,15 +66,12 @@ void progress_update(struct progress *p, const struct sluice_progress *pr);
 void progress_clear(struct progress *p);
 void progress_free(struct progress *p);
 
-/* report.c: --report FILE.json, written as windows finish and published
- * atomically at the end; also the list of failures for the summary. */
-struct report;
-struct report *report_new(const char *path, const char *job);
-void report_window(struct report *r, const struct sluice_window_result *w);
-int report_finish(struct report *r, const struct sluice_run_summary *s,
-                  const char *outcome);
-void report_print_failures(const struct report *r, FILE *f);
-void report_free(struct report *r);
+/* failures.c: the failed windows of a run, listed after its summary. */
+struct failures;
+struct failures *failures_new(void); /* NULL when out of memory */
+void failures_add(struct failures *fs, const struct sluice_window_result *w);
+void failures_print(const struct failures *fs, FILE *f);
+void failures_free(struct failures *fs);
 
 /* Verbs. Each returns the exit status. */
 int cmd_run(struct cli_opts *o);  /* run and pull */

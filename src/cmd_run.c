@@ -10,13 +10,13 @@
 struct run_ctx {
     struct cli_opts *o;
     struct progress *progress;
-    struct report *report;
+    struct failures *failures;
 };
 
 static void on_window(void *ud, const struct sluice_window_result *w)
 {
     struct run_ctx *c = ud;
-    report_window(c->report, w);
+    failures_add(c->failures, w);
     if (c->o->verbosity > 0 && w->status != SLUICE_WINDOW_NOT_PULLED) {
         progress_clear(c->progress);
         fprintf(stderr, "sluice: %s..%s %s: HTTP %ld, %llu rows%s%s\n",
@@ -74,17 +74,8 @@ int cmd_run(struct cli_opts *o)
     if (status)
         return status;
 
-    struct run_ctx ctx = {o, progress_new(o, sluice_job_name(job)), NULL};
-    if (o->report_path) {
-        ctx.report = report_new(o->report_path, sluice_job_name(job));
-        if (!ctx.report) {
-            progress_free(ctx.progress);
-            sluice_job_free(job);
-            return EXIT_USAGE;
-        }
-    } else {
-        ctx.report = report_new(NULL, sluice_job_name(job));
-    }
+    struct run_ctx ctx = {o, progress_new(o, sluice_job_name(job)),
+                          failures_new()};
 
     signals_install();
     struct sluice_run_opts ro = {0};
@@ -102,29 +93,24 @@ int cmd_run(struct cli_opts *o)
     ro.progress_interval = 0.1;
     ro.ud = &ctx;
     ro.log_ud = o;
+    ro.report_path = o->report_path; /* written by the library */
     struct sluice_run_summary sum;
     char err[2048] = "";
     int rc = sluice_run(job, &ro, &sum, err, sizeof err);
     progress_clear(ctx.progress);
 
-    const char *outcome = "done";
     if (rc == SLUICE_ECANCELED) {
         status = g_last_signal == SIGTERM ? EXIT_TERMINATED : EXIT_INTERRUPTED;
-        outcome = "interrupted";
     } else if (rc == SLUICE_EQUOTA) {
         status = EXIT_TEMPFAIL;
-        outcome = "quota";
     } else if (rc == SLUICE_ESTATE) {
         msg_error("%s", err);
         status = EXIT_STATE;
-        outcome = "refused";
     } else if (rc != SLUICE_OK) {
         msg_error("%s", err);
         status = EXIT_USAGE;
-        outcome = "error";
     } else if (sum.failed) {
         status = EXIT_SOME_FAILED;
-        outcome = "some_failed";
     }
     /* A run refused or unable to start (the ledger said no, the job
      * changed) pulled nothing: a "0 done" summary would only hide the
@@ -135,7 +121,7 @@ int cmd_run(struct cli_opts *o)
     if (began)
         print_summary(o, sluice_job_name(job), &sum);
     /* Failed windows are errors: listed even with -q. */
-    report_print_failures(ctx.report, stderr);
+    failures_print(ctx.failures, stderr);
     if (rc == SLUICE_ECANCELED && o->verbosity >= 0)
         fprintf(stderr, "sluice: interrupted: %zu windows kept, %zu not "
                         "pulled (no partial file was left)\n",
@@ -152,9 +138,11 @@ int cmd_run(struct cli_opts *o)
                 "run again after %s\n",
                 sum.not_pulled, when);
     }
-    if (report_finish(ctx.report, &sum, outcome) != 0 && status == 0)
+    /* The library said why (an error, logged); the run's status stands
+     * unless it was a success. */
+    if (sum.report_failed && status == 0)
         status = EXIT_SOME_FAILED;
-    report_free(ctx.report);
+    failures_free(ctx.failures);
     progress_free(ctx.progress);
     sluice_job_free(job);
     return status;

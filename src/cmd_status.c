@@ -1,7 +1,8 @@
 /* cmd_status.c: `sluice status JOB [--json]`: what the job's ledger knows:
  * done through which date, counts by status, every failed window with its
  * reason, the last runs. Reads without taking the lock, so it also works
- * while a run is going. */
+ * while a run is going. The text is written here; the JSON document is the
+ * library's (sluice_status_json). */
 #include <stdio.h>
 #include <time.h>
 
@@ -19,65 +20,6 @@ static void iso(int64_t t, char *out, size_t n)
     struct tm tm;
     gmtime_r(&tt, &tm);
     strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static void json_str(const char *s)
-{
-    putchar('"');
-    for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
-        if (*p == '"' || *p == '\\')
-            printf("\\%c", *p);
-        else if (*p < 0x20)
-            printf("\\u%04x", *p);
-        else
-            putchar(*p);
-    }
-    putchar('"');
-}
-
-static void print_json(const char *name, const struct sluice_status *st)
-{
-    printf("{\"job\":");
-    json_str(name);
-    printf(",\"state\":");
-    json_str(st->state_path);
-    printf(",\"exists\":%s,\"running\":%s,\"done_through\":",
-           st->exists ? "true" : "false", st->running ? "true" : "false");
-    if (st->has_watermark)
-        json_str(st->done_through);
-    else
-        printf("null");
-    printf(",\"planned\":%llu,\"pending\":%llu,\"done\":%llu,\"failed\":%llu,"
-           "\"failures\":[",
-           (unsigned long long)st->planned, (unsigned long long)st->pending,
-           (unsigned long long)st->done, (unsigned long long)st->failed);
-    for (size_t i = 0; i < st->n_failures; i++) {
-        const struct sluice_status_failure *f = &st->failures[i];
-        printf("%s{\"start\":", i ? "," : "");
-        json_str(f->start);
-        printf(",\"end\":");
-        json_str(f->end);
-        printf(",\"attempts\":%llu,\"error\":", (unsigned long long)f->attempts);
-        json_str(f->error);
-        putchar('}');
-    }
-    printf("],\"runs\":[");
-    for (size_t i = 0; i < st->n_runs; i++) {
-        const struct sluice_status_run *r = &st->runs[i];
-        char a[32], b[32];
-        iso(r->started, a, sizeof a);
-        iso(r->ended, b, sizeof b);
-        printf("%s{\"id\":%lld,\"started\":\"%s\",\"ended\":%s%s%s,"
-               "\"outcome\":",
-               i ? "," : "", (long long)r->id, a, r->ended ? "\"" : "",
-               r->ended ? b : "null", r->ended ? "\"" : "");
-        json_str(r->outcome);
-        printf(",\"done\":%llu,\"failed\":%llu,\"not_pulled\":%llu,"
-               "\"rows\":%llu}",
-               (unsigned long long)r->done, (unsigned long long)r->failed,
-               (unsigned long long)r->not_pulled, (unsigned long long)r->rows);
-    }
-    printf("]}\n");
 }
 
 static void print_text(const char *name, const struct sluice_status *st)
@@ -128,18 +70,27 @@ int cmd_status(struct cli_opts *o)
     if (status)
         return status;
     struct sluice_status st;
-    char err[2048];
+    char err[2048] = "";
     if (sluice_job_status(job, RUNS_SHOWN, &st, err, sizeof err) !=
         SLUICE_OK) {
         msg_error("%s", err);
         sluice_job_free(job);
         return EXIT_STATE;
     }
-    if (o->json)
-        print_json(sluice_job_name(job), &st);
-    else
+    status = EXIT_ALL_DONE;
+    if (o->json) {
+        /* The document is the library's (sluice_status_json), so an
+         * embedder gets the same bytes. */
+        if (sluice_status_json(job, &st, msg_write_stdout, NULL, err,
+                               sizeof err) != SLUICE_OK ||
+            fflush(stdout) != 0) {
+            msg_error("%s", err[0] ? err : "cannot write");
+            status = EXIT_SOME_FAILED;
+        }
+    } else {
         print_text(sluice_job_name(job), &st);
+    }
     sluice_status_cleanup(&st);
     sluice_job_free(job);
-    return 0;
+    return status;
 }

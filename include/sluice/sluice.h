@@ -192,6 +192,20 @@ struct sluice_run_opts {
     void (*on_progress)(void *ud, const struct sluice_progress *p);
     double progress_interval;/* seconds between on_progress calls */
     void *ud;
+    /* The run report (the command's --report FILE.json; layout in
+     * docs/cli.md): every window's result, appended as it ends, then the
+     * run's summary and outcome. Published like every output: written
+     * under a hidden temporary name in its folder (created if missing),
+     * fsynced, renamed, the folder fsynced, so the path only ever holds a
+     * complete report (the previous one until this run ends, even if the
+     * process is killed). A killed run's temporary file is removed by the
+     * job's next run (the report's folder is swept with the output
+     * folders). Written even when the run is refused or fails early.
+     * Borrowed for the call; NULL: no report. If the report cannot be
+     * created the run stops before any request (SLUICE_EIO, errbuf says
+     * why); if it cannot be completed the run's result stands, the reason
+     * is logged at SLUICE_LOG_ERROR and summary report_failed is set. */
+    const char *report_path;
 };
 
 struct sluice_run_summary {
@@ -208,6 +222,8 @@ struct sluice_run_summary {
     uint64_t bad_values;     /* Parquet: values of done windows that did not
                                 convert to their declared type, written as
                                 null (on_bad_value: null) */
+    bool report_failed;      /* the report (report_path) was not published;
+                                the log said why */
 };
 
 /* Pulls the job's due windows. Returns SLUICE_OK when the run completed
@@ -254,10 +270,22 @@ SLUICE_API SLUICE_NODISCARD int sluice_job_status(const struct sluice_job *job,
                                                   char *errbuf, size_t errlen);
 SLUICE_API void sluice_status_cleanup(struct sluice_status *st);
 
-/* ---- Parquet files ------------------------------------------------------ */
-
 /* Receives output bytes; non-zero stops the call with SLUICE_EIO. */
 typedef int (*sluice_write_fn)(void *ud, const void *p, size_t n);
+
+/* A status read by sluice_job_status() as the JSON document of `sluice
+ * status --json` (docs/cli.md), one line ending in '\n', handed to `out`
+ * in pieces (`out` is called on the caller's thread, during the call).
+ * `st` and the job are borrowed and only read; the call keeps no state, so
+ * it may run on any thread while nothing changes them. SLUICE_EIO when
+ * `out` refused (errbuf "cannot write"), SLUICE_ENOMEM. */
+SLUICE_API SLUICE_NODISCARD int sluice_status_json(const struct sluice_job *job,
+                                                   const struct sluice_status *st,
+                                                   sluice_write_fn out,
+                                                   void *ud, char *errbuf,
+                                                   size_t errlen);
+
+/* ---- Parquet files ------------------------------------------------------ */
 
 /* Reads a Parquet file written by sluice (or any file within what its
  * small reader supports) and hands `out` its rows as NDJSON, one row group

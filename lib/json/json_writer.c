@@ -71,6 +71,13 @@ int sluice__json_write_string(struct sluice_buf *out, const char *p, size_t n)
     return rc;
 }
 
+int sluice__json_write_cstr(struct sluice_buf *out, const char *s)
+{
+    if (!s)
+        return sluice__buf_append(out, "null", 4);
+    return sluice__json_write_string(out, s, strlen(s));
+}
+
 int sluice__json_writer_event(struct sluice_json_writer *w,
                               enum sluice_json_event ev, const char *p,
                               size_t n)

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "pipeline/run.h"
+#include "pipeline/run_report.h"
 
 int sluice__outcome_take(const struct slot *s, struct outcome *o)
 {
@@ -126,6 +127,7 @@ void sluice__result_emit(struct run *r, const struct outcome *o,
         r->sum.not_pulled++;
     }
     r->sum.bytes_in += o->bytes_in;
+    sluice__report_window(r->report, &res);
     if (r->opts && r->opts->on_window)
         r->opts->on_window(r->opts->ud, &res);
     sluice__free(url);

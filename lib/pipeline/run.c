@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "pipeline/run.h"
+#include "pipeline/run_report.h"
 #include "pipeline/window_io.h"
 
 #define DEFAULT_GRACE_SECONDS 10.0
@@ -473,6 +474,8 @@ int sluice_run(struct sluice_job *job, const struct sluice_run_opts *o,
     r.limit = o ? o->limit : 0;
     r.sum.total = r.count;
 
+    SLUICE_TRY(sluice__report_new(o ? o->report_path : NULL, job->name,
+                                  &r.report, &err));
     SLUICE_TRY(sluice__governor_init(&r.gov, job->rates, job->n_rates,
                                      job->concurrency, &err));
     if (o && o->window)
@@ -484,6 +487,7 @@ int sluice_run(struct sluice_job *job, const struct sluice_run_opts *o,
     SLUICE_TRY(sluice__run_ledger_open(&r, &err));
     SLUICE_TRY(plan_due(&r, &err));
     SLUICE_TRY(sluice__run_sweep(&r, &err));
+    SLUICE_TRY(sluice__report_begin(r.report, &err));
 
     r.multi = curl_multi_init();
     SLUICE_FAIL_IF(!r.multi, SLUICE_ENOMEM, &err, "out of memory");
@@ -527,6 +531,13 @@ out:
     r.sum.responses_429 = r.gov.responses_429;
     r.sum.concurrency = sluice__governor_concurrency(&r.gov);
     r.sum.resume_at = r.quota_gone ? (int64_t)r.quota_wall + 1 : 0;
+    struct sluice_err rerr = {{0}};
+    if (sluice__report_finish(r.report, rc, &r.sum, &rerr) != SLUICE_OK) {
+        r.sum.report_failed = true;
+        if (rerr.msg[0])
+            SLUICE_LOG(&r.log, SLUICE_LOG_ERROR, "%s", rerr.msg);
+    }
+    sluice__report_free(r.report);
     if (sum)
         *sum = r.sum;
     if (rc != SLUICE_OK && rc != SLUICE_ECANCELED && rc != SLUICE_EQUOTA)

@@ -23,6 +23,8 @@
 #include "state/ledger.h"
 #include "util/log.h"
 
+struct sluice_run_report; /* pipeline/run_report.h */
+
 #define SLUICE_MAX_STATUSES 32 /* attempt statuses kept per window */
 
 enum slot_state {
@@ -115,6 +117,7 @@ struct run {
     struct sluice_job *job;
     const struct sluice_run_opts *opts;
     struct sluice_logger log;
+    struct sluice_run_report *report; /* opts->report_path; NULL: none */
     CURLM *multi;
     struct slot *slots;
     size_t n_slots;
@@ -212,8 +215,8 @@ SLUICE_NODISCARD int sluice__run_window_due(struct run *r, size_t i,
                                             struct sluice_err *err);
 void sluice__run_due_done(struct run *r);
 /* After planning, with the lock held: removes this job's temporary files
- * a dead run left, in the path's folder and in each folder a due window
- * writes in (each folder once, not its subfolders). */
+ * a dead run left, in the path's folder, the report's folder and each
+ * folder a due window writes in (each folder once, not its subfolders). */
 SLUICE_NODISCARD int sluice__run_sweep(struct run *r, struct sluice_err *err);
 /* Records the run's end and closes the ledger. SLUICE_ESTATE (err set)
  * when the ledger was lost during the run, then or earlier. */

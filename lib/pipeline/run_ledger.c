@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "pipeline/run.h"
+#include "pipeline/run_report.h"
 #include "pipeline/window_io.h"
 #include "plan/template.h"
 #include "sink/publish.h"
@@ -249,6 +250,13 @@ int sluice__run_sweep(struct run *r, struct sluice_err *err)
                             r->job->output.folder ? r->job->output.folder
                                                   : ".",
                             err));
+    /* The report's folder: a killed run leaves its temporary file there. */
+    if (r->opts && r->opts->report_path) {
+        rc = sluice__report_folder(r->opts->report_path, &path);
+        SLUICE_FAIL_IF(rc != SLUICE_OK, rc, err, "%s",
+                       sluice__buf_failure(rc, "report path too long"));
+        SLUICE_TRY(sweep_folder(r, &seen, path.p, err));
+    }
     for (size_t i = r->due_begin; i < r->due_end; i++) {
         if (!(r->due[i / 8] & (1u << (i % 8))))
             continue;
