@@ -5,7 +5,8 @@
  *
  * A window is reported from an outcome: a snapshot of its slot, because a
  * done window's file is published by the committer thread while its slot
- * already pulls the next window. */
+ * already pulls the next window. A window the run never started has no
+ * slot: its outcome is built from its index (sluice__result_unstarted). */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>

@@ -172,6 +172,7 @@ double sluice__now(void);      /* monotonic seconds */
 double sluice__wall_now(void); /* UTC seconds, fractional */
 
 /* attempt.c */
+/* The slot uses `xfer` (the driver's, borrowed) for all its windows. */
 SLUICE_NODISCARD int sluice__slot_init(struct slot *s, struct run *r,
                                        struct sluice_http_transfer *xfer,
                                        struct sluice_err *err);

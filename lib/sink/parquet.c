@@ -261,8 +261,15 @@ static int load_schema(struct pq_sink *s, struct sluice_table **out)
     bool missing = false;
     int rc = sluice__read_file(s->schema_path, SLUICE_TABLE_SCHEMA_FILE_MAX,
                                &text, &n, &missing, err);
-    if (rc == SLUICE_EIO && missing)
-        return sluice__table_new(out, s->po.columns, s->po.n_columns);
+    if (rc == SLUICE_EIO && missing) {
+        /* No schema yet: a first window. The "cannot open" just set is no
+         * error then, and must not stand for a failure of what follows. */
+        err->msg[0] = '\0';
+        rc = sluice__table_new(out, s->po.columns, s->po.n_columns);
+        if (rc != SLUICE_OK)
+            sluice__err_set(err, "%s", sluice_strerror(rc));
+        return rc;
+    }
     if (rc != SLUICE_OK)
         return rc;
     rc = sluice__table_from_json(text, n, s->po.columns, s->po.n_columns, out,
