@@ -1,7 +1,9 @@
 /* attempt.c: one transfer slot. A slot holds one window at a time, from
  * its first attempt to its end (done, failed, or not pulled), and owns what
- * the window's attempts reuse: a curl easy handle (warm connections), a JSON
- * reader, a selector and a sink.
+ * the window's attempts reuse: a JSON reader, a selector and a sink; it
+ * uses one transfer of the run's driver (http/driver.h), reused window
+ * after window so connections stay warm. The slot decides; the driver
+ * alone speaks to libcurl.
  *
  * A response is parsed while it arrives: the write callback feeds the
  * reader, whose events go through the selector into the sink, so a body is
@@ -19,7 +21,6 @@
 
 #include "http/error_body.h"
 #include "http/redirect.h"
-#include "http/request.h"
 #include "http/transfer_error.h"
 #include "pipeline/run.h"
 #include "pipeline/window_io.h"
@@ -61,37 +62,35 @@ static int to_sink_end(void *ud)
     return slot->sink->ops->record_end(slot->sink);
 }
 
-/* ---- curl callbacks ----------------------------------------------------------*/
+/* ---- the transfer's bytes ------------------------------------------------------*/
 
 /* Header lines arrive whole. Their total is bounded: libcurl stops one line
  * over 100 KiB but keeps any number of shorter ones, so a server sending
  * header lines without end would never reach the body's size limit. */
-static size_t on_header(char *line, size_t size, size_t nitems, void *ud)
+static bool on_header(void *owner, const char *line, size_t n)
 {
-    struct slot *s = ud;
-    size_t n = size * nitems;
+    struct slot *s = owner;
     s->header_bytes += n;
     if (s->header_bytes > SLUICE_HTTP_HEADERS_MAX) {
         sluice__err_set(&s->err, "response headers over %u KiB",
                         SLUICE_HTTP_HEADERS_MAX / 1024);
         s->failed_in_body = true;
-        return 0;
+        return false;
     }
     /* A blank line ends a block; after a 1xx or a redirect another may
      * follow, and the body's first byte settles it (on_body). */
     s->headers_done = n <= 2 && (line[0] == '\r' || line[0] == '\n');
     sluice__rate_headers_feed(&s->rate_headers, line, n);
-    return n;
+    return true;
 }
 
-static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
+static bool on_body(void *owner, const char *data, size_t n)
 {
-    struct slot *s = ud;
-    size_t n = size * nmemb;
+    struct slot *s = owner;
     const struct sluice_job *job = s->run->job;
     s->headers_done = true;
     if (s->status == 0)
-        curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &s->status);
+        s->status = sluice__http_transfer_status(s->xfer);
     s->bytes_in += n;
     if (s->bytes_in > job->http.max_response_bytes) {
         sluice__err_set(&s->err,
@@ -99,7 +98,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
                         "(http.max_response_size)",
                         (unsigned long long)job->http.max_response_bytes);
         s->failed_in_body = true;
-        return 0;
+        return false;
     }
     if (!is_success(s->status)) {
         size_t room = ERROR_BODY_MAX - s->errbody.n;
@@ -107,7 +106,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
             sluice__buf_append(&s->errbody, data, n < room ? n : room) !=
                 SLUICE_OK)
             sluice__buf_reset(&s->errbody);
-        return n;
+        return true;
     }
     int rc = sluice__json_reader_feed(s->reader, data, n);
     if (rc != SLUICE_OK) {
@@ -124,18 +123,24 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
                             sluice__json_reader_error(s->reader));
         }
         s->failed_in_body = true;
-        return 0;
+        return false;
     }
-    return n;
+    return true;
 }
+
+static const struct sluice_http_callbacks slot_callbacks = {on_header,
+                                                            on_body};
 
 /* ---- life of a slot ----------------------------------------------------------*/
 
-int sluice__slot_init(struct slot *s, struct run *r, struct sluice_err *err)
+int sluice__slot_init(struct slot *s, struct run *r,
+                      struct sluice_http_transfer *xfer,
+                      struct sluice_err *err)
 {
     int rc = SLUICE_OK;
     const struct sluice_job *job = r->job;
     s->run = r;
+    s->xfer = xfer;
     s->state = SLOT_IDLE;
     sluice__buf_init(&s->url, 1 << 16);
     sluice__buf_init(&s->path, 1 << 12);
@@ -155,32 +160,14 @@ int sluice__slot_init(struct slot *s, struct run *r, struct sluice_err *err)
     s->reader = sluice__json_reader_new(NULL, sluice__selector_on_event,
                                         s->selector);
     SLUICE_FAIL_IF(!s->reader, SLUICE_ENOMEM, err, "out of memory");
-
-    s->easy = curl_easy_init();
-    SLUICE_FAIL_IF(!s->easy, SLUICE_ENOMEM, err, "cannot create a transfer");
-    struct sluice_http_policy pol = {
-        job->http.connect_timeout_ms, job->http.timeout_ms,
-        job->http.low_speed_bytes, job->http.low_speed_secs,
-        job->http.insecure || (r->opts && r->opts->insecure),
-        job->http.ca_file};
-    SLUICE_TRY(sluice__http_easy_setup(s->easy, &pol, err));
-    curl_easy_setopt(s->easy, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(s->easy, CURLOPT_WRITEDATA, s);
-    curl_easy_setopt(s->easy, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(s->easy, CURLOPT_HEADERDATA, s);
-    curl_easy_setopt(s->easy, CURLOPT_PRIVATE, s);
-    curl_easy_setopt(s->easy, CURLOPT_ERRORBUFFER, s->curl_error);
 out:
     return rc;
 }
 
 void sluice__slot_cleanup(struct slot *s)
 {
-    if (s->easy) {
-        if (s->state == SLOT_RUNNING)
-            curl_multi_remove_handle(s->run->multi, s->easy);
-        curl_easy_cleanup(s->easy);
-    }
+    if (s->xfer && s->state == SLOT_RUNNING)
+        sluice__http_transfer_cancel(s->xfer);
     if (s->sink_open)
         s->sink->ops->abort(s->sink);
     curl_slist_free_all(s->headers);
@@ -251,7 +238,6 @@ void sluice__slot_start(struct slot *s)
     s->headers_done = false;
     s->bytes_in = 0;
     s->err.msg[0] = '\0';
-    s->curl_error[0] = '\0';
     sluice__buf_reset(&s->path);
     sluice__buf_reset(&s->errbody);
     curl_slist_free_all(s->headers);
@@ -279,11 +265,8 @@ void sluice__slot_start(struct slot *s)
                    sluice__sink_reason(s->sink, rc));
     s->sink_open = true;
 
-    curl_easy_setopt(s->easy, CURLOPT_URL, s->url.p);
-    curl_easy_setopt(s->easy, CURLOPT_HTTPHEADER, s->headers);
-    CURLMcode mc = curl_multi_add_handle(r->multi, s->easy);
-    SLUICE_FAIL_IF(mc != CURLM_OK, SLUICE_EHTTP, &s->err,
-                   "cannot start the transfer: %s", curl_multi_strerror(mc));
+    SLUICE_TRY(sluice__http_transfer_start(s->xfer, s->url.p, s->headers,
+                                           &slot_callbacks, s, &s->err));
     s->state = SLOT_RUNNING;
     r->in_flight++;
     r->sum.requests++;
@@ -329,9 +312,8 @@ static bool follow_redirect(struct slot *s)
     struct run *r = s->run;
     const struct sluice_job *job = r->job;
     long st = s->status;
-    char *loc = NULL;
-    if (curl_easy_getinfo(s->easy, CURLINFO_REDIRECT_URL, &loc) != CURLE_OK ||
-        !loc)
+    const char *loc = sluice__http_transfer_redirect_url(s->xfer);
+    if (!loc)
         return false;
     if (job->http.follow_redirects == SLUICE_REDIRECT_NONE)
         return refuse(s,
@@ -377,15 +359,12 @@ static bool follow_redirect(struct slot *s)
     s->hops++;
     s->status = 0;
     s->bytes_in = 0;
-    s->curl_error[0] = '\0';
     sluice__buf_reset(&s->errbody);
     sluice__rate_headers_reset(&s->rate_headers);
-    curl_easy_setopt(s->easy, CURLOPT_URL, s->hop_url.p);
-    curl_easy_setopt(s->easy, CURLOPT_HTTPHEADER, headers);
-    CURLMcode mc = curl_multi_add_handle(r->multi, s->easy);
-    if (mc != CURLM_OK)
-        return refuse(s, "cannot start the transfer: %s",
-                      curl_multi_strerror(mc));
+    struct sluice_err serr = {{0}};
+    if (sluice__http_transfer_start(s->xfer, s->hop_url.p, headers,
+                                    &slot_callbacks, s, &serr) != SLUICE_OK)
+        return refuse(s, "%s", serr.msg);
     s->state = SLOT_RUNNING;
     r->in_flight++;
     r->sum.requests++;
@@ -395,13 +374,12 @@ static bool follow_redirect(struct slot *s)
 }
 
 /* Explains an attempt that did not yield a publishable body. */
-static void describe_failure(struct slot *s, CURLcode cc)
+static void describe_failure(struct slot *s, int cc, const char *curl_text)
 {
     if (s->failed_in_body || s->redirect_refused)
         return; /* s->err already says why */
-    if (cc != CURLE_OK) {
-        struct sluice_transfer_failure f = {(int)cc, s->curl_error,
-                                            !s->headers_done};
+    if (cc != 0) {
+        struct sluice_transfer_failure f = {cc, curl_text, !s->headers_done};
         sluice__http_describe_failure(&f, &s->err);
         return;
     }
@@ -417,11 +395,11 @@ static void describe_failure(struct slot *s, CURLcode cc)
     sluice__buf_cleanup(&msg);
 }
 
-static enum sluice_xfer classify(const struct slot *s, CURLcode cc)
+static enum sluice_xfer classify(const struct slot *s, int cc)
 {
     if (s->failed_in_body)
         return s->json_invalid ? SLUICE_XFER_OK : SLUICE_XFER_LOCAL;
-    return sluice__xfer_from_curl((int)cc);
+    return sluice__xfer_from_curl(cc);
 }
 
 /* Hands the finished window's sink to the committer thread; the slot goes
@@ -444,19 +422,19 @@ static void publish(struct run *r, struct slot *s)
     sluice__committer_submit(&r->committer, it);
 }
 
-void sluice__slot_finish(struct slot *s, CURLcode cc)
+void sluice__slot_finish(struct slot *s, const struct sluice_http_done *done)
 {
     struct run *r = s->run;
     double now = sluice__now();
     double wall = sluice__wall_now();
-    curl_multi_remove_handle(r->multi, s->easy);
+    int cc = done->curlcode;
     s->state = SLOT_WAITING;
     r->in_flight--;
-    curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &s->status);
+    s->status = sluice__http_transfer_status(s->xfer);
     /* A followed redirect is part of this attempt: only its last answer
      * counts (as the governor and the statuses saw it when libcurl
      * followed redirects itself). */
-    if (cc == CURLE_OK && !s->failed_in_body && is_redirect(s->status) &&
+    if (cc == 0 && !s->failed_in_body && is_redirect(s->status) &&
         follow_redirect(s))
         return;
     if (s->n_statuses < SLUICE_MAX_STATUSES)
@@ -487,7 +465,7 @@ void sluice__slot_finish(struct slot *s, CURLcode cc)
         publish(r, s);
         return;
     }
-    describe_failure(s, cc);
+    describe_failure(s, cc, done->error);
     s->sink->ops->abort(s->sink);
     s->sink_open = false;
 
@@ -538,7 +516,7 @@ void sluice__slot_abandon(struct slot *s, const char *why)
 {
     struct run *r = s->run;
     if (s->state == SLOT_RUNNING) {
-        curl_multi_remove_handle(r->multi, s->easy);
+        sluice__http_transfer_cancel(s->xfer);
         r->in_flight--;
     }
     release(s, s->state == SLOT_RUNNING);

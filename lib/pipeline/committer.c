@@ -94,18 +94,19 @@ static void *worker(void *arg)
             batch = next;
         }
         pthread_mutex_unlock(&c->mu);
-        curl_multi_wakeup(c->multi); /* the loop may be polling */
+        sluice__http_driver_wakeup(c->driver); /* the loop may be polling */
         pthread_mutex_lock(&c->mu);
     }
     pthread_mutex_unlock(&c->mu);
     return NULL;
 }
 
-int sluice__committer_start(struct committer *c, CURLM *multi,
+int sluice__committer_start(struct committer *c,
+                            struct sluice_http_driver *driver,
                             struct sluice_err *err)
 {
     memset(c, 0, sizeof *c);
-    c->multi = multi;
+    c->driver = driver;
     if (pthread_mutex_init(&c->mu, NULL) != 0) {
         sluice__err_set(err, "cannot create a mutex");
         return SLUICE_ENOMEM;

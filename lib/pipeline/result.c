@@ -5,13 +5,15 @@
  *
  * A window is reported from an outcome: a snapshot of its slot, because a
  * done window's file is published by the committer thread while its slot
- * already pulls the next window. */
+ * already pulls the next window. A window the run never started has no
+ * slot: its outcome is built from its index (sluice__result_unstarted). */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "pipeline/run.h"
 #include "pipeline/run_report.h"
+#include "pipeline/window_io.h"
 
 int sluice__outcome_take(const struct slot *s, struct outcome *o)
 {
@@ -63,11 +65,11 @@ static void ledger_mark(struct run *r, const struct outcome *o,
     a.output = output;
     a.error = error;
     if (status == SLUICE_WINDOW_DONE)
-        rc = sluice__ledger_mark_done(r->ledger, &a, &lerr);
+        rc = sluice__ledger_mark_done(r->ledger.db, &a, &lerr);
     else if (status == SLUICE_WINDOW_FAILED)
-        rc = sluice__ledger_mark_failed(r->ledger, &a, &lerr);
+        rc = sluice__ledger_mark_failed(r->ledger.db, &a, &lerr);
     else if (o->n_statuses > 0) /* started, then stopped: pending */
-        rc = sluice__ledger_mark_pending(r->ledger, o->w.start, o->w.end_excl,
+        rc = sluice__ledger_mark_pending(r->ledger.db, o->w.start, o->w.end_excl,
                                          &lerr);
     /* A lost ledger stops the run (run.c) and is said once, at its end. */
     if (rc != SLUICE_OK && !sluice__run_ledger_lost(r, &lerr))
@@ -93,7 +95,7 @@ void sluice__result_emit(struct run *r, const struct outcome *o,
     const char *shown_err =
         error ? (msg ? msg : "(message lost: out of memory)") : NULL;
 
-    if (r->ledger && !r->ledger_lost)
+    if (r->ledger.db && !r->ledger.lost)
         ledger_mark(r, o, status, rows, bytes_out, out, shown_err);
 
     struct sluice_window_result res = {0};
@@ -135,31 +137,13 @@ void sluice__result_emit(struct run *r, const struct outcome *o,
     sluice__free(msg);
 }
 
-/* Reports straight from a slot (failures, interruptions). */
-static void emit_slot(struct run *r, struct slot *s,
-                      enum sluice_window_status status, const char *error)
-{
-    struct outcome o;
-    if (sluice__outcome_take(s, &o) != SLUICE_OK) {
-        /* Out of memory: report what needs no copy. */
-        memset(&o, 0, sizeof o);
-        o.w = s->w;
-        o.n_statuses = s->n_statuses;
-        memcpy(o.statuses, s->statuses, sizeof o.statuses);
-    }
-    sluice__result_emit(r, &o, status, 0, 0, 0, error);
-    sluice__outcome_cleanup(&o);
-}
-
-void sluice__result_failed(struct run *r, struct slot *s, const char *why)
-{
-    emit_slot(r, s, SLUICE_WINDOW_FAILED, why);
-}
-
-void sluice__result_not_pulled(struct run *r, struct slot *s, const char *why)
+/* Reports a window not pulled: with the quota spent, its reason says when
+ * to come back (and the last error, if any). */
+static void emit_not_pulled(struct run *r, const struct outcome *o,
+                            const char *why)
 {
     if (!r->quota_gone) {
-        emit_slot(r, s, SLUICE_WINDOW_NOT_PULLED, why);
+        sluice__result_emit(r, o, SLUICE_WINDOW_NOT_PULLED, 0, 0, 0, why);
         return;
     }
     char when[32], msg[SLUICE_ERR_MAX];
@@ -174,5 +158,62 @@ void sluice__result_not_pulled(struct run *r, struct slot *s, const char *why)
     else
         snprintf(msg, sizeof msg,
                  "the API's quota is spent: come back after %s", when);
-    emit_slot(r, s, SLUICE_WINDOW_NOT_PULLED, msg);
+    sluice__result_emit(r, o, SLUICE_WINDOW_NOT_PULLED, 0, 0, 0, msg);
+}
+
+/* Reports straight from a slot (failures, interruptions). */
+static bool outcome_from_slot(const struct slot *s, struct outcome *o)
+{
+    if (sluice__outcome_take(s, o) == SLUICE_OK)
+        return true;
+    /* Out of memory: report what needs no copy. */
+    memset(o, 0, sizeof *o);
+    o->w = s->w;
+    o->n_statuses = s->n_statuses;
+    memcpy(o->statuses, s->statuses, sizeof o->statuses);
+    return false;
+}
+
+void sluice__result_failed(struct run *r, struct slot *s, const char *why)
+{
+    struct outcome o;
+    outcome_from_slot(s, &o);
+    sluice__result_emit(r, &o, SLUICE_WINDOW_FAILED, 0, 0, 0, why);
+    sluice__outcome_cleanup(&o);
+}
+
+void sluice__result_not_pulled(struct run *r, struct slot *s, const char *why)
+{
+    struct outcome o;
+    outcome_from_slot(s, &o);
+    emit_not_pulled(r, &o, why);
+    sluice__outcome_cleanup(&o);
+}
+
+/* A window that never had a slot: its labels and URL come from the plan;
+ * no attempt, no bytes, no time. A label or URL that cannot be rendered
+ * is left out (the window says "?"; its URL is empty), as it would fail
+ * the window when pulled. */
+void sluice__result_unstarted(struct run *r, size_t index, const char *why)
+{
+    struct outcome o;
+    struct sluice_buf start, end, url;
+    struct sluice_err ignored;
+    memset(&o, 0, sizeof o);
+    sluice__buf_init(&start, 256);
+    sluice__buf_init(&end, 256);
+    sluice__buf_init(&url, 1 << 16);
+    sluice__window_at(&r->job->windows, index, &o.w);
+    if (sluice__window_label(r->job, &o.w, &start, &end, &ignored) !=
+            SLUICE_OK ||
+        sluice__window_url(r->job, &o.w, &url, &ignored) != SLUICE_OK)
+        sluice__buf_reset(&url);
+    o.start = sluice__strdup(sluice__buf_str(&start));
+    o.end = sluice__strdup(sluice__buf_str(&end));
+    o.url = sluice__strdup(sluice__buf_str(&url));
+    sluice__buf_cleanup(&start);
+    sluice__buf_cleanup(&end);
+    sluice__buf_cleanup(&url);
+    emit_not_pulled(r, &o, why);
+    sluice__outcome_cleanup(&o);
 }

@@ -1,14 +1,14 @@
 /* run.c: sluice_run(), one run of a job: the only place that knows every
  * stage.
  *
- *   plan (windows due) -> curl multi loop (governor: rate limits, adaptive
+ *   plan (windows due) -> the loop (governor: rate limits, adaptive
  *   concurrency) -> slot: reader -> selector -> sink -> publish -> ledger
  *
- * One thread, one curl multi handle, `concurrency` slots. Each turn of the
- * loop starts what the governor allows, lets curl move bytes, judges the
- * transfers that ended, reports progress, then waits for sockets or the
- * next instant something may start. */
-#include <pthread.h>
+ * One thread, `concurrency` slots, each with one transfer of the driver
+ * (http/driver.h: the curl multi handle and its perform / poll turn). Each
+ * turn of the loop starts what the governor allows, lets the driver move
+ * bytes and judges the transfers that ended, reports progress; the driver
+ * waits for sockets or the next instant something may start. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -107,9 +107,9 @@ static size_t collect_commits(struct run *r)
                            it->out.end ? it->out.end : "?", len, w);
                 w += len + (nl != NULL);
             }
-            if (sink->schema_json && r->ledger && !r->ledger_lost) {
+            if (sink->schema_json && r->ledger.db && !r->ledger.lost) {
                 struct sluice_err lerr;
-                if (sluice__ledger_schema_append(r->ledger, sink->schema_json,
+                if (sluice__ledger_schema_append(r->ledger.db, sink->schema_json,
                                                  NULL, &lerr) != SLUICE_OK &&
                     !sluice__run_ledger_lost(r, &lerr))
                     SLUICE_LOG(&r->log, SLUICE_LOG_ERROR, "state ledger: %s",
@@ -149,7 +149,7 @@ static void emit_progress(struct run *r, bool force)
     if (!force && t - r->t_last_progress < every)
         return;
     r->t_last_progress = t;
-    struct sluice_progress p = {r->due_total,
+    struct sluice_progress p = {r->plan.due_total,
                                 r->sum.done,
                                 r->sum.failed,
                                 r->in_flight,
@@ -160,50 +160,20 @@ static void emit_progress(struct run *r, bool force)
     r->opts->on_progress(r->opts->ud, &p);
 }
 
+static int window_due(void *ud, size_t i, bool *due, struct sluice_err *err)
+{
+    return sluice__run_window_due(ud, i, due, err);
+}
+
 /* Decides once, before the first request, which windows are due, so the
  * progress line knows the total and each window is judged (and its file
  * checked) exactly once. */
 static int plan_due(struct run *r, struct sluice_err *err)
 {
-    int rc = SLUICE_OK;
-    r->due = sluice__calloc(r->count / 8 + 1, 1);
-    SLUICE_FAIL_IF(!r->due, SLUICE_ENOMEM, err, "out of memory");
-    /* --window: one window, no walk over the plan. */
-    size_t i = r->single ? r->single_index : 0;
-    r->due_begin = i;
-    for (; i < r->count; i++) {
-        if ((r->limit && r->due_total >= r->limit) ||
-            (r->single && i > r->single_index))
-            break;
-        bool due = false;
-        SLUICE_TRY(sluice__run_window_due(r, i, &due, err));
-        if (due) {
-            r->due[i / 8] |= (uint8_t)(1u << (i % 8));
-            r->due_total++;
-        } else {
-            r->sum.skipped++;
-        }
-    }
-    r->due_end = i < r->count ? i : r->count;
-out:
+    int rc = sluice__run_plan_build(&r->plan, window_due, r, &r->sum.skipped,
+                                    err);
     sluice__run_due_done(r);
     return rc;
-}
-
-/* The next window due in this run, or false when none is left. */
-static bool next_due(struct run *r, size_t *index)
-{
-    /* Past the last due window there is nothing to find: with --limit the
-     * rest of a long plan is never walked. */
-    while (r->selected < r->due_total && r->next < r->count) {
-        size_t i = r->next++;
-        if (r->due[i / 8] & (1u << (i % 8))) {
-            r->selected++;
-            *index = i;
-            return true;
-        }
-    }
-    return false;
 }
 
 /* A slot ready to send: one waiting whose time has come, else an idle one
@@ -219,7 +189,7 @@ static struct slot *ready_slot(struct run *r, double now)
             idle = s;
     }
     size_t index;
-    if (idle && next_due(r, &index)) {
+    if (idle && sluice__run_plan_next(&r->plan, &index)) {
         sluice__slot_assign(idle, index);
         if (idle->state == SLOT_WAITING)
             return idle;
@@ -258,7 +228,7 @@ static bool work_left(struct run *r)
     for (size_t i = 0; i < r->n_slots; i++)
         if (r->slots[i].state != SLOT_IDLE)
             return true;
-    return r->selected < r->due_total;
+    return sluice__run_plan_left(&r->plan);
 }
 
 /* Milliseconds until something may start: a waiting slot's time or the
@@ -278,7 +248,7 @@ static int poll_timeout(struct run *r)
         }
         want_start |= s->state == SLOT_IDLE;
     }
-    if (want_start && r->selected < r->due_total && gov < until)
+    if (want_start && sluice__run_plan_left(&r->plan) && gov < until)
         until = gov;
     double ms = (until - now) * 1000.0;
     return ms < 1 ? 1 : ms > POLL_MAX_MS ? POLL_MAX_MS : (int)ms;
@@ -298,7 +268,7 @@ static void stop_windows(struct run *r, bool in_flight_too)
         /* Stopped for the quota alone, sluice__result_not_pulled says so
          * (and when to come back): nothing was interrupted. A window held
          * between attempts keeps its last attempt's error (empty if none). */
-        const char *why = r->ledger_lost         ? "the run's ledger was lost"
+        const char *why = r->ledger.lost         ? "the run's ledger was lost"
                           : stopped_for_quota(r) ? s->err.msg
                                                  : "interrupted";
         if (s->state == SLOT_WAITING ||
@@ -309,27 +279,20 @@ static void stop_windows(struct run *r, bool in_flight_too)
 
 static void report_unstarted(struct run *r)
 {
-    struct slot *s = &r->slots[0]; /* idle by now: used as scratch */
     size_t index;
-    while (next_due(r, &index)) {
-        sluice__window_at(&r->job->windows, index, &s->w);
-        sluice__buf_reset(&s->start);
-        sluice__buf_reset(&s->end);
-        sluice__buf_reset(&s->url);
-        s->n_statuses = 0;
-        memset(&s->retry, 0, sizeof s->retry);
-        s->bytes_in = 0;
-        s->t_first = 0;
-        if (sluice__window_label(r->job, &s->w, &s->start, &s->end,
-                                 &s->err) != SLUICE_OK ||
-            sluice__window_url(r->job, &s->w, &s->url, &s->err) != SLUICE_OK)
-            sluice__buf_reset(&s->url);
-        sluice__result_not_pulled(r, s,
-                                  r->ledger_lost ? "the run's ledger was lost"
-                                  : stopped_for_quota(r)
-                                      ? ""
-                                      : "interrupted before it started");
-    }
+    while (sluice__run_plan_next(&r->plan, &index))
+        sluice__result_unstarted(r, index,
+                                 r->ledger.lost ? "the run's ledger was lost"
+                                 : stopped_for_quota(r)
+                                     ? ""
+                                     : "interrupted before it started");
+}
+
+/* The driver's report of a transfer that ended: the slot judges it. */
+static void transfer_done(void *ud, const struct sluice_http_done *done)
+{
+    (void)ud;
+    sluice__slot_finish(done->owner, done);
 }
 
 static int run_loop(struct run *r, struct sluice_err *err)
@@ -348,7 +311,7 @@ static int run_loop(struct run *r, struct sluice_err *err)
         }
         /* Nothing more can be recorded: stop at once (what is published
          * stays on disk; see sluice__run_ledger_close). */
-        if (r->ledger_lost || cancel >= 2 ||
+        if (r->ledger.lost || cancel >= 2 ||
             (cancel && sluice__now() - r->t_drain > grace)) {
             stop_windows(r, true);
             break;
@@ -363,35 +326,18 @@ static int run_loop(struct run *r, struct sluice_err *err)
                      : !work_left(r))
             break;
 
-        int running = 0;
-        CURLMcode mc = curl_multi_perform(r->multi, &running);
-        SLUICE_FAIL_IF(mc != CURLM_OK, SLUICE_EHTTP, err, "curl: %s",
-                       curl_multi_strerror(mc));
-        CURLMsg *m;
-        int left;
-        size_t finished = 0;
-        while ((m = curl_multi_info_read(r->multi, &left)) != NULL) {
-            if (m->msg != CURLMSG_DONE)
-                continue;
-            struct slot *done = NULL;
-            curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE,
-                              (char **)&done);
-            sluice__slot_finish(done, m->data.result);
-            finished++;
-        }
-        finished += collect_commits(r);
+        /* The poll's timeout is computed before curl moves bytes: a
+         * perform in which no transfer ends changes neither the slots nor
+         * the governor, and when one ends the step does not poll. */
+        SLUICE_TRY(sluice__http_driver_step(r->driver, poll_timeout(r),
+                                            transfer_done, r, NULL, err));
+        /* A commit done while the step waited woke it (the committer's
+         * wakeup): its window is reported here, and a slot waiting for
+         * the committer starts on the next turn. */
+        collect_commits(r);
         emit_progress(r, false);
-        /* A slot just came free (start its next window now, not after the
-         * other transfers' next socket event), or nothing is left to wait
-         * for: either way, no poll. */
-        if (finished || (r->in_flight == 0 && r->committer.pending == 0 &&
-                         (stopping || !work_left(r))))
-            continue;
-        mc = curl_multi_poll(r->multi, NULL, 0, poll_timeout(r), NULL);
-        SLUICE_FAIL_IF(mc != CURLM_OK, SLUICE_EHTTP, err, "curl: %s",
-                       curl_multi_strerror(mc));
     }
-    if (r->ledger_lost) {
+    if (r->ledger.lost) {
         report_unstarted(r);
         rc = SLUICE_ESTATE; /* the message comes from the ledger's close */
     } else if (cancel_level(r) || r->quota_gone) {
@@ -402,48 +348,6 @@ static int run_loop(struct run *r, struct sluice_err *err)
     }
 out:
     return rc;
-}
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_code;
-static void curl_init(void)
-{
-    curl_init_code = curl_global_init(CURL_GLOBAL_ALL);
-}
-
-/* --window DATE: the one window holding that instant. */
-static int select_single(struct run *r, const char *when,
-                         struct sluice_err *err)
-{
-    int64_t t = 0;
-    bool has_time = false;
-    int rc = sluice__time_bound_parse(when, (int64_t)sluice__wall_now(), &t,
-                                      &has_time, err);
-    if (rc != SLUICE_OK) {
-        sluice__err_prefix(err, "--window");
-        return SLUICE_EJOB;
-    }
-    size_t lo = 0, hi = r->count;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        struct sluice_window w;
-        sluice__window_at(&r->job->windows, mid, &w);
-        if (w.end_excl > t)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    struct sluice_window w;
-    if (lo < r->count)
-        sluice__window_at(&r->job->windows, lo, &w);
-    if (lo >= r->count || w.start > t) {
-        sluice__err_set(err, "--window %s: no window of the job holds it",
-                        when);
-        return SLUICE_EJOB;
-    }
-    r->single = true;
-    r->single_index = lo;
-    return SLUICE_OK;
 }
 
 static const char *outcome_of(int rc, const struct run *r)
@@ -470,38 +374,40 @@ int sluice_run(struct sluice_job *job, const struct sluice_run_opts *o,
                      o ? o->log_level : SLUICE_LOG_WARN, job->secrets);
     r.t_start = sluice__now();
     r.rng = (uint64_t)(sluice__wall_now() * 1e6) ^ (uint64_t)(uintptr_t)&r;
-    r.count = sluice_job_window_count(job);
-    r.limit = o ? o->limit : 0;
-    r.sum.total = r.count;
+    sluice__run_plan_init(&r.plan, sluice_job_window_count(job),
+                          o ? o->limit : 0);
+    r.sum.total = r.plan.count;
+    r.n_slots = job->concurrency ? job->concurrency : 1;
 
     SLUICE_TRY(sluice__report_new(o ? o->report_path : NULL, job->name,
                                   &r.report, &err));
     SLUICE_TRY(sluice__governor_init(&r.gov, job->rates, job->n_rates,
                                      job->concurrency, &err));
     if (o && o->window)
-        SLUICE_TRY(select_single(&r, o->window, &err));
-    pthread_once(&curl_once, curl_init);
-    SLUICE_FAIL_IF(curl_init_code != CURLE_OK, SLUICE_EHTTP, &err,
-                   "cannot initialise libcurl: %s",
-                   curl_easy_strerror(curl_init_code));
+        SLUICE_TRY(sluice__run_plan_select_single(&r.plan, &job->windows,
+                                                  o->window, &err));
+    /* The transfer policy, the same for every request of the job. */
+    struct sluice_http_policy pol = {
+        job->http.connect_timeout_ms, job->http.timeout_ms,
+        job->http.low_speed_bytes, job->http.low_speed_secs,
+        job->http.insecure || (o && o->insecure), job->http.ca_file};
+    SLUICE_TRY(sluice__http_driver_new(&pol, r.n_slots, &r.driver, &err));
     SLUICE_TRY(sluice__run_ledger_open(&r, &err));
     SLUICE_TRY(plan_due(&r, &err));
     SLUICE_TRY(sluice__run_sweep(&r, &err));
     SLUICE_TRY(sluice__report_begin(r.report, &err));
 
-    r.multi = curl_multi_init();
-    SLUICE_FAIL_IF(!r.multi, SLUICE_ENOMEM, &err, "out of memory");
-    curl_multi_setopt(r.multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
-    SLUICE_TRY(sluice__committer_start(&r.committer, r.multi, &err));
-    r.n_slots = job->concurrency ? job->concurrency : 1;
+    SLUICE_TRY(sluice__committer_start(&r.committer, r.driver, &err));
     r.max_pending = r.n_slots;
     r.slots = sluice__calloc(r.n_slots, sizeof *r.slots);
     SLUICE_FAIL_IF(!r.slots, SLUICE_ENOMEM, &err, "out of memory");
     for (size_t i = 0; i < r.n_slots; i++)
-        SLUICE_TRY(sluice__slot_init(&r.slots[i], &r, &err));
+        SLUICE_TRY(sluice__slot_init(&r.slots[i], &r,
+                                     sluice__http_driver_transfer(r.driver, i),
+                                     &err));
 
     rc = run_loop(&r, &err);
-    r.sum.due = r.selected;
+    r.sum.due = r.plan.selected;
     emit_progress(&r, true);
 out:
     /* Publish and report what is still queued: those files are complete. */
@@ -515,9 +421,9 @@ out:
     for (size_t i = 0; i < r.n_free_sinks; i++)
         sluice__sink_free(r.free_sinks[i]);
     sluice__free(r.free_sinks);
-    sluice__free(r.due);
-    if (r.multi)
-        curl_multi_cleanup(r.multi);
+    sluice__run_plan_cleanup(&r.plan);
+    /* After the committer, whose thread wakes the driver, and the slots. */
+    sluice__http_driver_free(r.driver);
     /* A lost ledger wins over every other outcome: it is the one the user
      * must act on, and the only one that loses records. */
     struct sluice_err lerr = {{0}};
@@ -526,7 +432,7 @@ out:
         rc = SLUICE_ESTATE;
         err = lerr;
     }
-    r.sum.due = r.selected;
+    r.sum.due = r.plan.selected;
     r.sum.seconds = sluice__now() - r.t_start;
     r.sum.responses_429 = r.gov.responses_429;
     r.sum.concurrency = sluice__governor_concurrency(&r.gov);

@@ -1,20 +1,27 @@
 /* run.h: the state of one run, shared by the files of lib/pipeline/:
  *
- *   run.c      sluice_run(): set up, the event loop, tear down
- *   attempt.c  one slot: start an attempt, stream its body, judge its end
- *   run_ledger.c  the state ledger's part: what is due, marks, fingerprint
- *   result.c   a window's end: ledger mark, callbacks, counters
+ *   run.c        sluice_run(): set up, the event loop, tear down
+ *   attempt.c    one slot: start an attempt, stream its body, judge its end
+ *   run_plan.c   the plan: which windows are due, handed out in order
+ *   run_ledger.c the state ledger's part: what is due, marks, fingerprint
+ *   result.c     a window's end: ledger mark, callbacks, counters
  *   committer.c  the thread that publishes finished windows
+ *
+ * `struct run` embeds one struct per part, each owned by its file (only
+ * that file changes its fields; the others read them or call it): the
+ * plan, the ledger part, the committer; it points to the transfer driver
+ * (http/driver.h), which alone speaks to libcurl. What is left in `struct
+ * run` itself is the loop's policy: slots, governor, counters, stopping.
  *
  * One thread runs all of it but the sinks' commits, which the committer
  * thread runs on sinks handed to it (and only those). */
 #ifndef SLUICE_PIPELINE_RUN_H
 #define SLUICE_PIPELINE_RUN_H
 
-#include <curl/curl.h>
 #include <pthread.h>
 
 #include "config/job.h"
+#include "http/driver.h"
 #include "http/governor.h"
 #include "http/rate_headers.h"
 #include "http/retry.h"
@@ -37,7 +44,7 @@ struct run;
 
 struct slot {
     struct run *run;
-    CURL *easy;
+    struct sluice_http_transfer *xfer; /* the driver's, reused */
     struct sluice_json_reader *reader;
     struct sluice_selector *selector;
     struct sluice_sink *sink;
@@ -49,7 +56,6 @@ struct slot {
      * and the headers sent to another origin (no secret among them). */
     struct sluice_buf origin, hop_url, hop_origin;
     struct curl_slist *hop_headers;
-    char curl_error[CURL_ERROR_SIZE];
     struct sluice_rate_headers rate_headers;
 
     enum slot_state state;
@@ -100,6 +106,7 @@ struct commit_item {
     struct commit_item *next;
 };
 
+/* The committer (committer.c). */
 struct committer {
     pthread_t thread;
     bool initialised; /* mutex and condition exist */
@@ -109,26 +116,12 @@ struct committer {
     struct commit_item *todo, *todo_tail; /* to publish, in order */
     struct commit_item *done, *done_tail; /* published, to report */
     bool stop;
-    CURLM *multi;   /* woken when a commit is done */
+    struct sluice_http_driver *driver; /* woken when a commit is done */
     size_t pending; /* submitted, not collected: the loop's thread only */
 };
 
-struct run {
-    struct sluice_job *job;
-    const struct sluice_run_opts *opts;
-    struct sluice_logger log;
-    struct sluice_run_report *report; /* opts->report_path; NULL: none */
-    CURLM *multi;
-    struct slot *slots;
-    size_t n_slots;
-    struct sluice_governor gov;
-    uint64_t rng;
-    struct committer committer;
-    size_t max_pending;   /* commits queued before transfers wait */
-    struct sluice_sink **free_sinks; /* sinks not in use, for reuse */
-    size_t n_free_sinks, cap_free_sinks;
-
-    /* the plan */
+/* The plan (run_plan.c): which windows this run pulls. */
+struct run_plan {
     size_t count;         /* windows up to `to` */
     size_t next;          /* next index to consider */
     size_t limit;         /* at most this many due windows (0: all) */
@@ -138,16 +131,36 @@ struct run {
     uint8_t *due;         /* a bit per window: due in this run */
     size_t due_total;     /* windows this run will pull (limit applied) */
     size_t due_begin, due_end; /* no window outside [begin, end) is due */
+};
 
-    /* the ledger (NULL when the job keeps no state) */
-    struct sluice_ledger *ledger;
+/* The ledger's part (run_ledger.c); db is NULL when the job keeps no
+ * state. */
+struct run_ledger {
+    struct sluice_ledger *db;
     struct sluice_ledger_cursor *cursor; /* while deciding what is due */
     int64_t run_id;
-    int64_t redo_from;    /* windows starting at or after: due (lookback) */
     /* The ledger's file was deleted or replaced under the run: nothing more
      * is recorded and the run stops (why: the ledger's message). */
-    bool ledger_lost;
-    char ledger_lost_msg[SLUICE_ERR_MAX];
+    bool lost;
+    char lost_msg[SLUICE_ERR_MAX];
+};
+
+struct run {
+    struct sluice_job *job;
+    const struct sluice_run_opts *opts;
+    struct sluice_logger log;
+    struct sluice_run_report *report; /* opts->report_path; NULL: none */
+    struct sluice_http_driver *driver; /* one transfer per slot */
+    struct slot *slots;
+    size_t n_slots;
+    struct sluice_governor gov;
+    uint64_t rng;
+    struct run_plan plan;
+    struct run_ledger ledger;
+    struct committer committer;
+    size_t max_pending;   /* commits queued before transfers wait */
+    struct sluice_sink **free_sinks; /* sinks not in use, for reuse */
+    size_t n_free_sinks, cap_free_sinks;
 
     size_t in_flight;
     struct sluice_run_summary sum;
@@ -162,15 +175,17 @@ double sluice__now(void);      /* monotonic seconds */
 double sluice__wall_now(void); /* UTC seconds, fractional */
 
 /* attempt.c */
+/* The slot uses `xfer` (the driver's, borrowed) for all its windows. */
 SLUICE_NODISCARD int sluice__slot_init(struct slot *s, struct run *r,
+                                       struct sluice_http_transfer *xfer,
                                        struct sluice_err *err);
 void sluice__slot_cleanup(struct slot *s);
 /* Takes window i into an idle slot (first attempt follows). */
 void sluice__slot_assign(struct slot *s, size_t i);
 /* Starts the slot's next attempt now (the caller checked the governor). */
 void sluice__slot_start(struct slot *s);
-/* A transfer of this slot ended with curl's code cc. */
-void sluice__slot_finish(struct slot *s, CURLcode cc);
+/* A transfer of this slot ended (http/driver.h: its curl code and text). */
+void sluice__slot_finish(struct slot *s, const struct sluice_http_done *done);
 /* Abandons the slot's window (interrupt, quota): not pulled. */
 void sluice__slot_abandon(struct slot *s, const char *why);
 
@@ -182,8 +197,8 @@ SLUICE_NODISCARD int sluice__run_sink_take(struct run *r,
 void sluice__run_sink_give(struct run *r, struct sluice_sink *sink);
 
 /* committer.c */
-SLUICE_NODISCARD int sluice__committer_start(struct committer *c,
-                                             CURLM *multi,
+SLUICE_NODISCARD int
+sluice__committer_start(struct committer *c, struct sluice_http_driver *driver,
                                              struct sluice_err *err);
 void sluice__committer_submit(struct committer *c, struct commit_item *it);
 /* The items published since the last call (a list), or NULL. */
@@ -203,6 +218,33 @@ void sluice__result_emit(struct run *r, const struct outcome *o,
 void sluice__result_failed(struct run *r, struct slot *s, const char *why);
 void sluice__result_not_pulled(struct run *r, struct slot *s,
                                const char *why);
+/* Window `index` ends not pulled without ever having had a slot (the run
+ * stopped first): reported from the plan alone. */
+void sluice__result_unstarted(struct run *r, size_t index, const char *why);
+
+/* run_plan.c */
+void sluice__run_plan_init(struct run_plan *p, size_t count, size_t limit);
+void sluice__run_plan_cleanup(struct run_plan *p);
+/* --window WHEN: the plan holds only the window holding that instant
+ * (SLUICE_EJOB, err set, when none does or WHEN does not parse). */
+SLUICE_NODISCARD int
+sluice__run_plan_select_single(struct run_plan *p,
+                               const struct sluice_window_spec *windows,
+                               const char *when, struct sluice_err *err);
+/* Asked once per window, in increasing i, while the plan is built. */
+typedef int (*sluice_run_due_fn)(void *ud, size_t i, bool *due,
+                                 struct sluice_err *err);
+/* Decides which windows are due (limit and --window applied), counting
+ * the others in *skipped. is_due's failure ends the walk and is returned. */
+SLUICE_NODISCARD int sluice__run_plan_build(struct run_plan *p,
+                                            sluice_run_due_fn is_due, void *ud,
+                                            size_t *skipped,
+                                            struct sluice_err *err);
+bool sluice__run_plan_is_due(const struct run_plan *p, size_t i);
+/* The next due window, in index order; false when none is left. */
+bool sluice__run_plan_next(struct run_plan *p, size_t *index);
+/* Due windows not handed out yet. */
+bool sluice__run_plan_left(const struct run_plan *p);
 
 /* run_ledger.c */
 SLUICE_NODISCARD int sluice__run_ledger_open(struct run *r,

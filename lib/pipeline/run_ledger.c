@@ -243,7 +243,7 @@ int sluice__run_sweep(struct run *r, struct sluice_err *err)
     struct folder_set seen = {0};
     struct sluice_buf path;
     sluice__buf_init(&path, 1 << 16);
-    if (!r->ledger)
+    if (!r->ledger.db)
         goto out; /* no lock: no way to be sure a writer is dead */
     /* The path's folder: the job's Parquet schema file is written there. */
     SLUICE_TRY(sweep_folder(r, &seen,
@@ -257,8 +257,8 @@ int sluice__run_sweep(struct run *r, struct sluice_err *err)
                        sluice__buf_failure(rc, "report path too long"));
         SLUICE_TRY(sweep_folder(r, &seen, path.p, err));
     }
-    for (size_t i = r->due_begin; i < r->due_end; i++) {
-        if (!(r->due[i / 8] & (1u << (i % 8))))
+    for (size_t i = r->plan.due_begin; i < r->plan.due_end; i++) {
+        if (!sluice__run_plan_is_due(&r->plan, i))
             continue;
         struct sluice_window w;
         struct sluice_err ignored;
@@ -317,16 +317,16 @@ static int requeue_moved(struct run *r, struct sluice_err *err)
     bool found = false;
     memset(&lw, 0, sizeof lw);
     sluice__buf_init(&path, 4096);
-    if (r->count == 0)
+    if (r->plan.count == 0)
         goto out;
     struct sluice_window w;
-    sluice__window_at(&r->job->windows, r->count - 1, &w);
+    sluice__window_at(&r->job->windows, r->plan.count - 1, &w);
     SLUICE_TRY(
-        sluice__ledger_window_last(r->ledger, w.start, &lw, &found, err));
+        sluice__ledger_window_last(r->ledger.db, w.start, &lw, &found, err));
     if (!found || lw.start < r->job->windows.from)
         goto out;
-    size_t i = first_window_ending_after(&r->job->windows, r->count, lw.start);
-    if (i >= r->count)
+    size_t i = first_window_ending_after(&r->job->windows, r->plan.count, lw.start);
+    if (i >= r->plan.count)
         goto out;
     sluice__window_at(&r->job->windows, i, &w);
     if (w.start != lw.start || lw.end_excl == w.end_excl)
@@ -341,7 +341,7 @@ static int requeue_moved(struct run *r, struct sluice_err *err)
                    "pulled again for its new extent",
                    lw.output);
     SLUICE_TRY(
-        sluice__ledger_mark_pending(r->ledger, w.start, w.end_excl, err));
+        sluice__ledger_mark_pending(r->ledger.db, w.start, w.end_excl, err));
 out:
     sluice__ledger_window_cleanup(&lw);
     sluice__buf_cleanup(&path);
@@ -365,13 +365,13 @@ int sluice__run_ledger_open(struct run *r, struct sluice_err *err)
     snprintf(r->sum.state_path, sizeof r->sum.state_path, "%s", path.p);
 
     struct sluice_ledger_opts lo = {path.p, job->name, true, false, NULL, NULL};
-    SLUICE_TRY(sluice__ledger_open(&lo, &r->ledger, err));
-    SLUICE_TRY(sluice__ledger_lock(r->ledger, err));
+    SLUICE_TRY(sluice__ledger_open(&lo, &r->ledger.db, err));
+    SLUICE_TRY(sluice__ledger_lock(r->ledger.db, err));
 
     SLUICE_FAIL_IF(fp_build(job, &fp) != SLUICE_OK, SLUICE_ENOMEM, err,
                    "out of memory");
     bool stored = false;
-    SLUICE_TRY(sluice__ledger_fingerprint_diff(r->ledger, fp.items, fp.n,
+    SLUICE_TRY(sluice__ledger_fingerprint_diff(r->ledger.db, fp.items, fp.n,
                                                &stored, &diff, err));
     bool full = r->opts && r->opts->full_refresh;
     SLUICE_FAIL_IF(stored && diff.n && !full, SLUICE_ESTATE, err,
@@ -380,22 +380,22 @@ int sluice__run_ledger_open(struct run *r, struct sluice_err *err)
                    "--full-refresh to pull everything again under the new "
                    "one, or give the job another state: file",
                    job->name, path.p, diff.p);
-    SLUICE_TRY(sluice__ledger_fingerprint_set(r->ledger, fp.items, fp.n, err));
+    SLUICE_TRY(sluice__ledger_fingerprint_set(r->ledger.db, fp.items, fp.n, err));
 
     if (r->opts && r->opts->argv)
         argv = sluice__redact_dup(job->secrets, r->opts->argv);
-    SLUICE_TRY(sluice__ledger_run_begin(r->ledger, argv, &r->run_id, err));
+    SLUICE_TRY(sluice__ledger_run_begin(r->ledger.db, argv, &r->ledger.run_id, err));
     SLUICE_TRY(requeue_moved(r, err));
     if (full) {
-        SLUICE_TRY(sluice__ledger_requeue(r->ledger, INT64_MIN, INT64_MAX,
+        SLUICE_TRY(sluice__ledger_requeue(r->ledger.db, INT64_MIN, INT64_MAX,
                                           NULL, err));
-    } else if (job->lookback > 0 && r->count > 0) {
-        size_t i = first_window_ending_after(&job->windows, r->count,
+    } else if (job->lookback > 0 && r->plan.count > 0) {
+        size_t i = first_window_ending_after(&job->windows, r->plan.count,
                                              job->windows.end - job->lookback);
-        if (i < r->count) {
+        if (i < r->plan.count) {
             struct sluice_window w;
             sluice__window_at(&job->windows, i, &w);
-            SLUICE_TRY(sluice__ledger_requeue(r->ledger, w.start, INT64_MAX,
+            SLUICE_TRY(sluice__ledger_requeue(r->ledger.db, w.start, INT64_MAX,
                                               NULL, err));
         }
     }
@@ -429,19 +429,19 @@ int sluice__run_window_due(struct run *r, size_t i, bool *due,
 {
     int rc = SLUICE_OK;
     *due = true;
-    if (r->single) {
-        *due = i == r->single_index;
+    if (r->plan.single) {
+        *due = i == r->plan.single_index;
         goto out;
     }
-    if (!r->ledger)
+    if (!r->ledger.db)
         goto out;
     struct sluice_window w;
     enum sluice_ledger_status st;
     sluice__window_at(&r->job->windows, i, &w);
-    if (!r->cursor)
-        SLUICE_TRY(sluice__ledger_cursor_open(r->ledger, r->job->windows.from,
-                                              &r->cursor, err));
-    SLUICE_TRY(sluice__ledger_cursor_status(r->cursor, w.start, &st, err));
+    if (!r->ledger.cursor)
+        SLUICE_TRY(sluice__ledger_cursor_open(r->ledger.db, r->job->windows.from,
+                                              &r->ledger.cursor, err));
+    SLUICE_TRY(sluice__ledger_cursor_status(r->ledger.cursor, w.start, &st, err));
     if (st != SLUICE_LEDGER_DONE)
         goto out;
     /* With output.empty: skip a done window may rightly have no file. */
@@ -456,18 +456,18 @@ out:
 
 void sluice__run_due_done(struct run *r)
 {
-    sluice__ledger_cursor_close(r->cursor);
-    r->cursor = NULL;
+    sluice__ledger_cursor_close(r->ledger.cursor);
+    r->ledger.cursor = NULL;
 }
 
 bool sluice__run_ledger_lost(struct run *r, const struct sluice_err *why)
 {
-    if (!r->ledger_lost && !(r->ledger && sluice__ledger_moved(r->ledger)))
+    if (!r->ledger.lost && !(r->ledger.db && sluice__ledger_moved(r->ledger.db)))
         return false;
-    if (!r->ledger_lost)
-        snprintf(r->ledger_lost_msg, sizeof r->ledger_lost_msg, "%s",
+    if (!r->ledger.lost)
+        snprintf(r->ledger.lost_msg, sizeof r->ledger.lost_msg, "%s",
                  why->msg);
-    r->ledger_lost = true;
+    r->ledger.lost = true;
     return true;
 }
 
@@ -475,14 +475,14 @@ int sluice__run_ledger_close(struct run *r, const char *outcome,
                              struct sluice_err *err)
 {
     int rc = SLUICE_OK;
-    if (!r->ledger)
+    if (!r->ledger.db)
         return SLUICE_OK;
-    if (r->run_id && !r->ledger_lost) {
+    if (r->ledger.run_id && !r->ledger.lost) {
         struct sluice_err lerr;
         struct sluice_ledger_run_end e = {
             outcome,      r->sum.done,      r->sum.failed, r->sum.not_pulled,
             r->sum.rows,  r->sum.bytes_out, r->sum.requests};
-        if (sluice__ledger_run_end(r->ledger, r->run_id, &e, &lerr) !=
+        if (sluice__ledger_run_end(r->ledger.db, r->ledger.run_id, &e, &lerr) !=
                 SLUICE_OK &&
             !sluice__run_ledger_lost(r, &lerr))
             SLUICE_LOG(&r->log, SLUICE_LOG_ERROR, "state ledger: %s",
@@ -490,18 +490,18 @@ int sluice__run_ledger_close(struct run *r, const char *outcome,
     }
     /* The windows this run published are on disk, the records of them
      * went with the file: say so, and what the next run will do. */
-    if (r->ledger_lost) {
+    if (r->ledger.lost) {
         sluice__err_set(err,
                         "%s: the run stopped. The %zu windows it published "
                         "are on disk but no longer recorded; the next run "
                         "uses whatever ledger is then at %s (a new one if "
                         "none: it pulls every window again and rewrites the "
                         "same files)",
-                        r->ledger_lost_msg, r->sum.done, r->sum.state_path);
+                        r->ledger.lost_msg, r->sum.done, r->sum.state_path);
         rc = SLUICE_ESTATE;
     }
     sluice__run_due_done(r);
-    sluice__ledger_close(r->ledger);
-    r->ledger = NULL;
+    sluice__ledger_close(r->ledger.db);
+    r->ledger.db = NULL;
     return rc;
 }

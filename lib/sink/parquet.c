@@ -262,9 +262,12 @@ static int load_schema(struct pq_sink *s, struct sluice_table **out)
     int rc = sluice__read_file(s->schema_path, SLUICE_TABLE_SCHEMA_FILE_MAX,
                                &text, &n, &missing, err);
     if (rc == SLUICE_EIO && missing) {
-        /* no schema yet: the job's first; "cannot open" is no error */
+        /* No schema yet: a first window. The "cannot open" just set is no
+         * error then, and must not stand for a failure of what follows. */
+        err->msg[0] = '\0';
         rc = sluice__table_new(out, s->po.columns, s->po.n_columns);
-        sluice__err_set(err, "%s", rc == SLUICE_OK ? "" : sluice_strerror(rc));
+        if (rc != SLUICE_OK)
+            sluice__err_set(err, "%s", sluice_strerror(rc));
         return rc;
     }
     if (rc != SLUICE_OK)
