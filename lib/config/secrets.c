@@ -48,8 +48,8 @@ int sluice__cfg_load_secret_vars(struct loader *L)
         return sluice__cfg_fail(L, &node->mark, "secrets",
                                 "expected a list of variable names, got %s",
                                 sluice__ynode_kind_name(node));
-    L->secret_vars = sluice__calloc(node->n ? node->n : 1,
-                                    sizeof *L->secret_vars);
+    L->secret_vars =
+        sluice__calloc(node->n ? node->n : 1, sizeof *L->secret_vars);
     if (!L->secret_vars)
         return SLUICE_ENOMEM;
     for (size_t i = 0; i < node->n; i++) {
@@ -100,26 +100,13 @@ static bool listed(const struct loader *L, const char *name)
     return false;
 }
 
-int sluice__cfg_on_value(void *ud, const char *name, const char *val,
-                         size_t n)
+int sluice__cfg_on_value(void *ud, const char *name, const char *val, size_t n)
 {
     struct loader *L = ud;
     if (!L->in_secret_field && !sluice__secret_name(name) && !listed(L, name))
         return SLUICE_OK;
     L->secret_refs++;
     return sluice__cfg_add_secret(L, L->cur_mark, L->cur_field, val, n);
-}
-
-/* The value of one percent-encoded hex digit, or -1. */
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 /* Adds p/n as a secret, and its percent-decoded form when that differs
@@ -136,8 +123,10 @@ static int add_encoded(struct loader *L, const struct sluice_ymark *m,
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         if (p[i] == '%' && i + 2 < n &&
-            hexval(p[i + 1]) >= 0 && hexval(p[i + 2]) >= 0) {
-            dec[k++] = (char)(hexval(p[i + 1]) * 16 + hexval(p[i + 2]));
+            sluice__hex_digit((unsigned char)p[i + 1]) >= 0 &&
+            sluice__hex_digit((unsigned char)p[i + 2]) >= 0) {
+            dec[k++] = (char)(sluice__hex_digit((unsigned char)p[i + 1]) * 16 +
+                              sluice__hex_digit((unsigned char)p[i + 2]));
             i += 2;
         } else {
             dec[k++] = p[i];

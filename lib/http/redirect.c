@@ -40,17 +40,6 @@ out:
     return rc;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* p/n percent-decoded ('+' as space, as a form would send it) into out. */
 static int decode(const char *p, size_t n, struct sluice_buf *out)
 {
@@ -58,10 +47,12 @@ static int decode(const char *p, size_t n, struct sluice_buf *out)
     sluice__buf_reset(out);
     SLUICE_TRY(sluice__buf_append(out, "", 0));
     for (size_t i = 0; i < n; i++) {
-        if (p[i] == '%' && i + 2 < n && hexval(p[i + 1]) >= 0 &&
-            hexval(p[i + 2]) >= 0) {
+        if (p[i] == '%' && i + 2 < n &&
+            sluice__hex_digit((unsigned char)p[i + 1]) >= 0 &&
+            sluice__hex_digit((unsigned char)p[i + 2]) >= 0) {
             SLUICE_TRY(sluice__buf_addc(
-                out, (char)(hexval(p[i + 1]) * 16 + hexval(p[i + 2]))));
+                out, (char)(sluice__hex_digit((unsigned char)p[i + 1]) * 16 +
+                            sluice__hex_digit((unsigned char)p[i + 2]))));
             i += 2;
         } else {
             SLUICE_TRY(sluice__buf_addc(out, p[i] == '+' ? ' ' : p[i]));

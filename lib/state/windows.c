@@ -199,8 +199,8 @@ int sluice__ledger_status(struct sluice_ledger *l, int64_t start,
 struct sluice_ledger_cursor {
     struct sluice_ledger *l;
     sqlite3_stmt *st;
-    bool have;   /* `start`/`status` hold the current row */
-    bool ended;  /* no rows left */
+    bool have;  /* `start`/`status` hold the current row */
+    bool ended; /* no rows left */
     int64_t start;
     enum sluice_ledger_status status;
 };
@@ -227,8 +227,8 @@ out:
     return rc;
 }
 
-int sluice__ledger_cursor_status(struct sluice_ledger_cursor *c,
-                                 int64_t start, enum sluice_ledger_status *st,
+int sluice__ledger_cursor_status(struct sluice_ledger_cursor *c, int64_t start,
+                                 enum sluice_ledger_status *st,
                                  struct sluice_err *err)
 {
     while (!c->ended && (!c->have || c->start < start)) {
@@ -285,18 +285,13 @@ static int read_window(sqlite3_stmt *st, struct sluice_ledger_window *w)
     return SLUICE_OK;
 }
 
-int sluice__ledger_window_get(struct sluice_ledger *l, int64_t start,
-                              struct sluice_ledger_window *w, bool *found,
-                              struct sluice_err *err)
+/* The window the prepared, bound `st` selects (its first row), if any;
+ * finalizes st. */
+static int fetch_window(struct sluice_ledger *l, sqlite3_stmt *st,
+                        struct sluice_ledger_window *w, bool *found,
+                        struct sluice_err *err)
 {
     int rc = SLUICE_OK;
-    sqlite3_stmt *st = NULL;
-    memset(w, 0, sizeof *w);
-    *found = false;
-    SLUICE_TRY(sluice__ledger_prepare(
-        l, "SELECT " WINDOW_COLUMNS " FROM windows WHERE start = ?1", &st,
-        err));
-    sqlite3_bind_int64(st, 1, start);
     int src = sqlite3_step(st);
     if (src == SQLITE_ROW) {
         rc = read_window(st, w);
@@ -308,6 +303,21 @@ int sluice__ledger_window_get(struct sluice_ledger *l, int64_t start,
 out:
     sqlite3_finalize(st);
     return rc;
+}
+
+int sluice__ledger_window_get(struct sluice_ledger *l, int64_t start,
+                              struct sluice_ledger_window *w, bool *found,
+                              struct sluice_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    memset(w, 0, sizeof *w);
+    *found = false;
+    int rc = sluice__ledger_prepare(
+        l, "SELECT " WINDOW_COLUMNS " FROM windows WHERE start = ?1", &st, err);
+    if (rc != SLUICE_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, start);
+    return fetch_window(l, st, w, found, err);
 }
 
 void sluice__ledger_window_cleanup(struct sluice_ledger_window *w)
@@ -322,27 +332,18 @@ int sluice__ledger_window_last(struct sluice_ledger *l, int64_t max_start,
                                struct sluice_ledger_window *w, bool *found,
                                struct sluice_err *err)
 {
-    int rc = SLUICE_OK;
     sqlite3_stmt *st = NULL;
     memset(w, 0, sizeof *w);
     *found = false;
-    SLUICE_TRY(sluice__ledger_prepare(l,
-                                      "SELECT " WINDOW_COLUMNS
-                                      " FROM windows WHERE start <= ?1"
-                                      " ORDER BY start DESC LIMIT 1",
-                                      &st, err));
+    int rc = sluice__ledger_prepare(l,
+                                    "SELECT " WINDOW_COLUMNS
+                                    " FROM windows WHERE start <= ?1"
+                                    " ORDER BY start DESC LIMIT 1",
+                                    &st, err);
+    if (rc != SLUICE_OK)
+        return rc;
     sqlite3_bind_int64(st, 1, max_start);
-    int src = sqlite3_step(st);
-    if (src == SQLITE_ROW) {
-        rc = read_window(st, w);
-        SLUICE_FAIL_IF(rc != SLUICE_OK, rc, err, "out of memory");
-        *found = true;
-    } else if (src != SQLITE_DONE) {
-        SLUICE_TRY(sluice__ledger_sqlfail(l, src, "read window", err));
-    }
-out:
-    sqlite3_finalize(st);
-    return rc;
+    return fetch_window(l, st, w, found, err);
 }
 
 int sluice__ledger_failed(struct sluice_ledger *l, size_t max,

@@ -56,6 +56,17 @@ void *sluice__realloc(void *p, size_t n)
     return g_alloc.realloc_fn(p, n ? n : 1);
 }
 
+int sluice__hex_digit(unsigned char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 void *sluice__grow(void *p, size_t *cap, size_t need, size_t elem,
                    size_t first)
 {

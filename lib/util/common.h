@@ -28,6 +28,11 @@ void sluice__free(void *p);
 char *sluice__strdup(const char *s);
 char *sluice__strndup(const char *s, size_t n);
 
+/* The value of one hexadecimal digit (either case), or -1: for the %XX
+ * and \uXXXX escapes that the redactor, the secret finder and the
+ * redirect stripper read. */
+int sluice__hex_digit(unsigned char c);
+
 /* The one growth rule for arrays that double: returns `p` with room for
  * `need` elements of `elem` bytes: `p` itself while need <= *cap, else `p`
  * reallocated to *cap (`first` for an empty array) doubled until it holds

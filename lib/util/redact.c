@@ -47,7 +47,7 @@ struct sluice_secrets {
     /* The distinct first bytes, while few: memchr then finds candidates
      * in record data far faster than a byte-by-byte table scan. */
     unsigned char firsts[FIRSTS_MAX];
-    size_t n_firsts;  /* FIRSTS_MAX + 1: too many, use the table */
+    size_t n_firsts; /* FIRSTS_MAX + 1: too many, use the table */
 };
 
 struct sluice_secrets *sluice__secrets_new(void)
@@ -259,17 +259,6 @@ bool sluice__redact_needed(const struct sluice_secrets *s, const char *p,
     return false;
 }
 
-static int hexval(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Whether a match may start at p[a]: at the start of the text, or after a
  * byte that cannot be part of a token (anything but the URL-unreserved
  * set), or when the match itself starts with such a byte. The byte before
@@ -282,16 +271,18 @@ static bool left_bounded(const char *p, size_t a)
     unsigned char c = (unsigned char)p[a - 1];
     if (!unreserved(c))
         return true;
-    if (a >= 3 && p[a - 3] == '%' && hexval((unsigned char)p[a - 2]) >= 0 &&
-        hexval(c) >= 0)
+    if (a >= 3 && p[a - 3] == '%' &&
+        sluice__hex_digit((unsigned char)p[a - 2]) >= 0 &&
+        sluice__hex_digit((unsigned char)c) >= 0)
         return !unreserved(
-            (unsigned char)(hexval((unsigned char)p[a - 2]) * 16 + hexval(c)));
+            (unsigned char)(sluice__hex_digit((unsigned char)p[a - 2]) * 16 +
+                            sluice__hex_digit((unsigned char)c)));
     if (a >= 2 && p[a - 2] == '\\' && strchr("nrtbf", (char)c))
         return true; /* a JSON escape of a control byte */
     if (a >= 6 && p[a - 6] == '\\' && p[a - 5] == 'u') {
         int v = 0;
         for (size_t k = a - 4; k < a && v >= 0; k++) {
-            int h = hexval((unsigned char)p[k]);
+            int h = sluice__hex_digit((unsigned char)p[k]);
             v = h < 0 ? -1 : v * 16 + h;
         }
         if (v >= 0)
@@ -318,8 +309,7 @@ static size_t bounded_match_at(const struct sluice_secrets *s, const char *p,
     for (size_t i = 0; i < s->n_pats; i++) {
         const struct pattern *pt = &s->pats[i];
         if (pt->n <= n - k && pt->p[0] == p[k] &&
-            memcmp(pt->p, p + k, pt->n) == 0 &&
-            right_bounded(p, n, k + pt->n))
+            memcmp(pt->p, p + k, pt->n) == 0 && right_bounded(p, n, k + pt->n))
             return pt->n;
     }
     return 0;
@@ -422,9 +412,9 @@ char *sluice__redact_dup(const struct sluice_secrets *s, const char *str)
 
 bool sluice__secret_name(const char *name)
 {
-    static const char *const words[] = {"key",    "token", "secret",
-                                        "password", "passwd", "auth",
-                                        "sig",    "credential"};
+    static const char *const words[] = {"key",      "token",     "secret",
+                                        "password", "passwd",    "auth",
+                                        "sig",      "credential"};
     if (!name)
         return false;
     size_t n = strlen(name);
