@@ -5,19 +5,7 @@
 # path; a 17.75-million-window hourly plan with a daily path (at once: the
 # first two windows already clash).
 source "$(dirname "$0")/lib/common.bash"
-
-start_mock --log req.log
-write_job base.yaml "$BASE"
-sed -i 's/to: 2025-12-31, step: 7d/to: 2020-01-20, step: 1d/' base.yaml
-# job FILE PATH [EXTRA]: base.yaml with another output line.
-job() {
-    sed "s#^output: .*#output: {path: \"$2\"${3:+, $3}}#" base.yaml >"$1"
-}
-line_of_output() { grep -n '^output:' "$1" | cut -d: -f1; }
-nothing_done() {
-    [ "$(wc -l <req.log)" = 0 ] || fail "a refused job made requests"
-    [ -z "$(find . -name '*.ndjson' -newer base.yaml)" ] || fail "a refused job wrote: $(find . -name '*.ndjson')"
-}
+source "$E2E_LIB/output_jobs.bash"
 
 # ---- two windows, one file ------------------------------------------------------
 job monthly.yaml "out/{start:%Y-%m}.ndjson"

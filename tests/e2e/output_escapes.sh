@@ -8,19 +8,7 @@
 #    a %D format (three folder levels from one placeholder) and outside the
 #    folder with allow_outside, a dead run's temporary file goes.
 source "$(dirname "$0")/lib/common.bash"
-
-start_mock --log req.log
-write_job base.yaml "$BASE"
-sed -i 's/to: 2025-12-31, step: 7d/to: 2020-01-20, step: 1d/' base.yaml
-# job FILE PATH [EXTRA]: base.yaml with another output line.
-job() {
-    sed "s#^output: .*#output: {path: \"$2\"${3:+, $3}}#" base.yaml >"$1"
-}
-line_of_output() { grep -n '^output:' "$1" | cut -d: -f1; }
-nothing_done() {
-    [ "$(wc -l <req.log)" = 0 ] || fail "a refused job made requests"
-    [ -z "$(find . -name '*.ndjson' -newer base.yaml)" ] || fail "a refused job wrote: $(find . -name '*.ndjson')"
-}
+source "$E2E_LIB/output_jobs.bash"
 
 # ---- leaving the folder ---------------------------------------------------------
 job climb.yaml "out/{start}/../../../climb_{start}.ndjson"
