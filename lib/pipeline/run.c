@@ -74,17 +74,13 @@ int sluice__run_sink_take(struct run *r, struct sluice_sink **out,
 
 void sluice__run_sink_give(struct run *r, struct sluice_sink *sink)
 {
-    if (r->n_free_sinks == r->cap_free_sinks) {
-        size_t cap = r->cap_free_sinks ? r->cap_free_sinks * 2 : 8;
-        struct sluice_sink **v =
-            sluice__realloc(r->free_sinks, cap * sizeof *v);
-        if (!v) {
-            sluice__sink_free(sink); /* made again when needed */
-            return;
-        }
-        r->free_sinks = v;
-        r->cap_free_sinks = cap;
+    struct sluice_sink **v = sluice__grow(r->free_sinks, &r->cap_free_sinks,
+                                          r->n_free_sinks + 1, sizeof *v, 8);
+    if (!v) {
+        sluice__sink_free(sink); /* made again when needed */
+        return;
     }
+    r->free_sinks = v;
     r->free_sinks[r->n_free_sinks++] = sink;
 }
 
