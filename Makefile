@@ -1,6 +1,10 @@
 # The two commands a newcomer runs (see README.md):
 #   make demo   build, then pull 2020-01-01..2025-12-31 from the bundled
 #               NeoWs-compatible server into ./data (offline)
+#   make install PREFIX=/usr/local
+#               build (Release, in build-install/) and install the command,
+#               the library, its header and sluice.pc, the man pages and
+#               the shell completions under PREFIX (docs/install.md)
 #   make test   check that the optimised builds compile with -Werror, then
 #               build with -Werror under ASan+UBSan and run every test
 #               (after installing the Parquet readers the conformance
@@ -15,8 +19,12 @@ OPT_BUILDS := Release RelWithDebInfo
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 MAKEFLAGS += --no-print-directory
 CONFORMANCE := tests/conformance
+PREFIX ?= /usr/local
+INSTALL_BUILD ?= build-install
+# only what is installed is built (not the tests, the server, the benches)
+INSTALL_TARGETS := sluice sluice_shared sluice_static
 
-.PHONY: all deps test-deps build demo test clean
+.PHONY: all deps test-deps build demo install test clean
 
 all: build
 
@@ -32,6 +40,14 @@ build: deps
 
 demo: build
 	@scripts/demo.sh $(BUILD)
+
+# The prefix is configured (CMAKE_INSTALL_PREFIX) and given to cmake
+# --install, so sluice.pc names it. DESTDIR=... stages the files elsewhere.
+install: deps
+	@cmake -S . -B $(INSTALL_BUILD) -DCMAKE_BUILD_TYPE=Release \
+	    -DCMAKE_INSTALL_PREFIX="$(abspath $(PREFIX))" >/dev/null
+	@cmake --build $(INSTALL_BUILD) -j $(JOBS) --target $(INSTALL_TARGETS)
+	@cmake --install $(INSTALL_BUILD) --prefix "$(abspath $(PREFIX))"
 
 # npm ci only when node_modules is missing or older than the lock.
 $(CONFORMANCE)/node_modules/.sluice-installed: $(CONFORMANCE)/package-lock.json $(CONFORMANCE)/package.json | test-deps
@@ -52,4 +68,4 @@ test: test-deps $(CONFORMANCE)/node_modules/.sluice-installed
 	@cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS)
 
 clean:
-	rm -rf $(BUILD) $(TEST_BUILD) $(addprefix build-werror-,$(OPT_BUILDS))
+	rm -rf $(BUILD) $(TEST_BUILD) $(INSTALL_BUILD) $(addprefix build-werror-,$(OPT_BUILDS))

@@ -8,49 +8,6 @@
 
 #include "cli.h"
 
-void cli_usage(FILE *f)
-{
-    fputs(
-        "usage: sluice <command> [options]\n"
-        "\n"
-        "commands:\n"
-        "  run JOB.yaml     pull every window of a job\n"
-        "  plan JOB.yaml    print the windows, their URLs and outputs; no request\n"
-        "  status JOB.yaml  what the ledger knows: done through, failures, runs\n"
-        "  pull URL         the same job given as flags (see below)\n"
-        "  schema JOB.yaml  the job's table schema (--json: as sluice keeps it)\n"
-        "  cat FILE.parquet print a Parquet file's rows as NDJSON (--schema:\n"
-        "                   its schema)\n"
-        "  help, --version\n"
-        "\n"
-        "options of run, plan and pull:\n"
-        "  --set PATH=VALUE   override a job field by its YAML path (repeatable)\n"
-        "  --limit N          only the first N windows\n"
-        "  --report FILE      write every window's result as JSON (run, pull)\n"
-        "  --insecure         do not verify TLS certificates\n"
-        "  --full-refresh     pull every window again (also after a job change)\n"
-        "  --window DATE      pull only the window holding DATE\n"
-        "  --grace SECONDS    on Ctrl-C, let transfers finish this long (10)\n"
-        "  --json             status, schema: machine-readable output\n"
-        "  -q, --quiet        errors only;  -v, --verbose  more detail\n"
-        "\n"
-        "flags of pull:\n"
-        "  --param NAME=VALUE   query parameter (repeatable)\n"
-        "  --header 'NAME: VALUE'  request header (repeatable)\n"
-        "  --secret-var NAME    treat ${NAME}'s value as a secret (repeatable;\n"
-        "                       names with key, token, secret, password,\n"
-        "                       auth, sig or credential in them always are)\n"
-        "  --from DATE --to DATE|today --step 7d|1w|1mo|6h\n"
-        "  --records JSONPATH   --record-key-as NAME   --allow-missing\n"
-        "  --out PATH_TEMPLATE  --format ndjson   --concurrency N   --name NAME\n"
-        "\n"
-        "exit status: 0 all windows done, 1 some failed, 2 usage or job error,\n"
-        "3 the state ledger refused (job running or changed), 75 the API's\n"
-        "quota is spent (rerun later), 130 interrupted (SIGINT), 143\n"
-        "terminated (SIGTERM). See docs/cli.md.\n",
-        f);
-}
-
 static int add_set(struct cli_opts *o, const char *s)
 {
     if (o->n_sets >= MAX_SETS) {
@@ -184,7 +141,13 @@ int cli_parse(int argc, char **argv, struct cli_opts *o)
     }
     const char *verb = argv[1];
     if (!strcmp(verb, "help") || !strcmp(verb, "--help") || !strcmp(verb, "-h")) {
-        cli_usage(stdout);
+        /* `sluice help VERB`: that verb's usage */
+        if (argc > 2 && !cli_verb_usage(argv[2], stdout)) {
+            msg_error("unknown command '%s' (try: sluice help)", argv[2]);
+            return EXIT_USAGE;
+        }
+        if (argc <= 2)
+            cli_usage(stdout);
         return -1;
     }
     if (!strcmp(verb, "--version") || !strcmp(verb, "version")) {
@@ -204,7 +167,15 @@ int cli_parse(int argc, char **argv, struct cli_opts *o)
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         const char *next = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            /* wherever it stands among the options: this verb's usage,
+             * before anything else is checked or loaded */
+            if (!cli_verb_usage(verb, stdout)) {
+                msg_error("unknown command '%s' (try: sluice help)", verb);
+                return EXIT_USAGE;
+            }
+            return -1;
+        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
             o->verbosity = -1;
         } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
             o->verbosity++;

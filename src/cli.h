@@ -48,7 +48,9 @@ struct cli_opts {
  * EXIT_ALL_DONE (main.c maps it), or EXIT_USAGE on a usage error. */
 int cli_parse(int argc, char **argv, struct cli_opts *o);
 void cli_opts_cleanup(struct cli_opts *o);
+/* usage.c: the whole usage; one verb's (false: no such verb). */
 void cli_usage(FILE *f);
+bool cli_verb_usage(const char *verb, FILE *f);
 
 /* msgs.c: everything the command says on stderr, and the data it writes to
  * stdout when asked (msg_write_stdout: a sluice_write_fn, 0 or -1). */
