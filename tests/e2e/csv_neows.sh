@@ -41,6 +41,9 @@ stop_mock
 "$NEOWS_MOCK" --dump-records 2020-01-01 2025-12-31 | sed 's/DEMO_KEY/***/g' >expected.ndjson
 [ "$(wc -l <expected.ndjson)" -gt 30000 ] || fail "too few source records"
 both_readers expected.ndjson out/neos_*.csv
+# the job's schema, shared with Parquet's machinery, is there for `sluice schema`
+expect_status 0 "$SLUICE_BIN" schema job.yaml --json
+grep -q '"name":"sentry_data"' stdout.txt || fail "sluice schema: $(head -c 300 stdout.txt)"
 
 echo "== quotes, commas, newlines, unicode; a column added in a later window"
 mkdir -p replay
