@@ -10,7 +10,8 @@
 #     and nested values, over two windows where the second brings a new
 #     column: it is appended, and the first file keeps its header; then the
 #     same with output.csv.line_ending: crlf, byte for byte the LF files
-#     with each row's end changed.
+#     with each row's end changed; with output.empty: skip, an empty window
+#     is done without a file and not pulled again.
 source "$(dirname "$0")/lib/common.bash"
 CONF_DIR="$SLUICE_SRC/tests/conformance"
 command -v node >/dev/null || fail "node not found: the CSV checks need Node.js 18+ (make deps installs it)"
@@ -86,12 +87,23 @@ for name in ["replay/feed_2020-01-01_2020-01-01.json", "replay/feed_2020-01-02_2
 print("\n".join(r.replace("\n", " ") for r in out))
 PY
 [ "$(wc -l <tricky.ndjson)" = 5 ] || fail "tricky: $(cat tricky.ndjson)"
-start_mock --replay replay --any-key
+cat >replay/feed_2020-01-03_2020-01-03.json <<'JSON'
+{"element_count": 0, "near_earth_objects": {"2020-01-03": []}}
+JSON
+start_mock --replay replay --any-key --log req.log
 write_job tricky.yaml "$BASE"
 sed -i 's/^name: neows/name: tricky/; s#out/neos_{start}_{end}.ndjson#tricky/t_{start}.csv#; s/to: 2025-12-31, step: 7d/to: 2020-01-02, step: 1d/; s/^concurrency: 8/concurrency: 1/' tricky.yaml
 expect_status 0 "$SLUICE_BIN" run tricky.yaml
 sed 's#^output: .*#output: {path: "crlf/t_{start}.csv", csv: {line_ending: crlf}}#; s/^name: tricky/name: tricky_crlf/' tricky.yaml >crlf.yaml
 expect_status 0 "$SLUICE_BIN" run crlf.yaml
+# output.empty: skip: the empty third day is done without a file, and a
+# rerun does not pull it again for want of one
+sed 's#^output: .*#output: {path: "skip/t_{start}.csv", empty: skip}#; s/^name: tricky/name: tricky_skip/; s/to: 2020-01-02/to: 2020-01-03/' tricky.yaml >skip.yaml
+expect_status 0 "$SLUICE_BIN" run skip.yaml
+[ "$(ls skip)" = "$(printf 't_2020-01-01.csv\nt_2020-01-02.csv')" ] || fail "skip: $(ls skip)"
+before=$(wc -l <req.log)
+expect_status 0 "$SLUICE_BIN" run skip.yaml
+[ "$(wc -l <req.log)" = "$before" ] || fail "the rerun pulled again: $(tail -n 2 req.log)"
 stop_mock
 both_readers tricky.ndjson tricky/t_2020-01-01.csv tricky/t_2020-01-02.csv
 both_readers tricky.ndjson crlf/t_2020-01-01.csv crlf/t_2020-01-02.csv
