@@ -82,7 +82,8 @@ struct sluice_job {
         int compression_level;      /* 0: the codec's default */
         uint64_t row_group_bytes;   /* default 128 MiB */
         bool flatten;               /* nested structs -> a__b columns */
-        bool skip_empty;            /* output.empty: skip */
+        bool skip_empty;            /* output.empty: skip (Parquet, CSV) */
+        bool csv_crlf;              /* output.csv.line_ending: crlf */
     } output;
 
     struct sluice_column_decl *columns; /* declared types, file order */

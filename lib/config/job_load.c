@@ -305,20 +305,73 @@ static bool format_from_name(const char *s, enum sluice_output_format *f)
     return false;
 }
 
+/* The length of a URL scheme and its ':' at the start of a path
+ * ("s3:", "gs:", "file:"), 0 when there is none. Only followed by a '/'
+ * does it count ("s3://b/x", and "s3:/x", a URL missing a slash): a
+ * plain local name with a colon ("a:b.csv") is a file name. */
+static size_t url_scheme_len(const char *path)
+{
+    size_t i = 0;
+    if (!((path[0] >= 'a' && path[0] <= 'z') ||
+          (path[0] >= 'A' && path[0] <= 'Z')))
+        return 0;
+    while ((path[i] >= 'a' && path[i] <= 'z') ||
+           (path[i] >= 'A' && path[i] <= 'Z') ||
+           (path[i] >= '0' && path[i] <= '9') || path[i] == '+' ||
+           path[i] == '-' || path[i] == '.')
+        i++;
+    return path[i] == ':' && path[i + 1] == '/' ? i + 1 : 0;
+}
+
+/* output.csv: {line_ending: lf | crlf}; only with the csv format. */
+static int load_csv(struct loader *L, const struct sluice_ynode *out_n)
+{
+    static const char *const keys[] = {"line_ending"};
+    static const char *const endings[] = {"lf", "crlf"};
+    const struct sluice_ynode *csv_n = sluice__ynode_get(out_n, "csv");
+    struct sluice_job *job = L->job;
+    int ending = 0, rc = SLUICE_OK;
+    if (!csv_n || sluice__ynode_is_null(csv_n))
+        return SLUICE_OK;
+    if (job->output.format != SLUICE_FORMAT_CSV)
+        return sluice__cfg_fail(L, &csv_n->mark, "output.csv",
+                                "set for a format that is not csv");
+    SLUICE_TRY(sluice__cfg_section(L, out_n, "csv", NULL, 0, &csv_n));
+    SLUICE_TRY(sluice__cfg_check_keys(L, csv_n, "output.csv", keys, 1));
+    SLUICE_TRY(sluice__cfg_opt_enum(L, csv_n, "line_ending", "output.csv",
+                                    endings, 2, "lf or crlf", &ending));
+    job->output.csv_crlf = ending == 1;
+out:
+    return rc;
+}
+
+static int load_format(struct loader *L, const struct sluice_ynode *out_n,
+                       const struct sluice_ynode *path_n);
+
 static int load_output(struct loader *L)
 {
     static const char *const keys[] = {
-        "path",           "format", "compression",  "flatten",
-        "row_group_size", "empty",  "allow_outside"};
-    const struct sluice_ynode *out_n = NULL, *path_n = NULL, *fmt_n = NULL;
+        "path",           "format", "compression",   "flatten",
+        "row_group_size", "empty",  "allow_outside", "csv"};
+    const struct sluice_ynode *out_n = NULL, *path_n = NULL;
     struct sluice_job *job = L->job;
-    char *fmt = NULL;
     int rc = SLUICE_OK;
 
     SLUICE_TRY(sluice__cfg_section(L, L->root, "output", keys,
                                    SLUICE_ARRAY_LEN(keys), &out_n));
     SLUICE_TRY(sluice__cfg_req_str(L, out_n, "path", "output",
                                    &job->output.path, &path_n));
+    /* Checked first: a URL would otherwise become local folders named
+     * "s3:" and the bucket. No URL destination exists yet. */
+    size_t scheme = url_scheme_len(job->output.path);
+    if (scheme) {
+        rc = sluice__cfg_fail(
+            L, &path_n->mark, "output.path",
+            "'%s' is a URL (%.*s//), and sluice writes only local files: "
+            "give a local path",
+            job->output.path, (int)scheme, job->output.path);
+        goto out;
+    }
     SLUICE_TRY(
         sluice__cfg_template_ok(L, path_n, "output.path", job->output.path));
     if (!sluice__template_has_window_field(job->output.path)) {
@@ -330,16 +383,33 @@ static int load_output(struct loader *L)
         goto out;
     }
     SLUICE_TRY(sluice__cfg_load_parquet_output(L, out_n));
+    SLUICE_TRY(load_format(L, out_n, path_n));
+    SLUICE_TRY(load_csv(L, out_n));
+    if (job->output.format == SLUICE_FORMAT_CSV && job->output.flatten) {
+        const struct sluice_ynode *fl = sluice__ynode_get(out_n, "flatten");
+        rc = sluice__cfg_fail(L, fl ? &fl->mark : &path_n->mark,
+                              "output.flatten",
+                              "not available for csv: a nested value is "
+                              "one column of JSON text");
+    }
+out:
+    return rc;
+}
+
+/* output.format, or the path's extension. */
+static int load_format(struct loader *L, const struct sluice_ynode *out_n,
+                       const struct sluice_ynode *path_n)
+{
+    const struct sluice_ynode *fmt_n = NULL;
+    struct sluice_job *job = L->job;
+    char *fmt = NULL;
+    int rc = SLUICE_OK;
     SLUICE_TRY(sluice__cfg_opt_str(L, out_n, "format", "output", &fmt, &fmt_n));
     if (fmt) {
         if (!format_from_name(fmt, &job->output.format))
-            rc = sluice__cfg_fail(L, &fmt_n->mark, "output.format",
-                                  "unknown format '%s' (use ndjson or parquet)",
-                                  fmt);
-        else if (job->output.format == SLUICE_FORMAT_CSV)
             rc = sluice__cfg_fail(
                 L, &fmt_n->mark, "output.format",
-                "csv is not written yet: use ndjson or parquet");
+                "unknown format '%s' (use ndjson, parquet or csv)", fmt);
         goto out;
     }
     const char *slash = strrchr(job->output.path, '/');
@@ -349,13 +419,7 @@ static int load_output(struct loader *L)
         rc = sluice__cfg_fail(
             L, &path_n->mark, "output.path",
             "cannot tell the format from '%s': end it in .ndjson, "
-            ".jsonl or .parquet, or set output.format",
-            base);
-    else if (job->output.format == SLUICE_FORMAT_CSV)
-        rc = sluice__cfg_fail(
-            L, &path_n->mark, "output.path",
-            "csv is not written yet: end '%s' in .ndjson, .jsonl or "
-            ".parquet",
+            ".jsonl, .parquet or .csv, or set output.format",
             base);
 out:
     sluice__free(fmt);

@@ -1,5 +1,6 @@
 /* job_schema.c: sluice_job_schema(), the job's table schema as it stands (the
- * one every Parquet file of the job is written with), for `sluice schema`:
+ * one every Parquet or CSV file of the job is written with), for `sluice
+ * schema`:
  * as Parquet's text form, or as the JSON sluice keeps it in. */
 #include <string.h>
 
@@ -24,9 +25,9 @@ int sluice_job_schema(const struct sluice_job *job, bool json,
     sluice__buf_init(&path, 4096);
     sluice__buf_init(&text, SLUICE_TABLE_SCHEMA_FILE_MAX);
 
-    SLUICE_FAIL_IF(job->output.format != SLUICE_FORMAT_PARQUET, SLUICE_EJOB,
+    SLUICE_FAIL_IF(job->output.format == SLUICE_FORMAT_NDJSON, SLUICE_EJOB,
                    &err, "%s: the job writes %s, which has no schema; only "
-                   "Parquet output keeps one",
+                   "Parquet and CSV output keep one",
                    job->file, job->output.path);
     rc = sluice__parquet_schema_path(job->output.path, job->name, &path);
     SLUICE_FAIL_IF(rc != SLUICE_OK, rc == SLUICE_ETOOBIG ? SLUICE_EJOB : rc,

@@ -39,6 +39,17 @@ double sluice__wall_now(void)
 static int make_sink(const struct sluice_job *job, struct sluice_sink **out)
 {
     struct sluice_sink_opts so = {job->source.record_key_as, 0, job->name};
+    if (job->output.format == SLUICE_FORMAT_CSV) {
+        struct sluice_sink_csv_opts co = {
+            .job_name = job->name,
+            .output_template = job->output.path,
+            .columns = job->columns,
+            .n_columns = job->n_columns,
+            .crlf = job->output.csv_crlf,
+            .skip_empty = job->output.skip_empty,
+        };
+        return sluice__sink_csv_new(&so, &co, out);
+    }
     if (job->output.format != SLUICE_FORMAT_PARQUET)
         return sluice__sink_ndjson_new(&so, out);
     struct sluice_sink_parquet_opts po = {

@@ -445,7 +445,7 @@ int sluice__run_window_due(struct run *r, size_t i, bool *due,
     if (st != SLUICE_LEDGER_DONE)
         goto out;
     /* With output.empty: skip a done window may rightly have no file. */
-    if (r->job->output.format == SLUICE_FORMAT_PARQUET &&
+    if (r->job->output.format != SLUICE_FORMAT_NDJSON &&
         r->job->output.skip_empty)
         *due = false;
     else

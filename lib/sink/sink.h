@@ -1,5 +1,5 @@
 /* sink.h: where a window's records go. One interface, several formats
- * (NDJSON and Parquet today; others go behind the same calls). A sink is
+ * (NDJSON, Parquet and CSV today; others go behind the same calls). A sink is
  * reused window after window by one transfer slot:
  *
  *   open(final path) -> record_begin/event/record_end ... -> commit | abort
@@ -88,7 +88,25 @@ SLUICE_NODISCARD int
 sluice__sink_parquet_new(const struct sluice_sink_opts *o,
                          const struct sluice_sink_parquet_opts *po,
                          struct sluice_sink **out);
-/* The schema file of a job: "<fixed folder of tpl>/.sluice-schema-<job>.json"
+/* CSV options (docs/job-file.md, csv.c for the value rules). */
+struct sluice_sink_csv_opts {
+    const char *job_name;        /* names the schema file */
+    const char *output_template; /* as for Parquet: where the schema is */
+    const struct sluice_column_decl *columns; /* borrowed, outlives sink */
+    size_t n_columns;
+    bool crlf;                   /* output.csv.line_ending: crlf */
+    bool skip_empty;             /* output.empty: skip */
+    size_t spool_bytes;          /* 0: 16 MiB, as for Parquet */
+};
+
+/* CSV (RFC 4180): spooled like Parquet; commit merges the window's schema
+ * into the job's (the same schema file) and writes a header row and one
+ * row per record in the job's column order. */
+SLUICE_NODISCARD int sluice__sink_csv_new(const struct sluice_sink_opts *o,
+                                          const struct sluice_sink_csv_opts *co,
+                                          struct sluice_sink **out);
+
+/* The schema file of a job (Parquet and CSV): "<fixed folder of tpl>/.sluice-schema-<job>.json"
  * appended to out. */
 SLUICE_NODISCARD int sluice__parquet_schema_path(const char *tpl,
                                                  const char *job,

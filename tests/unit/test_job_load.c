@@ -193,6 +193,12 @@ static void test_formats(void)
         {"{path: \"o.d/{start}.jsonl\"}", SLUICE_FORMAT_NDJSON},
         {"{path: \"o/{start}.txt\", format: parquet}", SLUICE_FORMAT_PARQUET},
         {"{path: \"o/{start}.parquet\", format: NDJSON}", SLUICE_FORMAT_NDJSON},
+        {"{path: \"o/{start}.csv\"}", SLUICE_FORMAT_CSV},
+        {"{path: \"o/{start}.txt\", format: csv}", SLUICE_FORMAT_CSV},
+        {"{path: \"o/{start}.CSV\", csv: {line_ending: crlf}}",
+         SLUICE_FORMAT_CSV},
+        /* a colon in a local name is no URL */
+        {"{path: \"a:b/{start}.csv\"}", SLUICE_FORMAT_CSV},
     };
     for (size_t i = 0; i < SLUICE_ARRAY_LEN(cases); i++) {
         char yaml[512];
@@ -207,6 +213,7 @@ static void test_formats(void)
             fprintf(stderr, "  case %zu: %s\n", i, err.msg);
         ASSERT_EQ(rc, SLUICE_OK);
         ASSERT_EQ(job->output.format, cases[i].f);
+        ASSERT_EQ(job->output.csv_crlf, strstr(yaml, "crlf") != NULL);
         sluice__job_free(job);
     }
 }
@@ -356,18 +363,51 @@ static void test_bad_files(void)
          "windows: {from: 2020-01-01, step: 1d}\n"
          "output: {path: \"o/{start}.txt\"}\n",
          "job.yaml:4:16: output.path: cannot tell the format from "
-         "'{start}.txt': end it in .ndjson, .jsonl or .parquet, or set "
-         "output.format"},
+         "'{start}.txt': end it in .ndjson, .jsonl, .parquet or .csv, or "
+         "set output.format"},
         {"name: t\nsource: {url: \"https://h/x\"}\n"
          "windows: {from: 2020-01-01, step: 1d}\n"
-         "output: {path: \"o/{start}.csv\"}\n",
-         "job.yaml:4:16: output.path: csv is not written yet: end "
-         "'{start}.csv' in .ndjson, .jsonl or .parquet"},
+         "output: {path: \"s3://bucket/{start}.parquet\"}\n",
+         "job.yaml:4:16: output.path: 's3://bucket/{start}.parquet' is a URL "
+         "(s3://), and sluice writes only local files: give a local path"},
+        {"name: t\nsource: {url: \"https://h/x\"}\n"
+         "windows: {from: 2020-01-01, step: 1d}\n"
+         "output: {path: \"gs://b/{start}.csv\"}\n",
+         "job.yaml:4:16: output.path: 'gs://b/{start}.csv' is a URL (gs://), "
+         "and sluice writes only local files: give a local path"},
+        {"name: t\nsource: {url: \"https://h/x\"}\n"
+         "windows: {from: 2020-01-01, step: 1d}\n"
+         "output: {path: \"abfs://c@a/{start}.csv\"}\n",
+         "job.yaml:4:16: output.path: 'abfs://c@a/{start}.csv' is a URL "
+         "(abfs://), and sluice writes only local files: give a local path"},
+        {"name: t\nsource: {url: \"https://h/x\"}\n"
+         "windows: {from: 2020-01-01, step: 1d}\n"
+         "output: {path: \"s3:/b/{start}.csv\"}\n",
+         "job.yaml:4:16: output.path: 's3:/b/{start}.csv' is a URL (s3://), "
+         "and sluice writes only local files: give a local path"},
+        {"name: t\nsource: {url: \"https://h/x\"}\n"
+         "windows: {from: 2020-01-01, step: 1d}\n"
+         "output: {path: \"o/{start}.csv\", flatten: true}\n",
+         "job.yaml:4:42: output.flatten: not available for csv: a nested "
+         "value is one column of JSON text"},
+        {"name: t\nsource: {url: \"https://h/x\"}\n"
+         "windows: {from: 2020-01-01, step: 1d}\n"
+         "output: {path: \"o/{start}.csv\", csv: {line_ending: cr}}\n",
+         "job.yaml:4:52: output.csv.line_ending: unknown value 'cr' (use "
+         "lf or crlf)"},
+        {"name: t\nsource: {url: \"https://h/x\"}\n"
+         "windows: {from: 2020-01-01, step: 1d}\n"
+         "output: {path: \"o/{start}.csv\", csv: {eol: lf}}\n",
+         "job.yaml:4:39: output.csv.eol: unknown field 'eol'"},
+        {"name: t\nsource: {url: \"https://h/x\"}\n"
+         "windows: {from: 2020-01-01, step: 1d}\n"
+         "output: {path: \"o/{start}.ndjson\", csv: {line_ending: lf}}\n",
+         "job.yaml:4:41: output.csv: set for a format that is not csv"},
         {"name: t\nsource: {url: \"https://h/x\"}\n"
          "windows: {from: 2020-01-01, step: 1d}\n"
          "output: {path: \"o/{start}\", format: xml}\n",
-         "job.yaml:4:37: output.format: unknown format 'xml' (use ndjson or "
-         "parquet)"},
+         "job.yaml:4:37: output.format: unknown format 'xml' (use ndjson, "
+         "parquet or csv)"},
         {MIN "http: {timeout: 10}\n",
          "job.yaml:5:17: http.timeout: '10' has no unit (write 10s, 10ms, "
          "10m or 10h)"},
