@@ -48,12 +48,20 @@ def main():
     a = ap.parse_args()
 
     db_path = os.path.join(a.dir, ".sluice", a.job + ".db")
-    # read-only: never disturb a ledger a run may be using
-    db = sqlite3.connect("file:" + db_path + "?mode=ro", uri=True)
-    rows = db.execute(
-        "SELECT start, status, rows, output, attempts, http, error"
-        " FROM windows ORDER BY start").fetchall()
-    db.close()
+    rows = []
+    # No ledger yet (a run killed before it created one, or while it did:
+    # the file exists, its tables not yet) holds no window: every count and
+    # check below then runs on nothing, so --done N > 0 still fails.
+    if os.path.exists(db_path) and os.path.getsize(db_path) > 0:
+        # read-only: never disturb a ledger a run may be using
+        db = sqlite3.connect("file:" + db_path + "?mode=ro", uri=True)
+        has = db.execute("SELECT count(*) FROM sqlite_master"
+                         " WHERE type = 'table' AND name = 'windows'").fetchone()[0]
+        if has:
+            rows = db.execute(
+                "SELECT start, status, rows, output, attempts, http, error"
+                " FROM windows ORDER BY start").fetchall()
+        db.close()
     problems = []
     by_status = {"pending": 0, "done": 0, "failed": 0}
     done_files = set()
