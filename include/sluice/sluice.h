@@ -319,8 +319,7 @@ SLUICE_API SLUICE_NODISCARD int sluice_run_new(struct sluice_job *job,
                                                char *errbuf, size_t errlen);
 
 /* Executes the run on the calling thread, once per handle, blocking until
- * it ends; the library's own threads (the publisher, curl's resolver) end
- * before it returns. Callbacks fire on the calling thread, during the call.
+ * it ends; its publisher thread ends before it returns. Callbacks fire on the calling thread, during the call.
  * Returns SLUICE_OK when the run completed (some windows may have failed:
  * see the summary), SLUICE_ECANCELED when cancelled, SLUICE_EQUOTA when
  * the API's quota ran out (summary resume_at says when to come back),
