@@ -21,6 +21,10 @@
  * - Structs that can grow. Every struct a caller fills in or allocates
  *   begins with `size_t size`, which its sluice_*_init() sets to the size
  *   the caller was compiled with (and every other member to its default).
+ *   Each init is a macro passing the caller's `sizeof` to the exported
+ *   sluice_*_init_sized(), so that a newer library never writes past an
+ *   older program's struct; a binding without macros calls _init_sized
+ *   with its own size.
  *   The library reads and writes only the first `size` bytes, so a program
  *   built against an older sluice.h keeps working with a newer library;
  *   members are only ever appended. A struct the library hands to a
@@ -106,7 +110,8 @@ struct sluice_allocator {
     void *(*realloc_fn)(void *p, size_t n);
     void (*free_fn)(void *p);
 };
-SLUICE_API void sluice_allocator_init(struct sluice_allocator *a);
+SLUICE_API void sluice_allocator_init_sized(struct sluice_allocator *a, size_t size);
+#define sluice_allocator_init(a) sluice_allocator_init_sized((a), sizeof *(a))
 SLUICE_API SLUICE_NODISCARD int
 sluice_set_allocator(const struct sluice_allocator *a);
 
@@ -146,7 +151,8 @@ struct sluice_job_opts {
 };
 
 /* Every member NULL/0: no file, no overrides, now, no log. */
-SLUICE_API void sluice_job_opts_init(struct sluice_job_opts *o);
+SLUICE_API void sluice_job_opts_init_sized(struct sluice_job_opts *o, size_t size);
+#define sluice_job_opts_init(o) sluice_job_opts_init_sized((o), sizeof *(o))
 
 /* Loads a job: reads `o->path` (if any), applies the overrides, expands
  * the environment and .env, validates. `o` (may be NULL: an empty job,
@@ -188,7 +194,8 @@ struct sluice_window_info {
     char *url;     /* full request URL, secrets as *** */
     char *output;  /* final output path */
 };
-SLUICE_API void sluice_window_info_init(struct sluice_window_info *info);
+SLUICE_API void sluice_window_info_init_sized(struct sluice_window_info *info, size_t size);
+#define sluice_window_info_init(info) sluice_window_info_init_sized((info), sizeof *(info))
 /* Window `i` (0 .. sluice_job_window_count() - 1) of the plan: SLUICE_EINVAL
  * for an `i` out of range or an unset `out->size`, SLUICE_ENOMEM; on
  * failure `out` holds no strings. Reads the job only. */
@@ -298,9 +305,11 @@ struct sluice_run_summary {
 
 /* Defaults: all windows due, TLS verified, grace 10 s, log at WARN,
  * no callbacks, no report. */
-SLUICE_API void sluice_run_opts_init(struct sluice_run_opts *o);
+SLUICE_API void sluice_run_opts_init_sized(struct sluice_run_opts *o, size_t size);
+#define sluice_run_opts_init(o) sluice_run_opts_init_sized((o), sizeof *(o))
 /* Zeroes the summary and sets its size. */
-SLUICE_API void sluice_run_summary_init(struct sluice_run_summary *s);
+SLUICE_API void sluice_run_summary_init_sized(struct sluice_run_summary *s, size_t size);
+#define sluice_run_summary_init(s) sluice_run_summary_init_sized((s), sizeof *(s))
 
 /* A run: one pull of a job's due windows, as a handle so that another
  * thread or a signal handler can cancel it.
@@ -388,7 +397,8 @@ struct sluice_status {
     struct sluice_status_run *runs; /* newest first */
     size_t n_runs;
 };
-SLUICE_API void sluice_status_init(struct sluice_status *st);
+SLUICE_API void sluice_status_init_sized(struct sluice_status *st, size_t size);
+#define sluice_status_init(st) sluice_status_init_sized((st), sizeof *(st))
 /* Reads the job's ledger without taking its lock (a run may be active, in
  * this process or another), with at most `max_runs` runs. `out->size` set
  * by sluice_status_init(); release the result with

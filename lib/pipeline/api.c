@@ -18,10 +18,10 @@ void sluice__copy_err(const struct sluice_job *job, const char *msg,
     sluice__free(red);
 }
 
-void sluice_job_opts_init(struct sluice_job_opts *o)
+void sluice_job_opts_init_sized(struct sluice_job_opts *o, size_t size)
 {
-    memset(o, 0, sizeof *o);
-    o->size = sizeof *o;
+    struct sluice_job_opts d = {0};
+    sluice__sized_init(o, size, &d, sizeof d);
 }
 
 int sluice_job_load(const struct sluice_job_opts *caller,
@@ -66,10 +66,11 @@ size_t sluice_job_window_count(const struct sluice_job *job)
     return sluice__window_count(&job->windows);
 }
 
-void sluice_window_info_init(struct sluice_window_info *info)
+void sluice_window_info_init_sized(struct sluice_window_info *info,
+                                   size_t size)
 {
-    memset(info, 0, sizeof *info);
-    info->size = sizeof *info;
+    struct sluice_window_info d = {0};
+    sluice__sized_init(info, size, &d, sizeof d);
 }
 
 int sluice_job_window_info(const struct sluice_job *job, size_t i,

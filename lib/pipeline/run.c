@@ -365,17 +365,17 @@ static const char *outcome_of(int rc, const struct run *r)
 _Static_assert(ATOMIC_INT_LOCK_FREE == 2, "sluice_run_cancel needs a "
                                           "lock-free atomic int");
 
-void sluice_run_opts_init(struct sluice_run_opts *o)
+void sluice_run_opts_init_sized(struct sluice_run_opts *o, size_t size)
 {
-    memset(o, 0, sizeof *o);
-    o->size = sizeof *o;
-    o->log_level = SLUICE_LOG_WARN;
+    struct sluice_run_opts d = {0};
+    d.log_level = SLUICE_LOG_WARN;
+    sluice__sized_init(o, size, &d, sizeof d);
 }
 
-void sluice_run_summary_init(struct sluice_run_summary *s)
+void sluice_run_summary_init_sized(struct sluice_run_summary *s, size_t size)
 {
-    memset(s, 0, sizeof *s);
-    s->size = sizeof *s;
+    struct sluice_run_summary d = {0};
+    sluice__sized_init(s, size, &d, sizeof d);
 }
 
 int sluice_run_new(struct sluice_job *job, const struct sluice_run_opts *o,

@@ -97,10 +97,10 @@ static int copy_runs(const struct sluice_ledger_run_list *list, bool alive,
     return SLUICE_OK;
 }
 
-void sluice_status_init(struct sluice_status *st)
+void sluice_status_init_sized(struct sluice_status *st, size_t size)
 {
-    memset(st, 0, sizeof *st);
-    st->size = sizeof *st;
+    struct sluice_status d = {0};
+    sluice__sized_init(st, size, &d, sizeof d);
 }
 
 /* The smallest struct sluice_status accepted: the members of libsluice

@@ -10,10 +10,10 @@
 static struct sluice_allocator g_alloc = {sizeof g_alloc, malloc, realloc,
                                           free};
 
-void sluice_allocator_init(struct sluice_allocator *a)
+void sluice_allocator_init_sized(struct sluice_allocator *a, size_t size)
 {
-    memset(a, 0, sizeof *a);
-    a->size = sizeof *a;
+    struct sluice_allocator d = {0};
+    sluice__sized_init(a, size, &d, sizeof d);
 }
 
 int sluice_set_allocator(const struct sluice_allocator *a)

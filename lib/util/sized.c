@@ -11,6 +11,16 @@ static size_t size_of(const void *s)
     return n;
 }
 
+void sluice__sized_init(void *dst, size_t size, const void *defaults,
+                        size_t full)
+{
+    memset(dst, 0, size);
+    if (size < sizeof(size_t))
+        return;
+    memcpy(dst, defaults, size < full ? size : full);
+    memcpy(dst, &size, sizeof size);
+}
+
 int sluice__sized_in(void *dst, size_t full, const void *src,
                      const char *what, const char *init,
                      struct sluice_err *err)

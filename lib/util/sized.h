@@ -10,6 +10,13 @@
 
 #include "util/common.h"
 
+/* An init function's body: `dst` (the caller's, `size` bytes) becomes the
+ * library's `defaults` (`full` bytes, its size member anything) cut or
+ * zero-extended to `size`, with dst->size = size. A `size` too small to
+ * hold the size member is only zeroed. */
+void sluice__sized_init(void *dst, size_t size, const void *defaults,
+                        size_t full);
+
 /* A caller's input struct `src` (may be NULL: the defaults stand) over the
  * library's `dst`, which holds the defaults and is `full` bytes. Copies the
  * first min(src->size, full) bytes; members the caller does not have keep

@@ -114,8 +114,7 @@ class _Run:
         self.on_window = on_window
         self._w = _capi.WINDOW_FN(self._on_window)
         self._p = _capi.PROGRESS_FN(self._on_progress)
-        o = _capi.RunOpts()
-        lib.sluice_run_opts_init(ctypes.byref(o))
+        o = _capi.init(_capi.RunOpts())
         o.on_window = self._w
         # Always on: besides the user's progress, it is where the main
         # thread runs Python code during run(), so Ctrl-C is seen there.
@@ -170,8 +169,7 @@ class _Run:
 
     def execute(self):
         """Blocks in sluice_run_exec (the GIL released: ctypes.CDLL)."""
-        s = _capi.RunSummary()
-        lib.sluice_run_summary_init(ctypes.byref(s))
+        s = _capi.init(_capi.RunSummary())
         err = ctypes.create_string_buffer(_ERRLEN)
         try:
             rc = lib.sluice_run_exec(self.handle, ctypes.byref(s), err,
@@ -205,8 +203,7 @@ class Job:
         "file:line:col: message"."""
         sets = [f"{k}={v}".encode() for k, v in (set or {}).items()]
         arr = (ctypes.c_char_p * max(len(sets), 1))(*sets)
-        o = _capi.JobOpts()
-        lib.sluice_job_opts_init(ctypes.byref(o))
+        o = _capi.init(_capi.JobOpts())
         o.path = path.encode() if path else None
         o.sets = arr
         o.n_sets = len(sets)
@@ -231,8 +228,7 @@ class Job:
         out = []
         err = ctypes.create_string_buffer(_ERRLEN)
         for i in range(lib.sluice_job_window_count(self._h)):
-            w = _capi.WindowInfo()
-            lib.sluice_window_info_init(ctypes.byref(w))
+            w = _capi.init(_capi.WindowInfo())
             _check(lib.sluice_job_window_info(self._h, i, ctypes.byref(w),
                                               err, _ERRLEN), err)
             out.append({"index": w.index, "start_date": _s(w.start),
@@ -289,8 +285,7 @@ class Job:
 
     def status(self, max_runs=10):
         """The job's ledger as `sluice status --json` prints it."""
-        st = _capi.Status()
-        lib.sluice_status_init(ctypes.byref(st))
+        st = _capi.init(_capi.Status())
         err = ctypes.create_string_buffer(_ERRLEN)
         try:
             _check(lib.sluice_job_status(self._h, max_runs,

@@ -2,7 +2,7 @@
 
 Only the public C API is used. Each struct mirrors the header member for
 member; every struct the caller fills starts from the library's own
-sluice_*_init(), so the rule of docs/api.md (a size field set by init)
+sluice_*_init_sized() with this module's sizeof, so the rule of docs/api.md (a size field set by init)
 holds here too. The library is found, in order, at $SLUICE_LIBRARY (the
 build tree's libsluice.so, for tests), then as the installed
 libsluice.so.0 through the dynamic loader.
@@ -117,22 +117,22 @@ _ERR = [ctypes.c_char_p, c_size]
 for name, res, args in [
     ("sluice_strerror", c_str, [ctypes.c_int]),
     ("sluice_version", c_str, []),
-    ("sluice_job_opts_init", None, [_P(JobOpts)]),
+    ("sluice_job_opts_init_sized", None, [_P(JobOpts), c_size]),
     ("sluice_job_load", ctypes.c_int, [_P(JobOpts), _P(_V)] + _ERR),
     ("sluice_job_free", None, [_V]),
     ("sluice_job_name", c_str, [_V]),
     ("sluice_job_window_count", c_size, [_V]),
-    ("sluice_window_info_init", None, [_P(WindowInfo)]),
+    ("sluice_window_info_init_sized", None, [_P(WindowInfo), c_size]),
     ("sluice_job_window_info", ctypes.c_int,
      [_V, c_size, _P(WindowInfo)] + _ERR),
     ("sluice_window_info_cleanup", None, [_P(WindowInfo)]),
-    ("sluice_run_opts_init", None, [_P(RunOpts)]),
-    ("sluice_run_summary_init", None, [_P(RunSummary)]),
+    ("sluice_run_opts_init_sized", None, [_P(RunOpts), c_size]),
+    ("sluice_run_summary_init_sized", None, [_P(RunSummary), c_size]),
     ("sluice_run_new", ctypes.c_int, [_V, _P(RunOpts), _P(_V)] + _ERR),
     ("sluice_run_exec", ctypes.c_int, [_V, _P(RunSummary)] + _ERR),
     ("sluice_run_cancel", None, [_V, ctypes.c_int]),
     ("sluice_run_free", None, [_V]),
-    ("sluice_status_init", None, [_P(Status)]),
+    ("sluice_status_init_sized", None, [_P(Status), c_size]),
     ("sluice_job_status", ctypes.c_int, [_V, c_size, _P(Status)] + _ERR),
     ("sluice_status_cleanup", None, [_P(Status)]),
     ("sluice_status_json", ctypes.c_int,
@@ -141,6 +141,21 @@ for name, res, args in [
     fn = getattr(lib, name)
     fn.restype = res
     fn.argtypes = args
+
+
+
+def init(struct):
+    """A struct of the header, set up by the library's init for the size
+    this module declares it with (docs/api.md)."""
+    fn = getattr(lib, "sluice_%s_init_sized" % struct._sluice_name)
+    fn(ctypes.byref(struct), ctypes.sizeof(struct))
+    return struct
+
+
+for _cls, _n in [(JobOpts, "job_opts"), (WindowInfo, "window_info"),
+                 (RunOpts, "run_opts"), (RunSummary, "run_summary"),
+                 (Status, "status")]:
+    _cls._sluice_name = _n
 
 OK = 0
 ECANCELED = 8

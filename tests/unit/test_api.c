@@ -288,6 +288,38 @@ static void test_older_caller_sizes(void)
     sluice_job_free(job);
 }
 
+/* An older program's init: the library's init writes only the caller's
+ * size (the macro passes it), never the members beyond. */
+static void test_init_writes_callers_size(void)
+{
+    union {
+        struct sluice_run_opts o;
+        unsigned char bytes[sizeof(struct sluice_run_opts)];
+    } u;
+    memset(&u, 0xA5, sizeof u);
+    size_t old = offsetof(struct sluice_run_opts, report_path);
+    sluice_run_opts_init_sized(&u.o, old);
+    ASSERT_EQ(u.o.size, old);
+    ASSERT_EQ(u.o.log_level, SLUICE_LOG_WARN);
+    ASSERT_TRUE(u.o.on_window == NULL && u.o.window == NULL);
+    for (size_t i = old; i < sizeof u; i++) {
+        HARNESS_CASE(i);
+        ASSERT_EQ(u.bytes[i], 0xA5);
+    }
+    HARNESS_CASE(-1);
+    /* A newer program's: the members this library lacks are zeroed. */
+    struct {
+        struct sluice_run_summary s;
+        unsigned char newer[8];
+    } big;
+    memset(&big, 0xA5, sizeof big);
+    sluice_run_summary_init_sized(&big.s, sizeof big); /* its macro */
+    ASSERT_EQ(big.s.size, sizeof big);
+    ASSERT_EQ(big.s.done, 0);
+    for (size_t i = 0; i < sizeof big.newer; i++)
+        ASSERT_EQ(big.newer[i], 0);
+}
+
 static void *canceller(void *arg)
 {
     struct seen *s = arg;
@@ -364,6 +396,6 @@ static const struct harness_test TESTS[] = {
     TEST(test_strerror_contract),  TEST(test_job_opts_size),
     TEST(test_load_log_callback),  TEST(test_cancel_before_exec),
     TEST(test_older_caller_sizes), TEST(test_cancel_from_thread),
-    TEST(test_allocator_size),
+    TEST(test_allocator_size),     TEST(test_init_writes_callers_size),
 };
 HARNESS_MAIN(TESTS)
