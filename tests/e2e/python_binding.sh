@@ -13,7 +13,10 @@ LIB="$(dirname "$SLUICE_BIN")/libsluice.so"
 [ -e "$LIB" ] || fail "no $LIB"
 export SLUICE_LIBRARY="$LIB"
 # A sanitized build's library needs its runtimes first in the process.
-if ldd "$LIB" | grep -q libasan; then
+# (Through a file: `ldd | grep -q` under pipefail fails when grep stops
+# reading first.)
+ldd "$LIB" >ldd.txt
+if grep -q libasan ldd.txt; then
     LD_PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)"
     export LD_PRELOAD
     # Python itself leaks by design at exit (interned objects).
