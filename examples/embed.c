@@ -21,18 +21,18 @@
  * warnings and errors go to stderr. Exit status: 0 every window done, 1
  * some failed, 2 the job or the run could not start, 130 cancelled.
  *
- * Cancelling: today's API (include/sluice/sluice.h) takes a pointer to a
- * `volatile sig_atomic_t` that the run polls, the same flag the `sluice`
- * command's signal handler bumps (src/signals.c). Here a second thread sets
- * it to 1 (stop starting transfers, let those in flight finish) once
- * --cancel-after windows have ended. A volatile sig_atomic_t is what C
- * promises for a signal handler; between threads it works on the platforms
- * sluice targets (an aligned int store) but is not a C11 atomic: the stable
- * API planned by issue 11 replaces it with sluice_run_cancel(run).
+ * Cancelling: the run is a handle (sluice_run_new), so another thread, or
+ * a signal handler, can call sluice_run_cancel() on it while
+ * sluice_run_exec() blocks this one. Here a second thread cancels
+ * (SLUICE_CANCEL_DRAIN: stop starting transfers, let those in flight
+ * finish) once --cancel-after windows have ended.
+ *
+ * Every struct the program fills starts from its sluice_*_init(), which
+ * records the size this program was built with (docs/api.md): a newer
+ * libsluice then still reads and writes only what this program knows.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,9 +49,9 @@ struct embed {
     size_t cancel_after;  /* 0: never cancel */
     size_t ended;         /* windows that ended so far */
     bool cancel_asked;    /* on_window -> canceller: time to cancel */
-    bool cancel_set;      /* canceller -> on_window: the flag is set */
+    bool cancel_set;      /* canceller -> on_window: cancel was called */
     bool run_over;        /* main -> canceller: stop waiting */
-    volatile sig_atomic_t cancel; /* polled by sluice_run */
+    struct sluice_run *run; /* what the canceller cancels */
     unsigned progress_calls;
 };
 
@@ -89,9 +89,9 @@ static void on_window(void *ud, const struct sluice_window_result *r)
     e->ended++;
     if (e->cancel_after && e->ended == e->cancel_after) {
         /* Hand over to the cancelling thread and wait until it has set
-         * the flag, so that what this example prints does not depend on
-         * how fast the threads run; an application would just set the
-         * flag from wherever the user pressed "stop". */
+         * cancelled, so that what this example prints does not depend on
+         * how fast the threads run; an application would just call
+         * sluice_run_cancel() from wherever the user pressed "stop". */
         e->cancel_asked = true;
         pthread_cond_broadcast(&e->cv);
         while (!e->cancel_set)
@@ -109,7 +109,7 @@ static void on_progress(void *ud, const struct sluice_progress *p)
 }
 
 /* The other thread: waits until asked (or until the run is over), then
- * sets the run's cancel flag. */
+ * cancels the run. */
 static void *canceller(void *arg)
 {
     struct embed *e = arg;
@@ -117,7 +117,7 @@ static void *canceller(void *arg)
     while (!e->cancel_asked && !e->run_over)
         pthread_cond_wait(&e->cv, &e->mu);
     if (e->cancel_asked) {
-        e->cancel = 1;
+        sluice_run_cancel(e->run, SLUICE_CANCEL_DRAIN);
         e->cancel_set = true;
         pthread_cond_broadcast(&e->cv);
     }
@@ -137,7 +137,8 @@ int main(int argc, char **argv)
     static struct embed e = {.mu = PTHREAD_MUTEX_INITIALIZER,
                              .cv = PTHREAD_COND_INITIALIZER};
     const char *sets[MAX_SETS];
-    struct sluice_job_opts jo = {0};
+    struct sluice_job_opts jo;
+    sluice_job_opts_init(&jo);
     jo.sets = sets;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--job") == 0 && i + 1 < argc) {
@@ -166,14 +167,8 @@ int main(int argc, char **argv)
     printf("job %s: %zu windows (libsluice %s)\n", sluice_job_name(job),
            sluice_job_window_count(job), sluice_version());
 
-    pthread_t thread;
-    if (pthread_create(&thread, NULL, canceller, &e) != 0) {
-        fputs("embed: cannot start a thread\n", stderr);
-        sluice_job_free(job);
-        return 2;
-    }
-    struct sluice_run_opts ro = {0};
-    ro.cancel = &e.cancel;
+    struct sluice_run_opts ro;
+    sluice_run_opts_init(&ro);
     ro.log = on_log;
     ro.log_ud = NULL;
     ro.log_level = SLUICE_LOG_WARN;
@@ -182,14 +177,29 @@ int main(int argc, char **argv)
     ro.progress_interval = 0.2;
     ro.ud = &e;
     ro.argv = "embed";
+    if (sluice_run_new(job, &ro, &e.run, err, sizeof err) != SLUICE_OK) {
+        fprintf(stderr, "embed: %s\n", err);
+        sluice_job_free(job);
+        return 2;
+    }
+    pthread_t thread;
+    if (pthread_create(&thread, NULL, canceller, &e) != 0) {
+        fputs("embed: cannot start a thread\n", stderr);
+        sluice_run_free(e.run);
+        sluice_job_free(job);
+        return 2;
+    }
     struct sluice_run_summary sum;
-    int rc = sluice_run(job, &ro, &sum, err, sizeof err);
+    sluice_run_summary_init(&sum);
+    int rc = sluice_run_exec(e.run, &sum, err, sizeof err);
 
     pthread_mutex_lock(&e.mu);
     e.run_over = true;
     pthread_cond_broadcast(&e.cv);
     pthread_mutex_unlock(&e.mu);
     pthread_join(thread, NULL);
+    /* After the join: nothing can cancel the handle any more. */
+    sluice_run_free(e.run);
 
     int status;
     if (rc == SLUICE_OK || rc == SLUICE_ECANCELED) {

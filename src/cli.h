@@ -85,8 +85,10 @@ int cmd_cat(struct cli_opts *o);    /* cmd_cat.c */
 int cmd_schema(struct cli_opts *o); /* cmd_schema.c */
 
 /* signals.c */
-extern volatile sig_atomic_t g_cancel;
 extern volatile sig_atomic_t g_last_signal;
-void signals_install(void);
+/* SIGINT/SIGTERM cancel `run` (sluice_run_cancel) until signals_release(),
+ * which must come before the run is freed. */
+void signals_install(struct sluice_run *run);
+void signals_release(void);
 
 #endif

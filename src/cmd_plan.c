@@ -16,6 +16,7 @@ int cmd_plan(struct cli_opts *o)
         n = o->limit;
     for (size_t i = 0; i < n; i++) {
         struct sluice_window_info w;
+        sluice_window_info_init(&w);
         char err[1024];
         if (sluice_job_window_info(job, i, &w, err, sizeof err) != SLUICE_OK) {
             msg_error("window %zu: %s", i, err);

@@ -77,15 +77,14 @@ int cmd_run(struct cli_opts *o)
     struct run_ctx ctx = {o, progress_new(o, sluice_job_name(job)),
                           failures_new()};
 
-    signals_install();
-    struct sluice_run_opts ro = {0};
+    struct sluice_run_opts ro;
+    sluice_run_opts_init(&ro);
     ro.limit = o->limit;
     ro.insecure = o->insecure;
     ro.full_refresh = o->full_refresh;
     ro.window = o->window;
     ro.grace = o->grace;
     ro.argv = o->argv_line;
-    ro.cancel = &g_cancel;
     ro.log = msg_log;
     ro.log_level = o->verbosity > 0 ? SLUICE_LOG_DEBUG : SLUICE_LOG_WARN;
     ro.on_window = on_window;
@@ -95,8 +94,16 @@ int cmd_run(struct cli_opts *o)
     ro.log_ud = o;
     ro.report_path = o->report_path; /* written by the library */
     struct sluice_run_summary sum;
+    sluice_run_summary_init(&sum);
     char err[2048] = "";
-    int rc = sluice_run(job, &ro, &sum, err, sizeof err);
+    struct sluice_run *run = NULL;
+    int rc = sluice_run_new(job, &ro, &run, err, sizeof err);
+    if (rc == SLUICE_OK) {
+        signals_install(run);
+        rc = sluice_run_exec(run, &sum, err, sizeof err);
+        signals_release();
+        sluice_run_free(run);
+    }
     progress_clear(ctx.progress);
 
     if (rc == SLUICE_ECANCELED) {

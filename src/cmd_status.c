@@ -70,6 +70,7 @@ int cmd_status(struct cli_opts *o)
     if (status)
         return status;
     struct sluice_status st;
+    sluice_status_init(&st);
     char err[2048] = "";
     if (sluice_job_status(job, RUNS_SHOWN, &st, err, sizeof err) !=
         SLUICE_OK) {

@@ -7,8 +7,13 @@
 int load_job(struct cli_opts *o, struct sluice_job **job)
 {
     char err[2048];
-    struct sluice_job_opts jo = {o->job_path, o->sets, o->n_sets, 0,
-                                 msg_log, o};
+    struct sluice_job_opts jo;
+    sluice_job_opts_init(&jo);
+    jo.path = o->job_path;
+    jo.sets = o->sets;
+    jo.n_sets = o->n_sets;
+    jo.log = msg_log;
+    jo.log_ud = o;
     if (sluice_job_load(&jo, job, err, sizeof err) != SLUICE_OK) {
         msg_error("%s", err);
         return EXIT_USAGE;

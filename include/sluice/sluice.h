@@ -3,21 +3,50 @@
  * sluice pulls an HTTP JSON API partition by partition (date windows),
  * concurrently, and writes each partition's records to a file that is
  * published atomically. This header is what an embedder and the `sluice`
- * command see; everything else in lib/ is internal.
+ * command see; everything else in lib/ is internal. docs/api.md says what
+ * stays stable and how the library is versioned; examples/embed.c uses
+ * every part of it.
  *
- * Conventions (docs/internals/conventions.md):
- * - every function that can fail returns an enum sluice_code; results travel
- *   through out-parameters;
- * - pointer arguments are borrowed; strings the library keeps are copied;
- * - memory the library returns is owned by the handle that returned it, or is
- *   released with the matching sluice_*_free();
- * - no global state except the allocator hook; one thread per handle.
+ * Conventions, true of every function below unless its comment says
+ * otherwise:
+ * - Errors. A function that can fail returns an enum sluice_code; results
+ *   travel through out-parameters, which are left untouched (or, for the
+ *   struct ones, zeroed) on failure. Most take `errbuf`/`errlen`: on
+ *   failure a NUL-terminated English message (secrets already redacted) is
+ *   written there, truncated to errlen; errbuf may be NULL.
+ * - Ownership. Pointer arguments are borrowed for the call only; strings the
+ *   library keeps are copied. Memory the library returns is owned by the
+ *   object that returned it, or is released with the matching
+ *   sluice_*_free() / sluice_*_cleanup(). Every _free() accepts NULL.
+ * - Structs that can grow. Every struct a caller fills in or allocates
+ *   begins with `size_t size`, which its sluice_*_init() sets to the size
+ *   the caller was compiled with (and every other member to its default).
+ *   Each init is a macro passing the caller's `sizeof` to the exported
+ *   sluice_*_init_sized(), so that a newer library never writes past an
+ *   older program's struct; a binding without macros calls _init_sized
+ *   with its own size.
+ *   The library reads and writes only the first `size` bytes, so a program
+ *   built against an older sluice.h keeps working with a newer library;
+ *   members are only ever appended. A struct the library hands to a
+ *   callback also begins with `size` (the library's): a program built
+ *   against a newer header checks it before reading a member the library
+ *   might not have (`r->size > offsetof(struct sluice_window_result, m)`).
+ *   Arrays the library returns (sluice_status failures and runs) have
+ *   fixed elements.
+ * - Threads. The library has no global state but the allocator hook. A job
+ *   may be read (plan, status, schema, redact) from several threads at
+ *   once, but a run needs it alone; different jobs are independent.
+ *   Callbacks are called on the thread that called the function they were
+ *   given to, never on a library thread, and never after it returns.
+ *   sluice_run_cancel() is the one call safe from any thread and from a
+ *   signal handler.
+ * - The library never prints, exits, aborts or installs signal handlers;
+ *   messages go to the log callback, already redacted.
  */
 #ifndef SLUICE_SLUICE_H
 #define SLUICE_SLUICE_H
 
 #include <stddef.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -56,20 +85,35 @@ enum sluice_code {
     SLUICE_EQUOTA = 12    /* the API's quota is gone: come back later */
 };
 
-/* A short, static English description of a code. Never NULL. */
-SLUICE_API const char *sluice_strerror(int code);
+/* A short English description of a code, e.g. "out of memory": a static
+ * string, never NULL, the same for the life of the process. A number that
+ * is not a code of this library (negative, or newer than it) gives
+ * "unknown error". Any thread. */
+SLUICE_API const char *sluice_strerror(enum sluice_code code);
 
-/* The library's version, as "MAJOR.MINOR.PATCH". */
+/* The library's version, as "MAJOR.MINOR.PATCH": the library actually
+ * loaded, which may be newer than SLUICE_VERSION_STRING of the header a
+ * program was built with. Static, any thread. */
 SLUICE_API const char *sluice_version(void);
 
-/* Allocator hook. Must be called before any other sluice function; all
- * library allocations go through these three. NULL members restore libc. */
+/* Allocator hook: the memory libsluice's own code allocates (jobs, buffers,
+ * records, Parquet pages, returned strings) goes through these three. The
+ * libraries it uses allocate on their own, with libc's malloc: libcurl,
+ * SQLite (the ledger), libyaml (job files), zstd, zlib and snappy
+ * (compression). Call it before any other sluice function and before any
+ * thread uses the library; it is not thread-safe. NULL `a`, or NULL
+ * members, restore libc's. SLUICE_EINVAL when `a->size` was not set by
+ * sluice_allocator_init() (nothing changes then). */
 struct sluice_allocator {
+    size_t size; /* set by sluice_allocator_init() */
     void *(*malloc_fn)(size_t n);
     void *(*realloc_fn)(void *p, size_t n);
     void (*free_fn)(void *p);
 };
-SLUICE_API void sluice_set_allocator(const struct sluice_allocator *a);
+SLUICE_API void sluice_allocator_init_sized(struct sluice_allocator *a, size_t size);
+#define sluice_allocator_init(a) sluice_allocator_init_sized((a), sizeof *(a))
+SLUICE_API SLUICE_NODISCARD int
+sluice_set_allocator(const struct sluice_allocator *a);
 
 /* Log levels, most severe first. */
 enum sluice_log_level {
@@ -80,8 +124,11 @@ enum sluice_log_level {
     SLUICE_LOG_TRACE = 4
 };
 
-/* The library never prints; it hands every message (already redacted) to a
- * callback of this type. `msg` is valid only during the call. */
+/* The library never prints; it hands every message (already redacted, one
+ * line, no trailing newline) to a callback of this type, on the thread of
+ * the call the callback was given to (sluice_job_load, sluice_run_exec),
+ * during that call. `msg` is valid only during the callback. The callback
+ * must not call back into the library with the same job. */
 typedef void (*sluice_log_fn)(void *ud, enum sluice_log_level level,
                               const char *msg);
 
@@ -93,6 +140,7 @@ typedef void (*sluice_log_fn)(void *ud, enum sluice_log_level level,
 struct sluice_job;
 
 struct sluice_job_opts {
+    size_t size;              /* set by sluice_job_opts_init() */
     const char *path;         /* job file; NULL for overrides only */
     const char *const *sets;  /* "a.b=value" overrides, applied in order */
     size_t n_sets;
@@ -102,32 +150,55 @@ struct sluice_job_opts {
     void *log_ud;             /* passed to log */
 };
 
-/* Loads a job. On failure returns SLUICE_EJOB/SLUICE_EIO/SLUICE_ENOMEM and
- * writes "file:line:col: message" (secrets already redacted) to errbuf. */
+/* Every member NULL/0: no file, no overrides, now, no log. */
+SLUICE_API void sluice_job_opts_init_sized(struct sluice_job_opts *o, size_t size);
+#define sluice_job_opts_init(o) sluice_job_opts_init_sized((o), sizeof *(o))
+
+/* Loads a job: reads `o->path` (if any), applies the overrides, expands
+ * the environment and .env, validates. `o` (may be NULL: an empty job,
+ * which fails validation) and its strings are borrowed for the call; the
+ * job copies what it keeps. `o->log` is called during the call, on the
+ * caller's thread, for warnings (a secret too short to hide safely). On
+ * success *out is a job to release with sluice_job_free(); on failure *out
+ * is NULL and the code is SLUICE_EJOB (errbuf "file:line:col: message"),
+ * SLUICE_EIO (the file cannot be read), SLUICE_ENOMEM, or SLUICE_EINVAL
+ * (`o->size` not set by sluice_job_opts_init()). */
 SLUICE_API SLUICE_NODISCARD int sluice_job_load(const struct sluice_job_opts *o,
                                                 struct sluice_job **out,
                                                 char *errbuf, size_t errlen);
+/* Releases a job. Not while a run of it is in progress. */
 SLUICE_API void sluice_job_free(struct sluice_job *job);
+/* The job's name; owned by the job. */
 SLUICE_API const char *sluice_job_name(const struct sluice_job *job);
 
 /* Redacts every secret of the job in `text`: returns a new string to be
  * released with sluice_free(), or NULL when out of memory. */
 SLUICE_API char *sluice_job_redact(const struct sluice_job *job,
                                    const char *text);
+/* Releases memory the library returned as "to be released with
+ * sluice_free()" (through the allocator hook). NULL is a no-op. */
 SLUICE_API void sluice_free(void *p);
 
 /* ---- plan ----------------------------------------------------------------- */
+/* Windows of the job's plan (up to `windows.to`), done or not. */
 SLUICE_API size_t sluice_job_window_count(const struct sluice_job *job);
 
 /* One window as it will be pulled. The strings belong to `out`: release
- * them with sluice_window_info_cleanup(). The URL is redacted. */
+ * them with sluice_window_info_cleanup(). The URL is redacted. The caller
+ * sets `size` with sluice_window_info_init() before the call. */
 struct sluice_window_info {
+    size_t size;
     size_t index;
     char *start;   /* formatted like {start} */
     char *end;     /* formatted like {end} */
     char *url;     /* full request URL, secrets as *** */
     char *output;  /* final output path */
 };
+SLUICE_API void sluice_window_info_init_sized(struct sluice_window_info *info, size_t size);
+#define sluice_window_info_init(info) sluice_window_info_init_sized((info), sizeof *(info))
+/* Window `i` (0 .. sluice_job_window_count() - 1) of the plan: SLUICE_EINVAL
+ * for an `i` out of range or an unset `out->size`, SLUICE_ENOMEM; on
+ * failure `out` holds no strings. Reads the job only. */
 SLUICE_API SLUICE_NODISCARD int
 sluice_job_window_info(const struct sluice_job *job, size_t i,
                        struct sluice_window_info *out, char *errbuf,
@@ -142,8 +213,10 @@ enum sluice_window_status {
 };
 
 /* One window's fate in this run. Strings and arrays are valid during the
- * callback only; all strings are redacted. */
+ * callback only; all strings are redacted. `size` is the library's
+ * sizeof (see the conventions above). */
 struct sluice_window_result {
+    size_t size;
     size_t index;
     const char *start;
     const char *end;
@@ -163,7 +236,9 @@ struct sluice_window_result {
     const char *error;       /* NULL when done */
 };
 
+/* Where the run stands; `size` is the library's sizeof. */
 struct sluice_progress {
+    size_t size;
     size_t total, done, failed, in_flight;
     uint64_t rows, bytes_in;
     unsigned concurrency;    /* the current adaptive limit */
@@ -171,6 +246,7 @@ struct sluice_progress {
 };
 
 struct sluice_run_opts {
+    size_t size;             /* set by sluice_run_opts_init() */
     size_t limit;            /* pull only the first N windows due; 0 = all */
     bool insecure;           /* disable TLS verification (--insecure) */
     bool full_refresh;       /* pull every window again, accept a changed
@@ -181,17 +257,17 @@ struct sluice_run_opts {
                                 after an interrupt; 0 = 10 */
     const char *argv;        /* one-line command summary for the ledger
                                 (redacted by the library); may be NULL */
-    /* Set to 1 (e.g. from a signal handler) to stop starting transfers
-     * and let those in flight finish within `grace`; 2 to abandon them
-     * at once. Windows not finished are reported as not pulled. */
-    volatile sig_atomic_t *cancel;
     sluice_log_fn log;       /* may be NULL */
     void *log_ud;            /* passed to log */
     enum sluice_log_level log_level;
+    /* Called on the thread running sluice_run_exec(), during it: each
+     * window's result once, as it ends (done, failed, or not pulled at the
+     * end of an interrupted run); progress at most every
+     * `progress_interval` seconds, and once at the end. May be NULL. */
     void (*on_window)(void *ud, const struct sluice_window_result *r);
     void (*on_progress)(void *ud, const struct sluice_progress *p);
     double progress_interval;/* seconds between on_progress calls */
-    void *ud;
+    void *ud;                /* passed to on_window and on_progress */
     /* The run report (the command's --report FILE.json; layout in
      * docs/cli.md): every window's result, appended as it ends, then the
      * run's summary and outcome. Published like every output: written
@@ -209,6 +285,7 @@ struct sluice_run_opts {
 };
 
 struct sluice_run_summary {
+    size_t size;             /* set by sluice_run_summary_init() */
     size_t total;            /* windows in the plan (up to `to`) */
     size_t skipped;          /* already done in the ledger, not pulled */
     size_t due;              /* selected for this run */
@@ -226,12 +303,69 @@ struct sluice_run_summary {
                                 the log said why */
 };
 
-/* Pulls the job's due windows. Returns SLUICE_OK when the run completed
- * (some windows may have failed: see the summary), SLUICE_ECANCELED when
- * interrupted, SLUICE_EQUOTA when the API's quota ran out (summary
- * resume_at says when to come back), SLUICE_ESTATE when the ledger refused
- * (another run holds it, or the job changed: errbuf says what), or another
- * code when it could not run at all (errbuf). */
+/* Defaults: all windows due, TLS verified, grace 10 s, log at WARN,
+ * no callbacks, no report. */
+SLUICE_API void sluice_run_opts_init_sized(struct sluice_run_opts *o, size_t size);
+#define sluice_run_opts_init(o) sluice_run_opts_init_sized((o), sizeof *(o))
+/* Zeroes the summary and sets its size. */
+SLUICE_API void sluice_run_summary_init_sized(struct sluice_run_summary *s, size_t size);
+#define sluice_run_summary_init(s) sluice_run_summary_init_sized((s), sizeof *(s))
+
+/* A run: one pull of a job's due windows, as a handle so that another
+ * thread or a signal handler can cancel it.
+ *
+ * sluice_run_new() validates and copies `o` (NULL: the defaults); the
+ * strings `o` points to (window, argv, report_path) and `o->ud`/`log_ud`
+ * are borrowed until sluice_run_free(); so is the job, which must not be
+ * used by anything else while the run executes. SLUICE_EINVAL when
+ * `o->size` was not set by sluice_run_opts_init(), or is larger than this
+ * library knows with a non-default member beyond (a program built against
+ * a newer sluice.h), SLUICE_ENOMEM. */
+struct sluice_run;
+SLUICE_API SLUICE_NODISCARD int sluice_run_new(struct sluice_job *job,
+                                               const struct sluice_run_opts *o,
+                                               struct sluice_run **out,
+                                               char *errbuf, size_t errlen);
+
+/* Executes the run on the calling thread, once per handle, blocking until
+ * it ends; its publisher thread ends before it returns. Callbacks fire on the calling thread, during the call.
+ * Returns SLUICE_OK when the run completed (some windows may have failed:
+ * see the summary), SLUICE_ECANCELED when cancelled, SLUICE_EQUOTA when
+ * the API's quota ran out (summary resume_at says when to come back),
+ * SLUICE_ESTATE when the ledger refused (another run holds it, or the job
+ * changed: errbuf says what), SLUICE_EINVAL when the handle already ran or
+ * `sum->size` is unset, or another code when it could not run at all
+ * (errbuf). `sum` (may be NULL) is filled on every return but SLUICE_EINVAL
+ * and says what was done. */
+SLUICE_API SLUICE_NODISCARD int
+sluice_run_exec(struct sluice_run *run, struct sluice_run_summary *sum,
+                char *errbuf, size_t errlen);
+
+/* How a cancel stops a run. */
+enum sluice_cancel {
+    /* Start no more transfers; let those in flight finish within the
+     * run's `grace`, publish what completes. */
+    SLUICE_CANCEL_DRAIN = 1,
+    /* Abandon the transfers in flight at once (nothing partial is left). */
+    SLUICE_CANCEL_ABANDON = 2
+};
+
+/* Asks the run to stop; windows not finished are reported as not pulled
+ * and sluice_run_exec() returns SLUICE_ECANCELED. Safe from any thread and
+ * from a signal handler (a lock-free C11 atomic store, nothing else);
+ * a later call can only escalate (DRAIN then ABANDON), never undo. Before
+ * sluice_run_exec() it makes the run stop before its first request; after
+ * it returned it does nothing. The run polls the request at least every
+ * 100 ms. `run` must stay valid during the call: do not race it with
+ * sluice_run_free(). */
+SLUICE_API void sluice_run_cancel(struct sluice_run *run,
+                                  enum sluice_cancel how);
+
+/* Releases the handle (not while sluice_run_exec() runs). NULL: no-op. */
+SLUICE_API void sluice_run_free(struct sluice_run *run);
+
+/* sluice_run_new(), sluice_run_exec(), sluice_run_free() in one call, for
+ * a run nobody needs to cancel. */
 SLUICE_API SLUICE_NODISCARD int sluice_run(struct sluice_job *job,
                                            const struct sluice_run_opts *o,
                                            struct sluice_run_summary *sum,
@@ -248,6 +382,7 @@ struct sluice_status_run {
     uint64_t done, failed, not_pulled, rows;
 };
 struct sluice_status {
+    size_t size;             /* set by sluice_status_init() */
     char *state_path;
     bool exists;             /* false: the job never ran */
     bool running;            /* a run holds the lock now */
@@ -262,15 +397,22 @@ struct sluice_status {
     struct sluice_status_run *runs; /* newest first */
     size_t n_runs;
 };
-/* Reads the job's ledger without taking its lock (a run may be active).
- * Release with sluice_status_cleanup(). */
+SLUICE_API void sluice_status_init_sized(struct sluice_status *st, size_t size);
+#define sluice_status_init(st) sluice_status_init_sized((st), sizeof *(st))
+/* Reads the job's ledger without taking its lock (a run may be active, in
+ * this process or another), with at most `max_runs` runs. `out->size` set
+ * by sluice_status_init(); release the result with
+ * sluice_status_cleanup() (also after a failure). SLUICE_ESTATE when the
+ * ledger cannot be read, SLUICE_ENOMEM, SLUICE_EINVAL. */
 SLUICE_API SLUICE_NODISCARD int sluice_job_status(const struct sluice_job *job,
                                                   size_t max_runs,
                                                   struct sluice_status *out,
                                                   char *errbuf, size_t errlen);
+/* Frees what sluice_job_status() put in `st`; keeps `size`. */
 SLUICE_API void sluice_status_cleanup(struct sluice_status *st);
 
-/* Receives output bytes; non-zero stops the call with SLUICE_EIO. */
+/* Receives output bytes, on the caller's thread during the call that was
+ * given it; non-zero stops that call with SLUICE_EIO. */
 typedef int (*sluice_write_fn)(void *ud, const void *p, size_t n);
 
 /* A status read by sluice_job_status() as the JSON document of `sluice

@@ -99,6 +99,7 @@ void sluice__result_emit(struct run *r, const struct outcome *o,
         ledger_mark(r, o, status, rows, bytes_out, out, shown_err);
 
     struct sluice_window_result res = {0};
+    res.size = sizeof res;
     res.index = o->w.index;
     res.start = or_unknown(o->start);
     res.end = or_unknown(o->end);

@@ -16,6 +16,7 @@
 #include "pipeline/run.h"
 #include "pipeline/run_report.h"
 #include "pipeline/window_io.h"
+#include "util/sized.h"
 
 #define DEFAULT_GRACE_SECONDS 10.0
 #define POLL_MAX_MS 100 /* keeps interrupts and progress responsive */
@@ -143,7 +144,7 @@ static size_t collect_commits(struct run *r)
 
 static int cancel_level(const struct run *r)
 {
-    return r->opts && r->opts->cancel ? *r->opts->cancel : 0;
+    return atomic_load(&r->handle->cancel);
 }
 
 static void emit_progress(struct run *r, bool force)
@@ -156,7 +157,8 @@ static void emit_progress(struct run *r, bool force)
     if (!force && t - r->t_last_progress < every)
         return;
     r->t_last_progress = t;
-    struct sluice_progress p = {r->plan.due_total,
+    struct sluice_progress p = {sizeof p,
+                                r->plan.due_total,
                                 r->sum.done,
                                 r->sum.failed,
                                 r->in_flight,
@@ -368,15 +370,99 @@ static const char *outcome_of(int rc, const struct run *r)
     return r->sum.failed ? "failed" : "ok";
 }
 
+/* ---- the public handle --------------------------------------------------- */
+
+/* A signal handler may cancel: the store must not take a lock. */
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "sluice_run_cancel needs a "
+                                          "lock-free atomic int");
+
+void sluice_run_opts_init_sized(struct sluice_run_opts *o, size_t size)
+{
+    struct sluice_run_opts d = {0};
+    d.log_level = SLUICE_LOG_WARN;
+    sluice__sized_init(o, size, &d, sizeof d);
+}
+
+void sluice_run_summary_init_sized(struct sluice_run_summary *s, size_t size)
+{
+    struct sluice_run_summary d = {0};
+    sluice__sized_init(s, size, &d, sizeof d);
+}
+
+int sluice_run_new(struct sluice_job *job, const struct sluice_run_opts *o,
+                   struct sluice_run **out, char *errbuf, size_t errlen)
+{
+    struct sluice_err err = {{0}};
+    *out = NULL;
+    int rc = SLUICE_OK;
+    struct sluice_run *run = NULL;
+    SLUICE_FAIL_IF(!job, SLUICE_EINVAL, &err, "no job");
+    run = sluice__calloc(1, sizeof *run);
+    SLUICE_FAIL_IF(!run, SLUICE_ENOMEM, &err, "out of memory");
+    atomic_init(&run->cancel, 0);
+    run->job = job;
+    sluice_run_opts_init(&run->opts);
+    SLUICE_TRY(sluice__sized_in(&run->opts, sizeof run->opts, o,
+                                "struct sluice_run_opts",
+                                "sluice_run_opts_init", &err));
+    *out = run;
+    run = NULL;
+out:
+    sluice__free(run);
+    if (rc != SLUICE_OK)
+        sluice__copy_err(NULL, err.msg, errbuf, errlen);
+    return rc;
+}
+
+void sluice_run_cancel(struct sluice_run *run, enum sluice_cancel how)
+{
+    if (!run)
+        return;
+    int want = how >= SLUICE_CANCEL_ABANDON ? 2 : 1;
+    /* Only ever raised: a DRAIN after an ABANDON must not undo it. */
+    int cur = atomic_load(&run->cancel);
+    while (cur < want &&
+           !atomic_compare_exchange_weak(&run->cancel, &cur, want))
+        ;
+}
+
+void sluice_run_free(struct sluice_run *run) { sluice__free(run); }
+
 int sluice_run(struct sluice_job *job, const struct sluice_run_opts *o,
                struct sluice_run_summary *sum, char *errbuf, size_t errlen)
 {
+    struct sluice_run *run = NULL;
+    int rc = sluice_run_new(job, o, &run, errbuf, errlen);
+    if (rc == SLUICE_OK)
+        rc = sluice_run_exec(run, sum, errbuf, errlen);
+    sluice_run_free(run);
+    return rc;
+}
+
+int sluice_run_exec(struct sluice_run *handle, struct sluice_run_summary *sum,
+                    char *errbuf, size_t errlen)
+{
     int rc = SLUICE_OK;
     struct sluice_err err = {{0}};
+    if (!handle || handle->ran || (sum && sluice__sized_out_check(
+                                              sum, "struct sluice_run_summary",
+                                              "sluice_run_summary_init",
+                                              &err) != SLUICE_OK)) {
+        if (!handle || handle->ran)
+            sluice__err_set(&err, handle ? "this run was already executed: "
+                                           "one sluice_run_exec() per handle"
+                                         : "no run");
+        sluice__copy_err(NULL, err.msg, errbuf, errlen);
+        return SLUICE_EINVAL;
+    }
+    handle->ran = true;
+    struct sluice_job *job = handle->job;
+    const struct sluice_run_opts *o = &handle->opts;
     struct run r;
     memset(&r, 0, sizeof r);
     r.job = job;
     r.opts = o;
+    r.handle = handle;
     sluice__log_init(&r.log, o ? o->log : NULL, o ? o->log_ud : NULL,
                      o ? o->log_level : SLUICE_LOG_WARN, job->secrets);
     r.t_start = sluice__now();
@@ -384,6 +470,7 @@ int sluice_run(struct sluice_job *job, const struct sluice_run_opts *o,
     sluice__run_plan_init(&r.plan, sluice_job_window_count(job),
                           o ? o->limit : 0);
     r.sum.total = r.plan.count;
+    r.sum.size = sizeof r.sum;
     r.n_slots = job->concurrency ? job->concurrency : 1;
 
     SLUICE_TRY(sluice__report_new(o ? o->report_path : NULL, job->name,
@@ -452,7 +539,7 @@ out:
     }
     sluice__report_free(r.report);
     if (sum)
-        *sum = r.sum;
+        sluice__sized_out(sum, &r.sum, sizeof r.sum);
     if (rc != SLUICE_OK && rc != SLUICE_ECANCELED && rc != SLUICE_EQUOTA)
         sluice__copy_err(job, err.msg, errbuf, errlen);
     return rc;

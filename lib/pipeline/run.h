@@ -18,6 +18,7 @@
 #ifndef SLUICE_PIPELINE_RUN_H
 #define SLUICE_PIPELINE_RUN_H
 
+#include <stdatomic.h>
 #include <pthread.h>
 
 #include "config/job.h"
@@ -145,9 +146,20 @@ struct run_ledger {
     char lost_msg[SLUICE_ERR_MAX];
 };
 
+/* The public run handle (sluice_run_new): the caller's options copied in
+ * full size, and the cancel request, the one member another thread or a
+ * signal handler writes (lock-free, so a store is async-signal-safe). */
+struct sluice_run {
+    atomic_int cancel; /* 0, or the highest enum sluice_cancel asked */
+    bool ran;          /* sluice_run_exec() was called */
+    struct sluice_job *job;
+    struct sluice_run_opts opts;
+};
+
 struct run {
     struct sluice_job *job;
-    const struct sluice_run_opts *opts;
+    const struct sluice_run_opts *opts; /* the handle's full copy */
+    struct sluice_run *handle;
     struct sluice_logger log;
     struct sluice_run_report *report; /* opts->report_path; NULL: none */
     struct sluice_http_driver *driver; /* one transfer per slot */

@@ -2,9 +2,11 @@
  * taking the run lock so it works while a run is going: the watermark
  * (done through), counts by status, the failed windows with their reasons,
  * the last runs. */
+#include <stddef.h>
 #include <string.h>
 
 #include "pipeline/run.h"
+#include "util/sized.h"
 #include "pipeline/window_io.h"
 #include "plan/template.h"
 #include "util/date.h"
@@ -95,17 +97,42 @@ static int copy_runs(const struct sluice_ledger_run_list *list, bool alive,
     return SLUICE_OK;
 }
 
-int sluice_job_status(const struct sluice_job *job, size_t max_runs,
-                      struct sluice_status *st, char *errbuf, size_t errlen)
+void sluice_status_init_sized(struct sluice_status *st, size_t size)
 {
-    int rc = SLUICE_OK;
+    struct sluice_status d = {0};
+    sluice__sized_init(st, size, &d, sizeof d);
+}
+
+/* The smallest struct sluice_status accepted: the members of libsluice
+ * 0.1, every one of which owns memory or says how much it holds. */
+#define STATUS_MIN_SIZE (offsetof(struct sluice_status, n_runs) + sizeof(size_t))
+
+int sluice_job_status(const struct sluice_job *job, size_t max_runs,
+                      struct sluice_status *caller, char *errbuf,
+                      size_t errlen)
+{
     struct sluice_err err = {{0}};
+    int rc = sluice__sized_out_check(caller, "struct sluice_status",
+                                     "sluice_status_init", &err);
+    if (rc == SLUICE_OK && caller->size < STATUS_MIN_SIZE) {
+        sluice__err_set(&err, "struct sluice_status: size %zu is smaller "
+                              "than any sluice.h's: set it with "
+                              "sluice_status_init()", caller->size);
+        rc = SLUICE_EINVAL;
+    }
+    if (rc != SLUICE_OK) {
+        sluice__copy_err(NULL, err.msg, errbuf, errlen);
+        return rc;
+    }
+    /* Filled in full here, then handed over in the caller's size. */
+    struct sluice_status full;
+    struct sluice_status *st = &full;
     struct sluice_ledger *l = NULL;
     struct sluice_ledger_window_list failed = {0};
     struct sluice_ledger_run_list runs = {0};
     struct sluice_buf path;
     sluice__buf_init(&path, 4096);
-    memset(st, 0, sizeof *st);
+    sluice_status_init(st);
     st->planned = sluice_job_window_count(job);
 
     rc = sluice__job_state_path(job, &path);
@@ -170,6 +197,7 @@ out:
         sluice__copy_err(job, err.msg, errbuf, errlen);
         sluice_status_cleanup(st);
     }
+    sluice__sized_out(caller, st, sizeof full);
     return rc;
 }
 
@@ -186,5 +214,7 @@ void sluice_status_cleanup(struct sluice_status *st)
     sluice__free(st->runs);
     sluice__free(st->state_path);
     sluice__free(st->done_through);
-    memset(st, 0, sizeof *st);
+    size_t size = st->size;
+    memset(st, 0, size < sizeof *st ? size : sizeof *st);
+    st->size = size;
 }

@@ -1,18 +1,34 @@
 /* common.c: result-code strings, the allocator hook (with the debug-build
  * allocation-failure injector) and the error-detail buffer. */
 #include "util/common.h"
+#include "util/sized.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static struct sluice_allocator g_alloc = {malloc, realloc, free};
+static struct sluice_allocator g_alloc = {sizeof g_alloc, malloc, realloc,
+                                          free};
 
-void sluice_set_allocator(const struct sluice_allocator *a)
+void sluice_allocator_init_sized(struct sluice_allocator *a, size_t size)
 {
-    g_alloc.malloc_fn = a && a->malloc_fn ? a->malloc_fn : malloc;
-    g_alloc.realloc_fn = a && a->realloc_fn ? a->realloc_fn : realloc;
-    g_alloc.free_fn = a && a->free_fn ? a->free_fn : free;
+    struct sluice_allocator d = {0};
+    sluice__sized_init(a, size, &d, sizeof d);
+}
+
+int sluice_set_allocator(const struct sluice_allocator *a)
+{
+    struct sluice_allocator got;
+    sluice_allocator_init(&got);
+    struct sluice_err err;
+    int rc = sluice__sized_in(&got, sizeof got, a, "struct sluice_allocator",
+                              "sluice_allocator_init", &err);
+    if (rc != SLUICE_OK)
+        return rc;
+    g_alloc.malloc_fn = got.malloc_fn ? got.malloc_fn : malloc;
+    g_alloc.realloc_fn = got.realloc_fn ? got.realloc_fn : realloc;
+    g_alloc.free_fn = got.free_fn ? got.free_fn : free;
+    return SLUICE_OK;
 }
 
 #ifndef NDEBUG
@@ -158,7 +174,7 @@ void sluice__trace_fail(const char *file, int line, int rc)
 }
 #endif
 
-const char *sluice_strerror(int code)
+const char *sluice_strerror(enum sluice_code code)
 {
     static const char *const names[] = {
         [SLUICE_OK] = "no error",
@@ -175,9 +191,11 @@ const char *sluice_strerror(int code)
         [SLUICE_EPATH] = "bad JSONPath expression",
         [SLUICE_EQUOTA] = "API quota exhausted",
     };
-    if (code < 0 || (size_t)code >= SLUICE_ARRAY_LEN(names) || !names[code])
+    /* Through int: a caller may pass any number (a newer code, -1). */
+    int c = (int)code;
+    if (c < 0 || (size_t)c >= SLUICE_ARRAY_LEN(names) || !names[c])
         return "unknown error";
-    return names[code];
+    return names[c];
 }
 
 const char *sluice_version(void) { return SLUICE_VERSION_STRING; }

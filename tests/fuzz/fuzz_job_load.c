@@ -99,6 +99,7 @@ struct outcome {
 static void check_window_info(struct sluice_job *job, struct outcome *o)
 {
     struct sluice_window_info info;
+    sluice_window_info_init(&info);
     char errbuf[SLUICE_ERR_MAX];
     o->windows = sluice_job_window_count(job);
     if (o->windows == 0)

@@ -282,7 +282,10 @@ static struct sluice_job *small_job(void)
         "windows.step=7d",
         "output.path=out/{start}.ndjson",
     };
-    struct sluice_job_opts o = {.sets = sets, .n_sets = SLUICE_ARRAY_LEN(sets)};
+    struct sluice_job_opts o;
+    sluice_job_opts_init(&o);
+    o.sets = sets;
+    o.n_sets = SLUICE_ARRAY_LEN(sets);
     struct sluice_job *job = NULL;
     char err[512] = "";
     if (sluice_job_load(&o, &job, err, sizeof err) != SLUICE_OK)

@@ -47,6 +47,7 @@ static void test_output_checked_per_window(void)
                   "placeholder); set output.allow_outside: true if that is "
                   "meant");
     struct sluice_window_info info;
+    sluice_window_info_init(&info);
     char msg[512];
     ASSERT_EQ(sluice_job_window_info(job, 1, &info, msg, sizeof msg),
               SLUICE_EJOB);
