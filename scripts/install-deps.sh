@@ -13,6 +13,11 @@ if [ "${1:-}" = --test ]; then
   # the end-to-end tests' checks (python3), requests (curl) and test
   # certificates (openssl)
   packages+=(python3 curl openssl)
+  # the manual's test (man -l), the install test (readelf), and the Python
+  # binding's: an offline `pip install --no-build-isolation` and a real
+  # IPython kernel for the notebook case
+  packages+=(man-db groff-base binutils python3-pip python3-setuptools
+             python3-ipykernel python3-jupyter-client)
   # The Parquet conformance tests read sluice's files with Node.js readers
   # (tests/conformance/). Debian 12's nodejs 18 and npm 9 suffice; a Node.js
   # installed otherwise (nodesource, nvm) is used as it is.

@@ -4,7 +4,8 @@
 # loading the build tree's libsluice.so through SLUICE_LIBRARY, against the
 # bundled server: tests/python/check_binding.py says what it checks (plan,
 # run with callbacks, a real SIGINT cancelling a run, status, run_async
-# under asyncio.run). Then `pip install --no-build-isolation` of python/
+# under asyncio.run), then tests/python/check_kernel.py the same run_async
+# awaited in a cell of a real IPython kernel. Then `pip install --no-build-isolation` of python/
 # into a scratch target, offline, and the installed package imported.
 source "$(dirname "$0")/lib/common.bash"
 PY=/usr/bin/python3
@@ -27,6 +28,13 @@ start_mock
 PYTHONPATH="$SLUICE_SRC/python" expect_status 0 "$PY" \
     "$SLUICE_SRC/tests/python/check_binding.py" "$BASE"
 grep -q '^python binding ok' stdout.txt || fail "check_binding: $(cat stdout.txt)"
+
+# The notebook case: an IPython kernel (its loop already running) awaits
+# run_async in a cell. python3-ipykernel is installed by `make test`.
+mkdir nb
+PYTHONPATH="$SLUICE_SRC/python" expect_status 0 "$PY" \
+    "$SLUICE_SRC/tests/python/check_kernel.py" "$BASE" "$WORK/nb"
+grep '^kernel ok' stdout.txt || fail "check_kernel: $(cat stdout.txt stderr.txt)"
 
 # Offline install: pure Python, built with Debian's setuptools.
 cp -r "$SLUICE_SRC/python" pysrc
