@@ -283,10 +283,7 @@ static int csv_commit(struct sluice_sink *base, uint64_t *bytes_out)
     base->published = true;
 out:
     if (job) {
-        if (sluice__dupkeys_warnings(s->sp.dups, &s->warnings) ||
-            sluice__buf_adds(&s->warnings, sluice__table_warnings(s->sp.win)) ||
-            sluice__buf_adds(&s->warnings, sluice__table_warnings(job)))
-            sluice__buf_reset(&s->warnings); /* advice only */
+        sluice__spool_warnings(&s->sp, job, &s->warnings);
         base->warnings = sluice__buf_str(&s->warnings);
     }
     if (rc != SLUICE_OK)

@@ -274,3 +274,14 @@ int sluice__spool_replay(struct sluice_spool *sp, sluice_spool_fn fn,
     }
     return replay_bytes((const uint8_t *)sp->mem.p, sp->mem.n, fn, ud, &used);
 }
+
+void sluice__spool_warnings(const struct sluice_spool *sp,
+                            const struct sluice_table *job,
+                            struct sluice_buf *out)
+{
+    sluice__buf_reset(out);
+    if (sluice__dupkeys_warnings(sp->dups, out) ||
+        sluice__buf_adds(out, sluice__table_warnings(sp->win)) ||
+        (job && sluice__buf_adds(out, sluice__table_warnings(job))))
+        sluice__buf_reset(out);
+}

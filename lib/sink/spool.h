@@ -81,4 +81,12 @@ SLUICE_NODISCARD int sluice__spool_replay(struct sluice_spool *sp,
                                           sluice_spool_fn fn, void *ud,
                                           struct sluice_err *err);
 
+/* The window's advice, for sink.warnings: repeated member names (counted),
+ * then what inferring the window's schema and merging it into the job's
+ * (`job`, may be NULL) said. Replaces `out`'s text; on a failure to grow
+ * it, `out` is left empty (warnings are advice, never a reason to fail). */
+void sluice__spool_warnings(const struct sluice_spool *sp,
+                            const struct sluice_table *job,
+                            struct sluice_buf *out);
+
 #endif
