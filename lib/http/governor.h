@@ -23,10 +23,12 @@
 #define SLUICE_HTTP_GOVERNOR_H
 
 #include "http/rate_headers.h"
+#include "http/rate_learn.h"
 #include "http/retry.h"
 
 #define SLUICE_GOVERNOR_BUCKETS 8 /* configured limits at most */
 #define SLUICE_GOVERNOR_QUOTAS 6  /* server quotas tracked at most */
+#define SLUICE_GOVERNOR_THROTTLES 8 /* statuses besides 429 that throttle */
 
 /* A limit from the job: `count` requests per `per` seconds, with bursts
  * of up to `burst` requests (at least 1). Over any interval of length T
@@ -86,6 +88,10 @@ struct sluice_governor {
     struct sluice_server_quota quota[SLUICE_GOVERNOR_QUOTAS];
     size_t n_quotas;
     double blocked_until; /* Retry-After: nothing is sent before this */
+    /* The rate learned from throttled answers (429 and `throttle`). */
+    struct sluice_rate_learner learn;
+    long throttle[SLUICE_GOVERNOR_THROTTLES];
+    size_t n_throttle;
 
     unsigned max_concurrency;
     unsigned concurrency; /* the current limit, 1..max_concurrency */
@@ -99,8 +105,9 @@ struct sluice_governor {
     uint64_t cuts;
 };
 
-/* Seconds a 429 without Retry-After (and without a quota at 0) holds
- * every transfer. */
+/* Seconds a second throttled round in a row (no success between, no
+ * Retry-After, no quota at 0) holds every transfer; it doubles with each
+ * further such round (rate_learn.h). */
 #define SLUICE_GOVERNOR_429_PAUSE 1.0
 
 /* Sets g up with `n` configured limits (copied) and the job's
@@ -110,6 +117,25 @@ SLUICE_NODISCARD int sluice__governor_init(struct sluice_governor *g,
                                            const struct sluice_rate *limits,
                                            size_t n, unsigned concurrency,
                                            struct sluice_err *err);
+
+/* Statuses besides 429 that mean "too fast" for this job (the job's
+ * retry.throttle_statuses: GitHub and Salesforce throttle with 403):
+ * they cut the learned rate as a 429 does. SLUICE_EINVAL past
+ * SLUICE_GOVERNOR_THROTTLES or outside 400..599. */
+SLUICE_NODISCARD int sluice__governor_throttles(struct sluice_governor *g,
+                                                const long *statuses, size_t n,
+                                                struct sluice_err *err);
+
+/* Starts the learned rate from one remembered by an earlier run (requests
+ * per second; ignored unless > 0). */
+void sluice__governor_seed(struct sluice_governor *g, double rate, double now);
+
+/* The learned rate (requests/s, 0 none), how it was learned, and the
+ * estimate of the server's limit behind it (what a later run may start
+ * from; 0 none). */
+double sluice__governor_learned(const struct sluice_governor *g, double now,
+                                enum sluice_learn_source *source,
+                                double *estimate);
 
 /* The earliest instant (>= now) at which a request may be sent: `now`
  * itself when one may go now. Ignores concurrency: check
