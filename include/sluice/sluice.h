@@ -168,6 +168,9 @@ struct sluice_progress {
     uint64_t rows, bytes_in;
     unsigned concurrency;    /* the current adaptive limit */
     double elapsed;          /* seconds since the run started */
+    double learned_rate;     /* requests/s learned from throttled answers
+                                (0: none learned) */
+    const char *learned_from; /* how: "none", "throttled", "remembered" */
 };
 
 struct sluice_run_opts {
@@ -216,6 +219,13 @@ struct sluice_run_summary {
     uint64_t rows, bytes_in, bytes_out, requests, retries;
     uint64_t responses_429;
     unsigned concurrency;    /* the adaptive limit at the end */
+    double learned_rate;     /* requests/s learned from throttled answers
+                                at the end (0: none learned) */
+    double learned_limit;    /* the server's limit as estimated at the last
+                                cut (0: none) */
+    char learned_from[16];   /* "none", "throttled" (cut in this run) or
+                                "remembered" (from an earlier run) */
+    uint64_t rate_cuts;      /* throttled rounds that cut the rate */
     double seconds;
     int64_t resume_at;       /* SLUICE_EQUOTA: UTC seconds to come back */
     char state_path[512];    /* the ledger used ("" for none) */

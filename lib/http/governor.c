@@ -328,7 +328,15 @@ int sluice__governor_init(struct sluice_governor *g,
     sluice__learn_init(&g->learn, ceiling);
     g->blocked_until = FRESH;
     g->max_concurrency = concurrency ? concurrency : 1;
-    g->concurrency = g->max_concurrency;
+    /* Slow start: a server we know nothing about gets a few requests
+     * first, then 1.5 times as many each round they all succeed (the
+     * transfers in flight when a burst allowance runs out all meet a 429,
+     * so the slower this grows the fewer they are); 32 at once
+     * could meet a burst allowance of 10 with 22 answers 429. */
+    g->concurrency = g->max_concurrency < SLUICE_GOVERNOR_START
+                         ? g->max_concurrency
+                         : SLUICE_GOVERNOR_START;
+    g->slow_start = true;
 out:
     return rc;
 }
@@ -452,6 +460,7 @@ static void adapt(struct sluice_governor *g, uint64_t ticket, long status,
             g->cut_seq = g->seq;
             g->successes = 0;
             g->cuts++;
+            g->slow_start = false;
         }
         return;
     }
@@ -459,6 +468,14 @@ static void adapt(struct sluice_governor *g, uint64_t ticket, long status,
         return; /* neither a success nor a sign of overload */
     if (g->concurrency >= g->max_concurrency)
         return;
+    if (g->slow_start) {
+        /* One more per two successes: 1.5 times as many each round. */
+        if (++g->successes >= 2) {
+            g->concurrency++;
+            g->successes = 0;
+        }
+        return;
+    }
     if (++g->successes >= g->concurrency) {
         g->concurrency++;
         g->successes = 0;
@@ -480,6 +497,8 @@ void sluice__governor_on_response(struct sluice_governor *g, double now,
      * an overloaded server (503, timeouts), which a rate would not fix. */
     if (!throttled)
         adapt(g, ticket, status, xfer);
+    else
+        g->slow_start = false; /* the rate takes over; grow additively */
     double pause = sluice__learn_answer(&g->learn, now, ticket, g->seq,
                                         throttled, ok);
 

@@ -10,8 +10,12 @@
  *      0 blocks until its Reset; with no configured limit, a limit learned
  *      from the headers paces the run;
  *   3. nothing else: the governor never sleeps and never reads a clock.
- * Concurrency is adaptive (AIMD): halved on a 429, a 503 or a timeout, one
- * more after a run of successes, between 1 and the job's `concurrency`.
+ * Concurrency is adaptive (AIMD): it starts at SLUICE_GOVERNOR_START and
+ * grows 1.5 times each round of successes (slow start) up to the job's
+ * `concurrency`; halved on a 503 or a timeout; then one more after a run
+ * of successes. A 429 (or a declared throttling status) cuts a learned
+ * request rate instead (rate_learn.h): when answers are fast, fewer
+ * transfers in flight do not bound the rate a server sees.
  *
  * Time is injected: `now` is a monotonic clock in seconds (any origin),
  * `wall_now` the wall clock in seconds since the epoch (needed only to
@@ -29,6 +33,7 @@
 #define SLUICE_GOVERNOR_BUCKETS 8 /* configured limits at most */
 #define SLUICE_GOVERNOR_QUOTAS 6  /* server quotas tracked at most */
 #define SLUICE_GOVERNOR_THROTTLES 8 /* statuses besides 429 that throttle */
+#define SLUICE_GOVERNOR_START 4 /* transfers in flight before any answer */
 
 /* A limit from the job: `count` requests per `per` seconds, with bursts
  * of up to `burst` requests (at least 1). Over any interval of length T
@@ -96,6 +101,7 @@ struct sluice_governor {
     unsigned max_concurrency;
     unsigned concurrency; /* the current limit, 1..max_concurrency */
     unsigned successes;   /* consecutive, since the last change */
+    bool slow_start;      /* nothing throttled or cut yet: +1 per 2 oks */
     uint64_t seq;         /* tickets handed out */
     uint64_t cut_seq;     /* last ticket issued before the last cut */
     uint64_t in_flight;   /* taken and not yet answered */

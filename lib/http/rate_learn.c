@@ -21,6 +21,7 @@
 #define FRESH (-1e300)
 #define MAX_RATE 1e9
 #define MAX_PROBE 2.0
+#define LOOKBACK_OK 10
 /* How far below the remembered rate a run starts (it climbs from there). */
 #define SEED_FRACTION 0.95
 
@@ -33,6 +34,7 @@ void sluice__learn_init(struct sluice_rate_learner *l, double ceiling)
     l->cut_at = FRESH;
     l->slot = INT64_MIN;
     l->pause_end = FRESH;
+    l->sat_t = FRESH;
 }
 
 /* The curve's constant: at the hold's end the rate is beta * estimate, K
@@ -135,17 +137,36 @@ static double estimate_at_cut(const struct sluice_rate_learner *l,
 {
     double cur = l->source == SLUICE_LEARN_NONE ? INFINITY
                                                 : sluice__learn_rate(l, now);
-    /* The last second, from a slot's start so that the span is exactly
-     * the one counted, and never before the first send. */
-    double from = floor((now - 1) / SLUICE_LEARN_SLOT) * SLUICE_LEARN_SLOT;
-    if (from < l->first_send)
-        from = l->first_send;
-    if (from < l->pause_end)
-        from = l->pause_end; /* a pause let nothing through to count */
+    /* What got through lately: back from now, whole slots (so the span is
+     * exactly the one counted), until at least a second and at least
+     * LOOKBACK_OK successes (a few counts at a low rate say little), as
+     * far as the ring goes, and never before the first send or the end of
+     * a pause (which let nothing through to count). */
+    double floor_t = l->first_send > l->pause_end ? l->first_send : l->pause_end;
+    int64_t s = l->slot;
+    double ok = 0, from = now;
+    for (int k = 0; k < SLUICE_LEARN_SLOTS; k++, s--) {
+        double start = (double)s * SLUICE_LEARN_SLOT;
+        ok += l->ok[ring(s)];
+        from = start;
+        if (start <= floor_t) {
+            from = floor_t;
+            break;
+        }
+        if (now - start >= 1 && ok >= LOOKBACK_OK)
+            break;
+    }
     double span = now - from;
+    /* Within a second of the first throttled answer, the slots would
+     * still count the server's burst; what got through since that answer
+     * (exactly counted) is what the server lets through when saturated. */
+    if (l->sat_t != FRESH && now - l->sat_t < 1 &&
+        l->oks - l->sat_ok >= 2) {
+        ok = (double)(l->oks - l->sat_ok);
+        span = now - l->sat_t;
+    }
     if (span < 1e-3)
         span = 1e-3; /* an overestimate: the next rounds cut it down */
-    double ok = ok_since(l, from);
     double w = cur;
     if (ok > 0 && ok / span < w)
         w = ok / span;
@@ -166,6 +187,10 @@ double sluice__learn_answer(struct sluice_rate_learner *l, double now,
     if (!throttled || ticket <= l->cut_seq)
         return 0;
     double w = estimate_at_cut(l, now);
+    if (l->sat_t == FRESH) {
+        l->sat_t = now;
+        l->sat_ok = l->oks;
+    }
     if (w > l->ceiling)
         w = l->ceiling;
     l->estimate = w;
@@ -180,8 +205,9 @@ double sluice__learn_answer(struct sluice_rate_learner *l, double now,
     /* The cut rate takes over from the next send on. */
     if (l->tat < now)
         l->tat = now;
-    /* Rounds in a row with nothing let through between their cuts: the
-     * server lets nothing through at any rate (a used-up window). */
+    /* Rounds in a row with nothing let through since the last cut nor in
+     * the last second: the server lets nothing through at any rate (a
+     * used-up window); a pause, doubling, spares it the requests. */
     bool none = l->oks == l->oks_at_cut && ok_since(l, now - 1) == 0;
     l->rounds = none ? l->rounds + 1 : 1;
     l->oks_at_cut = l->oks;
@@ -191,7 +217,7 @@ double sluice__learn_answer(struct sluice_rate_learner *l, double now,
     if (pause > SLUICE_LEARN_MAX_PAUSE)
         pause = SLUICE_LEARN_MAX_PAUSE;
     l->pause_end = now + pause;
-    l->epoch = l->pause_end + SLUICE_LEARN_HOLD; /* no growth while paused */
+    l->epoch = l->pause_end + SLUICE_LEARN_HOLD; /* no growth meanwhile */
     return pause;
 }
 

@@ -50,6 +50,8 @@ struct sluice_rate_learner {
     uint64_t oks;        /* successful answers */
     uint64_t oks_at_cut; /* ... when the last cut was made */
     double pause_end;    /* the end of the last pause asked for */
+    double sat_t;        /* the first throttled answer; FRESH before */
+    uint64_t sat_ok;     /* oks then */
     /* Successful answers per SLUICE_LEARN_SLOT, ring; `slot` the index
      * (floor(now / SLOT)) of the newest. */
     uint32_t ok[SLUICE_LEARN_SLOTS];

@@ -44,6 +44,9 @@ static const char usage[] =
     "                       announced as RateLimit-Policy: "
     "\"per-second\";q=N;w=1\n"
     "  --rate-burst B       the bucket holds B requests instead of N\n"
+    "  --bare-limits        state no limit: no X-RateLimit-*, RateLimit-*\n"
+    "                       or Retry-After header on any answer (429s\n"
+    "                       carry only the OVER_RATE_LIMIT body)\n"
     "  --retry-after S      force the Retry-After value of every 429\n"
     "  --latency-ms N       delay every response by N ms (the connection is\n"
     "                       suspended, other connections go on)\n"
@@ -231,6 +234,9 @@ int main(int argc, char **argv)
             continue;
         } else if (strcmp(a, "--thread-per-connection") == 0) {
             mock_cfg.per_connection = 1;
+            continue;
+        } else if (strcmp(a, "--bare-limits") == 0) {
+            mock_cfg.bare_limits = 1;
             continue;
         } else if (strcmp(a, "--log-headers") == 0) {
             mock_cfg.log_headers = 1;

@@ -117,6 +117,10 @@ static void test_report_bytes_and_publication(void)
     s.responses_429 = 0;
     s.concurrency = 4;
     s.bad_values = 1;
+    s.learned_rate = 42.5;
+    s.learned_limit = 50;
+    snprintf(s.learned_from, sizeof s.learned_from, "throttled");
+    s.rate_cuts = 3;
     s.seconds = 1.5;
     ASSERT_EQ(sluice__report_finish(r, SLUICE_OK, &s, &err), SLUICE_OK);
     sluice__report_free(r);
@@ -144,6 +148,8 @@ static void test_report_bytes_and_publication(void)
              "\"not_pulled\":0,\"rows\":7,\"bytes_in\":100,\"bytes_out\":120,"
              "\"requests\":3,\"retries\":1,\"responses_429\":0,"
              "\"concurrency\":4,\"resume_at\":0,\"bad_values\":1,"
+             "\"learned_rate\":42.500,\"learned_limit\":50.000,"
+             "\"learned_from\":\"throttled\",\"rate_cuts\":3,"
              "\"seconds\":1.500}}\n",
              sluice_version());
     size_t n = 0;
