@@ -271,6 +271,11 @@ struct sluice_status {
     size_t n_failures;
     struct sluice_status_run *runs; /* newest first */
     size_t n_runs;
+    double learned_rate;     /* requests/s a run learned from the server's
+                                throttling and the next run starts from;
+                                0: none */
+    char *learned_origin;    /* the server it was learned from, or NULL */
+    int64_t learned_at;      /* UTC seconds when it was stored */
 };
 /* Reads the job's ledger without taking its lock (a run may be active).
  * Release with sluice_status_cleanup(). */

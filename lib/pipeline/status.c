@@ -154,6 +154,9 @@ int sluice_job_status(const struct sluice_job *job, size_t max_runs,
     SLUICE_TRY(sluice__ledger_failed(l, 0, &failed, &err));
     SLUICE_FAIL_IF(copy_failures(job, &failed, st) != SLUICE_OK,
                    SLUICE_ENOMEM, &err, "out of memory");
+    SLUICE_TRY(sluice__ledger_rate_any(l, &st->learned_origin,
+                                       &st->learned_rate, &st->learned_at,
+                                       &err));
     SLUICE_TRY(sluice__ledger_runs(l, max_runs, &runs, &err));
     /* Asked again after reading the runs: a run that began in between
      * holds the lock now, and its row must not be called killed. */
@@ -186,5 +189,6 @@ void sluice_status_cleanup(struct sluice_status *st)
     sluice__free(st->runs);
     sluice__free(st->state_path);
     sluice__free(st->done_through);
+    sluice__free(st->learned_origin);
     memset(st, 0, sizeof *st);
 }
