@@ -310,6 +310,9 @@ static void test_status_json_bytes(void)
     };
     struct sluice_status st = {0};
     st.state_path = ".sluice/neows.db";
+    st.learned_rate = 41.8;
+    st.learned_origin = "https://api.nasa.gov:443";
+    st.learned_at = 1577836861;
     st.exists = true;
     st.has_watermark = true;
     st.done_through = "2020-01-07";
@@ -329,7 +332,10 @@ static void test_status_json_bytes(void)
         sluice__buf_str(&out),
         "{\"job\":\"neows\",\"state\":\".sluice/neows.db\",\"exists\":true,"
         "\"running\":false,\"done_through\":\"2020-01-07\",\"planned\":2,"
-        "\"pending\":0,\"done\":1,\"failed\":1,\"failures\":["
+        "\"pending\":0,\"done\":1,\"failed\":1,"
+        "\"learned_rate\":{\"rate\":41.800,\"origin\":"
+        "\"https://api.nasa.gov:443\",\"learned\":\"2020-01-01T00:01:01Z\"},"
+        "\"failures\":["
         "{\"start\":\"2020-01-01\",\"end\":\"2020-01-07\",\"attempts\":3,"
         "\"error\":\"HTTP 500: \\\"x\\\" \\\\ y\"},"
         "{\"start\":\"2020-01-08\",\"end\":\"2020-01-14\",\"attempts\":1,"
@@ -352,7 +358,7 @@ static void test_status_json_bytes(void)
                   "{\"job\":\"neows\",\"state\":\".sluice/neows.db\","
                   "\"exists\":false,\"running\":false,\"done_through\":null,"
                   "\"planned\":2,\"pending\":0,\"done\":0,\"failed\":0,"
-                  "\"failures\":[],\"runs\":[]}\n");
+                  "\"learned_rate\":null,\"failures\":[],\"runs\":[]}\n");
 
     ASSERT_EQ(sluice_status_json(job, &st, refuse, NULL, err, sizeof err),
               SLUICE_EIO);
