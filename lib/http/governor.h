@@ -32,7 +32,7 @@
 
 #define SLUICE_GOVERNOR_BUCKETS 8 /* configured limits at most */
 #define SLUICE_GOVERNOR_QUOTAS 6  /* server quotas tracked at most */
-#define SLUICE_GOVERNOR_THROTTLES 8 /* statuses besides 429 that throttle */
+#define SLUICE_GOVERNOR_THROTTLES SLUICE_RETRY_THROTTLES
 #define SLUICE_GOVERNOR_START 4 /* transfers in flight before any answer */
 
 /* A limit from the job: `count` requests per `per` seconds, with bursts

@@ -384,6 +384,8 @@ int sluice_run(struct sluice_job *job, const struct sluice_run_opts *o,
                                   &r.report, &err));
     SLUICE_TRY(sluice__governor_init(&r.gov, job->rates, job->n_rates,
                                      job->concurrency, &err));
+    SLUICE_TRY(sluice__governor_throttles(&r.gov, job->retry.throttle,
+                                          job->retry.n_throttle, &err));
     if (o && o->window)
         SLUICE_TRY(sluice__run_plan_select_single(&r.plan, &job->windows,
                                                   o->window, &err));
