@@ -518,6 +518,7 @@ static enum fault_kind decide(struct MHD_Connection *c, struct mreq *r,
     long retry = 1;
     if (limit_take(key, mock_mono_ms(), &remaining, &retry) != LIMIT_OK) {
         rate_limited(&o, retry);
+        o.status = (unsigned)mock_cfg.limit_status;
         goto respond;
     }
     fh = fault_match(nth, q.start);
