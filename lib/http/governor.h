@@ -162,7 +162,9 @@ bool sluice__governor_take(struct sluice_governor *g, double now,
  * the transport level (status 0), or abandoned (xfer
  * SLUICE_XFER_LOCAL). `h` (may be NULL) holds the final response's
  * headers. Effects: quotas corrected (never above what the server said),
- * limits learned, Retry-After honoured for any status >= 400, AIMD. */
+ * limits learned, Retry-After honoured for any status >= 400, a throttled
+ * answer (429, declared statuses) cutting the learned rate (and pausing
+ * after rounds that let nothing through), AIMD for 503s and timeouts. */
 void sluice__governor_on_response(struct sluice_governor *g, double now,
                                   double wall_now, uint64_t ticket, long status,
                                   enum sluice_xfer xfer,
