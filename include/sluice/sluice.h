@@ -219,13 +219,6 @@ struct sluice_run_summary {
     uint64_t rows, bytes_in, bytes_out, requests, retries;
     uint64_t responses_429;
     unsigned concurrency;    /* the adaptive limit at the end */
-    double learned_rate;     /* requests/s learned from throttled answers
-                                at the end (0: none learned) */
-    double learned_limit;    /* the server's limit as estimated at the last
-                                cut (0: none) */
-    char learned_from[16];   /* "none", "throttled" (cut in this run) or
-                                "remembered" (from an earlier run) */
-    uint64_t rate_cuts;      /* throttled rounds that cut the rate */
     double seconds;
     int64_t resume_at;       /* SLUICE_EQUOTA: UTC seconds to come back */
     char state_path[512];    /* the ledger used ("" for none) */
@@ -234,6 +227,15 @@ struct sluice_run_summary {
                                 null (on_bad_value: null) */
     bool report_failed;      /* the report (report_path) was not published;
                                 the log said why */
+    /* Added with the learned rate (issue 14), at the end so that the
+     * fields before keep their offsets. */
+    double learned_rate;     /* requests/s learned from throttled answers
+                                at the end (0: none learned) */
+    double learned_limit;    /* the server's limit as estimated at the last
+                                cut (0: none) */
+    char learned_from[16];   /* "none", "throttled" (cut in this run) or
+                                "remembered" (from an earlier run) */
+    uint64_t rate_cuts;      /* throttled rounds that cut the rate */
 };
 
 /* Pulls the job's due windows. Returns SLUICE_OK when the run completed

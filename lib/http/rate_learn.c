@@ -199,9 +199,6 @@ double sluice__learn_answer(struct sluice_rate_learner *l, double now,
     l->cut_at = now;
     l->cut_seq = seq;
     l->cuts++;
-    double r = sluice__learn_rate(l, now);
-    if (l->lowest == 0 || r < l->lowest)
-        l->lowest = r;
     /* The cut rate takes over from the next send on. */
     if (l->tat < now)
         l->tat = now;

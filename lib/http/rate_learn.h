@@ -56,9 +56,7 @@ struct sluice_rate_learner {
      * (floor(now / SLOT)) of the newest. */
     uint32_t ok[SLUICE_LEARN_SLOTS];
     int64_t slot;
-    /* For the report. */
-    uint64_t cuts;
-    double lowest; /* the lowest rate cut to; 0 none */
+    uint64_t cuts; /* for the report */
 };
 
 /* No rate learned, paced by nothing; `ceiling` in requests/s (INFINITY
