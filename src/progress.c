@@ -57,26 +57,23 @@ void progress_update(struct progress *p, const struct sluice_progress *pr)
     double eta = finished ? pr->elapsed / (double)finished *
                                 (double)(pr->total - finished)
                           : -1;
-    char rate[32], etas[32], learned[48] = "";
+    char rate[32], etas[32];
     msg_human_bytes(p->rate, rate, sizeof rate);
     format_eta(eta, etas, sizeof etas);
-    if (pr->learned_rate > 0)
-        snprintf(learned, sizeof learned, "  %.1f req/s %s", pr->learned_rate,
-                 pr->learned_from ? pr->learned_from : "learned");
     if (p->tty) {
         fprintf(stderr,
                 "\r\033[Kwindows %zu/%zu  rows %llu  %s/s  in flight %zu/%u  "
-                "failed %zu  ETA %s%s",
+                "failed %zu  ETA %s",
                 finished, pr->total, (unsigned long long)pr->rows, rate,
-                pr->in_flight, pr->concurrency, pr->failed, etas, learned);
+                pr->in_flight, pr->concurrency, pr->failed, etas);
         p->drawn = true;
     } else if (pr->elapsed - p->last_plain >= PIPE_INTERVAL) {
         p->last_plain = pr->elapsed;
         fprintf(stderr,
                 "sluice: %zu/%zu windows, %llu rows, %s/s, %zu in flight "
-                "(limit %u), %zu failed, ETA %s%s\n",
+                "(limit %u), %zu failed, ETA %s\n",
                 finished, pr->total, (unsigned long long)pr->rows, rate,
-                pr->in_flight, pr->concurrency, pr->failed, etas, learned);
+                pr->in_flight, pr->concurrency, pr->failed, etas);
     }
     fflush(stderr);
 }
