@@ -282,23 +282,6 @@ out:
 
 /* ---- the run's ledger -----------------------------------------------------------*/
 
-/* Index of the first window whose end is after t (count when none). */
-static size_t first_window_ending_after(const struct sluice_window_spec *spec,
-                                        size_t count, int64_t t)
-{
-    size_t lo = 0, hi = count;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        struct sluice_window w;
-        sluice__window_at(spec, mid, &w);
-        if (w.end_excl > t)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return lo;
-}
-
 /* The window where an earlier plan ended is clipped to that plan's `to`.
  * When `to` moves (`to: today`, an edited `to`) the same window, same key,
  * has another end: it must be pulled again for its new extent, or its new
@@ -325,7 +308,8 @@ static int requeue_moved(struct run *r, struct sluice_err *err)
         sluice__ledger_window_last(r->ledger.db, w.start, &lw, &found, err));
     if (!found || lw.start < r->job->windows.from)
         goto out;
-    size_t i = first_window_ending_after(&r->job->windows, r->plan.count, lw.start);
+    size_t i = sluice__window_first_ending_after(&r->job->windows,
+                                                 r->plan.count, lw.start);
     if (i >= r->plan.count)
         goto out;
     sluice__window_at(&r->job->windows, i, &w);
@@ -390,8 +374,8 @@ int sluice__run_ledger_open(struct run *r, struct sluice_err *err)
         SLUICE_TRY(sluice__ledger_requeue(r->ledger.db, INT64_MIN, INT64_MAX,
                                           NULL, err));
     } else if (job->lookback > 0 && r->plan.count > 0) {
-        size_t i = first_window_ending_after(&job->windows, r->plan.count,
-                                             job->windows.end - job->lookback);
+        size_t i = sluice__window_first_ending_after(
+            &job->windows, r->plan.count, job->windows.end - job->lookback);
         if (i < r->plan.count) {
             struct sluice_window w;
             sluice__window_at(&job->windows, i, &w);

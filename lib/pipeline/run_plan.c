@@ -33,16 +33,7 @@ int sluice__run_plan_select_single(struct run_plan *p,
         sluice__err_prefix(err, "--window");
         return SLUICE_EJOB;
     }
-    size_t lo = 0, hi = p->count;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        struct sluice_window w;
-        sluice__window_at(windows, mid, &w);
-        if (w.end_excl > t)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
+    size_t lo = sluice__window_first_ending_after(windows, p->count, t);
     struct sluice_window w;
     if (lo < p->count)
         sluice__window_at(windows, lo, &w);

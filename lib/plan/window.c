@@ -237,3 +237,19 @@ void sluice__window_at(const struct sluice_window_spec *spec, size_t i,
                    ? out->end_excl - 1
                    : sluice__day_floor(out->end_excl - 1);
 }
+
+size_t sluice__window_first_ending_after(const struct sluice_window_spec *spec,
+                                         size_t count, int64_t t)
+{
+    size_t lo = 0, hi = count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        struct sluice_window w;
+        sluice__window_at(spec, mid, &w);
+        if (w.end_excl > t)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}

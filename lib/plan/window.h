@@ -73,4 +73,10 @@ size_t sluice__window_count(const struct sluice_window_spec *spec);
 void sluice__window_at(const struct sluice_window_spec *spec, size_t i,
                        struct sluice_window *out);
 
+/* The index of the first of the first `count` windows whose end is after
+ * t (count when none): a binary search, windows being in time order. The
+ * window holding instant t, if any, is that one. */
+size_t sluice__window_first_ending_after(const struct sluice_window_spec *spec,
+                                         size_t count, int64_t t);
+
 #endif

@@ -364,7 +364,25 @@ static void test_large_ranges(void)
     ASSERT_TIME(w.start, "0001-02-28");
 }
 
+/* The window holding an instant, found by binary search: edges included. */
+static void test_first_ending_after(void)
+{
+    struct sluice_window_spec spec;
+    SPEC(spec, "2020-01-01", "2020-01-31", "7d"); /* 5 windows, the last clipped */
+    size_t n = sluice__window_count(&spec);
+    ASSERT_EQ(n, 5);
+    int64_t jan1 = day(2020, 1, 1), d = 86400;
+    ASSERT_EQ(sluice__window_first_ending_after(&spec, n, jan1 - 1), 0);
+    ASSERT_EQ(sluice__window_first_ending_after(&spec, n, jan1), 0);
+    ASSERT_EQ(sluice__window_first_ending_after(&spec, n, jan1 + 7 * d - 1), 0);
+    ASSERT_EQ(sluice__window_first_ending_after(&spec, n, jan1 + 7 * d), 1);
+    ASSERT_EQ(sluice__window_first_ending_after(&spec, n, jan1 + 30 * d), 4);
+    ASSERT_EQ(sluice__window_first_ending_after(&spec, n, jan1 + 31 * d), n);
+    ASSERT_EQ(sluice__window_first_ending_after(&spec, 2, jan1 + 30 * d), 2);
+}
+
 static const struct harness_test TESTS[] = {
+    TEST(test_first_ending_after),
     TEST(test_steps),
     TEST(test_bad_steps),
     TEST(test_neows_weeks),
