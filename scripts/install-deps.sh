@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   libcurl4-openssl-dev libyaml-dev libzstd-dev zlib1g-dev libsnappy-dev
-  libmicrohttpd-dev libsqlite3-dev
+  libmicrohttpd-dev libsqlite3-dev libpq-dev
 )
 if [ "${1:-}" = --test ]; then
   # the end-to-end tests' checks (python3), requests (curl) and test
@@ -18,6 +18,9 @@ if [ "${1:-}" = --test ]; then
   # IPython kernel for the notebook case
   packages+=(man-db groff-base binutils python3-pip python3-setuptools
              python3-ipykernel python3-jupyter-client)
+  # the database destinations' tests start a real PostgreSQL 15 and compare
+  # with the sqlite3 shell; the S3 tests verify SigV4 with botocore
+  packages+=(postgresql sqlite3 python3-botocore)
   # The Parquet conformance tests read sluice's files with Node.js readers
   # (tests/conformance/). Debian 12's nodejs 18 and npm 9 suffice; a Node.js
   # installed otherwise (nodesource, nvm) is used as it is.
