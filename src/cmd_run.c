@@ -65,6 +65,12 @@ static void print_summary(const struct cli_opts *o, const char *name,
                 "%u\n",
                 (unsigned long long)s->retries,
                 (unsigned long long)s->responses_429, s->concurrency);
+    if (s->learned_rate > 0)
+        fprintf(stderr,
+                "sluice: learned rate %.1f requests/s (%s; the server's "
+                "limit estimated at %.1f/s, %llu cuts)\n",
+                s->learned_rate, s->learned_from, s->learned_limit,
+                (unsigned long long)s->rate_cuts);
 }
 
 int cmd_run(struct cli_opts *o)

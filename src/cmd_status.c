@@ -38,6 +38,10 @@ static void print_text(const char *name, const struct sluice_status *st)
            "now)\n",
            (unsigned long long)st->done, (unsigned long long)st->failed,
            (unsigned long long)st->pending, (unsigned long long)st->planned);
+    if (st->learned_rate > 0 && st->learned_origin)
+        printf("learned rate: %.1f requests/s for %s (the next run starts "
+               "there)\n",
+               st->learned_rate, st->learned_origin);
     if (st->n_failures) {
         printf("failed windows:\n");
         for (size_t i = 0; i < st->n_failures; i++)

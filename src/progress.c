@@ -57,23 +57,26 @@ void progress_update(struct progress *p, const struct sluice_progress *pr)
     double eta = finished ? pr->elapsed / (double)finished *
                                 (double)(pr->total - finished)
                           : -1;
-    char rate[32], etas[32];
+    char rate[32], etas[32], learned[48] = "";
     msg_human_bytes(p->rate, rate, sizeof rate);
     format_eta(eta, etas, sizeof etas);
+    if (pr->learned_rate > 0)
+        snprintf(learned, sizeof learned, "  %.1f req/s %s", pr->learned_rate,
+                 pr->learned_from ? pr->learned_from : "learned");
     if (p->tty) {
         fprintf(stderr,
                 "\r\033[Kwindows %zu/%zu  rows %llu  %s/s  in flight %zu/%u  "
-                "failed %zu  ETA %s",
+                "failed %zu  ETA %s%s",
                 finished, pr->total, (unsigned long long)pr->rows, rate,
-                pr->in_flight, pr->concurrency, pr->failed, etas);
+                pr->in_flight, pr->concurrency, pr->failed, etas, learned);
         p->drawn = true;
     } else if (pr->elapsed - p->last_plain >= PIPE_INTERVAL) {
         p->last_plain = pr->elapsed;
         fprintf(stderr,
                 "sluice: %zu/%zu windows, %llu rows, %s/s, %zu in flight "
-                "(limit %u), %zu failed, ETA %s\n",
+                "(limit %u), %zu failed, ETA %s%s\n",
                 finished, pr->total, (unsigned long long)pr->rows, rate,
-                pr->in_flight, pr->concurrency, pr->failed, etas);
+                pr->in_flight, pr->concurrency, pr->failed, etas, learned);
     }
     fflush(stderr);
 }

@@ -243,6 +243,9 @@ struct sluice_progress {
     uint64_t rows, bytes_in;
     unsigned concurrency;    /* the current adaptive limit */
     double elapsed;          /* seconds since the run started */
+    double learned_rate;     /* requests/s learned from throttled answers
+                                (0: none learned) */
+    const char *learned_from; /* how: "none", "throttled", "remembered" */
 };
 
 struct sluice_run_opts {
@@ -301,6 +304,15 @@ struct sluice_run_summary {
                                 null (on_bad_value: null) */
     bool report_failed;      /* the report (report_path) was not published;
                                 the log said why */
+    /* Added with the learned rate (issue 14), at the end so that the
+     * fields before keep their offsets. */
+    double learned_rate;     /* requests/s learned from throttled answers
+                                at the end (0: none learned) */
+    double learned_limit;    /* the server's limit as estimated at the last
+                                cut (0: none) */
+    char learned_from[16];   /* "none", "throttled" (cut in this run) or
+                                "remembered" (from an earlier run) */
+    uint64_t rate_cuts;      /* throttled rounds that cut the rate */
 };
 
 /* Defaults: all windows due, TLS verified, grace 10 s, log at WARN,
@@ -396,6 +408,11 @@ struct sluice_status {
     size_t n_failures;
     struct sluice_status_run *runs; /* newest first */
     size_t n_runs;
+    double learned_rate;     /* requests/s a run learned from the server's
+                                throttling and the next run starts from;
+                                0: none */
+    char *learned_origin;    /* the server it was learned from, or NULL */
+    int64_t learned_at;      /* UTC seconds when it was stored */
 };
 SLUICE_API void sluice_status_init_sized(struct sluice_status *st, size_t size);
 #define sluice_status_init(st) sluice_status_init_sized((st), sizeof *(st))

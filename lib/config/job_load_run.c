@@ -73,10 +73,58 @@ static int seconds_field(struct loader *L, const struct sluice_ynode *sec,
     return rc;
 }
 
+static int one_throttle(struct loader *L, const struct sluice_ynode *node,
+                        const char *path)
+{
+    char *s = NULL;
+    struct sluice_retry_policy *p = &L->job->retry;
+    int rc = sluice__cfg_scalar_text(L, node, path, &s, NULL);
+    if (rc != SLUICE_OK)
+        return rc;
+    char *end = NULL;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || v < 400 || v > 599)
+        rc = sluice__cfg_fail(L, &node->mark, path,
+                              "expected an HTTP error status (400 to 599) "
+                              "the API throttles with, such as 403, got '%s'",
+                              s);
+    else if (p->n_throttle >= SLUICE_RETRY_THROTTLES)
+        rc = sluice__cfg_fail(L, &node->mark, path, "at most %d statuses",
+                              SLUICE_RETRY_THROTTLES);
+    else
+        p->throttle[p->n_throttle++] = v;
+    sluice__free(s);
+    return rc;
+}
+
+/* retry.throttle_statuses: one status or a list of them. */
+static int throttle_statuses(struct loader *L, const struct sluice_ynode *sec)
+{
+    const struct sluice_ynode *node =
+        sec ? sluice__ynode_get(sec, "throttle_statuses") : NULL;
+    const char *path = "retry.throttle_statuses";
+    if (!node || sluice__ynode_is_null(node))
+        return SLUICE_OK;
+    if (node->kind == SLUICE_YNODE_SCALAR)
+        return one_throttle(L, node, path);
+    if (node->kind != SLUICE_YNODE_SEQ)
+        return sluice__cfg_fail(L, &node->mark, path,
+                                "expected a status or a list of them, got %s",
+                                sluice__ynode_kind_name(node));
+    for (size_t i = 0; i < node->n; i++) {
+        char sub[PATH_MAX_LEN];
+        snprintf(sub, sizeof sub, "%s[%zu]", path, i);
+        int rc = one_throttle(L, node->entries[i].val, sub);
+        if (rc != SLUICE_OK)
+            return rc;
+    }
+    return SLUICE_OK;
+}
+
 int sluice__cfg_load_retry(struct loader *L)
 {
     static const char *const keys[] = {"attempts", "base", "max_delay",
-                                       "max_wait"};
+                                       "max_wait", "throttle_statuses"};
     const struct sluice_ynode *sec = NULL, *node = NULL;
     struct sluice_retry_policy *p = &L->job->retry;
     char *s = NULL;
@@ -99,6 +147,7 @@ int sluice__cfg_load_retry(struct loader *L)
     SLUICE_TRY(seconds_field(L, sec, "retry", "base", &p->base));
     SLUICE_TRY(seconds_field(L, sec, "retry", "max_delay", &p->max_delay));
     SLUICE_TRY(seconds_field(L, sec, "retry", "max_wait", &p->max_wait));
+    SLUICE_TRY(throttle_statuses(L, sec));
 out:
     sluice__free(s);
     return rc;

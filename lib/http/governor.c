@@ -321,16 +321,88 @@ int sluice__governor_init(struct sluice_governor *g,
         g->bucket[i].tat = FRESH;
     }
     g->n_buckets = n;
+    double ceiling = INFINITY;
+    for (size_t i = 0; i < n; i++)
+        if (limits[i].count / limits[i].per < ceiling)
+            ceiling = limits[i].count / limits[i].per;
+    sluice__learn_init(&g->learn, ceiling);
     g->blocked_until = FRESH;
     g->max_concurrency = concurrency ? concurrency : 1;
-    g->concurrency = g->max_concurrency;
+    /* Slow start: a server we know nothing about gets a few requests
+     * first, then 1.5 times as many each round they all succeed (the
+     * transfers in flight when a burst allowance runs out all meet a 429,
+     * so the slower this grows the fewer they are); 32 at once
+     * could meet a burst allowance of 10 with 22 answers 429. */
+    g->concurrency = g->max_concurrency < SLUICE_GOVERNOR_START
+                         ? g->max_concurrency
+                         : SLUICE_GOVERNOR_START;
+    g->slow_start = true;
 out:
     return rc;
+}
+
+int sluice__governor_throttles(struct sluice_governor *g, const long *statuses,
+                               size_t n, struct sluice_err *err)
+{
+    int rc = SLUICE_OK;
+    SLUICE_FAIL_IF(n > SLUICE_GOVERNOR_THROTTLES, SLUICE_EINVAL, err,
+                   "retry.throttle_statuses: at most %d statuses",
+                   SLUICE_GOVERNOR_THROTTLES);
+    for (size_t i = 0; i < n; i++)
+        SLUICE_FAIL_IF(statuses[i] < 400 || statuses[i] > 599, SLUICE_EINVAL,
+                       err,
+                       "retry.throttle_statuses: %ld is not an error status "
+                       "(400 to 599)",
+                       statuses[i]);
+    memcpy(g->throttle, statuses, n * sizeof *statuses);
+    g->n_throttle = n;
+out:
+    return rc;
+}
+
+void sluice__governor_seed(struct sluice_governor *g, double rate, double now)
+{
+    sluice__learn_seed(&g->learn, rate, now);
+}
+
+double sluice__governor_learned(const struct sluice_governor *g, double now,
+                                enum sluice_learn_source *source,
+                                double *estimate)
+{
+    if (source)
+        *source = g->learn.source;
+    if (estimate)
+        *estimate = g->learn.source == SLUICE_LEARN_NONE ? 0
+                                                         : g->learn.estimate;
+    return sluice__learn_rate(&g->learn, now);
+}
+
+static bool throttling(const struct sluice_governor *g, long status)
+{
+    if (status == 429)
+        return true;
+    for (size_t i = 0; i < g->n_throttle; i++)
+        if (g->throttle[i] == status)
+            return true;
+    return false;
+}
+
+/* Whether a quota at 0 already holds sending back (a pause would add
+ * nothing the server did not say). */
+static bool quota_blocks(const struct sluice_governor *g, double now)
+{
+    for (size_t i = 0; i < g->n_quotas; i++)
+        if (quota_next(&g->quota[i], now) > now)
+            return true;
+    return false;
 }
 
 double sluice__governor_next_send(const struct sluice_governor *g, double now)
 {
     double t = g->blocked_until > now ? g->blocked_until : now;
+    double l = sluice__learn_next(&g->learn, now);
+    if (l > t)
+        t = l;
     for (size_t i = 0; i < g->n_buckets; i++) {
         double b = gcra_next(&g->bucket[i], now);
         if (b > t)
@@ -357,6 +429,7 @@ bool sluice__governor_take(struct sluice_governor *g, double now,
         return false;
     for (size_t i = 0; i < g->n_buckets; i++)
         gcra_take(&g->bucket[i], now);
+    sluice__learn_take(&g->learn, now);
     for (size_t i = 0; i < g->n_quotas; i++) {
         struct sluice_server_quota *q = &g->quota[i];
         quota_take(q, now);
@@ -377,8 +450,7 @@ static void block_until(struct sluice_governor *g, double t)
 static void adapt(struct sluice_governor *g, uint64_t ticket, long status,
                   enum sluice_xfer xfer)
 {
-    bool congested =
-        status == 429 || status == 503 || xfer == SLUICE_XFER_TIMEOUT;
+    bool congested = status == 503 || xfer == SLUICE_XFER_TIMEOUT;
     if (congested) {
         /* One cut per round: the answers to requests sent before the
          * last cut describe the load that cut already relieved. */
@@ -388,6 +460,7 @@ static void adapt(struct sluice_governor *g, uint64_t ticket, long status,
             g->cut_seq = g->seq;
             g->successes = 0;
             g->cuts++;
+            g->slow_start = false;
         }
         return;
     }
@@ -395,6 +468,14 @@ static void adapt(struct sluice_governor *g, uint64_t ticket, long status,
         return; /* neither a success nor a sign of overload */
     if (g->concurrency >= g->max_concurrency)
         return;
+    if (g->slow_start) {
+        /* One more per two successes: 1.5 times as many each round. */
+        if (++g->successes >= 2) {
+            g->concurrency++;
+            g->successes = 0;
+        }
+        return;
+    }
     if (++g->successes >= g->concurrency) {
         g->concurrency++;
         g->successes = 0;
@@ -410,7 +491,16 @@ void sluice__governor_on_response(struct sluice_governor *g, double now,
         g->in_flight--;
     if (status == 429)
         g->responses_429++;
-    adapt(g, ticket, status, xfer);
+    bool throttled = throttling(g, status);
+    bool ok = xfer == SLUICE_XFER_OK && status >= 200 && status <= 299;
+    /* Throttling is the learned rate's to answer; concurrency is cut for
+     * an overloaded server (503, timeouts), which a rate would not fix. */
+    if (!throttled)
+        adapt(g, ticket, status, xfer);
+    else
+        g->slow_start = false; /* the rate takes over; grow additively */
+    double pause = sluice__learn_answer(&g->learn, now, ticket, g->seq,
+                                        throttled, ok);
 
     double retry_after = -1;
     if (h) {
@@ -428,8 +518,8 @@ void sluice__governor_on_response(struct sluice_governor *g, double now,
     }
     if (retry_after >= 0)
         block_until(g, now + retry_after);
-    else if (status == 429 && sluice__governor_next_send(g, now) <= now)
-        block_until(g, now + SLUICE_GOVERNOR_429_PAUSE);
+    else if (pause > 0 && !quota_blocks(g, now))
+        block_until(g, now + pause * SLUICE_GOVERNOR_429_PAUSE);
 }
 
 unsigned sluice__governor_concurrency(const struct sluice_governor *g)

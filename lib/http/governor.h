@@ -10,8 +10,12 @@
  *      0 blocks until its Reset; with no configured limit, a limit learned
  *      from the headers paces the run;
  *   3. nothing else: the governor never sleeps and never reads a clock.
- * Concurrency is adaptive (AIMD): halved on a 429, a 503 or a timeout, one
- * more after a run of successes, between 1 and the job's `concurrency`.
+ * Concurrency is adaptive (AIMD): it starts at SLUICE_GOVERNOR_START and
+ * grows 1.5 times each round of successes (slow start) up to the job's
+ * `concurrency`; halved on a 503 or a timeout; then one more after a run
+ * of successes. A 429 (or a declared throttling status) cuts a learned
+ * request rate instead (rate_learn.h): when answers are fast, fewer
+ * transfers in flight do not bound the rate a server sees.
  *
  * Time is injected: `now` is a monotonic clock in seconds (any origin),
  * `wall_now` the wall clock in seconds since the epoch (needed only to
@@ -23,10 +27,13 @@
 #define SLUICE_HTTP_GOVERNOR_H
 
 #include "http/rate_headers.h"
+#include "http/rate_learn.h"
 #include "http/retry.h"
 
 #define SLUICE_GOVERNOR_BUCKETS 8 /* configured limits at most */
 #define SLUICE_GOVERNOR_QUOTAS 6  /* server quotas tracked at most */
+#define SLUICE_GOVERNOR_THROTTLES SLUICE_RETRY_THROTTLES
+#define SLUICE_GOVERNOR_START 4 /* transfers in flight before any answer */
 
 /* A limit from the job: `count` requests per `per` seconds, with bursts
  * of up to `burst` requests (at least 1). Over any interval of length T
@@ -86,10 +93,15 @@ struct sluice_governor {
     struct sluice_server_quota quota[SLUICE_GOVERNOR_QUOTAS];
     size_t n_quotas;
     double blocked_until; /* Retry-After: nothing is sent before this */
+    /* The rate learned from throttled answers (429 and `throttle`). */
+    struct sluice_rate_learner learn;
+    long throttle[SLUICE_GOVERNOR_THROTTLES];
+    size_t n_throttle;
 
     unsigned max_concurrency;
     unsigned concurrency; /* the current limit, 1..max_concurrency */
     unsigned successes;   /* consecutive, since the last change */
+    bool slow_start;      /* nothing throttled or cut yet: +1 per 2 oks */
     uint64_t seq;         /* tickets handed out */
     uint64_t cut_seq;     /* last ticket issued before the last cut */
     uint64_t in_flight;   /* taken and not yet answered */
@@ -99,8 +111,9 @@ struct sluice_governor {
     uint64_t cuts;
 };
 
-/* Seconds a 429 without Retry-After (and without a quota at 0) holds
- * every transfer. */
+/* Seconds a second throttled round in a row (no success between, no
+ * Retry-After, no quota at 0) holds every transfer; it doubles with each
+ * further such round (rate_learn.h). */
 #define SLUICE_GOVERNOR_429_PAUSE 1.0
 
 /* Sets g up with `n` configured limits (copied) and the job's
@@ -110,6 +123,25 @@ SLUICE_NODISCARD int sluice__governor_init(struct sluice_governor *g,
                                            const struct sluice_rate *limits,
                                            size_t n, unsigned concurrency,
                                            struct sluice_err *err);
+
+/* Statuses besides 429 that mean "too fast" for this job (the job's
+ * retry.throttle_statuses: GitHub and Salesforce throttle with 403):
+ * they cut the learned rate as a 429 does. SLUICE_EINVAL past
+ * SLUICE_GOVERNOR_THROTTLES or outside 400..599. */
+SLUICE_NODISCARD int sluice__governor_throttles(struct sluice_governor *g,
+                                                const long *statuses, size_t n,
+                                                struct sluice_err *err);
+
+/* Starts the learned rate from one remembered by an earlier run (requests
+ * per second; ignored unless > 0). */
+void sluice__governor_seed(struct sluice_governor *g, double rate, double now);
+
+/* The learned rate (requests/s, 0 none), how it was learned, and the
+ * estimate of the server's limit behind it (what a later run may start
+ * from; 0 none). */
+double sluice__governor_learned(const struct sluice_governor *g, double now,
+                                enum sluice_learn_source *source,
+                                double *estimate);
 
 /* The earliest instant (>= now) at which a request may be sent: `now`
  * itself when one may go now. Ignores concurrency: check
@@ -130,7 +162,9 @@ bool sluice__governor_take(struct sluice_governor *g, double now,
  * the transport level (status 0), or abandoned (xfer
  * SLUICE_XFER_LOCAL). `h` (may be NULL) holds the final response's
  * headers. Effects: quotas corrected (never above what the server said),
- * limits learned, Retry-After honoured for any status >= 400, AIMD. */
+ * limits learned, Retry-After honoured for any status >= 400, a throttled
+ * answer (429, declared statuses) cutting the learned rate (and pausing
+ * after rounds that let nothing through), AIMD for 503s and timeouts. */
 void sluice__governor_on_response(struct sluice_governor *g, double now,
                                   double wall_now, uint64_t ticket, long status,
                                   enum sluice_xfer xfer,

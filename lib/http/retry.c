@@ -17,6 +17,7 @@ void sluice__retry_policy_default(struct sluice_retry_policy *p)
     p->base = 1.0;
     p->max_delay = 60.0;
     p->max_wait = 900.0;
+    p->n_throttle = 0;
 }
 
 enum sluice_xfer sluice__xfer_from_curl(int curlcode)
@@ -139,6 +140,9 @@ void sluice__retry_decide(const struct sluice_retry_policy *p,
         out->reason = SLUICE_REASON_STATUS;
         transient = sluice__retry_status_transient(a->status) ||
                     (a->status == 403 && a->retry_after >= 0);
+        for (size_t i = 0; i < p->n_throttle; i++)
+            if (p->throttle[i] == a->status)
+                transient = true; /* the job says: "too fast", not "no" */
     } else if (a->xfer != SLUICE_XFER_OK) {
         out->reason = xfer_reason(a->xfer);
         transient =

@@ -36,12 +36,18 @@ enum sluice_xfer {
  * categories above. */
 enum sluice_xfer sluice__xfer_from_curl(int curlcode);
 
+#define SLUICE_RETRY_THROTTLES 8 /* retry.throttle_statuses at most */
+
 struct sluice_retry_policy {
     unsigned attempts; /* in total, including the first; default 5 */
     double base;       /* seconds; default 1 */
     double max_delay;  /* cap on the backoff; default 60 s */
     double max_wait;   /* a longer server-requested wait stops the run;
                           default 900 s */
+    /* Statuses besides 429 this API throttles with (GitHub and Salesforce
+     * answer 403): transient, and they cut the learned rate. */
+    long throttle[SLUICE_RETRY_THROTTLES];
+    size_t n_throttle;
 };
 void sluice__retry_policy_default(struct sluice_retry_policy *p);
 

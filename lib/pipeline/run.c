@@ -165,7 +165,12 @@ static void emit_progress(struct run *r, bool force)
                                 r->sum.rows,
                                 r->sum.bytes_in,
                                 sluice__governor_concurrency(&r->gov),
-                                t - r->t_start};
+                                t - r->t_start,
+                                0,
+                                NULL};
+    enum sluice_learn_source src;
+    p.learned_rate = sluice__governor_learned(&r->gov, t, &src, NULL);
+    p.learned_from = sluice__learn_source_name(src);
     r->opts->on_progress(r->opts->ud, &p);
 }
 
@@ -477,6 +482,8 @@ int sluice_run_exec(struct sluice_run *handle, struct sluice_run_summary *sum,
                                   &r.report, &err));
     SLUICE_TRY(sluice__governor_init(&r.gov, job->rates, job->n_rates,
                                      job->concurrency, &err));
+    SLUICE_TRY(sluice__governor_throttles(&r.gov, job->retry.throttle,
+                                          job->retry.n_throttle, &err));
     if (o && o->window)
         SLUICE_TRY(sluice__run_plan_select_single(&r.plan, &job->windows,
                                                   o->window, &err));
@@ -530,6 +537,12 @@ out:
     r.sum.seconds = sluice__now() - r.t_start;
     r.sum.responses_429 = r.gov.responses_429;
     r.sum.concurrency = sluice__governor_concurrency(&r.gov);
+    enum sluice_learn_source src;
+    r.sum.learned_rate = sluice__governor_learned(&r.gov, sluice__now(), &src,
+                                                  &r.sum.learned_limit);
+    snprintf(r.sum.learned_from, sizeof r.sum.learned_from, "%s",
+             sluice__learn_source_name(src));
+    r.sum.rate_cuts = r.gov.learn.cuts;
     r.sum.resume_at = r.quota_gone ? (int64_t)r.quota_wall + 1 : 0;
     struct sluice_err rerr = {{0}};
     if (sluice__report_finish(r.report, rc, &r.sum, &rerr) != SLUICE_OK) {

@@ -144,6 +144,9 @@ struct run_ledger {
      * is recorded and the run stops (why: the ledger's message). */
     bool lost;
     char lost_msg[SLUICE_ERR_MAX];
+    /* The job's origin, the key of its learned rate ("" when its URL does
+     * not parse as one, e.g. a templated host). */
+    char origin[512];
 };
 
 /* The public run handle (sluice_run_new): the caller's options copied in

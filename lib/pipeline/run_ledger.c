@@ -21,6 +21,7 @@
 #include "pipeline/run.h"
 #include "pipeline/run_report.h"
 #include "pipeline/window_io.h"
+#include "http/redirect.h"
 #include "plan/template.h"
 #include "sink/publish.h"
 #include "util/date.h"
@@ -292,6 +293,8 @@ out:
  * window with the latest start up to the last planned one is the only one
  * that can have moved (windows after it were never attempted: they are
  * pending already, with whatever extent the plan gives them). */
+static int remembered_rate(struct run *r, struct sluice_err *err);
+
 static int requeue_moved(struct run *r, struct sluice_err *err)
 {
     int rc = SLUICE_OK;
@@ -369,6 +372,7 @@ int sluice__run_ledger_open(struct run *r, struct sluice_err *err)
     if (r->opts && r->opts->argv)
         argv = sluice__redact_dup(job->secrets, r->opts->argv);
     SLUICE_TRY(sluice__ledger_run_begin(r->ledger.db, argv, &r->ledger.run_id, err));
+    SLUICE_TRY(remembered_rate(r, err));
     SLUICE_TRY(requeue_moved(r, err));
     if (full) {
         SLUICE_TRY(sluice__ledger_requeue(r->ledger.db, INT64_MIN, INT64_MAX,
@@ -455,6 +459,52 @@ bool sluice__run_ledger_lost(struct run *r, const struct sluice_err *why)
     return true;
 }
 
+/* Starts the governor's learned rate from the one an earlier run of the
+ * job stored for its origin, so this run does not trip the limit again to
+ * find it. */
+static int remembered_rate(struct run *r, struct sluice_err *err)
+{
+    int rc = SLUICE_OK;
+    struct sluice_buf o;
+    sluice__buf_init(&o, sizeof r->ledger.origin - 1);
+    r->ledger.origin[0] = '\0';
+    if (sluice__url_origin(r->job->source.url, &o) == SLUICE_OK && o.n)
+        snprintf(r->ledger.origin, sizeof r->ledger.origin, "%.*s",
+                 (int)o.n, o.p);
+    sluice__buf_cleanup(&o);
+    if (!r->ledger.origin[0])
+        return SLUICE_OK;
+    double rate = 0;
+    SLUICE_TRY(sluice__ledger_rate_get(r->ledger.db, r->ledger.origin, &rate,
+                                       NULL, err));
+    if (rate > 0) {
+        sluice__governor_seed(&r->gov, rate, sluice__now());
+        SLUICE_LOG(&r->log, SLUICE_LOG_INFO,
+                   "starting at the rate learned by an earlier run: %.1f "
+                   "requests/s",
+                   rate);
+    }
+out:
+    return rc;
+}
+
+/* Stores the rate this run learned (the server's limit as estimated at the
+ * last cut), so the next run starts near it. A run that learned nothing
+ * keeps what was stored. */
+static void store_rate(struct run *r)
+{
+    enum sluice_learn_source src;
+    double estimate = 0;
+    (void)sluice__governor_learned(&r->gov, sluice__now(), &src, &estimate);
+    if (src != SLUICE_LEARN_THROTTLED || !r->ledger.origin[0])
+        return;
+    struct sluice_err lerr;
+    if (sluice__ledger_rate_set(r->ledger.db, r->ledger.origin, estimate,
+                                r->ledger.run_id, &lerr) != SLUICE_OK &&
+        !sluice__run_ledger_lost(r, &lerr))
+        SLUICE_LOG(&r->log, SLUICE_LOG_ERROR, "state ledger: %s", lerr.msg);
+}
+
 int sluice__run_ledger_close(struct run *r, const char *outcome,
                              struct sluice_err *err)
 {
@@ -471,6 +521,8 @@ int sluice__run_ledger_close(struct run *r, const char *outcome,
             !sluice__run_ledger_lost(r, &lerr))
             SLUICE_LOG(&r->log, SLUICE_LOG_ERROR, "state ledger: %s",
                        lerr.msg);
+        if (!r->ledger.lost)
+            store_rate(r);
     }
     /* The windows this run published are on disk, the records of them
      * went with the file: say so, and what the next run will do. */

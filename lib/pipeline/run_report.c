@@ -200,14 +200,17 @@ int sluice__report_finish(struct sluice_run_report *r, int run_rc,
         "\"failed\":%zu,\"not_pulled\":%zu,\"rows\":%llu,\"bytes_in\":%llu,"
         "\"bytes_out\":%llu,\"requests\":%llu,\"retries\":%llu,"
         "\"responses_429\":%llu,\"concurrency\":%u,\"resume_at\":%lld,"
-        "\"bad_values\":%llu,\"seconds\":%.3f}}\n",
+        "\"bad_values\":%llu,\"learned_rate\":%.3f,\"learned_limit\":%.3f,"
+        "\"learned_from\":\"%s\",\"rate_cuts\":%llu,\"seconds\":%.3f}}\n",
         outcome_of(run_rc, s), s->total, s->skipped, s->due, s->done,
         s->failed, s->not_pulled, (unsigned long long)s->rows,
         (unsigned long long)s->bytes_in, (unsigned long long)s->bytes_out,
         (unsigned long long)s->requests, (unsigned long long)s->retries,
         (unsigned long long)s->responses_429, s->concurrency,
         (long long)s->resume_at, (unsigned long long)s->bad_values,
-        s->seconds);
+        s->learned_rate, s->learned_limit,
+        s->learned_from[0] ? s->learned_from : "none",
+        (unsigned long long)s->rate_cuts, s->seconds);
     flush_piece(r, rc);
     struct sluice_err cerr = {{0}};
     if (r->rc == SLUICE_OK && sluice__publish_commit(&r->pub, &cerr) !=

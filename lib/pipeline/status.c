@@ -107,6 +107,15 @@ void sluice_status_init_sized(struct sluice_status *st, size_t size)
  * 0.1, every one of which owns memory or says how much it holds. */
 #define STATUS_MIN_SIZE (offsetof(struct sluice_status, n_runs) + sizeof(size_t))
 
+/* Whether the caller's struct (its size) holds learned_origin, the one
+ * allocated member after STATUS_MIN_SIZE: an older caller's does not, and
+ * then the library neither hands it over nor frees it there. */
+static bool has_learned_origin(const struct sluice_status *st)
+{
+    return st->size >= offsetof(struct sluice_status, learned_origin) +
+                           sizeof st->learned_origin;
+}
+
 int sluice_job_status(const struct sluice_job *job, size_t max_runs,
                       struct sluice_status *caller, char *errbuf,
                       size_t errlen)
@@ -181,6 +190,9 @@ int sluice_job_status(const struct sluice_job *job, size_t max_runs,
     SLUICE_TRY(sluice__ledger_failed(l, 0, &failed, &err));
     SLUICE_FAIL_IF(copy_failures(job, &failed, st) != SLUICE_OK,
                    SLUICE_ENOMEM, &err, "out of memory");
+    SLUICE_TRY(sluice__ledger_rate_any(l, &st->learned_origin,
+                                       &st->learned_rate, &st->learned_at,
+                                       &err));
     SLUICE_TRY(sluice__ledger_runs(l, max_runs, &runs, &err));
     /* Asked again after reading the runs: a run that began in between
      * holds the lock now, and its row must not be called killed. */
@@ -196,6 +208,10 @@ out:
     if (rc != SLUICE_OK) {
         sluice__copy_err(job, err.msg, errbuf, errlen);
         sluice_status_cleanup(st);
+    }
+    if (!has_learned_origin(caller)) { /* it would not reach the caller */
+        sluice__free(full.learned_origin);
+        full.learned_origin = NULL;
     }
     sluice__sized_out(caller, st, sizeof full);
     return rc;
@@ -214,6 +230,8 @@ void sluice_status_cleanup(struct sluice_status *st)
     sluice__free(st->runs);
     sluice__free(st->state_path);
     sluice__free(st->done_through);
+    if (has_learned_origin(st))
+        sluice__free(st->learned_origin);
     size_t size = st->size;
     memset(st, 0, size < sizeof *st ? size : sizeof *st);
     st->size = size;

@@ -68,9 +68,20 @@ static int head(struct doc *d, const char *name, const struct sluice_status *st)
     SLUICE_TRY(sluice__buf_appendf(
         &d->b,
         ",\"planned\":%llu,\"pending\":%llu,\"done\":%llu,\"failed\":%llu,"
-        "\"failures\":[",
+        "\"learned_rate\":",
         (unsigned long long)st->planned, (unsigned long long)st->pending,
         (unsigned long long)st->done, (unsigned long long)st->failed));
+    if (st->learned_rate > 0 && st->learned_origin) {
+        char at[32];
+        iso(st->learned_at, at, sizeof at);
+        SLUICE_TRY(sluice__buf_appendf(&d->b, "{\"rate\":%.3f,\"origin\":",
+                                       st->learned_rate));
+        SLUICE_TRY(str(d, st->learned_origin));
+        SLUICE_TRY(sluice__buf_appendf(&d->b, ",\"learned\":\"%s\"}", at));
+    } else {
+        SLUICE_TRY(sluice__buf_adds(&d->b, "null"));
+    }
+    SLUICE_TRY(sluice__buf_adds(&d->b, ",\"failures\":["));
 out:
     return rc;
 }

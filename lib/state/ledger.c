@@ -79,6 +79,12 @@ static const char *const MIGRATIONS[SLUICE_LEDGER_FORMAT] = {
     " strftime('%Y-%m-%dT%H:%M:%SZ', ended, 'unixepoch') AS ended_utc,"
     " outcome, done, failed, not_pulled, rows, requests, version, argv"
     " FROM runs;",
+    /* 1 -> 2: the rate learned from a server's throttling, per origin. */
+    "CREATE TABLE learned_rates ("
+    " origin TEXT PRIMARY KEY,"
+    " rate REAL NOT NULL CHECK (rate > 0),"
+    " learned INTEGER NOT NULL,"
+    " run_id INTEGER) WITHOUT ROWID;",
 };
 
 static const char *const CACHED_SQL[ST_COUNT] = {

@@ -33,7 +33,7 @@
 
 /* The on-disk format this code writes (PRAGMA user_version). Older formats
  * are migrated on open; newer ones are refused. */
-#define SLUICE_LEDGER_FORMAT 1
+#define SLUICE_LEDGER_FORMAT 2
 
 struct sluice_ledger;
 
@@ -305,6 +305,30 @@ SLUICE_NODISCARD int sluice__ledger_schema_append(struct sluice_ledger *l,
                                                   const char *text,
                                                   int64_t *version,
                                                   struct sluice_err *err);
+
+/* ---- learned rates ---------------------------------------------------------
+ * The request rate a run learned from a server's throttling (rate_learn.h),
+ * per origin ("scheme://host:port"): the ledger is the job's, so this is
+ * per job and host. The next run starts near it. */
+
+/* *rate 0 when none is stored; *learned (may be NULL) the UTC second it
+ * was stored. */
+SLUICE_NODISCARD int sluice__ledger_rate_get(struct sluice_ledger *l,
+                                             const char *origin, double *rate,
+                                             int64_t *learned,
+                                             struct sluice_err *err);
+/* Stores `rate` (> 0, finite; anything else is ignored) for `origin`. */
+SLUICE_NODISCARD int sluice__ledger_rate_set(struct sluice_ledger *l,
+                                             const char *origin, double rate,
+                                             int64_t run_id,
+                                             struct sluice_err *err);
+/* The newest stored rate, whatever its origin, for `status` (a job pulls
+ * from one origin); *origin allocated (sluice__free), NULL with *rate 0
+ * when none is stored. */
+SLUICE_NODISCARD int sluice__ledger_rate_any(struct sluice_ledger *l,
+                                             char **origin, double *rate,
+                                             int64_t *learned,
+                                             struct sluice_err *err);
 
 /* ---- temporary files ----------------------------------------------------- */
 

@@ -7,8 +7,9 @@
 # Each window's `attempts` and `statuses` in the report are checked against
 # the expected list, and against the server's log (one line per request).
 #
-# The reset case is #1 and its window is among the first `concurrency`
-# (8), which all start at once on fresh connections: libcurl itself retries,
+# The reset case is #1 and its window is the third, among the first 4
+# (the governor's slow start begins with 4 transfers, whatever the job's
+# `concurrency`), which all start at once on fresh connections: libcurl itself retries,
 # once and silently, a request whose *reused* connection died without a byte
 # of answer, so a reset on a reused connection costs the server one more
 # request than sluice counts (seen: reset#2 gave statuses [0, 200] and three
@@ -31,10 +32,10 @@ source "$(dirname "$0")/lib/common.bash"
 cat >cases.txt <<'EOF'
 2020-01-01 -                 done   200
 2020-01-08 500#2             done   500,500,200
-2020-01-15 502#1             done   502,200
+2020-01-15 reset#1           done   0,200
 2020-01-22 503#2             done   503,503,200
 2020-01-29 504#1             done   504,200
-2020-02-05 reset#1           done   0,200
+2020-02-05 502#1             done   502,200
 2020-02-12 timeout#1         done   0,200
 2020-02-19 truncate#1        done   200,200
 2020-02-26 invalid-json#1    done   200,200

@@ -404,11 +404,13 @@ static struct MHD_Response *respond(struct MHD_Connection *c, struct outcome *o,
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, o->ctype);
     if (o->location)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, o->location);
-    snprintf(num, sizeof(num), "%ld", mock_cfg.hourly_limit);
-    MHD_add_response_header(resp, "X-RateLimit-Limit", num);
-    snprintf(num, sizeof(num), "%ld", remaining);
-    MHD_add_response_header(resp, "X-RateLimit-Remaining", num);
-    if (mock_cfg.rate_per_s > 0) {
+    if (!mock_cfg.bare_limits) {
+        snprintf(num, sizeof(num), "%ld", mock_cfg.hourly_limit);
+        MHD_add_response_header(resp, "X-RateLimit-Limit", num);
+        snprintf(num, sizeof(num), "%ld", remaining);
+        MHD_add_response_header(resp, "X-RateLimit-Remaining", num);
+    }
+    if (mock_cfg.rate_per_s > 0 && !mock_cfg.bare_limits) {
         /* The per-second bucket, described as the IETF RateLimit-Policy
          * header does (quota q per window w seconds), so a client can
          * learn it without being told. */
@@ -422,7 +424,7 @@ static struct MHD_Response *respond(struct MHD_Connection *c, struct outcome *o,
                                 MHD_HTTP_HEADER_ACCEPT_ENCODING);
     if (gz)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
-    if (o->retry_after >= 0) {
+    if (o->retry_after >= 0 && !mock_cfg.bare_limits) {
         snprintf(num, sizeof(num), "%ld", o->retry_after);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, num);
     }
@@ -516,6 +518,7 @@ static enum fault_kind decide(struct MHD_Connection *c, struct mreq *r,
     long retry = 1;
     if (limit_take(key, mock_mono_ms(), &remaining, &retry) != LIMIT_OK) {
         rate_limited(&o, retry);
+        o.status = (unsigned)mock_cfg.limit_status;
         goto respond;
     }
     fh = fault_match(nth, q.start);

@@ -44,6 +44,8 @@ static const char usage[] =
     "                       announced as RateLimit-Policy: "
     "\"per-second\";q=N;w=1\n"
     "  --rate-burst B       the bucket holds B requests instead of N\n"
+    "  --bare-limits        no rate or Retry-After header at all\n"
+    "  --limit-status N     N instead of 429 over a limit (403)\n"
     "  --retry-after S      force the Retry-After value of every 429\n"
     "  --latency-ms N       delay every response by N ms (the connection is\n"
     "                       suspended, other connections go on)\n"
@@ -215,6 +217,7 @@ int main(int argc, char **argv)
     mock_cfg.idle_timeout_s = 30;
     mock_cfg.hourly_limit = 1000;
     mock_cfg.retry_after_s = -1;
+    mock_cfg.limit_status = 429;
     mock_cfg.link_base = "http://api.nasa.gov";
     mock_cfg.threads = 2;
     mock_cfg.cache_bytes = (size_t)256 << 20;
@@ -231,6 +234,9 @@ int main(int argc, char **argv)
             continue;
         } else if (strcmp(a, "--thread-per-connection") == 0) {
             mock_cfg.per_connection = 1;
+            continue;
+        } else if (strcmp(a, "--bare-limits") == 0) {
+            mock_cfg.bare_limits = 1;
             continue;
         } else if (strcmp(a, "--log-headers") == 0) {
             mock_cfg.log_headers = 1;
@@ -260,6 +266,8 @@ int main(int argc, char **argv)
             mock_cfg.rate_per_s = r;
         } else if (strcmp(a, "--rate-burst") == 0) {
             bad = parse_long(val, 1, 1000000, &mock_cfg.rate_burst);
+        } else if (strcmp(a, "--limit-status") == 0) {
+            bad = parse_long(val, 400, 599, &mock_cfg.limit_status);
         } else if (strcmp(a, "--retry-after") == 0) {
             bad = parse_long(val, 0, 86400 * 30, &mock_cfg.retry_after_s);
         } else if (strcmp(a, "--latency-ms") == 0) {

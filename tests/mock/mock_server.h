@@ -18,6 +18,8 @@ struct mock_cfg {
     long hourly_limit;
     double rate_per_s;  /* 0 = no per-second bucket */
     long rate_burst;    /* the bucket's capacity; 0 = rate_per_s */
+    int bare_limits;    /* --bare-limits: no rate headers, 429s bare */
+    long limit_status;  /* --limit-status: the limiter's status (429) */
     long retry_after_s; /* -1 = computed */
     long latency_ms;
     const char *replay_dir;

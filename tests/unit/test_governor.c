@@ -238,13 +238,53 @@ static void test_retry_after_blocks_every_transfer(void)
     /* An HTTP-date, read against the wall clock. */
     RESPOND(&g, 50, a, 429, "Retry-After: Wed, 21 Oct 2015 07:30:00 GMT");
     ASSERT_EQ(sluice__governor_next_send(&g, 50) == 120, 1);
-    /* A 429 with nothing else pauses briefly. */
+    ASSERT_EQ(g.responses_429, 2);
+}
+
+static void test_bare_429_cuts_the_learned_rate(void)
+{
+    struct sluice_governor g;
+    struct sluice_err err;
+    uint64_t a;
+    ASSERT_EQ(sluice__governor_init(&g, NULL, 0, 4, &err), 0);
+    /* A 429 with nothing else cuts the learned rate, not concurrency:
+     * with nothing let through before it, to beta times 1/s, no pause. */
     ASSERT_TRUE(sluice__governor_take(&g, 200, &a));
     RESPOND(&g, 200, a, 429, "Content-Type: application/json");
-    ASSERT_EQ(sluice__governor_next_send(&g, 200) ==
-                  200 + SLUICE_GOVERNOR_429_PAUSE,
+    ASSERT_EQ(sluice__governor_next_send(&g, 200) == 200, 1);
+    enum sluice_learn_source src;
+    double est;
+    double r = sluice__governor_learned(&g, 200, &src, &est);
+    ASSERT_EQ(src, SLUICE_LEARN_THROTTLED);
+    ASSERT_EQ(fabs(r - SLUICE_LEARN_BETA) < 1e-9, 1);
+    ASSERT_EQ(fabs(est - 1) < 1e-9, 1);
+    ASSERT_EQ(sluice__governor_concurrency(&g), 4);
+    /* A second round in a row with nothing let through pauses 1 s, the
+     * third 2 s. */
+    ASSERT_TRUE(sluice__governor_take(&g, 200, &a));
+    RESPOND(&g, 200.5, a, 429, "Content-Type: application/json");
+    ASSERT_EQ(sluice__governor_next_send(&g, 200.5) ==
+                  200.5 + SLUICE_GOVERNOR_429_PAUSE,
+              1);
+    ASSERT_TRUE(sluice__governor_take(&g, 202, &a));
+    RESPOND(&g, 202, a, 429, "Content-Type: application/json");
+    ASSERT_EQ(sluice__governor_next_send(&g, 202) ==
+                  202 + 2 * SLUICE_GOVERNOR_429_PAUSE,
               1);
     ASSERT_EQ(g.responses_429, 3);
+    /* A declared throttling status does the same; an undeclared 403 is
+     * neutral. */
+    long st[] = {403};
+    ASSERT_EQ(sluice__governor_init(&g, NULL, 0, 4, &err), 0);
+    ASSERT_TRUE(sluice__governor_take(&g, 0, &a));
+    RESPOND(&g, 0, a, 403, "Content-Type: application/json");
+    ASSERT_EQ(g.learn.source, SLUICE_LEARN_NONE);
+    ASSERT_EQ(sluice__governor_throttles(&g, st, 1, &err), 0);
+    ASSERT_TRUE(sluice__governor_take(&g, 1, &a));
+    RESPOND(&g, 1, a, 403, "Content-Type: application/json");
+    ASSERT_EQ(g.learn.source, SLUICE_LEARN_THROTTLED);
+    long bad[] = {200};
+    ASSERT_EQ(sluice__governor_throttles(&g, bad, 1, &err), SLUICE_EINVAL);
 }
 
 static void test_quota_at_zero_waits_for_reset(void)
@@ -434,12 +474,22 @@ static void test_aimd(void)
     struct sluice_err err;
     uint64_t tk[64];
     ASSERT_EQ(sluice__governor_init(&g, NULL, 0, 32, &err), 0);
+    /* Slow start: SLUICE_GOVERNOR_START, then one more per two successes
+     * (1.5 times as many each round), up to the job's concurrency. */
+    ASSERT_EQ(sluice__governor_concurrency(&g), SLUICE_GOVERNOR_START);
+    for (unsigned i = 0; i < 2 * (32 - SLUICE_GOVERNOR_START) + 5; i++) {
+        unsigned want = SLUICE_GOVERNOR_START + i / 2;
+        ASSERT_EQ(sluice__governor_concurrency(&g), want < 32 ? want : 32);
+        ASSERT_TRUE(sluice__governor_take(&g, 0, &tk[0]));
+        sluice__governor_on_response(&g, 0, WALL, tk[0], 200, SLUICE_XFER_OK,
+                                     NULL);
+    }
     ASSERT_EQ(sluice__governor_concurrency(&g), 32);
     for (int i = 0; i < 32; i++)
         ASSERT_TRUE(sluice__governor_take(&g, 0, &tk[i]));
-    /* A storm of 429s from one round cuts once. */
+    /* A storm of 503s from one round cuts once. */
     for (int i = 0; i < 10; i++)
-        sluice__governor_on_response(&g, 1, WALL, tk[i], 429, SLUICE_XFER_OK,
+        sluice__governor_on_response(&g, 1, WALL, tk[i], 503, SLUICE_XFER_OK,
                                      NULL);
     ASSERT_EQ(sluice__governor_concurrency(&g), 16);
     ASSERT_EQ(g.cuts, 1);
@@ -455,7 +505,7 @@ static void test_aimd(void)
     /* Never below one. */
     for (int i = 0; i < 5; i++) {
         ASSERT_TRUE(sluice__governor_take(&g, 10 + i, &tk[42]));
-        sluice__governor_on_response(&g, 10 + i, WALL, tk[42], 429,
+        sluice__governor_on_response(&g, 10 + i, WALL, tk[42], 503,
                                      SLUICE_XFER_OK, NULL);
     }
     ASSERT_EQ(sluice__governor_concurrency(&g), 1);
@@ -487,16 +537,190 @@ static void test_aimd(void)
     ASSERT_EQ(sluice__governor_concurrency(&g), 32);
 }
 
+
+/* ---- learning a rate no header states ------------------------------------
+ * A client at `conc` transfers with fast answers (5 to 15 ms) against a
+ * server that throttles with bare 429s (no header at all), until
+ * `successes` requests got through; a 429 is sent again, as the retry
+ * policy would. Measured in simulated time: the 429 share, when the
+ * learned rate last left the band [1/band, band] x the true limit (its
+ * convergence; from the change for a limit that changes), and the
+ * throughput after that. */
+enum srv_kind { SRV_BUCKET, SRV_FIXED };
+
+struct learn_case {
+    const char *name;
+    enum srv_kind kind;
+    double rate;      /* bucket: tokens/s; fixed: requests per window */
+    double burst;     /* bucket capacity; fixed: the window in seconds */
+    double change_at; /* the bucket's rate halves then (0: never) */
+    unsigned conc;
+    long successes;
+    double ceiling;       /* a configured rate_limit (0: none) */
+    double max_share;     /* of all requests answered 429 */
+    double max_converge;  /* seconds (from the change, if any) */
+    double min_goodput;   /* after converging, a fraction of the limit */
+    double band;          /* converged: within [1/band, band] x the limit */
+};
+
+struct learn_result {
+    long requests, refused;
+    double end, converged, goodput, max_rate;
+};
+
+#define LEARN_MAX_CONC 32
+
+static double true_limit(const struct learn_case *c, double t)
+{
+    if (c->kind == SRV_FIXED)
+        return c->rate / c->burst;
+    return c->change_at > 0 && t >= c->change_at ? c->rate / 2 : c->rate;
+}
+
+static void simulate(const struct learn_case *c, struct learn_result *out)
+{
+    struct sluice_governor g;
+    struct sluice_err err;
+    struct pending p[LEARN_MAX_CONC];
+    size_t n_p = 0;
+    long ok = 0, window = -1, used = 0;
+    double tokens = c->burst, last = 0, now = 0, out_at = 0;
+    uint64_t rng = 11;
+    struct sluice_rate cfg = {c->ceiling, 1, 1};
+    memset(out, 0, sizeof *out);
+    ASSERT_EQ(sluice__governor_init(&g, &cfg, c->ceiling > 0, c->conc, &err),
+              0);
+    /* Successes after each instant, to read the goodput after
+     * convergence: kept per answer as (time, cumulative ok). */
+    static double ok_at[200000];
+    long n_ok_at = 0;
+    while (ok < c->successes || n_p > 0) {
+        uint64_t tk;
+        while (ok + (long)n_p < c->successes &&
+               n_p < sluice__governor_concurrency(&g) &&
+               sluice__governor_take(&g, now, &tk)) {
+            double lat = 0.005 + 0.01 * sluice__rng_unit(&rng);
+            double arrive = now + lat / 2;
+            bool pass;
+            if (c->kind == SRV_FIXED) {
+                long w = (long)floor(arrive / c->burst);
+                if (w != window)
+                    window = w, used = 0;
+                pass = used < (long)c->rate;
+                used += pass;
+            } else {
+                tokens += (arrive - last) * true_limit(c, arrive);
+                if (tokens > c->burst)
+                    tokens = c->burst;
+                last = arrive;
+                pass = tokens >= 1;
+                tokens -= pass;
+            }
+            struct pending *q = &p[n_p++];
+            q->at = now + lat;
+            q->ticket = tk;
+            q->status = pass ? 200 : 429;
+            out->requests++;
+            out->refused += !pass;
+        }
+        size_t first = 0;
+        for (size_t i = 1; i < n_p; i++)
+            if (p[i].at < p[first].at)
+                first = i;
+        double t_send = ok + (long)n_p < c->successes &&
+                                n_p < sluice__governor_concurrency(&g)
+                            ? sluice__governor_next_send(&g, now)
+                            : INFINITY;
+        if (n_p > 0 && p[first].at <= t_send) {
+            struct pending q = p[first];
+            p[first] = p[--n_p];
+            now = q.at;
+            sluice__governor_on_response(&g, now, WALL + now, q.ticket,
+                                         q.status, SLUICE_XFER_OK, NULL);
+            ok += q.status == 200;
+            if (n_ok_at < (long)SLUICE_ARRAY_LEN(ok_at))
+                ok_at[n_ok_at++] = now;
+        } else if (t_send < INFINITY) {
+            now = t_send;
+        } else {
+            break;
+        }
+        double r = sluice__governor_learned(&g, now, NULL, NULL);
+        double lim = true_limit(c, now);
+        if (c->ceiling > 0 && c->ceiling < lim)
+            lim = c->ceiling;
+        if (r > out->max_rate)
+            out->max_rate = r;
+
+
+        /* Nothing learned after a 429 counts as out of the band too. */
+        if (r == 0 ? out->refused > 0 : r < lim / c->band || r > lim * c->band)
+            out_at = now;
+    }
+    out->end = now;
+    out->converged = out_at - (c->change_at > 0 ? c->change_at : 0);
+    long after = 0;
+    for (long i = 0; i < n_ok_at; i++)
+        after += ok_at[i] > out_at;
+    out->goodput = now > out_at ? after / (now - out_at) : 0;
+}
+
+static void test_learns_a_rate_no_header_states(void)
+{
+    static const struct learn_case cases[] = {
+        {"bucket 50/s burst 10", SRV_BUCKET, 50, 10, 0, 8, 3000, 0, 0.03, 1,
+         0.95, 1.3},
+        {"bucket 50/s burst 10, concurrency 32", SRV_BUCKET, 50, 10, 0, 32,
+         3000, 0, 0.03, 1, 0.95, 1.3},
+        /* A rate cannot express a window: the learned rate swings within
+         * a factor of 4 of 100/60 s; what counts is the 429s and the
+         * throughput. */
+        {"fixed window 100 per minute", SRV_FIXED, 100, 60, 0, 8, 1000, 0,
+         0.12, 5, 0.85, 4},
+        /* At 25/s a burst of 10 is 0.4 s of the limit: a probe can go
+         * 40% over before the bucket runs dry and says so. */
+        {"bucket 50/s halving to 25/s at 20 s", SRV_BUCKET, 50, 10, 20, 8,
+         2000, 0, 0.03, 1, 0.95, 1.4},
+        {"bucket 50/s under a 60/s rate_limit", SRV_BUCKET, 50, 10, 0, 8,
+         3000, 60, 0.02, 1, 0.95, 1.3},
+    };
+    FOR_CASES(i, cases) {
+        const struct learn_case *c = &cases[i];
+        struct learn_result r;
+        simulate(c, &r);
+        double share = (double)r.refused / (double)r.requests;
+        double lim = c->kind == SRV_FIXED ? c->rate / c->burst
+                     : c->change_at > 0   ? c->rate / 2
+                                          : c->rate;
+        if (c->ceiling > 0 && c->ceiling < lim)
+            lim = c->ceiling;
+        printf("  %s: %ld requests, %ld 429 (%.2f%%), converged %.2f s, "
+               "goodput %.1f/s (limit %.1f), %.1f s in all\n",
+               c->name, r.requests, r.refused, 100 * share, r.converged,
+               r.goodput, lim, r.end);
+        if (share > c->max_share || r.converged > c->max_converge ||
+            r.goodput < c->min_goodput * lim ||
+            (c->ceiling > 0 && r.max_rate > c->ceiling))
+            FAIL_AT("%s: 429 share %.3f (max %.3f), converged at %.2f s "
+                    "(max %.2f), goodput %.1f/s (min %.1f), top rate %.1f",
+                    c->name, share, c->max_share, r.converged,
+                    c->max_converge, r.goodput, c->min_goodput * lim,
+                    r.max_rate);
+    }
+}
+
 static const struct harness_test TESTS[] = {
     TEST(test_rate_parse),
     TEST(test_long_timelines_hold_the_limit),
     TEST(test_several_buckets),
     TEST(test_take_refuses_early_and_changes_nothing),
     TEST(test_retry_after_blocks_every_transfer),
+    TEST(test_bare_429_cuts_the_learned_rate),
     TEST(test_quota_at_zero_waits_for_reset),
     TEST(test_in_flight_are_subtracted),
     TEST(test_limits_are_learned),
     TEST(test_simulated_fixed_window_server),
     TEST(test_aimd),
+    TEST(test_learns_a_rate_no_header_states),
 };
 HARNESS_MAIN(TESTS)

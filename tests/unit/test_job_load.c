@@ -145,6 +145,28 @@ static void test_full_file(void)
     sluice__job_free(job);
 }
 
+static void test_throttle_statuses(void)
+{
+    struct sluice_job *job = NULL;
+    struct sluice_err err;
+    ASSERT_EQ(load(MIN "retry: {throttle_statuses: [403, 503]}\n", NULL, 0,
+                   &job, &err),
+              SLUICE_OK);
+    ASSERT_EQ(job->retry.n_throttle, 2);
+    ASSERT_EQ(job->retry.throttle[0], 403);
+    ASSERT_EQ(job->retry.throttle[1], 503);
+    sluice__job_free(job);
+    ASSERT_EQ(load(MIN "retry: {throttle_statuses: 403}\n", NULL, 0, &job,
+                   &err),
+              SLUICE_OK);
+    ASSERT_EQ(job->retry.n_throttle, 1);
+    ASSERT_EQ(job->retry.throttle[0], 403);
+    sluice__job_free(job);
+    ASSERT_EQ(load(MIN, NULL, 0, &job, &err), SLUICE_OK);
+    ASSERT_EQ(job->retry.n_throttle, 0);
+    sluice__job_free(job);
+}
+
 static void test_defaults(void)
 {
     struct sluice_job *job = NULL;
@@ -276,6 +298,20 @@ static void test_bad_files(void)
     static const struct {
         const char *yaml, *msg;
     } cases[] = {
+        {MIN "retry: {throttle_statuses: [403, 200]}\n",
+         "job.yaml:5:34: retry.throttle_statuses[1]: expected an HTTP error "
+         "status (400 to 599) the API throttles with, such as 403, got "
+         "'200'"},
+        {MIN "retry: {throttle_statuses: x403}\n",
+         "job.yaml:5:28: retry.throttle_statuses: expected an HTTP error "
+         "status (400 to 599) the API throttles with, such as 403, got "
+         "'x403'"},
+        {MIN "retry: {throttle_statuses: {a: 1}}\n",
+         "job.yaml:5:28: retry.throttle_statuses: expected a status or a "
+         "list of them, got a mapping"},
+        {MIN "retry: {throttle_statuses: [400, 401, 402, 403, 404, 405, 406, "
+             "407, 409]}\n",
+         "job.yaml:5:69: retry.throttle_statuses[8]: at most 8 statuses"},
         {MIN "concurency: 8\n",
          "job.yaml:5:1: concurency: unknown field 'concurency' (did you "
          "mean 'concurrency'?)"},
@@ -909,6 +945,7 @@ static void test_cleanup(void)
 static const struct harness_test TESTS[] = {
     TEST(test_full_file),
     TEST(test_defaults),
+    TEST(test_throttle_statuses),
     TEST(test_formats),
     TEST(test_parquet_options),
     TEST(test_bad_files),

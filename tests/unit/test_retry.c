@@ -87,6 +87,30 @@ static void test_classification_matrix(void)
     }
 }
 
+/* A status the job declares to be throttling (retry.throttle_statuses)
+ * is transient, as a 429 is; undeclared, a 403 stays permanent. */
+static void test_declared_throttle_is_transient(void)
+{
+    struct sluice_retry_policy p;
+    sluice__retry_policy_default(&p);
+    p.throttle[p.n_throttle++] = 403;
+    static const struct {
+        long status;
+        int want;
+    } cases[] = {{403, A}, {401, F}, {429, A}};
+    FOR_CASES(i, cases) {
+        struct sluice_retry_state st = {0, 0};
+        struct sluice_attempt a = {SLUICE_XFER_OK, cases[i].status, false, -1,
+                                   false};
+        struct sluice_retry_decision d;
+        uint64_t rng = 1;
+        sluice__retry_decide(&p, &st, &a, &rng, &d);
+        if ((int)d.action != cases[i].want)
+            FAIL_AT("HTTP %ld: action %d, want %d", cases[i].status, d.action,
+                    cases[i].want);
+    }
+}
+
 /* A transient fault five times in a row: four retries, then a failure
  * that is not permanent; the attempts are counted. */
 static void test_attempts_run_out(void)
@@ -257,7 +281,9 @@ static void test_curl_codes(void)
 }
 
 static const struct harness_test TESTS[] = {
-    TEST(test_classification_matrix),        TEST(test_attempts_run_out),
+    TEST(test_classification_matrix),
+    TEST(test_declared_throttle_is_transient),
+    TEST(test_attempts_run_out),
     TEST(test_records_missing_is_permanent),
     TEST(test_invalid_json_retried_once),    TEST(test_backoff_bounds_and_seed),
     TEST(test_retry_after_wins_over_jitter), TEST(test_curl_codes),

@@ -117,6 +117,10 @@ static void test_report_bytes_and_publication(void)
     s.responses_429 = 0;
     s.concurrency = 4;
     s.bad_values = 1;
+    s.learned_rate = 42.5;
+    s.learned_limit = 50;
+    snprintf(s.learned_from, sizeof s.learned_from, "throttled");
+    s.rate_cuts = 3;
     s.seconds = 1.5;
     ASSERT_EQ(sluice__report_finish(r, SLUICE_OK, &s, &err), SLUICE_OK);
     sluice__report_free(r);
@@ -144,6 +148,8 @@ static void test_report_bytes_and_publication(void)
              "\"not_pulled\":0,\"rows\":7,\"bytes_in\":100,\"bytes_out\":120,"
              "\"requests\":3,\"retries\":1,\"responses_429\":0,"
              "\"concurrency\":4,\"resume_at\":0,\"bad_values\":1,"
+             "\"learned_rate\":42.500,\"learned_limit\":50.000,"
+             "\"learned_from\":\"throttled\",\"rate_cuts\":3,"
              "\"seconds\":1.500}}\n",
              sluice_version());
     size_t n = 0;
@@ -307,6 +313,9 @@ static void test_status_json_bytes(void)
     };
     struct sluice_status st = {0};
     st.state_path = ".sluice/neows.db";
+    st.learned_rate = 41.8;
+    st.learned_origin = "https://api.nasa.gov:443";
+    st.learned_at = 1577836861;
     st.exists = true;
     st.has_watermark = true;
     st.done_through = "2020-01-07";
@@ -326,7 +335,10 @@ static void test_status_json_bytes(void)
         sluice__buf_str(&out),
         "{\"job\":\"neows\",\"state\":\".sluice/neows.db\",\"exists\":true,"
         "\"running\":false,\"done_through\":\"2020-01-07\",\"planned\":2,"
-        "\"pending\":0,\"done\":1,\"failed\":1,\"failures\":["
+        "\"pending\":0,\"done\":1,\"failed\":1,"
+        "\"learned_rate\":{\"rate\":41.800,\"origin\":"
+        "\"https://api.nasa.gov:443\",\"learned\":\"2020-01-01T00:01:01Z\"},"
+        "\"failures\":["
         "{\"start\":\"2020-01-01\",\"end\":\"2020-01-07\",\"attempts\":3,"
         "\"error\":\"HTTP 500: \\\"x\\\" \\\\ y\"},"
         "{\"start\":\"2020-01-08\",\"end\":\"2020-01-14\",\"attempts\":1,"
@@ -349,7 +361,7 @@ static void test_status_json_bytes(void)
                   "{\"job\":\"neows\",\"state\":\".sluice/neows.db\","
                   "\"exists\":false,\"running\":false,\"done_through\":null,"
                   "\"planned\":2,\"pending\":0,\"done\":0,\"failed\":0,"
-                  "\"failures\":[],\"runs\":[]}\n");
+                  "\"learned_rate\":null,\"failures\":[],\"runs\":[]}\n");
 
     ASSERT_EQ(sluice_status_json(job, &st, refuse, NULL, err, sizeof err),
               SLUICE_EIO);

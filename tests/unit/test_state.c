@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -985,6 +986,62 @@ static void test_writes_refused_once_the_file_is_gone(void)
     rm_rf(g_root);
 }
 
+static void test_learned_rates(void)
+{
+    struct sluice_ledger *l = NULL;
+    struct sluice_err err;
+    fresh_root("rates");
+    const char *path = path_in("rates.db");
+    ASSERT_EQ(open_at(path, "neows", false, &l, &err), SLUICE_OK);
+    double rate = -1;
+    int64_t at = -1;
+    char *origin = NULL;
+    ASSERT_EQ(sluice__ledger_rate_get(l, "http://a:80", &rate, &at, &err),
+              SLUICE_OK);
+    ASSERT_EQ(rate == 0 && at == 0, 1);
+    ASSERT_EQ(sluice__ledger_rate_any(l, &origin, &rate, &at, &err), SLUICE_OK);
+    ASSERT_TRUE(origin == NULL && rate == 0);
+    ASSERT_EQ(sluice__ledger_rate_set(l, "http://a:80", 42.5, 1, &err),
+              SLUICE_OK);
+    ASSERT_EQ(sluice__ledger_rate_set(l, "http://b:80", 7, 1, &err), SLUICE_OK);
+    /* Nonsense is not stored (a NaN, 0, a negative): the old value stays. */
+    ASSERT_EQ(sluice__ledger_rate_set(l, "http://a:80", 0, 2, &err), SLUICE_OK);
+    ASSERT_EQ(sluice__ledger_rate_set(l, "http://a:80", -3, 2, &err),
+              SLUICE_OK);
+    ASSERT_EQ(sluice__ledger_rate_set(l, "http://a:80", NAN, 2, &err),
+              SLUICE_OK);
+    sluice__ledger_close(l);
+    /* Kept across opens, per origin; a later value replaces it. */
+    ASSERT_EQ(open_at(path, "neows", false, &l, &err), SLUICE_OK);
+    ASSERT_EQ(sluice__ledger_rate_get(l, "http://a:80", &rate, &at, &err),
+              SLUICE_OK);
+    ASSERT_EQ(rate == 42.5 && at > 0, 1);
+    ASSERT_EQ(sluice__ledger_rate_get(l, "http://b:80", &rate, NULL, &err),
+              SLUICE_OK);
+    ASSERT_EQ(rate == 7, 1);
+    ASSERT_EQ(sluice__ledger_rate_set(l, "http://a:80", 50, 3, &err), SLUICE_OK);
+    ASSERT_EQ(sluice__ledger_rate_get(l, "http://a:80", &rate, NULL, &err),
+              SLUICE_OK);
+    ASSERT_EQ(rate == 50, 1);
+    ASSERT_EQ(sluice__ledger_rate_any(l, &origin, &rate, &at, &err), SLUICE_OK);
+    ASSERT_TRUE(origin != NULL && rate > 0);
+    sluice__free(origin);
+    sluice__ledger_close(l);
+
+    /* A format-1 ledger (before learned rates) is migrated on open and
+     * keeps its windows. */
+    const char *old = path_in("format1.db");
+    ASSERT_EQ(open_at(old, "neows", false, &l, &err), SLUICE_OK);
+    sluice__ledger_close(l);
+    exec_sql(old, "DROP TABLE learned_rates; PRAGMA user_version = 1");
+    ASSERT_EQ(open_at(old, "neows", false, &l, &err), SLUICE_OK);
+    ASSERT_EQ(sluice__ledger_rate_set(l, "http://a:80", 9, 1, &err), SLUICE_OK);
+    ASSERT_EQ(sluice__ledger_rate_get(l, "http://a:80", &rate, NULL, &err),
+              SLUICE_OK);
+    ASSERT_EQ(rate == 9, 1);
+    sluice__ledger_close(l);
+}
+
 static const struct harness_test TESTS[] = {
     TEST(test_fresh_ledger_is_wal_and_empty),
     TEST(test_reopen_persists_window_details),
@@ -996,6 +1053,7 @@ static const struct harness_test TESTS[] = {
     TEST(test_fingerprint_diff_and_no_secret_stored),
     TEST(test_migration_and_refusals),
     TEST(test_schema_versions),
+    TEST(test_learned_rates),
     TEST(test_temp_names_parse),
     TEST(test_sweep_removes_only_its_dead_writers_files),
     TEST(test_many_windows_marked_and_read_back),
