@@ -397,6 +397,20 @@ static bool quota_blocks(const struct sluice_governor *g, double now)
     return false;
 }
 
+/* A quota whose window only we assumed (X-RateLimit-* named neither a
+ * reset nor a window) does not hold a lone request back: the hour is a
+ * guess, and waiting on a guess could idle a run for minutes when the
+ * server would tell at once when to come back (a 429's Retry-After: past
+ * retry.max_wait, the run stops on the spent quota) or that requests are
+ * free again. So with nothing in flight one probe goes; while it is out,
+ * the quota paces as assumed. */
+static bool probe_allowed(const struct sluice_governor *g,
+                          const struct sluice_server_quota *q)
+{
+    return q->window_source == SLUICE_WINDOW_ASSUMED && q->reset < 0 &&
+           g->in_flight == 0;
+}
+
 double sluice__governor_next_send(const struct sluice_governor *g, double now)
 {
     double t = g->blocked_until > now ? g->blocked_until : now;
@@ -410,6 +424,8 @@ double sluice__governor_next_send(const struct sluice_governor *g, double now)
     }
     for (size_t i = 0; i < g->n_quotas; i++) {
         const struct sluice_server_quota *q = &g->quota[i];
+        if (probe_allowed(g, q))
+            continue;
         double b = quota_next(q, now);
         if (b > t)
             t = b;

@@ -15,11 +15,11 @@
 #    window having been served once across both runs, and exits 0.
 #
 # Concurrency 24 > 20, and no rate_limit: the first requests go before any
-# answer is read, so 20 are served and the rest meet the 429 at once. (With
-# fewer in flight, sluice reads `X-RateLimit-Remaining: 0` first and, the
-# X-RateLimit window being assumed an hour, waits 180 s for the rolling
-# window to free one request before the server's 429 tells it the quota is
-# gone: correct against a rolling-window server, too slow for a test.)
+# answer is read, so 20 are served and the rest meet the 429 at once. (The
+# governor starts at 4 in flight, so it usually reads
+# `X-RateLimit-Remaining: 0` first; the X-RateLimit window is then only an
+# assumed hour, which does not hold a lone probe back, and the probe's 429
+# says the quota is gone. Before that rule this test hung 180 s per probe.)
 source "$(dirname "$0")/lib/common.bash"
 start_mock --hourly-limit 20 --retry-after 2870 --keys DEMO_KEY,SECOND \
     --log "$WORK/mock.log"

@@ -372,6 +372,15 @@ static void test_limits_are_learned(void)
     double next = sluice__governor_next_send(&g, now);
     if (fabs(next - (now + 90)) > 1e-6)
         FAIL_AT("next %.6f, want %.6f", next, now + 90);
+    /* The hour is only assumed: once every answer is in (the last saying
+     * 0 left), one probe may ask the server, and only one at a time. */
+    for (int i = 0; i < 39; i++)
+        RESPOND(&g, now + 0.2, a - 38 + (uint64_t)i, 200,
+                "X-RateLimit-Limit: 40", "X-RateLimit-Remaining: 0");
+    now += 0.2;
+    ASSERT_TRUE(sluice__governor_take(&g, now, &a));
+    ASSERT_TRUE(!sluice__governor_take(&g, now, &a));
+    ASSERT_TRUE(sluice__governor_next_send(&g, now) > now + 80);
 
     /* With a reset the window is the largest reset seen. */
     ASSERT_EQ(sluice__governor_init(&g, NULL, 0, 4, &err), 0);
