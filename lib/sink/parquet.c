@@ -15,6 +15,7 @@
  *      atomically.
  *
  * Memory follows the spool threshold plus one row group, not the window. */
+#include <inttypes.h>
 #include <string.h>
 
 #include "parquet/pq_writer.h"
@@ -194,6 +195,17 @@ static int pq_commit(struct sluice_sink *base, uint64_t *bytes_out)
         sluice__publish_abort(&s->pub);
         goto out;
     }
+    /* Records, but none has given a field a type (every value null, {} or
+     * []): Parquet has no column without a type, and inventing one would
+     * change the data. The window fails, saying how to declare types; it
+     * is written by the first run after another window has typed a field. */
+    SLUICE_FAIL_IF(!sluice__table_has_columns(job), SLUICE_EPARQUET,
+                   &base->err,
+                   "%" PRIu64 " records, but no field has a type yet (every "
+                   "value is null, {} or []): a Parquet file needs a typed "
+                   "column; declare the types with columns: (docs/job-file.md) "
+                   "or write NDJSON or CSV",
+                   s->sp.records);
     job->named = false;
     SLUICE_TRY(sluice__table_build(job, s->po.flatten, &schema, &base->err));
     /* Saved before the file is published, so the schema always covers

@@ -406,6 +406,40 @@ static void test_duplicate_members_keep_last(void)
     remove_dir();
 }
 
+/* Records whose every value is null, {} or []: no column has a type, and
+ * a Parquet file needs one. The window fails saying so and how to declare
+ * types (it used to fail with "group 'schema' has no fields"); once
+ * another window has given a field a type, the same records are written. */
+static void test_records_with_no_typed_field(void)
+{
+    make_dir();
+    struct sluice_sink_opts so = {NULL, 0, NULL};
+    struct sluice_sink_parquet_opts po = {0};
+    struct sluice_sink *s = NULL;
+    struct sluice_buf json;
+    uint64_t rows = 0;
+    char tpl[128];
+    sluice__buf_init(&json, 1u << 24);
+    snprintf(tpl, sizeof tpl, "%s/w_{start}.parquet", dir);
+    po.output_template = tpl;
+    po.job_name = "t";
+    ASSERT_EQ(sluice__sink_parquet_new(&so, &po, &s), SLUICE_OK);
+    ASSERT_EQ(window(s, "n.parquet", "{\"a\":null}\n{\"b\":{},\"c\":[]}", NULL),
+              SLUICE_EPARQUET);
+    ASSERT_TRUE(strstr(s->err.msg, "2 records, but no field has a type yet"));
+    ASSERT_TRUE(strstr(s->err.msg, "columns:"));
+    ASSERT_EQ(read_file("n.parquet", &json), SLUICE_EIO); /* nothing left */
+    ASSERT_EQ(window(s, "t.parquet", "{\"a\":1}", NULL), SLUICE_OK);
+    ASSERT_EQ(window(s, "n.parquet", "{\"a\":null}\n{\"b\":{},\"c\":[]}", NULL),
+              SLUICE_OK);
+    ASSERT_EQ(dump("n.parquet", &json, &rows), SLUICE_OK);
+    ASSERT_EQ(rows, 2);
+    ASSERT_STR_EQ(json.p, "{\"a\":null}\n{\"a\":null}\n");
+    sluice__sink_free(s);
+    sluice__buf_cleanup(&json);
+    remove_dir();
+}
+
 static void test_schema_path(void)
 {
     struct sluice_buf b;
@@ -429,6 +463,7 @@ static const struct harness_test TESTS[] = {
     TEST(test_flatten_end_to_end),
     TEST(test_nul_in_member_names),
     TEST(test_duplicate_members_keep_last),
+    TEST(test_records_with_no_typed_field),
     TEST(test_schema_path),
 };
 HARNESS_MAIN(TESTS)
