@@ -17,6 +17,7 @@
 #include "http/governor.h"
 #include "http/redirect.h"
 #include "http/retry.h"
+#include "plan/partition.h"
 #include "plan/window.h"
 #include "table/types.h"
 #include "util/redact.h"
@@ -68,7 +69,12 @@ struct sluice_job {
         bool allow_missing;
     } source;
 
-    struct sluice_window_spec windows;
+    struct sluice_window_spec windows; /* when has_windows */
+    bool has_windows;               /* windows: is optional */
+    /* The partitions: `partitions:`'s dimensions, then the windows
+     * (parts.windows points to `windows` when has_windows). Every plan
+     * walk goes through it (plan/partition.h). */
+    struct sluice_part_spec parts;
 
     unsigned concurrency;           /* 1..1024, default 4 */
 

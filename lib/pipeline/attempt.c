@@ -190,7 +190,7 @@ void sluice__slot_cleanup(struct slot *s)
 void sluice__slot_assign(struct slot *s, size_t i)
 {
     struct run *r = s->run;
-    sluice__window_at(&r->job->windows, i, &s->w);
+    sluice__part_at(&r->job->parts, i, &s->w);
     memset(&s->retry, 0, sizeof s->retry);
     s->n_statuses = 0;
     s->not_before = 0;

@@ -105,7 +105,8 @@ static int fp_build(const struct sluice_job *job, struct fingerprint *fp)
 {
     static const char *const units[] = {"hours", "days", "months"};
     int rc = SLUICE_OK;
-    size_t cap = 8 + job->source.n_params + job->source.n_headers;
+    size_t cap = 8 + job->source.n_params + job->source.n_headers +
+                 job->parts.n_dims;
     fp->secrets = job->secrets;
     fp->items = sluice__calloc(cap, sizeof *fp->items);
     fp->owned = sluice__calloc(2 * cap, sizeof *fp->owned);
@@ -138,8 +139,33 @@ static int fp_build(const struct sluice_job *job, struct fingerprint *fp)
                       sluice__strdup(job->source.record_key_as
                                          ? job->source.record_key_as
                                          : "")));
-    SLUICE_TRY(fp_add(fp, sluice__strdup("windows.from"), sluice__strdup(from)));
-    SLUICE_TRY(fp_add(fp, sluice__strdup("windows.step"), sluice__strdup(num)));
+    /* Only what the job has: a job of windows only keeps the items it
+     * always had, so its ledger stays valid. */
+    if (job->has_windows) {
+        SLUICE_TRY(
+            fp_add(fp, sluice__strdup("windows.from"), sluice__strdup(from)));
+        SLUICE_TRY(
+            fp_add(fp, sluice__strdup("windows.step"), sluice__strdup(num)));
+    }
+    /* A dimension's kind and names decide its keys; a range's start and
+     * step decide which ids each key holds (a new step would cut ranges
+     * overlapping the files of the old ones, as a new windows.step would).
+     * Its values and a range's `to` are not in it: a new value is a new
+     * partition, a removed one is no longer pulled, and nothing pulled
+     * under the old list changes meaning. */
+    for (size_t d = 0; d < job->parts.n_dims; d++) {
+        const struct sluice_part_dim *dim = &job->parts.dims[d];
+        char name[64], val[256];
+        snprintf(name, sizeof name, "partitions[%zu]", d);
+        if (dim->kind == SLUICE_DIM_VALUES)
+            snprintf(val, sizeof val, "values as %s", dim->names[0]);
+        else
+            snprintf(val, sizeof val,
+                     "range as %s,%s from %lld step %lld", dim->names[0],
+                     dim->names[1], (long long)dim->from,
+                     (long long)dim->step);
+        SLUICE_TRY(fp_add(fp, sluice__strdup(name), sluice__strdup(val)));
+    }
     SLUICE_TRY(fp_add(fp, sluice__strdup("output.path"),
                       sluice__strdup(job->output.path)));
     snprintf(num, sizeof num, "%d", (int)job->output.format);
@@ -262,7 +288,7 @@ int sluice__run_sweep(struct run *r, struct sluice_err *err)
             continue;
         struct sluice_window w;
         struct sluice_err ignored;
-        sluice__window_at(&r->job->windows, i, &w);
+        sluice__part_at(&r->job->parts, i, &w);
         sluice__buf_reset(&path);
         /* A path that cannot be rendered fails its window later. */
         if (sluice__window_output(r->job, &w, &path, &ignored) != SLUICE_OK)
@@ -292,27 +318,29 @@ out:
  * window with the latest start up to the last planned one is the only one
  * that can have moved (windows after it were never attempted: they are
  * pending already, with whatever extent the plan gives them). */
-static int requeue_moved(struct run *r, struct sluice_err *err)
+static int requeue_moved(struct run *r, size_t group, struct sluice_err *err)
 {
     int rc = SLUICE_OK;
     struct sluice_ledger_window lw;
     struct sluice_buf path;
     bool found = false;
+    size_t nw = r->plan.per_group;
     memset(&lw, 0, sizeof lw);
     sluice__buf_init(&path, 4096);
-    if (r->plan.count == 0)
+    if (r->plan.count == 0 || !r->job->has_windows)
         goto out;
+    SLUICE_TRY(sluice__run_ledger_group(r, group, err));
     struct sluice_window w;
-    sluice__window_at(&r->job->windows, r->plan.count - 1, &w);
+    sluice__part_at(&r->job->parts, group * nw + nw - 1, &w);
     SLUICE_TRY(
         sluice__ledger_window_last(r->ledger.db, w.start, &lw, &found, err));
     if (!found || lw.start < r->job->windows.from)
         goto out;
-    size_t i = sluice__window_first_ending_after(&r->job->windows,
-                                                 r->plan.count, lw.start);
-    if (i >= r->plan.count)
+    size_t i =
+        sluice__window_first_ending_after(&r->job->windows, nw, lw.start);
+    if (i >= nw)
         goto out;
-    sluice__window_at(&r->job->windows, i, &w);
+    sluice__part_at(&r->job->parts, group * nw + i, &w);
     if (w.start != lw.start || lw.end_excl == w.end_excl)
         goto out;
     /* A path that cannot be rendered now fails its window when pulled;
@@ -369,16 +397,21 @@ int sluice__run_ledger_open(struct run *r, struct sluice_err *err)
     if (r->opts && r->opts->argv)
         argv = sluice__redact_dup(job->secrets, r->opts->argv);
     SLUICE_TRY(sluice__ledger_run_begin(r->ledger.db, argv, &r->ledger.run_id, err));
-    SLUICE_TRY(requeue_moved(r, err));
+    /* Each group's windows move with `to` and look back alike. */
+    size_t groups = r->plan.count / r->plan.per_group;
+    for (size_t g = 0; job->has_windows && g < groups; g++)
+        SLUICE_TRY(requeue_moved(r, g, err));
     if (full) {
-        SLUICE_TRY(sluice__ledger_requeue(r->ledger.db, INT64_MIN, INT64_MAX,
-                                          NULL, err));
+        SLUICE_TRY(sluice__ledger_requeue_all(r->ledger.db, NULL, err));
     } else if (job->lookback > 0 && r->plan.count > 0) {
+        size_t nw = r->plan.per_group;
         size_t i = sluice__window_first_ending_after(
-            &job->windows, r->plan.count, job->windows.end - job->lookback);
-        if (i < r->plan.count) {
-            struct sluice_window w;
+            &job->windows, nw, job->windows.end - job->lookback);
+        struct sluice_window w;
+        if (i < nw)
             sluice__window_at(&job->windows, i, &w);
+        for (size_t g = 0; i < nw && g < groups; g++) {
+            SLUICE_TRY(sluice__run_ledger_group(r, g, err));
             SLUICE_TRY(sluice__ledger_requeue(r->ledger.db, w.start, INT64_MAX,
                                               NULL, err));
         }
@@ -413,18 +446,26 @@ int sluice__run_window_due(struct run *r, size_t i, bool *due,
 {
     int rc = SLUICE_OK;
     *due = true;
-    if (r->plan.single) {
-        *due = i == r->plan.single_index;
+    /* What --window or --partition selects is pulled, done or not (the
+     * plan asks about nothing else). */
+    if (r->plan.single)
         goto out;
-    }
     if (!r->ledger.db)
         goto out;
     struct sluice_window w;
     enum sluice_ledger_status st;
-    sluice__window_at(&r->job->windows, i, &w);
-    if (!r->ledger.cursor)
-        SLUICE_TRY(sluice__ledger_cursor_open(r->ledger.db, r->job->windows.from,
-                                              &r->ledger.cursor, err));
+    sluice__part_at(&r->job->parts, i, &w);
+    /* One cursor per group: the plan walks each group's windows in start
+     * order, then the next group's. */
+    if (r->ledger.cursor && r->ledger.cursor_group != w.group)
+        sluice__run_due_done(r);
+    if (!r->ledger.cursor) {
+        SLUICE_TRY(sluice__run_ledger_group(r, w.group, err));
+        SLUICE_TRY(sluice__ledger_cursor_open(
+            r->ledger.db, r->job->has_windows ? r->job->windows.from : 0,
+            &r->ledger.cursor, err));
+        r->ledger.cursor_group = w.group;
+    }
     SLUICE_TRY(sluice__ledger_cursor_status(r->ledger.cursor, w.start, &st, err));
     if (st != SLUICE_LEDGER_DONE)
         goto out;
@@ -435,6 +476,25 @@ int sluice__run_window_due(struct run *r, size_t i, bool *due,
     else
         *due = output_missing(r, &w);
 out:
+    return rc;
+}
+
+int sluice__run_ledger_group(struct run *r, size_t group,
+                             struct sluice_err *err)
+{
+    int rc = SLUICE_OK;
+    struct sluice_buf part;
+    if (r->ledger.group_set && r->ledger.group == group)
+        return SLUICE_OK;
+    sluice__buf_init(&part, 1 << 16);
+    rc = sluice__part_group_key(&r->job->parts, group, &part);
+    SLUICE_FAIL_IF(rc != SLUICE_OK, rc, err, "partition key: %s",
+                   sluice__buf_failure(rc, "too long"));
+    SLUICE_TRY(sluice__ledger_use_part(r->ledger.db, part.p, err));
+    r->ledger.group = group;
+    r->ledger.group_set = true;
+out:
+    sluice__buf_cleanup(&part);
     return rc;
 }
 

@@ -29,7 +29,13 @@ SLUICE_NODISCARD int sluice__window_output(const struct sluice_job *job,
                                            const struct sluice_window *w,
                                            struct sluice_buf *out,
                                            struct sluice_err *err);
-/* {start} and {end} formatted, for messages and reports. */
+/* The partition's key (plan/partition.h), appended to out. */
+SLUICE_NODISCARD int sluice__window_key(const struct sluice_job *job,
+                                        const struct sluice_window *w,
+                                        struct sluice_buf *out,
+                                        struct sluice_err *err);
+/* {start} and {end} formatted, for messages and reports ("" and "" for a
+ * job without windows). */
 SLUICE_NODISCARD int sluice__window_label(const struct sluice_job *job,
                                           const struct sluice_window *w,
                                           struct sluice_buf *start,
