@@ -13,6 +13,7 @@ struct query {
     char *start; /* raw values as sent, NULL when absent */
     char *end;
     char *key;
+    char *raw; /* the query string as sent (after '?'), NULL: none */
 };
 
 /* Splits a raw URI "path?query"; keeps the first occurrence of each
