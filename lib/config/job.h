@@ -67,6 +67,9 @@ struct sluice_job {
         /* a response without the records path's container (or with it
          * null) is 0 records, not a failed window */
         bool allow_missing;
+        bool post;                  /* source.method: POST (default GET) */
+        char *body;                 /* source.body: a JSON template; NULL
+                                       (POST only) */
     } source;
 
     struct sluice_window_spec windows; /* when has_windows */

@@ -110,6 +110,8 @@ int sluice__cfg_load_bad_value(struct loader *L);
 int sluice__cfg_load_rate_limit(struct loader *L);
 int sluice__cfg_load_retry(struct loader *L);
 int sluice__cfg_load_state(struct loader *L);
+/* source.method and source.body (job_load_body.c). */
+int sluice__cfg_load_request(struct loader *L, const struct sluice_ynode *src);
 /* partitions: (job_load_partitions.c): the other dimensions, after
  * windows and before every template is checked. */
 int sluice__cfg_load_partitions(struct loader *L);

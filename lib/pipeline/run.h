@@ -51,6 +51,8 @@ struct slot {
     struct sluice_sink *sink;
     struct curl_slist *headers;
     struct sluice_buf url, path, errbody, start, end;
+    struct sluice_buf body; /* source.body rendered (POST) */
+    bool as_get;  /* a POST redirected (301/302/303): the rest is GET */
     struct sluice_buf scratch; /* a redacted string value */
     /* Redirects, followed by sluice hop by hop (attempt.c): the origin the
      * job's secrets belong to (the window URL's), the current hop's URL,

@@ -105,7 +105,7 @@ static int fp_build(const struct sluice_job *job, struct fingerprint *fp)
 {
     static const char *const units[] = {"hours", "days", "months"};
     int rc = SLUICE_OK;
-    size_t cap = 8 + job->source.n_params + job->source.n_headers +
+    size_t cap = 10 + job->source.n_params + job->source.n_headers +
                  job->parts.n_dims;
     fp->secrets = job->secrets;
     fp->items = sluice__calloc(cap, sizeof *fp->items);
@@ -132,6 +132,15 @@ static int fp_build(const struct sluice_job *job, struct fingerprint *fp)
         bool named_secret = sluice__secret_name(kv->name);
         SLUICE_TRY(fp_add(fp, concat_dup("source.headers.", kv->name),
                           sluice__strdup(named_secret ? "(secret)" : kv->value)));
+    }
+    /* A POST's method and body decide its requests; a GET job keeps the
+     * items it always had. */
+    if (job->source.post) {
+        SLUICE_TRY(fp_add(fp, sluice__strdup("source.method"),
+                          sluice__strdup("POST")));
+        SLUICE_TRY(fp_add(fp, sluice__strdup("source.body"),
+                          sluice__strdup(job->source.body ? job->source.body
+                                                          : "")));
     }
     SLUICE_TRY(fp_add(fp, sluice__strdup("source.records"),
                       sluice__strdup(job->source.records)));

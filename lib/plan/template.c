@@ -197,16 +197,18 @@ static int walk(const char *tpl, const struct sluice_window *w,
                    "template longer than %d bytes", TEMPLATE_MAX);
     size_t lit = 0; /* start of the pending literal run */
     size_t i = 0;
+    bool json = ctx && ctx->json_braces;
     while (i < n) {
         char c = tpl[i];
-        if (c != '{' && c != '}') {
+        if ((c != '{' && c != '}') ||
+            (json && (c == '}' || !sluice__template_placeholder_at(tpl + i)))) {
             i++;
             continue;
         }
         if (w && i > lit)
             SLUICE_TRY(emit(out, tpl + lit, i - lit, err));
         SLUICE_TRY(visit_literal(v, tpl + lit, i - lit));
-        if (i + 1 < n && tpl[i + 1] == c) { /* {{ or }} */
+        if (!json && i + 1 < n && tpl[i + 1] == c) { /* {{ or }} */
             if (w)
                 SLUICE_TRY(emit(out, &c, 1, err));
             SLUICE_TRY(visit_literal(v, tpl + i, 1));
@@ -379,4 +381,62 @@ bool sluice__template_has_window_field(const char *tpl)
     return walk(tpl, NULL, SLUICE_STEP_DAYS, NULL, &fields, NULL, NULL, &err) ==
                SLUICE_OK &&
            fields > 0;
+}
+
+size_t sluice__template_placeholder_at(const char *s)
+{
+    size_t i = 1;
+    if (s[0] != '{' || !((s[1] >= 'a' && s[1] <= 'z') ||
+                         (s[1] >= 'A' && s[1] <= 'Z') || s[1] == '_'))
+        return 0;
+    while ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+           (s[i] >= '0' && s[i] <= '9') || s[i] == '_')
+        i++;
+    if (s[i] == ':')
+        while (s[i] && s[i] != '}' && s[i] != '{')
+            i++;
+    return s[i] == '}' ? i + 1 : 0;
+}
+
+int sluice__template_expand_json(const char *tpl, const struct sluice_window *w,
+                                 enum sluice_step_unit unit,
+                                 const struct sluice_tpl_ctx *c,
+                                 struct sluice_buf *out, struct sluice_err *err)
+{
+    int rc = SLUICE_OK;
+    struct sluice_tpl_ctx one = *c;
+    struct sluice_buf ph;
+    bool in_str = false, escaped = false;
+    sluice__buf_init(&ph, SLUICE_TIME_FMT_MAX + 256);
+    one.json_braces = true;
+    /* The whole template is checked first: the walk below only splits it. */
+    SLUICE_TRY(sluice__template_check_ctx(tpl, &one, err));
+    one.json_braces = false;
+    for (size_t i = 0; tpl[i];) {
+        char ch = tpl[i];
+        size_t pn = sluice__template_placeholder_at(tpl + i);
+        if (pn) {
+            sluice__buf_reset(&ph);
+            SLUICE_TRY(emit(&ph, tpl + i, pn, err));
+            one.escape = in_str ? SLUICE_TPL_JSON : SLUICE_TPL_RAW;
+            SLUICE_TRY(sluice__template_expand_ctx(ph.p, w, unit, &one, out,
+                                                   err));
+            i += pn;
+            continue;
+        }
+        /* The JSON string state of the literal text. */
+        if (in_str && escaped)
+            escaped = false;
+        else if (in_str && ch == '\\')
+            escaped = true;
+        else if (ch == '"')
+            in_str = !in_str;
+        SLUICE_TRY(emit(out, &ch, 1, err));
+        i++;
+    }
+    if (!out->p)
+        SLUICE_TRY(emit(out, "", 0, err));
+out:
+    sluice__buf_cleanup(&ph);
+    return rc;
 }

@@ -57,6 +57,9 @@ struct sluice_tpl_ctx {
                                              no {partition} */
     bool no_window;                       /* the job has no windows */
     enum sluice_tpl_escape escape;
+    /* JSON text (a body): only {name} and {name:format} are placeholders;
+     * every other brace is literal and {{ }} are not escapes. */
+    bool json_braces;
 };
 SLUICE_NODISCARD int sluice__template_check_ctx(const char *tpl,
                                                 const struct sluice_tpl_ctx *c,
@@ -67,6 +70,21 @@ SLUICE_NODISCARD int sluice__template_expand_ctx(const char *tpl,
                                                  const struct sluice_tpl_ctx *c,
                                                  struct sluice_buf *out,
                                                  struct sluice_err *err);
+/* The length of a {name} or {name:format} placeholder at s (a name:
+ * letters, digits and '_', not starting with a digit), 0 if none starts
+ * there: what json_braces counts as a placeholder. */
+size_t sluice__template_placeholder_at(const char *s);
+/* A JSON text template (a request body), read with json_braces: a
+ * placeholder inside a JSON string of the literal text is written
+ * JSON-escaped, one outside every string as it is (for numbers:
+ * {"lo": {lo}, "q": "{region}"}). `c`'s escape is ignored. The result is
+ * not checked to be JSON. */
+SLUICE_NODISCARD int sluice__template_expand_json(const char *tpl,
+                                                  const struct sluice_window *w,
+                                                  enum sluice_step_unit unit,
+                                                  const struct sluice_tpl_ctx *c,
+                                                  struct sluice_buf *out,
+                                                  struct sluice_err *err);
 /* Whether a valid template uses placeholder `name` (a dimension's, or
  * "partition", "index", "start"...). */
 bool sluice__template_uses(const char *tpl, const struct sluice_tpl_ctx *c,

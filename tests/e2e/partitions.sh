@@ -11,7 +11,10 @@
 #    or one window of it), and a key that names nothing is a usage error;
 #  - values_from a file, without windows: one request and file per value;
 #  - an id range in steps (the last one shorter): each id pulled once;
-#  - a job with neither: one partition, key "all".
+#  - a job with neither: one partition, key "all";
+#  - source.method: POST with a templated JSON body: one POST per
+#    partition, its body JSON with each value escaped inside strings and
+#    written as is outside them, sent as application/json.
 source "$(dirname "$0")/lib/common.bash"
 source "$E2E_LIB/ledger.bash"
 
@@ -189,4 +192,40 @@ expect_status 0 "$SLUICE_BIN" run one.yaml
 [ "$(wc -l <out4/all.ndjson)" = 3 ] || fail "out4/all.ndjson: $(cat out4/all.ndjson)"
 expect_status 0 "$SLUICE_BIN" run one.yaml
 [ "$(log_count req.log)" = $((n + 1)) ] || fail "one partition rerun asked"
+
+# ---- POST with a JSON body -----------------------------------------------------
+cat >post.yaml <<'EOF2'
+name: post
+source:
+  url: "URL/search"
+  method: POST
+  body: '{"query": {"region": "{region}", "ids": [{lo}, {hi}]}, "note": "{} \"x\""}'
+  headers: {X-Api-Key: DEMO_KEY}
+  records: "$.items[*]"
+partitions:
+  - {values: ['say "hi" \ bye', plain], as: region}
+  - {range: {from: 1, to: 20, step: 10}, as: [lo, hi]}
+output: {path: "out5/{partition}.ndjson"}
+EOF2
+sed -i "s|URL/search|$URL/search|" post.yaml
+n=$(log_count req.log)
+expect_status 0 "$SLUICE_BIN" run post.yaml
+[ "$(tail -n +$((n + 1)) req.log | awk '{print $2, $3}' | sort | uniq -c | awk '{print $1, $2, $3}')" = "4 POST /search" ] ||
+    fail "POSTs: $(tail -n +$((n + 1)) req.log)"
+python3 - <<'PY'
+import glob, json
+got = {}
+for f in glob.glob("out5/**/*.ndjson", recursive=True):
+    (rec,) = [json.loads(l) for l in open(f)]
+    assert rec["content_type"] == "application/json", rec
+    body = json.loads(rec["body"])
+    got[(body["query"]["region"], tuple(body["query"]["ids"]))] = f
+    assert body["note"] == '{} "x"', body
+want = {(r, ids) for r in ('say "hi" \\ bye', "plain") for ids in ((1, 10), (11, 20))}
+assert set(got) == want, (sorted(got), sorted(want))
+assert got[("plain", (11, 20))] == "out5/region=plain/lo=11,hi=20.ndjson", got
+PY
+n=$(log_count req.log)
+expect_status 0 "$SLUICE_BIN" run post.yaml
+[ "$(log_count req.log)" = "$n" ] || fail "POST rerun asked"
 echo "ok"

@@ -9,6 +9,10 @@
  *   GET /ids?lo=A&hi=B
  *       {"items":[{"id":A},...,{"id":B}]}; A and B whole numbers, A <= B,
  *       at most 100000 ids, else 400 with {"error": ...}.
+ *   POST /search
+ *       {"items":[{"content_type":T,"body":B}]}: the request's
+ *       Content-Type and body (at most 1 MiB) as strings, so a test reads
+ *       back exactly what was sent; another method is 405.
  *
  * Every answer is generated from the request alone, so a test can say what
  * each partition's file must hold. */
@@ -131,6 +135,19 @@ static void ids(struct outcome *o, const struct query *q)
     own(o, 200, &b);
 }
 
+static void search(struct outcome *o, const struct query *q,
+                   const char *ctype)
+{
+    struct mbuf b;
+    mbuf_init(&b, 4u << 20);
+    mbuf_adds(&b, "{\"items\":[{\"content_type\":\"");
+    mbuf_add_json(&b, ctype ? ctype : "", ctype ? strlen(ctype) : 0);
+    mbuf_adds(&b, "\",\"body\":\"");
+    mbuf_add_json(&b, q->body ? q->body : "", q->body_n);
+    mbuf_adds(&b, "\"}]}");
+    own(o, 200, &b);
+}
+
 int parts_route(struct outcome *o, const char *method, const struct query *q)
 {
     static const char regions[] = "/regions/";
@@ -145,6 +162,13 @@ int parts_route(struct outcome *o, const char *method, const struct query *q)
             error_json(o, 405, "method not allowed");
         else
             region_items(o, q, seg, (size_t)(slash - seg));
+        return 1;
+    }
+    if (strcmp(p, "/search") == 0) {
+        if (strcmp(method, "POST") != 0)
+            error_json(o, 405, "method not allowed: POST a body");
+        else
+            search(o, q, q->content_type);
         return 1;
     }
     if (strcmp(p, "/ids") == 0) {

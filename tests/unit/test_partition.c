@@ -23,6 +23,15 @@ static const char *no_env(void *ud, const char *name)
     return NULL;
 }
 
+/* The folder goes when the test ends (its name is mkdtemp's: no quote). */
+static void remove_dir(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
+    if (chdir("/") != 0 || system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", g_dir);
+}
+
 static void write_file(const char *path, const char *text)
 {
     if (!g_dir[0]) {
@@ -31,6 +40,7 @@ static void write_file(const char *path, const char *text)
             perror("tmpdir");
             exit(1);
         }
+        atexit(remove_dir);
     }
     FILE *f = fopen(path, "wb");
     if (!f) {
@@ -362,7 +372,71 @@ static void test_select(void)
     sluice__job_free(job);
 }
 
+/* source.body: JSON-escaped inside strings, as is outside; JSON-checked
+ * at load for the first partition and per partition when rendered. */
+static void test_post_body(void)
+{
+    struct sluice_job *job;
+    struct sluice_err err;
+    ASSERT_EQ(load("source:\n"
+                   "  url: http://h/search\n"
+                   "  method: post\n"
+                   "  body: '{\"r\": \"{region}\", \"n\": {n}, \"k\": "
+                   "\"{} \\\" {n}\"}'\n"
+                   "partitions:\n"
+                   "  - {values: ['a \"q\" \\ v', us], as: region}\n"
+                   "  - {values: ['7', oops], as: n}\n"
+                   "output: {path: \"o/{partition}.ndjson\"}\n",
+                   &job, &err),
+              SLUICE_OK);
+    ASSERT_TRUE(job->source.post);
+    struct sluice_window w;
+    struct sluice_buf b;
+    sluice__buf_init(&b, 4096);
+    sluice__part_at(&job->parts, 0, &w);
+    ASSERT_EQ(sluice__window_body(job, &w, &b, &err), SLUICE_OK);
+    ASSERT_STR_EQ(b.p, "{\"r\": \"a \\\"q\\\" \\\\ v\", \"n\": 7, "
+                       "\"k\": \"{} \\\" 7\"}");
+    /* A value outside a string that is no JSON fails that partition. */
+    sluice__part_at(&job->parts, 1, &w);
+    sluice__buf_reset(&b);
+    ASSERT_EQ(sluice__window_body(job, &w, &b, &err), SLUICE_EJOB);
+    ASSERT_STR_EQ(err.msg, "source.body is not JSON for this partition: "
+                           "byte 27 (line 1, col 28): expected a value");
+    struct curl_slist *h = NULL;
+    ASSERT_EQ(sluice__window_headers(job, &w, true, &h, &err), SLUICE_OK);
+    ASSERT_STR_EQ(h->data, "Content-Type: application/json");
+    curl_slist_free_all(h);
+    sluice__buf_cleanup(&b);
+    sluice__job_free(job);
+
+    static const struct {
+        const char *body, *want;
+    } cases[] = {
+        {"source: {url: http://h/x, body: '{}'}\n"
+         "output: {path: o.ndjson}\n",
+         "job.yaml:2:33: source.body: a body is sent with POST only: set "
+         "source.method: POST"},
+        {"source: {url: http://h/x, method: POST, body: '{\"a\": {zone}}'}\n"
+         "output: {path: o.ndjson}\n",
+         "job.yaml:2:47: source.body: unknown placeholder {zone} at byte 6 "
+         "(known: {start}, {end}, {end_excl}, {index}, {partition})"},
+        {"source: {url: http://h/x, method: POST, body: '{\"a\": }'}\n"
+         "output: {path: o.ndjson}\n",
+         "job.yaml:2:47: source.body: not JSON (as written for the first "
+         "partition): byte 6 (line 1, col 7): expected a value"},
+        {"source: {url: http://h/x, method: PUT}\n"
+         "output: {path: o.ndjson}\n",
+         "job.yaml:2:35: source.method: unknown value 'PUT' (use GET or POST)"},
+    };
+    FOR_CASES(i, cases) {
+        ASSERT_EQ(load(cases[i].body, &job, &err), SLUICE_EJOB);
+        ASSERT_STR_EQ(err.msg, cases[i].want);
+    }
+}
+
 static const struct harness_test TESTS[] = {
+    TEST(test_post_body),
     TEST(test_product_order),       TEST(test_range_edges),
     TEST(test_keys_escape_values),  TEST(test_values_from_file),
     TEST(test_placeholders_must_exist), TEST(test_select),
