@@ -228,4 +228,20 @@ PY
 n=$(log_count req.log)
 expect_status 0 "$SLUICE_BIN" run post.yaml
 [ "$(log_count req.log)" = "$n" ] || fail "POST rerun asked"
+
+# ---- the examples, against this server ------------------------------------------
+mkdir ex && cp "$SLUICE_SRC"/examples/{regions.yaml,regions.txt,id_ranges.yaml,search_post.yaml} ex/
+cd ex
+export API_BASE=$URL
+n=$(log_count ../req.log)
+for j in regions id_ranges search_post; do
+    expect_status 0 "$SLUICE_BIN" run $j.yaml
+done
+# 3 regions x 3 weeks, 25 ranges, 2 tiers x 3 ranges
+[ "$(($(log_count ../req.log) - n))" = $((9 + 25 + 6)) ] || fail "examples made $(($(log_count ../req.log) - n)) requests"
+[ "$(find data/regions -name '*.ndjson' | wc -l)" = 9 ] || fail "regions: $(find data/regions)"
+[ "$(cat data/ids/*.ndjson | wc -l)" = 25000 ] || fail "ids: $(cat data/ids/*.ndjson | wc -l) records"
+[ -s data/ids/24001-25000.ndjson ] || fail "no last range: $(ls data/ids | tail -3)"
+[ -s 'data/search/tier=free%20trial/lo=201,hi=300.ndjson' ] || fail "search: $(find data/search)"
+cd ..
 echo "ok"
