@@ -191,8 +191,18 @@ static int load_values(struct loader *L, const struct sluice_ynode *vals,
                                 "is empty: a dimension needs a value");
     for (size_t i = 0; i < vals->n; i++) {
         char *v = NULL;
+        size_t refs = 0;
         SLUICE_TRY(sluice__cfg_scalar_text(L, vals->entries[i].val, field, &v,
-                                           NULL));
+                                           &refs));
+        /* A value is part of a key: it names files and ledger rows, which
+         * must never hold a secret. */
+        if (refs) {
+            sluice__free(v);
+            return sluice__cfg_fail(L, &vals->entries[i].val->mark, field,
+                                    "a value holds a secret, and values name "
+                                    "files and ledger rows: pass the secret "
+                                    "in a param or header instead");
+        }
         SLUICE_TRY(add_value(L, dim, &cap, v, &vals->entries[i].val->mark,
                              field, ""));
     }

@@ -305,6 +305,12 @@ static void test_placeholders_must_exist(void)
          "output: {path: \"o/{r}.ndjson\"}\n",
          "job.yaml:3:26: partitions.values: value '' is empty"},
         {"source: {url: \"http://h/x\"}\n"
+         "partitions: {values: [a, \"${API_TOKEN:-t0ps3cr3tvalue}\"], as: r}\n"
+         "output: {path: \"o/{r}.ndjson\"}\n",
+         "job.yaml:3:26: partitions.values: a value holds a secret, and values "
+         "name files and ledger rows: pass the secret in a param or header "
+         "instead"},
+        {"source: {url: \"http://h/x\"}\n"
          "partitions: {values: [a], range: {from: 1, to: 2}, as: r}\n"
          "output: {path: \"o/{r}.ndjson\"}\n",
          "job.yaml:3:13: partitions: give exactly one of values, values_from "
