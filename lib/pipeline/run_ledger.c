@@ -327,44 +327,110 @@ out:
  * window with the latest start up to the last planned one is the only one
  * that can have moved (windows after it were never attempted: they are
  * pending already, with whatever extent the plan gives them). */
-static int requeue_moved(struct run *r, size_t group, struct sluice_err *err)
+/* A group's known last window that moved: found while the ledger's rows
+ * are read, handled after (a write while the read is open is not). */
+struct moved {
+    size_t group;
+    struct sluice_window w; /* as the plan has it now */
+    char *output;           /* the old extent's file, or NULL */
+};
+
+struct moved_list {
+    struct run *r;
+    struct moved *v;
+    size_t n, cap;
+};
+
+static int collect_moved(void *ud, const struct sluice_ledger_window *lw)
+{
+    struct moved_list *ml = ud;
+    struct run *r = ml->r;
+    const struct sluice_part_spec *p = &r->job->parts;
+    size_t nw = r->plan.per_group, group = 0;
+    if (lw->start < r->job->windows.from)
+        return SLUICE_OK;
+    /* The row's group in today's plan; a group the job no longer has
+     * (a value removed) is not pulled, so nothing of it moves. */
+    if (p->n_dims) {
+        struct sluice_part_select sel;
+        struct sluice_err ignored;
+        if (sluice__part_select(p, lw->part ? lw->part : "", 0, &sel,
+                                &ignored) != SLUICE_OK ||
+            sel.any_group)
+            return SLUICE_OK;
+        group = sel.group;
+    } else if (lw->part && *lw->part) {
+        return SLUICE_OK;
+    }
+    size_t i = sluice__window_first_ending_after(&r->job->windows, nw,
+                                                 lw->start);
+    if (i >= nw)
+        return SLUICE_OK;
+    struct sluice_window w;
+    sluice__part_at(p, group * nw + i, &w);
+    if (w.start != lw->start || lw->end_excl == w.end_excl)
+        return SLUICE_OK;
+    struct moved *v = sluice__grow(ml->v, &ml->cap, ml->n + 1, sizeof *v, 8);
+    if (!v)
+        return SLUICE_ENOMEM;
+    ml->v = v;
+    v[ml->n].group = group;
+    v[ml->n].w = w;
+    v[ml->n].output = lw->output ? sluice__strdup(lw->output) : NULL;
+    if (lw->output && !v[ml->n].output)
+        return SLUICE_ENOMEM;
+    ml->n++;
+    return SLUICE_OK;
+}
+
+/* The window where an earlier plan ended is clipped to that plan's `to`.
+ * When `to` moves (`to: today`, an edited `to`) the same window, same key,
+ * has another end: it must be pulled again for its new extent, or its new
+ * days are never pulled when the output name has no {end}. And when the
+ * name has {end}, the file of its old extent must go, or its first days
+ * are in two files. The file goes first: a crash right after leaves the
+ * window pending, so it is pulled again and nothing is lost. In each
+ * group, the known window with the latest start up to the last planned
+ * one is the only one that can have moved (windows after it were never
+ * attempted: they are pending already, with whatever extent the plan
+ * gives them); one query finds them all, so the cost follows the rows
+ * the ledger has, not the groups the job plans. */
+static int requeue_moved(struct run *r, struct sluice_err *err)
 {
     int rc = SLUICE_OK;
-    struct sluice_ledger_window lw;
+    struct moved_list ml = {r, NULL, 0, 0};
     struct sluice_buf path;
-    bool found = false;
-    size_t nw = r->plan.per_group;
-    memset(&lw, 0, sizeof lw);
     sluice__buf_init(&path, 4096);
     if (r->plan.count == 0 || !r->job->has_windows)
         goto out;
-    SLUICE_TRY(sluice__run_ledger_group(r, group, err));
-    struct sluice_window w;
-    sluice__part_at(&r->job->parts, group * nw + nw - 1, &w);
-    SLUICE_TRY(
-        sluice__ledger_window_last(r->ledger.db, w.start, &lw, &found, err));
-    if (!found || lw.start < r->job->windows.from)
-        goto out;
-    size_t i =
-        sluice__window_first_ending_after(&r->job->windows, nw, lw.start);
-    if (i >= nw)
-        goto out;
-    sluice__part_at(&r->job->parts, group * nw + i, &w);
-    if (w.start != lw.start || lw.end_excl == w.end_excl)
-        goto out;
-    /* A path that cannot be rendered now fails its window when pulled;
-     * the old file stays then (nothing to compare it with). */
-    struct sluice_err perr;
-    if (sluice__window_output(r->job, &w, &path, &perr) == SLUICE_OK &&
-        lw.output && strcmp(lw.output, path.p) != 0 && unlink(lw.output) == 0)
-        SLUICE_LOG(&r->log, SLUICE_LOG_INFO,
-                   "removed %s: the job's end moved, so its window is "
-                   "pulled again for its new extent",
-                   lw.output);
-    SLUICE_TRY(
-        sluice__ledger_mark_pending(r->ledger.db, w.start, w.end_excl, err));
+    struct sluice_window last;
+    sluice__window_at(&r->job->windows, r->plan.per_group - 1, &last);
+    rc = sluice__ledger_last_per_part(r->ledger.db, last.start, collect_moved,
+                                      &ml, err);
+    if (rc == SLUICE_ENOMEM)
+        sluice__err_set(err, "out of memory");
+    SLUICE_TRY(rc);
+    for (size_t k = 0; k < ml.n; k++) {
+        struct moved *m = &ml.v[k];
+        /* A path that cannot be rendered now fails its window when
+         * pulled; the old file stays then (nothing to compare it with). */
+        struct sluice_err perr;
+        sluice__buf_reset(&path);
+        if (sluice__window_output(r->job, &m->w, &path, &perr) == SLUICE_OK &&
+            m->output && strcmp(m->output, path.p) != 0 &&
+            unlink(m->output) == 0)
+            SLUICE_LOG(&r->log, SLUICE_LOG_INFO,
+                       "removed %s: the job's end moved, so its window is "
+                       "pulled again for its new extent",
+                       m->output);
+        SLUICE_TRY(sluice__run_ledger_group(r, m->group, err));
+        SLUICE_TRY(sluice__ledger_mark_pending(r->ledger.db, m->w.start,
+                                               m->w.end_excl, err));
+    }
 out:
-    sluice__ledger_window_cleanup(&lw);
+    for (size_t k = 0; k < ml.n; k++)
+        sluice__free(ml.v[k].output);
+    sluice__free(ml.v);
     sluice__buf_cleanup(&path);
     return rc;
 }
@@ -406,23 +472,20 @@ int sluice__run_ledger_open(struct run *r, struct sluice_err *err)
     if (r->opts && r->opts->argv)
         argv = sluice__redact_dup(job->secrets, r->opts->argv);
     SLUICE_TRY(sluice__ledger_run_begin(r->ledger.db, argv, &r->ledger.run_id, err));
-    /* Each group's windows move with `to` and look back alike. */
-    size_t groups = r->plan.count / r->plan.per_group;
-    for (size_t g = 0; job->has_windows && g < groups; g++)
-        SLUICE_TRY(requeue_moved(r, g, err));
+    /* Every group's windows move with `to` and look back alike. */
+    SLUICE_TRY(requeue_moved(r, err));
     if (full) {
-        SLUICE_TRY(sluice__ledger_requeue_all(r->ledger.db, NULL, err));
+        SLUICE_TRY(sluice__ledger_requeue_all(r->ledger.db, INT64_MIN,
+                                              INT64_MAX, NULL, err));
     } else if (job->lookback > 0 && r->plan.count > 0) {
         size_t nw = r->plan.per_group;
         size_t i = sluice__window_first_ending_after(
             &job->windows, nw, job->windows.end - job->lookback);
-        struct sluice_window w;
-        if (i < nw)
+        if (i < nw) {
+            struct sluice_window w;
             sluice__window_at(&job->windows, i, &w);
-        for (size_t g = 0; i < nw && g < groups; g++) {
-            SLUICE_TRY(sluice__run_ledger_group(r, g, err));
-            SLUICE_TRY(sluice__ledger_requeue(r->ledger.db, w.start, INT64_MAX,
-                                              NULL, err));
+            SLUICE_TRY(sluice__ledger_requeue_all(r->ledger.db, w.start,
+                                                  INT64_MAX, NULL, err));
         }
     }
 out:

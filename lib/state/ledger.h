@@ -162,10 +162,14 @@ SLUICE_NODISCARD int sluice__ledger_requeue(struct sluice_ledger *l,
                                             int64_t from, int64_t to,
                                             size_t *requeued,
                                             struct sluice_err *err);
-/* Re-queues every window of every group (--full-refresh). */
+/* Re-queues every window of every group whose start is in [from, to)
+ * (--full-refresh: all; lookback: every group's recent windows), in one
+ * statement whatever the number of groups. */
 SLUICE_NODISCARD int sluice__ledger_requeue_all(struct sluice_ledger *l,
+                                                int64_t from, int64_t to,
                                                 size_t *requeued,
                                                 struct sluice_err *err);
+
 
 /* What one run learnt about one window. */
 struct sluice_ledger_attempt {
@@ -246,6 +250,18 @@ SLUICE_NODISCARD int sluice__ledger_window_last(struct sluice_ledger *l,
                                                 struct sluice_ledger_window *w,
                                                 bool *found,
                                                 struct sluice_err *err);
+
+/* Hands `fn` each group's known window with the greatest start at or
+ * before `max_start` (every group, in one query over the rows: its cost
+ * follows the windows attempted, not the groups planned). A non-zero
+ * return from fn stops the walk and is returned. */
+typedef int (*sluice_ledger_window_fn)(void *ud,
+                                       const struct sluice_ledger_window *w);
+SLUICE_NODISCARD int sluice__ledger_last_per_part(struct sluice_ledger *l,
+                                                  int64_t max_start,
+                                                  sluice_ledger_window_fn fn,
+                                                  void *ud,
+                                                  struct sluice_err *err);
 
 struct sluice_ledger_window_list {
     struct sluice_ledger_window *v;

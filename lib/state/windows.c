@@ -58,15 +58,20 @@ out:
     return rc;
 }
 
-int sluice__ledger_requeue_all(struct sluice_ledger *l, size_t *requeued,
+int sluice__ledger_requeue_all(struct sluice_ledger *l, int64_t from,
+                               int64_t to, size_t *requeued,
                                struct sluice_err *err)
 {
     int rc = SLUICE_OK;
     sqlite3_stmt *st = NULL;
     SLUICE_TRY(sluice__ledger_check_file(l, err));
     SLUICE_TRY(sluice__ledger_prepare(
-        l, "UPDATE windows SET status = 'pending' WHERE status <> 'pending'",
+        l,
+        "UPDATE windows SET status = 'pending'"
+        " WHERE start >= ?1 AND start < ?2 AND status <> 'pending'",
         &st, err));
+    sqlite3_bind_int64(st, 1, from);
+    sqlite3_bind_int64(st, 2, to);
     int src = sqlite3_step(st);
     if (src != SQLITE_DONE)
         SLUICE_TRY(sluice__ledger_sqlfail(l, src, "requeue windows", err));
@@ -379,6 +384,40 @@ int sluice__ledger_window_last(struct sluice_ledger *l, int64_t max_start,
     sqlite3_bind_int64(st, 1, max_start);
     sqlite3_bind_text(st, 2, l->part, -1, SQLITE_STATIC);
     return fetch_window(l, st, w, found, err);
+}
+
+int sluice__ledger_last_per_part(struct sluice_ledger *l, int64_t max_start,
+                                 sluice_ledger_window_fn fn, void *ud,
+                                 struct sluice_err *err)
+{
+    int rc = SLUICE_OK;
+    sqlite3_stmt *st = NULL;
+    struct sluice_ledger_window w;
+    memset(&w, 0, sizeof w);
+    /* SQLite's bare columns with max(): each row is the one holding its
+     * group's greatest start (documented behaviour of min/max aggregates). */
+    SLUICE_TRY(sluice__ledger_prepare(
+        l,
+        "SELECT start, end_excl, status, attempts, http, rows, bytes_in,"
+        " bytes_out, output, error, coalesce(first_attempt, 0),"
+        " coalesce(last_attempt, 0), coalesce(run_id, 0), part, max(start)"
+        " FROM windows WHERE start <= ?1 GROUP BY part",
+        &st, err));
+    sqlite3_bind_int64(st, 1, max_start);
+    int src;
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        rc = read_window(st, &w);
+        SLUICE_FAIL_IF(rc != SLUICE_OK, rc, err, "out of memory");
+        rc = fn(ud, &w);
+        sluice__ledger_window_cleanup(&w);
+        SLUICE_TRY(rc);
+    }
+    if (src != SQLITE_DONE)
+        SLUICE_TRY(sluice__ledger_sqlfail(l, src, "read windows", err));
+out:
+    sluice__ledger_window_cleanup(&w);
+    sqlite3_finalize(st);
+    return rc;
 }
 
 int sluice__ledger_failed(struct sluice_ledger *l, size_t max,

@@ -5,6 +5,8 @@
 #  - values x weekly windows: `plan` lists the 6 partitions with their keys;
 #    a run asks each partition's URL once and writes each partition's
 #    records, exactly, to its own file; a rerun asks nothing;
+#  - a later windows.to re-pulls every group's clipped last window (its old
+#    file gone), and lookback every group's recent windows;
 #  - a partition failed by a 400 is reported by its key (summary, status,
 #    status --json) and the next run asks for it alone;
 #  - --partition KEY pulls exactly what the key selects (a group's windows,
@@ -85,7 +87,29 @@ n=$(log_count req.log)
 expect_status 0 "$SLUICE_BIN" run regions.yaml
 [ "$(log_count req.log)" = "$n" ] || fail "rerun asked: $(asked $((n + 1)))"
 
+# ---- a later `to` and lookback apply to every group's windows -----------------
+sed -e 's/^name: regions/name: moving/' -e 's/to: 2020-01-14/to: 2020-01-10/' \
+    -e 's|out/{region}/{start}.ndjson|out6/{region}/{start}_{end}.ndjson|' regions.yaml >moving.yaml
+m=$(log_count req.log)
+expect_status 0 "$SLUICE_BIN" run moving.yaml
+[ "$(($(log_count req.log) - m))" = 6 ] || fail "moving: first run asked $(asked $((m + 1)))"
+m=$(log_count req.log)
+expect_status 0 "$SLUICE_BIN" run moving.yaml --set windows.to=2020-01-14
+asked $((m + 1)) >got.txt
+printf '%s\n' '/regions/ap%20south/items?start_date=2020-01-08' \
+    /regions/eu-west/items?start_date=2020-01-08 /regions/us-east/items?start_date=2020-01-08 >want.txt
+diff -u want.txt got.txt || fail "a later to asked otherwise"
+for r in us-east eu-west 'ap%20south'; do
+    [ ! -e "out6/$r/2020-01-08_2020-01-10.ndjson" ] || fail "$r: the old extent's file stayed"
+    [ -s "out6/$r/2020-01-08_2020-01-14.ndjson" ] || fail "$r: no file for the new extent"
+done
+m=$(log_count req.log)
+expect_status 0 "$SLUICE_BIN" run moving.yaml --set windows.to=2020-01-14 --set lookback=3d
+asked $((m + 1)) >got.txt
+diff -u want.txt got.txt || fail "lookback asked otherwise"
+
 # ---- --partition -------------------------------------------------------------
+n=$(log_count req.log)
 expect_status 0 "$SLUICE_BIN" run regions.yaml --partition region=eu-west
 asked $((n + 1)) >got.txt
 printf '%s\n' /regions/eu-west/items?start_date=2020-01-01 \

@@ -766,6 +766,22 @@ static void test_format1_ledger_migrates(void)
     rm_rf(g_root);
 }
 
+struct lasts {
+    char part[4][32];
+    int64_t start[4];
+    size_t n;
+};
+
+static int note_last(void *ud, const struct sluice_ledger_window *w)
+{
+    struct lasts *s = ud;
+    if (s->n < 4) {
+        snprintf(s->part[s->n], sizeof s->part[0], "%s", w->part);
+        s->start[s->n++] = w->start;
+    }
+    return SLUICE_OK;
+}
+
 /* Partitions of different groups with the same window start are
  * different rows; every call but the "every group" ones stays in its
  * group. */
@@ -803,6 +819,24 @@ static void test_groups_are_separate(void)
     ASSERT_EQ(failed.n, 1);
     ASSERT_STR_EQ(failed.v[0].part, "region=us");
     sluice__ledger_window_list_cleanup(&failed);
+    /* Each group's last window up to an instant, in one query. */
+    ASSERT_EQ(sluice__ledger_use_part(l, "region=eu", &err), SLUICE_OK);
+    struct sluice_ledger_attempt b = attempt(T2020 + 7 * DAY, NULL, 0);
+    ASSERT_EQ(sluice__ledger_mark_done(l, &b, &err), SLUICE_OK);
+    struct lasts seen = {0};
+    ASSERT_EQ(sluice__ledger_last_per_part(l, T2020 + 7 * DAY, note_last,
+                                           &seen, &err),
+              SLUICE_OK);
+    ASSERT_EQ(seen.n, 2);
+    ASSERT_STR_EQ(seen.part[0], "region=eu");
+    ASSERT_EQ(seen.start[0], T2020 + 7 * DAY);
+    ASSERT_STR_EQ(seen.part[1], "region=us");
+    ASSERT_EQ(seen.start[1], T2020);
+    seen.n = 0;
+    ASSERT_EQ(sluice__ledger_last_per_part(l, T2020, note_last, &seen, &err),
+              SLUICE_OK);
+    ASSERT_EQ(seen.n, 2);
+    ASSERT_EQ(seen.start[0], T2020);
     /* A requeue in one group leaves the other alone; requeue_all does
      * every group. */
     ASSERT_EQ(sluice__ledger_use_part(l, "region=us", &err), SLUICE_OK);
@@ -813,8 +847,9 @@ static void test_groups_are_separate(void)
     ASSERT_EQ(sluice__ledger_use_part(l, "region=eu", &err), SLUICE_OK);
     ASSERT_EQ(sluice__ledger_status(l, T2020, &st, &err), SLUICE_OK);
     ASSERT_EQ(st, SLUICE_LEDGER_DONE);
-    ASSERT_EQ(sluice__ledger_requeue_all(l, &n, &err), SLUICE_OK);
-    ASSERT_EQ(n, 1);
+    ASSERT_EQ(sluice__ledger_requeue_all(l, INT64_MIN, INT64_MAX, &n, &err),
+              SLUICE_OK);
+    ASSERT_EQ(n, 2);
     ASSERT_EQ(sluice__ledger_status(l, T2020, &st, &err), SLUICE_OK);
     ASSERT_EQ(st, SLUICE_LEDGER_PENDING);
     sluice__ledger_close(l);
