@@ -15,8 +15,8 @@
 #include <strings.h>
 
 #include "config/loader.h"
-#include "json/json_reader.h"
 #include "plan/template.h"
+#include "json/json_reader.h"
 
 static int ignore(void *ud, enum sluice_json_event ev, const char *p, size_t n)
 {

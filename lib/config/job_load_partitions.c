@@ -85,8 +85,7 @@ static int name_ok(struct loader *L, const struct sluice_ynode *n,
 }
 
 static int load_as(struct loader *L, const struct sluice_ynode *map,
-                   const char *parent, struct sluice_part_dim *dim,
-                   size_t want)
+                   const char *parent, struct sluice_part_dim *dim, size_t want)
 {
     char field[PATH_MAX_LEN];
     const struct sluice_ynode *as = sluice__ynode_get(map, "as");
@@ -104,9 +103,9 @@ static int load_as(struct loader *L, const struct sluice_ynode *map,
         return name_ok(L, as, field, dim, dim->names[0]);
     }
     if (as->kind != SLUICE_YNODE_SEQ || as->n != want)
-        return sluice__cfg_fail(
-            L, &as->mark, field, "expected %s",
-            want == 1 ? "one name" : "a list of two names, [lo, hi]");
+        return sluice__cfg_fail(L, &as->mark, field, "expected %s",
+                                want == 1 ? "one name"
+                                          : "a list of two names, [lo, hi]");
     for (size_t k = 0; k < want; k++) {
         SLUICE_TRY(sluice__cfg_scalar_text(L, as->entries[k].val, field,
                                            &dim->names[k], NULL));
@@ -122,9 +121,9 @@ out:
 
 /* Adds one value (taking ownership), refusing what a key, a header or a
  * path cannot hold. `where` names it in messages. */
-static int add_value(struct loader *L, struct sluice_part_dim *dim,
-                     size_t *cap, char *v, const struct sluice_ymark *m,
-                     const char *field, const char *where)
+static int add_value(struct loader *L, struct sluice_part_dim *dim, size_t *cap,
+                     char *v, const struct sluice_ymark *m, const char *field,
+                     const char *where)
 {
     size_t n = strlen(v);
     const char *why = n == 0                      ? "is empty"
@@ -134,16 +133,14 @@ static int add_value(struct loader *L, struct sluice_part_dim *dim,
         if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
             why = "holds a control character";
     if (why) {
-        int rc = sluice__cfg_fail(L, m, field, "%svalue '%.60s' %s%s", where,
-                                  v, why,
-                                  n > SLUICE_PART_VALUE_MAX
-                                      ? " (at most 1024 bytes)"
-                                      : "");
+        int rc = sluice__cfg_fail(
+            L, m, field, "%svalue '%.60s' %s%s", where, v, why,
+            n > SLUICE_PART_VALUE_MAX ? " (at most 1024 bytes)" : "");
         sluice__free(v);
         return rc;
     }
-    char **vs = sluice__grow(dim->values, cap, dim->n_values + 1, sizeof *vs,
-                             16);
+    char **vs =
+        sluice__grow(dim->values, cap, dim->n_values + 1, sizeof *vs, 16);
     if (!vs) {
         sluice__free(v);
         return SLUICE_ENOMEM;
@@ -171,8 +168,8 @@ static int distinct(struct loader *L, const struct sluice_part_dim *dim,
     qsort(s, dim->n_values, sizeof *s, cmp_str);
     for (size_t i = 1; i < dim->n_values && rc == SLUICE_OK; i++)
         if (strcmp(s[i - 1], s[i]) == 0)
-            rc = sluice__cfg_fail(L, m, field,
-                                  "value '%.60s' is listed twice", s[i]);
+            rc = sluice__cfg_fail(L, m, field, "value '%.60s' is listed twice",
+                                  s[i]);
     sluice__free(s);
     return rc;
 }
@@ -192,8 +189,8 @@ static int load_values(struct loader *L, const struct sluice_ynode *vals,
     for (size_t i = 0; i < vals->n; i++) {
         char *v = NULL;
         size_t refs = 0;
-        SLUICE_TRY(sluice__cfg_scalar_text(L, vals->entries[i].val, field, &v,
-                                           &refs));
+        SLUICE_TRY(
+            sluice__cfg_scalar_text(L, vals->entries[i].val, field, &v, &refs));
         /* A value is part of a key: it names files and ledger rows, which
          * must never hold a secret. */
         if (refs) {
@@ -203,8 +200,8 @@ static int load_values(struct loader *L, const struct sluice_ynode *vals,
                                     "files and ledger rows: pass the secret "
                                     "in a param or header instead");
         }
-        SLUICE_TRY(add_value(L, dim, &cap, v, &vals->entries[i].val->mark,
-                             field, ""));
+        SLUICE_TRY(
+            add_value(L, dim, &cap, v, &vals->entries[i].val->mark, field, ""));
     }
     SLUICE_TRY(distinct(L, dim, &vals->mark, field));
 out:
@@ -231,15 +228,17 @@ static int load_values_from(struct loader *L, const struct sluice_ynode *n,
     if (name[0] != '/' && slash)
         SLUICE_TRY(sluice__buf_append(&path, job, (size_t)(slash - job) + 1));
     SLUICE_TRY(sluice__buf_adds(&path, name));
-    rc = sluice__read_file(path.p, VALUES_FILE_MAX, &text, &len, &missing,
-                           &sub);
+    rc =
+        sluice__read_file(path.p, VALUES_FILE_MAX, &text, &len, &missing, &sub);
     if (rc != SLUICE_OK && rc != SLUICE_ENOMEM) {
         rc = sluice__cfg_fail(L, &n->mark, field, "%s",
                               missing ? "no such file" : sub.msg);
         if (missing)
-            sluice__err_set(L->err, "%s:%u:%u: %s: cannot read '%s': no such "
-                            "file", n->mark.origin, n->mark.line, n->mark.col,
-                            field, path.p);
+            sluice__err_set(L->err,
+                            "%s:%u:%u: %s: cannot read '%s': no such "
+                            "file",
+                            n->mark.origin, n->mark.line, n->mark.col, field,
+                            path.p);
         goto out;
     }
     SLUICE_TRY(rc);
@@ -333,8 +332,8 @@ out:
 static int load_dim(struct loader *L, const struct sluice_ynode *map,
                     const char *field)
 {
-    static const char *const keys[] = {"values", "values_from", "range", "as",
-                                       "from_resource", "path"};
+    static const char *const keys[] = {"values", "values_from",   "range",
+                                       "as",     "from_resource", "path"};
     struct sluice_part_spec *p = &L->job->parts;
     char sub[PATH_MAX_LEN];
     int rc = SLUICE_OK;
@@ -343,8 +342,8 @@ static int load_dim(struct loader *L, const struct sluice_ynode *map,
                                 "expected a mapping such as {values: [...], "
                                 "as: name}, got %s",
                                 sluice__ynode_kind_name(map));
-    SLUICE_TRY(sluice__cfg_check_keys(L, map, field, keys,
-                                      SLUICE_ARRAY_LEN(keys)));
+    SLUICE_TRY(
+        sluice__cfg_check_keys(L, map, field, keys, SLUICE_ARRAY_LEN(keys)));
     const struct sluice_ynode *vals = sluice__ynode_get(map, "values"),
                               *from = sluice__ynode_get(map, "values_from"),
                               *range = sluice__ynode_get(map, "range"),
@@ -502,8 +501,7 @@ int sluice__cfg_path_literal(struct loader *L, size_t group,
     ctx.escape = SLUICE_TPL_PATH;
     sluice__buf_reset(out);
     sluice__buf_init(&one, 256);
-    sluice__part_at(&job->parts, group * sluice__part_windows(&job->parts),
-                    &w);
+    sluice__part_at(&job->parts, group * sluice__part_windows(&job->parts), &w);
     for (size_t i = 0; tpl[i];) {
         if ((tpl[i] == '{' || tpl[i] == '}') && tpl[i + 1] == tpl[i]) {
             SLUICE_TRY(sluice__buf_append(out, tpl + i, 2));
@@ -522,9 +520,8 @@ int sluice__cfg_path_literal(struct loader *L, size_t group,
             sluice__buf_reset(&one);
             SLUICE_TRY(sluice__buf_append(&one, tpl + i, e + 1 - i));
             /* Escaped values hold no brace ('{' is %7B): literal text. */
-            SLUICE_TRY(sluice__template_expand_ctx(one.p, &w,
-                                                   job->windows.step.unit,
-                                                   &ctx, out, &err));
+            SLUICE_TRY(sluice__template_expand_ctx(
+                one.p, &w, job->windows.step.unit, &ctx, out, &err));
         } else {
             SLUICE_TRY(sluice__buf_append(out, tpl + i, e + 1 - i));
         }

@@ -234,8 +234,7 @@ int sluice__part_select(const struct sluice_part_spec *p, const char *key,
     out->any_window = true;
     if (p->n_dims == 0 && !p->windows) {
         SLUICE_FAIL_IF(strcmp(key, "all") != 0, SLUICE_EJOB, err,
-                       "--partition %s: the job has one partition, 'all'",
-                       key);
+                       "--partition %s: the job has one partition, 'all'", key);
         goto out;
     }
     for (size_t d = 0; d < p->n_dims; d++) {
@@ -275,8 +274,8 @@ int sluice__part_select(const struct sluice_part_spec *p, const char *key,
     bool has_time = false;
     struct sluice_err sub;
     rc = sluice__time_bound_parse(c, now, &t, &has_time, &sub);
-    SLUICE_FAIL_IF(rc != SLUICE_OK, SLUICE_EJOB, err, "--partition %s: %s",
-                   key, sub.msg);
+    SLUICE_FAIL_IF(rc != SLUICE_OK, SLUICE_EJOB, err, "--partition %s: %s", key,
+                   sub.msg);
     size_t nw = sluice__window_count(p->windows);
     size_t i = sluice__window_first_ending_after(p->windows, nw, t);
     struct sluice_window w;

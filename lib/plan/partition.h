@@ -40,18 +40,18 @@ enum sluice_dim_kind { SLUICE_DIM_VALUES, SLUICE_DIM_RANGE };
 
 struct sluice_part_dim {
     enum sluice_dim_kind kind;
-    char *names[2];   /* `as`: one name (values), two (range: lo, hi) */
+    char *names[2]; /* `as`: one name (values), two (range: lo, hi) */
     size_t n_names;
-    char **values;    /* SLUICE_DIM_VALUES: distinct, non-empty */
+    char **values; /* SLUICE_DIM_VALUES: distinct, non-empty */
     size_t n_values;
     int64_t from, to, step; /* SLUICE_DIM_RANGE: from <= to, step >= 1 */
-    size_t count;     /* values, or ranges */
+    size_t count;           /* values, or ranges */
 };
 
 struct sluice_part_spec {
     struct sluice_part_dim *dims; /* the job's order */
     size_t n_dims;
-    size_t groups;    /* product of the dims' counts; 1 when none */
+    size_t groups; /* product of the dims' counts; 1 when none */
     /* The date windows, NULL when the job has none (borrowed: the job's). */
     const struct sluice_window_spec *windows;
 };

@@ -117,13 +117,14 @@ static void ids(struct outcome *o, const struct query *q)
 {
     char *lo_s = param(q, "lo"), *hi_s = param(q, "hi");
     long long lo = 0, hi = 0;
-    int bad = whole(lo_s, &lo) || whole(hi_s, &hi) || lo > hi ||
-              hi - lo >= IDS_MAX;
+    int bad =
+        whole(lo_s, &lo) || whole(hi_s, &hi) || lo > hi || hi - lo >= IDS_MAX;
     free(lo_s);
     free(hi_s);
     if (bad) {
-        error_json(o, 400, "lo and hi: whole numbers, lo <= hi, at most "
-                           "100000 ids");
+        error_json(o, 400,
+                   "lo and hi: whole numbers, lo <= hi, at most "
+                   "100000 ids");
         return;
     }
     struct mbuf b;
@@ -135,8 +136,7 @@ static void ids(struct outcome *o, const struct query *q)
     own(o, 200, &b);
 }
 
-static void search(struct outcome *o, const struct query *q,
-                   const char *ctype)
+static void search(struct outcome *o, const struct query *q, const char *ctype)
 {
     struct mbuf b;
     mbuf_init(&b, 4u << 20);

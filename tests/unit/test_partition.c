@@ -321,7 +321,8 @@ static void test_placeholders_must_exist(void)
          "job.yaml:3:29: partitions: from_resource (fan-out from another "
          "resource's records) is not supported yet"},
     };
-    FOR_CASES(i, cases) {
+    FOR_CASES(i, cases)
+    {
         struct sluice_job *job = NULL;
         struct sluice_err err;
         ASSERT_EQ(load(cases[i].body, &job, &err), SLUICE_EJOB);
@@ -355,9 +356,9 @@ static void test_select(void)
     ASSERT_STR_EQ(err.msg, "--partition region=mars: 'region=mars' is no "
                            "value of the job (a key reads like "
                            "'region=...')");
-    ASSERT_EQ(sluice__part_select(&job->parts, "region=us/2021-01-01", 0, &sel,
-                                  &err),
-              SLUICE_EJOB);
+    ASSERT_EQ(
+        sluice__part_select(&job->parts, "region=us/2021-01-01", 0, &sel, &err),
+        SLUICE_EJOB);
     ASSERT_STR_EQ(err.msg, "--partition region=us/2021-01-01: no window of "
                            "the job holds 2021-01-01");
     sluice__job_free(job);
@@ -435,16 +436,17 @@ static void test_post_body(void)
          "output: {path: o.ndjson}\n",
          "job.yaml:2:35: source.method: unknown value 'PUT' (use GET or POST)"},
     };
-    FOR_CASES(i, cases) {
+    FOR_CASES(i, cases)
+    {
         ASSERT_EQ(load(cases[i].body, &job, &err), SLUICE_EJOB);
         ASSERT_STR_EQ(err.msg, cases[i].want);
     }
 }
 
 static const struct harness_test TESTS[] = {
-    TEST(test_post_body),
-    TEST(test_product_order),       TEST(test_range_edges),
-    TEST(test_keys_escape_values),  TEST(test_values_from_file),
-    TEST(test_placeholders_must_exist), TEST(test_select),
+    TEST(test_post_body),        TEST(test_product_order),
+    TEST(test_range_edges),      TEST(test_keys_escape_values),
+    TEST(test_values_from_file), TEST(test_placeholders_must_exist),
+    TEST(test_select),
 };
 HARNESS_MAIN(TESTS)
