@@ -231,14 +231,10 @@ static int load_values_from(struct loader *L, const struct sluice_ynode *n,
     rc =
         sluice__read_file(path.p, VALUES_FILE_MAX, &text, &len, &missing, &sub);
     if (rc != SLUICE_OK && rc != SLUICE_ENOMEM) {
-        rc = sluice__cfg_fail(L, &n->mark, field, "%s",
-                              missing ? "no such file" : sub.msg);
-        if (missing)
-            sluice__err_set(L->err,
-                            "%s:%u:%u: %s: cannot read '%s': no such "
-                            "file",
-                            n->mark.origin, n->mark.line, n->mark.col, field,
-                            path.p);
+        rc = missing ? sluice__cfg_fail(L, &n->mark, field,
+                                        "cannot read '%s': no such file",
+                                        path.p)
+                     : sluice__cfg_fail(L, &n->mark, field, "%s", sub.msg);
         goto out;
     }
     SLUICE_TRY(rc);
