@@ -10,7 +10,8 @@
 #  - a partition failed by a 400 is reported by its key (summary, status,
 #    status --json) and the next run asks for it alone;
 #  - --partition KEY pulls exactly what the key selects (a group's windows,
-#    or one window of it), and a key that names nothing is a usage error;
+#    or one window of it), --window that window of every group, and a key
+#    that names nothing is a usage error;
 #  - values_from a file, without windows: one request and file per value;
 #  - an id range in steps (the last one shorter): each id pulled once;
 #  - a job with neither: one partition, key "all";
@@ -120,6 +121,13 @@ expect_status 0 "$SLUICE_BIN" run regions.yaml --partition 'region=ap%20south/20
 asked $((n + 1)) >got.txt
 echo '/regions/ap%20south/items?start_date=2020-01-08' >want.txt
 diff -u want.txt got.txt || fail "--partition of one window asked otherwise"
+# --window alone: that window of every group
+n=$(log_count req.log)
+expect_status 0 "$SLUICE_BIN" run regions.yaml --window 2020-01-09
+asked $((n + 1)) >got.txt
+printf '%s\n' '/regions/ap%20south/items?start_date=2020-01-08' \
+    /regions/eu-west/items?start_date=2020-01-08 /regions/us-east/items?start_date=2020-01-08 >want.txt
+diff -u want.txt got.txt || fail "--window asked otherwise"
 n=$(log_count req.log)
 expect_status 2 "$SLUICE_BIN" run regions.yaml --partition region=mars
 grep -qF "region=mars' is no value of the job" stderr.txt || fail "bad key: $(cat stderr.txt)"
