@@ -83,6 +83,10 @@ assert keys == sorted(f"region={esc[r]}/{s}" for r in regions
 assert all(w["status"] == "done" for w in rep["windows"]), rep
 PY
 
+expect_status 0 "$SLUICE_BIN" status regions.yaml
+grep -qxF 'done through: 2020-01-14' stdout.txt || fail "status: $(cat stdout.txt)"
+grep -qxF 'windows: 6 done, 0 failed, 0 pending (6 planned now)' stdout.txt || fail "status: $(cat stdout.txt)"
+
 # ---- a rerun asks nothing ----------------------------------------------------
 n=$(log_count req.log)
 expect_status 0 "$SLUICE_BIN" run regions.yaml
@@ -144,6 +148,8 @@ grep -qF '  region=eu-west/2020-01-01  HTTP 400: Date Format Exception' stderr.t
     fail "summary does not name the failed partition: $(cat stderr.txt)"
 expect_status 0 "$SLUICE_BIN" status faulty.yaml
 grep -qF 'windows: 5 done, 1 failed, 0 pending (6 planned now)' stdout.txt || fail "status: $(cat stdout.txt)"
+# done through is every group's: eu-west's first week failed
+grep -qxF 'done through: (nothing yet)' stdout.txt || fail "status: $(cat stdout.txt)"
 grep -qF '  region=eu-west/2020-01-01  (1 attempt)  HTTP 400' stdout.txt || fail "status failure: $(cat stdout.txt)"
 expect_status 0 "$SLUICE_BIN" status faulty.yaml --json
 python3 -c '
