@@ -213,6 +213,8 @@ int cli_parse(int argc, char **argv, struct cli_opts *o)
                 o->report_path = next;
             } else if (!strcmp(a, "--window")) {
                 o->window = next;
+            } else if (!strcmp(a, "--partition")) {
+                o->partition = next;
             } else if (!strcmp(a, "--grace")) {
                 char *end = NULL;
                 o->grace = strtod(next, &end);

@@ -38,6 +38,7 @@ struct cli_opts {
     bool json;                  /* status/schema --json */
     bool schema;                /* cat --schema */
     const char *window;         /* --window DATE */
+    const char *partition;      /* --partition KEY */
     double grace;               /* --grace SECONDS */
     char argv_line[1024];       /* the command, for the ledger's runs */
     char secret_vars[1024];     /* pull --secret-var: "A, B" */

@@ -89,6 +89,7 @@ int cmd_run(struct cli_opts *o)
     ro.insecure = o->insecure;
     ro.full_refresh = o->full_refresh;
     ro.window = o->window;
+    ro.partition = o->partition;
     ro.grace = o->grace;
     ro.argv = o->argv_line;
     ro.log = msg_log;

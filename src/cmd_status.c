@@ -4,6 +4,7 @@
  * while a run is going. The text is written here; the JSON document is the
  * library's (sluice_status_json). */
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "cli.h"
@@ -44,12 +45,18 @@ static void print_text(const char *name, const struct sluice_status *st)
                st->learned_rate, st->learned_origin);
     if (st->n_failures) {
         printf("failed windows:\n");
-        for (size_t i = 0; i < st->n_failures; i++)
-            printf("  %s..%s  (%llu attempt%s)  %s\n", st->failures[i].start,
-                   st->failures[i].end,
-                   (unsigned long long)st->failures[i].attempts,
-                   st->failures[i].attempts == 1 ? "" : "s",
-                   st->failures[i].error);
+        for (size_t i = 0; i < st->n_failures; i++) {
+            const struct sluice_status_failure *f = &st->failures[i];
+            const char *key = st->failure_keys ? st->failure_keys[i] : NULL;
+            unsigned long long n = (unsigned long long)f->attempts;
+            /* a partition of other dimensions, or of no windows: its key */
+            if (key && strcmp(key, f->start) != 0)
+                printf("  %s  (%llu attempt%s)  %s\n", key, n,
+                       n == 1 ? "" : "s", f->error);
+            else
+                printf("  %s..%s  (%llu attempt%s)  %s\n", f->start, f->end,
+                       n, n == 1 ? "" : "s", f->error);
+        }
     }
     if (st->n_runs) {
         printf("last runs:\n");

@@ -8,7 +8,7 @@
 #include "cli.h"
 
 struct failure {
-    char *start, *end, *error;
+    char *start, *end, *error, *key;
 };
 
 struct failures {
@@ -36,6 +36,12 @@ void failures_add(struct failures *fs, const struct sluice_window_result *w)
     f->start = dup_or_empty(w->start);
     f->end = dup_or_empty(w->end);
     f->error = dup_or_empty(w->error);
+    /* A key that is not the window's start names a partition of other
+     * dimensions (or of a job without windows): shown instead of dates. */
+    bool has_key = w->size >= offsetof(struct sluice_window_result, key) +
+                                  sizeof w->key &&
+                   w->key && (!w->start || strcmp(w->key, w->start) != 0);
+    f->key = has_key ? strdup(w->key) : NULL;
 }
 
 void failures_print(const struct failures *fs, FILE *f)
@@ -43,10 +49,15 @@ void failures_print(const struct failures *fs, FILE *f)
     if (!fs || fs->n == 0)
         return;
     fprintf(f, "sluice: failed windows:\n");
-    for (size_t i = 0; i < fs->n; i++)
-        fprintf(f, "  %s..%s  %s\n", fs->v[i].start ? fs->v[i].start : "",
-                fs->v[i].end ? fs->v[i].end : "",
-                fs->v[i].error ? fs->v[i].error : "");
+    for (size_t i = 0; i < fs->n; i++) {
+        if (fs->v[i].key)
+            fprintf(f, "  %s  %s\n", fs->v[i].key,
+                    fs->v[i].error ? fs->v[i].error : "");
+        else
+            fprintf(f, "  %s..%s  %s\n", fs->v[i].start ? fs->v[i].start : "",
+                    fs->v[i].end ? fs->v[i].end : "",
+                    fs->v[i].error ? fs->v[i].error : "");
+    }
 }
 
 void failures_free(struct failures *fs)
@@ -57,6 +68,7 @@ void failures_free(struct failures *fs)
         free(fs->v[i].start);
         free(fs->v[i].end);
         free(fs->v[i].error);
+        free(fs->v[i].key);
     }
     free(fs->v);
     free(fs);

@@ -62,6 +62,7 @@ void cli_usage(FILE *f)
     "  --insecure         do not verify TLS certificates\n"                   \
     "  --full-refresh     pull every window again (also after a job change)\n" \
     "  --window DATE      pull only the window holding DATE\n"                \
+    "  --partition KEY    pull only the partitions KEY selects\n"            \
     "  --grace SECONDS    on Ctrl-C, let transfers finish this long (10)\n"   \
     "  -q, --quiet        errors only;  -v, --verbose  more detail\n"
 

@@ -1,6 +1,7 @@
 /* sluice.h: the one public header of libsluice.
  *
- * sluice pulls an HTTP JSON API partition by partition (date windows),
+ * sluice pulls an HTTP JSON API partition by partition (date windows, lists
+ * of values, id ranges, and their products),
  * concurrently, and writes each partition's records to a file that is
  * published atomically. This header is what an embedder and the `sluice`
  * command see; everything else in lib/ is internal. docs/api.md says what
@@ -180,7 +181,11 @@ SLUICE_API char *sluice_job_redact(const struct sluice_job *job,
 SLUICE_API void sluice_free(void *p);
 
 /* ---- plan ----------------------------------------------------------------- */
-/* Windows of the job's plan (up to `windows.to`), done or not. */
+/* Partitions of the job's plan, done or not: its windows (up to
+ * `windows.to`) times the values of its other dimensions (`partitions:`),
+ * 1 for a job with neither. Every "window" below is one partition; a job
+ * without windows has empty `start` and `end`, and `key` names each
+ * partition (docs/job-file.md, "Partitions"). */
 SLUICE_API size_t sluice_job_window_count(const struct sluice_job *job);
 
 /* One window as it will be pulled. The strings belong to `out`: release
@@ -193,6 +198,7 @@ struct sluice_window_info {
     char *end;     /* formatted like {end} */
     char *url;     /* full request URL, secrets as *** */
     char *output;  /* final output path */
+    char *key;     /* the partition's key: "region=eu-west/2020-01-06" */
 };
 SLUICE_API void sluice_window_info_init_sized(struct sluice_window_info *info, size_t size);
 #define sluice_window_info_init(info) sluice_window_info_init_sized((info), sizeof *(info))
@@ -234,6 +240,8 @@ struct sluice_window_result {
     double seconds;          /* from its first attempt to its end */
     const char *url;         /* redacted */
     const char *error;       /* NULL when done */
+    const char *key;         /* the partition's key ("2020-01-06" for a job
+                                of windows only) */
 };
 
 /* Where the run stands; `size` is the library's sizeof. */
@@ -285,6 +293,12 @@ struct sluice_run_opts {
      * why); if it cannot be completed the run's result stands, the reason
      * is logged at SLUICE_LOG_ERROR and summary report_failed is set. */
     const char *report_path;
+    /* pull only the partitions this key selects (--partition): a whole key
+     * ("region=eu-west/2020-01-06"; the date may be any instant inside
+     * the window, as for `window`), or a key's group part alone
+     * ("region=eu-west": all its windows). NULL = all due. With `window`
+     * too, both must hold. Borrowed like `window`. */
+    const char *partition;
 };
 
 struct sluice_run_summary {
@@ -413,6 +427,9 @@ struct sluice_status {
                                 0: none */
     char *learned_origin;    /* the server it was learned from, or NULL */
     int64_t learned_at;      /* UTC seconds when it was stored */
+    /* failures[i]'s partition key, n_failures of them (an array of its
+     * own: failures' elements are fixed) */
+    char **failure_keys;
 };
 SLUICE_API void sluice_status_init_sized(struct sluice_status *st, size_t size);
 #define sluice_status_init(st) sluice_status_init_sized((st), sizeof *(st))

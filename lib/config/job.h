@@ -17,6 +17,7 @@
 #include "http/governor.h"
 #include "http/redirect.h"
 #include "http/retry.h"
+#include "plan/partition.h"
 #include "plan/window.h"
 #include "table/types.h"
 #include "util/redact.h"
@@ -66,9 +67,17 @@ struct sluice_job {
         /* a response without the records path's container (or with it
          * null) is 0 records, not a failed window */
         bool allow_missing;
+        bool post;                  /* source.method: POST (default GET) */
+        char *body;                 /* source.body: a JSON template; NULL
+                                       (POST only) */
     } source;
 
-    struct sluice_window_spec windows;
+    struct sluice_window_spec windows; /* when has_windows */
+    bool has_windows;               /* windows: is optional */
+    /* The partitions: `partitions:`'s dimensions, then the windows
+     * (parts.windows points to `windows` when has_windows). Every plan
+     * walk goes through it (plan/partition.h). */
+    struct sluice_part_spec parts;
 
     unsigned concurrency;           /* 1..1024, default 4 */
 

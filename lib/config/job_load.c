@@ -190,7 +190,8 @@ static int load_source(struct loader *L)
 {
     static const char *const keys[] = {"url",     "params",
                                        "headers", "records",
-                                       "record_key_as", "allow_missing"};
+                                       "record_key_as", "allow_missing",
+                                       "method",  "body"};
     const struct sluice_ynode *src = NULL, *node = NULL;
     struct sluice_job *job = L->job;
     int rc = SLUICE_OK;
@@ -217,6 +218,7 @@ static int load_source(struct loader *L)
                                     "must not be empty"));
     SLUICE_TRY(sluice__cfg_opt_bool(L, src, "allow_missing", "source",
                                     &job->source.allow_missing));
+    SLUICE_TRY(sluice__cfg_load_request(L, src));
 out:
     return rc;
 }
@@ -235,6 +237,11 @@ static int load_windows(struct loader *L)
 
     SLUICE_TRY(sluice__cfg_section(L, L->root, "windows", keys,
                                    SLUICE_ARRAY_LEN(keys), &win));
+    /* No windows: the job's partitions are its other dimensions' (or it is
+     * one partition). */
+    if (!win)
+        goto out;
+    L->job->has_windows = true;
     SLUICE_TRY(sluice__cfg_req_str(L, win, "from", "windows", &from, &from_n));
     SLUICE_TRY(sluice__cfg_opt_str(L, win, "to", "windows", &to, &to_n));
     SLUICE_TRY(sluice__cfg_req_str(L, win, "step", "windows", &step, &step_n));
@@ -374,7 +381,10 @@ static int load_output(struct loader *L)
     }
     SLUICE_TRY(
         sluice__cfg_template_ok(L, path_n, "output.path", job->output.path));
-    if (!sluice__template_has_window_field(job->output.path)) {
+    /* A job with other dimensions or no windows is checked over its
+     * partitions (job_load_paths.c). */
+    if (job->has_windows && job->parts.n_dims == 0 &&
+        !sluice__template_has_window_field(job->output.path)) {
         rc = sluice__cfg_fail(
             L, &path_n->mark, "output.path",
             "'%s' has no window placeholder such as {start} or "
@@ -541,7 +551,7 @@ static int load_all(struct loader *L, char **origins)
     static const char *const top[] = {
         "name",       "source", "windows", "concurrency", "output",
         "http",       "rate_limit", "retry", "state",     "lookback",
-        "columns",    "on_bad_value", "secrets"};
+        "columns",    "on_bad_value", "secrets", "partitions"};
     const struct sluice_job_load_opts *o = L->o;
     int rc = SLUICE_OK;
 
@@ -558,8 +568,11 @@ static int load_all(struct loader *L, char **origins)
     /* First: it decides which ${VAR}s of the other fields are secrets. */
     SLUICE_TRY(sluice__cfg_load_secret_vars(L));
     SLUICE_TRY(load_name(L));
-    SLUICE_TRY(load_source(L));
+    /* The plan before the source: its names are the templates'
+     * placeholders. */
     SLUICE_TRY(load_windows(L));
+    SLUICE_TRY(sluice__cfg_load_partitions(L));
+    SLUICE_TRY(load_source(L));
     SLUICE_TRY(load_concurrency(L));
     SLUICE_TRY(load_output(L));
     SLUICE_TRY(sluice__cfg_check_output_paths(L));
@@ -627,10 +640,12 @@ void sluice__job_free(struct sluice_job *job)
     kvs_free(job->source.headers, job->source.n_headers);
     sluice__free(job->source.records);
     sluice__free(job->source.record_key_as);
+    sluice__free(job->source.body);
     sluice__free(job->output.path);
     sluice__free(job->output.folder);
     sluice__free(job->state_path);
     sluice__free(job->http.ca_file);
+    sluice__cfg_parts_free(&job->parts);
     for (size_t i = 0; i < job->n_columns; i++)
         sluice__free(job->columns[i].path);
     sluice__free(job->columns);

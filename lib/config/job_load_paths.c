@@ -16,7 +16,8 @@
 #include "config/loader.h"
 #include "plan/outpath.h"
 
-/* "{start}..{end}" of window i, as plans and reports show it. */
+/* "{start}..{end}" of window i, as plans and reports show it; a
+ * partition's key when the job has other dimensions or no windows. */
 static void window_label(const struct sluice_job *job, size_t i, char *out,
                          size_t n)
 {
@@ -24,11 +25,15 @@ static void window_label(const struct sluice_job *job, size_t i, char *out,
     struct sluice_buf b;
     struct sluice_err err;
     sluice__buf_init(&b, 1024);
-    sluice__window_at(&job->windows, i, &w);
+    sluice__part_at(&job->parts, i, &w);
     enum sluice_step_unit unit = job->windows.step.unit;
-    if (sluice__template_expand("{start}..{end}", &w, unit, &b, &err) !=
-        SLUICE_OK)
+    if (job->parts.n_dims || !job->has_windows) {
+        if (sluice__part_key(&job->parts, &w, &b) != SLUICE_OK)
+            sluice__buf_reset(&b);
+    } else if (sluice__template_expand("{start}..{end}", &w, unit, &b, &err) !=
+               SLUICE_OK) {
         sluice__buf_reset(&b);
+    }
     snprintf(out, n, "%s", b.p ? b.p : "?");
     sluice__buf_cleanup(&b);
 }
@@ -41,12 +46,14 @@ static int check_inside(struct loader *L, const struct sluice_ynode *path_n,
     struct sluice_window w;
     struct sluice_buf p;
     struct sluice_err err = {{0}};
+    struct sluice_tpl_ctx ctx = sluice__cfg_tpl_ctx(L);
     char label[600];
     int rc = SLUICE_OK;
+    ctx.escape = SLUICE_TPL_PATH;
     sluice__buf_init(&p, 1 << 16);
-    sluice__window_at(&job->windows, i, &w);
-    rc = sluice__template_expand(job->output.path, &w, job->windows.step.unit,
-                                 &p, &err);
+    sluice__part_at(&job->parts, i, &w);
+    rc = sluice__template_expand_ctx(job->output.path, &w,
+                                     job->windows.step.unit, &ctx, &p, &err);
     if (rc == SLUICE_ENOMEM) {
         sluice__err_set(L->err, "out of memory");
     } else if (rc != SLUICE_OK) {
@@ -55,9 +62,10 @@ static int check_inside(struct loader *L, const struct sluice_ynode *path_n,
         window_label(job, i, label, sizeof label);
         rc = sluice__cfg_fail(
             L, &path_n->mark, "output.path",
-            "window %s would be written to '%s', outside '%s' (the folder "
+            "%s %s would be written to '%s', outside '%s' (the folder "
             "before the path's first placeholder); set "
             "output.allow_outside: true if that is meant",
+            job->parts.n_dims || !job->has_windows ? "partition" : "window",
             label, p.p, job->output.folder);
     }
     sluice__buf_cleanup(&p);
@@ -79,7 +87,7 @@ int sluice__cfg_check_output_paths(struct loader *L)
 
     SLUICE_TRY(sluice__cfg_opt_bool(L, out_n, "allow_outside", "output",
                                     &job->output.allow_outside));
-    rc = sluice__outpath_folder(job->output.path, &folder, &err);
+    rc = sluice__cfg_path_folder(L, &folder, &err);
     if (rc == SLUICE_ENOMEM) {
         sluice__err_set(L->err, "out of memory");
         goto out;
@@ -91,12 +99,19 @@ int sluice__cfg_check_output_paths(struct loader *L)
     job->output.folder = sluice__buf_take(&folder, NULL);
     SLUICE_FAIL_IF(!job->output.folder, SLUICE_ENOMEM, L->err,
                    "out of memory");
-    size_t n = sluice__window_count(&job->windows);
+    size_t n = sluice__part_count(&job->parts);
     if (!job->output.allow_outside && n > 0) {
         SLUICE_TRY(check_inside(L, path_n, 0));
         SLUICE_TRY(check_inside(L, path_n, n - 1));
     }
-    rc = sluice__outpath_clash(job->output.path, &job->windows,
+    /* The other dimensions first (job_load_partitions.c): then the windows
+     * of one group, whose path has that group's values as literal text. */
+    bool proven = false;
+    SLUICE_TRY(sluice__cfg_check_partition_paths(L, path_n, &proven));
+    if (proven || !job->has_windows)
+        goto out;
+    SLUICE_TRY(sluice__cfg_path_literal(L, 0, &folder));
+    rc = sluice__outpath_clash(folder.p, &job->windows,
                                SLUICE_OUTPATH_RENDER_MAX, &clash, NULL, &err);
     if (rc == SLUICE_ENOMEM) {
         sluice__err_set(L->err, "out of memory");
@@ -111,14 +126,15 @@ int sluice__cfg_check_output_paths(struct loader *L)
     if (clash.found) {
         window_label(job, clash.a, a, sizeof a);
         window_label(job, clash.b, b, sizeof b);
+        /* windows of group 0, whose indexes are the partitions' */
         rc = sluice__cfg_fail(
             L, &path_n->mark, "output.path",
-            "windows %s and %s would both write '%s': a window's file is "
+            "%s %s and %s would both write '%s': a window's file is "
             "written whole and replaces the one there (NDJSON and Parquet "
             "files are never appended to), so one path cannot collect "
             "several windows; make the path as fine as the windows, e.g. "
             "with {start} or {index}",
-            a, b, clash.path);
+            job->parts.n_dims ? "partitions" : "windows", a, b, clash.path);
     }
 out:
     sluice__buf_cleanup(&folder);

@@ -180,6 +180,10 @@ int sluice__cfg_load_state(struct loader *L)
         rc = sluice__cfg_fail(
             L, &node->mark, "lookback",
             "expected a duration such as 14d or 36h, got '%s'", s);
+    if (rc == SLUICE_OK && !L->job->has_windows)
+        rc = sluice__cfg_fail(L, &node->mark, "lookback",
+                              "re-pulls recent date windows, and the job has "
+                              "no windows:");
     sluice__free(s);
     return rc;
 }

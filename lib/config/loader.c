@@ -209,7 +209,8 @@ int sluice__cfg_template_ok(struct loader *L, const struct sluice_ynode *node,
                             const char *path, const char *tpl)
 {
     struct sluice_err sub;
-    int rc = sluice__template_check(tpl, &sub);
+    struct sluice_tpl_ctx c = sluice__cfg_tpl_ctx(L);
+    int rc = sluice__template_check_ctx(tpl, &c, &sub);
     if (rc == SLUICE_EJOB)
         return sluice__cfg_fail(L, &node->mark, path, "%s", sub.msg);
     return rc;

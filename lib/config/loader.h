@@ -110,6 +110,29 @@ int sluice__cfg_load_bad_value(struct loader *L);
 int sluice__cfg_load_rate_limit(struct loader *L);
 int sluice__cfg_load_retry(struct loader *L);
 int sluice__cfg_load_state(struct loader *L);
+/* source.method and source.body (job_load_body.c). */
+int sluice__cfg_load_request(struct loader *L, const struct sluice_ynode *src);
+/* partitions: (job_load_partitions.c): the other dimensions, after
+ * windows and before every template is checked. */
+int sluice__cfg_load_partitions(struct loader *L);
+void sluice__cfg_parts_free(struct sluice_part_spec *p);
+/* output.path over the other dimensions: each shows in it (or
+ * {partition} or {index} does: then *proven, nothing more to check), and
+ * no two groups render one path. */
+int sluice__cfg_check_partition_paths(struct loader *L,
+                                      const struct sluice_ynode *path_n,
+                                      bool *proven);
+/* output.path's fixed folder (the prefix before its first placeholder,
+ * whatever the placeholder). */
+int sluice__cfg_path_folder(struct loader *L, struct sluice_buf *out,
+                            struct sluice_err *err);
+/* output.path with group `group`'s values written in as literal text,
+ * window placeholders kept: what the windows' analysis can read. */
+int sluice__cfg_path_literal(struct loader *L, size_t group,
+                             struct sluice_buf *out);
+/* The placeholders a template of this job may use. */
+struct sluice_tpl_ctx sluice__cfg_tpl_ctx(const struct loader *L);
+
 /* output.allow_outside, and output.path over the whole plan: inside its
  * folder, one file per window (job_load_paths.c). After windows and
  * output are loaded. */

@@ -22,7 +22,8 @@ char *sluice__override_origin(const char *set)
  * {end_excl} or {index}, bare or with a :format. */
 static bool holds_placeholder(const char *v)
 {
-    static const char *const names[] = {"start", "end", "end_excl", "index"};
+    static const char *const names[] = {"start", "end", "end_excl", "index",
+                                        "partition"};
     for (const char *b = strchr(v, '{'); b; b = strchr(b + 1, '{')) {
         for (size_t i = 0; i < SLUICE_ARRAY_LEN(names); i++) {
             size_t n = strlen(names[i]);

@@ -18,6 +18,8 @@ struct sluice_http_transfer {
     const struct sluice_http_callbacks *cb;
     void *owner;
     char error[CURL_ERROR_SIZE];
+    const char *body; /* the next start's POST body (borrowed), or NULL */
+    size_t body_n;
 };
 
 struct sluice_http_driver {
@@ -183,6 +185,17 @@ int sluice__http_transfer_start(struct sluice_http_transfer *t,
     t->error[0] = '\0';
     curl_easy_setopt(t->easy, CURLOPT_URL, url);
     curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, headers);
+    /* A body makes this start a POST; the easy handle is reused, so a
+     * start without one says GET again. The body is for one start. */
+    if (t->body) {
+        curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                         (curl_off_t)t->body_n);
+        curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, t->body);
+    } else {
+        curl_easy_setopt(t->easy, CURLOPT_HTTPGET, 1L);
+    }
+    t->body = NULL;
+    t->body_n = 0;
     CURLMcode mc = curl_multi_add_handle(t->d->multi, t->easy);
     if (mc != CURLM_OK) {
         sluice__err_set(err, "cannot start the transfer: %s",
@@ -191,6 +204,13 @@ int sluice__http_transfer_start(struct sluice_http_transfer *t,
     }
     t->running = true;
     return SLUICE_OK;
+}
+
+void sluice__http_transfer_set_body(struct sluice_http_transfer *t,
+                                    const char *body, size_t n)
+{
+    t->body = body;
+    t->body_n = body ? n : 0;
 }
 
 void sluice__http_transfer_cancel(struct sluice_http_transfer *t)

@@ -92,6 +92,11 @@ sluice__http_transfer_start(struct sluice_http_transfer *t, const char *url,
                             const struct curl_slist *headers,
                             const struct sluice_http_callbacks *cb,
                             void *owner, struct sluice_err *err);
+/* Makes the transfer's next start a POST of `body` (n bytes, borrowed
+ * until that transfer ends); without it (or with NULL) a start is a GET.
+ * For that one start only. */
+void sluice__http_transfer_set_body(struct sluice_http_transfer *t,
+                                    const char *body, size_t n);
 /* Stops a transfer in flight without a report; idle: nothing. */
 void sluice__http_transfer_cancel(struct sluice_http_transfer *t);
 /* The last response's HTTP status, 0 when none came yet. Valid while the

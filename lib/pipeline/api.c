@@ -63,7 +63,7 @@ void sluice_free(void *p) { sluice__free(p); }
 
 size_t sluice_job_window_count(const struct sluice_job *job)
 {
-    return sluice__window_count(&job->windows);
+    return sluice__part_count(&job->parts);
 }
 
 void sluice_window_info_init_sized(struct sluice_window_info *info,
@@ -87,7 +87,8 @@ int sluice_job_window_info(const struct sluice_job *job, size_t i,
     /* Filled in full here, then handed over in the caller's size. */
     struct sluice_window_info full;
     struct sluice_window_info *info = &full;
-    struct sluice_buf start, end, url, path;
+    struct sluice_buf start, end, url, path, key;
+    sluice__buf_init(&key, 1 << 16);
     sluice__buf_init(&start, 256);
     sluice__buf_init(&end, 256);
     sluice__buf_init(&url, 1 << 16);
@@ -96,7 +97,8 @@ int sluice_job_window_info(const struct sluice_job *job, size_t i,
     SLUICE_FAIL_IF(i >= sluice_job_window_count(job), SLUICE_EINVAL, &err,
                    "no window %zu", i);
     struct sluice_window w;
-    sluice__window_at(&job->windows, i, &w);
+    sluice__part_at(&job->parts, i, &w);
+    SLUICE_TRY(sluice__window_key(job, &w, &key, &err));
     SLUICE_TRY(sluice__window_label(job, &w, &start, &end, &err));
     SLUICE_TRY(sluice__window_url(job, &w, &url, &err));
     SLUICE_TRY(sluice__window_output(job, &w, &path, &err));
@@ -105,7 +107,9 @@ int sluice_job_window_info(const struct sluice_job *job, size_t i,
     info->end = sluice__buf_take(&end, NULL);
     info->url = sluice__redact_dup(job->secrets, sluice__buf_str(&url));
     info->output = sluice__redact_dup(job->secrets, sluice__buf_str(&path));
-    if (!info->start || !info->end || !info->url || !info->output) {
+    info->key = sluice__redact_dup(job->secrets, sluice__buf_str(&key));
+    if (!info->start || !info->end || !info->url || !info->output ||
+        !info->key) {
         sluice_window_info_cleanup(info);
         SLUICE_FAIL_IF(true, SLUICE_ENOMEM, &err, "out of memory");
     }
@@ -115,11 +119,13 @@ out:
     /* The strings the caller's struct has no room for are not handed
      * over: freed here. */
     size_t room = caller->size;
-    char **strs[] = {&info->start, &info->end, &info->url, &info->output};
+    char **strs[] = {&info->start, &info->end, &info->url, &info->output,
+                     &info->key};
     size_t offs[] = {offsetof(struct sluice_window_info, start),
                      offsetof(struct sluice_window_info, end),
                      offsetof(struct sluice_window_info, url),
-                     offsetof(struct sluice_window_info, output)};
+                     offsetof(struct sluice_window_info, output),
+                     offsetof(struct sluice_window_info, key)};
     for (size_t k = 0; k < SLUICE_ARRAY_LEN(strs); k++)
         if (offs[k] + sizeof(char *) > room) {
             sluice__free(*strs[k]);
@@ -130,6 +136,7 @@ out:
     sluice__buf_cleanup(&end);
     sluice__buf_cleanup(&url);
     sluice__buf_cleanup(&path);
+    sluice__buf_cleanup(&key);
     return rc;
 }
 
@@ -139,6 +146,8 @@ void sluice_window_info_cleanup(struct sluice_window_info *info)
     sluice__free(info->end);
     sluice__free(info->url);
     sluice__free(info->output);
+    if (info->size >= offsetof(struct sluice_window_info, key) + sizeof(char *))
+        sluice__free(info->key);
     size_t size = info->size;
     memset(info, 0, size < sizeof *info ? size : sizeof *info);
     info->size = size;

@@ -151,6 +151,7 @@ int sluice__slot_init(struct slot *s, struct run *r,
     sluice__buf_init(&s->origin, 4096);
     sluice__buf_init(&s->hop_url, 1 << 16);
     sluice__buf_init(&s->hop_origin, 4096);
+    sluice__buf_init(&s->body, 1u << 20);
 
     /* The sink comes from the run's pool at each window's first byte. */
     struct sluice_record_consumer c = {to_sink_begin, to_sink_event,
@@ -185,12 +186,13 @@ void sluice__slot_cleanup(struct slot *s)
     sluice__buf_cleanup(&s->origin);
     sluice__buf_cleanup(&s->hop_url);
     sluice__buf_cleanup(&s->hop_origin);
+    sluice__buf_cleanup(&s->body);
 }
 
 void sluice__slot_assign(struct slot *s, size_t i)
 {
     struct run *r = s->run;
-    sluice__window_at(&r->job->windows, i, &s->w);
+    sluice__part_at(&r->job->parts, i, &s->w);
     memset(&s->retry, 0, sizeof s->retry);
     s->n_statuses = 0;
     s->not_before = 0;
@@ -201,10 +203,14 @@ void sluice__slot_assign(struct slot *s, size_t i)
     sluice__buf_reset(&s->url);
     sluice__buf_reset(&s->start);
     sluice__buf_reset(&s->end);
+    sluice__buf_reset(&s->body);
     s->state = SLOT_WAITING;
     if (sluice__window_label(r->job, &s->w, &s->start, &s->end, &s->err) !=
             SLUICE_OK ||
-        sluice__window_url(r->job, &s->w, &s->url, &s->err) != SLUICE_OK) {
+        sluice__window_url(r->job, &s->w, &s->url, &s->err) != SLUICE_OK ||
+        (r->job->source.post &&
+         sluice__window_body(r->job, &s->w, &s->body, &s->err) !=
+             SLUICE_OK)) {
         s->state = SLOT_IDLE;
         sluice__result_failed(r, s, s->err.msg);
     }
@@ -245,6 +251,7 @@ void sluice__slot_start(struct slot *s)
     curl_slist_free_all(s->hop_headers);
     s->hop_headers = NULL;
     s->hops = 0;
+    s->as_get = false;
     s->redirect_refused = false;
     /* The origin the job's secrets belong to; none known (unparsable):
      * every redirect is then to another origin, the safe side. */
@@ -265,12 +272,16 @@ void sluice__slot_start(struct slot *s)
                    sluice__sink_reason(s->sink, rc));
     s->sink_open = true;
 
+    if (job->source.post)
+        sluice__http_transfer_set_body(s->xfer, s->body.p ? s->body.p : "",
+                                       s->body.n);
     SLUICE_TRY(sluice__http_transfer_start(s->xfer, s->url.p, s->headers,
                                            &slot_callbacks, s, &s->err));
     s->state = SLOT_RUNNING;
     r->in_flight++;
     r->sum.requests++;
-    SLUICE_LOG(&r->log, SLUICE_LOG_DEBUG, "GET %s", s->url.p);
+    SLUICE_LOG(&r->log, SLUICE_LOG_DEBUG, "%s %s",
+               job->source.post ? "POST" : "GET", s->url.p);
 out:
     if (rc != SLUICE_OK) {
         /* The governor counted this attempt as sent: close its account. */
@@ -355,6 +366,23 @@ static bool follow_redirect(struct slot *s)
             return refuse(s, "%s", herr.msg);
         headers = s->hop_headers;
     }
+    /* A POST goes on as a POST with its body after 307 and 308 only, and
+     * only to the job's origin (the body may hold a secret); after 301,
+     * 302 and 303 the next hops are GETs without a body, as browsers and
+     * curl do. */
+    bool post = job->source.post && !s->as_get;
+    if (post && (st == 307 || st == 308) && !same)
+        return refuse(s,
+                      "HTTP %ld: a POST redirected to another origin, %s: "
+                      "not followed, so that its body goes nowhere else",
+                      st, s->hop_origin.p);
+    if (post && st != 307 && st != 308) {
+        s->as_get = true;
+        post = false;
+    }
+    if (post)
+        sluice__http_transfer_set_body(s->xfer, s->body.p ? s->body.p : "",
+                                       s->body.n);
     /* The next hop is a fresh answer; the window's sink stays open. */
     s->hops++;
     s->status = 0;
@@ -368,8 +396,9 @@ static bool follow_redirect(struct slot *s)
     s->state = SLOT_RUNNING;
     r->in_flight++;
     r->sum.requests++;
-    SLUICE_LOG(&r->log, SLUICE_LOG_DEBUG, "GET %s (HTTP %ld from the last%s)",
-               s->hop_url.p, st, same ? "" : ", another origin: no secrets");
+    SLUICE_LOG(&r->log, SLUICE_LOG_DEBUG, "%s %s (HTTP %ld from the last%s)",
+               post ? "POST" : "GET", s->hop_url.p, st,
+               same ? "" : ", another origin: no secrets");
     return true;
 }
 

@@ -64,7 +64,11 @@ static void ledger_mark(struct run *r, const struct outcome *o,
     a.bytes_out = bytes_out;
     a.output = output;
     a.error = error;
-    if (status == SLUICE_WINDOW_DONE)
+    /* The ledger keys a partition by its group and its window's start. */
+    rc = sluice__run_ledger_group(r, o->w.group, &lerr);
+    if (rc != SLUICE_OK)
+        (void)0; /* said below */
+    else if (status == SLUICE_WINDOW_DONE)
         rc = sluice__ledger_mark_done(r->ledger.db, &a, &lerr);
     else if (status == SLUICE_WINDOW_FAILED)
         rc = sluice__ledger_mark_failed(r->ledger.db, &a, &lerr);
@@ -98,8 +102,17 @@ void sluice__result_emit(struct run *r, const struct outcome *o,
     if (r->ledger.db && !r->ledger.lost)
         ledger_mark(r, o, status, rows, bytes_out, out, shown_err);
 
+    struct sluice_buf key;
+    struct sluice_err kerr;
+    sluice__buf_init(&key, 1 << 16);
+    if (sluice__window_key(job, &o->w, &key, &kerr) != SLUICE_OK)
+        sluice__buf_reset(&key);
+    char *key_shown = sluice__redact_dup(job->secrets, sluice__buf_str(&key));
+    sluice__buf_cleanup(&key);
+
     struct sluice_window_result res = {0};
     res.size = sizeof res;
+    res.key = key_shown ? key_shown : "?";
     res.index = o->w.index;
     res.start = or_unknown(o->start);
     res.end = or_unknown(o->end);
@@ -124,8 +137,8 @@ void sluice__result_emit(struct run *r, const struct outcome *o,
         r->sum.bad_values += bad_values;
     } else if (status == SLUICE_WINDOW_FAILED) {
         r->sum.failed++;
-        SLUICE_LOG(&r->log, SLUICE_LOG_DEBUG, "window %s..%s failed: %s",
-                   res.start, res.end, res.error);
+        SLUICE_LOG(&r->log, SLUICE_LOG_DEBUG, "partition %s failed: %s",
+                   res.key, res.error);
     } else {
         r->sum.not_pulled++;
     }
@@ -136,6 +149,7 @@ void sluice__result_emit(struct run *r, const struct outcome *o,
     sluice__free(url);
     sluice__free(out);
     sluice__free(msg);
+    sluice__free(key_shown);
 }
 
 /* Reports a window not pulled: with the quota spent, its reason says when
@@ -204,7 +218,7 @@ void sluice__result_unstarted(struct run *r, size_t index, const char *why)
     sluice__buf_init(&start, 256);
     sluice__buf_init(&end, 256);
     sluice__buf_init(&url, 1 << 16);
-    sluice__window_at(&r->job->windows, index, &o.w);
+    sluice__part_at(&r->job->parts, index, &o.w);
     if (sluice__window_label(r->job, &o.w, &start, &end, &ignored) !=
             SLUICE_OK ||
         sluice__window_url(r->job, &o.w, &url, &ignored) != SLUICE_OK)

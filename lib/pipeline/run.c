@@ -473,7 +473,7 @@ int sluice_run_exec(struct sluice_run *handle, struct sluice_run_summary *sum,
     r.t_start = sluice__now();
     r.rng = (uint64_t)(sluice__wall_now() * 1e6) ^ (uint64_t)(uintptr_t)&r;
     sluice__run_plan_init(&r.plan, sluice_job_window_count(job),
-                          o ? o->limit : 0);
+                          sluice__part_windows(&job->parts), o ? o->limit : 0);
     r.sum.total = r.plan.count;
     r.sum.size = sizeof r.sum;
     r.n_slots = job->concurrency ? job->concurrency : 1;
@@ -485,8 +485,11 @@ int sluice_run_exec(struct sluice_run *handle, struct sluice_run_summary *sum,
     SLUICE_TRY(sluice__governor_throttles(&r.gov, job->retry.throttle,
                                           job->retry.n_throttle, &err));
     if (o && o->window)
-        SLUICE_TRY(sluice__run_plan_select_single(&r.plan, &job->windows,
+        SLUICE_TRY(sluice__run_plan_select_single(&r.plan, job->parts.windows,
                                                   o->window, &err));
+    if (o && o->partition)
+        SLUICE_TRY(sluice__run_plan_select_partition(&r.plan, &job->parts,
+                                                     o->partition, &err));
     /* The transfer policy, the same for every request of the job. */
     struct sluice_http_policy pol = {
         job->http.connect_timeout_ms, job->http.timeout_ms,

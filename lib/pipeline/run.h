@@ -51,6 +51,8 @@ struct slot {
     struct sluice_sink *sink;
     struct curl_slist *headers;
     struct sluice_buf url, path, errbody, start, end;
+    struct sluice_buf body; /* source.body rendered (POST) */
+    bool as_get;  /* a POST redirected (301/302/303): the rest is GET */
     struct sluice_buf scratch; /* a redacted string value */
     /* Redirects, followed by sluice hop by hop (attempt.c): the origin the
      * job's secrets belong to (the window URL's), the current hop's URL,
@@ -123,12 +125,15 @@ struct committer {
 
 /* The plan (run_plan.c): which windows this run pulls. */
 struct run_plan {
-    size_t count;         /* windows up to `to` */
+    size_t count;         /* partitions (windows up to `to` x groups) */
+    size_t per_group;     /* windows per group (1 without windows) */
     size_t next;          /* next index to consider */
     size_t limit;         /* at most this many due windows (0: all) */
     size_t selected;      /* due windows handed out so far */
-    bool single;          /* --window: only `single_index` */
-    size_t single_index;
+    /* --window and --partition: only these groups' windows (both may be
+     * "any"); `single` when either narrows the plan (no ledger walk). */
+    bool single;
+    struct sluice_part_select sel;
     uint8_t *due;         /* a bit per window: due in this run */
     size_t due_total;     /* windows this run will pull (limit applied) */
     size_t due_begin, due_end; /* no window outside [begin, end) is due */
@@ -139,6 +144,9 @@ struct run_plan {
 struct run_ledger {
     struct sluice_ledger *db;
     struct sluice_ledger_cursor *cursor; /* while deciding what is due */
+    size_t cursor_group;                 /* the group `cursor` walks */
+    size_t group;       /* the group the ledger addresses (use_part) */
+    bool group_set;
     int64_t run_id;
     /* The ledger's file was deleted or replaced under the run: nothing more
      * is recorded and the run stops (why: the ledger's message). */
@@ -238,14 +246,22 @@ void sluice__result_not_pulled(struct run *r, struct slot *s,
 void sluice__result_unstarted(struct run *r, size_t index, const char *why);
 
 /* run_plan.c */
-void sluice__run_plan_init(struct run_plan *p, size_t count, size_t limit);
+void sluice__run_plan_init(struct run_plan *p, size_t count, size_t per_group,
+                           size_t limit);
 void sluice__run_plan_cleanup(struct run_plan *p);
-/* --window WHEN: the plan holds only the window holding that instant
- * (SLUICE_EJOB, err set, when none does or WHEN does not parse). */
+/* --window WHEN: the plan holds only the window holding that instant, in
+ * each group (SLUICE_EJOB, err set, when none does or WHEN does not parse,
+ * or the job has no windows). */
 SLUICE_NODISCARD int
 sluice__run_plan_select_single(struct run_plan *p,
                                const struct sluice_window_spec *windows,
                                const char *when, struct sluice_err *err);
+/* --partition KEY (plan/partition.h's selection), narrowing what --window
+ * chose. */
+SLUICE_NODISCARD int
+sluice__run_plan_select_partition(struct run_plan *p,
+                                  const struct sluice_part_spec *parts,
+                                  const char *key, struct sluice_err *err);
 /* Asked once per window, in increasing i, while the plan is built. */
 typedef int (*sluice_run_due_fn)(void *ud, size_t i, bool *due,
                                  struct sluice_err *err);
@@ -271,6 +287,10 @@ SLUICE_NODISCARD int sluice__run_window_due(struct run *r, size_t i,
                                             bool *due,
                                             struct sluice_err *err);
 void sluice__run_due_done(struct run *r);
+/* Makes the ledger address group `group`'s windows (its key's group part);
+ * SLUICE_ENOMEM, SLUICE_ETOOBIG (err set). */
+SLUICE_NODISCARD int sluice__run_ledger_group(struct run *r, size_t group,
+                                              struct sluice_err *err);
 /* After planning, with the lock held: removes this job's temporary files
  * a dead run left, in the path's folder, the report's folder and each
  * folder a due window writes in (each folder once, not its subfolders). */

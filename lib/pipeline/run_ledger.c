@@ -106,7 +106,8 @@ static int fp_build(const struct sluice_job *job, struct fingerprint *fp)
 {
     static const char *const units[] = {"hours", "days", "months"};
     int rc = SLUICE_OK;
-    size_t cap = 8 + job->source.n_params + job->source.n_headers;
+    size_t cap = 10 + job->source.n_params + job->source.n_headers +
+                 job->parts.n_dims;
     fp->secrets = job->secrets;
     fp->items = sluice__calloc(cap, sizeof *fp->items);
     fp->owned = sluice__calloc(2 * cap, sizeof *fp->owned);
@@ -133,14 +134,48 @@ static int fp_build(const struct sluice_job *job, struct fingerprint *fp)
         SLUICE_TRY(fp_add(fp, concat_dup("source.headers.", kv->name),
                           sluice__strdup(named_secret ? "(secret)" : kv->value)));
     }
+    /* A POST's method and body decide its requests; a GET job keeps the
+     * items it always had. */
+    if (job->source.post) {
+        SLUICE_TRY(fp_add(fp, sluice__strdup("source.method"),
+                          sluice__strdup("POST")));
+        SLUICE_TRY(fp_add(fp, sluice__strdup("source.body"),
+                          sluice__strdup(job->source.body ? job->source.body
+                                                          : "")));
+    }
     SLUICE_TRY(fp_add(fp, sluice__strdup("source.records"),
                       sluice__strdup(job->source.records)));
     SLUICE_TRY(fp_add(fp, sluice__strdup("source.record_key_as"),
                       sluice__strdup(job->source.record_key_as
                                          ? job->source.record_key_as
                                          : "")));
-    SLUICE_TRY(fp_add(fp, sluice__strdup("windows.from"), sluice__strdup(from)));
-    SLUICE_TRY(fp_add(fp, sluice__strdup("windows.step"), sluice__strdup(num)));
+    /* Only what the job has: a job of windows only keeps the items it
+     * always had, so its ledger stays valid. */
+    if (job->has_windows) {
+        SLUICE_TRY(
+            fp_add(fp, sluice__strdup("windows.from"), sluice__strdup(from)));
+        SLUICE_TRY(
+            fp_add(fp, sluice__strdup("windows.step"), sluice__strdup(num)));
+    }
+    /* A dimension's kind and names decide its keys; a range's start and
+     * step decide which ids each key holds (a new step would cut ranges
+     * overlapping the files of the old ones, as a new windows.step would).
+     * Its values and a range's `to` are not in it: a new value is a new
+     * partition, a removed one is no longer pulled, and nothing pulled
+     * under the old list changes meaning. */
+    for (size_t d = 0; d < job->parts.n_dims; d++) {
+        const struct sluice_part_dim *dim = &job->parts.dims[d];
+        char name[64], val[256];
+        snprintf(name, sizeof name, "partitions[%zu]", d);
+        if (dim->kind == SLUICE_DIM_VALUES)
+            snprintf(val, sizeof val, "values as %s", dim->names[0]);
+        else
+            snprintf(val, sizeof val,
+                     "range as %s,%s from %lld step %lld", dim->names[0],
+                     dim->names[1], (long long)dim->from,
+                     (long long)dim->step);
+        SLUICE_TRY(fp_add(fp, sluice__strdup(name), sluice__strdup(val)));
+    }
     SLUICE_TRY(fp_add(fp, sluice__strdup("output.path"),
                       sluice__strdup(job->output.path)));
     snprintf(num, sizeof num, "%d", (int)job->output.format);
@@ -263,7 +298,7 @@ int sluice__run_sweep(struct run *r, struct sluice_err *err)
             continue;
         struct sluice_window w;
         struct sluice_err ignored;
-        sluice__window_at(&r->job->windows, i, &w);
+        sluice__part_at(&r->job->parts, i, &w);
         sluice__buf_reset(&path);
         /* A path that cannot be rendered fails its window later. */
         if (sluice__window_output(r->job, &w, &path, &ignored) != SLUICE_OK)
@@ -295,42 +330,110 @@ out:
  * pending already, with whatever extent the plan gives them). */
 static int remembered_rate(struct run *r, struct sluice_err *err);
 
+/* A group's known last window that moved: found while the ledger's rows
+ * are read, handled after (a write while the read is open is not). */
+struct moved {
+    size_t group;
+    struct sluice_window w; /* as the plan has it now */
+    char *output;           /* the old extent's file, or NULL */
+};
+
+struct moved_list {
+    struct run *r;
+    struct moved *v;
+    size_t n, cap;
+};
+
+static int collect_moved(void *ud, const struct sluice_ledger_window *lw)
+{
+    struct moved_list *ml = ud;
+    struct run *r = ml->r;
+    const struct sluice_part_spec *p = &r->job->parts;
+    size_t nw = r->plan.per_group, group = 0;
+    if (lw->start < r->job->windows.from)
+        return SLUICE_OK;
+    /* The row's group in today's plan; a group the job no longer has
+     * (a value removed) is not pulled, so nothing of it moves. */
+    if (p->n_dims) {
+        struct sluice_part_select sel;
+        struct sluice_err ignored;
+        if (sluice__part_select(p, lw->part ? lw->part : "", 0, &sel,
+                                &ignored) != SLUICE_OK ||
+            sel.any_group)
+            return SLUICE_OK;
+        group = sel.group;
+    } else if (lw->part && *lw->part) {
+        return SLUICE_OK;
+    }
+    size_t i = sluice__window_first_ending_after(&r->job->windows, nw,
+                                                 lw->start);
+    if (i >= nw)
+        return SLUICE_OK;
+    struct sluice_window w;
+    sluice__part_at(p, group * nw + i, &w);
+    if (w.start != lw->start || lw->end_excl == w.end_excl)
+        return SLUICE_OK;
+    struct moved *v = sluice__grow(ml->v, &ml->cap, ml->n + 1, sizeof *v, 8);
+    if (!v)
+        return SLUICE_ENOMEM;
+    ml->v = v;
+    v[ml->n].group = group;
+    v[ml->n].w = w;
+    v[ml->n].output = lw->output ? sluice__strdup(lw->output) : NULL;
+    if (lw->output && !v[ml->n].output)
+        return SLUICE_ENOMEM;
+    ml->n++;
+    return SLUICE_OK;
+}
+
+/* The window where an earlier plan ended is clipped to that plan's `to`.
+ * When `to` moves (`to: today`, an edited `to`) the same window, same key,
+ * has another end: it must be pulled again for its new extent, or its new
+ * days are never pulled when the output name has no {end}. And when the
+ * name has {end}, the file of its old extent must go, or its first days
+ * are in two files. The file goes first: a crash right after leaves the
+ * window pending, so it is pulled again and nothing is lost. In each
+ * group, the known window with the latest start up to the last planned
+ * one is the only one that can have moved (windows after it were never
+ * attempted: they are pending already, with whatever extent the plan
+ * gives them); one query finds them all, so the cost follows the rows
+ * the ledger has, not the groups the job plans. */
 static int requeue_moved(struct run *r, struct sluice_err *err)
 {
     int rc = SLUICE_OK;
-    struct sluice_ledger_window lw;
+    struct moved_list ml = {r, NULL, 0, 0};
     struct sluice_buf path;
-    bool found = false;
-    memset(&lw, 0, sizeof lw);
     sluice__buf_init(&path, 4096);
-    if (r->plan.count == 0)
+    if (r->plan.count == 0 || !r->job->has_windows)
         goto out;
-    struct sluice_window w;
-    sluice__window_at(&r->job->windows, r->plan.count - 1, &w);
-    SLUICE_TRY(
-        sluice__ledger_window_last(r->ledger.db, w.start, &lw, &found, err));
-    if (!found || lw.start < r->job->windows.from)
-        goto out;
-    size_t i = sluice__window_first_ending_after(&r->job->windows,
-                                                 r->plan.count, lw.start);
-    if (i >= r->plan.count)
-        goto out;
-    sluice__window_at(&r->job->windows, i, &w);
-    if (w.start != lw.start || lw.end_excl == w.end_excl)
-        goto out;
-    /* A path that cannot be rendered now fails its window when pulled;
-     * the old file stays then (nothing to compare it with). */
-    struct sluice_err perr;
-    if (sluice__window_output(r->job, &w, &path, &perr) == SLUICE_OK &&
-        lw.output && strcmp(lw.output, path.p) != 0 && unlink(lw.output) == 0)
-        SLUICE_LOG(&r->log, SLUICE_LOG_INFO,
-                   "removed %s: the job's end moved, so its window is "
-                   "pulled again for its new extent",
-                   lw.output);
-    SLUICE_TRY(
-        sluice__ledger_mark_pending(r->ledger.db, w.start, w.end_excl, err));
+    struct sluice_window last;
+    sluice__window_at(&r->job->windows, r->plan.per_group - 1, &last);
+    rc = sluice__ledger_last_per_part(r->ledger.db, last.start, collect_moved,
+                                      &ml, err);
+    if (rc == SLUICE_ENOMEM)
+        sluice__err_set(err, "out of memory");
+    SLUICE_TRY(rc);
+    for (size_t k = 0; k < ml.n; k++) {
+        struct moved *m = &ml.v[k];
+        /* A path that cannot be rendered now fails its window when
+         * pulled; the old file stays then (nothing to compare it with). */
+        struct sluice_err perr;
+        sluice__buf_reset(&path);
+        if (sluice__window_output(r->job, &m->w, &path, &perr) == SLUICE_OK &&
+            m->output && strcmp(m->output, path.p) != 0 &&
+            unlink(m->output) == 0)
+            SLUICE_LOG(&r->log, SLUICE_LOG_INFO,
+                       "removed %s: the job's end moved, so its window is "
+                       "pulled again for its new extent",
+                       m->output);
+        SLUICE_TRY(sluice__run_ledger_group(r, m->group, err));
+        SLUICE_TRY(sluice__ledger_mark_pending(r->ledger.db, m->w.start,
+                                               m->w.end_excl, err));
+    }
 out:
-    sluice__ledger_window_cleanup(&lw);
+    for (size_t k = 0; k < ml.n; k++)
+        sluice__free(ml.v[k].output);
+    sluice__free(ml.v);
     sluice__buf_cleanup(&path);
     return rc;
 }
@@ -373,18 +476,20 @@ int sluice__run_ledger_open(struct run *r, struct sluice_err *err)
         argv = sluice__redact_dup(job->secrets, r->opts->argv);
     SLUICE_TRY(sluice__ledger_run_begin(r->ledger.db, argv, &r->ledger.run_id, err));
     SLUICE_TRY(remembered_rate(r, err));
+    /* Every group's windows move with `to` and look back alike. */
     SLUICE_TRY(requeue_moved(r, err));
     if (full) {
-        SLUICE_TRY(sluice__ledger_requeue(r->ledger.db, INT64_MIN, INT64_MAX,
-                                          NULL, err));
+        SLUICE_TRY(sluice__ledger_requeue_all(r->ledger.db, INT64_MIN,
+                                              INT64_MAX, NULL, err));
     } else if (job->lookback > 0 && r->plan.count > 0) {
+        size_t nw = r->plan.per_group;
         size_t i = sluice__window_first_ending_after(
-            &job->windows, r->plan.count, job->windows.end - job->lookback);
-        if (i < r->plan.count) {
+            &job->windows, nw, job->windows.end - job->lookback);
+        if (i < nw) {
             struct sluice_window w;
             sluice__window_at(&job->windows, i, &w);
-            SLUICE_TRY(sluice__ledger_requeue(r->ledger.db, w.start, INT64_MAX,
-                                              NULL, err));
+            SLUICE_TRY(sluice__ledger_requeue_all(r->ledger.db, w.start,
+                                                  INT64_MAX, NULL, err));
         }
     }
 out:
@@ -417,18 +522,26 @@ int sluice__run_window_due(struct run *r, size_t i, bool *due,
 {
     int rc = SLUICE_OK;
     *due = true;
-    if (r->plan.single) {
-        *due = i == r->plan.single_index;
+    /* What --window or --partition selects is pulled, done or not (the
+     * plan asks about nothing else). */
+    if (r->plan.single)
         goto out;
-    }
     if (!r->ledger.db)
         goto out;
     struct sluice_window w;
     enum sluice_ledger_status st;
-    sluice__window_at(&r->job->windows, i, &w);
-    if (!r->ledger.cursor)
-        SLUICE_TRY(sluice__ledger_cursor_open(r->ledger.db, r->job->windows.from,
-                                              &r->ledger.cursor, err));
+    sluice__part_at(&r->job->parts, i, &w);
+    /* One cursor per group: the plan walks each group's windows in start
+     * order, then the next group's. */
+    if (r->ledger.cursor && r->ledger.cursor_group != w.group)
+        sluice__run_due_done(r);
+    if (!r->ledger.cursor) {
+        SLUICE_TRY(sluice__run_ledger_group(r, w.group, err));
+        SLUICE_TRY(sluice__ledger_cursor_open(
+            r->ledger.db, r->job->has_windows ? r->job->windows.from : 0,
+            &r->ledger.cursor, err));
+        r->ledger.cursor_group = w.group;
+    }
     SLUICE_TRY(sluice__ledger_cursor_status(r->ledger.cursor, w.start, &st, err));
     if (st != SLUICE_LEDGER_DONE)
         goto out;
@@ -439,6 +552,25 @@ int sluice__run_window_due(struct run *r, size_t i, bool *due,
     else
         *due = output_missing(r, &w);
 out:
+    return rc;
+}
+
+int sluice__run_ledger_group(struct run *r, size_t group,
+                             struct sluice_err *err)
+{
+    int rc = SLUICE_OK;
+    struct sluice_buf part;
+    if (r->ledger.group_set && r->ledger.group == group)
+        return SLUICE_OK;
+    sluice__buf_init(&part, 1 << 16);
+    rc = sluice__part_group_key(&r->job->parts, group, &part);
+    SLUICE_FAIL_IF(rc != SLUICE_OK, rc, err, "partition key: %s",
+                   sluice__buf_failure(rc, "too long"));
+    SLUICE_TRY(sluice__ledger_use_part(r->ledger.db, part.p, err));
+    r->ledger.group = group;
+    r->ledger.group_set = true;
+out:
+    sluice__buf_cleanup(&part);
     return rc;
 }
 

@@ -148,6 +148,8 @@ static int build_window(struct sluice_buf *b, size_t nth,
     SLUICE_TRY(sluice__json_write_cstr(b, w->url));
     SLUICE_TRY(sluice__buf_adds(b, ",\"error\":"));
     SLUICE_TRY(sluice__json_write_cstr(b, w->error));
+    SLUICE_TRY(sluice__buf_adds(b, ",\"key\":"));
+    SLUICE_TRY(sluice__json_write_cstr(b, w->key));
     SLUICE_TRY(sluice__buf_addc(b, '}'));
 out:
     return rc;

@@ -40,26 +40,92 @@ static char *format_field(const struct sluice_job *job, const char *tpl,
     return sluice__buf_take(&b, NULL);
 }
 
+/* A partition's key from its ledger row: the group part, then the
+ * window's start (plan/partition.h). */
+static char *key_from_row(const struct sluice_job *job,
+                          const struct sluice_ledger_window *lw,
+                          const struct sluice_window *w)
+{
+    struct sluice_buf b;
+    struct sluice_err err;
+    const char *part = lw->part ? lw->part : "";
+    sluice__buf_init(&b, 1 << 16);
+    int rc = sluice__buf_adds(&b, part);
+    if (rc == SLUICE_OK && job->has_windows) {
+        if (*part)
+            rc = sluice__buf_addc(&b, '/');
+        if (rc == SLUICE_OK)
+            rc = sluice__template_expand("{start}", w, job->windows.step.unit,
+                                         &b, &err);
+    } else if (rc == SLUICE_OK && !*part) {
+        rc = sluice__buf_adds(&b, "all");
+    }
+    if (rc != SLUICE_OK) {
+        sluice__buf_cleanup(&b);
+        return NULL;
+    }
+    return sluice__buf_take(&b, NULL);
+}
+
 static int copy_failures(const struct sluice_job *job,
                          const struct sluice_ledger_window_list *list,
                          struct sluice_status *st)
 {
     st->failures = sluice__calloc(list->n ? list->n : 1, sizeof *st->failures);
-    if (!st->failures)
+    st->failure_keys = sluice__calloc(list->n ? list->n : 1,
+                                      sizeof *st->failure_keys);
+    if (!st->failures || !st->failure_keys)
         return SLUICE_ENOMEM;
     for (size_t i = 0; i < list->n; i++) {
         const struct sluice_ledger_window *lw = &list->v[i];
         struct sluice_status_failure *f = &st->failures[st->n_failures++];
         struct sluice_window w;
         window_from_key(job, lw->start, lw->end_excl, &w);
-        f->start = format_field(job, "{start}", &w);
-        f->end = format_field(job, "{end}", &w);
+        f->start = job->has_windows ? format_field(job, "{start}", &w)
+                                    : sluice__strdup("");
+        f->end = job->has_windows ? format_field(job, "{end}", &w)
+                                  : sluice__strdup("");
         f->error = sluice__strdup(lw->error ? lw->error : "");
         f->attempts = lw->attempts;
-        if (!f->start || !f->end || !f->error)
+        st->failure_keys[i] = key_from_row(job, lw, &w);
+        if (!f->start || !f->end || !f->error || !st->failure_keys[i])
             return SLUICE_ENOMEM;
     }
     return SLUICE_OK;
+}
+
+/* Done through: the watermark of every group, the earliest of them (a
+ * date is done when it is done for every value). None when a group has
+ * none, or the job has no windows. */
+static int watermark(const struct sluice_job *job, struct sluice_ledger *l,
+                     int64_t *wm, bool *has, struct sluice_err *err)
+{
+    int rc = SLUICE_OK;
+    struct sluice_buf part;
+    sluice__buf_init(&part, 1 << 16);
+    *has = false;
+    if (!job->has_windows)
+        goto out;
+    for (size_t g = 0; g < job->parts.groups; g++) {
+        int64_t t = 0;
+        bool h = false;
+        sluice__buf_reset(&part);
+        rc = sluice__part_group_key(&job->parts, g, &part);
+        SLUICE_FAIL_IF(rc != SLUICE_OK, rc, err, "partition key: %s",
+                       sluice__buf_failure(rc, "too long"));
+        SLUICE_TRY(sluice__ledger_use_part(l, part.p, err));
+        SLUICE_TRY(sluice__ledger_watermark(l, job->windows.from, &t, &h, err));
+        if (!h) {
+            *has = false;
+            goto out;
+        }
+        if (g == 0 || t < *wm)
+            *wm = t;
+        *has = true;
+    }
+out:
+    sluice__buf_cleanup(&part);
+    return rc;
 }
 
 /* A run's row says 'running' from its start until it records its end; a
@@ -95,6 +161,14 @@ static int copy_runs(const struct sluice_ledger_run_list *list, bool alive,
             return SLUICE_ENOMEM;
     }
     return SLUICE_OK;
+}
+
+static void free_keys(struct sluice_status *st)
+{
+    for (size_t i = 0; st->failure_keys && i < st->n_failures; i++)
+        sluice__free(st->failure_keys[i]);
+    sluice__free(st->failure_keys);
+    st->failure_keys = NULL;
 }
 
 void sluice_status_init_sized(struct sluice_status *st, size_t size)
@@ -168,8 +242,7 @@ int sluice_job_status(const struct sluice_job *job, size_t max_runs,
     st->running_pid = h.pid;
 
     int64_t wm = 0;
-    SLUICE_TRY(sluice__ledger_watermark(l, job->windows.from, &wm,
-                                        &st->has_watermark, &err));
+    SLUICE_TRY(watermark(job, l, &wm, &st->has_watermark, &err));
     if (st->has_watermark) {
         struct sluice_window w;
         window_from_key(job, wm, wm, &w);
@@ -180,8 +253,9 @@ int sluice_job_status(const struct sluice_job *job, size_t max_runs,
     struct sluice_ledger_counts c;
     /* The planned windows' rows; a planned window without one was never
      * attempted: pending. */
-    SLUICE_TRY(sluice__ledger_counts(l, job->windows.from, job->windows.end,
-                                     &c, &err));
+    int64_t c_from = job->has_windows ? job->windows.from : INT64_MIN,
+            c_to = job->has_windows ? job->windows.end : INT64_MAX;
+    SLUICE_TRY(sluice__ledger_counts_all(l, c_from, c_to, &c, &err));
     st->done = c.done;
     st->failed = c.failed;
     st->pending = c.done + c.failed < st->planned
@@ -213,12 +287,19 @@ out:
         sluice__free(full.learned_origin);
         full.learned_origin = NULL;
     }
+    /* A caller's struct without room for the keys does not get them. */
+    if (caller->size <
+        offsetof(struct sluice_status, failure_keys) + sizeof(char **))
+        free_keys(st);
     sluice__sized_out(caller, st, sizeof full);
     return rc;
 }
 
 void sluice_status_cleanup(struct sluice_status *st)
 {
+    if (st->size >= offsetof(struct sluice_status, failure_keys) +
+                        sizeof(char **))
+        free_keys(st);
     for (size_t i = 0; i < st->n_failures; i++) {
         sluice__free(st->failures[i].start);
         sluice__free(st->failures[i].end);

@@ -87,7 +87,7 @@ out:
 }
 
 static int failure(struct doc *d, size_t i,
-                   const struct sluice_status_failure *f)
+                   const struct sluice_status_failure *f, const char *key)
 {
     int rc = SLUICE_OK;
     SLUICE_TRY(sluice__buf_adds(&d->b, i ? ",{\"start\":" : "{\"start\":"));
@@ -97,6 +97,8 @@ static int failure(struct doc *d, size_t i,
     SLUICE_TRY(sluice__buf_appendf(&d->b, ",\"attempts\":%llu,\"error\":",
                                    (unsigned long long)f->attempts));
     SLUICE_TRY(str(d, f->error));
+    SLUICE_TRY(sluice__buf_adds(&d->b, ",\"key\":"));
+    SLUICE_TRY(str(d, key));
     SLUICE_TRY(sluice__buf_addc(&d->b, '}'));
 out:
     return rc;
@@ -131,7 +133,12 @@ static int write_doc(struct doc *d, const char *name,
     int rc = SLUICE_OK;
     SLUICE_TRY(head(d, name, st));
     for (size_t i = 0; i < st->n_failures; i++) {
-        SLUICE_TRY(failure(d, i, &st->failures[i]));
+        SLUICE_TRY(failure(d, i, &st->failures[i],
+                           st->size > offsetof(struct sluice_status,
+                                               failure_keys) &&
+                                   st->failure_keys
+                               ? st->failure_keys[i]
+                               : NULL));
         SLUICE_TRY(flush(d, false));
     }
     SLUICE_TRY(sluice__buf_adds(&d->b, "],\"runs\":["));

@@ -6,9 +6,69 @@
 #include <strings.h>
 
 #include "http/request.h"
+#include "json/json_reader.h"
 #include "pipeline/window_io.h"
 #include "plan/outpath.h"
 #include "plan/template.h"
+
+/* The placeholders of the job's templates, values escaped for a field. */
+static struct sluice_tpl_ctx ctx_for(const struct sluice_job *job,
+                                     enum sluice_tpl_escape e)
+{
+    struct sluice_tpl_ctx c = {&job->parts, !job->has_windows, e, false};
+    return c;
+}
+
+static int no_events(void *ud, enum sluice_json_event ev, const char *p,
+                     size_t n)
+{
+    (void)ud;
+    (void)ev;
+    (void)p;
+    (void)n;
+    return 0;
+}
+
+int sluice__window_body(const struct sluice_job *job,
+                        const struct sluice_window *w, struct sluice_buf *out,
+                        struct sluice_err *err)
+{
+    int rc = SLUICE_OK;
+    struct sluice_tpl_ctx c = ctx_for(job, SLUICE_TPL_JSON);
+    struct sluice_json_reader *jr = NULL;
+    size_t at = out->n;
+    SLUICE_TRY(sluice__template_expand_json(job->source.body
+                                                ? job->source.body
+                                                : "",
+                                            w, job->windows.step.unit, &c,
+                                            out, err));
+    if (!job->source.body)
+        goto out;
+    /* A value written outside a JSON string as it is can break the JSON
+     * for one partition: that partition fails, saying so. */
+    jr = sluice__json_reader_new(NULL, no_events, NULL);
+    SLUICE_FAIL_IF(!jr, SLUICE_ENOMEM, err, "out of memory");
+    rc = sluice__json_reader_feed(jr, out->p + at, out->n - at);
+    if (rc == SLUICE_OK)
+        rc = sluice__json_reader_finish(jr);
+    SLUICE_FAIL_IF(rc != SLUICE_OK, rc == SLUICE_ENOMEM ? rc : SLUICE_EJOB,
+                   err, "source.body is not JSON for this partition: %s",
+                   sluice__json_reader_error(jr));
+out:
+    sluice__json_reader_free(jr);
+    return rc;
+}
+
+int sluice__window_key(const struct sluice_job *job,
+                       const struct sluice_window *w, struct sluice_buf *out,
+                       struct sluice_err *err)
+{
+    int rc = sluice__part_key(&job->parts, w, out);
+    if (rc != SLUICE_OK)
+        sluice__err_set(err, "partition key: %s",
+                        sluice__buf_failure(rc, "too long"));
+    return rc;
+}
 
 int sluice__window_url(const struct sluice_job *job,
                        const struct sluice_window *w, struct sluice_buf *out,
@@ -18,11 +78,15 @@ int sluice__window_url(const struct sluice_job *job,
     struct sluice_buf value;
     sluice__buf_init(&value, 1 << 16);
     enum sluice_step_unit unit = job->windows.step.unit;
-    SLUICE_TRY(sluice__template_expand(job->source.url, w, unit, out, err));
+    struct sluice_tpl_ctx path = ctx_for(job, SLUICE_TPL_URL_PATH),
+                          raw = ctx_for(job, SLUICE_TPL_RAW);
+    SLUICE_TRY(
+        sluice__template_expand_ctx(job->source.url, w, unit, &path, out, err));
     for (size_t i = 0; i < job->source.n_params; i++) {
         const struct sluice_kv *kv = &job->source.params[i];
         sluice__buf_reset(&value);
-        SLUICE_TRY(sluice__template_expand(kv->value, w, unit, &value, err));
+        SLUICE_TRY(
+            sluice__template_expand_ctx(kv->value, w, unit, &raw, &value, err));
         rc = sluice__url_add_param(out, kv->name, sluice__buf_str(&value));
         SLUICE_FAIL_IF(rc != SLUICE_OK, rc, err, "%s",
                        sluice__buf_failure(rc, "request URL too long"));
@@ -39,11 +103,13 @@ int sluice__window_headers(const struct sluice_job *job,
     int rc = SLUICE_OK;
     struct sluice_buf line;
     sluice__buf_init(&line, 1 << 16);
-    bool has_accept = false;
+    bool has_accept = false, has_content_type = false;
+    struct sluice_tpl_ctx raw = ctx_for(job, SLUICE_TPL_RAW);
     for (size_t i = 0; i < job->source.n_headers; i++) {
         const struct sluice_kv *kv = &job->source.headers[i];
         sluice__buf_reset(&line);
         has_accept |= strcasecmp(kv->name, "accept") == 0;
+        has_content_type |= strcasecmp(kv->name, "content-type") == 0;
         if (!with_secrets &&
             (kv->secret || sluice__secret_name(kv->name) ||
              sluice__redact_needed(job->secrets, kv->value, strlen(kv->value))))
@@ -51,9 +117,16 @@ int sluice__window_headers(const struct sluice_job *job,
         rc = sluice__buf_appendf(&line, "%s: ", kv->name);
         SLUICE_FAIL_IF(rc != SLUICE_OK, rc, err, "%s",
                        sluice__buf_failure(rc, "header too long"));
-        SLUICE_TRY(sluice__template_expand(kv->value, w,
-                                           job->windows.step.unit, &line, err));
+        SLUICE_TRY(sluice__template_expand_ctx(
+            kv->value, w, job->windows.step.unit, &raw, &line, err));
         struct curl_slist *n = curl_slist_append(*out, line.p);
+        SLUICE_FAIL_IF(!n, SLUICE_ENOMEM, err, "out of memory");
+        *out = n;
+    }
+    /* A body is JSON, unless the job says otherwise. */
+    if (job->source.post && !has_content_type) {
+        struct curl_slist *n =
+            curl_slist_append(*out, "Content-Type: application/json");
         SLUICE_FAIL_IF(!n, SLUICE_ENOMEM, err, "out of memory");
         *out = n;
     }
@@ -74,8 +147,9 @@ int sluice__window_output(const struct sluice_job *job,
 {
     int rc = SLUICE_OK;
     size_t at = out->n;
-    SLUICE_TRY(sluice__template_expand(job->output.path, w,
-                                       job->windows.step.unit, out, err));
+    struct sluice_tpl_ctx path = ctx_for(job, SLUICE_TPL_PATH);
+    SLUICE_TRY(sluice__template_expand_ctx(
+        job->output.path, w, job->windows.step.unit, &path, out, err));
     /* The loader checked the first and last windows; a format may still
      * render a path elsewhere for this one (a locale's text). */
     SLUICE_FAIL_IF(!job->output.allow_outside && job->output.folder &&
@@ -97,6 +171,12 @@ int sluice__window_label(const struct sluice_job *job,
 {
     int rc = SLUICE_OK;
     enum sluice_step_unit unit = job->windows.step.unit;
+    /* A job without windows has no dates: its labels are empty. */
+    if (!job->has_windows) {
+        SLUICE_TRY(sluice__buf_append(start, "", 0));
+        SLUICE_TRY(sluice__buf_append(end, "", 0));
+        goto out;
+    }
     SLUICE_TRY(sluice__template_expand("{start}", w, unit, start, err));
     SLUICE_TRY(sluice__template_expand("{end}", w, unit, end, err));
 out:

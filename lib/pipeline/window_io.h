@@ -29,7 +29,19 @@ SLUICE_NODISCARD int sluice__window_output(const struct sluice_job *job,
                                            const struct sluice_window *w,
                                            struct sluice_buf *out,
                                            struct sluice_err *err);
-/* {start} and {end} formatted, for messages and reports. */
+/* The request body of window w (source.body, POST), JSON-checked: a body
+ * that is not JSON for this partition is SLUICE_EJOB naming where. */
+SLUICE_NODISCARD int sluice__window_body(const struct sluice_job *job,
+                                         const struct sluice_window *w,
+                                         struct sluice_buf *out,
+                                         struct sluice_err *err);
+/* The partition's key (plan/partition.h), appended to out. */
+SLUICE_NODISCARD int sluice__window_key(const struct sluice_job *job,
+                                        const struct sluice_window *w,
+                                        struct sluice_buf *out,
+                                        struct sluice_err *err);
+/* {start} and {end} formatted, for messages and reports ("" and "" for a
+ * job without windows). */
 SLUICE_NODISCARD int sluice__window_label(const struct sluice_job *job,
                                           const struct sluice_window *w,
                                           struct sluice_buf *start,

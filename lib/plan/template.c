@@ -19,12 +19,22 @@ enum field {
     F_START = SLUICE_TPL_START,
     F_END = SLUICE_TPL_END,
     F_END_EXCL = SLUICE_TPL_END_EXCL,
-    F_INDEX = SLUICE_TPL_INDEX
+    F_INDEX = SLUICE_TPL_INDEX,
+    F_VAR,      /* a dimension's name: its value for the partition */
+    F_PARTITION /* the partition's key */
 };
 
 struct visitor {
     sluice_tpl_visit_fn fn;
     void *ud;
+};
+
+/* The walk's context: the job's partitions, and (sluice__template_uses) a
+ * name to look for. */
+struct walk_ctx {
+    const struct sluice_tpl_ctx *c;
+    const char *want;
+    bool seen;
 };
 
 /* Hands a literal run to the visitor, if any. */
@@ -82,6 +92,85 @@ static int expand_field(enum field f, const char *fmt, size_t fn,
     return sluice__time_format(t, fbuf, out);
 }
 
+static bool all_dots(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != '.')
+            return false;
+    return n > 0;
+}
+
+/* Appends `v` as the escape mode wants it (template.h). */
+static int escape_value(enum sluice_tpl_escape e, const char *v, size_t n,
+                        struct sluice_buf *out)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    int rc = SLUICE_OK;
+    switch (e) {
+    case SLUICE_TPL_RAW:
+        return sluice__buf_append(out, v, n);
+    case SLUICE_TPL_PATH:
+        if (all_dots(v, n)) {
+            for (size_t i = 0; i < n && rc == SLUICE_OK; i++)
+                rc = sluice__buf_adds(out, "%2E");
+            return rc;
+        }
+        return sluice__part_escape(v, n, out);
+    case SLUICE_TPL_URL_PATH:
+        for (size_t i = 0; i < n && rc == SLUICE_OK; i++) {
+            unsigned char c = (unsigned char)v[i];
+            if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                (c >= '0' && c <= '9') || strchr("-._~/", c)) {
+                rc = sluice__buf_addc(out, (char)c);
+            } else {
+                char x[3] = {'%', hex[c >> 4], hex[c & 15]};
+                rc = sluice__buf_append(out, x, 3);
+            }
+        }
+        return rc;
+    case SLUICE_TPL_JSON:
+        for (size_t i = 0; i < n && rc == SLUICE_OK; i++) {
+            unsigned char c = (unsigned char)v[i];
+            if (c == '"' || c == '\\') {
+                char x[2] = {'\\', (char)c};
+                rc = sluice__buf_append(out, x, 2);
+            } else if (c < 0x20) {
+                rc = sluice__buf_appendf(out, "\\u%04x", c);
+            } else {
+                rc = sluice__buf_addc(out, (char)c);
+            }
+        }
+        return rc;
+    }
+    return SLUICE_EINVAL;
+}
+
+/* A dimension's value or the key, for partition w. */
+static int expand_var(const struct sluice_tpl_ctx *c, enum field f,
+                      const char *name, size_t name_n,
+                      const struct sluice_window *w, struct sluice_buf *out)
+{
+    int rc = SLUICE_OK;
+    struct sluice_buf v;
+    bool found = false;
+    sluice__buf_init(&v, SLUICE_PART_VALUE_MAX * 3 + 4096);
+    if (f == F_PARTITION) {
+        SLUICE_TRY(sluice__part_key(c->parts, w, &v));
+        if (c->escape == SLUICE_TPL_JSON)
+            SLUICE_TRY(escape_value(SLUICE_TPL_JSON, v.p, v.n, out));
+        else
+            SLUICE_TRY(sluice__buf_append(out, v.p, v.n));
+        goto out;
+    }
+    SLUICE_TRY(sluice__part_value(c->parts, w->group, name, name_n, &v,
+                                  &found));
+    SLUICE_TRY(found ? SLUICE_OK : SLUICE_EINVAL);
+    SLUICE_TRY(escape_value(c->escape, v.p ? v.p : "", v.n, out));
+out:
+    sluice__buf_cleanup(&v);
+    return rc;
+}
+
 /* Appends literal bytes, naming the limit when the output is full. */
 static int emit(struct sluice_buf *out, const char *p, size_t n,
                 struct sluice_err *err)
@@ -98,8 +187,9 @@ static int emit(struct sluice_buf *out, const char *p, size_t n,
 static int walk(const char *tpl, const struct sluice_window *w,
                 enum sluice_step_unit unit, struct sluice_buf *out,
                 size_t *fields, const struct visitor *v,
-                struct sluice_err *err)
+                struct walk_ctx *wc, struct sluice_err *err)
 {
+    const struct sluice_tpl_ctx *ctx = wc ? wc->c : NULL;
     int rc = SLUICE_OK;
     SLUICE_FAIL_IF(!tpl, SLUICE_EINVAL, err, "template: missing");
     size_t n = strnlen(tpl, TEMPLATE_MAX + 1);
@@ -107,16 +197,18 @@ static int walk(const char *tpl, const struct sluice_window *w,
                    "template longer than %d bytes", TEMPLATE_MAX);
     size_t lit = 0; /* start of the pending literal run */
     size_t i = 0;
+    bool json = ctx && ctx->json_braces;
     while (i < n) {
         char c = tpl[i];
-        if (c != '{' && c != '}') {
+        if ((c != '{' && c != '}') ||
+            (json && (c == '}' || !sluice__template_placeholder_at(tpl + i)))) {
             i++;
             continue;
         }
         if (w && i > lit)
             SLUICE_TRY(emit(out, tpl + lit, i - lit, err));
         SLUICE_TRY(visit_literal(v, tpl + lit, i - lit));
-        if (i + 1 < n && tpl[i + 1] == c) { /* {{ or }} */
+        if (!json && i + 1 < n && tpl[i + 1] == c) { /* {{ or }} */
             if (w)
                 SLUICE_TRY(emit(out, &c, 1, err));
             SLUICE_TRY(visit_literal(v, tpl + i, 1));
@@ -147,11 +239,30 @@ static int walk(const char *tpl, const struct sluice_window *w,
                 memcmp(FIELDS[k].name, tpl + name0, name_n) == 0)
                 fi = (int)k;
         }
-        SLUICE_FAIL_IF(fi < 0, SLUICE_EJOB, err,
-                       "unknown placeholder {%.*s} at byte %zu (known: "
-                       "{start}, {end}, {end_excl}, {index})",
-                       (int)(name_n > 40 ? 40 : name_n), tpl + name0, open);
-        enum field f = FIELDS[fi].f;
+        enum field f = fi >= 0 ? FIELDS[fi].f : F_VAR;
+        if (fi < 0 && ctx && ctx->parts && name_n == 9 &&
+            memcmp(tpl + name0, "partition", 9) == 0)
+            f = F_PARTITION;
+        SLUICE_FAIL_IF(
+            f == F_VAR && !(ctx && ctx->parts &&
+                            sluice__part_has_name(ctx->parts, tpl + name0,
+                                                  name_n)),
+            SLUICE_EJOB, err,
+            "unknown placeholder {%.*s} at byte %zu (known: {start}, {end}, "
+            "{end_excl}, {index}%s)",
+            (int)(name_n > 40 ? 40 : name_n), tpl + name0, open,
+            !(ctx && ctx->parts)   ? ""
+            : ctx->parts->n_dims ? ", {partition} and the names the "
+                                   "partitions declare with 'as'"
+                                 : ", {partition}");
+        SLUICE_FAIL_IF(ctx && ctx->no_window && f <= F_END_EXCL, SLUICE_EJOB,
+                       err,
+                       "placeholder {%.*s} at byte %zu needs date windows "
+                       "(windows:), and the job has none",
+                       (int)name_n, tpl + name0, open);
+        if (wc && wc->want && strlen(wc->want) == name_n &&
+            memcmp(wc->want, tpl + name0, name_n) == 0)
+            wc->seen = true;
         const char *fmt = NULL;
         size_t fn = 0;
         if (tpl[j] == ':') {
@@ -166,8 +277,9 @@ static int walk(const char *tpl, const struct sluice_window *w,
                            k, open);
             fmt = tpl + f0;
             fn = k - f0;
-            SLUICE_FAIL_IF(f == F_INDEX, SLUICE_EJOB, err,
-                           "{index} takes no format (byte %zu)", open);
+            SLUICE_FAIL_IF(f >= F_INDEX, SLUICE_EJOB, err,
+                           "{%.*s} takes no format (byte %zu)", (int)name_n,
+                           tpl + name0, open);
             SLUICE_FAIL_IF(fn == 0, SLUICE_EJOB, err,
                            "empty format after ':' at byte %zu", j);
             SLUICE_FAIL_IF(fn > SLUICE_TIME_FMT_MAX, SLUICE_EJOB, err,
@@ -188,7 +300,8 @@ static int walk(const char *tpl, const struct sluice_window *w,
             SLUICE_TRY(v->fn(v->ud, &part));
         }
         if (w) {
-            rc = expand_field(f, fmt, fn, w, unit, out);
+            rc = f >= F_VAR ? expand_var(ctx, f, tpl + name0, name_n, w, out)
+                            : expand_field(f, fmt, fn, w, unit, out);
             SLUICE_FAIL_IF(rc != SLUICE_OK, rc, err,
                            "placeholder at byte %zu: %s", open,
                            sluice_strerror(rc));
@@ -207,14 +320,46 @@ out:
 
 int sluice__template_check(const char *tpl, struct sluice_err *err)
 {
-    return walk(tpl, NULL, SLUICE_STEP_DAYS, NULL, NULL, NULL, err);
+    return walk(tpl, NULL, SLUICE_STEP_DAYS, NULL, NULL, NULL, NULL, err);
+}
+
+int sluice__template_check_ctx(const char *tpl, const struct sluice_tpl_ctx *c,
+                               struct sluice_err *err)
+{
+    struct walk_ctx wc = {c, NULL, false};
+    return walk(tpl, NULL, SLUICE_STEP_DAYS, NULL, NULL, NULL, &wc, err);
+}
+
+int sluice__template_expand_ctx(const char *tpl, const struct sluice_window *w,
+                                enum sluice_step_unit unit,
+                                const struct sluice_tpl_ctx *c,
+                                struct sluice_buf *out, struct sluice_err *err)
+{
+    int rc = SLUICE_OK;
+    struct walk_ctx wc = {c, NULL, false};
+    SLUICE_FAIL_IF(!w || !out, SLUICE_EINVAL, err,
+                   "template: no window or output");
+    rc = walk(tpl, w, unit, out, NULL, NULL, &wc, err);
+out:
+    return rc;
+}
+
+bool sluice__template_uses(const char *tpl, const struct sluice_tpl_ctx *c,
+                           const char *name)
+{
+    struct walk_ctx wc = {c, name, false};
+    struct sluice_err err;
+    return walk(tpl, NULL, SLUICE_STEP_DAYS, NULL, NULL, NULL, &wc, &err) ==
+               SLUICE_OK &&
+           wc.seen;
 }
 
 int sluice__template_visit(const char *tpl, sluice_tpl_visit_fn fn, void *ud,
                            struct sluice_err *err)
 {
     struct visitor v = {fn, ud};
-    return walk(tpl, NULL, SLUICE_STEP_DAYS, NULL, NULL, fn ? &v : NULL, err);
+    return walk(tpl, NULL, SLUICE_STEP_DAYS, NULL, NULL, fn ? &v : NULL, NULL,
+                err);
 }
 
 int sluice__template_expand(const char *tpl, const struct sluice_window *w,
@@ -224,7 +369,7 @@ int sluice__template_expand(const char *tpl, const struct sluice_window *w,
     int rc = SLUICE_OK;
     SLUICE_FAIL_IF(!w || !out, SLUICE_EINVAL, err,
                    "template: no window or output");
-    rc = walk(tpl, w, unit, out, NULL, NULL, err);
+    rc = walk(tpl, w, unit, out, NULL, NULL, NULL, err);
 out:
     return rc;
 }
@@ -233,7 +378,65 @@ bool sluice__template_has_window_field(const char *tpl)
 {
     size_t fields = 0;
     struct sluice_err err;
-    return walk(tpl, NULL, SLUICE_STEP_DAYS, NULL, &fields, NULL, &err) ==
+    return walk(tpl, NULL, SLUICE_STEP_DAYS, NULL, &fields, NULL, NULL, &err) ==
                SLUICE_OK &&
            fields > 0;
+}
+
+size_t sluice__template_placeholder_at(const char *s)
+{
+    size_t i = 1;
+    if (s[0] != '{' || !((s[1] >= 'a' && s[1] <= 'z') ||
+                         (s[1] >= 'A' && s[1] <= 'Z') || s[1] == '_'))
+        return 0;
+    while ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+           (s[i] >= '0' && s[i] <= '9') || s[i] == '_')
+        i++;
+    if (s[i] == ':')
+        while (s[i] && s[i] != '}' && s[i] != '{')
+            i++;
+    return s[i] == '}' ? i + 1 : 0;
+}
+
+int sluice__template_expand_json(const char *tpl, const struct sluice_window *w,
+                                 enum sluice_step_unit unit,
+                                 const struct sluice_tpl_ctx *c,
+                                 struct sluice_buf *out, struct sluice_err *err)
+{
+    int rc = SLUICE_OK;
+    struct sluice_tpl_ctx one = *c;
+    struct sluice_buf ph;
+    bool in_str = false, escaped = false;
+    sluice__buf_init(&ph, SLUICE_TIME_FMT_MAX + 256);
+    one.json_braces = true;
+    /* The whole template is checked first: the walk below only splits it. */
+    SLUICE_TRY(sluice__template_check_ctx(tpl, &one, err));
+    one.json_braces = false;
+    for (size_t i = 0; tpl[i];) {
+        char ch = tpl[i];
+        size_t pn = sluice__template_placeholder_at(tpl + i);
+        if (pn) {
+            sluice__buf_reset(&ph);
+            SLUICE_TRY(emit(&ph, tpl + i, pn, err));
+            one.escape = in_str ? SLUICE_TPL_JSON : SLUICE_TPL_RAW;
+            SLUICE_TRY(sluice__template_expand_ctx(ph.p, w, unit, &one, out,
+                                                   err));
+            i += pn;
+            continue;
+        }
+        /* The JSON string state of the literal text. */
+        if (in_str && escaped)
+            escaped = false;
+        else if (in_str && ch == '\\')
+            escaped = true;
+        else if (ch == '"')
+            in_str = !in_str;
+        SLUICE_TRY(emit(out, &ch, 1, err));
+        i++;
+    }
+    if (!out->p)
+        SLUICE_TRY(emit(out, "", 0, err));
+out:
+    sluice__buf_cleanup(&ph);
+    return rc;
 }

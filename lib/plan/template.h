@@ -9,6 +9,7 @@
 #ifndef SLUICE_PLAN_TEMPLATE_H
 #define SLUICE_PLAN_TEMPLATE_H
 
+#include "plan/partition.h"
 #include "plan/window.h"
 #include "util/buf.h"
 
@@ -30,6 +31,64 @@ SLUICE_NODISCARD int sluice__template_expand(const char *tpl,
                                              enum sluice_step_unit unit,
                                              struct sluice_buf *out,
                                              struct sluice_err *err);
+
+/* Templates of a job with partitions (plan/partition.h): the names its
+ * other dimensions declare ({region}, {lo}, {hi}) and {partition} (the
+ * partition's key) are placeholders too, without a format; a job without
+ * windows has no {start}, {end} or {end_excl} (an error naming the
+ * placeholder). A value is written as the field it goes into needs it:
+ * - RAW: as it is (query params, which the request builder encodes, and
+ *   header values, in which the loader refused line breaks);
+ * - URL_PATH: bytes other than A-Z a-z 0-9 - . _ ~ and '/' as %XX, so a
+ *   value "a b?c" stays one path segment's text and "owner/repo" spans two;
+ * - PATH (output paths): as in a key (partition.h), and a value made of
+ *   dots only ("." "..") all %2E, so no value climbs out of a folder;
+ * - JSON: JSON-string escaped (a request body's string).
+ * {partition} is written as the key is (it is safe already), JSON-escaped
+ * for JSON. */
+enum sluice_tpl_escape {
+    SLUICE_TPL_RAW,
+    SLUICE_TPL_URL_PATH,
+    SLUICE_TPL_PATH,
+    SLUICE_TPL_JSON
+};
+struct sluice_tpl_ctx {
+    const struct sluice_part_spec *parts; /* NULL: no other dimension, and
+                                             no {partition} */
+    bool no_window;                       /* the job has no windows */
+    enum sluice_tpl_escape escape;
+    /* JSON text (a body): only {name} and {name:format} are placeholders;
+     * every other brace is literal and {{ }} are not escapes. */
+    bool json_braces;
+};
+SLUICE_NODISCARD int sluice__template_check_ctx(const char *tpl,
+                                                const struct sluice_tpl_ctx *c,
+                                                struct sluice_err *err);
+SLUICE_NODISCARD int sluice__template_expand_ctx(const char *tpl,
+                                                 const struct sluice_window *w,
+                                                 enum sluice_step_unit unit,
+                                                 const struct sluice_tpl_ctx *c,
+                                                 struct sluice_buf *out,
+                                                 struct sluice_err *err);
+/* The length of a {name} or {name:format} placeholder at s (a name:
+ * letters, digits and '_', not starting with a digit), 0 if none starts
+ * there: what json_braces counts as a placeholder. */
+size_t sluice__template_placeholder_at(const char *s);
+/* A JSON text template (a request body), read with json_braces: a
+ * placeholder inside a JSON string of the literal text is written
+ * JSON-escaped, one outside every string as it is (for numbers:
+ * {"lo": {lo}, "q": "{region}"}). `c`'s escape is ignored. The result is
+ * not checked to be JSON. */
+SLUICE_NODISCARD int sluice__template_expand_json(const char *tpl,
+                                                  const struct sluice_window *w,
+                                                  enum sluice_step_unit unit,
+                                                  const struct sluice_tpl_ctx *c,
+                                                  struct sluice_buf *out,
+                                                  struct sluice_err *err);
+/* Whether a valid template uses placeholder `name` (a dimension's, or
+ * "partition", "index", "start"...). */
+bool sluice__template_uses(const char *tpl, const struct sluice_tpl_ctx *c,
+                           const char *name);
 
 /* True when the template mentions at least one window placeholder (an
  * output path without one would make every window write the same file). */

@@ -229,6 +229,7 @@ void sluice__window_at(const struct sluice_window_spec *spec, size_t i,
         next = start + s;
     }
     out->index = i;
+    out->group = 0;
     out->start = start;
     out->end_excl = next < spec->end ? next : spec->end;
     /* The last day the window touches: for windows aligned to midnight it

@@ -33,13 +33,16 @@ struct sluice_window_spec {
 };
 
 struct sluice_window {
-    size_t index;      /* 0-based position in the plan */
+    size_t index;      /* 0-based position in the plan (of partitions, when
+                          the job has other dimensions: plan/partition.h) */
     int64_t start;     /* first instant in the window */
     int64_t end_excl;  /* first instant after it (the next window's start) */
     int64_t end;       /* last day (day/month steps: midnight of the last
                           day the window touches, end_excl - 1 day when
                           aligned to midnight) or last second (hour steps:
                           end_excl - 1): what NeoWs calls end_date */
+    size_t group;      /* which combination of the job's other dimensions'
+                          values (plan/partition.h); 0 when there are none */
 };
 
 /* Parses "7d", "1w", "2weeks", "1mo", "3months", "6h", "1 day", "1y" (12

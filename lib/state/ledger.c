@@ -85,16 +85,56 @@ static const char *const MIGRATIONS[SLUICE_LEDGER_FORMAT] = {
     " rate REAL NOT NULL CHECK (rate > 0),"
     " learned INTEGER NOT NULL,"
     " run_id INTEGER) WITHOUT ROWID;",
+    /* 2 -> 3: partitions beyond dates. A window is one partition of a
+     * group (the non-date half of its key, "" for a job of windows only):
+     * the key becomes (part, start). Every row of an earlier ledger is a
+     * window of the group "", so it keeps its status, history and file;
+     * the fingerprint, runs and schema are untouched. SQLite cannot change
+     * a primary key in place: the table is rebuilt under its own name. */
+    "CREATE TABLE windows_v2 ("
+    " part TEXT NOT NULL DEFAULT '',"
+    " start INTEGER NOT NULL,"
+    " end_excl INTEGER NOT NULL,"
+    " status TEXT NOT NULL DEFAULT 'pending'"
+    "  CHECK (status IN ('pending', 'done', 'failed')),"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " http TEXT NOT NULL DEFAULT '[]',"
+    " rows INTEGER NOT NULL DEFAULT 0,"
+    " bytes_in INTEGER NOT NULL DEFAULT 0,"
+    " bytes_out INTEGER NOT NULL DEFAULT 0,"
+    " output TEXT,"
+    " error TEXT,"
+    " first_attempt INTEGER,"
+    " last_attempt INTEGER,"
+    " run_id INTEGER,"
+    " PRIMARY KEY (part, start));"
+    "INSERT INTO windows_v2 (part, start, end_excl, status, attempts, http,"
+    " rows, bytes_in, bytes_out, output, error, first_attempt, last_attempt,"
+    " run_id) SELECT '', start, end_excl, status, attempts, http, rows,"
+    " bytes_in, bytes_out, output, error, first_attempt, last_attempt, run_id"
+    " FROM windows;"
+    "DROP VIEW windows_utc;"
+    "DROP INDEX windows_by_status;"
+    "DROP TABLE windows;"
+    "ALTER TABLE windows_v2 RENAME TO windows;"
+    "CREATE INDEX windows_by_status ON windows (status, part, start);"
+    "CREATE VIEW windows_utc AS SELECT part,"
+    " strftime('%Y-%m-%dT%H:%M:%SZ', start, 'unixepoch') AS start_utc,"
+    " strftime('%Y-%m-%dT%H:%M:%SZ', end_excl, 'unixepoch') AS end_utc,"
+    " status, attempts, http, rows, bytes_out, output, error,"
+    " strftime('%Y-%m-%dT%H:%M:%SZ', last_attempt, 'unixepoch')"
+    "  AS last_attempt_utc, run_id FROM windows;",
 };
 
 static const char *const CACHED_SQL[ST_COUNT] = {
-    [ST_STATUS] = "SELECT status FROM windows WHERE start = ?1",
-    [ST_HISTORY] = "SELECT http FROM windows WHERE start = ?1",
+    [ST_STATUS] = "SELECT status FROM windows WHERE part = ?2 AND start = ?1",
+    [ST_HISTORY] = "SELECT http FROM windows WHERE part = ?2 AND start = ?1",
     [ST_UPSERT] =
         "INSERT INTO windows (start, end_excl, status, attempts, http, rows,"
         " bytes_in, bytes_out, output, error, first_attempt, last_attempt,"
-        " run_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11,"
-        " ?12) ON CONFLICT (start) DO UPDATE SET end_excl = ?2, status = ?3,"
+        " run_id, part) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+        " ?11, ?12, ?13) ON CONFLICT (part, start) DO UPDATE SET"
+        " end_excl = ?2, status = ?3,"
         " attempts = attempts + ?4, http = ?5, rows = ?6, bytes_in = ?7,"
         " bytes_out = ?8, output = ?9, error = ?10,"
         " first_attempt = coalesce(first_attempt, ?11), last_attempt = ?11,"
@@ -477,6 +517,8 @@ int sluice__ledger_open(const struct sluice_ledger_opts *o,
     l = sluice__calloc(1, sizeof *l);
     SLUICE_FAIL_IF(!l, SLUICE_ENOMEM, err, "out of memory");
     l->lock_fd = -1;
+    l->part = sluice__strdup("");
+    SLUICE_FAIL_IF(!l->part, SLUICE_ENOMEM, err, "out of memory");
     l->clock = o->clock;
     l->clock_ud = o->clock_ud;
     l->path = sluice__strdup(o->path);
@@ -507,7 +549,25 @@ void sluice__ledger_close(struct sluice_ledger *l)
     sluice__free(l->path);
     sluice__free(l->lock_path);
     sluice__free(l->job_name);
+    sluice__free(l->part);
     sluice__free(l);
+}
+
+int sluice__ledger_use_part(struct sluice_ledger *l, const char *part,
+                            struct sluice_err *err)
+{
+    if (!part)
+        part = "";
+    if (strcmp(l->part, part) == 0)
+        return SLUICE_OK;
+    char *p = sluice__strdup(part);
+    if (!p) {
+        sluice__err_set(err, "out of memory");
+        return SLUICE_ENOMEM;
+    }
+    sluice__free(l->part);
+    l->part = p;
+    return SLUICE_OK;
 }
 
 /* ---- runs ---------------------------------------------------------------- */

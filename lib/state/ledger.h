@@ -20,7 +20,12 @@
  *   with that struct's _cleanup function;
  * - one thread per handle; any number of processes may read a ledger while
  *   one run writes it (WAL);
- * - times are UTC seconds since 1970; a window is keyed by its start.
+ * - times are UTC seconds since 1970; a window is keyed by its partition
+ *   group (the non-date half of its key, plan/partition.h; "" for a job of
+ *   windows only, and for every row of a format-1 ledger) and its start
+ *   (0 for a job without windows). The window calls below address the
+ *   group last chosen with sluice__ledger_use_part ("" until then); the
+ *   calls that say "every group" ignore it.
  *
  * The order of publication is the caller's to keep: mark a window done only
  * after its file was fsynced, renamed to its final name and the folder
@@ -33,7 +38,7 @@
 
 /* The on-disk format this code writes (PRAGMA user_version). Older formats
  * are migrated on open; newer ones are refused. */
-#define SLUICE_LEDGER_FORMAT 2
+#define SLUICE_LEDGER_FORMAT 3
 
 struct sluice_ledger;
 
@@ -132,6 +137,12 @@ void sluice__ledger_run_list_cleanup(struct sluice_ledger_run_list *list);
 
 /* ---- windows ------------------------------------------------------------- */
 
+/* The group the window calls address from now on (copied; NULL is "").
+ * SLUICE_ENOMEM only. */
+SLUICE_NODISCARD int sluice__ledger_use_part(struct sluice_ledger *l,
+                                             const char *part,
+                                             struct sluice_err *err);
+
 enum sluice_ledger_status {
     SLUICE_LEDGER_PENDING = 0,
     SLUICE_LEDGER_DONE = 1,
@@ -151,6 +162,14 @@ SLUICE_NODISCARD int sluice__ledger_requeue(struct sluice_ledger *l,
                                             int64_t from, int64_t to,
                                             size_t *requeued,
                                             struct sluice_err *err);
+/* Re-queues every window of every group whose start is in [from, to)
+ * (--full-refresh: all; lookback: every group's recent windows), in one
+ * statement whatever the number of groups. */
+SLUICE_NODISCARD int sluice__ledger_requeue_all(struct sluice_ledger *l,
+                                                int64_t from, int64_t to,
+                                                size_t *requeued,
+                                                struct sluice_err *err);
+
 
 /* What one run learnt about one window. */
 struct sluice_ledger_attempt {
@@ -206,6 +225,7 @@ sluice__ledger_cursor_status(struct sluice_ledger_cursor *c, int64_t start,
 void sluice__ledger_cursor_close(struct sluice_ledger_cursor *c);
 
 struct sluice_ledger_window {
+    char *part;        /* its group ("" for none) */
     int64_t start, end_excl;
     enum sluice_ledger_status status;
     uint64_t attempts; /* requests over all runs */
@@ -231,11 +251,24 @@ SLUICE_NODISCARD int sluice__ledger_window_last(struct sluice_ledger *l,
                                                 bool *found,
                                                 struct sluice_err *err);
 
+/* Hands `fn` each group's known window with the greatest start at or
+ * before `max_start` (every group, in one query over the rows: its cost
+ * follows the windows attempted, not the groups planned). A non-zero
+ * return from fn stops the walk and is returned. */
+typedef int (*sluice_ledger_window_fn)(void *ud,
+                                       const struct sluice_ledger_window *w);
+SLUICE_NODISCARD int sluice__ledger_last_per_part(struct sluice_ledger *l,
+                                                  int64_t max_start,
+                                                  sluice_ledger_window_fn fn,
+                                                  void *ud,
+                                                  struct sluice_err *err);
+
 struct sluice_ledger_window_list {
     struct sluice_ledger_window *v;
     size_t n;
 };
-/* Failed windows in start order, at most `max` (0: all). */
+/* Failed windows of every group, by group then start, at most `max` (0:
+ * all). */
 SLUICE_NODISCARD int
 sluice__ledger_failed(struct sluice_ledger *l, size_t max,
                       struct sluice_ledger_window_list *out,
@@ -251,6 +284,11 @@ SLUICE_NODISCARD int sluice__ledger_counts(struct sluice_ledger *l,
                                            int64_t from, int64_t to,
                                            struct sluice_ledger_counts *c,
                                            struct sluice_err *err);
+/* The same over every group. */
+SLUICE_NODISCARD int sluice__ledger_counts_all(struct sluice_ledger *l,
+                                               int64_t from, int64_t to,
+                                               struct sluice_ledger_counts *c,
+                                               struct sluice_err *err);
 
 /* The watermark: walking the known windows in start order from `from`
  * (the plan's first instant), the end_excl of the last window of the

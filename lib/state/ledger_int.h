@@ -30,6 +30,7 @@ struct sluice_ledger {
     sluice_clock_fn clock;
     void *clock_ud;
     unsigned char salt[SLUICE_LEDGER_SALT_LEN];
+    char *part;     /* the partition group window calls address; "" */
     sqlite3_stmt *st[ST_COUNT];
 };
 

@@ -42,6 +42,32 @@ int sluice__ledger_requeue(struct sluice_ledger *l, int64_t from, int64_t to,
     SLUICE_TRY(sluice__ledger_prepare(
         l,
         "UPDATE windows SET status = 'pending'"
+        " WHERE part = ?3 AND start >= ?1 AND start < ?2"
+        " AND status <> 'pending'",
+        &st, err));
+    sqlite3_bind_int64(st, 1, from);
+    sqlite3_bind_int64(st, 2, to);
+    sqlite3_bind_text(st, 3, l->part, -1, SQLITE_STATIC);
+    int src = sqlite3_step(st);
+    if (src != SQLITE_DONE)
+        SLUICE_TRY(sluice__ledger_sqlfail(l, src, "requeue windows", err));
+    if (requeued)
+        *requeued = (size_t)sqlite3_changes(l->db);
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int sluice__ledger_requeue_all(struct sluice_ledger *l, int64_t from,
+                               int64_t to, size_t *requeued,
+                               struct sluice_err *err)
+{
+    int rc = SLUICE_OK;
+    sqlite3_stmt *st = NULL;
+    SLUICE_TRY(sluice__ledger_check_file(l, err));
+    SLUICE_TRY(sluice__ledger_prepare(
+        l,
+        "UPDATE windows SET status = 'pending'"
         " WHERE start >= ?1 AND start < ?2 AND status <> 'pending'",
         &st, err));
     sqlite3_bind_int64(st, 1, from);
@@ -103,6 +129,7 @@ static int mark(struct sluice_ledger *l, enum sluice_ledger_status status,
 
     SLUICE_TRY(sluice__ledger_cached(l, ST_HISTORY, &st, err));
     sqlite3_bind_int64(st, 1, a->start);
+    sqlite3_bind_text(st, 2, l->part, -1, SQLITE_STATIC);
     int src = sqlite3_step(st);
     if (src != SQLITE_ROW && src != SQLITE_DONE)
         SLUICE_TRY(sluice__ledger_sqlfail(l, src, "read window", err));
@@ -129,6 +156,7 @@ static int mark(struct sluice_ledger *l, enum sluice_ledger_status status,
     sqlite3_bind_int64(st, 11, sluice__ledger_now(l));
     if (l->run_id)
         sqlite3_bind_int64(st, 12, l->run_id);
+    sqlite3_bind_text(st, 13, l->part, -1, SQLITE_STATIC);
     src = sqlite3_step(st);
     sqlite3_reset(st);
     if (src != SQLITE_DONE)
@@ -163,11 +191,13 @@ int sluice__ledger_mark_pending(struct sluice_ledger *l, int64_t start,
     SLUICE_TRY(sluice__ledger_check_file(l, err));
     SLUICE_TRY(sluice__ledger_prepare(
         l,
-        "INSERT INTO windows (start, end_excl) VALUES (?1, ?2)"
-        " ON CONFLICT (start) DO UPDATE SET status = 'pending', end_excl = ?2",
+        "INSERT INTO windows (part, start, end_excl) VALUES (?3, ?1, ?2)"
+        " ON CONFLICT (part, start) DO UPDATE SET status = 'pending',"
+        " end_excl = ?2",
         &st, err));
     sqlite3_bind_int64(st, 1, start);
     sqlite3_bind_int64(st, 2, end_excl);
+    sqlite3_bind_text(st, 3, l->part, -1, SQLITE_STATIC);
     int src = sqlite3_step(st);
     if (src != SQLITE_DONE)
         SLUICE_TRY(sluice__ledger_sqlfail(l, src, "mark window", err));
@@ -185,6 +215,7 @@ int sluice__ledger_status(struct sluice_ledger *l, int64_t start,
     if (rc != SLUICE_OK)
         return rc;
     sqlite3_bind_int64(st, 1, start);
+    sqlite3_bind_text(st, 2, l->part, -1, SQLITE_STATIC);
     int src = sqlite3_step(st);
     if (src == SQLITE_ROW)
         *out = parse_status(sqlite3_column_text(st, 0));
@@ -214,12 +245,16 @@ int sluice__ledger_cursor_open(struct sluice_ledger *l, int64_t from,
     *out = NULL;
     SLUICE_FAIL_IF(!c, SLUICE_ENOMEM, err, "out of memory");
     c->l = l;
-    /* Rowid order is start order: the walk needs no sort. */
+    /* The primary key's order is (part, start): the walk needs no sort.
+     * The statement copies the part (SQLITE_TRANSIENT): the handle's may
+     * change while the cursor lives. */
     SLUICE_TRY(sluice__ledger_prepare(l,
                                       "SELECT start, status FROM windows"
-                                      " WHERE start >= ?1 ORDER BY start",
+                                      " WHERE part = ?2 AND start >= ?1"
+                                      " ORDER BY start",
                                       &c->st, err));
     sqlite3_bind_int64(c->st, 1, from);
+    sqlite3_bind_text(c->st, 2, l->part, -1, SQLITE_TRANSIENT);
     *out = c;
     c = NULL;
 out:
@@ -259,7 +294,7 @@ void sluice__ledger_cursor_close(struct sluice_ledger_cursor *c)
 #define WINDOW_COLUMNS                                                         \
     "start, end_excl, status, attempts, http, rows, bytes_in, bytes_out,"      \
     " output, error, coalesce(first_attempt, 0), coalesce(last_attempt, 0),"   \
-    " coalesce(run_id, 0)"
+    " coalesce(run_id, 0), part"
 
 static int read_window(sqlite3_stmt *st, struct sluice_ledger_window *w)
 {
@@ -278,6 +313,7 @@ static int read_window(sqlite3_stmt *st, struct sluice_ledger_window *w)
     w->first_attempt = sqlite3_column_int64(st, 10);
     w->last_attempt = sqlite3_column_int64(st, 11);
     w->run_id = sqlite3_column_int64(st, 12);
+    w->part = sluice__ledger_col_dup(st, 13, &oom);
     if (oom) {
         sluice__ledger_window_cleanup(w);
         return SLUICE_ENOMEM;
@@ -313,10 +349,12 @@ int sluice__ledger_window_get(struct sluice_ledger *l, int64_t start,
     memset(w, 0, sizeof *w);
     *found = false;
     int rc = sluice__ledger_prepare(
-        l, "SELECT " WINDOW_COLUMNS " FROM windows WHERE start = ?1", &st, err);
+        l, "SELECT " WINDOW_COLUMNS " FROM windows WHERE part = ?2 AND start = ?1",
+        &st, err);
     if (rc != SLUICE_OK)
         return rc;
     sqlite3_bind_int64(st, 1, start);
+    sqlite3_bind_text(st, 2, l->part, -1, SQLITE_STATIC);
     return fetch_window(l, st, w, found, err);
 }
 
@@ -325,7 +363,8 @@ void sluice__ledger_window_cleanup(struct sluice_ledger_window *w)
     sluice__free(w->http);
     sluice__free(w->output);
     sluice__free(w->error);
-    w->http = w->output = w->error = NULL;
+    sluice__free(w->part);
+    w->http = w->output = w->error = w->part = NULL;
 }
 
 int sluice__ledger_window_last(struct sluice_ledger *l, int64_t max_start,
@@ -337,13 +376,48 @@ int sluice__ledger_window_last(struct sluice_ledger *l, int64_t max_start,
     *found = false;
     int rc = sluice__ledger_prepare(l,
                                     "SELECT " WINDOW_COLUMNS
-                                    " FROM windows WHERE start <= ?1"
-                                    " ORDER BY start DESC LIMIT 1",
+                                    " FROM windows WHERE part = ?2 AND"
+                                    " start <= ?1 ORDER BY start DESC LIMIT 1",
                                     &st, err);
     if (rc != SLUICE_OK)
         return rc;
     sqlite3_bind_int64(st, 1, max_start);
+    sqlite3_bind_text(st, 2, l->part, -1, SQLITE_STATIC);
     return fetch_window(l, st, w, found, err);
+}
+
+int sluice__ledger_last_per_part(struct sluice_ledger *l, int64_t max_start,
+                                 sluice_ledger_window_fn fn, void *ud,
+                                 struct sluice_err *err)
+{
+    int rc = SLUICE_OK;
+    sqlite3_stmt *st = NULL;
+    struct sluice_ledger_window w;
+    memset(&w, 0, sizeof w);
+    /* SQLite's bare columns with max(): each row is the one holding its
+     * group's greatest start (documented behaviour of min/max aggregates). */
+    SLUICE_TRY(sluice__ledger_prepare(
+        l,
+        "SELECT start, end_excl, status, attempts, http, rows, bytes_in,"
+        " bytes_out, output, error, coalesce(first_attempt, 0),"
+        " coalesce(last_attempt, 0), coalesce(run_id, 0), part, max(start)"
+        " FROM windows WHERE start <= ?1 GROUP BY part",
+        &st, err));
+    sqlite3_bind_int64(st, 1, max_start);
+    int src;
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        rc = read_window(st, &w);
+        SLUICE_FAIL_IF(rc != SLUICE_OK, rc, err, "out of memory");
+        rc = fn(ud, &w);
+        sluice__ledger_window_cleanup(&w);
+        SLUICE_TRY(rc);
+    }
+    if (src != SQLITE_DONE)
+        SLUICE_TRY(sluice__ledger_sqlfail(l, src, "read windows", err));
+out:
+    sluice__ledger_window_cleanup(&w);
+    sqlite3_finalize(st);
+    return rc;
 }
 
 int sluice__ledger_failed(struct sluice_ledger *l, size_t max,
@@ -358,7 +432,7 @@ int sluice__ledger_failed(struct sluice_ledger *l, size_t max,
     SLUICE_TRY(sluice__ledger_prepare(l,
                                       "SELECT " WINDOW_COLUMNS
                                       " FROM windows WHERE status = 'failed'"
-                                      " ORDER BY start LIMIT ?1",
+                                      " ORDER BY part, start LIMIT ?1",
                                       &st, err));
     sqlite3_bind_int64(st, 1, max ? (sqlite3_int64)max : -1);
     int src;
@@ -389,9 +463,8 @@ void sluice__ledger_window_list_cleanup(struct sluice_ledger_window_list *list)
     list->n = 0;
 }
 
-int sluice__ledger_counts(struct sluice_ledger *l, int64_t from, int64_t to,
-                          struct sluice_ledger_counts *c,
-                          struct sluice_err *err)
+static int counts(struct sluice_ledger *l, bool all, int64_t from, int64_t to,
+                  struct sluice_ledger_counts *c, struct sluice_err *err)
 {
     int rc = SLUICE_OK;
     sqlite3_stmt *st = NULL;
@@ -399,10 +472,13 @@ int sluice__ledger_counts(struct sluice_ledger *l, int64_t from, int64_t to,
     SLUICE_TRY(sluice__ledger_prepare(l,
                                       "SELECT status, count(*) FROM windows"
                                       " WHERE start >= ?1 AND start < ?2"
+                                      " AND (?4 OR part = ?3)"
                                       " GROUP BY status",
                                       &st, err));
     sqlite3_bind_int64(st, 1, from);
     sqlite3_bind_int64(st, 2, to);
+    sqlite3_bind_text(st, 3, l->part, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, all);
     int src;
     while ((src = sqlite3_step(st)) == SQLITE_ROW) {
         uint64_t k = (uint64_t)sqlite3_column_int64(st, 1);
@@ -428,6 +504,20 @@ out:
     return rc;
 }
 
+int sluice__ledger_counts(struct sluice_ledger *l, int64_t from, int64_t to,
+                          struct sluice_ledger_counts *c,
+                          struct sluice_err *err)
+{
+    return counts(l, false, from, to, c, err);
+}
+
+int sluice__ledger_counts_all(struct sluice_ledger *l, int64_t from,
+                              int64_t to, struct sluice_ledger_counts *c,
+                              struct sluice_err *err)
+{
+    return counts(l, true, from, to, c, err);
+}
+
 int sluice__ledger_watermark(struct sluice_ledger *l, int64_t from,
                              int64_t *watermark, bool *has,
                              struct sluice_err *err)
@@ -438,10 +528,11 @@ int sluice__ledger_watermark(struct sluice_ledger *l, int64_t from,
     *watermark = 0;
     SLUICE_TRY(sluice__ledger_prepare(l,
                                       "SELECT start, end_excl, status FROM"
-                                      " windows WHERE start >= ?1"
-                                      " ORDER BY start",
+                                      " windows WHERE part = ?2 AND"
+                                      " start >= ?1 ORDER BY start",
                                       &st, err));
     sqlite3_bind_int64(st, 1, from);
+    sqlite3_bind_text(st, 2, l->part, -1, SQLITE_STATIC);
     int src;
     /* The walk stops at the first window that is not done or does not
      * start where the previous one ended (the plan's first at `from`). */

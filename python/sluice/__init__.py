@@ -54,6 +54,7 @@ def _check(rc, err):
 def _window_dict(r):
     return {
         "index": r.index,
+        "key": _s(r.key),
         "start_date": _s(r.start),
         "end_date": _s(r.end),
         "result": _capi.WINDOW_STATUS.get(r.status, str(r.status)),
@@ -123,9 +124,10 @@ class _Run:
         o.limit = opts.get("limit", 0)
         o.full_refresh = bool(opts.get("full_refresh", False))
         self._keep = [opts.get(k).encode() if opts.get(k) else None
-                      for k in ("window", "report")]
+                      for k in ("window", "report", "partition")]
         o.window = self._keep[0]
         o.report_path = self._keep[1]
+        o.partition = self._keep[2]
         o.argv = b"python"
         self.handle = ctypes.c_void_p()
         err = ctypes.create_string_buffer(_ERRLEN)
@@ -223,17 +225,19 @@ class Job:
         return lib.sluice_job_name(self._h).decode()
 
     def plan(self):
-        """Every window of the plan as a dict: index, start_date,
-        end_date, url (secrets as ***), output."""
+        """Every partition of the plan as a dict: index, key (the
+        partition's key, e.g. "region=eu-west/2020-01-06"), start_date,
+        end_date ("" for a job without windows), url (secrets as ***),
+        output."""
         out = []
         err = ctypes.create_string_buffer(_ERRLEN)
         for i in range(lib.sluice_job_window_count(self._h)):
             w = _capi.init(_capi.WindowInfo())
             _check(lib.sluice_job_window_info(self._h, i, ctypes.byref(w),
                                               err, _ERRLEN), err)
-            out.append({"index": w.index, "start_date": _s(w.start),
-                        "end_date": _s(w.end), "url": _s(w.url),
-                        "output": _s(w.output)})
+            out.append({"index": w.index, "key": _s(w.key),
+                        "start_date": _s(w.start), "end_date": _s(w.end),
+                        "url": _s(w.url), "output": _s(w.output)})
             lib.sluice_window_info_cleanup(ctypes.byref(w))
         return out
 

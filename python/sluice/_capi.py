@@ -29,7 +29,8 @@ class JobOpts(ctypes.Structure):
 
 class WindowInfo(ctypes.Structure):
     _fields_ = [("size", c_size), ("index", c_size), ("start", c_str),
-                ("end", c_str), ("url", c_str), ("output", c_str)]
+                ("end", c_str), ("url", c_str), ("output", c_str),
+                ("key", c_str)]
 
 
 class WindowResult(ctypes.Structure):
@@ -40,7 +41,7 @@ class WindowResult(ctypes.Structure):
                 ("n_statuses", c_size), ("rows", c_u64), ("bytes_in", c_u64),
                 ("bytes_out", c_u64), ("bad_values", c_u64),
                 ("output", c_str), ("seconds", ctypes.c_double),
-                ("url", c_str), ("error", c_str)]
+                ("url", c_str), ("error", c_str), ("key", c_str)]
 
 
 class Progress(ctypes.Structure):
@@ -64,7 +65,8 @@ class RunOpts(ctypes.Structure):
                 ("log_level", ctypes.c_int), ("on_window", WINDOW_FN),
                 ("on_progress", PROGRESS_FN),
                 ("progress_interval", ctypes.c_double),
-                ("ud", ctypes.c_void_p), ("report_path", c_str)]
+                ("ud", ctypes.c_void_p), ("report_path", c_str),
+                ("partition", c_str)]
 
 
 class RunSummary(ctypes.Structure):
@@ -100,7 +102,10 @@ class Status(ctypes.Structure):
                 ("failed", c_u64),
                 ("failures", ctypes.POINTER(StatusFailure)),
                 ("n_failures", c_size), ("runs", ctypes.POINTER(StatusRun)),
-                ("n_runs", c_size)]
+                ("n_runs", c_size),
+                ("learned_rate", ctypes.c_double), ("learned_origin", c_str),
+                ("learned_at", ctypes.c_int64),
+                ("failure_keys", ctypes.POINTER(c_str))]
 
 
 def _load():

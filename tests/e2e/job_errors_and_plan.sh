@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib/common.bash"
 write_job job.yaml "http://127.0.0.1:9/neo/rest/v1/feed"
 expect_status 0 "$SLUICE_BIN" plan job.yaml
 [ "$(wc -l <stdout.txt)" = 314 ] || fail "plan: expected 314 lines, got $(wc -l <stdout.txt)"
-head -n 1 stdout.txt | grep -q $'^0\t2020-01-01\t2020-01-07\thttp://127.0.0.1:9/neo/rest/v1/feed?start_date=2020-01-01&end_date=2020-01-07&api_key=\\*\\*\\*\tout/neos_2020-01-01_2020-01-07.ndjson$' ||
+head -n 1 stdout.txt | grep -q $'^0\t2020-01-01\t2020-01-07\thttp://127.0.0.1:9/neo/rest/v1/feed?start_date=2020-01-01&end_date=2020-01-07&api_key=\\*\\*\\*\tout/neos_2020-01-01_2020-01-07.ndjson\t2020-01-01$' ||
     fail "plan line 1: $(head -n 1 stdout.txt)"
 tail -n 1 stdout.txt | grep -q $'^313\t2025-12-31\t2025-12-31\t' || fail "plan last: $(tail -n 1 stdout.txt)"
 

@@ -81,7 +81,7 @@ windows: {from: 0001-01-01, to: 0001-01-03, step: 1d}
 output: {path: "out/y1/{start:%Y}/{start}.ndjson"}
 YAML
 expect_status 0 "$SLUICE_BIN" plan y1.yaml
-grep -q "^0	0001-01-01	0001-01-01	.*start_date=0001-01-01&day=0001-01-01&year=0001	out/y1/0001/0001-01-01.ndjson$" stdout.txt ||
+grep -q "^0	0001-01-01	0001-01-01	.*start_date=0001-01-01&day=0001-01-01&year=0001	out/y1/0001/0001-01-01.ndjson	0001-01-01$" stdout.txt ||
     fail "year 1 is not printed 0001: $(head -1 stdout.txt)"
 grep -q "1-01-0[123]" <(sed 's/0001-01-0[123]//g' stdout.txt) && fail "an unpadded year 1 in the plan: $(cat stdout.txt)"
 echo "plan_cost: ok"

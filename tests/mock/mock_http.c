@@ -186,7 +186,12 @@ struct mreq {
     unsigned status;
     unsigned hold_gen; /* the release generation it arrived in */
     struct timer_node tn;
+    char *body;        /* the request's body (POST), NUL-terminated */
+    size_t body_n;
+    int body_too_big;  /* over BODY_MAX: answered 413 */
 };
+
+#define BODY_MAX (1u << 20)
 
 static struct MHD_Daemon *mhd;
 static atomic_llong last_request_ms;
@@ -228,6 +233,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
     if (r->resp)
         MHD_destroy_response(r->resp);
     free(r->uri);
+    free(r->body);
     free(r);
     *req_cls = NULL;
 }
@@ -488,6 +494,10 @@ static enum fault_kind decide(struct MHD_Connection *c, struct mreq *r,
         html_error(&o, 500);
         goto respond;
     }
+    q.body = r->body_too_big ? NULL : r->body;
+    q.body_n = r->body_too_big ? 0 : r->body_n;
+    q.content_type =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
     /* --path-prefix: the API under another root (a token in the path) */
     size_t pre = mock_cfg.path_prefix ? strlen(mock_cfg.path_prefix) : 0;
     if (pre && q.path && strncmp(q.path, mock_cfg.path_prefix, pre) == 0)
@@ -607,7 +617,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     (void)cls;
     (void)url;
     (void)version;
-    (void)upload_data;
     struct mreq *r = *req_cls;
     if (!r) {
         fprintf(stderr,
@@ -617,7 +626,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         return MHD_NO;
     }
     if (*upload_data_size) {
-        *upload_data_size = 0; /* a body is read and ignored */
+        /* A body is kept (bounded) for the routes that read one. */
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (r->body_too_big || r->body_n + n > BODY_MAX) {
+            r->body_too_big = 1;
+            return MHD_YES;
+        }
+        char *b = realloc(r->body, r->body_n + n + 1);
+        if (!b)
+            return MHD_NO;
+        memcpy(b + r->body_n, upload_data, n);
+        r->body = b;
+        r->body_n += n;
+        b[r->body_n] = '\0';
         return MHD_YES;
     }
     switch (r->phase) {

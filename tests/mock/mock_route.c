@@ -5,6 +5,7 @@
 #include "mock_route.h"
 
 #include "mock_cache.h"
+#include "mock_parts.h"
 #include "mock_server.h"
 #include "mock_util.h"
 #include "neows_gen.h"
@@ -23,6 +24,7 @@ void query_free(struct query *q)
     free(q->start);
     free(q->end);
     free(q->key);
+    free(q->raw);
 }
 
 static int hexval(char c)
@@ -61,6 +63,8 @@ int query_parse(const char *uri, struct query *q)
     if (!q->path)
         return -1;
     const char *p = qm ? qm + 1 : NULL;
+    if (p && !(q->raw = strdup(p)))
+        return -1;
     while (p && *p) {
         const char *amp = strchr(p, '&');
         size_t len = amp ? (size_t)(amp - p) : strlen(p);
@@ -291,6 +295,9 @@ void route(struct outcome *o, const char *method, const struct query *q,
            const char *key_echo)
 {
     static const char feed[] = "/neo/rest/v1/feed";
+    /* The endpoints partitioned by other than dates (mock_parts.c). */
+    if (parts_route(o, method, q))
+        return;
     if (strcmp(q->path, feed) != 0) {
         neows_error(o, 404, "NOT_FOUND", "No message available", q->path, NULL);
         return;

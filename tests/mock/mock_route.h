@@ -13,6 +13,10 @@ struct query {
     char *start; /* raw values as sent, NULL when absent */
     char *end;
     char *key;
+    char *raw; /* the query string as sent (after '?'), NULL: none */
+    const char *body; /* the request's body, borrowed; NULL: none */
+    size_t body_n;
+    const char *content_type; /* its Content-Type header, borrowed */
 };
 
 /* Splits a raw URI "path?query"; keeps the first occurrence of each

@@ -57,6 +57,7 @@ check(plan[0]["start_date"] == "2020-01-01"
       and plan[0]["end_date"] == "2020-01-07", f"plan[0] {plan[0]}")
 check(plan[0]["url"].startswith(BASE) and "api_key=***" in plan[0]["url"],
       f"url {plan[0]['url']}")
+check(plan[0]["key"] == "2020-01-01", f"plan[0] key {plan[0]}")
 
 # -- a real SIGINT during run(): cancelled, the ledger keeps what finished
 ended = []
@@ -114,7 +115,7 @@ check(len(result.windows) == len(not_pulled)
 got = {w["start_date"] for w in result.windows}
 check(got == {w["start_date"] for w in not_pulled}, "async pulled others")
 w = result.windows[0]
-for k in ("start_date", "end_date", "result", "exception", "rows",
+for k in ("key", "start_date", "end_date", "result", "exception", "rows",
           "http_status", "attempts", "output", "url"):
     check(k in w, f"window dict lacks {k}")
 check(w["result"] == "done" and w["exception"] is None

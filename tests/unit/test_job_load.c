@@ -373,8 +373,9 @@ static void test_bad_files(void)
          "job.yaml:4:12: source.records: '$..a': byte *"},
         {"name: t\nsource: {url: \"https://h/x\"}\nwindows: {step: 1d}\n",
          "job.yaml:3:10: windows.from: required field is missing"},
+        /* windows: is optional (one partition, or partitions:) */
         {"name: t\nsource: {url: \"https://h/x\"}\n",
-         "job.yaml:1:1: windows.from: required field is missing"},
+         "job.yaml:1:1: output.path: required field is missing"},
         {"name: t\nsource: {url: \"https://h/x\"}\n"
          "windows: {from: 2020-01-01, step: 7x}\n",
          "job.yaml:3:35: windows.step: *"},

@@ -677,6 +677,186 @@ static void test_migration_and_refusals(void)
     rm_rf(g_root);
 }
 
+/* tests/data/ledger_v1/legacy.db was written by sluice before partitions
+ * (format 1, windows keyed by start alone): it opens, migrates to the
+ * current format and keeps every window, its history and the job's
+ * fingerprint, as the group "". */
+static void test_format1_ledger_migrates(void)
+{
+    struct sluice_err err = {{0}};
+    struct sluice_ledger *l = NULL;
+    const char *data = getenv("SLUICE_TEST_DATA");
+    ASSERT_TRUE(data != NULL);
+    fresh_root("v1");
+    char src[4096], cmd[8300];
+    snprintf(src, sizeof src, "%s/ledger_v1/legacy.db", data);
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", src, path_in("legacy.db"));
+    ASSERT_EQ(system(cmd), 0);
+    const char *path = path_in("legacy.db");
+    ASSERT_EQ(open_at(path, "legacy", false, &l, &err), SLUICE_OK);
+    sqlite3 *db = NULL;
+    sqlite3_stmt *q = NULL;
+    ASSERT_EQ(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
+              SQLITE_OK);
+    ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL),
+              SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
+    ASSERT_EQ(sqlite3_column_int(q, 0), SLUICE_LEDGER_FORMAT);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+
+    /* The four weekly windows of 2020-01: three done, 01-15 failed. */
+    enum sluice_ledger_status st;
+    for (int i = 0; i < 4; i++) {
+        ASSERT_EQ(sluice__ledger_status(l, T2020 + i * 7 * DAY, &st, &err),
+                  SLUICE_OK);
+        ASSERT_EQ(st, i == 2 ? SLUICE_LEDGER_FAILED : SLUICE_LEDGER_DONE);
+    }
+    struct sluice_ledger_window w;
+    bool found = false;
+    ASSERT_EQ(sluice__ledger_window_get(l, T2020 + 7 * DAY, &w, &found, &err),
+              SLUICE_OK);
+    ASSERT_TRUE(found);
+    ASSERT_STR_EQ(w.output, "out/neos_2020-01-08.ndjson");
+    ASSERT_STR_EQ(w.http, "[200]");
+    ASSERT_EQ(w.rows, 118);
+    ASSERT_STR_EQ(w.part, "");
+    sluice__ledger_window_cleanup(&w);
+    int64_t wm = 0;
+    bool has = false;
+    ASSERT_EQ(sluice__ledger_watermark(l, T2020, &wm, &has, &err), SLUICE_OK);
+    ASSERT_TRUE(has);
+    ASSERT_EQ(wm, T2020 + 14 * DAY);
+    struct sluice_ledger_window_list failed = {0};
+    ASSERT_EQ(sluice__ledger_failed(l, 0, &failed, &err), SLUICE_OK);
+    ASSERT_EQ(failed.n, 1);
+    ASSERT_TRUE(strstr(failed.v[0].error, "HTTP 400: Date Format") != NULL);
+    sluice__ledger_window_list_cleanup(&failed);
+
+    /* Its fingerprint is the one that job builds today: no change. */
+    static const struct sluice_ledger_fp_item items[] = {
+        {"source.url", "http://127.0.0.1:***/neo/rest/v1/feed", false},
+        {"source.params.start_date", "{start}", false},
+        {"source.params.end_date", "{end}", false},
+        {"source.params.api_key", "(secret)", false},
+        {"source.records", "$.near_earth_objects.*[*]", false},
+        {"source.record_key_as", "", false},
+        {"windows.from", "2020-01-01T00:00:00Z", false},
+        {"windows.step", "7 days", false},
+        {"output.path", "out/neos_{start}.ndjson", false},
+        {"output.format", "0", false},
+    };
+    struct sluice_buf diff;
+    bool stored = false;
+    sluice__buf_init(&diff, 4096);
+    ASSERT_EQ(sluice__ledger_fingerprint_diff(l, items, SLUICE_ARRAY_LEN(items),
+                                              &stored, &diff, &err),
+              SLUICE_OK);
+    ASSERT_TRUE(stored);
+    ASSERT_STR_EQ(sluice__buf_str(&diff), "");
+    sluice__buf_cleanup(&diff);
+
+    /* Marks go on under the new key; reopening does not migrate again. */
+    struct sluice_ledger_attempt a = attempt(T2020 + 14 * DAY, NULL, 0);
+    ASSERT_EQ(sluice__ledger_mark_done(l, &a, &err), SLUICE_OK);
+    sluice__ledger_close(l);
+    ASSERT_EQ(open_at(path, "legacy", false, &l, &err), SLUICE_OK);
+    ASSERT_EQ(sluice__ledger_watermark(l, T2020, &wm, &has, &err), SLUICE_OK);
+    ASSERT_EQ(wm, T2020 + 28 * DAY);
+    sluice__ledger_close(l);
+    rm_rf(g_root);
+}
+
+struct lasts {
+    char part[4][32];
+    int64_t start[4];
+    size_t n;
+};
+
+static int note_last(void *ud, const struct sluice_ledger_window *w)
+{
+    struct lasts *s = ud;
+    if (s->n < 4) {
+        snprintf(s->part[s->n], sizeof s->part[0], "%s", w->part);
+        s->start[s->n++] = w->start;
+    }
+    return SLUICE_OK;
+}
+
+/* Partitions of different groups with the same window start are
+ * different rows; every call but the "every group" ones stays in its
+ * group. */
+static void test_groups_are_separate(void)
+{
+    struct sluice_err err = {{0}};
+    struct sluice_ledger *l = NULL;
+    fresh_root("groups");
+    ASSERT_EQ(open_at(path_in("g.db"), "neows", false, &l, &err), SLUICE_OK);
+    struct sluice_ledger_attempt a = attempt(T2020, NULL, 0);
+    ASSERT_EQ(sluice__ledger_use_part(l, "region=eu", &err), SLUICE_OK);
+    ASSERT_EQ(sluice__ledger_mark_done(l, &a, &err), SLUICE_OK);
+    a.error = "HTTP 500";
+    ASSERT_EQ(sluice__ledger_use_part(l, "region=us", &err), SLUICE_OK);
+    ASSERT_EQ(sluice__ledger_mark_failed(l, &a, &err), SLUICE_OK);
+    enum sluice_ledger_status st;
+    ASSERT_EQ(sluice__ledger_status(l, T2020, &st, &err), SLUICE_OK);
+    ASSERT_EQ(st, SLUICE_LEDGER_FAILED);
+    ASSERT_EQ(sluice__ledger_use_part(l, "region=eu", &err), SLUICE_OK);
+    ASSERT_EQ(sluice__ledger_status(l, T2020, &st, &err), SLUICE_OK);
+    ASSERT_EQ(st, SLUICE_LEDGER_DONE);
+    ASSERT_EQ(sluice__ledger_use_part(l, NULL, &err), SLUICE_OK);
+    ASSERT_EQ(sluice__ledger_status(l, T2020, &st, &err), SLUICE_OK);
+    ASSERT_EQ(st, SLUICE_LEDGER_UNKNOWN);
+    struct sluice_ledger_counts c;
+    ASSERT_EQ(sluice__ledger_counts(l, INT64_MIN, INT64_MAX, &c, &err),
+              SLUICE_OK);
+    ASSERT_EQ(c.total, 0);
+    ASSERT_EQ(sluice__ledger_counts_all(l, INT64_MIN, INT64_MAX, &c, &err),
+              SLUICE_OK);
+    ASSERT_EQ(c.done, 1);
+    ASSERT_EQ(c.failed, 1);
+    struct sluice_ledger_window_list failed = {0};
+    ASSERT_EQ(sluice__ledger_failed(l, 0, &failed, &err), SLUICE_OK);
+    ASSERT_EQ(failed.n, 1);
+    ASSERT_STR_EQ(failed.v[0].part, "region=us");
+    sluice__ledger_window_list_cleanup(&failed);
+    /* Each group's last window up to an instant, in one query. */
+    ASSERT_EQ(sluice__ledger_use_part(l, "region=eu", &err), SLUICE_OK);
+    struct sluice_ledger_attempt b = attempt(T2020 + 7 * DAY, NULL, 0);
+    ASSERT_EQ(sluice__ledger_mark_done(l, &b, &err), SLUICE_OK);
+    struct lasts seen = {0};
+    ASSERT_EQ(sluice__ledger_last_per_part(l, T2020 + 7 * DAY, note_last,
+                                           &seen, &err),
+              SLUICE_OK);
+    ASSERT_EQ(seen.n, 2);
+    ASSERT_STR_EQ(seen.part[0], "region=eu");
+    ASSERT_EQ(seen.start[0], T2020 + 7 * DAY);
+    ASSERT_STR_EQ(seen.part[1], "region=us");
+    ASSERT_EQ(seen.start[1], T2020);
+    seen.n = 0;
+    ASSERT_EQ(sluice__ledger_last_per_part(l, T2020, note_last, &seen, &err),
+              SLUICE_OK);
+    ASSERT_EQ(seen.n, 2);
+    ASSERT_EQ(seen.start[0], T2020);
+    /* A requeue in one group leaves the other alone; requeue_all does
+     * every group. */
+    ASSERT_EQ(sluice__ledger_use_part(l, "region=us", &err), SLUICE_OK);
+    size_t n = 0;
+    ASSERT_EQ(sluice__ledger_requeue(l, INT64_MIN, INT64_MAX, &n, &err),
+              SLUICE_OK);
+    ASSERT_EQ(n, 1);
+    ASSERT_EQ(sluice__ledger_use_part(l, "region=eu", &err), SLUICE_OK);
+    ASSERT_EQ(sluice__ledger_status(l, T2020, &st, &err), SLUICE_OK);
+    ASSERT_EQ(st, SLUICE_LEDGER_DONE);
+    ASSERT_EQ(sluice__ledger_requeue_all(l, INT64_MIN, INT64_MAX, &n, &err),
+              SLUICE_OK);
+    ASSERT_EQ(n, 2);
+    ASSERT_EQ(sluice__ledger_status(l, T2020, &st, &err), SLUICE_OK);
+    ASSERT_EQ(st, SLUICE_LEDGER_PENDING);
+    sluice__ledger_close(l);
+    rm_rf(g_root);
+}
+
 static void test_schema_versions(void)
 {
     struct sluice_err err = {{0}};
@@ -1052,6 +1232,8 @@ static const struct harness_test TESTS[] = {
     TEST(test_runs_and_killed_runs),
     TEST(test_fingerprint_diff_and_no_secret_stored),
     TEST(test_migration_and_refusals),
+    TEST(test_format1_ledger_migrates),
+    TEST(test_groups_are_separate),
     TEST(test_schema_versions),
     TEST(test_learned_rates),
     TEST(test_temp_names_parse),

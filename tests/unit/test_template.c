@@ -14,7 +14,7 @@ static int64_t day(int y, int m, int d)
 static struct sluice_window last_week(void)
 {
     struct sluice_window w = {313, day(2025, 12, 31), day(2026, 1, 1),
-                              day(2025, 12, 31)};
+                              day(2025, 12, 31), 0};
     return w;
 }
 
@@ -57,7 +57,7 @@ static void test_hour_default_format(void)
 {
     struct sluice_window w = {2, day(2020, 1, 1) + 12 * 3600,
                               day(2020, 1, 1) + 18 * 3600,
-                              day(2020, 1, 1) + 18 * 3600 - 1};
+                              day(2020, 1, 1) + 18 * 3600 - 1, 0};
     struct sluice_buf b;
     struct sluice_err err = {{0}};
     sluice__buf_init(&b, 4096);
