@@ -82,7 +82,8 @@ enum sluice_code {
     SLUICE_ESTATE = 9,    /* the state ledger refused or failed */
     SLUICE_EPARQUET = 10, /* parquet encoding or decoding failed */
     SLUICE_EPATH = 11,    /* bad JSONPath expression */
-    SLUICE_EQUOTA = 12    /* the API's quota is gone: come back later */
+    SLUICE_EQUOTA = 12,   /* the API's quota is gone: come back later */
+    SLUICE_EAUTH = 13     /* the credentials were refused (OAuth2 token) */
 };
 
 /* A short English description of a code, e.g. "out of memory": a static

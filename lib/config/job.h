@@ -15,6 +15,7 @@
 #define SLUICE_CONFIG_JOB_H
 
 #include "http/governor.h"
+#include "http/oauth2.h"
 #include "http/redirect.h"
 #include "http/retry.h"
 #include "plan/window.h"
@@ -51,12 +52,43 @@ enum sluice_compression {
 #define SLUICE_HTTP_DEFAULT_LOW_SPEED_BYTES 100
 #define SLUICE_HTTP_DEFAULT_LOW_SPEED_MS 60000
 
+/* source.auth (job_load_auth.c; docs/job-file.md#authentication). Every
+ * value is a secret by construction. URL credentials
+ * (`https://user:pass@host/`) become `basic` at load, and the URL loses
+ * them. */
+enum sluice_auth_type {
+    SLUICE_AUTH_NONE,
+    SLUICE_AUTH_BEARER,
+    SLUICE_AUTH_BASIC,
+    SLUICE_AUTH_API_KEY,
+    SLUICE_AUTH_OAUTH2
+};
+
+struct sluice_auth {
+    enum sluice_auth_type type;
+    /* bearer, basic and api_key in a header: the whole header line
+     * ("Authorization: Bearer ...", "X-Api-Key: ..."), built at load;
+     * NULL otherwise */
+    char *header;
+    /* api_key in the query: the parameter, added to every request URL */
+    char *query_name, *query_value;
+    /* oauth2_client_credentials: the token request's parts */
+    struct sluice_oauth2_client oauth2;
+    bool from_url; /* basic, taken from source.url's userinfo */
+};
+
 struct sluice_job {
     char *file;  /* job file path as given, or "<command line>" */
     char *name;  /* required in a file; "pull" for `sluice pull` */
 
     struct {
-        char *url;                  /* template (no query params) */
+        char *url;                  /* template (no query params, no
+                                       userinfo: see auth.from_url) */
+        /* source.url as written, userinfo included, for the ledger's check
+         * of what changed (its secrets stored as ***): moving credentials
+         * to auth is no change to the job. */
+        char *url_as_written;
+        struct sluice_auth auth;    /* source.auth; type NONE: none */
         struct sluice_kv *params;   /* query parameters, templates */
         size_t n_params;
         struct sluice_kv *headers;  /* request headers, templates */
@@ -142,5 +174,7 @@ SLUICE_NODISCARD int sluice__job_load(const struct sluice_job_load_opts *o,
                                       struct sluice_job **out,
                                       struct sluice_err *err);
 void sluice__job_free(struct sluice_job *job);
+/* Frees what a struct sluice_auth holds and zeroes it (job_load_auth.c). */
+void sluice__auth_cleanup(struct sluice_auth *a);
 
 #endif

@@ -190,7 +190,8 @@ static int load_source(struct loader *L)
 {
     static const char *const keys[] = {"url",     "params",
                                        "headers", "records",
-                                       "record_key_as", "allow_missing"};
+                                       "record_key_as", "allow_missing",
+                                       "auth"};
     const struct sluice_ynode *src = NULL, *node = NULL;
     struct sluice_job *job = L->job;
     int rc = SLUICE_OK;
@@ -201,6 +202,7 @@ static int load_source(struct loader *L)
                         &job->source.n_params));
     SLUICE_TRY(load_kvs(L, src, "headers", true, &job->source.headers,
                         &job->source.n_headers));
+    SLUICE_TRY(sluice__cfg_load_auth(L, src));
     SLUICE_TRY(sluice__cfg_opt_str(L, src, "records", "source",
                                    &job->source.records, &node));
     if (!job->source.records) {
@@ -623,6 +625,8 @@ void sluice__job_free(struct sluice_job *job)
     sluice__free(job->file);
     sluice__free(job->name);
     sluice__free(job->source.url);
+    sluice__free(job->source.url_as_written);
+    sluice__auth_cleanup(&job->source.auth);
     kvs_free(job->source.params, job->source.n_params);
     kvs_free(job->source.headers, job->source.n_headers);
     sluice__free(job->source.records);

@@ -110,6 +110,10 @@ int sluice__cfg_load_bad_value(struct loader *L);
 int sluice__cfg_load_rate_limit(struct loader *L);
 int sluice__cfg_load_retry(struct loader *L);
 int sluice__cfg_load_state(struct loader *L);
+/* source.auth, and source.url's userinfo moved to basic auth (the URL
+ * loses it; job->source.url_as_written keeps it for the ledger's check).
+ * After source.url and source.headers (job_load_auth.c). */
+int sluice__cfg_load_auth(struct loader *L, const struct sluice_ynode *src);
 /* output.allow_outside, and output.path over the whole plan: inside its
  * folder, one file per window (job_load_paths.c). After windows and
  * output are loaded. */

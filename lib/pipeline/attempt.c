@@ -197,6 +197,7 @@ void sluice__slot_assign(struct slot *s, size_t i)
     s->t_first = sluice__now();
     s->status = 0;
     s->bytes_in = 0;
+    s->auth_renewed = false;
     s->err.msg[0] = '\0';
     sluice__buf_reset(&s->url);
     sluice__buf_reset(&s->start);
@@ -256,6 +257,19 @@ void sluice__slot_start(struct slot *s)
 
     SLUICE_TRY(
         sluice__window_headers(job, &s->w, true, &s->headers, &s->err));
+    if (r->auth.oauth2) {
+        const char *line = sluice__run_auth_header(r, &s->auth_gen);
+        if (!line) {
+            /* The token endpoint failed: the run stops (run.c); this
+             * window is not pulled rather than failed. */
+            release(s, true);
+            sluice__result_not_pulled(r, s, r->auth.failed_msg);
+            return;
+        }
+        struct curl_slist *n = curl_slist_append(s->headers, line);
+        SLUICE_FAIL_IF(!n, SLUICE_ENOMEM, &s->err, "out of memory");
+        s->headers = n;
+    }
     SLUICE_TRY(sluice__window_output(job, &s->w, &s->path, &s->err));
     if (!s->sink)
         SLUICE_TRY(sluice__run_sink_take(r, &s->sink, &s->err));
@@ -468,6 +482,16 @@ void sluice__slot_finish(struct slot *s, const struct sluice_http_done *done)
     describe_failure(s, cc, done->error);
     s->sink->ops->abort(s->sink);
     s->sink_open = false;
+    /* An OAuth2 token refused: renewed once per window and the request
+     * sent again at once, not counted as a retry. A second 401 is judged
+     * as any 401 (the credentials are wrong, not stale). */
+    if (s->status == 401 && r->auth.oauth2 && !s->auth_renewed) {
+        s->auth_renewed = true;
+        s->not_before = now;
+        if (!sluice__run_auth_on_401(r, s->auth_gen))
+            sluice__err_set(&s->err, "%s", r->auth.failed_msg);
+        return; /* WAITING: it goes again, or the run stops */
+    }
 
     struct sluice_attempt a = {
         xfer, s->status, s->json_invalid,

@@ -278,6 +278,7 @@ static void stop_windows(struct run *r, bool in_flight_too)
          * (and when to come back): nothing was interrupted. A window held
          * between attempts keeps its last attempt's error (empty if none). */
         const char *why = r->ledger.lost         ? "the run's ledger was lost"
+                          : r->auth.failed       ? r->auth.failed_msg
                           : stopped_for_quota(r) ? s->err.msg
                                                  : "interrupted";
         if (s->state == SLOT_WAITING ||
@@ -292,6 +293,7 @@ static void report_unstarted(struct run *r)
     while (sluice__run_plan_next(&r->plan, &index))
         sluice__result_unstarted(r, index,
                                  r->ledger.lost ? "the run's ledger was lost"
+                                 : r->auth.failed ? r->auth.failed_msg
                                  : stopped_for_quota(r)
                                      ? ""
                                      : "interrupted before it started");
@@ -311,7 +313,9 @@ static int run_loop(struct run *r, struct sluice_err *err)
                                                   : DEFAULT_GRACE_SECONDS;
     for (;;) {
         int cancel = cancel_level(r);
-        bool stopping = cancel || r->quota_gone;
+        /* A token that cannot be renewed stops the run as a spent quota
+         * does: what is in flight ends, nothing more starts. */
+        bool stopping = cancel || r->quota_gone || r->auth.failed;
         if (cancel && r->t_drain == 0) {
             r->t_drain = sluice__now();
             SLUICE_LOG(&r->log, SLUICE_LOG_INFO,
@@ -349,6 +353,11 @@ static int run_loop(struct run *r, struct sluice_err *err)
     if (r->ledger.lost) {
         report_unstarted(r);
         rc = SLUICE_ESTATE; /* the message comes from the ledger's close */
+    } else if (r->auth.failed && !cancel_level(r)) {
+        stop_windows(r, false);
+        report_unstarted(r);
+        sluice__err_set(err, "%s", r->auth.failed_msg);
+        rc = SLUICE_EAUTH;
     } else if (cancel_level(r) || r->quota_gone) {
         stop_windows(r, false);
         report_unstarted(r);
@@ -500,6 +509,9 @@ int sluice_run_exec(struct sluice_run *handle, struct sluice_run_summary *sum,
                                      sluice__http_driver_transfer(r.driver, i),
                                      &err));
 
+    /* One token before the first data request, when there is one. */
+    if (r.plan.due_total > 0)
+        SLUICE_TRY(sluice__run_auth_start(&r, &pol, &err));
     rc = run_loop(&r, &err);
     r.sum.due = r.plan.selected;
     emit_progress(&r, true);
@@ -516,6 +528,7 @@ out:
         sluice__sink_free(r.free_sinks[i]);
     sluice__free(r.free_sinks);
     sluice__run_plan_cleanup(&r.plan);
+    sluice__run_auth_cleanup(&r.auth);
     /* After the committer, whose thread wakes the driver, and the slots. */
     sluice__http_driver_free(r.driver);
     /* A lost ledger wins over every other outcome: it is the one the user

@@ -118,8 +118,12 @@ static int fp_build(const struct sluice_job *job, struct fingerprint *fp)
     snprintf(from, sizeof from, "%s", t.p);
     snprintf(num, sizeof num, "%lld %s", (long long)job->windows.step.count,
              units[job->windows.step.unit]);
+    /* As written: credentials moved from the URL to basic auth are no
+     * change of the job (their secrets are stored as *** either way). */
     SLUICE_TRY(fp_add(fp, sluice__strdup("source.url"),
-                      sluice__strdup(job->source.url)));
+                      sluice__strdup(job->source.url_as_written
+                                         ? job->source.url_as_written
+                                         : job->source.url)));
     for (size_t i = 0; i < job->source.n_params; i++) {
         const struct sluice_kv *kv = &job->source.params[i];
         bool named_secret = sluice__secret_name(kv->name);

@@ -55,7 +55,10 @@ for j in nd pq; do
     expect_status 0 "$SLUICE_BIN" status $j.yaml --json; show
 done
 expect_status 0 "$SLUICE_BIN" schema pq.yaml; show
-grep -q 'GET http://neo:\*\*\*@127.0.0.1' "$WORK/shown" || fail "expected -vv to log redacted request URLs"
+# URL credentials become basic auth: the URLs sluice logs have none left
+grep -q "GET http://127.0.0.1:$PORT/v1/\*\*\*/neo/rest/v1/feed?start_date=" "$WORK/shown" ||
+    fail "expected -vv to log redacted request URLs"
+grep -q 'neo:\*\*\*@\|neo@127' "$WORK/shown" && fail "a URL sluice showed kept its userinfo"
 grep -q "/v1/\*\*\*/neo/rest/v1/feed" "$WORK/shown" || fail "expected the path token redacted"
 
 # `pull` marks a plainly named variable secret with --secret-var.
@@ -79,7 +82,7 @@ canaries+=("$PATH_TOKEN")
 expect_status 1 "$SLUICE_BIN" run nd.yaml -v -v; show
 grep -q 'changed since' "$WORK/stderr.txt" &&
     fail "a rotated path token was taken for a changed job"
-grep -q "GET http://neo:\*\*\*@127.0.0.1:$PORT/v1/\*\*\*/neo" "$WORK/stderr.txt" ||
+grep -q "GET http://127.0.0.1:$PORT/v1/\*\*\*/neo" "$WORK/stderr.txt" ||
     fail "the run after the rotation did not send its requests"
 
 # Every file sluice wrote: raw bytes (grep -a reads binary files too)...
