@@ -397,6 +397,13 @@ struct sluice_status {
     size_t n_failures;
     struct sluice_status_run *runs; /* newest first */
     size_t n_runs;
+    /* incremental: the cursor the next run starts from (before the lag),
+     * the run that stored it and how many of that run's records had none;
+     * has_cursor false: no run stored one yet */
+    bool has_cursor;
+    char cursor[1025];
+    int64_t cursor_run;
+    uint64_t cursor_missing;
 };
 SLUICE_API void sluice_status_init_sized(struct sluice_status *st, size_t size);
 #define sluice_status_init(st) sluice_status_init_sized((st), sizeof *(st))

@@ -17,6 +17,7 @@
 #include "http/governor.h"
 #include "http/oauth2.h"
 #include "http/redirect.h"
+#include "json/cursor.h"
 #include "http/retry.h"
 #include "plan/window.h"
 #include "table/types.h"
@@ -77,6 +78,26 @@ struct sluice_auth {
     bool from_url; /* basic, taken from source.url's userinfo */
 };
 
+/* incremental: (job_load_incremental.c; docs/job-file.md#incremental-by-a-
+ * value-from-the-records): the greatest cursor value over the records of a
+ * run whose partitions all succeeded is kept in the ledger and sent, minus
+ * the lag, by the next run. */
+struct sluice_incremental {
+    bool on;
+    char *cursor;                   /* the path as written */
+    struct sluice_cursor_path path;
+    enum sluice_cursor_type type;   /* default timestamp */
+    char *param;                    /* the query parameter carrying it */
+    char *initial;                  /* NULL: the first run sends none */
+    int64_t lag;                    /* seconds (timestamp), units (integer) */
+    /* What this run sends and names its files with: set at load to the
+     * first run's (initial), by the run (pipeline/run_incr.c) from the
+     * ledger. send NULL: no parameter. */
+    char *send;
+    char *run_label;                /* {run} */
+    char *cursor_from_label;        /* {cursor_from} */
+};
+
 struct sluice_job {
     char *file;  /* job file path as given, or "<command line>" */
     char *name;  /* required in a file; "pull" for `sluice pull` */
@@ -106,6 +127,9 @@ struct sluice_job {
 
     struct {
         char *path;                 /* template; relative to the cwd */
+        /* with incremental: as written, {run} and {cursor_from} in it
+         * (path has them as literal text, filled in per run) */
+        char *path_as_written;
         char *folder;               /* its fixed folder (plan/outpath.h) */
         bool allow_outside;         /* windows may leave the folder */
         enum sluice_output_format format;
@@ -146,6 +170,8 @@ struct sluice_job {
                           job file (the current folder for `pull`) */
     int64_t lookback;  /* seconds of recent windows re-pulled every run */
 
+    struct sluice_incremental incremental;
+
     struct sluice_secrets *secrets; /* never NULL in a loaded job */
 };
 
@@ -174,6 +200,12 @@ SLUICE_NODISCARD int sluice__job_load(const struct sluice_job_load_opts *o,
                                       struct sluice_job **out,
                                       struct sluice_err *err);
 void sluice__job_free(struct sluice_job *job);
+/* Frees what a struct sluice_incremental holds (job_load_incremental.c). */
+void sluice__incremental_cleanup(struct sluice_incremental *inc);
+/* output.path with {run} and {cursor_from} filled in from the job's
+ * incremental labels (their braces doubled), into a new string; NULL
+ * when out of memory. Without incremental, a copy of output.path. */
+char *sluice__incremental_path(const struct sluice_job *job);
 /* Frees what a struct sluice_auth holds and zeroes it (job_load_auth.c). */
 void sluice__auth_cleanup(struct sluice_auth *a);
 

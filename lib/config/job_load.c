@@ -363,6 +363,7 @@ static int load_output(struct loader *L)
                                    SLUICE_ARRAY_LEN(keys), &out_n));
     SLUICE_TRY(sluice__cfg_req_str(L, out_n, "path", "output",
                                    &job->output.path, &path_n));
+    SLUICE_TRY(sluice__cfg_incremental_path(L, path_n));
     /* Checked first: a URL would otherwise become local folders named
      * "s3:" and the bucket. No URL destination exists yet. */
     size_t scheme = url_scheme_len(job->output.path);
@@ -543,7 +544,7 @@ static int load_all(struct loader *L, char **origins)
     static const char *const top[] = {
         "name",       "source", "windows", "concurrency", "output",
         "http",       "rate_limit", "retry", "state",     "lookback",
-        "columns",    "on_bad_value", "secrets"};
+        "columns",    "on_bad_value", "secrets",   "incremental"};
     const struct sluice_job_load_opts *o = L->o;
     int rc = SLUICE_OK;
 
@@ -563,6 +564,7 @@ static int load_all(struct loader *L, char **origins)
     SLUICE_TRY(load_source(L));
     SLUICE_TRY(load_windows(L));
     SLUICE_TRY(load_concurrency(L));
+    SLUICE_TRY(sluice__cfg_load_incremental(L));
     SLUICE_TRY(load_output(L));
     SLUICE_TRY(sluice__cfg_check_output_paths(L));
     SLUICE_TRY(load_http(L));
@@ -632,6 +634,8 @@ void sluice__job_free(struct sluice_job *job)
     sluice__free(job->source.records);
     sluice__free(job->source.record_key_as);
     sluice__free(job->output.path);
+    sluice__free(job->output.path_as_written);
+    sluice__incremental_cleanup(&job->incremental);
     sluice__free(job->output.folder);
     sluice__free(job->state_path);
     sluice__free(job->http.ca_file);

@@ -110,6 +110,12 @@ int sluice__cfg_load_bad_value(struct loader *L);
 int sluice__cfg_load_rate_limit(struct loader *L);
 int sluice__cfg_load_retry(struct loader *L);
 int sluice__cfg_load_state(struct loader *L);
+/* incremental: (before output, whose path it shapes); then, right after
+ * output.path is read, {run} / {cursor_from} checked and made literal
+ * (job_load_incremental.c). */
+int sluice__cfg_load_incremental(struct loader *L);
+int sluice__cfg_incremental_path(struct loader *L,
+                                 const struct sluice_ynode *path_n);
 /* source.auth, and source.url's userinfo moved to basic auth (the URL
  * loses it; job->source.url_as_written keeps it for the ledger's check).
  * After source.url and source.headers (job_load_auth.c). */

@@ -34,6 +34,8 @@ static bool is_success(long status) { return status >= 200 && status < 300; }
 static int to_sink_begin(void *ud, const char *key, size_t key_n)
 {
     struct slot *slot = ud;
+    if (slot->run->incr.on)
+        sluice__cursor_record_begin(&slot->incr);
     return slot->sink->ops->record_begin(slot->sink, key, key_n);
 }
 
@@ -45,6 +47,8 @@ static int to_sink_event(void *ud, enum sluice_json_event ev, const char *p,
     struct slot *slot = ud;
     struct sluice_sink *s = slot->sink;
     const struct sluice_secrets *secrets = slot->run->job->secrets;
+    if (slot->run->incr.on)
+        sluice__cursor_event(&slot->incr, ev, p, n);
     if ((ev == SLUICE_JSON_STRING || ev == SLUICE_JSON_KEY) &&
         sluice__redact_needed(secrets, p, n)) {
         sluice__buf_reset(&slot->scratch);
@@ -59,6 +63,8 @@ static int to_sink_event(void *ud, enum sluice_json_event ev, const char *p,
 static int to_sink_end(void *ud)
 {
     struct slot *slot = ud;
+    if (slot->run->incr.on)
+        sluice__cursor_record_end(&slot->incr);
     return slot->sink->ops->record_end(slot->sink);
 }
 
@@ -253,6 +259,8 @@ void sluice__slot_start(struct slot *s)
         sluice__buf_reset(&s->origin);
     sluice__json_reader_reset(s->reader);
     sluice__selector_reset(s->selector);
+    sluice__cursor_tracker_init(&s->incr, &job->incremental.path,
+                                job->incremental.type);
     sluice__rate_headers_reset(&s->rate_headers);
 
     SLUICE_TRY(
@@ -432,6 +440,7 @@ static void publish(struct run *r, struct slot *s)
     }
     it->sink = s->sink;
     it->rows = sluice__selector_records(s->selector);
+    sluice__run_incr_published(r, s);
     s->sink = NULL;
     sluice__committer_submit(&r->committer, it);
 }

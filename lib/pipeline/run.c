@@ -496,6 +496,7 @@ int sluice_run_exec(struct sluice_run *handle, struct sluice_run_summary *sum,
         job->http.insecure || (o && o->insecure), job->http.ca_file};
     SLUICE_TRY(sluice__http_driver_new(&pol, r.n_slots, &r.driver, &err));
     SLUICE_TRY(sluice__run_ledger_open(&r, &err));
+    SLUICE_TRY(sluice__run_incr_begin(&r, &err));
     SLUICE_TRY(plan_due(&r, &err));
     SLUICE_TRY(sluice__run_sweep(&r, &err));
     SLUICE_TRY(sluice__report_begin(r.report, &err));
@@ -533,6 +534,7 @@ out:
     sluice__http_driver_free(r.driver);
     /* A lost ledger wins over every other outcome: it is the one the user
      * must act on, and the only one that loses records. */
+    sluice__run_incr_end(&r, rc);
     struct sluice_err lerr = {{0}};
     if (sluice__run_ledger_close(&r, outcome_of(rc, &r), &lerr) !=
         SLUICE_OK) {

@@ -7,6 +7,7 @@
  *   result.c     a window's end: ledger mark, callbacks, counters
  *   committer.c  the thread that publishes finished windows
  *   run_auth.c   the run's OAuth2 token: asked for, renewed, on a 401
+ *   run_incr.c   incremental: the cursor sent, tracked, kept
  *
  * `struct run` embeds one struct per part, each owned by its file (only
  * that file changes its fields; the others read them or call it): the
@@ -88,6 +89,8 @@ struct slot {
      * with, and whether a 401 already renewed it for this window */
     unsigned auth_gen;
     bool auth_renewed;
+    /* incremental (run_incr.c): this attempt's records' cursor */
+    struct sluice_cursor_tracker incr;
 };
 
 /* A window's end as reported: a snapshot of its slot, so that a window
@@ -165,6 +168,14 @@ struct run_auth {
     char failed_msg[SLUICE_ERR_MAX];
 };
 
+/* An incremental run (run_incr.c); on false: the job is not one. */
+struct run_incr {
+    bool on;
+    struct sluice_cursor_value stored; /* the ledger's, if any */
+    struct sluice_cursor_tracker seen; /* over the windows done */
+    char *saved_path; /* output.path as loaded, back at the end */
+};
+
 /* The public run handle (sluice_run_new): the caller's options copied in
  * full size, and the cancel request, the one member another thread or a
  * signal handler writes (lock-free, so a store is async-signal-safe). */
@@ -190,6 +201,7 @@ struct run {
     struct run_ledger ledger;
     struct committer committer;
     struct run_auth auth;
+    struct run_incr incr;
     size_t max_pending;   /* commits queued before transfers wait */
     struct sluice_sink **free_sinks; /* sinks not in use, for reuse */
     size_t n_free_sinks, cap_free_sinks;
@@ -293,6 +305,17 @@ const char *sluice__run_auth_header(struct run *r, unsigned *gen);
  * was done since. False when no token can be had (r->auth.failed). */
 bool sluice__run_auth_on_401(struct run *r, unsigned gen);
 void sluice__run_auth_cleanup(struct run_auth *a);
+
+/* run_incr.c */
+/* After the ledger is open: what this run sends and names its files with
+ * (SLUICE_ESTATE when the stored cursor does not read as the type). */
+SLUICE_NODISCARD int sluice__run_incr_begin(struct run *r,
+                                            struct sluice_err *err);
+/* A window of slot s was handed to the committer: its records count. */
+void sluice__run_incr_published(struct run *r, const struct slot *s);
+/* Before the ledger closes: stores the cursor when the run did every
+ * window (run's code rc), says how many records had none. */
+void sluice__run_incr_end(struct run *r, int rc);
 
 /* run_ledger.c */
 SLUICE_NODISCARD int sluice__run_ledger_open(struct run *r,

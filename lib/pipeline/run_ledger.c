@@ -374,7 +374,9 @@ int sluice__run_ledger_open(struct run *r, struct sluice_err *err)
         argv = sluice__redact_dup(job->secrets, r->opts->argv);
     SLUICE_TRY(sluice__ledger_run_begin(r->ledger.db, argv, &r->ledger.run_id, err));
     SLUICE_TRY(requeue_moved(r, err));
-    if (full) {
+    /* An incremental job pulls every window each run: its cursor, not
+     * the windows, says what is new (run_incr.c). */
+    if (full || job->incremental.on) {
         SLUICE_TRY(sluice__ledger_requeue(r->ledger.db, INT64_MIN, INT64_MAX,
                                           NULL, err));
     } else if (job->lookback > 0 && r->plan.count > 0) {

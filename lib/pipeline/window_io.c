@@ -27,6 +27,13 @@ int sluice__window_url(const struct sluice_job *job,
         SLUICE_FAIL_IF(rc != SLUICE_OK, rc, err, "%s",
                        sluice__buf_failure(rc, "request URL too long"));
     }
+    /* incremental: the cursor this run starts from (run_incr.c) */
+    if (job->incremental.on && job->incremental.send) {
+        rc = sluice__url_add_param(out, job->incremental.param,
+                                   job->incremental.send);
+        SLUICE_FAIL_IF(rc != SLUICE_OK, rc, err, "%s",
+                       sluice__buf_failure(rc, "request URL too long"));
+    }
     /* source.auth api_key in the query: last, after the job's params. A
      * redirect to another origin drops it (its value is a secret). */
     if (job->source.auth.query_name) {

@@ -79,6 +79,11 @@ static const char *const MIGRATIONS[SLUICE_LEDGER_FORMAT] = {
     " strftime('%Y-%m-%dT%H:%M:%SZ', ended, 'unixepoch') AS ended_utc,"
     " outcome, done, failed, not_pulled, rows, requests, version, argv"
     " FROM runs;",
+    /* 1 -> 2: the incremental cursor a run ended with (NULL: it did not
+     * move it), and how many of its records had none. A ledger of format
+     * 1 keeps every row; its runs have no cursor. */
+    "ALTER TABLE runs ADD COLUMN cursor TEXT;"
+    "ALTER TABLE runs ADD COLUMN cursor_missing INTEGER NOT NULL DEFAULT 0;",
 };
 
 static const char *const CACHED_SQL[ST_COUNT] = {

@@ -15,6 +15,7 @@
 #include "mock_auth.h"
 #include "mock_cache.h"
 #include "mock_fault.h"
+#include "mock_items.h"
 #include "mock_limit.h"
 #include "mock_route.h"
 #include "mock_util.h"
@@ -574,7 +575,8 @@ limits:
     default:
         break;
     }
-    route(&o, method, &q, key_echo_auth);
+    if (!items_route(&o, method, q.path, r->uri))
+        route(&o, method, &q, key_echo_auth);
 
 respond:
     r->status = o.status;

@@ -9,6 +9,7 @@
 #include "mock_auth.h"
 #include "mock_cache.h"
 #include "mock_fault.h"
+#include "mock_items.h"
 #include "mock_limit.h"
 #include "mock_server.h"
 #include "mock_util.h"
@@ -101,7 +102,10 @@ static const char usage_auth[] =
     "  --oauth-token-uses N a token is refused (401 invalid_token, \"expired\")\n"
     "                       after N requests (default 0: never)\n"
     "  --oauth-max-tokens N token requests after the N-th get 401\n"
-    "                       invalid_client (a client revoked mid-run)\n";
+    "                       invalid_client (a client revoked mid-run)\n"
+    "  --items-state F      GET /items (records with updated_at, since=,\n"
+    "                       parts=/part=) serves the generation written in F\n"
+    "                       (\"G\" or \"G fail=K\": part K answers 503)\n";
 
 static int parse_long(const char *s, long lo, long hi, long *out)
 {
@@ -320,6 +324,8 @@ int main(int argc, char **argv)
             dump_key = val;
         } else if ((v = auth_option(a, val)) != 0) {
             bad = v < 0;
+        } else if (items_option(a, val)) {
+            /* taken */
         } else {
             fprintf(stderr, "neows-mock: unknown option %s (see --help)\n", a);
             rc = 2;
