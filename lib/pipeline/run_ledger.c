@@ -105,7 +105,7 @@ static int fp_build(const struct sluice_job *job, struct fingerprint *fp)
 {
     static const char *const units[] = {"hours", "days", "months"};
     int rc = SLUICE_OK;
-    size_t cap = 8 + job->source.n_params + job->source.n_headers;
+    size_t cap = 10 + job->source.n_params + job->source.n_headers;
     fp->secrets = job->secrets;
     fp->items = sluice__calloc(cap, sizeof *fp->items);
     fp->owned = sluice__calloc(2 * cap, sizeof *fp->owned);
@@ -148,6 +148,15 @@ static int fp_build(const struct sluice_job *job, struct fingerprint *fp)
                       sluice__strdup(job->output.path)));
     snprintf(num, sizeof num, "%d", (int)job->output.format);
     SLUICE_TRY(fp_add(fp, sluice__strdup("output.format"), sluice__strdup(num)));
+    /* Only for an incremental job, so that no other job's fingerprint
+     * changes: what the cursor is and how it is sent decide the requests
+     * (lag and initial do not: a run starts from the stored cursor). */
+    if (job->incremental.on) {
+        SLUICE_TRY(fp_add(fp, sluice__strdup("incremental.cursor"),
+                          sluice__strdup(job->incremental.cursor)));
+        SLUICE_TRY(fp_add(fp, sluice__strdup("incremental.param"),
+                          sluice__strdup(job->incremental.param)));
+    }
 out:
     sluice__buf_cleanup(&t);
     return rc;

@@ -8,7 +8,8 @@
 #   asks since= cursor minus lag, fails, and leaves the cursor where it was;
 # - run 3 asks the same since= and gets exactly those 25 (the files named
 #   {cursor_from} replace run 2's partial ones); the cursor moves;
-# - status shows it; --full-refresh starts again from the beginning.
+# - status shows it; --full-refresh starts again from the beginning;
+#   another cursor path is a changed job (exit 3).
 source "$(dirname "$0")/lib/common.bash"
 echo 0 >"$WORK/items.state"
 start_mock --any-key --items-state "$WORK/items.state" --log "$WORK/mock.log"
@@ -70,4 +71,9 @@ expect_status 0 "$SLUICE_BIN" run items.yaml --full-refresh
 grep -q 'since=' "$WORK/mock.log" && fail "--full-refresh still sent since="
 [ "$(ids out/items_start_part*.ndjson | wc -w)" = 121 ] || fail "--full-refresh: not every item"
 [ "$(cursor)" = 2024-02-02T00:01:40Z ] || fail "cursor after --full-refresh: $(cursor)"
+
+# Another cursor is another job: refused until --full-refresh.
+sed -i 's/cursor: "\$.updated_at"/cursor: "$.id"/' items.yaml
+expect_status 3 "$SLUICE_BIN" run items.yaml
+grep -q "incremental.cursor changed" "$WORK/stderr.txt" || fail "$(cat "$WORK/stderr.txt")"
 echo ok
