@@ -567,6 +567,7 @@ static int load_all(struct loader *L, char **origins)
     SLUICE_TRY(sluice__cfg_load_incremental(L));
     SLUICE_TRY(load_output(L));
     SLUICE_TRY(sluice__cfg_check_output_paths(L));
+    SLUICE_TRY(sluice__cfg_incremental_folder(L));
     SLUICE_TRY(load_http(L));
     SLUICE_TRY(sluice__cfg_load_rate_limit(L));
     SLUICE_TRY(sluice__cfg_load_retry(L));

@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "config/loader.h"
+#include "plan/outpath.h"
 
 #define INC "incremental"
 
@@ -174,6 +175,48 @@ out:
     if (rc == SLUICE_ETOOBIG)
         rc = sluice__cfg_fail(L, &path_n->mark, "output.path", "too long");
     sluice__buf_cleanup(&b);
+    return rc;
+}
+
+int sluice__cfg_incremental_folder(struct loader *L)
+{
+    struct sluice_job *job = L->job;
+    struct sluice_buf tpl, folder;
+    struct sluice_err sub;
+    int rc = SLUICE_OK;
+    if (!job->incremental.on || !job->output.path_as_written)
+        return SLUICE_OK;
+    /* {run} and {cursor_from} vary like placeholders: the folder ends
+     * before them (a run's files in out/{cursor_from}/ are inside out/). */
+    sluice__buf_init(&tpl, 1 << 17);
+    sluice__buf_init(&folder, 1 << 16);
+    SLUICE_TRY(sluice__buf_adds(&tpl, job->output.path));
+    for (const char *p = job->output.path_as_written; *p; p++) {
+        if (!strncmp(p, "{run}", 5) || !strncmp(p, "{cursor_from}", 13)) {
+            sluice__buf_reset(&tpl);
+            SLUICE_TRY(sluice__buf_append(&tpl, job->output.path_as_written,
+                                          (size_t)(p - job->output
+                                                           .path_as_written)));
+            SLUICE_TRY(sluice__buf_adds(&tpl, "{index}"));
+            break;
+        }
+        if (p[0] == '{' && p[1] == '{')
+            p++;
+    }
+    rc = sluice__outpath_folder(sluice__buf_str(&tpl), &folder, &sub);
+    if (rc == SLUICE_EJOB)
+        rc = sluice__cfg_fail(L, sluice__cfg_missing_at(L, NULL),
+                              "output.path", "%s", sub.msg);
+    SLUICE_TRY(rc);
+    /* the earlier of the two folders: a window placeholder may come first */
+    if (job->output.folder && strlen(job->output.folder) <= folder.n)
+        goto out;
+    sluice__free(job->output.folder);
+    job->output.folder = sluice__buf_take(&folder, NULL);
+    SLUICE_FAIL_IF(!job->output.folder, SLUICE_ENOMEM, L->err, "out of memory");
+out:
+    sluice__buf_cleanup(&tpl);
+    sluice__buf_cleanup(&folder);
     return rc;
 }
 

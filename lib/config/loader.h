@@ -116,6 +116,9 @@ int sluice__cfg_load_state(struct loader *L);
 int sluice__cfg_load_incremental(struct loader *L);
 int sluice__cfg_incremental_path(struct loader *L,
                                  const struct sluice_ynode *path_n);
+/* After the output paths are checked: output.folder ends before {run} or
+ * {cursor_from} when one comes before every window placeholder. */
+int sluice__cfg_incremental_folder(struct loader *L);
 /* source.auth, and source.url's userinfo moved to basic auth (the URL
  * loses it; job->source.url_as_written keeps it for the ledger's check).
  * After source.url and source.headers (job_load_auth.c). */

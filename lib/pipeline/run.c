@@ -220,7 +220,7 @@ static void start_ready(struct run *r)
         return;
     }
     while (r->in_flight < sluice__governor_concurrency(&r->gov) &&
-           r->committer.pending < r->max_pending) {
+           r->committer.pending < r->max_pending && !r->auth.failed) {
         struct slot *s = ready_slot(r, now);
         if (!s)
             return;

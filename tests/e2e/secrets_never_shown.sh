@@ -4,8 +4,9 @@
 # (X-Api-Key), the URL path (/v1/${PATH_TOKEN}/...), basic auth (URL
 # userinfo), and every source.auth type: bearer, api_key in a header and in
 # the query, OAuth2 client credentials (client id, secret, and the tokens
-# the server issued, one renewed mid-run). sluice has no request body (every request is a GET), so there
-# is no body canary. The bytes: stdout and stderr at -v -v (every request
+# the server issued, one renewed mid-run). The only request body is the
+# OAuth2 token request's, whose client id and secret are canaries. The
+# bytes: stdout and stderr at -v -v (every request
 # URL is logged), the report, every output file (NDJSON, and Parquet both
 # raw and decompressed through `sluice cat`), the ledger (its raw files
 # and a dump of every table), the job's schema file, `plan`, `status`,

@@ -48,6 +48,8 @@ static void test_fields(void)
                   "out/{cursor_from}/run{run}_{index}.ndjson");
     ASSERT_STR_EQ(job->output.path,
                   "out/{{cursor_from}}/run{{run}}_{index}.ndjson");
+    /* the folder ends before {cursor_from}: each run's folder is in it */
+    ASSERT_STR_EQ(job->output.folder, "out");
     /* the first run's request and file names, as plan shows them */
     struct sluice_window w;
     struct sluice_buf b;
@@ -67,6 +69,13 @@ static void test_fields(void)
     j->incremental.cursor_from_label = sluice__strdup("a/b{c}");
     char *p = sluice__incremental_path(job);
     ASSERT_STR_EQ(p, "out/a_b{{c}}/run7_{index}.ndjson");
+    /* ...and renders inside the folder */
+    char *loaded = j->output.path;
+    j->output.path = p;
+    sluice__buf_reset(&b);
+    ASSERT_EQ(sluice__window_output(job, &w, &b, &err), SLUICE_OK);
+    ASSERT_STR_EQ(sluice__buf_str(&b), "out/a_b{c}/run7_1.ndjson");
+    j->output.path = loaded;
     sluice__free(p);
     sluice__buf_cleanup(&b);
     sluice__job_free(job);
