@@ -214,7 +214,7 @@ int sluice__cursor_minus(enum sluice_cursor_type type,
         char frac[16];
         snprintf(frac, sizeof frac, ".%09d", (int)v->nanos);
         size_t k = strlen(frac);
-        while (frac[k - 1] == '0')
+        while (k > 1 && frac[k - 1] == '0')
             frac[--k] = '\0';
         SLUICE_TRY(sluice__buf_adds(out, frac));
     }
