@@ -206,11 +206,18 @@ out:
     return rc;
 }
 
-/* The header line must not also be set in source.headers: which would
- * win is not a question a job should leave open. */
+/* The header line must not also be set in source.headers, nor the query
+ * parameter in source.params: which would win is not a question a job
+ * should leave open. */
 static int header_once(struct loader *L, const struct sluice_ynode *auth)
 {
     const struct sluice_auth *a = &L->job->source.auth;
+    for (size_t i = 0; a->query_name && i < L->job->source.n_params; i++)
+        if (strcmp(L->job->source.params[i].name, a->query_name) == 0)
+            return sluice__cfg_fail(L, &auth->mark, AUTH_FIELD,
+                                    "sends the %s parameter, which "
+                                    "source.params sends too: keep one",
+                                    a->query_name);
     if (!a->header)
         return SLUICE_OK;
     size_t n = strcspn(a->header, ":");

@@ -158,7 +158,7 @@ grep -q "source.auth: the OAuth2 token request to http://127.0.0.1:$PORT/oauth/t
     fail "oauth: a wrong secret should make one request, the token's: $(cat "$WORK/mock.log")"
 grep -qF 'not-the-secret-42' "$WORK/stderr.txt" && fail "the wrong secret was shown"
 expect_status 0 "$SLUICE_BIN" status oauth.yaml
-grep -q '8 pending' "$WORK/stdout.txt" || grep -q 'pending' "$WORK/stdout.txt" ||
+grep -q '^windows: 0 done, 0 failed, 8 pending' "$WORK/stdout.txt" ||
     fail "oauth: status after a refused token: $(cat "$WORK/stdout.txt")"
 
 # A renewal refused mid-run: the run stops (exit 2), nothing is failed,

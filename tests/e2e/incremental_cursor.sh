@@ -8,6 +8,7 @@
 #   asks since= cursor minus lag, fails, and leaves the cursor where it was;
 # - run 3 asks the same since= and gets exactly those 25 (the files named
 #   {cursor_from} replace run 2's partial ones); the cursor moves;
+# - a --limit run (one partition) leaves it too;
 # - status shows it; --full-refresh starts again from the beginning;
 #   another cursor path is a changed job (exit 3).
 source "$(dirname "$0")/lib/common.bash"
@@ -50,8 +51,15 @@ expect_status 1 "$SLUICE_BIN" run items.yaml
     fail "run 2 should send the cursor minus 10m: $(cat "$WORK/mock.log")"
 [ "$(cursor)" = 2024-01-05T04:00:00Z ] || fail "a failed run moved the cursor: $(cursor)"
 
-# --- run 3: exactly the 25 added or changed ------------------------------------
+# --- a run cut short (--limit 1: one partition of two) does not move it
+# either, though its partition's records are newer ---------------------------
 echo 1 >"$WORK/items.state"
+expect_status 0 "$SLUICE_BIN" run items.yaml --limit 1 -v
+grep -q 'incremental: the cursor stays where it was: 1 of 2 windows were done' \
+    "$WORK/stderr.txt" || fail "--limit: $(cat "$WORK/stderr.txt")"
+[ "$(cursor)" = 2024-01-05T04:00:00Z ] || fail "a --limit run moved the cursor: $(cursor)"
+
+# --- run 3: exactly the 25 added or changed ------------------------------------
 : >"$WORK/mock.log"
 expect_status 0 "$SLUICE_BIN" run items.yaml
 [ "$(grep -c 'since=2024-01-05T03%3A50%3A00Z' "$WORK/mock.log")" = 2 ] ||

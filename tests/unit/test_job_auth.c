@@ -203,6 +203,11 @@ static void test_errors(void)
          "source.headers.authorization=x",
          "--set source.auth:1:1: source.auth: sets the Authorization header, "
          "which source.headers sets too: keep one"},
+        {"source.url=http://h/x",
+         "source.auth={type: api_key, name: start, in: query, value: v}",
+         NULL,
+         "--set source.auth:1:1: source.auth: sends the start parameter, "
+         "which source.params sends too: keep one"},
         {"source.url=http://u:${TOK}@h/x",
          "source.auth={type: bearer, token: \"${TOK}\"}", NULL,
          "--set source.url:1:1: source.url: has credentials "
