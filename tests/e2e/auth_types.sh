@@ -23,6 +23,7 @@ secret="Client-$RANDOM$RANDOM-w8Nv"
 export API_TOKEN=$bearer PASS=$pass KEY=$key CLIENT_SECRET=$secret
 start_mock --keys "$key" --auth-bearer "$bearer" --auth-basic "reader:$pass" \
     --oauth-client "sluice-client:$secret" --oauth-token-uses 5 \
+    --oauth-require scope=feed:read --oauth-require audience=neows \
     --log "$WORK/mock.log" --log-headers
 
 job() { # job NAME URL-PATH [extra source lines...]

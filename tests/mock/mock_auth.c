@@ -17,6 +17,9 @@
  *
  * --oauth-max-tokens N: the token requests after the N-th are refused
  * (401 invalid_client, "revoked"), so a test can make a renewal fail.
+ * --oauth-require FIELD=VALUE (repeatable): a token request whose form
+ * lacks that field with that value gets 400 invalid_request (a test
+ * proves the scope and extra fields were sent).
  *
  * Tokens are numbered: "mocktok-<n>-<random hex>", n from 1, so the log
  * and a test can tell them apart; the token endpoint's requests are in
@@ -42,6 +45,9 @@ static char *client_buf;
 static long expires_in = 3600;    /* --oauth-expires-in */
 static long token_uses;           /* --oauth-token-uses, 0: unlimited */
 static long max_tokens = -1;      /* --oauth-max-tokens, -1: no limit */
+#define MAX_REQUIRE 8
+static const char *require[MAX_REQUIRE]; /* --oauth-require FIELD=VALUE */
+static int n_require;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct {
@@ -105,6 +111,12 @@ int auth_option(const char *opt, const char *val)
     if (strcmp(opt, "--oauth-expires-in") == 0) {
         expires_in = strtol(val, &end, 10);
         return end != val && !*end && expires_in >= 0 ? 1 : -1;
+    }
+    if (strcmp(opt, "--oauth-require") == 0) {
+        if (n_require == MAX_REQUIRE || !strchr(val, '='))
+            return -1;
+        require[n_require++] = val;
+        return 1;
     }
     if (strcmp(opt, "--oauth-max-tokens") == 0) {
         max_tokens = strtol(val, &end, 10);
@@ -198,6 +210,20 @@ static int token_request(struct MHD_Connection *c, const char *method,
                     "Client authentication failed: unknown client or wrong "
                     "secret");
         return o->own ? 1 : -2;
+    }
+    /* --oauth-require: the scope, an audience... exactly as asked */
+    for (int i = 0; i < n_require; i++) {
+        const char *eq = strchr(require[i], '=');
+        char field[64], got[256];
+        snprintf(field, sizeof field, "%.*s", (int)(eq - require[i]),
+                 require[i]);
+        form_get(body, n, field, got, sizeof got);
+        if (strcmp(got, eq + 1) != 0) {
+            char why[160];
+            snprintf(why, sizeof why, "%s must be '%s'", field, eq + 1);
+            oauth_error(o, 400, "invalid_request", why);
+            return o->own ? 1 : -2;
+        }
     }
     char tok[64];
     pthread_mutex_lock(&lock);

@@ -101,6 +101,7 @@ static const char usage_auth[] =
     "  --oauth-expires-in S the expires_in of every token (default 3600)\n"
     "  --oauth-token-uses N a token is refused (401 invalid_token, \"expired\")\n"
     "                       after N requests (default 0: never)\n"
+    "  --oauth-require F=V  a token request must send form field F = V\n"
     "  --oauth-max-tokens N token requests after the N-th get 401\n"
     "                       invalid_client (a client revoked mid-run)\n"
     "  --items-state F      GET /items (records with updated_at, since=,\n"
