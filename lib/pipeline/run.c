@@ -532,9 +532,10 @@ out:
     sluice__run_auth_cleanup(&r.auth);
     /* After the committer, whose thread wakes the driver, and the slots. */
     sluice__http_driver_free(r.driver);
+    /* Every window is reported by now: the cursor moves or stays. */
+    sluice__run_incr_end(&r, rc);
     /* A lost ledger wins over every other outcome: it is the one the user
      * must act on, and the only one that loses records. */
-    sluice__run_incr_end(&r, rc);
     struct sluice_err lerr = {{0}};
     if (sluice__run_ledger_close(&r, outcome_of(rc, &r), &lerr) !=
         SLUICE_OK) {
