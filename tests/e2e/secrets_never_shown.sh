@@ -113,6 +113,12 @@ for j in au_bearer au_keyh au_keyq au_oauth; do
     for f in out/$j/*.parquet; do "$SLUICE_BIN" cat "$f" >>"$WORK/decoded"; done
 done
 grep -q "Authorization: Bearer $bearer_c" "$WORK/au.log" || fail "the bearer token was not sent"
+# the server echoed each credential in every record's links: hidden there
+for j in au_bearer au_keyh au_keyq au_oauth; do
+    for f in out/$j/*.parquet; do "$SLUICE_BIN" cat "$f"; done >"$WORK/$j.rows"
+    [ "$(grep -c 'api_key=\*\*\*' "$WORK/$j.rows")" = "$(wc -l <"$WORK/$j.rows")" ] ||
+        fail "$j: a record's link does not show its credential as ***"
+done
 grep -q "X-Api-Key: $akey_c" "$WORK/au.log" || fail "the auth header key was not sent"
 grep -q "&api_key=$akey_c 200" "$WORK/au.log" || fail "the auth query key was not sent"
 [ "$(grep -c ' POST /oauth/token 200$' "$WORK/au.log")" = 2 ] ||

@@ -21,6 +21,10 @@
  * lacks that field with that value gets 400 invalid_request (a test
  * proves the scope and extra fields were sent).
  *
+ * Under these routes the feed's links echo the credential presented where
+ * NeoWs echoes the api key (api_key=<token>), so a client's records hold
+ * it unless it hides it.
+ *
  * Tokens are numbered: "mocktok-<n>-<random hex>", n from 1, so the log
  * and a test can tell them apart; the token endpoint's requests are in
  * the --log like any other (POST /oauth/token <status>), never its body. */

@@ -543,7 +543,17 @@ static enum fault_kind decide(struct MHD_Connection *c, struct mreq *r,
     }
     const char *key_echo_auth;
 limits:
-    key_echo_auth = au == 0 ? "" : key_echo;
+    /* As NeoWs echoes the api key in every record's links, the credential
+     * routes echo what was presented (a bearer token, Basic's base64): a
+     * client must hide it in the records it writes. */
+    if (au == 0) {
+        const char *authz =
+            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+        const char *sp = authz ? strchr(authz, ' ') : NULL;
+        key_echo_auth = sp ? sp + 1 : "";
+    } else {
+        key_echo_auth = key_echo;
+    }
     long retry = 1;
     if (limit_take(key, mock_mono_ms(), &remaining, &retry) != LIMIT_OK) {
         rate_limited(&o, retry);
