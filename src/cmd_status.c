@@ -35,6 +35,10 @@ static void print_text(const char *name, const struct sluice_status *st)
         printf("a run is going now (pid %ld)\n", st->running_pid);
     printf("done through: %s\n",
            st->has_watermark ? st->done_through : "(nothing yet)");
+    if (st->has_cursor)
+        printf("cursor: %s (run #%lld; %llu of its records had none)\n",
+               st->cursor, (long long)st->cursor_run,
+               (unsigned long long)st->cursor_missing);
     printf("windows: %llu done, %llu failed, %llu pending (%llu planned "
            "now)\n",
            (unsigned long long)st->done, (unsigned long long)st->failed,

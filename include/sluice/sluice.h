@@ -83,7 +83,8 @@ enum sluice_code {
     SLUICE_ESTATE = 9,    /* the state ledger refused or failed */
     SLUICE_EPARQUET = 10, /* parquet encoding or decoding failed */
     SLUICE_EPATH = 11,    /* bad JSONPath expression */
-    SLUICE_EQUOTA = 12    /* the API's quota is gone: come back later */
+    SLUICE_EQUOTA = 12,   /* the API's quota is gone: come back later */
+    SLUICE_EAUTH = 13     /* the credentials were refused (OAuth2 token) */
 };
 
 /* A short English description of a code, e.g. "out of memory": a static
@@ -430,6 +431,13 @@ struct sluice_status {
     /* failures[i]'s partition key, n_failures of them (an array of its
      * own: failures' elements are fixed) */
     char **failure_keys;
+    /* incremental: the cursor the next run starts from (before the lag),
+     * the run that stored it and how many of that run's records had none;
+     * has_cursor false: no run stored one yet */
+    bool has_cursor;
+    char cursor[1025];
+    int64_t cursor_run;
+    uint64_t cursor_missing;
 };
 SLUICE_API void sluice_status_init_sized(struct sluice_status *st, size_t size);
 #define sluice_status_init(st) sluice_status_init_sized((st), sizeof *(st))

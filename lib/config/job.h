@@ -15,7 +15,9 @@
 #define SLUICE_CONFIG_JOB_H
 
 #include "http/governor.h"
+#include "http/oauth2.h"
 #include "http/redirect.h"
+#include "json/cursor.h"
 #include "http/retry.h"
 #include "plan/partition.h"
 #include "plan/window.h"
@@ -52,12 +54,63 @@ enum sluice_compression {
 #define SLUICE_HTTP_DEFAULT_LOW_SPEED_BYTES 100
 #define SLUICE_HTTP_DEFAULT_LOW_SPEED_MS 60000
 
+/* source.auth (job_load_auth.c; docs/job-file.md#authentication). Every
+ * value is a secret by construction. URL credentials
+ * (`https://user:pass@host/`) become `basic` at load, and the URL loses
+ * them. */
+enum sluice_auth_type {
+    SLUICE_AUTH_NONE,
+    SLUICE_AUTH_BEARER,
+    SLUICE_AUTH_BASIC,
+    SLUICE_AUTH_API_KEY,
+    SLUICE_AUTH_OAUTH2
+};
+
+struct sluice_auth {
+    enum sluice_auth_type type;
+    /* bearer, basic and api_key in a header: the whole header line
+     * ("Authorization: Bearer ...", "X-Api-Key: ..."), built at load;
+     * NULL otherwise */
+    char *header;
+    /* api_key in the query: the parameter, added to every request URL */
+    char *query_name, *query_value;
+    /* oauth2_client_credentials: the token request's parts */
+    struct sluice_oauth2_client oauth2;
+    bool from_url; /* basic, taken from source.url's userinfo */
+};
+
+/* incremental: (job_load_incremental.c; docs/job-file.md#incremental-by-a-
+ * value-from-the-records): the greatest cursor value over the records of a
+ * run whose partitions all succeeded is kept in the ledger and sent, minus
+ * the lag, by the next run. */
+struct sluice_incremental {
+    bool on;
+    char *cursor;                   /* the path as written */
+    struct sluice_cursor_path path;
+    enum sluice_cursor_type type;   /* default timestamp */
+    char *param;                    /* the query parameter carrying it */
+    char *initial;                  /* NULL: the first run sends none */
+    int64_t lag;                    /* seconds (timestamp), units (integer) */
+    /* What this run sends and names its files with: set at load to the
+     * first run's (initial), by the run (pipeline/run_incr.c) from the
+     * ledger. send NULL: no parameter. */
+    char *send;
+    char *run_label;                /* {run} */
+    char *cursor_from_label;        /* {cursor_from} */
+};
+
 struct sluice_job {
     char *file;  /* job file path as given, or "<command line>" */
     char *name;  /* required in a file; "pull" for `sluice pull` */
 
     struct {
-        char *url;                  /* template (no query params) */
+        char *url;                  /* template (no query params, no
+                                       userinfo: see auth.from_url) */
+        /* source.url as written, userinfo included, for the ledger's check
+         * of what changed (its secrets stored as ***): moving credentials
+         * to auth is no change to the job. */
+        char *url_as_written;
+        struct sluice_auth auth;    /* source.auth; type NONE: none */
         struct sluice_kv *params;   /* query parameters, templates */
         size_t n_params;
         struct sluice_kv *headers;  /* request headers, templates */
@@ -83,6 +136,9 @@ struct sluice_job {
 
     struct {
         char *path;                 /* template; relative to the cwd */
+        /* with incremental: as written, {run} and {cursor_from} in it
+         * (path has them as literal text, filled in per run) */
+        char *path_as_written;
         char *folder;               /* its fixed folder (plan/outpath.h) */
         bool allow_outside;         /* windows may leave the folder */
         enum sluice_output_format format;
@@ -123,6 +179,8 @@ struct sluice_job {
                           job file (the current folder for `pull`) */
     int64_t lookback;  /* seconds of recent windows re-pulled every run */
 
+    struct sluice_incremental incremental;
+
     struct sluice_secrets *secrets; /* never NULL in a loaded job */
 };
 
@@ -151,5 +209,13 @@ SLUICE_NODISCARD int sluice__job_load(const struct sluice_job_load_opts *o,
                                       struct sluice_job **out,
                                       struct sluice_err *err);
 void sluice__job_free(struct sluice_job *job);
+/* Frees what a struct sluice_incremental holds (job_load_incremental.c). */
+void sluice__incremental_cleanup(struct sluice_incremental *inc);
+/* output.path with {run} and {cursor_from} filled in from the job's
+ * incremental labels (their braces doubled), into a new string; NULL
+ * when out of memory. Without incremental, a copy of output.path. */
+char *sluice__incremental_path(const struct sluice_job *job);
+/* Frees what a struct sluice_auth holds and zeroes it (job_load_auth.c). */
+void sluice__auth_cleanup(struct sluice_auth *a);
 
 #endif

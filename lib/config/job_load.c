@@ -191,7 +191,7 @@ static int load_source(struct loader *L)
     static const char *const keys[] = {"url",     "params",
                                        "headers", "records",
                                        "record_key_as", "allow_missing",
-                                       "method",  "body"};
+                                       "method",  "body",    "auth"};
     const struct sluice_ynode *src = NULL, *node = NULL;
     struct sluice_job *job = L->job;
     int rc = SLUICE_OK;
@@ -202,6 +202,7 @@ static int load_source(struct loader *L)
                         &job->source.n_params));
     SLUICE_TRY(load_kvs(L, src, "headers", true, &job->source.headers,
                         &job->source.n_headers));
+    SLUICE_TRY(sluice__cfg_load_auth(L, src));
     SLUICE_TRY(sluice__cfg_opt_str(L, src, "records", "source",
                                    &job->source.records, &node));
     if (!job->source.records) {
@@ -368,6 +369,7 @@ static int load_output(struct loader *L)
                                    SLUICE_ARRAY_LEN(keys), &out_n));
     SLUICE_TRY(sluice__cfg_req_str(L, out_n, "path", "output",
                                    &job->output.path, &path_n));
+    SLUICE_TRY(sluice__cfg_incremental_path(L, path_n));
     /* Checked first: a URL would otherwise become local folders named
      * "s3:" and the bucket. No URL destination exists yet. */
     size_t scheme = url_scheme_len(job->output.path);
@@ -551,7 +553,8 @@ static int load_all(struct loader *L, char **origins)
     static const char *const top[] = {
         "name",       "source", "windows", "concurrency", "output",
         "http",       "rate_limit", "retry", "state",     "lookback",
-        "columns",    "on_bad_value", "secrets", "partitions"};
+        "columns",    "on_bad_value", "secrets", "partitions",
+        "incremental"};
     const struct sluice_job_load_opts *o = L->o;
     int rc = SLUICE_OK;
 
@@ -574,8 +577,10 @@ static int load_all(struct loader *L, char **origins)
     SLUICE_TRY(sluice__cfg_load_partitions(L));
     SLUICE_TRY(load_source(L));
     SLUICE_TRY(load_concurrency(L));
+    SLUICE_TRY(sluice__cfg_load_incremental(L));
     SLUICE_TRY(load_output(L));
     SLUICE_TRY(sluice__cfg_check_output_paths(L));
+    SLUICE_TRY(sluice__cfg_incremental_folder(L));
     SLUICE_TRY(load_http(L));
     SLUICE_TRY(sluice__cfg_load_rate_limit(L));
     SLUICE_TRY(sluice__cfg_load_retry(L));
@@ -636,12 +641,16 @@ void sluice__job_free(struct sluice_job *job)
     sluice__free(job->file);
     sluice__free(job->name);
     sluice__free(job->source.url);
+    sluice__free(job->source.url_as_written);
+    sluice__auth_cleanup(&job->source.auth);
     kvs_free(job->source.params, job->source.n_params);
     kvs_free(job->source.headers, job->source.n_headers);
     sluice__free(job->source.records);
     sluice__free(job->source.record_key_as);
     sluice__free(job->source.body);
     sluice__free(job->output.path);
+    sluice__free(job->output.path_as_written);
+    sluice__incremental_cleanup(&job->incremental);
     sluice__free(job->output.folder);
     sluice__free(job->state_path);
     sluice__free(job->http.ca_file);

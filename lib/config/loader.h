@@ -133,6 +133,19 @@ int sluice__cfg_path_literal(struct loader *L, size_t group,
 /* The placeholders a template of this job may use. */
 struct sluice_tpl_ctx sluice__cfg_tpl_ctx(const struct loader *L);
 
+/* incremental: (before output, whose path it shapes); then, right after
+ * output.path is read, {run} / {cursor_from} checked and made literal
+ * (job_load_incremental.c). */
+int sluice__cfg_load_incremental(struct loader *L);
+int sluice__cfg_incremental_path(struct loader *L,
+                                 const struct sluice_ynode *path_n);
+/* After the output paths are checked: output.folder ends before {run} or
+ * {cursor_from} when one comes before every window placeholder. */
+int sluice__cfg_incremental_folder(struct loader *L);
+/* source.auth, and source.url's userinfo moved to basic auth (the URL
+ * loses it; job->source.url_as_written keeps it for the ledger's check).
+ * After source.url and source.headers (job_load_auth.c). */
+int sluice__cfg_load_auth(struct loader *L, const struct sluice_ynode *src);
 /* output.allow_outside, and output.path over the whole plan: inside its
  * folder, one file per window (job_load_paths.c). After windows and
  * output are loaded. */

@@ -17,6 +17,7 @@ enum field {
     F_ERROR,         /* $.error as a string */
     F_DETAIL,        /* $.detail */
     F_TITLE,         /* $.title */
+    F_DESCRIPTION,   /* $.error_description (OAuth 2.0, RFC 6749 5.2) */
     F_COUNT
 };
 
@@ -42,6 +43,8 @@ static int field_for(const struct scan *s, const char *k, size_t n)
             return F_DETAIL;
         if (IS("title"))
             return F_TITLE;
+        if (IS("error_description"))
+            return F_DESCRIPTION;
     } else if (s->depth == 2 && s->in_error_object) {
         if (IS("code"))
             return F_GW_CODE;
@@ -168,6 +171,16 @@ int sluice__http_error_message(const char *body, size_t n,
         if (rc == SLUICE_OK && s->have[F_GW_MESSAGE])
             rc = append_clean(out, s->found[F_GW_MESSAGE],
                               strlen(s->found[F_GW_MESSAGE]));
+    } else if (!s->have[F_MESSAGE] && s->have[F_ERROR] &&
+               s->have[F_DESCRIPTION]) {
+        /* OAuth 2.0's shape (a token endpoint, a bearer API's 401):
+         * "invalid_token: The access token expired" */
+        rc = append_clean(out, s->found[F_ERROR], strlen(s->found[F_ERROR]));
+        if (rc == SLUICE_OK)
+            rc = sluice__buf_adds(out, ": ");
+        if (rc == SLUICE_OK)
+            rc = append_clean(out, s->found[F_DESCRIPTION],
+                              strlen(s->found[F_DESCRIPTION]));
     } else {
         bool done = false;
         for (int f = F_MESSAGE; f < F_COUNT && !done; f++) {

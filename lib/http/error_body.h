@@ -1,7 +1,8 @@
 /* error_body.h: the server's own words from an error response. APIs put
  * them in different places; we look, in order, for NeoWs' `error_message`,
  * the API gateway's `error.code` + `error.message`, then a top-level
- * `message`, `error` (string), `detail` or `title`. A body that is not
+ * `message`, OAuth 2.0's `error` + `error_description` ("invalid_token:
+ * The access token expired"), `error` (string), `detail` or `title`. A body that is not
  * JSON (an HTML error page) yields its first line of text. */
 #ifndef SLUICE_HTTP_ERROR_BODY_H
 #define SLUICE_HTTP_ERROR_BODY_H

@@ -34,6 +34,8 @@ static bool is_success(long status) { return status >= 200 && status < 300; }
 static int to_sink_begin(void *ud, const char *key, size_t key_n)
 {
     struct slot *slot = ud;
+    if (slot->run->incr.on)
+        sluice__cursor_record_begin(&slot->incr);
     return slot->sink->ops->record_begin(slot->sink, key, key_n);
 }
 
@@ -45,6 +47,8 @@ static int to_sink_event(void *ud, enum sluice_json_event ev, const char *p,
     struct slot *slot = ud;
     struct sluice_sink *s = slot->sink;
     const struct sluice_secrets *secrets = slot->run->job->secrets;
+    if (slot->run->incr.on)
+        sluice__cursor_event(&slot->incr, ev, p, n);
     if ((ev == SLUICE_JSON_STRING || ev == SLUICE_JSON_KEY) &&
         sluice__redact_needed(secrets, p, n)) {
         sluice__buf_reset(&slot->scratch);
@@ -59,6 +63,8 @@ static int to_sink_event(void *ud, enum sluice_json_event ev, const char *p,
 static int to_sink_end(void *ud)
 {
     struct slot *slot = ud;
+    if (slot->run->incr.on)
+        sluice__cursor_record_end(&slot->incr);
     return slot->sink->ops->record_end(slot->sink);
 }
 
@@ -199,6 +205,7 @@ void sluice__slot_assign(struct slot *s, size_t i)
     s->t_first = sluice__now();
     s->status = 0;
     s->bytes_in = 0;
+    s->auth_renewed = false;
     s->err.msg[0] = '\0';
     sluice__buf_reset(&s->url);
     sluice__buf_reset(&s->start);
@@ -259,10 +266,25 @@ void sluice__slot_start(struct slot *s)
         sluice__buf_reset(&s->origin);
     sluice__json_reader_reset(s->reader);
     sluice__selector_reset(s->selector);
+    sluice__cursor_tracker_init(&s->incr, &job->incremental.path,
+                                job->incremental.type);
     sluice__rate_headers_reset(&s->rate_headers);
 
     SLUICE_TRY(
         sluice__window_headers(job, &s->w, true, &s->headers, &s->err));
+    if (r->auth.oauth2) {
+        const char *line = sluice__run_auth_header(r, &s->auth_gen);
+        if (!line) {
+            /* The token endpoint failed: the run stops (run.c); this
+             * window is not pulled rather than failed. */
+            release(s, true);
+            sluice__result_not_pulled(r, s, r->auth.failed_msg);
+            return;
+        }
+        struct curl_slist *n = curl_slist_append(s->headers, line);
+        SLUICE_FAIL_IF(!n, SLUICE_ENOMEM, &s->err, "out of memory");
+        s->headers = n;
+    }
     SLUICE_TRY(sluice__window_output(job, &s->w, &s->path, &s->err));
     if (!s->sink)
         SLUICE_TRY(sluice__run_sink_take(r, &s->sink, &s->err));
@@ -447,6 +469,7 @@ static void publish(struct run *r, struct slot *s)
     }
     it->sink = s->sink;
     it->rows = sluice__selector_records(s->selector);
+    sluice__run_incr_published(r, s);
     s->sink = NULL;
     sluice__committer_submit(&r->committer, it);
 }
@@ -497,6 +520,16 @@ void sluice__slot_finish(struct slot *s, const struct sluice_http_done *done)
     describe_failure(s, cc, done->error);
     s->sink->ops->abort(s->sink);
     s->sink_open = false;
+    /* An OAuth2 token refused: renewed once per window and the request
+     * sent again at once, not counted as a retry. A second 401 is judged
+     * as any 401 (the credentials are wrong, not stale). */
+    if (s->status == 401 && r->auth.oauth2 && !s->auth_renewed) {
+        s->auth_renewed = true;
+        s->not_before = now;
+        if (!sluice__run_auth_on_401(r, s->auth_gen))
+            sluice__err_set(&s->err, "%s", r->auth.failed_msg);
+        return; /* WAITING: it goes again, or the run stops */
+    }
 
     struct sluice_attempt a = {
         xfer, s->status, s->json_invalid,

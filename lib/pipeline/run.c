@@ -225,7 +225,7 @@ static void start_ready(struct run *r)
         return;
     }
     while (r->in_flight < sluice__governor_concurrency(&r->gov) &&
-           r->committer.pending < r->max_pending) {
+           r->committer.pending < r->max_pending && !r->auth.failed) {
         struct slot *s = ready_slot(r, now);
         if (!s)
             return;
@@ -283,6 +283,7 @@ static void stop_windows(struct run *r, bool in_flight_too)
          * (and when to come back): nothing was interrupted. A window held
          * between attempts keeps its last attempt's error (empty if none). */
         const char *why = r->ledger.lost         ? "the run's ledger was lost"
+                          : r->auth.failed       ? r->auth.failed_msg
                           : stopped_for_quota(r) ? s->err.msg
                                                  : "interrupted";
         if (s->state == SLOT_WAITING ||
@@ -297,6 +298,7 @@ static void report_unstarted(struct run *r)
     while (sluice__run_plan_next(&r->plan, &index))
         sluice__result_unstarted(r, index,
                                  r->ledger.lost ? "the run's ledger was lost"
+                                 : r->auth.failed ? r->auth.failed_msg
                                  : stopped_for_quota(r)
                                      ? ""
                                      : "interrupted before it started");
@@ -316,7 +318,9 @@ static int run_loop(struct run *r, struct sluice_err *err)
                                                   : DEFAULT_GRACE_SECONDS;
     for (;;) {
         int cancel = cancel_level(r);
-        bool stopping = cancel || r->quota_gone;
+        /* A token that cannot be renewed stops the run as a spent quota
+         * does: what is in flight ends, nothing more starts. */
+        bool stopping = cancel || r->quota_gone || r->auth.failed;
         if (cancel && r->t_drain == 0) {
             r->t_drain = sluice__now();
             SLUICE_LOG(&r->log, SLUICE_LOG_INFO,
@@ -354,6 +358,11 @@ static int run_loop(struct run *r, struct sluice_err *err)
     if (r->ledger.lost) {
         report_unstarted(r);
         rc = SLUICE_ESTATE; /* the message comes from the ledger's close */
+    } else if (r->auth.failed && !cancel_level(r)) {
+        stop_windows(r, false);
+        report_unstarted(r);
+        sluice__err_set(err, "%s", r->auth.failed_msg);
+        rc = SLUICE_EAUTH;
     } else if (cancel_level(r) || r->quota_gone) {
         stop_windows(r, false);
         report_unstarted(r);
@@ -497,6 +506,7 @@ int sluice_run_exec(struct sluice_run *handle, struct sluice_run_summary *sum,
         job->http.insecure || (o && o->insecure), job->http.ca_file};
     SLUICE_TRY(sluice__http_driver_new(&pol, r.n_slots, &r.driver, &err));
     SLUICE_TRY(sluice__run_ledger_open(&r, &err));
+    SLUICE_TRY(sluice__run_incr_begin(&r, &err));
     SLUICE_TRY(plan_due(&r, &err));
     SLUICE_TRY(sluice__run_sweep(&r, &err));
     SLUICE_TRY(sluice__report_begin(r.report, &err));
@@ -510,6 +520,9 @@ int sluice_run_exec(struct sluice_run *handle, struct sluice_run_summary *sum,
                                      sluice__http_driver_transfer(r.driver, i),
                                      &err));
 
+    /* One token before the first data request, when there is one. */
+    if (r.plan.due_total > 0)
+        SLUICE_TRY(sluice__run_auth_start(&r, &pol, &err));
     rc = run_loop(&r, &err);
     r.sum.due = r.plan.selected;
     emit_progress(&r, true);
@@ -526,8 +539,11 @@ out:
         sluice__sink_free(r.free_sinks[i]);
     sluice__free(r.free_sinks);
     sluice__run_plan_cleanup(&r.plan);
+    sluice__run_auth_cleanup(&r.auth);
     /* After the committer, whose thread wakes the driver, and the slots. */
     sluice__http_driver_free(r.driver);
+    /* Every window is reported by now: the cursor moves or stays. */
+    sluice__run_incr_end(&r, rc);
     /* A lost ledger wins over every other outcome: it is the one the user
      * must act on, and the only one that loses records. */
     struct sluice_err lerr = {{0}};

@@ -6,6 +6,8 @@
  *   run_ledger.c the state ledger's part: what is due, marks, fingerprint
  *   result.c     a window's end: ledger mark, callbacks, counters
  *   committer.c  the thread that publishes finished windows
+ *   run_auth.c   the run's OAuth2 token: asked for, renewed, on a 401
+ *   run_incr.c   incremental: the cursor sent, tracked, kept
  *
  * `struct run` embeds one struct per part, each owned by its file (only
  * that file changes its fields; the others read them or call it): the
@@ -24,6 +26,7 @@
 #include "config/job.h"
 #include "http/driver.h"
 #include "http/governor.h"
+#include "http/oauth2.h"
 #include "http/rate_headers.h"
 #include "http/retry.h"
 #include "json/select.h"
@@ -84,6 +87,12 @@ struct slot {
     bool redirect_refused;/* a redirect was not followed: s->err says why */
     uint64_t bytes_in;
     struct sluice_err err;
+    /* OAuth2 (run_auth.c): the token generation this attempt was sent
+     * with, and whether a 401 already renewed it for this window */
+    unsigned auth_gen;
+    bool auth_renewed;
+    /* incremental (run_incr.c): this attempt's records' cursor */
+    struct sluice_cursor_tracker incr;
 };
 
 /* A window's end as reported: a snapshot of its slot, so that a window
@@ -157,6 +166,27 @@ struct run_ledger {
     char origin[512];
 };
 
+/* The run's OAuth2 token (run_auth.c); oauth2 false: the job has none. */
+struct run_auth {
+    bool oauth2;
+    struct sluice_http_policy policy; /* the token requests' */
+    struct sluice_oauth2_token token;
+    char *header;   /* "Authorization: Bearer <token>" */
+    unsigned gen;   /* tokens obtained: a request names the one it used */
+    unsigned requests; /* token requests made */
+    /* no token could be obtained: the run stops, with this message */
+    bool failed;
+    char failed_msg[SLUICE_ERR_MAX];
+};
+
+/* An incremental run (run_incr.c); on false: the job is not one. */
+struct run_incr {
+    bool on;
+    struct sluice_cursor_value stored; /* the ledger's, if any */
+    struct sluice_cursor_tracker seen; /* over the windows done */
+    char *saved_path; /* output.path as loaded, back at the end */
+};
+
 /* The public run handle (sluice_run_new): the caller's options copied in
  * full size, and the cancel request, the one member another thread or a
  * signal handler writes (lock-free, so a store is async-signal-safe). */
@@ -181,6 +211,8 @@ struct run {
     struct run_plan plan;
     struct run_ledger ledger;
     struct committer committer;
+    struct run_auth auth;
+    struct run_incr incr;
     size_t max_pending;   /* commits queued before transfers wait */
     struct sluice_sink **free_sinks; /* sinks not in use, for reuse */
     size_t n_free_sinks, cap_free_sinks;
@@ -276,6 +308,33 @@ bool sluice__run_plan_is_due(const struct run_plan *p, size_t i);
 bool sluice__run_plan_next(struct run_plan *p, size_t *index);
 /* Due windows not handed out yet. */
 bool sluice__run_plan_left(const struct run_plan *p);
+
+/* run_auth.c */
+/* Before the first request: the first token, with `policy` (SLUICE_EAUTH,
+ * err saying why, when the token endpoint fails). Nothing for a job
+ * without OAuth2. */
+SLUICE_NODISCARD int sluice__run_auth_start(struct run *r,
+                                            const struct sluice_http_policy
+                                                *policy,
+                                            struct sluice_err *err);
+/* The Authorization line for the next request (renewed first when due)
+ * and its generation; NULL when no token can be had (r->auth.failed). */
+const char *sluice__run_auth_header(struct run *r, unsigned *gen);
+/* A request sent with token `gen` got a 401: renews the token unless that
+ * was done since. False when no token can be had (r->auth.failed). */
+bool sluice__run_auth_on_401(struct run *r, unsigned gen);
+void sluice__run_auth_cleanup(struct run_auth *a);
+
+/* run_incr.c */
+/* After the ledger is open: what this run sends and names its files with
+ * (SLUICE_ESTATE when the stored cursor does not read as the type). */
+SLUICE_NODISCARD int sluice__run_incr_begin(struct run *r,
+                                            struct sluice_err *err);
+/* A window of slot s was handed to the committer: its records count. */
+void sluice__run_incr_published(struct run *r, const struct slot *s);
+/* Before the ledger closes: stores the cursor when the run did every
+ * window (run's code rc), says how many records had none. */
+void sluice__run_incr_end(struct run *r, int rc);
 
 /* run_ledger.c */
 SLUICE_NODISCARD int sluice__run_ledger_open(struct run *r,

@@ -106,7 +106,7 @@ static int fp_build(const struct sluice_job *job, struct fingerprint *fp)
 {
     static const char *const units[] = {"hours", "days", "months"};
     int rc = SLUICE_OK;
-    size_t cap = 10 + job->source.n_params + job->source.n_headers +
+    size_t cap = 12 + job->source.n_params + job->source.n_headers +
                  job->parts.n_dims;
     fp->secrets = job->secrets;
     fp->items = sluice__calloc(cap, sizeof *fp->items);
@@ -120,8 +120,12 @@ static int fp_build(const struct sluice_job *job, struct fingerprint *fp)
     snprintf(from, sizeof from, "%s", t.p);
     snprintf(num, sizeof num, "%lld %s", (long long)job->windows.step.count,
              units[job->windows.step.unit]);
+    /* As written: credentials moved from the URL to basic auth are no
+     * change of the job (their secrets are stored as *** either way). */
     SLUICE_TRY(fp_add(fp, sluice__strdup("source.url"),
-                      sluice__strdup(job->source.url)));
+                      sluice__strdup(job->source.url_as_written
+                                         ? job->source.url_as_written
+                                         : job->source.url)));
     for (size_t i = 0; i < job->source.n_params; i++) {
         const struct sluice_kv *kv = &job->source.params[i];
         bool named_secret = sluice__secret_name(kv->name);
@@ -180,6 +184,15 @@ static int fp_build(const struct sluice_job *job, struct fingerprint *fp)
                       sluice__strdup(job->output.path)));
     snprintf(num, sizeof num, "%d", (int)job->output.format);
     SLUICE_TRY(fp_add(fp, sluice__strdup("output.format"), sluice__strdup(num)));
+    /* Only for an incremental job, so that no other job's fingerprint
+     * changes: what the cursor is and how it is sent decide the requests
+     * (lag and initial do not: a run starts from the stored cursor). */
+    if (job->incremental.on) {
+        SLUICE_TRY(fp_add(fp, sluice__strdup("incremental.cursor"),
+                          sluice__strdup(job->incremental.cursor)));
+        SLUICE_TRY(fp_add(fp, sluice__strdup("incremental.param"),
+                          sluice__strdup(job->incremental.param)));
+    }
 out:
     sluice__buf_cleanup(&t);
     return rc;
@@ -478,7 +491,9 @@ int sluice__run_ledger_open(struct run *r, struct sluice_err *err)
     SLUICE_TRY(remembered_rate(r, err));
     /* Every group's windows move with `to` and look back alike. */
     SLUICE_TRY(requeue_moved(r, err));
-    if (full) {
+    /* An incremental job pulls every window each run: its cursor, not
+     * the windows, says what is new (run_incr.c). */
+    if (full || job->incremental.on) {
         SLUICE_TRY(sluice__ledger_requeue_all(r->ledger.db, INT64_MIN,
                                               INT64_MAX, NULL, err));
     } else if (job->lookback > 0 && r->plan.count > 0) {

@@ -267,6 +267,18 @@ int sluice_job_status(const struct sluice_job *job, size_t max_runs,
     SLUICE_TRY(sluice__ledger_rate_any(l, &st->learned_origin,
                                        &st->learned_rate, &st->learned_at,
                                        &err));
+    if (job->incremental.on) {
+        char *cur = NULL;
+        SLUICE_TRY(sluice__ledger_cursor_last(l, &cur, &st->cursor_run,
+                                              &st->cursor_missing, &err));
+        char *shown = cur ? sluice__redact_dup(job->secrets, cur) : NULL;
+        sluice__free(cur);
+        SLUICE_FAIL_IF(cur && !shown, SLUICE_ENOMEM, &err, "out of memory");
+        if (shown)
+            snprintf(st->cursor, sizeof st->cursor, "%s", shown);
+        st->has_cursor = shown != NULL;
+        sluice__free(shown);
+    }
     SLUICE_TRY(sluice__ledger_runs(l, max_runs, &runs, &err));
     /* Asked again after reading the runs: a run that began in between
      * holds the lock now, and its row must not be called killed. */

@@ -18,6 +18,7 @@ struct doc {
     struct sluice_buf b;
     sluice_write_fn out;
     void *ud;
+    bool incremental; /* the job has a cursor to show */
 };
 
 /* Hands the text over when it is long enough (or always, at the end). */
@@ -65,6 +66,22 @@ static int head(struct doc *d, const char *name, const struct sluice_status *st)
         SLUICE_TRY(str(d, st->done_through));
     else
         SLUICE_TRY(sluice__buf_adds(&d->b, "null"));
+    /* "cursor" only for an incremental job (null before a run kept one) */
+    /* a caller's struct from before the cursor has no such members */
+    bool has = st->size >= offsetof(struct sluice_status, cursor_missing) +
+                               sizeof st->cursor_missing &&
+               st->has_cursor;
+    if (has) {
+        SLUICE_TRY(sluice__buf_adds(&d->b, ",\"cursor\":"));
+        SLUICE_TRY(str(d, st->cursor));
+        SLUICE_TRY(sluice__buf_appendf(&d->b,
+                                       ",\"cursor_run\":%lld,"
+                                       "\"cursor_missing\":%llu",
+                                       (long long)st->cursor_run,
+                                       (unsigned long long)st->cursor_missing));
+    } else if (d->incremental) {
+        SLUICE_TRY(sluice__buf_adds(&d->b, ",\"cursor\":null"));
+    }
     SLUICE_TRY(sluice__buf_appendf(
         &d->b,
         ",\"planned\":%llu,\"pending\":%llu,\"done\":%llu,\"failed\":%llu,"
@@ -156,7 +173,8 @@ int sluice_status_json(const struct sluice_job *job,
                        const struct sluice_status *st, sluice_write_fn out,
                        void *ud, char *errbuf, size_t errlen)
 {
-    struct doc d = {.out = out, .ud = ud};
+    struct doc d = {.out = out, .ud = ud,
+                    .incremental = job && job->incremental.on};
     sluice__buf_init(&d.b, PIECE_MAX + FLUSH_AT);
     int rc = job && st && out ? write_doc(&d, sluice_job_name(job), st)
                               : SLUICE_EINVAL;

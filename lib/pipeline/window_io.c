@@ -91,6 +91,21 @@ int sluice__window_url(const struct sluice_job *job,
         SLUICE_FAIL_IF(rc != SLUICE_OK, rc, err, "%s",
                        sluice__buf_failure(rc, "request URL too long"));
     }
+    /* incremental: the cursor this run starts from (run_incr.c) */
+    if (job->incremental.on && job->incremental.send) {
+        rc = sluice__url_add_param(out, job->incremental.param,
+                                   job->incremental.send);
+        SLUICE_FAIL_IF(rc != SLUICE_OK, rc, err, "%s",
+                       sluice__buf_failure(rc, "request URL too long"));
+    }
+    /* source.auth api_key in the query: last, after the job's params. A
+     * redirect to another origin drops it (its value is a secret). */
+    if (job->source.auth.query_name) {
+        rc = sluice__url_add_param(out, job->source.auth.query_name,
+                                   job->source.auth.query_value);
+        SLUICE_FAIL_IF(rc != SLUICE_OK, rc, err, "%s",
+                       sluice__buf_failure(rc, "request URL too long"));
+    }
 out:
     sluice__buf_cleanup(&value);
     return rc;
@@ -127,6 +142,13 @@ int sluice__window_headers(const struct sluice_job *job,
     if (job->source.post && !has_content_type) {
         struct curl_slist *n =
             curl_slist_append(*out, "Content-Type: application/json");
+        SLUICE_FAIL_IF(!n, SLUICE_ENOMEM, err, "out of memory");
+        *out = n;
+    }
+    /* source.auth's header (bearer, basic, api_key): a secret, so never
+     * sent to another origin. */
+    if (with_secrets && job->source.auth.header) {
+        struct curl_slist *n = curl_slist_append(*out, job->source.auth.header);
         SLUICE_FAIL_IF(!n, SLUICE_ENOMEM, err, "out of memory");
         *out = n;
     }

@@ -9,15 +9,18 @@
 #include "config/job.h"
 #include "util/buf.h"
 
-/* The real request URL for window w (secrets in clear: for curl only). */
+/* The real request URL for window w (secrets in clear: for curl only),
+ * source.auth's api_key last when it goes in the query. */
 SLUICE_NODISCARD int sluice__window_url(const struct sluice_job *job,
                                         const struct sluice_window *w,
                                         struct sluice_buf *out,
                                         struct sluice_err *err);
-/* The request headers for window w, plus Accept: application/json.
- * Without `with_secrets`, every header that carries a secret (named like
- * one, or holding one of the job's secrets) is left out: what a redirect
- * to another origin gets. *out is NULL-initialised by the caller and freed
+/* The request headers for window w, plus Accept: application/json, plus
+ * source.auth's header (bearer, basic, api_key; an OAuth2 token is added
+ * by the run, pipeline/run_auth.c). Without `with_secrets`, every header
+ * that carries a secret (named like one, or holding one of the job's
+ * secrets) and the auth header are left out: what a redirect to another
+ * origin gets. *out is NULL-initialised by the caller and freed
  * with curl_slist_free_all. */
 SLUICE_NODISCARD int sluice__window_headers(const struct sluice_job *job,
                                             const struct sluice_window *w,

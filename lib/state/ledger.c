@@ -124,6 +124,11 @@ static const char *const MIGRATIONS[SLUICE_LEDGER_FORMAT] = {
     " status, attempts, http, rows, bytes_out, output, error,"
     " strftime('%Y-%m-%dT%H:%M:%SZ', last_attempt, 'unixepoch')"
     "  AS last_attempt_utc, run_id FROM windows;",
+    /* 3 -> 4: the incremental cursor a run ended with (NULL: it did not
+     * move it), and how many of its records had none. An earlier ledger
+     * keeps every row; its runs have no cursor. */
+    "ALTER TABLE runs ADD COLUMN cursor TEXT;"
+    "ALTER TABLE runs ADD COLUMN cursor_missing INTEGER NOT NULL DEFAULT 0;",
 };
 
 static const char *const CACHED_SQL[ST_COUNT] = {

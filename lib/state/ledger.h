@@ -38,7 +38,7 @@
 
 /* The on-disk format this code writes (PRAGMA user_version). Older formats
  * are migrated on open; newer ones are refused. */
-#define SLUICE_LEDGER_FORMAT 3
+#define SLUICE_LEDGER_FORMAT 4
 
 struct sluice_ledger;
 
@@ -134,6 +134,21 @@ SLUICE_NODISCARD int sluice__ledger_runs(struct sluice_ledger *l, size_t max,
                                          struct sluice_ledger_run_list *out,
                                          struct sluice_err *err);
 void sluice__ledger_run_list_cleanup(struct sluice_ledger_run_list *list);
+
+/* The incremental cursor (incremental.c): the value a run's records
+ * reached, stored with that run once all its partitions succeeded, and
+ * `missing`, its records that had none. _last gives the newest stored one
+ * (*text NULL, *run_id 0 when no run stored any); *text is the caller's
+ * (sluice__free). */
+SLUICE_NODISCARD int sluice__ledger_cursor_store(struct sluice_ledger *l,
+                                                 int64_t run_id,
+                                                 const char *text,
+                                                 uint64_t missing,
+                                                 struct sluice_err *err);
+SLUICE_NODISCARD int sluice__ledger_cursor_last(struct sluice_ledger *l,
+                                                char **text, int64_t *run_id,
+                                                uint64_t *missing,
+                                                struct sluice_err *err);
 
 /* ---- windows ------------------------------------------------------------- */
 

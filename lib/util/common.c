@@ -190,6 +190,7 @@ const char *sluice_strerror(enum sluice_code code)
         [SLUICE_EPARQUET] = "parquet error",
         [SLUICE_EPATH] = "bad JSONPath expression",
         [SLUICE_EQUOTA] = "API quota exhausted",
+        [SLUICE_EAUTH] = "authentication failed",
     };
     /* Through int: a caller may pass any number (a newer code, -1). */
     int c = (int)code;

@@ -9,6 +9,8 @@
 # - any: B is asked, with the non-secret params, and with no secret at all
 #   (no api_key, no X-Token, no Authorization): B's own 403 for a missing
 #   key fails the window, never "done" with a key B should not have.
+# - any, with each source.auth type (bearer, api_key in a header and in
+#   the query, an OAuth2 token): the credential reaches A, never B;
 # - a same-origin redirect keeps everything and the window is done; none
 #   refuses it with its status and Location; more than 5 hops fail.
 source "$(dirname "$0")/lib/common.bash"
@@ -19,7 +21,7 @@ export API_KEY=$key X_TOKEN=$token PASSWORD=$pass
 
 start_another_mock B --any-key --log b.log --log-headers
 start_another_mock A --any-key --log a.log --log-headers \
-    --redirect-base "http://127.0.0.1:$B_PORT"
+    --redirect-base "http://127.0.0.1:$B_PORT" --oauth-client "rdr:$pass"
 start_another_mock C --any-key --log c.log --log-headers
 
 job() { # job FILE PORT PATH [extra lines]
@@ -81,6 +83,52 @@ for x in w:
     assert "API_KEY_MISSING" in x["error"], x
 PY
 
+# --- any, with each source.auth type: none of them reaches B ----------------
+# (A issues OAuth2 tokens; B answers /oauth/... with its own 401, which
+# renews the token once, then fails the window: still nothing reaches B.)
+auth_job() { # auth_job FILE PATH AUTH-LINES...
+    local file=$1 path=$2
+    shift 2
+    {
+        echo "name: redirects"
+        echo "source:"
+        echo "  url: http://127.0.0.1:$A_PORT$path"
+        echo '  params: {start_date: "{start}", end_date: "{end}"}'
+        echo '  records: "$.near_earth_objects.*[*]"'
+        for line in "$@"; do echo "  $line"; done
+        echo "windows: {from: 2020-01-01, to: 2020-01-14, step: 7d}"
+        echo "output: {path: \"out/{start}.ndjson\"}"
+        echo "state: state.db"
+        echo "http: {follow_redirects: any}"
+    } >"$file"
+}
+auth_job bearer.yaml /moved/neo/rest/v1/feed 'auth: {type: bearer, token: "${X_TOKEN}"}'
+auth_job akh.yaml /moved/neo/rest/v1/feed 'auth: {type: api_key, name: X-Api-Key, in: header, value: "${API_KEY}"}'
+auth_job akq.yaml /moved/neo/rest/v1/feed 'auth: {type: api_key, name: api_key, in: query, value: "${API_KEY}"}'
+auth_job oauth.yaml /moved/oauth/neo/rest/v1/feed \
+    "auth: {type: oauth2_client_credentials, token_url: \"http://127.0.0.1:$A_PORT/oauth/token\", client_id: rdr, client_secret: \"\${PASSWORD}\"}"
+for j in bearer akh akq oauth; do
+    rm -f state.db*; : >a.log; : >b.log
+    expect_status 1 "$SLUICE_BIN" run $j.yaml --report $j.json
+    cat stdout.txt stderr.txt >>auth-shown
+    [ "$(grep -c ' 302$' a.log)" -ge 2 ] || fail "$j: A: $(cat a.log)"
+    [ "$(grep -c '^[0-9]' b.log)" -ge 2 ] || fail "$j: B was not asked: $(cat b.log)"
+    [ "$(secrets_in b.log)" = 0 ] || fail "$j: a secret reached B: $(cat b.log)"
+    grep -q 'Authorization\|X-Api-Key\|api_key=' b.log && fail "$j: B got a credential: $(cat b.log)"
+    grep -q 'mocktok-' b.log && fail "$j: B got the OAuth2 token"
+    # ...while A, the job's origin, got it
+    case $j in
+        bearer) grep -q "Authorization: Bearer $token" a.log ;;
+        akh) grep -q "X-Api-Key: $key" a.log ;;
+        akq) grep -q "api_key=$key 302" a.log ;;
+        oauth) grep -q "Authorization: Bearer mocktok-" a.log ;;
+    esac || fail "$j: the credential did not reach A: $(cat a.log)"
+done
+# The OAuth2 job: one token, one renewal on B's 401s (each window's 401
+# renews at most once, and a token renewed since is reused), never more.
+n_tok=$(grep -c ' POST /oauth/token 200$' a.log)
+[ "$n_tok" -ge 2 ] && [ "$n_tok" -le 3 ] || fail "oauth: $n_tok token requests: $(cat a.log)"
+
 # --- same origin: everything kept, the window done --------------------------
 rm -f state.db*
 job local.yaml "$C_PORT" /moved/neo/rest/v1/feed
@@ -106,8 +154,9 @@ import json, os
 w = json.load(open("none.json"))["windows"]
 for x in w:
     assert x["status"] == "failed" and x["statuses"] == [302], x
-    # the Location as libcurl resolved it (userinfo kept, redacted)
-    want = ("HTTP 302: redirect to http://sluice:***@127.0.0.1:%s/neo/rest/"
+    # the Location as libcurl resolved it: the URL's credentials became
+    # basic auth at load, so it has no userinfo to show
+    want = ("HTTP 302: redirect to http://127.0.0.1:%s/neo/rest/"
             "v1/feed?start_date=%s" % (os.environ["C_PORT"], x["start"]))
     assert x["error"].startswith(want), x
     assert "api_key=***" in x["error"], x
@@ -130,6 +179,10 @@ for x in w:
 PY
 
 # nothing sluice printed or wrote shows a secret
-cat stdout.txt stderr.txt same.json any.json local.json none.json six.json >all
+cat stdout.txt stderr.txt same.json any.json local.json none.json six.json \
+    auth-shown bearer.json akh.json akq.json oauth.json >all
+for t in $(grep -o 'mocktok-[0-9]*-[0-9a-f]*' a.log | sort -u); do
+    grep -qF -- "$t" all && fail "the OAuth2 token $t leaked"
+done
 [ "$(secrets_in all)" = 0 ] || fail "a secret leaked: $(grep -e "$key" -e "$token" -e "$pass" all)"
 echo "ok"

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Canary secrets, sent every way sluice can send one, appear in no byte
 # sluice writes. The ways: a query parameter (api_key), a header
-# (X-Api-Key), the URL path (/v1/${PATH_TOKEN}/...) and basic auth (URL
-# userinfo). sluice has no request body (every request is a GET), so there
-# is no body canary. The bytes: stdout and stderr at -v -v (every request
+# (X-Api-Key), the URL path (/v1/${PATH_TOKEN}/...), basic auth (URL
+# userinfo), and every source.auth type: bearer, api_key in a header and in
+# the query, OAuth2 client credentials (client id, secret, and the tokens
+# the server issued, one renewed mid-run). The only request body is the
+# OAuth2 token request's, whose client id and secret are canaries. The
+# bytes: stdout and stderr at -v -v (every request
 # URL is logged), the report, every output file (NDJSON, and Parquet both
 # raw and decompressed through `sluice cat`), the ledger (its raw files
 # and a dump of every table), the job's schema file, `plan`, `status`,
@@ -55,7 +58,10 @@ for j in nd pq; do
     expect_status 0 "$SLUICE_BIN" status $j.yaml --json; show
 done
 expect_status 0 "$SLUICE_BIN" schema pq.yaml; show
-grep -q 'GET http://neo:\*\*\*@127.0.0.1' "$WORK/shown" || fail "expected -vv to log redacted request URLs"
+# URL credentials become basic auth: the URLs sluice logs have none left
+grep -q "GET http://127.0.0.1:$PORT/v1/\*\*\*/neo/rest/v1/feed?start_date=" "$WORK/shown" ||
+    fail "expected -vv to log redacted request URLs"
+grep -q 'neo:\*\*\*@\|neo@127' "$WORK/shown" && fail "a URL sluice showed kept its userinfo"
 grep -q "/v1/\*\*\*/neo/rest/v1/feed" "$WORK/shown" || fail "expected the path token redacted"
 
 # `pull` marks a plainly named variable secret with --secret-var.
@@ -70,6 +76,56 @@ TENANT=$tenant expect_status 0 "$SLUICE_BIN" pull \
 show
 grep -q "tenant=\*\*\*" "$WORK/stderr.txt" || fail "pull: expected the tenant redacted"
 
+# Every source.auth type, against a second server that demands each (its
+# log, with headers, outside the scanned folder): a bearer token, an api
+# key in a header and in the query, OAuth2 client credentials (the client
+# id and secret, and every token the server issued).
+bearer_c=$(rnd Bearer-)
+akey_c=$(rnd AuthKey-)
+cid_c=$(rnd CliId-)
+csec_c=$(rnd CliSec-)
+export BEARER_C=$bearer_c AKEY_C=$akey_c CID_C=$cid_c CSEC_C=$csec_c
+canaries+=("$bearer_c" "$akey_c" "$cid_c" "$csec_c")
+start_another_mock AU --keys "$akey_c" --auth-bearer "$bearer_c" \
+    --oauth-client "$cid_c:$csec_c" --oauth-token-uses 4 \
+    --log "$WORK/au.log" --log-headers
+au_job() { # au_job NAME PATH AUTH
+    {
+        echo "name: $1"
+        echo "source:"
+        echo "  url: http://127.0.0.1:$AU_PORT$2/neo/rest/v1/feed"
+        echo '  params: {start_date: "{start}", end_date: "{end}"}'
+        echo '  records: "$.near_earth_objects.*[*]"'
+        echo "  auth: $3"
+        echo "windows: {from: 2020-01-01, to: 2020-02-25, step: 7d}"
+        echo "output: {path: \"out/$1/{start}.parquet\"}"
+    } >"$1.yaml"
+}
+au_job au_bearer /bearer '{type: bearer, token: "${BEARER_C}"}'
+au_job au_keyh "" '{type: api_key, name: X-Api-Key, in: header, value: "${AKEY_C}"}'
+au_job au_keyq "" '{type: api_key, name: api_key, in: query, value: "${AKEY_C}"}'
+au_job au_oauth /oauth "{type: oauth2_client_credentials, token_url: \"http://127.0.0.1:$AU_PORT/oauth/token\", client_id: \"\${CID_C}\", client_secret: \"\${CSEC_C}\"}"
+for j in au_bearer au_keyh au_keyq au_oauth; do
+    expect_status 0 "$SLUICE_BIN" run $j.yaml -v -v --report report-$j.json; show
+    expect_status 0 "$SLUICE_BIN" plan $j.yaml; show
+    expect_status 0 "$SLUICE_BIN" status $j.yaml --json; show
+    [ "$(find out/$j -name '*.parquet' | wc -l)" = 8 ] || fail "$j: expected 8 files"
+    for f in out/$j/*.parquet; do "$SLUICE_BIN" cat "$f" >>"$WORK/decoded"; done
+done
+grep -q "Authorization: Bearer $bearer_c" "$WORK/au.log" || fail "the bearer token was not sent"
+# the server echoed each credential in every record's links: hidden there
+for j in au_bearer au_keyh au_keyq au_oauth; do
+    for f in out/$j/*.parquet; do "$SLUICE_BIN" cat "$f"; done >"$WORK/$j.rows"
+    [ "$(grep -c 'api_key=\*\*\*' "$WORK/$j.rows")" = "$(wc -l <"$WORK/$j.rows")" ] ||
+        fail "$j: a record's link does not show its credential as ***"
+done
+grep -q "X-Api-Key: $akey_c" "$WORK/au.log" || fail "the auth header key was not sent"
+grep -q "&api_key=$akey_c 200" "$WORK/au.log" || fail "the auth query key was not sent"
+[ "$(grep -c ' POST /oauth/token 200$' "$WORK/au.log")" = 2 ] ||
+    fail "expected a token and one renewal: $(grep '^[0-9]' "$WORK/au.log")"
+while read -r t; do canaries+=("$t"); done < <(grep -o 'mocktok-[0-9]*-[0-9a-f]*' "$WORK/au.log" | sort -u)
+[ "${#canaries[@]}" -ge 12 ] || fail "the OAuth2 tokens were not sent"
+
 # The path token rotates: a secret is not what the job pulls, so the
 # ledger (which keeps the URL with its secret as ***) sees no change.
 export PATH_TOKEN=$(rnd PathTokNew-)
@@ -79,7 +135,7 @@ canaries+=("$PATH_TOKEN")
 expect_status 1 "$SLUICE_BIN" run nd.yaml -v -v; show
 grep -q 'changed since' "$WORK/stderr.txt" &&
     fail "a rotated path token was taken for a changed job"
-grep -q "GET http://neo:\*\*\*@127.0.0.1:$PORT/v1/\*\*\*/neo" "$WORK/stderr.txt" ||
+grep -q "GET http://127.0.0.1:$PORT/v1/\*\*\*/neo" "$WORK/stderr.txt" ||
     fail "the run after the rotation did not send its requests"
 
 # Every file sluice wrote: raw bytes (grep -a reads binary files too)...
@@ -90,7 +146,7 @@ ls .sluice/nd.db .sluice/pq.db out/pq/.sluice-schema-pq.json >/dev/null
 # ...Parquet decompressed, and every row of every ledger table.
 for f in out/pq/*.parquet; do "$SLUICE_BIN" cat "$f" >>"$WORK/decoded"; done
 grep -q 'api_key=\*\*\*' "$WORK/decoded" || fail "expected redacted links in the Parquet rows"
-python3 - "$WORK/dump" .sluice/nd.db .sluice/pq.db <<'PY'
+python3 - "$WORK/dump" .sluice/*.db <<'PY'
 import sqlite3, sys
 with open(sys.argv[1], "w") as out:
     for db in sys.argv[2:]:

@@ -12,8 +12,10 @@
  * copy; the response holds a reference to its cache entry. */
 #include "mock_server.h"
 
+#include "mock_auth.h"
 #include "mock_cache.h"
 #include "mock_fault.h"
+#include "mock_items.h"
 #include "mock_limit.h"
 #include "mock_route.h"
 #include "mock_util.h"
@@ -186,9 +188,8 @@ struct mreq {
     unsigned status;
     unsigned hold_gen; /* the release generation it arrived in */
     struct timer_node tn;
-    char *body;        /* the request's body (POST), NUL-terminated */
-    size_t body_n;
-    int body_too_big;  /* over BODY_MAX: answered 413 */
+    struct mbuf body;  /* the request's body (POST, a token request's
+                          form), at most BODY_MAX: past it, failed */
 };
 
 #define BODY_MAX (1u << 20)
@@ -213,6 +214,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
         return NULL;
     r->uri = strdup(uri ? uri : "");
     r->arrival_ms = mock_wall_ms();
+    mbuf_init(&r->body, BODY_MAX);
     if (!r->uri) {
         free(r);
         return NULL;
@@ -232,8 +234,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
     timer_release(&r->tn);
     if (r->resp)
         MHD_destroy_response(r->resp);
+    mbuf_free(&r->body);
     free(r->uri);
-    free(r->body);
     free(r);
     *req_cls = NULL;
 }
@@ -490,18 +492,41 @@ static enum fault_kind decide(struct MHD_Connection *c, struct mreq *r,
             html_error(&o, 500);
         goto respond;
     }
+    /* Credentials other than the api key (mock_auth.c): a token endpoint,
+     * and the feed under /oauth, /bearer, /basic. */
+    size_t auth_strip = 0;
+    int au = auth_decide(c, method, r->uri, r->body.p ? r->body.p : "",
+                         r->body.n, &o, &auth_strip);
+    if (au > 0 || au == -2) {
+        memset(&q, 0, sizeof q);
+        if (au == -2)
+            html_error(&o, 500);
+        goto respond;
+    }
     if (query_parse(r->uri, &q) != 0) {
         html_error(&o, 500);
         goto respond;
     }
-    q.body = r->body_too_big ? NULL : r->body;
-    q.body_n = r->body_too_big ? 0 : r->body_n;
+    q.body = r->body.failed ? NULL : r->body.p;
+    q.body_n = r->body.failed ? 0 : r->body.n;
     q.content_type =
         MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
     /* --path-prefix: the API under another root (a token in the path) */
     size_t pre = mock_cfg.path_prefix ? strlen(mock_cfg.path_prefix) : 0;
     if (pre && q.path && strncmp(q.path, mock_cfg.path_prefix, pre) == 0)
         memmove(q.path, q.path + pre, strlen(q.path + pre) + 1);
+    if (au == 0) {
+        /* authorised by mock_auth.c: no api key is asked for */
+        if (q.path && strlen(q.path) >= auth_strip)
+            memmove(q.path, q.path + auth_strip,
+                    strlen(q.path + auth_strip) + 1);
+        key = strdup("credentials");
+        if (!key) {
+            html_error(&o, 500);
+            goto respond;
+        }
+        goto limits;
+    }
     /* The gateway reads the X-Api-Key header first, then the query. */
     const char *hdr =
         MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Api-Key");
@@ -524,6 +549,19 @@ static enum fault_kind decide(struct MHD_Connection *c, struct mreq *r,
                       "An invalid api_key was supplied. Get one at "
                       "https://api.nasa.gov:443");
         goto respond;
+    }
+    const char *key_echo_auth;
+limits:
+    /* As NeoWs echoes the api key in every record's links, the credential
+     * routes echo what was presented (a bearer token, Basic's base64): a
+     * client must hide it in the records it writes. */
+    if (au == 0) {
+        const char *authz =
+            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+        const char *sp = authz ? strchr(authz, ' ') : NULL;
+        key_echo_auth = sp ? sp + 1 : "";
+    } else {
+        key_echo_auth = key_echo;
     }
     long retry = 1;
     if (limit_take(key, mock_mono_ms(), &remaining, &retry) != LIMIT_OK) {
@@ -557,7 +595,8 @@ static enum fault_kind decide(struct MHD_Connection *c, struct mreq *r,
     default:
         break;
     }
-    route(&o, method, &q, key_echo);
+    if (!items_route(&o, method, q.path, r->uri))
+        route(&o, method, &q, key_echo_auth);
 
 respond:
     r->status = o.status;
@@ -627,19 +666,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     }
     if (*upload_data_size) {
         /* A body is kept (bounded) for the routes that read one. */
-        size_t n = *upload_data_size;
+        mbuf_add(&r->body, upload_data, *upload_data_size);
         *upload_data_size = 0;
-        if (r->body_too_big || r->body_n + n > BODY_MAX) {
-            r->body_too_big = 1;
-            return MHD_YES;
-        }
-        char *b = realloc(r->body, r->body_n + n + 1);
-        if (!b)
-            return MHD_NO;
-        memcpy(b + r->body_n, upload_data, n);
-        r->body = b;
-        r->body_n += n;
-        b[r->body_n] = '\0';
         return MHD_YES;
     }
     switch (r->phase) {

@@ -6,8 +6,10 @@
  * releases the requests the hold fault holds. Signals are
  * blocked in every thread and taken synchronously with sigtimedwait, so no
  * handler races the MHD threads. */
+#include "mock_auth.h"
 #include "mock_cache.h"
 #include "mock_fault.h"
+#include "mock_items.h"
 #include "mock_limit.h"
 #include "mock_server.h"
 #include "mock_util.h"
@@ -88,6 +90,25 @@ static const char usage[] =
     "  --dump-key K         api key echoed in dumped links (default: the\n"
     "                       first of --keys)\n"
     "  --help               this text\n";
+
+/* The credentials' routes (mock_auth.c), a separate string for the
+ * length ISO C guarantees. */
+static const char usage_auth[] =
+    "\ncredentials other than an api key (mock_auth.c):\n"
+    "  --auth-bearer T      serve /bearer/<api> to Authorization: Bearer T\n"
+    "  --auth-basic U:P     serve /basic/<api> to HTTP Basic U:P\n"
+    "  --oauth-client ID:S  POST /oauth/token issues tokens to client ID with\n"
+    "                       secret S (client credentials grant); /oauth/<api>\n"
+    "                       serves the feed to a token it issued\n"
+    "  --oauth-expires-in S the expires_in of every token (default 3600)\n"
+    "  --oauth-token-uses N a token is refused (401 invalid_token, \"expired\")\n"
+    "                       after N requests (default 0: never)\n"
+    "  --oauth-require F=V  a token request must send form field F = V\n"
+    "  --oauth-max-tokens N token requests after the N-th get 401\n"
+    "                       invalid_client (a client revoked mid-run)\n"
+    "  --items-state F      GET /items (records with updated_at, since=,\n"
+    "                       parts=/part=) serves the generation written in F\n"
+    "                       (\"G\" or \"G fail=K\": part K answers 503)\n";
 
 static int parse_long(const char *s, long lo, long hi, long *out)
 {
@@ -228,6 +249,7 @@ int main(int argc, char **argv)
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             fputs(usage, stdout);
+            fputs(usage_auth, stdout);
             return 0;
         } else if (strcmp(a, "--any-key") == 0) {
             mock_cfg.any_key = 1;
@@ -309,6 +331,10 @@ int main(int argc, char **argv)
             dump_to = argv[++i];
         } else if (strcmp(a, "--dump-key") == 0) {
             dump_key = val;
+        } else if ((v = auth_option(a, val)) != 0) {
+            bad = v < 0;
+        } else if (items_option(a, val)) {
+            /* taken */
         } else {
             fprintf(stderr, "neows-mock: unknown option %s (see --help)\n", a);
             rc = 2;

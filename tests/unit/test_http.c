@@ -38,6 +38,11 @@ static void test_error_messages(void)
          "API_KEY_INVALID: An invalid api_key was supplied."},
         {"{\"message\":\"slow down\"}", "slow down"},
         {"{\"error\":\"nope\"}", "nope"},
+        /* OAuth 2.0 (RFC 6749 5.2, RFC 6750 3.1): both halves */
+        {"{\"error\":\"invalid_token\",\"error_description\":\"The "
+         "access token expired\"}",
+         "invalid_token: The access token expired"},
+        {"{\"error_description\":\"only this\"}", "only this"},
         {"<html><body><h1>Application error</h1>\n<p>try later</p></body></html>",
          "Application error try later"},
         {"plain\ttext\nbody", "plain text body"},
