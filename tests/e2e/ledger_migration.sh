@@ -29,7 +29,7 @@ for d in 2020-01-01 2020-01-08 2020-01-22; do
     [ "$(cat "out/neos_$d.ndjson")" = '{}' ] || fail "out/neos_$d.ndjson was rewritten"
 done
 [ -s out/neos_2020-01-15.ndjson ] || fail "the failed window has no file"
-[ "$(sqlite3 legacy.db 'PRAGMA user_version')" = 3 ] || fail "not migrated"
+[ "$(sqlite3 legacy.db 'PRAGMA user_version')" = 4 ] || fail "not migrated"
 [ "$(sqlite3 legacy.db "SELECT count(*) FROM windows WHERE part = '' AND status = 'done'")" = 4 ] ||
     fail "rows: $(sqlite3 legacy.db 'SELECT * FROM windows')"
 [ "$(sqlite3 legacy.db 'SELECT count(*) FROM runs')" = 2 ] || fail "the old run is gone"

@@ -1,7 +1,7 @@
 /* test_ledger_cursor.c: the incremental cursor in the ledger
- * (state/incremental.c, format 2): stored with the run that reached it,
+ * (state/incremental.c, format 4): stored with the run that reached it,
  * the newest one read back, a run that stored none leaving it in place;
- * and a ledger of format 1 (what the sluice before it wrote) migrated
+ * and a ledger of format 3 (what the sluice before it wrote) migrated
  * with every run kept, its runs without a cursor. */
 #include <sqlite3.h>
 #include <unistd.h>
@@ -81,7 +81,7 @@ static void test_store_and_last(void)
     sluice__ledger_close(l);
 }
 
-static void test_format_1_migrated(void)
+static void test_format_3_migrated(void)
 {
     unlink(path());
     struct sluice_ledger *l = NULL;
@@ -91,10 +91,10 @@ static void test_format_1_migrated(void)
     ASSERT_EQ(sluice__ledger_run_begin(l, "sluice run items.yaml", &r1, &err),
               SLUICE_OK);
     sluice__ledger_close(l);
-    /* As the previous sluice left it: no cursor columns, format 1. */
+    /* As the previous sluice left it: no cursor columns, format 3. */
     sql("ALTER TABLE runs DROP COLUMN cursor;"
         "ALTER TABLE runs DROP COLUMN cursor_missing;"
-        "PRAGMA user_version = 1;");
+        "PRAGMA user_version = 3;");
     open_locked(&l);
     struct sluice_ledger_run_list runs;
     ASSERT_EQ(sluice__ledger_runs(l, 10, &runs, &err), SLUICE_OK);
@@ -129,7 +129,7 @@ static void test_cleanup(void)
 
 static const struct harness_test TESTS[] = {
     TEST(test_store_and_last),
-    TEST(test_format_1_migrated),
+    TEST(test_format_3_migrated),
     TEST(test_cleanup),
 };
 HARNESS_MAIN(TESTS)
