@@ -17,6 +17,7 @@
 #include "http/governor.h"
 #include "http/redirect.h"
 #include "http/retry.h"
+#include "http/s3.h"
 #include "plan/window.h"
 #include "table/types.h"
 #include "util/redact.h"
@@ -84,6 +85,10 @@ struct sluice_job {
         bool flatten;               /* nested structs -> a__b columns */
         bool skip_empty;            /* output.empty: skip (Parquet, CSV) */
         bool csv_crlf;              /* output.csv.line_ending: crlf */
+        /* output.path s3://...: where files go once built; `path` is
+         * then the local staging template (job_load_s3.c). NULL: local. */
+        struct sluice_s3_dest *s3;
+        bool manifest;              /* output.manifest: true */
     } output;
 
     struct sluice_column_decl *columns; /* declared types, file order */
