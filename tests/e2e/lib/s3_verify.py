@@ -15,8 +15,13 @@ from s3rver's store (<data>/<bucket>/._S3rver_uploads/<id>/key):
 AbortMultipartUpload (DELETE ?uploadId=) and ListMultipartUploads
 (GET ?uploads). Both are signature-checked like every request.
 
+Faults, for the tests of what sluice does when an upload goes wrong:
+--fail-part N:STATUS answers every UploadPart of part N with STATUS and an
+S3 <Error>; --hold-part N --hold-fifo F writes "held N" to the FIFO F when
+part N arrives and never answers it (the test then kills sluice).
+
 Usage: s3_verify.py --data DIR --bucket B --access-key ID --secret S
-       [--region R] [--log FILE]
+       --s3rver BIN [--region R] [--log FILE] [faults]
 Prints "listening on 127.0.0.1:PORT" first. Stops by itself when its
 parent dies (PR_SET_PDEATHSIG) and after --idle-timeout seconds without a
 request; s3rver dies with it.
@@ -146,6 +151,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.reply(403, refused)
         parsed = urllib.parse.urlsplit(self.path)
         query = urllib.parse.parse_qs(parsed.query, keep_blank_values=True)
+        o = self.server.opts
+        part = query.get("partNumber", [None])[0] if self.command == "PUT" else None
+        if part is not None and o.fail_part and part == o.fail_part.split(":")[0]:
+            return self.reply(int(o.fail_part.split(":")[1]),
+                              s3_error("InvalidPart", "injected failure of part %s" % part))
+        if part is not None and o.hold_part and part == o.hold_part:
+            self.log_req(0)
+            with open(o.hold_fifo, "w") as f:
+                f.write("held %s\n" % part)
+            threading.Event().wait()  # never answered: the test kills sluice
         if self.command == "DELETE" and "uploadId" in query:
             d = os.path.join(self.uploads_dir(), os.path.basename(query["uploadId"][0]))
             if not os.path.isdir(d):
@@ -212,6 +227,9 @@ def main():
     ap.add_argument("--log", default=None)
     ap.add_argument("--idle-timeout", type=float, default=120)
     ap.add_argument("--s3rver", required=True)
+    ap.add_argument("--fail-part", default=None)
+    ap.add_argument("--hold-part", default=None)
+    ap.add_argument("--hold-fifo", default=None)
     opts = ap.parse_args()
     die_with_parent()
     os.makedirs(opts.data, exist_ok=True)
