@@ -16,6 +16,9 @@ AbortMultipartUpload (DELETE ?uploadId=) and ListMultipartUploads
 (GET ?uploads). Both are signature-checked like every request.
 
 Faults, for the tests of what sluice does when an upload goes wrong:
+--fail-put K:STATUS answers the K-th PutObject (1-based) with STATUS and an
+S3 <Error> (SlowDown for 503, InternalError otherwise); --deny-put answers
+every PutObject 403 AccessDenied (a key that may list but not write);
 --fail-part N:STATUS answers every UploadPart of part N with STATUS and an
 S3 <Error>; --hold-part N --hold-fifo F writes "held N" to the FIFO F when
 part N arrives and never answers it (the test then kills sluice).
@@ -153,6 +156,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         query = urllib.parse.parse_qs(parsed.query, keep_blank_values=True)
         o = self.server.opts
         part = query.get("partNumber", [None])[0] if self.command == "PUT" else None
+        if self.command == "PUT" and not parsed.query:
+            with self.server.log_lock:
+                self.server.puts += 1
+                nth = self.server.puts
+            if o.deny_put:
+                return self.reply(403, s3_error("AccessDenied", "Access Denied"))
+            if o.fail_put and nth == int(o.fail_put.split(":")[0]):
+                st = int(o.fail_put.split(":")[1])
+                return self.reply(st, s3_error("SlowDown" if st == 503 else "InternalError",
+                                               "injected failure of PUT %d" % nth))
         if part is not None and o.fail_part and part == o.fail_part.split(":")[0]:
             return self.reply(int(o.fail_part.split(":")[1]),
                               s3_error("InvalidPart", "injected failure of part %s" % part))
@@ -228,6 +241,8 @@ def main():
     ap.add_argument("--idle-timeout", type=float, default=120)
     ap.add_argument("--s3rver", required=True)
     ap.add_argument("--fail-part", default=None)
+    ap.add_argument("--fail-put", default=None)
+    ap.add_argument("--deny-put", action="store_true")
     ap.add_argument("--hold-part", default=None)
     ap.add_argument("--hold-fifo", default=None)
     opts = ap.parse_args()
@@ -248,6 +263,7 @@ def main():
     threading.Thread(target=lambda: [None for _ in child.stdout], daemon=True).start()
     srv = Server(("127.0.0.1", 0), Handler)
     srv.opts, srv.upstream, srv.log_lock = opts, upstream, threading.Lock()
+    srv.puts = 0
     srv.touch()
 
     def idle():
