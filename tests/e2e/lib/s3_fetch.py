@@ -7,7 +7,8 @@ with botocore (Debian's python3-botocore), independently of sluice.
   s3_fetch.py --sha256 ENDPOINT BUCKET KEY    prints the object's SHA-256
       and size, streamed (no copy on disk)
 
-Credentials come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, the
+Credentials come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
+AWS_SESSION_TOKEN (when set), the
 region from AWS_REGION (default us-east-1). Fails (exit 1) on any status
 but 200.
 """
@@ -22,7 +23,8 @@ from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-CREDS = Credentials(os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"])
+CREDS = Credentials(os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"],
+                    os.environ.get("AWS_SESSION_TOKEN") or None)
 REGION = os.environ.get("AWS_REGION", "us-east-1")
 
 
