@@ -10,7 +10,8 @@
 #     version), each path a file that exists with those bytes; no
 #     temporary file is left beside it; DuckDB's glob does not see it;
 #  3. a rerun with nothing due writes a manifest listing no file, and a
-#     --full-refresh of one window (--window) a manifest listing that one.
+#     --full-refresh of one window (--window) a manifest listing that one;
+#     examples/neows_hive.yaml loads with its partition folders.
 source "$(dirname "$0")/lib/common.bash"
 CONF_DIR="$SLUICE_SRC/tests/conformance"
 command -v node >/dev/null || fail "node not found (make deps installs it)"
@@ -70,4 +71,7 @@ check_manifest lake/neos/_manifests/neows-*-3.json 1 "$r3" || fail "manifest 3: 
 grep -q '"start":"2020-02-10"' lake/neos/_manifests/neows-*-3.json || fail "manifest 3 names another window"
 node "$CONF_DIR/hive_rows.mjs" 'lake/neos/**/*.parquet' >parts2.ndjson || fail "duckdb failed after the manifests"
 cmp -s parts.ndjson parts2.ndjson || fail "the manifests changed what DuckDB reads"
+# the example job of this layout loads, with its partition folders
+expect_status 0 "$SLUICE_BIN" plan "$SLUICE_SRC/examples/neows_hive.yaml" --limit 1
+grep -q '	data/hive/year=2020/month=01/neos_2020-01-01.parquet$' stdout.txt || fail "example: $(cat stdout.txt)"
 echo "ok"

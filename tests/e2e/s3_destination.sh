@@ -12,7 +12,9 @@
 #     server's message (SignatureDoesNotMatch), before any request to the
 #     API: no window is failed, and the next run with the right secret
 #     pulls them all;
-#  3. the secret key appears in no output: stdout, stderr at -v -v, the
+#  3. `plan` names each window's object (s3://...), for this job and for
+#     examples/s3.yaml;
+#  4. the secret key appears in no output: stdout, stderr at -v -v, the
 #     report, status, the ledger, the staging folder, the manifest.
 source "$(dirname "$0")/lib/common.bash"
 source "$E2E_LIB/s3.bash"
@@ -103,6 +105,12 @@ python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); assert s["failed"] 
     fail "windows recorded failed: $(cat stdout.txt)"
 AWS_SECRET_ACCESS_KEY=$right expect_status 0 "$SLUICE_BIN" run bad.yaml
 grep -q '314 done, 0 failed of 314 windows' stderr.txt || fail "the good run: $(tail -2 stderr.txt)"
+
+echo "== plan names the objects; the example job loads"
+expect_status 0 "$SLUICE_BIN" plan s3.yaml --limit 2
+grep -q '	s3://sluice-test/neos/2020/2020-01-08.parquet$' stdout.txt || fail "plan: $(cat stdout.txt)"
+expect_status 0 "$SLUICE_BIN" plan "$SLUICE_SRC/examples/s3.yaml" --limit 1
+grep -q '	s3://sluice-demo/neos/year=2020/neos_2020-01-01.parquet$' stdout.txt || fail "example: $(cat stdout.txt)"
 
 echo "== the secret is never shown or stored"
 expect_status 0 "$SLUICE_BIN" status s3.yaml

@@ -24,7 +24,7 @@ S3 <Error>; --hold-part N --hold-fifo F writes "held N" to the FIFO F when
 part N arrives and never answers it (the test then kills sluice).
 
 Usage: s3_verify.py --data DIR --bucket B --access-key ID --secret S
-       --s3rver BIN [--region R] [--log FILE] [faults]
+       --s3rver BIN [--port N] [--region R] [--log FILE] [faults]
 Prints "listening on 127.0.0.1:PORT" first. Stops by itself when its
 parent dies (PR_SET_PDEATHSIG) and after --idle-timeout seconds without a
 request; s3rver dies with it.
@@ -239,6 +239,7 @@ def main():
     ap.add_argument("--region", default="us-east-1")
     ap.add_argument("--log", default=None)
     ap.add_argument("--idle-timeout", type=float, default=120)
+    ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--s3rver", required=True)
     ap.add_argument("--fail-part", default=None)
     ap.add_argument("--fail-put", default=None)
@@ -261,7 +262,7 @@ def main():
     if upstream is None:
         sys.exit("s3rver did not start")
     threading.Thread(target=lambda: [None for _ in child.stdout], daemon=True).start()
-    srv = Server(("127.0.0.1", 0), Handler)
+    srv = Server(("127.0.0.1", opts.port), Handler)
     srv.opts, srv.upstream, srv.log_lock = opts, upstream, threading.Lock()
     srv.puts = 0
     srv.touch()
