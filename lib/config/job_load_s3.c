@@ -69,9 +69,10 @@ static int load_endpoint(struct loader *L, const struct sluice_ynode *s3_n,
     size_t n = strlen(d->endpoint);
     while (n > 0 && d->endpoint[n - 1] == '/')
         d->endpoint[--n] = 0;
-    const char *host = strncmp(d->endpoint, "http://", 7) == 0    ? d->endpoint + 7
-                       : strncmp(d->endpoint, "https://", 8) == 0 ? d->endpoint + 8
-                                                                  : NULL;
+    const char *host = strncmp(d->endpoint, "http://", 7) == 0 ? d->endpoint + 7
+                       : strncmp(d->endpoint, "https://", 8) == 0
+                           ? d->endpoint + 8
+                           : NULL;
     if (!host || !*host || strpbrk(host, "/?#@"))
         rc = sluice__cfg_fail(L, &ep_n->mark, "output.s3.endpoint",
                               "'%s': expected http:// or https:// and a host "
@@ -84,9 +85,10 @@ out:
 int sluice__cfg_load_s3(struct loader *L, const struct sluice_ynode *out_n,
                         const struct sluice_ynode *path_n)
 {
-    static const char *const keys[] = {
-        "endpoint",      "region",            "path_style",    "staging",
-        "access_key_id", "secret_access_key", "session_token"};
+    static const char *const keys[] = {"endpoint",      "region",
+                                       "path_style",    "staging",
+                                       "access_key_id", "secret_access_key",
+                                       "session_token"};
     struct sluice_job *job = L->job;
     const struct sluice_ynode *s3_n = sluice__ynode_get(out_n, "s3");
     struct sluice_s3_dest *d = NULL;
@@ -127,8 +129,8 @@ int sluice__cfg_load_s3(struct loader *L, const struct sluice_ynode *out_n,
 
     SLUICE_TRY(field_or_env(L, s3_n, "region", "AWS_REGION", &d->region));
     if (!d->region)
-        SLUICE_TRY(field_or_env(L, NULL, NULL, "AWS_DEFAULT_REGION",
-                                &d->region));
+        SLUICE_TRY(
+            field_or_env(L, NULL, NULL, "AWS_DEFAULT_REGION", &d->region));
     if (!d->region) {
         d->region = sluice__strdup("us-east-1");
         SLUICE_FAIL_IF(!d->region, SLUICE_ENOMEM, L->err, "out of memory");
@@ -149,9 +151,9 @@ int sluice__cfg_load_s3(struct loader *L, const struct sluice_ynode *out_n,
                             &d->session_token));
     /* Secrets before any message could show them. */
     if (d->secret_access_key)
-        SLUICE_TRY(sluice__cfg_add_secret(L, NULL, "output.s3.secret_access_key",
-                                          d->secret_access_key,
-                                          strlen(d->secret_access_key)));
+        SLUICE_TRY(sluice__cfg_add_secret(
+            L, NULL, "output.s3.secret_access_key", d->secret_access_key,
+            strlen(d->secret_access_key)));
     if (d->session_token)
         SLUICE_TRY(sluice__cfg_add_secret(L, NULL, "output.s3.session_token",
                                           d->session_token,

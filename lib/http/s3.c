@@ -125,8 +125,7 @@ out:
 }
 
 /* The first `needle` in p/n, NULL when none (memmem is a GNU extension). */
-static const char *find(const char *p, size_t n, const char *needle,
-                        size_t nn)
+static const char *find(const char *p, size_t n, const char *needle, size_t nn)
 {
     for (size_t i = 0; nn && i + nn <= n; i++)
         if (p[i] == needle[0] && memcmp(p + i, needle, nn) == 0)
@@ -139,7 +138,7 @@ static int entity(const char *p, size_t n, char *c)
     static const struct {
         const char *name;
         char c;
-    } ents[] = {{"&amp;", '&'},  {"&lt;", '<'},   {"&gt;", '>'},
+    } ents[] = {{"&amp;", '&'},  {"&lt;", '<'},    {"&gt;", '>'},
                 {"&quot;", '"'}, {"&apos;", '\''}, {"&#34;", '"'},
                 {"&#39;", '\''}};
     for (size_t i = 0; i < SLUICE_ARRAY_LEN(ents); i++) {
@@ -184,8 +183,8 @@ bool sluice__s3_is_error(const char *xml, size_t n)
     return find(xml, n, "<Error>", 7) != NULL;
 }
 
-void sluice__s3_error_text(long status, const char *xml, size_t n,
-                           char *out, size_t out_n)
+void sluice__s3_error_text(long status, const char *xml, size_t n, char *out,
+                           size_t out_n)
 {
     struct sluice_buf code, msg;
     sluice__buf_init(&code, 128);
@@ -197,20 +196,23 @@ void sluice__s3_error_text(long status, const char *xml, size_t n,
         if ((unsigned char)msg.p[i] < 0x20)
             msg.p[i] = ' ';
     snprintf(out, out_n, "HTTP %ld%s%s%s%s", status, has_code ? " " : "",
-             has_code ? code.p : "", has_msg ? ": " : "",
-             has_msg ? msg.p : "");
+             has_code ? code.p : "", has_msg ? ": " : "", has_msg ? msg.p : "");
     sluice__buf_cleanup(&code);
     sluice__buf_cleanup(&msg);
 }
 
 bool sluice__s3_refuses_job(long status, const char *xml, size_t n)
 {
-    static const char *const codes[] = {
-        "AccessDenied",         "InvalidAccessKeyId",
-        "SignatureDoesNotMatch", "InvalidToken",
-        "ExpiredToken",         "NoSuchBucket",
-        "AuthorizationHeaderMalformed", "PermanentRedirect",
-        "InvalidBucketName",    "AllAccessDisabled"};
+    static const char *const codes[] = {"AccessDenied",
+                                        "InvalidAccessKeyId",
+                                        "SignatureDoesNotMatch",
+                                        "InvalidToken",
+                                        "ExpiredToken",
+                                        "NoSuchBucket",
+                                        "AuthorizationHeaderMalformed",
+                                        "PermanentRedirect",
+                                        "InvalidBucketName",
+                                        "AllAccessDisabled"};
     if (status == 401 || status == 403)
         return true;
     struct sluice_buf code;
@@ -229,8 +231,9 @@ int sluice__s3_complete_body(const char *const *etags, size_t n,
     int rc = SLUICE_OK;
     SLUICE_TRY(sluice__buf_adds(out, "<CompleteMultipartUpload>"));
     for (size_t i = 0; i < n; i++) {
-        SLUICE_TRY(sluice__buf_appendf(out, "<Part><PartNumber>%zu</PartNumber>"
-                                            "<ETag>",
+        SLUICE_TRY(sluice__buf_appendf(out,
+                                       "<Part><PartNumber>%zu</PartNumber>"
+                                       "<ETag>",
                                        i + 1));
         for (const char *p = etags[i]; *p; p++) {
             if (*p == '"')

@@ -30,7 +30,7 @@ struct sluice_s3_dest {
     char *access_key_id;
     char *secret_access_key; /* a secret */
     char *session_token;     /* a secret; NULL when none */
-    char *staging;      /* local folder where files are built first */
+    char *staging;           /* local folder where files are built first */
 };
 
 void sluice__s3_dest_cleanup(struct sluice_s3_dest *d);
@@ -79,8 +79,8 @@ bool sluice__s3_is_error(const char *xml, size_t n);
 /* The server's words for a failed request, one line: "HTTP 403
  * SignatureDoesNotMatch: The request signature ..." (Code and Message of
  * its <Error>, else the status alone), at most ~300 bytes of Message. */
-void sluice__s3_error_text(long status, const char *xml, size_t n,
-                           char *out, size_t out_n);
+void sluice__s3_error_text(long status, const char *xml, size_t n, char *out,
+                           size_t out_n);
 
 /* Whether an answer says the store refuses the job itself (credentials,
  * permissions, bucket, region), not this one request: a run stops at once
@@ -90,7 +90,6 @@ bool sluice__s3_refuses_job(long status, const char *xml, size_t n);
 /* Appends CompleteMultipartUpload's body for parts 1..n with their ETags
  * (as the server gave them, quotes included). */
 SLUICE_NODISCARD int sluice__s3_complete_body(const char *const *etags,
-                                              size_t n,
-                                              struct sluice_buf *out);
+                                              size_t n, struct sluice_buf *out);
 
 #endif

@@ -20,7 +20,7 @@
 #include "http/s3_client.h"
 #include "util/sha256.h"
 
-#define BODY_MAX (64u << 10)  /* an answer kept for its message */
+#define BODY_MAX (64u << 10) /* an answer kept for its message */
 #define MARKER_PREFIX ".sluice-s3-upload-"
 
 enum op { OP_PUT, OP_CREATE, OP_PART, OP_COMPLETE, OP_ABORT, OP_LIST };
@@ -28,12 +28,12 @@ enum phase { PH_SINGLE, PH_CREATE, PH_PARTS, PH_COMPLETE, PH_ABORT, PH_DONE };
 
 struct req {
     enum op op;
-    unsigned part;       /* OP_PART: 1-based */
-    uint64_t off, len;   /* the body's bytes in the file */
+    unsigned part;     /* OP_PART: 1-based */
+    uint64_t off, len; /* the body's bytes in the file */
     bool busy, done;
     double not_before;
     struct sluice_retry_state rs;
-    char *etag;          /* OP_PART: the server's */
+    char *etag; /* OP_PART: the server's */
 };
 
 struct up {
@@ -41,13 +41,13 @@ struct up {
     enum phase phase;
     int fd;
     uint64_t size;
-    struct req one;      /* the PUT, create, complete, abort or list */
+    struct req one; /* the PUT, create, complete, abort or list */
     struct req *parts;
     size_t n_parts, parts_done;
     char *upload_id;
-    char marker[4096];   /* "" when none */
-    const char *query;   /* OP_LIST's */
-    bool failed;         /* parts failed: abort, then report pub->msg */
+    char marker[4096]; /* "" when none */
+    const char *query; /* OP_LIST's */
+    bool failed;       /* parts failed: abort, then report pub->msg */
 };
 
 struct xfer {
@@ -55,9 +55,9 @@ struct xfer {
     struct up *up;
     struct req *req;
     struct curl_slist *hdrs;
-    struct sluice_buf body;   /* the answer */
-    struct sluice_buf send;   /* OP_COMPLETE's body */
-    uint64_t sent;            /* of the request's body */
+    struct sluice_buf body; /* the answer */
+    struct sluice_buf send; /* OP_COMPLETE's body */
+    uint64_t sent;          /* of the request's body */
     char etag[256];
     char errbuf[CURL_ERROR_SIZE];
 };
@@ -136,16 +136,18 @@ void sluice__s3_client_free(struct sluice_s3_client *c)
     sluice__free(c);
 }
 
-/* ---- curl callbacks -----------------------------------------------------------*/
+/* ---- curl callbacks
+ * -----------------------------------------------------------*/
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
 {
     struct xfer *x = ud;
     size_t n = size * nmemb;
     size_t room = BODY_MAX - 1 - x->body.n;
-    /* Kept up to the bound for the message; the rest is not needed. */
-    if (sluice__buf_append(&x->body, data, n < room ? n : room) != SLUICE_OK)
-        return n;
+    /* Kept up to the bound for the message; the rest is not needed (and
+     * an answer too long to keep is no reason to fail the request). */
+    int rc = sluice__buf_append(&x->body, data, n < room ? n : room);
+    (void)rc;
     return n;
 }
 
@@ -160,8 +162,8 @@ static size_t on_header(char *line, size_t size, size_t nitems, void *ud)
         while (end > i && (line[end - 1] == '\r' || line[end - 1] == '\n' ||
                            line[end - 1] == ' '))
             end--;
-        size_t len = end - i < sizeof x->etag - 1 ? end - i
-                                                  : sizeof x->etag - 1;
+        size_t len =
+            end - i < sizeof x->etag - 1 ? end - i : sizeof x->etag - 1;
         memcpy(x->etag, line + i, len);
         x->etag[len] = 0;
     }
@@ -190,34 +192,43 @@ static size_t on_read(char *buf, size_t size, size_t nitems, void *ud)
     return (size_t)got;
 }
 
-/* ---- requests -----------------------------------------------------------------*/
+/* ---- requests
+ * -----------------------------------------------------------------*/
+
+#define HASH_BLOCK (1u << 20)
 
 static int file_sha256(int fd, uint64_t off, uint64_t len, char hex[65],
                        struct sluice_err *err)
 {
-    static _Thread_local unsigned char block[1u << 20];
     struct sluice_sha256 s;
     unsigned char d[SLUICE_SHA256_LEN];
+    unsigned char *block = sluice__malloc(HASH_BLOCK);
+    if (!block) {
+        sluice__err_set(err, "out of memory");
+        return SLUICE_ENOMEM;
+    }
     sluice__sha256_init(&s);
     while (len > 0) {
-        size_t n = len < sizeof block ? (size_t)len : sizeof block;
+        size_t n = len < HASH_BLOCK ? (size_t)len : HASH_BLOCK;
         ssize_t got = pread(fd, block, n, (off_t)off);
         if (got <= 0) {
             sluice__err_set(err, "cannot read the file to upload: %s",
                             got < 0 ? strerror(errno) : "it shrank");
+            sluice__free(block);
             return SLUICE_EIO;
         }
         sluice__sha256_update(&s, block, (size_t)got);
         off += (uint64_t)got;
         len -= (uint64_t)got;
     }
+    sluice__free(block);
     sluice__sha256_final(&s, d);
     sluice__hex(d, sizeof d, hex);
     return SLUICE_OK;
 }
 
-static int req_start(struct sluice_s3_client *c, struct xfer *x,
-                     struct up *u, struct req *r, struct sluice_err *err)
+static int req_start(struct sluice_s3_client *c, struct xfer *x, struct up *u,
+                     struct req *r, struct sluice_err *err)
 {
     int rc = SLUICE_OK;
     char sha[65] = SLUICE_S3_EMPTY_SHA256;
@@ -247,14 +258,14 @@ static int req_start(struct sluice_s3_client *c, struct xfer *x,
         break;
     case OP_PART:
         SLUICE_TRY(sluice__buf_appendf(&q, "partNumber=%u&uploadId=", r->part));
-        SLUICE_TRY(sluice__s3_encode(&q, u->upload_id, strlen(u->upload_id),
-                                     false));
+        SLUICE_TRY(
+            sluice__s3_encode(&q, u->upload_id, strlen(u->upload_id), false));
         break;
     case OP_COMPLETE:
     case OP_ABORT:
         SLUICE_TRY(sluice__buf_adds(&q, "uploadId="));
-        SLUICE_TRY(sluice__s3_encode(&q, u->upload_id, strlen(u->upload_id),
-                                     false));
+        SLUICE_TRY(
+            sluice__s3_encode(&q, u->upload_id, strlen(u->upload_id), false));
         break;
     case OP_LIST:
         SLUICE_TRY(sluice__buf_adds(&q, u->query));
@@ -309,8 +320,7 @@ static int req_start(struct sluice_s3_client *c, struct xfer *x,
         break;
     case OP_COMPLETE:
         curl_easy_setopt(e, CURLOPT_POST, 1L);
-        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
-                         (curl_off_t)x->send.n);
+        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->send.n);
         break;
     case OP_ABORT:
         curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "DELETE");
@@ -319,8 +329,8 @@ static int req_start(struct sluice_s3_client *c, struct xfer *x,
         curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
         break;
     }
-    SLUICE_FAIL_IF(curl_multi_add_handle(c->multi, e) != CURLM_OK,
-                   SLUICE_EHTTP, err, "cannot start an upload request");
+    SLUICE_FAIL_IF(curl_multi_add_handle(c->multi, e) != CURLM_OK, SLUICE_EHTTP,
+                   err, "cannot start an upload request");
     r->busy = true;
     if (u->pub)
         u->pub->requests++;
@@ -334,7 +344,8 @@ out:
     return rc;
 }
 
-/* ---- markers: open multipart uploads ------------------------------------------*/
+/* ---- markers: open multipart uploads
+ * ------------------------------------------*/
 
 static int marker_write(struct sluice_s3_client *c, struct up *u)
 {
@@ -376,7 +387,8 @@ static void marker_remove(struct up *u)
     u->marker[0] = 0;
 }
 
-/* ---- judging ------------------------------------------------------------------*/
+/* ---- judging
+ * ------------------------------------------------------------------*/
 
 /* The first failure of an upload is the one it reports. */
 static void fail_up(struct up *u, int rc, const char *what)
@@ -399,6 +411,18 @@ static void after_parts(struct up *u)
     u->one.op = u->phase == PH_ABORT ? OP_ABORT : OP_COMPLETE;
 }
 
+/* A failed multipart upload aborts once none of its parts is in flight
+ * (an abort racing its own parts could leave one stored after it). */
+static void parts_settle(struct up *u)
+{
+    if (u->phase != PH_PARTS || !u->failed)
+        return;
+    for (size_t i = 0; i < u->n_parts; i++)
+        if (u->parts[i].busy)
+            return;
+    after_parts(u);
+}
+
 static void succeed(struct sluice_s3_client *c, struct up *u, struct req *r,
                     struct xfer *x)
 {
@@ -414,7 +438,8 @@ static void succeed(struct sluice_s3_client *c, struct up *u, struct req *r,
         if (!x->body.p ||
             !sluice__s3_xml_value(x->body.p, x->body.n, "UploadId", &v) ||
             !v.n) {
-            fail_up(u, SLUICE_EHTTP, "CreateMultipartUpload answered no UploadId");
+            fail_up(u, SLUICE_EHTTP,
+                    "CreateMultipartUpload answered no UploadId");
             u->phase = PH_DONE;
             break;
         }
@@ -422,7 +447,8 @@ static void succeed(struct sluice_s3_client *c, struct up *u, struct req *r,
         if (!u->upload_id || marker_write(c, u) != SLUICE_OK) {
             /* No marker, no way to clean up after a crash: give up now
              * (the abort below still runs). */
-            fail_up(u, SLUICE_EIO, "cannot record the open multipart upload in the "
+            fail_up(u, SLUICE_EIO,
+                    "cannot record the open multipart upload in the "
                     "staging folder");
             u->failed = true;
         }
@@ -438,13 +464,8 @@ static void succeed(struct sluice_s3_client *c, struct up *u, struct req *r,
         }
         if (!u->failed)
             after_parts(u);
-        else {
-            bool busy = false;
-            for (size_t i = 0; i < u->n_parts; i++)
-                busy |= u->parts[i].busy;
-            if (!busy)
-                after_parts(u);
-        }
+        else
+            parts_settle(u);
         break;
     case OP_COMPLETE:
         marker_remove(u);
@@ -460,10 +481,12 @@ static void succeed(struct sluice_s3_client *c, struct up *u, struct req *r,
 
 static const char *op_name(enum op op)
 {
-    static const char *const names[] = {
-        "PutObject", "CreateMultipartUpload", "UploadPart",
-        "CompleteMultipartUpload", "AbortMultipartUpload",
-        "ListMultipartUploads"};
+    static const char *const names[] = {"PutObject",
+                                        "CreateMultipartUpload",
+                                        "UploadPart",
+                                        "CompleteMultipartUpload",
+                                        "AbortMultipartUpload",
+                                        "ListMultipartUploads"};
     return names[op];
 }
 
@@ -495,6 +518,7 @@ static void judge(struct sluice_s3_client *c, struct xfer *x, CURLcode cc)
     }
     if (d.action == SLUICE_RETRY_AGAIN) {
         r->not_before = now_s() + d.delay;
+        parts_settle(u); /* no retry once its upload failed */
         return;
     }
     /* Failed for good (or the store asks to wait longer than max_wait). */
@@ -504,8 +528,7 @@ static void judge(struct sluice_s3_client *c, struct xfer *x, CURLcode cc)
                  x->errbuf[0] ? x->errbuf : curl_easy_strerror(cc));
     else {
         char text[600];
-        sluice__s3_error_text(status, body, x->body.n, text,
-                              sizeof text);
+        sluice__s3_error_text(status, body, x->body.n, text, sizeof text);
         snprintf(why, sizeof why, "%s: %s", op_name(r->op), text);
     }
     if (u->pub && cc == CURLE_OK &&
@@ -513,16 +536,11 @@ static void judge(struct sluice_s3_client *c, struct xfer *x, CURLcode cc)
         u->pub->refused_job = true;
     r->done = true;
     switch (r->op) {
-    case OP_PART: {
+    case OP_PART:
         fail_up(u, SLUICE_EHTTP, why);
         u->failed = true;
-        bool busy = false;
-        for (size_t i = 0; i < u->n_parts; i++)
-            busy |= u->parts[i].busy;
-        if (!busy)
-            after_parts(u);
+        parts_settle(u);
         break;
-    }
     case OP_COMPLETE:
         fail_up(u, SLUICE_EHTTP, why);
         u->failed = true;
@@ -540,7 +558,8 @@ static void judge(struct sluice_s3_client *c, struct xfer *x, CURLcode cc)
     }
 }
 
-/* ---- the loop -----------------------------------------------------------------*/
+/* ---- the loop
+ * -----------------------------------------------------------------*/
 
 static bool startable(const struct req *r, double now)
 {
@@ -606,7 +625,7 @@ static void drive(struct sluice_s3_client *c, struct up *ups, size_t n)
                 fail_up(u, SLUICE_EIO, err.msg);
                 if (r->op == OP_PART) {
                     u->failed = true;
-                    after_parts(u);
+                    parts_settle(u);
                 } else if (r->op == OP_COMPLETE) {
                     u->failed = true;
                     after_parts(u);
@@ -702,10 +721,11 @@ void sluice__s3_upload_all(struct sluice_s3_client *c,
         }
         for (size_t p = 0; p < u->n_parts; p++) {
             uint64_t off = (uint64_t)p * ps;
-            u->parts[p] = (struct req){.op = OP_PART, .part = (unsigned)p + 1,
-                                       .off = off,
-                                       .len = u->size - off < ps ? u->size - off
-                                                                 : ps};
+            u->parts[p] =
+                (struct req){.op = OP_PART,
+                             .part = (unsigned)p + 1,
+                             .off = off,
+                             .len = u->size - off < ps ? u->size - off : ps};
         }
         u->phase = PH_CREATE;
         u->one = (struct req){.op = OP_CREATE};
@@ -756,8 +776,11 @@ int sluice__s3_preflight(struct sluice_s3_client *c, const char *prefix,
     SLUICE_TRY(sluice__buf_adds(&q, "max-uploads=1&prefix="));
     SLUICE_TRY(sluice__s3_encode(&q, prefix, strlen(prefix), false));
     SLUICE_TRY(sluice__buf_adds(&q, "&uploads="));
-    struct up list = {.pub = &pub, .fd = -1, .phase = PH_SINGLE,
-                      .query = q.p, .one = {.op = OP_LIST}};
+    struct up list = {.pub = &pub,
+                      .fd = -1,
+                      .phase = PH_SINGLE,
+                      .query = q.p,
+                      .one = {.op = OP_LIST}};
     pub.key = "";
     drive(c, &list, 1);
     /* Only a refusal of the job itself ends the run here: a store that
@@ -771,8 +794,8 @@ int sluice__s3_preflight(struct sluice_s3_client *c, const char *prefix,
     struct dirent *de;
     while ((de = readdir(d))) {
         sluice__buf_reset(&name);
-        SLUICE_TRY(sluice__buf_appendf(&name, MARKER_PREFIX "%s.",
-                                       c->o.job_name));
+        SLUICE_TRY(
+            sluice__buf_appendf(&name, MARKER_PREFIX "%s.", c->o.job_name));
         if (strncmp(de->d_name, name.p, name.n) != 0)
             continue;
         sluice__buf_reset(&name);
@@ -781,8 +804,11 @@ int sluice__s3_preflight(struct sluice_s3_client *c, const char *prefix,
         char *id = NULL, *key = NULL;
         if (marker_read(name.p, &id, &key)) {
             struct sluice_s3_upload apub = {.key = key};
-            struct up ab = {.pub = &apub, .fd = -1, .phase = PH_ABORT,
-                            .upload_id = id, .one = {.op = OP_ABORT}};
+            struct up ab = {.pub = &apub,
+                            .fd = -1,
+                            .phase = PH_ABORT,
+                            .upload_id = id,
+                            .one = {.op = OP_ABORT}};
             drive(c, &ab, 1);
             if (apub.rc != SLUICE_OK) {
                 /* The marker stays for the next run. */

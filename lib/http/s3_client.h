@@ -37,10 +37,10 @@ struct sluice_s3_client_opts {
     const struct sluice_s3_dest *dest;
     const struct sluice_http_policy *policy;
     const struct sluice_retry_policy *retry;
-    const char *job_name;  /* names the markers; NULL: "job" */
-    unsigned parallel;     /* requests at once; 0: 8 */
-    uint64_t single_max;   /* 0: SLUICE_S3_SINGLE_MAX */
-    uint64_t part_size;    /* 0: SLUICE_S3_PART_SIZE (at least 5 MiB) */
+    const char *job_name; /* names the markers; NULL: "job" */
+    unsigned parallel;    /* requests at once; 0: 8 */
+    uint64_t single_max;  /* 0: SLUICE_S3_SINGLE_MAX */
+    uint64_t part_size;   /* 0: SLUICE_S3_PART_SIZE (at least 5 MiB) */
 };
 
 SLUICE_NODISCARD int
@@ -50,12 +50,12 @@ void sluice__s3_client_free(struct sluice_s3_client *c);
 
 /* One file to upload, and how it went. */
 struct sluice_s3_upload {
-    const char *path;    /* the local file (borrowed) */
-    const char *key;     /* its object key (borrowed) */
-    int rc;              /* SLUICE_OK, SLUICE_EHTTP, SLUICE_EIO, ... */
-    bool refused_job;    /* the store refused the credentials or bucket */
-    bool multipart;      /* went as a multipart upload */
-    unsigned requests;   /* requests sent, retries included */
+    const char *path;         /* the local file (borrowed) */
+    const char *key;          /* its object key (borrowed) */
+    int rc;                   /* SLUICE_OK, SLUICE_EHTTP, SLUICE_EIO, ... */
+    bool refused_job;         /* the store refused the credentials or bucket */
+    bool multipart;           /* went as a multipart upload */
+    unsigned requests;        /* requests sent, retries included */
     char msg[SLUICE_ERR_MAX]; /* why it failed: the server's words */
 };
 
@@ -71,8 +71,7 @@ void sluice__s3_upload_all(struct sluice_s3_client *c,
  * fails the run at once with the server's message (SLUICE_EHTTP). *aborted
  * counts the uploads aborted. */
 SLUICE_NODISCARD int sluice__s3_preflight(struct sluice_s3_client *c,
-                                          const char *prefix,
-                                          size_t *aborted,
+                                          const char *prefix, size_t *aborted,
                                           struct sluice_err *err);
 
 #endif

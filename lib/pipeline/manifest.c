@@ -20,16 +20,16 @@
 #include <string.h>
 #include <time.h>
 
-#include "json/json_writer.h"
 #include "pipeline/run.h"
 #include "sink/publish.h"
+#include "json/json_writer.h"
 
 #define MANIFEST_MAX ((size_t)1 << 30)
 
 struct run_manifest {
     struct sluice_buf files; /* the "files" array's members, comma-joined */
     size_t n;
-    int64_t schema_version;  /* the latest known; 0: none */
+    int64_t schema_version; /* the latest known; 0: none */
 };
 
 int sluice__manifest_begin(struct run *r, struct sluice_err *err)
@@ -47,8 +47,8 @@ out:
     return rc;
 }
 
-void sluice__manifest_add(struct run *r, const struct outcome *o,
-                          uint64_t rows, uint64_t bytes, int64_t version)
+void sluice__manifest_add(struct run *r, const struct outcome *o, uint64_t rows,
+                          uint64_t bytes, int64_t version)
 {
     struct run_manifest *m = r->manifest;
     if (!m || !o->path)
@@ -62,8 +62,9 @@ void sluice__manifest_add(struct run *r, const struct outcome *o,
     if (rc == SLUICE_OK)
         rc = sluice__json_write_cstr(b, shown ? shown : "***");
     if (rc == SLUICE_OK)
-        rc = sluice__buf_appendf(b, ",\"rows\":%llu,\"bytes\":%llu,"
-                                    "\"partition\":{\"start\":",
+        rc = sluice__buf_appendf(b,
+                                 ",\"rows\":%llu,\"bytes\":%llu,"
+                                 "\"partition\":{\"start\":",
                                  (unsigned long long)rows,
                                  (unsigned long long)bytes);
     if (rc == SLUICE_OK)
@@ -84,9 +85,8 @@ void sluice__manifest_add(struct run *r, const struct outcome *o,
         b->n = at; /* the manifest lacks this file: said at the end */
         if (b->p)
             b->p[at] = 0;
-        SLUICE_LOG(&r->log, SLUICE_LOG_ERROR,
-                   "the manifest cannot list %s: %s", o->path,
-                   sluice_strerror(rc));
+        SLUICE_LOG(&r->log, SLUICE_LOG_ERROR, "the manifest cannot list %s: %s",
+                   o->path, sluice_strerror(rc));
         return;
     }
     m->n++;
@@ -144,11 +144,11 @@ int sluice__manifest_finish(struct run *r, int run_rc, struct sluice_err *err)
     SLUICE_TRY(sluice__publish_commit(&p, err));
     if (r->s3) {
         SLUICE_TRY(sluice__run_s3_put_file(r, path.p, &shown, err));
-        SLUICE_LOG(&r->log, SLUICE_LOG_INFO, "manifest: %s (%zu files)",
-                   shown, m->n);
+        SLUICE_LOG(&r->log, SLUICE_LOG_INFO, "manifest: %s (%zu files)", shown,
+                   m->n);
     } else {
-        SLUICE_LOG(&r->log, SLUICE_LOG_INFO, "manifest: %s (%zu files)",
-                   path.p, m->n);
+        SLUICE_LOG(&r->log, SLUICE_LOG_INFO, "manifest: %s (%zu files)", path.p,
+                   m->n);
     }
 out:
     if (rc != SLUICE_OK && !err->msg[0])

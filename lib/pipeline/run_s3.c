@@ -40,8 +40,9 @@ int sluice__run_s3_open(struct run *r, const struct sluice_http_policy *pol,
         .policy = &r->s3_policy,
         .retry = &r->job->retry,
         .job_name = r->job->name,
-        .parallel = r->n_slots < 4 ? 4 : r->n_slots > 16 ? 16
-                                                       : (unsigned)r->n_slots,
+        .parallel = r->n_slots < 4    ? 4
+                    : r->n_slots > 16 ? 16
+                                      : (unsigned)r->n_slots,
     };
     SLUICE_TRY(sluice__s3_client_new(&o, &r->s3, err));
     /* The key template's fixed folder: where this job's uploads are. */

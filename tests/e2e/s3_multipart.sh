@@ -4,10 +4,11 @@
 # The window: one replayed response of ~200 MiB whose records are compact
 # JSON, so its NDJSON file is known in advance (its SHA-256 computed while
 # the response is generated).
-#  1. part 3 is refused for good (400): the upload is aborted
-#     (AbortMultipartUpload), s3rver holds no upload and no object under
-#     the key, the window is failed with the server's words, no marker or
-#     staged file is left;
+#  1. part 3 is refused for good (400) while part 2 keeps failing with a
+#     503 (retried, so it may be waiting for its backoff then): the upload
+#     is aborted (AbortMultipartUpload) once no part is in flight, s3rver
+#     holds no upload and no object under the key, the window is failed
+#     with the server's words, no marker or staged file is left;
 #  2. the endpoint never answers part 2 and sluice is killed (kill -9):
 #     the upload stays open and its marker in the staging folder says so;
 #  3. the next run aborts that upload first ("aborted 1 multipart
@@ -60,11 +61,11 @@ no_leftovers() {
     [ -z "$left" ] || fail "left in the staging folder: $left"
 }
 
-echo "== part 3 refused: the upload is aborted"
-start_s3 --fail-part 3:400
+echo "== part 3 refused, part 2 failing: the upload is aborted"
+start_s3 --fail-part 3:400 --fail-part 2:503
 S3_ENDPOINT=http://127.0.0.1:$S3_PORT
 expect_status 1 "$SLUICE_BIN" run job.yaml
-grep -q "upload to s3://$S3_BUCKET/$key failed: UploadPart: HTTP 400 InvalidPart: injected failure of part 3" stderr.txt ||
+grep -Eq "upload to s3://$S3_BUCKET/$key failed: UploadPart: HTTP (400 InvalidPart: injected failure of part 3|503 InternalError: injected failure of part 2)" stderr.txt ||
     fail "no server message: $(tail -3 stderr.txt)"
 grep -q '^POST /sluice-test/big/2020-01-01.ndjson?uploads= 200' "$S3_LOG" || fail "no multipart upload: $(head "$S3_LOG")"
 grep -q '^DELETE /sluice-test/big/2020-01-01.ndjson?uploadId=[0-9a-f]* 204' "$S3_LOG" || fail "no abort: $(tail "$S3_LOG")"

@@ -22,7 +22,8 @@ static struct sluice_s3_dest dest(bool path_style)
 {
     struct sluice_s3_dest d = {0};
     d.bucket = "examplebucket";
-    d.endpoint = path_style ? "http://127.0.0.1:9000" : "https://s3.amazonaws.com";
+    d.endpoint =
+        path_style ? "http://127.0.0.1:9000" : "https://s3.amazonaws.com";
     d.region = "us-east-1";
     d.path_style = path_style;
     d.access_key_id = "AKIAIOSFODNN7EXAMPLE";
@@ -40,9 +41,9 @@ static void test_urls(void)
     ASSERT_STR_EQ(b.p, "http://127.0.0.1:9000/examplebucket/neos/"
                        "year%3D2020/a%20b%2Bc~%C3%A9.parquet");
     sluice__buf_reset(&b);
-    ASSERT_EQ(sluice__s3_url(&d, NULL, "max-uploads=1&prefix=a%2F&uploads=",
-                             &b),
-              SLUICE_OK);
+    ASSERT_EQ(
+        sluice__s3_url(&d, NULL, "max-uploads=1&prefix=a%2F&uploads=", &b),
+        SLUICE_OK);
     ASSERT_STR_EQ(b.p, "http://127.0.0.1:9000/examplebucket?max-uploads=1&"
                        "prefix=a%2F&uploads=");
     d = dest(false);

@@ -19,8 +19,8 @@ Faults, for the tests of what sluice does when an upload goes wrong:
 --fail-put K:STATUS answers the K-th PutObject (1-based) with STATUS and an
 S3 <Error> (SlowDown for 503, InternalError otherwise); --deny-put answers
 every PutObject 403 AccessDenied (a key that may list but not write);
---fail-part N:STATUS answers every UploadPart of part N with STATUS and an
-S3 <Error>; --hold-part N --hold-fifo F writes "held N" to the FIFO F when
+--fail-part N:STATUS (repeatable) answers every UploadPart of part N with
+STATUS and an S3 <Error>; --hold-part N --hold-fifo F writes "held N" to the FIFO F when
 part N arrives and never answers it (the test then kills sluice).
 
 Usage: s3_verify.py --data DIR --bucket B --access-key ID --secret S
@@ -166,9 +166,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 st = int(o.fail_put.split(":")[1])
                 return self.reply(st, s3_error("SlowDown" if st == 503 else "InternalError",
                                                "injected failure of PUT %d" % nth))
-        if part is not None and o.fail_part and part == o.fail_part.split(":")[0]:
-            return self.reply(int(o.fail_part.split(":")[1]),
-                              s3_error("InvalidPart", "injected failure of part %s" % part))
+        for rule in o.fail_part:
+            if part is not None and part == rule.split(":")[0]:
+                st = int(rule.split(":")[1])
+                return self.reply(st, s3_error("InvalidPart" if st < 500 else "InternalError",
+                                               "injected failure of part %s" % part))
         if part is not None and o.hold_part and part == o.hold_part:
             self.log_req(0)
             with open(o.hold_fifo, "w") as f:
@@ -241,7 +243,7 @@ def main():
     ap.add_argument("--idle-timeout", type=float, default=120)
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--s3rver", required=True)
-    ap.add_argument("--fail-part", default=None)
+    ap.add_argument("--fail-part", action="append", default=[])
     ap.add_argument("--fail-put", default=None)
     ap.add_argument("--deny-put", action="store_true")
     ap.add_argument("--hold-part", default=None)
