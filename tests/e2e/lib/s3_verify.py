@@ -252,8 +252,10 @@ def main():
     die_with_parent()
     os.makedirs(opts.data, exist_ok=True)
     child = subprocess.Popen(
+        # Virtual-hosted requests come as <bucket>.s3.localhost (curl
+        # resolves *.localhost to 127.0.0.1 itself); path-style to 127.0.0.1.
         [opts.s3rver, "-d", opts.data, "-a", "127.0.0.1", "-p", "0", "--no-vhost-buckets",
-         "--configure-bucket", opts.bucket],
+         "--service-endpoint", "localhost", "--configure-bucket", opts.bucket],
         stdout=subprocess.PIPE, preexec_fn=die_with_parent)
     upstream = None
     for line in child.stdout:
