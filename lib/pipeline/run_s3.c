@@ -34,7 +34,12 @@ int sluice__run_s3_open(struct run *r, const struct sluice_http_policy *pol,
     const struct sluice_s3_dest *d = r->job->output.s3;
     if (!d)
         return SLUICE_OK;
+    /* The job's connect timeout, low-speed abort and TLS rules, but not
+     * http.timeout: that caps an API answer, and a 64 MiB PUT or a 16 MiB
+     * part on a slow uplink may rightly take longer; a stalled upload is
+     * still cut by the low-speed abort. */
     r->s3_policy = *pol;
+    r->s3_policy.timeout_ms = 0;
     struct sluice_s3_client_opts o = {
         .dest = d,
         .policy = &r->s3_policy,

@@ -8,7 +8,10 @@
 #     the server's words, and the window is not done: the ledger is
 #     marked only after the PUT succeeded, so the next run pulls and
 #     uploads it again, and only it;
-#  3. a key that may list but not write (every PUT 403 AccessDenied) stops
+#  3. a store slower than http.timeout (each PUT answered 2 s late, with
+#     http.timeout: 1s) still takes the uploads: http.timeout caps API
+#     answers, not uploads;
+#  4. a key that may list but not write (every PUT 403 AccessDenied) stops
 #     the job at once (exit 2, the server's message) instead of failing
 #     window after window: a handful of windows failed, the rest not
 #     pulled, and the API asked only for those.
@@ -56,6 +59,16 @@ grep -q '1 done, 0 failed of 1 windows' stderr.txt || fail "rerun: $(tail -3 std
 [ "$(grep -c 'start_date=2020-01-08' "$WORK/req.log")" = 1 ] && [ "$(wc -l <"$WORK/req.log")" = 1 ] ||
     fail "the rerun pulled other windows: $(cat "$WORK/req.log")"
 grep -q '^PUT /sluice-test/permanent/2020-01-08.csv 200 ' "$S3_LOG" || fail "not uploaded: $(cat "$S3_LOG")"
+stop_s3
+
+echo "== http.timeout does not cap uploads"
+: >"$S3_LOG"
+start_s3 --delay-put 2
+S3_ENDPOINT=http://127.0.0.1:$S3_PORT
+job slow.yaml slow 2020-01-14 "http: {timeout: 1s}"
+expect_status 0 "$SLUICE_BIN" run slow.yaml
+grep -q '2 done, 0 failed of 2 windows' stderr.txt || fail "slow store: $(tail -3 stderr.txt)"
+[ "$(grep -c '^PUT /sluice-test/slow/.* 200 ' "$S3_LOG")" = 2 ] || fail "expected 2 uploads: $(cat "$S3_LOG")"
 stop_s3
 
 echo "== a key that cannot write stops the job"

@@ -19,6 +19,7 @@ Faults, for the tests of what sluice does when an upload goes wrong:
 --fail-put K:STATUS answers the K-th PutObject (1-based) with STATUS and an
 S3 <Error> (SlowDown for 503, InternalError otherwise); --deny-put answers
 every PutObject 403 AccessDenied (a key that may list but not write);
+--delay-put S answers each PutObject S seconds late (a slow store);
 --fail-part N:STATUS (repeatable) answers every UploadPart of part N with
 STATUS and an S3 <Error>; --hold-part N --hold-fifo F writes "held N" to the FIFO F when
 part N arrives and never answers it (the test then kills sluice).
@@ -160,6 +161,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with self.server.log_lock:
                 self.server.puts += 1
                 nth = self.server.puts
+            if o.delay_put:
+                time.sleep(o.delay_put)  # the slow store itself, not a wait for an event
             if o.deny_put:
                 return self.reply(403, s3_error("AccessDenied", "Access Denied"))
             if o.fail_put and nth == int(o.fail_put.split(":")[0]):
@@ -246,6 +249,7 @@ def main():
     ap.add_argument("--fail-part", action="append", default=[])
     ap.add_argument("--fail-put", default=None)
     ap.add_argument("--deny-put", action="store_true")
+    ap.add_argument("--delay-put", type=float, default=0)
     ap.add_argument("--hold-part", default=None)
     ap.add_argument("--hold-fifo", default=None)
     opts = ap.parse_args()
