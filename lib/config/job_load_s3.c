@@ -119,6 +119,21 @@ int sluice__cfg_load_s3(struct loader *L, const struct sluice_ynode *out_n,
             job->output.path);
         goto out;
     }
+    /* A "." or ".." segment would move the staged file elsewhere than its
+     * key says (the local path is normalised, the key is not). */
+    for (const char *seg = slash + 1; *seg;) {
+        const char *end = strchr(seg, '/');
+        size_t n = end ? (size_t)(end - seg) : strlen(seg);
+        if ((n == 1 && seg[0] == '.') ||
+            (n == 2 && seg[0] == '.' && seg[1] == '.')) {
+            rc = sluice__cfg_fail(L, &path_n->mark, "output.path",
+                                  "'%s': an S3 key has no '.' or '..' "
+                                  "segments",
+                                  job->output.path);
+            goto out;
+        }
+        seg += n + (end != NULL);
+    }
     d = sluice__calloc(1, sizeof *d);
     SLUICE_FAIL_IF(!d, SLUICE_ENOMEM, L->err, "out of memory");
     job->output.s3 = d;

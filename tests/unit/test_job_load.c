@@ -385,6 +385,11 @@ static void test_bad_files(void)
          "after its '/'"},
         {"name: t\nsource: {url: \"https://h/x\"}\n"
          "windows: {from: 2020-01-01, step: 1d}\n"
+         "output: {path: \"s3://bkt/a/../{start}.csv\"}\n",
+         "job.yaml:4:16: output.path: 's3://bkt/a/../{start}.csv': an S3 key "
+         "has no '.' or '..' segments"},
+        {"name: t\nsource: {url: \"https://h/x\"}\n"
+         "windows: {from: 2020-01-01, step: 1d}\n"
          "output: {path: \"o/{start}.csv\", s3: {region: eu-west-1}}\n",
          "job.yaml:4:37: output.s3: set, but output.path is not an s3:// URL"},
         {"name: t\nsource: {url: \"https://h/x\"}\n"
