@@ -6,8 +6,8 @@
  * (a retried request waits its backoff in the poll, never in a sleep).
  * Bodies are read from the file with pread at the request's offset, so a
  * retry starts over from the same bytes; each body's SHA-256 is computed
- * first, as SigV4 signs it (x-amz-content-sha256). */
-#include <dirent.h>
+ * first, as SigV4 signs it (x-amz-content-sha256). The markers of open
+ * multipart uploads and the preflight are s3_markers.c's. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -17,59 +17,8 @@
 #include <unistd.h>
 
 #include "http/driver.h"
-#include "http/s3_client.h"
+#include "http/s3_client_int.h"
 #include "util/sha256.h"
-
-#define BODY_MAX (64u << 10) /* an answer kept for its message */
-#define MARKER_PREFIX ".sluice-s3-upload-"
-
-enum op { OP_PUT, OP_CREATE, OP_PART, OP_COMPLETE, OP_ABORT, OP_LIST };
-enum phase { PH_SINGLE, PH_CREATE, PH_PARTS, PH_COMPLETE, PH_ABORT, PH_DONE };
-
-struct req {
-    enum op op;
-    unsigned part;     /* OP_PART: 1-based */
-    uint64_t off, len; /* the body's bytes in the file */
-    bool busy, done;
-    double not_before;
-    struct sluice_retry_state rs;
-    char *etag; /* OP_PART: the server's */
-};
-
-struct up {
-    struct sluice_s3_upload *pub;
-    enum phase phase;
-    int fd;
-    uint64_t size;
-    struct req one; /* the PUT, create, complete, abort or list */
-    struct req *parts;
-    size_t n_parts, parts_done;
-    char *upload_id;
-    char marker[4096]; /* "" when none */
-    const char *query; /* OP_LIST's */
-    bool failed;       /* parts failed: abort, then report pub->msg */
-};
-
-struct xfer {
-    CURL *e;
-    struct up *up;
-    struct req *req;
-    struct curl_slist *hdrs;
-    struct sluice_buf body; /* the answer */
-    struct sluice_buf send; /* OP_COMPLETE's body */
-    uint64_t sent;          /* of the request's body */
-    char etag[256];
-    char errbuf[CURL_ERROR_SIZE];
-};
-
-struct sluice_s3_client {
-    struct sluice_s3_client_opts o;
-    CURLM *multi;
-    struct xfer *x;
-    size_t n_x;
-    uint64_t rng;
-    unsigned marker_seq;
-};
 
 static double now_s(void)
 {
@@ -344,49 +293,6 @@ out:
     return rc;
 }
 
-/* ---- markers: open multipart uploads
- * ------------------------------------------*/
-
-static int marker_write(struct sluice_s3_client *c, struct up *u)
-{
-    const char *dir = c->o.dest->staging;
-    unsigned char d[SLUICE_SHA256_LEN];
-    char hex[2 * SLUICE_SHA256_LEN + 1];
-    sluice__sha256(u->upload_id, strlen(u->upload_id), d);
-    sluice__hex(d, 8, hex);
-    int n = snprintf(u->marker, sizeof u->marker, "%s/" MARKER_PREFIX "%s.%s",
-                     dir, c->o.job_name, hex);
-    if (n <= 0 || (size_t)n >= sizeof u->marker) {
-        u->marker[0] = 0;
-        return SLUICE_ETOOBIG;
-    }
-    mkdir(dir, 0777);
-    int fd = open(u->marker, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (fd < 0) {
-        u->marker[0] = 0;
-        return SLUICE_EIO;
-    }
-    struct sluice_buf b;
-    sluice__buf_init(&b, 1 << 16);
-    int rc = sluice__buf_appendf(&b, "%s\n%s\n", u->upload_id, u->pub->key);
-    if (rc == SLUICE_OK && (write(fd, b.p, b.n) != (ssize_t)b.n || fsync(fd)))
-        rc = SLUICE_EIO;
-    close(fd);
-    sluice__buf_cleanup(&b);
-    if (rc != SLUICE_OK) {
-        unlink(u->marker);
-        u->marker[0] = 0;
-    }
-    return rc;
-}
-
-static void marker_remove(struct up *u)
-{
-    if (u->marker[0])
-        unlink(u->marker);
-    u->marker[0] = 0;
-}
-
 /* ---- judging
  * ------------------------------------------------------------------*/
 
@@ -444,7 +350,7 @@ static void succeed(struct sluice_s3_client *c, struct up *u, struct req *r,
             break;
         }
         u->upload_id = sluice__buf_take(&v, NULL);
-        if (!u->upload_id || marker_write(c, u) != SLUICE_OK) {
+        if (!u->upload_id || sluice__s3_marker_write(c, u) != SLUICE_OK) {
             /* No marker, no way to clean up after a crash: give up now
              * (the abort below still runs). */
             fail_up(u, SLUICE_EIO,
@@ -468,11 +374,11 @@ static void succeed(struct sluice_s3_client *c, struct up *u, struct req *r,
             parts_settle(u);
         break;
     case OP_COMPLETE:
-        marker_remove(u);
+        sluice__s3_marker_remove(u);
         u->phase = PH_DONE;
         break;
     case OP_ABORT:
-        marker_remove(u);
+        sluice__s3_marker_remove(u);
         u->phase = PH_DONE;
         break;
     }
@@ -597,7 +503,7 @@ static struct req *next_req(struct up *u, double now, double *next_at)
     return NULL;
 }
 
-static void drive(struct sluice_s3_client *c, struct up *ups, size_t n)
+void sluice__s3_drive(struct sluice_s3_client *c, struct up *ups, size_t n)
 {
     for (;;) {
         double now = now_s(), next_at = now + 1.0;
@@ -730,107 +636,8 @@ void sluice__s3_upload_all(struct sluice_s3_client *c,
         u->phase = PH_CREATE;
         u->one = (struct req){.op = OP_CREATE};
     }
-    drive(c, ups, n);
+    sluice__s3_drive(c, ups, n);
     for (size_t i = 0; i < n; i++)
         up_cleanup(&ups[i]);
     sluice__free(ups);
-}
-
-/* Reads a marker: its upload id and key (caller frees both). */
-static bool marker_read(const char *path, char **id, char **key)
-{
-    char buf[16384];
-    *id = *key = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return false;
-    buf[n] = 0;
-    char *nl = strchr(buf, '\n');
-    if (!nl)
-        return false;
-    *nl = 0;
-    char *k = nl + 1, *nl2 = strchr(k, '\n');
-    if (!nl2 || !*buf || k == nl2)
-        return false;
-    *nl2 = 0;
-    *id = sluice__strdup(buf);
-    *key = sluice__strdup(k);
-    return *id && *key;
-}
-
-int sluice__s3_preflight(struct sluice_s3_client *c, const char *prefix,
-                         size_t *aborted, struct sluice_err *err)
-{
-    int rc = SLUICE_OK;
-    struct sluice_buf q, name;
-    struct sluice_s3_upload pub = {0};
-    sluice__buf_init(&q, 1 << 16);
-    sluice__buf_init(&name, 4096);
-    *aborted = 0;
-
-    /* ListMultipartUploads: the query sorted by name, as SigV4 signs it. */
-    SLUICE_TRY(sluice__buf_adds(&q, "max-uploads=1&prefix="));
-    SLUICE_TRY(sluice__s3_encode(&q, prefix, strlen(prefix), false));
-    SLUICE_TRY(sluice__buf_adds(&q, "&uploads="));
-    struct up list = {.pub = &pub,
-                      .fd = -1,
-                      .phase = PH_SINGLE,
-                      .query = q.p,
-                      .one = {.op = OP_LIST}};
-    pub.key = "";
-    drive(c, &list, 1);
-    /* Only a refusal of the job itself ends the run here: a store that
-     * does not list uploads (or a blip) is met again by the uploads. */
-    SLUICE_FAIL_IF(pub.rc != SLUICE_OK && pub.refused_job, SLUICE_EHTTP, err,
-                   "the store refused the job: %s", pub.msg);
-
-    DIR *d = opendir(c->o.dest->staging);
-    if (!d)
-        goto out; /* no staging folder yet: nothing was left open */
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        sluice__buf_reset(&name);
-        SLUICE_TRY(
-            sluice__buf_appendf(&name, MARKER_PREFIX "%s.", c->o.job_name));
-        if (strncmp(de->d_name, name.p, name.n) != 0)
-            continue;
-        sluice__buf_reset(&name);
-        SLUICE_TRY(sluice__buf_appendf(&name, "%s/%s", c->o.dest->staging,
-                                       de->d_name));
-        char *id = NULL, *key = NULL;
-        if (marker_read(name.p, &id, &key)) {
-            struct sluice_s3_upload apub = {.key = key};
-            struct up ab = {.pub = &apub,
-                            .fd = -1,
-                            .phase = PH_ABORT,
-                            .upload_id = id,
-                            .one = {.op = OP_ABORT}};
-            drive(c, &ab, 1);
-            if (apub.rc != SLUICE_OK) {
-                /* The marker stays for the next run. */
-                sluice__err_set(err,
-                                "cannot abort the multipart upload a killed "
-                                "run left for %s: %s",
-                                key, apub.msg);
-                sluice__free(id);
-                sluice__free(key);
-                closedir(d);
-                rc = SLUICE_EHTTP;
-                goto out;
-            }
-            (*aborted)++;
-        }
-        sluice__free(id);
-        sluice__free(key);
-        unlink(name.p);
-    }
-    closedir(d);
-out:
-    sluice__buf_cleanup(&q);
-    sluice__buf_cleanup(&name);
-    return rc;
 }
