@@ -85,8 +85,7 @@ void sluice__s3_client_free(struct sluice_s3_client *c)
     sluice__free(c);
 }
 
-/* ---- curl callbacks
- * -----------------------------------------------------------*/
+/* ---- curl callbacks ------------------------------------------------------*/
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
 {
@@ -141,8 +140,7 @@ static size_t on_read(char *buf, size_t size, size_t nitems, void *ud)
     return (size_t)got;
 }
 
-/* ---- requests
- * -----------------------------------------------------------------*/
+/* ---- requests ------------------------------------------------------------*/
 
 #define HASH_BLOCK (1u << 20)
 
@@ -293,8 +291,7 @@ out:
     return rc;
 }
 
-/* ---- judging
- * ------------------------------------------------------------------*/
+/* ---- judging -------------------------------------------------------------*/
 
 /* The first failure of an upload is the one it reports. */
 static void fail_up(struct up *u, int rc, const char *what)
@@ -464,8 +461,7 @@ static void judge(struct sluice_s3_client *c, struct xfer *x, CURLcode cc)
     }
 }
 
-/* ---- the loop
- * -----------------------------------------------------------------*/
+/* ---- the loop ------------------------------------------------------------*/
 
 static bool startable(const struct req *r, double now)
 {
