@@ -198,7 +198,7 @@ struct sluice_window_info {
     char *start;   /* formatted like {start} */
     char *end;     /* formatted like {end} */
     char *url;     /* full request URL, secrets as *** */
-    char *output;  /* final output path */
+    char *output;  /* final output path, or s3://bucket/key for S3 */
     char *key;     /* the partition's key: "region=eu-west/2020-01-06" */
 };
 SLUICE_API void sluice_window_info_init_sized(struct sluice_window_info *info, size_t size);
@@ -237,7 +237,8 @@ struct sluice_window_result {
     uint64_t bytes_out;      /* output file size */
     uint64_t bad_values;     /* Parquet: values that did not convert to
                                 their declared type, written as null */
-    const char *output;      /* final path when done, else NULL */
+    const char *output;      /* final path (s3://bucket/key for S3) when
+                                done, else NULL */
     double seconds;          /* from its first attempt to its end */
     const char *url;         /* redacted */
     const char *error;       /* NULL when done */

@@ -19,6 +19,7 @@
 #include "http/redirect.h"
 #include "json/cursor.h"
 #include "http/retry.h"
+#include "http/s3.h"
 #include "plan/partition.h"
 #include "plan/window.h"
 #include "table/types.h"
@@ -149,6 +150,10 @@ struct sluice_job {
         bool flatten;               /* nested structs -> a__b columns */
         bool skip_empty;            /* output.empty: skip (Parquet, CSV) */
         bool csv_crlf;              /* output.csv.line_ending: crlf */
+        /* output.path s3://...: where files go once built; `path` is
+         * then the local staging template (job_load_s3.c). NULL: local. */
+        struct sluice_s3_dest *s3;
+        bool manifest;              /* output.manifest: true */
     } output;
 
     struct sluice_column_decl *columns; /* declared types, file order */

@@ -360,7 +360,8 @@ static int load_output(struct loader *L)
 {
     static const char *const keys[] = {
         "path",           "format", "compression",   "flatten",
-        "row_group_size", "empty",  "allow_outside", "csv"};
+        "row_group_size", "empty",  "allow_outside", "csv",
+        "s3",             "manifest"};
     const struct sluice_ynode *out_n = NULL, *path_n = NULL;
     struct sluice_job *job = L->job;
     int rc = SLUICE_OK;
@@ -371,15 +372,21 @@ static int load_output(struct loader *L)
                                    &job->output.path, &path_n));
     SLUICE_TRY(sluice__cfg_incremental_path(L, path_n));
     /* Checked first: a URL would otherwise become local folders named
-     * "s3:" and the bucket. No URL destination exists yet. */
+     * "s3:" and the bucket. s3:// is the one URL destination. */
     size_t scheme = url_scheme_len(job->output.path);
-    if (scheme) {
+    SLUICE_TRY(sluice__cfg_opt_bool(L, out_n, "manifest", "output",
+                                    &job->output.manifest));
+    if (scheme == 3 && strncmp(job->output.path, "s3://", 5) == 0) {
+        SLUICE_TRY(sluice__cfg_load_s3(L, out_n, path_n));
+    } else if (scheme) {
         rc = sluice__cfg_fail(
             L, &path_n->mark, "output.path",
-            "'%s' is a URL (%.*s//), and sluice writes only local files: "
-            "give a local path",
+            "'%s' is a URL (%.*s//), and sluice writes only local files "
+            "and s3:// objects: give a local path",
             job->output.path, (int)scheme, job->output.path);
         goto out;
+    } else {
+        SLUICE_TRY(sluice__cfg_load_s3(L, out_n, path_n)); /* refuses s3: */
     }
     SLUICE_TRY(
         sluice__cfg_template_ok(L, path_n, "output.path", job->output.path));
@@ -652,6 +659,8 @@ void sluice__job_free(struct sluice_job *job)
     sluice__free(job->output.path_as_written);
     sluice__incremental_cleanup(&job->incremental);
     sluice__free(job->output.folder);
+    sluice__s3_dest_cleanup(job->output.s3);
+    sluice__free(job->output.s3);
     sluice__free(job->state_path);
     sluice__free(job->http.ca_file);
     sluice__cfg_parts_free(&job->parts);

@@ -112,6 +112,11 @@ static const char *lookup(void *ud, const char *name)
     return v ? v : sluice__dotenv_get(L->dotenv, name);
 }
 
+const char *sluice__cfg_getenv(struct loader *L, const char *name)
+{
+    return lookup(L, name);
+}
+
 /* The expanded text of a scalar (caller frees). *refs counts ${...}. */
 int sluice__cfg_scalar_text(struct loader *L, const struct sluice_ynode *node,
                             const char *path, char **out, size_t *refs)

@@ -90,6 +90,9 @@ int sluice__cfg_opt_size(struct loader *L, const struct sluice_ynode *map,
                          const char *key, const char *parent, uint64_t min,
                          uint64_t max, uint64_t *bytes);
 
+/* A variable as ${VAR} sees it: the environment, then .env; NULL. */
+const char *sluice__cfg_getenv(struct loader *L, const char *name);
+
 /* Secrets (secrets.c). `secrets:`, read before any other field; the
  * env_expand callback that decides whether a ${VAR}'s value is a secret;
  * adding one (warns, naming `field` at `m`, when it is too short to hide
@@ -106,6 +109,11 @@ int sluice__cfg_url_userinfo(struct loader *L, const struct sluice_ymark *m,
 int sluice__cfg_load_parquet_output(struct loader *L,
                                     const struct sluice_ynode *out_n);
 int sluice__cfg_load_columns(struct loader *L);
+/* output.path s3://bucket/key and output.s3 (job_load_s3.c): fills
+ * job->output.s3 and turns output.path into the local staging template.
+ * output.s3 without an s3:// path is an error. */
+int sluice__cfg_load_s3(struct loader *L, const struct sluice_ynode *out_n,
+                        const struct sluice_ynode *path_n);
 int sluice__cfg_load_bad_value(struct loader *L);
 int sluice__cfg_load_rate_limit(struct loader *L);
 int sluice__cfg_load_retry(struct loader *L);

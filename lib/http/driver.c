@@ -77,16 +77,23 @@ out:
     return rc;
 }
 
+int sluice__http_global_init(struct sluice_err *err)
+{
+    pthread_once(&curl_once, curl_init);
+    if (curl_init_code == CURLE_OK)
+        return SLUICE_OK;
+    sluice__err_set(err, "cannot initialise libcurl: %s",
+                    curl_easy_strerror(curl_init_code));
+    return SLUICE_EHTTP;
+}
+
 int sluice__http_driver_new(const struct sluice_http_policy *policy,
                             size_t n_transfers, struct sluice_http_driver **out,
                             struct sluice_err *err)
 {
     int rc = SLUICE_OK;
     *out = NULL;
-    pthread_once(&curl_once, curl_init);
-    SLUICE_FAIL_IF(curl_init_code != CURLE_OK, SLUICE_EHTTP, err,
-                   "cannot initialise libcurl: %s",
-                   curl_easy_strerror(curl_init_code));
+    SLUICE_TRY(sluice__http_global_init(err));
     struct sluice_http_driver *d = sluice__calloc(1, sizeof *d);
     SLUICE_FAIL_IF(!d, SLUICE_ENOMEM, err, "out of memory");
     *out = d;

@@ -50,6 +50,10 @@ struct sluice_http_done {
 typedef void (*sluice_http_done_fn)(void *ud,
                                     const struct sluice_http_done *done);
 
+/* libcurl's global initialisation, once per process (the driver's and the
+ * S3 client's, http/s3_client.h); SLUICE_EHTTP when it fails. */
+SLUICE_NODISCARD int sluice__http_global_init(struct sluice_err *err);
+
 /* Initialises libcurl (once per process) and creates a driver with
  * `n_transfers` transfers (at least 1), each set up with `policy`.
  * SLUICE_EHTTP when libcurl cannot start or refuses an option,

@@ -4,7 +4,9 @@
  * loop's thread it would stall every transfer for as long as the disk
  * takes. One worker thread takes finished windows in order, commits them,
  * and hands them back; the loop then marks the ledger and reports them,
- * so a window is still only ever `done` after its file is in place.
+ * so a window is still only ever `done` after its file is in place. For
+ * an S3 output the file is then uploaded (run_s3.c) before it is handed
+ * back, so `done` means the object is complete under its key.
  *
  * One worker keeps commits in order and serialises what they share (the
  * Parquet job schema file); it takes all the windows queued at once as a
@@ -86,6 +88,8 @@ static void *worker(void *arg)
         for (struct commit_item *it = batch; it; it = it->next)
             it->rc = it->sink->ops->commit(it->sink, &it->bytes_out);
         sync_folders(batch);
+        if (c->s3)
+            sluice__committer_upload(c, batch); /* before the ledger mark */
 
         pthread_mutex_lock(&c->mu);
         while (batch) {

@@ -115,10 +115,11 @@ static size_t collect_commits(struct run *r)
                            it->out.end ? it->out.end : "?", len, w);
                 w += len + (nl != NULL);
             }
+            int64_t version = 0;
             if (sink->schema_json && r->ledger.db && !r->ledger.lost) {
                 struct sluice_err lerr;
                 if (sluice__ledger_schema_append(r->ledger.db, sink->schema_json,
-                                                 NULL, &lerr) != SLUICE_OK &&
+                                                 &version, &lerr) != SLUICE_OK &&
                     !sluice__run_ledger_lost(r, &lerr))
                     SLUICE_LOG(&r->log, SLUICE_LOG_ERROR, "state ledger: %s",
                                lerr.msg);
@@ -129,6 +130,8 @@ static size_t collect_commits(struct run *r)
             }
             sluice__result_emit(r, &it->out, SLUICE_WINDOW_DONE, it->rows,
                                 it->bytes_out, sink->bad_values, NULL);
+            sluice__manifest_add(r, &it->out, it->rows, it->bytes_out,
+                                 version);
         } else {
             sluice__result_emit(r, &it->out, SLUICE_WINDOW_FAILED, 0, 0, 0,
                                 sluice__sink_reason(sink, it->rc));
@@ -284,6 +287,7 @@ static void stop_windows(struct run *r, bool in_flight_too)
          * between attempts keeps its last attempt's error (empty if none). */
         const char *why = r->ledger.lost         ? "the run's ledger was lost"
                           : r->auth.failed       ? r->auth.failed_msg
+                          : r->s3_refused        ? "the store refused the job"
                           : stopped_for_quota(r) ? s->err.msg
                                                  : "interrupted";
         if (s->state == SLOT_WAITING ||
@@ -299,6 +303,7 @@ static void report_unstarted(struct run *r)
         sluice__result_unstarted(r, index,
                                  r->ledger.lost ? "the run's ledger was lost"
                                  : r->auth.failed ? r->auth.failed_msg
+                                 : r->s3_refused ? "the store refused the job"
                                  : stopped_for_quota(r)
                                      ? ""
                                      : "interrupted before it started");
@@ -329,7 +334,13 @@ static int run_loop(struct run *r, struct sluice_err *err)
         }
         /* Nothing more can be recorded: stop at once (what is published
          * stays on disk; see sluice__run_ledger_close). */
-        if (r->ledger.lost || cancel >= 2 ||
+        if (!r->s3_refused &&
+            sluice__committer_refused(&r->committer, &r->s3_err)) {
+            r->s3_refused = true;
+            SLUICE_LOG(&r->log, SLUICE_LOG_ERROR, "%s: stopping the run",
+                       r->s3_err.msg);
+        }
+        if (r->ledger.lost || r->s3_refused || cancel >= 2 ||
             (cancel && sluice__now() - r->t_drain > grace)) {
             stop_windows(r, true);
             break;
@@ -363,6 +374,10 @@ static int run_loop(struct run *r, struct sluice_err *err)
         report_unstarted(r);
         sluice__err_set(err, "%s", r->auth.failed_msg);
         rc = SLUICE_EAUTH;
+    } else if (r->s3_refused) {
+        report_unstarted(r);
+        rc = SLUICE_EHTTP;
+        *err = r->s3_err;
     } else if (cancel_level(r) || r->quota_gone) {
         stop_windows(r, false);
         report_unstarted(r);
@@ -512,6 +527,8 @@ int sluice_run_exec(struct sluice_run *handle, struct sluice_run_summary *sum,
     SLUICE_TRY(sluice__report_begin(r.report, &err));
 
     SLUICE_TRY(sluice__committer_start(&r.committer, r.driver, &err));
+    SLUICE_TRY(sluice__run_s3_open(&r, &pol, &err));
+    SLUICE_TRY(sluice__manifest_begin(&r, &err));
     r.max_pending = r.n_slots;
     r.slots = sluice__calloc(r.n_slots, sizeof *r.slots);
     SLUICE_FAIL_IF(!r.slots, SLUICE_ENOMEM, &err, "out of memory");
@@ -531,6 +548,17 @@ out:
     sluice__committer_stop(&r.committer);
     collect_commits(&r);
     sluice__committer_cleanup(&r.committer);
+    if (r.manifest) {
+        struct sluice_err merr = {{0}};
+        if (sluice__manifest_finish(&r, rc, &merr) != SLUICE_OK) {
+            SLUICE_LOG(&r.log, SLUICE_LOG_ERROR, "%s", merr.msg);
+            if (rc == SLUICE_OK) {
+                rc = merr.msg[0] ? SLUICE_EIO : SLUICE_ENOMEM;
+                err = merr;
+            }
+        }
+    }
+    sluice__run_s3_close(&r);
     if (r.slots)
         for (size_t i = 0; i < r.n_slots; i++)
             sluice__slot_cleanup(&r.slots[i]);

@@ -29,6 +29,7 @@
 #include "http/oauth2.h"
 #include "http/rate_headers.h"
 #include "http/retry.h"
+#include "http/s3_client.h"
 #include "json/select.h"
 #include "sink/sink.h"
 #include "state/ledger.h"
@@ -130,6 +131,13 @@ struct committer {
     bool stop;
     struct sluice_http_driver *driver; /* woken when a commit is done */
     size_t pending; /* submitted, not collected: the loop's thread only */
+    /* S3 (run_s3.c): published files are uploaded before they are handed
+     * back; NULL for a local output. s3_refused (under mu): the store
+     * refused the job itself, s3_refused_err says how. */
+    struct sluice_s3_client *s3;
+    const struct sluice_s3_dest *s3_dest;
+    bool s3_refused;
+    struct sluice_err s3_refused_err;
 };
 
 /* The plan (run_plan.c): which windows this run pulls. */
@@ -223,6 +231,13 @@ struct run {
     double t_last_progress;
     double t_drain;       /* when draining began, 0 if not */
     bool quota_gone;      /* stop starting: the API's quota is spent */
+    /* S3 (run_s3.c): the client the committer uploads with; NULL for a
+     * local output. A refusal of the job by the store stops the run. */
+    struct sluice_s3_client *s3;
+    struct sluice_http_policy s3_policy;
+    bool s3_refused;
+    struct sluice_err s3_err;
+    struct run_manifest *manifest; /* output.manifest (manifest.c) */
     double quota_wall;    /* wall-clock time to come back */
 };
 
@@ -261,6 +276,34 @@ struct commit_item *sluice__committer_collect(struct committer *c);
 /* Publishes what is queued, then ends the thread; collect still works. */
 void sluice__committer_stop(struct committer *c);
 void sluice__committer_cleanup(struct committer *c);
+
+/* run_s3.c. Creates the S3 client and runs the preflight (aborting what a
+ * killed run left open; a store refusing the job fails here, before any
+ * request to the API); nothing for a local output. */
+SLUICE_NODISCARD int sluice__run_s3_open(struct run *r,
+                                         const struct sluice_http_policy *pol,
+                                         struct sluice_err *err);
+void sluice__run_s3_close(struct run *r);
+/* The committer thread: uploads the batch's published files; an item whose
+ * upload failed gets its rc and message. */
+void sluice__committer_upload(struct committer *c, struct commit_item *batch);
+/* The loop's thread: whether the store refused the job (err says how). */
+bool sluice__committer_refused(struct committer *c, struct sluice_err *err);
+/* Uploads one staged file below the staging folder (the manifest) and
+ * removes it; *shown is its s3:// URL (caller frees). */
+SLUICE_NODISCARD int sluice__run_s3_put_file(struct run *r, const char *path,
+                                             char **shown,
+                                             struct sluice_err *err);
+
+/* manifest.c: output.manifest. _begin before the loop, _add for each
+ * published window (its schema version when the commit made one, else 0),
+ * _finish at the end: writes, publishes (and uploads) the run's manifest. */
+SLUICE_NODISCARD int sluice__manifest_begin(struct run *r,
+                                            struct sluice_err *err);
+void sluice__manifest_add(struct run *r, const struct outcome *o,
+                          uint64_t rows, uint64_t bytes, int64_t version);
+SLUICE_NODISCARD int sluice__manifest_finish(struct run *r, int run_rc,
+                                             struct sluice_err *err);
 
 /* result.c */
 SLUICE_NODISCARD int sluice__outcome_take(const struct slot *s,

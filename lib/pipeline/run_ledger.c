@@ -106,7 +106,7 @@ static int fp_build(const struct sluice_job *job, struct fingerprint *fp)
 {
     static const char *const units[] = {"hours", "days", "months"};
     int rc = SLUICE_OK;
-    size_t cap = 12 + job->source.n_params + job->source.n_headers +
+    size_t cap = 13 + job->source.n_params + job->source.n_headers +
                  job->parts.n_dims;
     fp->secrets = job->secrets;
     fp->items = sluice__calloc(cap, sizeof *fp->items);
@@ -192,6 +192,18 @@ static int fp_build(const struct sluice_job *job, struct fingerprint *fp)
                           sluice__strdup(job->incremental.cursor)));
         SLUICE_TRY(fp_add(fp, sluice__strdup("incremental.param"),
                           sluice__strdup(job->incremental.param)));
+    }
+    /* An S3 output's bucket and key: another bucket is another job's data
+     * (a local output has no such item, so its ledgers stay as they were).
+     * Not the endpoint: the same store may be reached another way. */
+    if (job->output.s3) {
+        struct sluice_buf u;
+        sluice__buf_init(&u, 1 << 16);
+        rc = sluice__buf_appendf(&u, "s3://%s/%s", job->output.s3->bucket,
+                                 job->output.s3->key_template);
+        char *v = rc == SLUICE_OK ? sluice__buf_take(&u, NULL) : NULL;
+        sluice__buf_cleanup(&u);
+        SLUICE_TRY(fp_add(fp, sluice__strdup("output.s3"), v));
     }
 out:
     sluice__buf_cleanup(&t);
@@ -560,9 +572,12 @@ int sluice__run_window_due(struct run *r, size_t i, bool *due,
     SLUICE_TRY(sluice__ledger_cursor_status(r->ledger.cursor, w.start, &st, err));
     if (st != SLUICE_LEDGER_DONE)
         goto out;
-    /* With output.empty: skip a done window may rightly have no file. */
-    if (r->job->output.format != SLUICE_FORMAT_NDJSON &&
-        r->job->output.skip_empty)
+    /* With output.empty: skip a done window may rightly have no file; an
+     * S3 window's staged file is removed once its object is up (a done
+     * window's object is trusted: asking the store for each would cost a
+     * request per window and run). */
+    if (r->job->output.s3 || (r->job->output.format != SLUICE_FORMAT_NDJSON &&
+                              r->job->output.skip_empty))
         *due = false;
     else
         *due = output_missing(r, &w);

@@ -186,6 +186,30 @@ out:
     return rc;
 }
 
+int sluice__window_destination(const struct sluice_job *job,
+                               const struct sluice_window *w,
+                               struct sluice_buf *out, struct sluice_err *err)
+{
+    const struct sluice_s3_dest *d = job->output.s3;
+    if (!d)
+        return sluice__window_output(job, w, out, err);
+    struct sluice_buf path;
+    sluice__buf_init(&path, 1 << 16);
+    int rc = sluice__window_output(job, w, &path, err);
+    size_t n = strlen(d->staging);
+    if (rc == SLUICE_OK) {
+        /* The loader made the path the staging folder, '/', the key. */
+        const char *key = strncmp(path.p, d->staging, n) == 0 && path.p[n] == '/'
+                              ? path.p + n + 1
+                              : path.p;
+        rc = sluice__s3_display(d, key, out);
+        if (rc != SLUICE_OK)
+            sluice__err_set(err, "output path too long");
+    }
+    sluice__buf_cleanup(&path);
+    return rc;
+}
+
 int sluice__window_label(const struct sluice_job *job,
                          const struct sluice_window *w,
                          struct sluice_buf *start, struct sluice_buf *end,

@@ -27,11 +27,18 @@ SLUICE_NODISCARD int sluice__window_headers(const struct sluice_job *job,
                                             bool with_secrets,
                                             struct curl_slist **out,
                                             struct sluice_err *err);
-/* The final output path for window w. */
+/* The final output path for window w (for an S3 output, the staged
+ * file's: config/job_load_s3.c). */
 SLUICE_NODISCARD int sluice__window_output(const struct sluice_job *job,
                                            const struct sluice_window *w,
                                            struct sluice_buf *out,
                                            struct sluice_err *err);
+/* Where window w ends up, as the user names it: the output path, or the
+ * s3://bucket/key of its object. */
+SLUICE_NODISCARD int sluice__window_destination(const struct sluice_job *job,
+                                                const struct sluice_window *w,
+                                                struct sluice_buf *out,
+                                                struct sluice_err *err);
 /* The request body of window w (source.body, POST), JSON-checked: a body
  * that is not JSON for this partition is SLUICE_EJOB naming where. */
 SLUICE_NODISCARD int sluice__window_body(const struct sluice_job *job,

@@ -35,7 +35,7 @@ for verb in run plan status pull schema cat; do
         fail "$verb: options offered differ from $verb --help (-help +completion): $(cat opts.diff)"
 done
 
-grep -o '^| `[a-z_.]*` |' "$SLUICE_SRC/docs/job-file.md" |
+grep -o '^| `[a-z0-9_.]*` |' "$SLUICE_SRC/docs/job-file.md" |
     sed 's/^| `\(.*\)` |$/\1=/' | sort >want.txt
 [ "$(wc -l <want.txt)" -ge 30 ] || fail "only $(wc -l <want.txt) fields in docs/job-file.md"
 complete_words run job.yaml --set "" >got.txt
@@ -48,6 +48,6 @@ complete_words run job.yaml --limit "" >got.txt
 [ ! -s got.txt ] || fail "--limit offers $(cat got.txt)"
 # zsh's copy holds the same fields
 zsh_fields=$(sed -n 's/^fields=(\(.*\))$/\1/p' "$BUILD/completion/_sluice" | tr ' ' '\n' | sed 's/$/=/' | sort)
-[ "$zsh_fields" = "$(sed 's/^| `\(.*\)` |$/\1=/' < <(grep -o '^| `[a-z_.]*` |' "$SLUICE_SRC/docs/job-file.md") | sort)" ] ||
+[ "$zsh_fields" = "$(sed 's/^| `\(.*\)` |$/\1=/' < <(grep -o '^| `[a-z0-9_.]*` |' "$SLUICE_SRC/docs/job-file.md") | sort)" ] ||
     fail "zsh completion fields differ from docs/job-file.md"
 echo "ok"

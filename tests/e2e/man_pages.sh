@@ -16,7 +16,7 @@ section_entries() { # FILE SECTION
 }
 
 # -- sluice-job(5): the job fields
-grep -o '^| `[a-z_.]*` |' "$SLUICE_SRC/docs/job-file.md" |
+grep -o '^| `[a-z0-9_.]*` |' "$SLUICE_SRC/docs/job-file.md" |
     sed 's/^| `\(.*\)` |$/\1/' | sort >doc-fields.txt
 [ "$(wc -l <doc-fields.txt)" -ge 30 ] || fail "docs/job-file.md: only $(wc -l <doc-fields.txt) fields read"
 section_entries "$MAN5" FIELDS | sort >man-fields.txt

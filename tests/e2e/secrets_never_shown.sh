@@ -10,6 +10,8 @@
 # URL is logged), the report, every output file (NDJSON, and Parquet both
 # raw and decompressed through `sluice cat`), the ledger (its raw files
 # and a dump of every table), the job's schema file, `plan`, `status`,
+# an S3 destination's secret key and session token (the objects read back,
+# the staging folder, the manifest),
 # `status --json`, and a run after the path token rotates (not a change of
 # the job: the ledger keeps the URL with its token as ***). The server's log shows each canary arrived, so the test cannot
 # pass without sending them; the API echoes the query key in every
@@ -125,6 +127,27 @@ grep -q "&api_key=$akey_c 200" "$WORK/au.log" || fail "the auth query key was no
     fail "expected a token and one renewal: $(grep '^[0-9]' "$WORK/au.log")"
 while read -r t; do canaries+=("$t"); done < <(grep -o 'mocktok-[0-9]*-[0-9a-f]*' "$WORK/au.log" | sort -u)
 [ "${#canaries[@]}" -ge 12 ] || fail "the OAuth2 tokens were not sent"
+# An S3 destination (tests/e2e/lib/s3.bash: s3rver behind a proxy that
+# verifies each signature and the session token): the secret key and the
+# session token are secrets too. The proxy refuses a request without the
+# right signature or token, so uploads that succeed prove both were used.
+source "$E2E_LIB/s3.bash"
+s3_token=$(rnd S3Tok-)
+canaries+=("$AWS_SECRET_ACCESS_KEY" "$s3_token")
+start_s3 --token "$s3_token"
+export AWS_SESSION_TOKEN=$s3_token
+job s3.yaml s3 "s3://$S3_BUCKET/sec/{start}.parquet"
+sed -i "s#^output: .*#output: {path: \"s3://$S3_BUCKET/sec/{start}.parquet\", manifest: true, s3: {endpoint: \"$S3_ENDPOINT\"}}#" s3.yaml
+expect_status 1 "$SLUICE_BIN" run s3.yaml -v -v --report report-s3.json; show
+expect_status 0 "$SLUICE_BIN" plan s3.yaml --limit 5; show
+expect_status 0 "$SLUICE_BIN" status s3.yaml --json; show
+[ "$(grep -c '^PUT /sluice-test/sec/.*\.parquet 200 ' "$S3_LOG")" = 24 ] ||
+    fail "expected 24 uploads signed with the secret and the token: $(grep -v ' 200 ' "$S3_LOG" | head -3)"
+mkdir s3objects
+/usr/bin/python3 "$E2E_LIB/s3_fetch.py" "$S3_ENDPOINT" "$S3_BUCKET" sec/ s3objects >/dev/null ||
+    fail "cannot read the objects back"
+for f in s3objects/sec/*.parquet; do "$SLUICE_BIN" cat "$f" >>"$WORK/decoded"; done
+unset AWS_SESSION_TOKEN
 
 # The path token rotates: a secret is not what the job pulls, so the
 # ledger (which keeps the URL with its secret as ***) sees no change.

@@ -67,6 +67,7 @@ static const char usage[] =
     "  --slow-bytes N       bytes per 100 ms for the slow fault (default 16)\n"
     "  --replay DIR         serve DIR/feed_S_E.json (else feed_S_*.json)\n"
     "                       byte for byte instead of generated data\n"
+    "                       (files up to 1 GiB)\n"
     "  --log FILE           one line per request:\n"
     "                       '<unix time.ms> <method> <path?query> <status>'\n"
     "                       (status 0: reset or timeout fault)\n"

@@ -405,23 +405,60 @@ static void test_bad_files(void)
         {"name: t\nsource: {url: \"https://h/x\"}\n"
          "windows: {from: 2020-01-01, step: 1d}\n"
          "output: {path: \"s3://bucket/{start}.parquet\"}\n",
-         "job.yaml:4:16: output.path: 's3://bucket/{start}.parquet' is a URL "
-         "(s3://), and sluice writes only local files: give a local path"},
+         "job.yaml:4:16: output.path: no credentials for s3://bucket: set "
+         "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or "
+         "output.s3.access_key_id and secret_access_key)"},
+        {"name: t\nsource: {url: \"https://h/x\"}\n"
+         "windows: {from: 2020-01-01, step: 1d}\n"
+         "output: {path: \"s3://Bucket_1/{start}.parquet\"}\n",
+         "job.yaml:4:16: output.path: 's3://Bucket_1/{start}.parquet': "
+         "expected s3://BUCKET/KEY, the bucket 3 to 63 of a-z, 0-9, '.' and "
+         "'-', and a key template after its '/'"},
+        {"name: t\nsource: {url: \"https://h/x\"}\n"
+         "windows: {from: 2020-01-01, step: 1d}\n"
+         "output: {path: \"s3://bucket/\"}\n",
+         "job.yaml:4:16: output.path: 's3://bucket/': expected s3://BUCKET/KEY, "
+         "the bucket 3 to 63 of a-z, 0-9, '.' and '-', and a key template "
+         "after its '/'"},
+        {"name: t\nsource: {url: \"https://h/x\"}\n"
+         "windows: {from: 2020-01-01, step: 1d}\n"
+         "output: {path: \"s3://bkt/a/../{start}.csv\"}\n",
+         "job.yaml:4:16: output.path: 's3://bkt/a/../{start}.csv': an S3 key "
+         "has no '.' or '..' segments"},
+        {"name: t\nsource: {url: \"https://h/x\"}\n"
+         "windows: {from: 2020-01-01, step: 1d}\n"
+         "output: {path: \"o/{start}.csv\", s3: {region: eu-west-1}}\n",
+         "job.yaml:4:37: output.s3: set, but output.path is not an s3:// URL"},
+        {"name: t\nsource: {url: \"https://h/x\"}\n"
+         "windows: {from: 2020-01-01, step: 1d}\n"
+         "output: {path: \"s3://bkt/{start}.csv\", s3: {endpoint: "
+         "\"ftp://h\", access_key_id: A, secret_access_key: "
+         "\"0123456789abcdef\"}}\n",
+         "job.yaml:4:55: output.s3.endpoint: 'ftp://h': expected http:// or "
+         "https:// and a host with an optional port, nothing after it"},
+        {"name: t\nsource: {url: \"https://h/x\"}\n"
+         "windows: {from: 2020-01-01, step: 1d}\n"
+         "output: {path: \"s3://bkt/{start}.csv\", s3: {regoin: x}}\n",
+         "job.yaml:4:45: output.s3.regoin: unknown field 'regoin' (did you "
+         "mean 'region'?)"},
         {"name: t\nsource: {url: \"https://h/x\"}\n"
          "windows: {from: 2020-01-01, step: 1d}\n"
          "output: {path: \"gs://b/{start}.csv\"}\n",
          "job.yaml:4:16: output.path: 'gs://b/{start}.csv' is a URL (gs://), "
-         "and sluice writes only local files: give a local path"},
+         "and sluice writes only local files and s3:// objects: give a local "
+         "path"},
         {"name: t\nsource: {url: \"https://h/x\"}\n"
          "windows: {from: 2020-01-01, step: 1d}\n"
          "output: {path: \"abfs://c@a/{start}.csv\"}\n",
          "job.yaml:4:16: output.path: 'abfs://c@a/{start}.csv' is a URL "
-         "(abfs://), and sluice writes only local files: give a local path"},
+         "(abfs://), and sluice writes only local files and s3:// objects: "
+         "give a local path"},
         {"name: t\nsource: {url: \"https://h/x\"}\n"
          "windows: {from: 2020-01-01, step: 1d}\n"
          "output: {path: \"s3:/b/{start}.csv\"}\n",
          "job.yaml:4:16: output.path: 's3:/b/{start}.csv' is a URL (s3://), "
-         "and sluice writes only local files: give a local path"},
+         "and sluice writes only local files and s3:// objects: give a local "
+         "path"},
         {"name: t\nsource: {url: \"https://h/x\"}\n"
          "windows: {from: 2020-01-01, step: 1d}\n"
          "output: {path: \"o/{start}.csv\", flatten: true}\n",
@@ -931,6 +968,81 @@ static void test_secrets(void)
     }
 }
 
+/* output.path s3://...: the bucket and key template, credentials from the
+ * environment or the job (the job's win), the secret key and token are
+ * secrets, AWS's endpoint virtual-hosted and one's own path-style by
+ * default, and output.path becomes the staging template beside the job
+ * file. */
+static void test_s3_destination(void)
+{
+    static const char *const env[] = {
+        "AWS_ACCESS_KEY_ID",     "AKIDENV",
+        "AWS_SECRET_ACCESS_KEY", "env-secret-0123456789",
+        "AWS_SESSION_TOKEN",     "env-token-abcdefghij",
+        "AWS_REGION",            "eu-west-3",
+        NULL};
+    struct sluice_job *job = NULL;
+    struct sluice_err err;
+    mkdir("jobs", 0777);
+    write_file("jobs/j.yaml",
+               "name: lake\nsource: {url: \"https://h/x\"}\n"
+               "windows: {from: 2020-01-01, step: 1d}\n"
+               "output: {path: \"s3://my-bucket/neos/year={start:%Y}/"
+               "{start}.parquet\", manifest: true}\n");
+    ASSERT_EQ(load_ex("jobs/j.yaml", NULL, 0, env, NULL, &job, &err),
+              SLUICE_OK);
+    const struct sluice_s3_dest *d = job->output.s3;
+    ASSERT_TRUE(d != NULL);
+    ASSERT_STR_EQ(d->bucket, "my-bucket");
+    ASSERT_STR_EQ(d->key_template, "neos/year={start:%Y}/{start}.parquet");
+    ASSERT_STR_EQ(d->region, "eu-west-3");
+    ASSERT_STR_EQ(d->endpoint, "https://s3.eu-west-3.amazonaws.com");
+    ASSERT_EQ(d->path_style, false);
+    ASSERT_STR_EQ(d->access_key_id, "AKIDENV");
+    ASSERT_STR_EQ(d->secret_access_key, "env-secret-0123456789");
+    ASSERT_STR_EQ(d->session_token, "env-token-abcdefghij");
+    ASSERT_STR_EQ(d->staging, "jobs/.sluice/staging-lake");
+    ASSERT_STR_EQ(job->output.path, "jobs/.sluice/staging-lake/neos/"
+                                    "year={start:%Y}/{start}.parquet");
+    ASSERT_STR_EQ(job->output.folder, "jobs/.sluice/staging-lake/neos");
+    ASSERT_EQ(job->output.format, SLUICE_FORMAT_PARQUET);
+    ASSERT_EQ(job->output.manifest, true);
+    char *red = sluice__redact_dup(job->secrets, "env-secret-0123456789 "
+                                                 "env-token-abcdefghij "
+                                                 "AKIDENV");
+    ASSERT_STR_EQ(red, "*** *** AKIDENV");
+    sluice__free(red);
+    sluice__job_free(job);
+
+    /* The job's fields win; a store of one's own is path-style. */
+    write_file("jobs/j.yaml",
+               "name: lake\nsource: {url: \"https://h/x\"}\n"
+               "windows: {from: 2020-01-01, step: 1d}\n"
+               "output:\n  path: \"s3://bkt/{start}.csv\"\n"
+               "  s3: {endpoint: \"http://127.0.0.1:9000/\", region: "
+               "us-east-2, access_key_id: AKIDJOB, secret_access_key: "
+               "\"${MY_S3_KEY}\", staging: /tmp/stage}\n");
+    static const char *const env2[] = {
+        "AWS_ACCESS_KEY_ID", "AKIDENV", "AWS_SECRET_ACCESS_KEY",
+        "env-secret-0123456789", "MY_S3_KEY", "job-secret-9876543210", NULL};
+    ASSERT_EQ(load_ex("jobs/j.yaml", NULL, 0, env2, NULL, &job, &err),
+              SLUICE_OK);
+    d = job->output.s3;
+    ASSERT_STR_EQ(d->endpoint, "http://127.0.0.1:9000");
+    ASSERT_STR_EQ(d->region, "us-east-2");
+    ASSERT_EQ(d->path_style, true);
+    ASSERT_STR_EQ(d->access_key_id, "AKIDJOB");
+    ASSERT_STR_EQ(d->secret_access_key, "job-secret-9876543210");
+    ASSERT_TRUE(d->session_token == NULL);
+    ASSERT_STR_EQ(job->output.path, "/tmp/stage/{start}.csv");
+    red = sluice__redact_dup(job->secrets, "job-secret-9876543210");
+    ASSERT_STR_EQ(red, "***");
+    sluice__free(red);
+    sluice__job_free(job);
+    unlink("jobs/j.yaml");
+    rmdir("jobs");
+}
+
 static void test_cleanup(void)
 {
     /* Also what a failed test may have left behind. */
@@ -959,6 +1071,7 @@ static const struct harness_test TESTS[] = {
     TEST(test_env_precedence),
     TEST(test_secrets),
     TEST(test_secrets_by_meaning),
+    TEST(test_s3_destination),
     TEST(test_cleanup),
 };
 HARNESS_MAIN(TESTS)
