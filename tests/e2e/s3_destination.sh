@@ -127,9 +127,9 @@ mkdir vh
 
 echo "== plan names the objects; the example job loads"
 expect_status 0 "$SLUICE_BIN" plan s3.yaml --limit 2
-grep -q '	s3://sluice-test/neos/2020/2020-01-08.parquet$' stdout.txt || fail "plan: $(cat stdout.txt)"
+grep -q '	s3://sluice-test/neos/2020/2020-01-08.parquet	2020-01-08$' stdout.txt || fail "plan: $(cat stdout.txt)"
 expect_status 0 "$SLUICE_BIN" plan "$SLUICE_SRC/examples/s3.yaml" --limit 1
-grep -q '	s3://sluice-demo/neos/year=2020/neos_2020-01-01.parquet$' stdout.txt || fail "example: $(cat stdout.txt)"
+grep -q '	s3://sluice-demo/neos/year=2020/neos_2020-01-01.parquet	2020-01-01$' stdout.txt || fail "example: $(cat stdout.txt)"
 
 echo "== the secret is never shown or stored"
 expect_status 0 "$SLUICE_BIN" status s3.yaml
