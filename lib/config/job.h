@@ -15,6 +15,7 @@
 #define SLUICE_CONFIG_JOB_H
 
 #include "http/governor.h"
+#include "http/paginate.h"
 #include "http/redirect.h"
 #include "http/retry.h"
 #include "plan/window.h"
@@ -66,6 +67,8 @@ struct sluice_job {
         /* a response without the records path's container (or with it
          * null) is 0 records, not a failed window */
         bool allow_missing;
+        /* source.pagination: type NONE when absent (one page a window) */
+        struct sluice_pagination pagination;
     } source;
 
     struct sluice_window_spec windows;

@@ -190,7 +190,8 @@ static int load_source(struct loader *L)
 {
     static const char *const keys[] = {"url",     "params",
                                        "headers", "records",
-                                       "record_key_as", "allow_missing"};
+                                       "record_key_as", "allow_missing",
+                                       "pagination"};
     const struct sluice_ynode *src = NULL, *node = NULL;
     struct sluice_job *job = L->job;
     int rc = SLUICE_OK;
@@ -217,6 +218,7 @@ static int load_source(struct loader *L)
                                     "must not be empty"));
     SLUICE_TRY(sluice__cfg_opt_bool(L, src, "allow_missing", "source",
                                     &job->source.allow_missing));
+    SLUICE_TRY(sluice__cfg_load_pagination(L, src));
 out:
     return rc;
 }
@@ -627,6 +629,7 @@ void sluice__job_free(struct sluice_job *job)
     kvs_free(job->source.headers, job->source.n_headers);
     sluice__free(job->source.records);
     sluice__free(job->source.record_key_as);
+    sluice__cfg_pagination_free(&job->source.pagination);
     sluice__free(job->output.path);
     sluice__free(job->output.folder);
     sluice__free(job->state_path);

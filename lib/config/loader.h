@@ -108,6 +108,10 @@ int sluice__cfg_load_parquet_output(struct loader *L,
 int sluice__cfg_load_columns(struct loader *L);
 int sluice__cfg_load_bad_value(struct loader *L);
 int sluice__cfg_load_rate_limit(struct loader *L);
+/* source.pagination, after source.params (job_load_pagination.c). */
+int sluice__cfg_load_pagination(struct loader *L,
+                                const struct sluice_ynode *src);
+void sluice__cfg_pagination_free(struct sluice_pagination *pg);
 int sluice__cfg_load_retry(struct loader *L);
 int sluice__cfg_load_state(struct loader *L);
 /* output.allow_outside, and output.path over the whole plan: inside its
