@@ -232,8 +232,11 @@ struct sluice_window_result {
                                 their declared type, written as null */
     const char *output;      /* final path when done, else NULL */
     double seconds;          /* from its first attempt to its end */
-    const char *url;         /* redacted */
+    const char *url;         /* redacted: the last request's */
     const char *error;       /* NULL when done */
+    /* source.pagination: pages read (1 without pagination); 0 unless
+     * done. `statuses` then has the first 32 requests' statuses. */
+    uint64_t pages;
 };
 
 /* Where the run stands; `size` is the library's sizeof. */

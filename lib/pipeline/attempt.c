@@ -14,7 +14,17 @@
  * A complete 2xx body is published only if the selector found the records
  * path's containers (json/select.h): a body where the path leads nowhere
  * (an error object in a 200, a changed API) fails the window, naming what
- * the body held instead, rather than publishing it as 0 records. */
+ * the body held instead, rather than publishing it as 0 records.
+ *
+ * A paginated window (source.pagination) is a sequence of pages in one
+ * sink: its pager (http/paginate.h) reads each page's header lines and
+ * body events beside the selector and, when the page has been read whole,
+ * names the next request, which the slot then waits to send like any
+ * attempt (governor, concurrency); the last page publishes the window. A
+ * failed page is retried in place when none of its records reached the
+ * sink (an error status, a refused connection); one that failed after its
+ * records began (a reset mid-body) cannot be taken back out of the sink,
+ * so the window starts again from its first page with a fresh sink. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -34,6 +44,7 @@ static bool is_success(long status) { return status >= 200 && status < 300; }
 static int to_sink_begin(void *ud, const char *key, size_t key_n)
 {
     struct slot *slot = ud;
+    slot->page_wrote = true;
     return slot->sink->ops->record_begin(slot->sink, key, key_n);
 }
 
@@ -62,6 +73,16 @@ static int to_sink_end(void *ud)
     return slot->sink->ops->record_end(slot->sink);
 }
 
+/* A paginated window's reader events go to the records and to the pager,
+ * which picks the next page's URL, cursor or total on the way. */
+static int page_event(void *ud, enum sluice_json_event ev, const char *p,
+                      size_t n)
+{
+    struct slot *slot = ud;
+    int rc = sluice__selector_on_event(slot->selector, ev, p, n);
+    return rc != 0 ? rc : sluice__pager_on_event(slot->pager, ev, p, n);
+}
+
 /* ---- the transfer's bytes ------------------------------------------------------*/
 
 /* Header lines arrive whole. Their total is bounded: libcurl stops one line
@@ -81,6 +102,8 @@ static bool on_header(void *owner, const char *line, size_t n)
      * follow, and the body's first byte settles it (on_body). */
     s->headers_done = n <= 2 && (line[0] == '\r' || line[0] == '\n');
     sluice__rate_headers_feed(&s->rate_headers, line, n);
+    if (s->pager)
+        sluice__pager_header(s->pager, line, n);
     return true;
 }
 
@@ -151,14 +174,20 @@ int sluice__slot_init(struct slot *s, struct run *r,
     sluice__buf_init(&s->origin, 4096);
     sluice__buf_init(&s->hop_url, 1 << 16);
     sluice__buf_init(&s->hop_origin, 4096);
+    sluice__buf_init(&s->base, 1 << 16);
+    sluice__buf_init(&s->next_url, 1 << 16);
 
     /* The sink comes from the run's pool at each window's first byte. */
     struct sluice_record_consumer c = {to_sink_begin, to_sink_event,
                                        to_sink_end, s};
     SLUICE_TRY(sluice__selector_new(job->source.records, &c, &s->selector,
                                     err));
-    s->reader = sluice__json_reader_new(NULL, sluice__selector_on_event,
-                                        s->selector);
+    SLUICE_TRY(sluice__pager_new(&job->source.pagination, &s->pager, err));
+    if (s->pager)
+        s->reader = sluice__json_reader_new(NULL, page_event, s);
+    else
+        s->reader = sluice__json_reader_new(NULL, sluice__selector_on_event,
+                                            s->selector);
     SLUICE_FAIL_IF(!s->reader, SLUICE_ENOMEM, err, "out of memory");
 out:
     return rc;
@@ -174,6 +203,9 @@ void sluice__slot_cleanup(struct slot *s)
     curl_slist_free_all(s->hop_headers);
     sluice__json_reader_free(s->reader);
     sluice__selector_free(s->selector);
+    sluice__pager_free(s->pager);
+    sluice__buf_cleanup(&s->base);
+    sluice__buf_cleanup(&s->next_url);
     sluice__sink_free(s->sink);
     s->sink = NULL;
     sluice__buf_cleanup(&s->url);
@@ -185,6 +217,35 @@ void sluice__slot_cleanup(struct slot *s)
     sluice__buf_cleanup(&s->origin);
     sluice__buf_cleanup(&s->hop_url);
     sluice__buf_cleanup(&s->hop_origin);
+}
+
+/* A paginated window's first page: the window URL (in s->url) becomes
+ * the base its pages start from; s->url the first page's request. */
+static int first_page(struct slot *s)
+{
+    s->rows = 0;
+    sluice__buf_reset(&s->base);
+    int rc = sluice__buf_append(&s->base, s->url.p, s->url.n);
+    sluice__buf_reset(&s->url);
+    if (rc == SLUICE_OK)
+        rc = sluice__pager_start(s->pager, s->base.p, &s->url);
+    if (rc != SLUICE_OK)
+        sluice__err_set(&s->err, "%s",
+                        sluice__buf_failure(rc, "request URL too long"));
+    return rc;
+}
+
+/* The window starts again from its first page (a page failed after its
+ * records began to reach the sink). */
+static int restart_pages(struct slot *s)
+{
+    s->rows = 0;
+    sluice__buf_reset(&s->url);
+    int rc = sluice__pager_start(s->pager, s->base.p, &s->url);
+    if (rc != SLUICE_OK)
+        sluice__err_set(&s->err, "%s",
+                        sluice__buf_failure(rc, "request URL too long"));
+    return rc;
 }
 
 void sluice__slot_assign(struct slot *s, size_t i)
@@ -201,10 +262,13 @@ void sluice__slot_assign(struct slot *s, size_t i)
     sluice__buf_reset(&s->url);
     sluice__buf_reset(&s->start);
     sluice__buf_reset(&s->end);
+    s->rows = 0;
+    s->requests = 0;
     s->state = SLOT_WAITING;
     if (sluice__window_label(r->job, &s->w, &s->start, &s->end, &s->err) !=
             SLUICE_OK ||
-        sluice__window_url(r->job, &s->w, &s->url, &s->err) != SLUICE_OK) {
+        sluice__window_url(r->job, &s->w, &s->url, &s->err) != SLUICE_OK ||
+        (s->pager && first_page(s) != SLUICE_OK)) {
         s->state = SLOT_IDLE;
         sluice__result_failed(r, s, s->err.msg);
     }
@@ -238,7 +302,6 @@ void sluice__slot_start(struct slot *s)
     s->headers_done = false;
     s->bytes_in = 0;
     s->err.msg[0] = '\0';
-    sluice__buf_reset(&s->path);
     sluice__buf_reset(&s->errbody);
     curl_slist_free_all(s->headers);
     s->headers = NULL;
@@ -246,30 +309,54 @@ void sluice__slot_start(struct slot *s)
     s->hop_headers = NULL;
     s->hops = 0;
     s->redirect_refused = false;
-    /* The origin the job's secrets belong to; none known (unparsable):
-     * every redirect is then to another origin, the safe side. */
-    if (sluice__url_origin(s->url.p, &s->origin) != SLUICE_OK)
+    s->page_wrote = false;
+    /* The origin the job's secrets belong to (the window URL's, also for
+     * its later pages); none known (unparsable): every redirect is then
+     * to another origin, the safe side. */
+    if (sluice__url_origin(s->pager ? s->base.p : s->url.p, &s->origin) !=
+        SLUICE_OK)
         sluice__buf_reset(&s->origin);
     sluice__json_reader_reset(s->reader);
     sluice__selector_reset(s->selector);
     sluice__rate_headers_reset(&s->rate_headers);
+    if (s->pager)
+        sluice__pager_page_begin(s->pager);
 
+    /* A next page on another host (pagination.allow_other_hosts) gets
+     * what a redirect there gets: no secret. */
+    bool home = true;
+    if (s->pager) {
+        sluice__buf_reset(&s->hop_origin);
+        home = s->origin.n &&
+               sluice__url_origin(s->url.p, &s->hop_origin) == SLUICE_OK &&
+               strcmp(s->hop_origin.p, s->origin.p) == 0;
+    }
+    SLUICE_FAIL_IF(!home && sluice__redact_needed(job->secrets, s->url.p,
+                                                  s->url.n),
+                   SLUICE_EJOB, &s->err,
+                   "page %llu: the next page's URL on another host carries a "
+                   "secret: not followed",
+                   (unsigned long long)sluice__pager_pages(s->pager) + 1);
     SLUICE_TRY(
-        sluice__window_headers(job, &s->w, true, &s->headers, &s->err));
-    SLUICE_TRY(sluice__window_output(job, &s->w, &s->path, &s->err));
-    if (!s->sink)
-        SLUICE_TRY(sluice__run_sink_take(r, &s->sink, &s->err));
-    s->sink->err.msg[0] = '\0';
-    rc = s->sink->ops->open(s->sink, s->path.p);
-    SLUICE_FAIL_IF(rc != SLUICE_OK, rc, &s->err, "%s",
-                   sluice__sink_reason(s->sink, rc));
-    s->sink_open = true;
+        sluice__window_headers(job, &s->w, home, &s->headers, &s->err));
+    if (!s->sink_open) {
+        sluice__buf_reset(&s->path);
+        SLUICE_TRY(sluice__window_output(job, &s->w, &s->path, &s->err));
+        if (!s->sink)
+            SLUICE_TRY(sluice__run_sink_take(r, &s->sink, &s->err));
+        s->sink->err.msg[0] = '\0';
+        rc = s->sink->ops->open(s->sink, s->path.p);
+        SLUICE_FAIL_IF(rc != SLUICE_OK, rc, &s->err, "%s",
+                       sluice__sink_reason(s->sink, rc));
+        s->sink_open = true;
+    }
 
     SLUICE_TRY(sluice__http_transfer_start(s->xfer, s->url.p, s->headers,
                                            &slot_callbacks, s, &s->err));
     s->state = SLOT_RUNNING;
     r->in_flight++;
     r->sum.requests++;
+    s->requests++;
     SLUICE_LOG(&r->log, SLUICE_LOG_DEBUG, "GET %s", s->url.p);
 out:
     if (rc != SLUICE_OK) {
@@ -417,9 +504,54 @@ static void publish(struct run *r, struct slot *s)
         return;
     }
     it->sink = s->sink;
-    it->rows = sluice__selector_records(s->selector);
+    it->rows = s->pager ? s->rows : sluice__selector_records(s->selector);
     s->sink = NULL;
     sluice__committer_submit(&r->committer, it);
+}
+
+/* A page was read whole: the pager names the next request (the slot
+ * waits to send it, the sink stays open), or the window ends (published)
+ * or fails. False when the window is published, so the caller does too. */
+static bool next_page(struct run *r, struct slot *s)
+{
+    uint64_t recs = sluice__selector_records(s->selector);
+    uint64_t n = sluice__pager_pages(s->pager) + 1;
+    struct sluice_err why;
+    s->rows += recs;
+    enum sluice_page_next nx =
+        sluice__pager_next(s->pager, s->url.p, recs, &s->next_url, &why);
+    SLUICE_LOG(&r->log, SLUICE_LOG_INFO,
+               "window %s..%s page %llu: HTTP %ld, %llu records (%s)%s%s",
+               sluice__buf_str(&s->start), sluice__buf_str(&s->end),
+               (unsigned long long)n, s->status, (unsigned long long)recs,
+               s->url.p, nx == SLUICE_PAGE_END ? ", the last: " : "",
+               nx == SLUICE_PAGE_END ? why.msg : "");
+    if (nx == SLUICE_PAGE_END)
+        return false;
+    if (nx == SLUICE_PAGE_ERROR) {
+        char msg[SLUICE_ERR_MAX];
+        snprintf(msg, sizeof msg, "page %llu (%.300s): %.600s",
+                 (unsigned long long)n, s->url.p, why.msg);
+        s->sink->ops->abort(s->sink);
+        s->sink_open = false;
+        s->state = SLOT_IDLE;
+        sluice__result_failed(r, s, msg);
+        return true;
+    }
+    /* The next page is a new request with its own retries. */
+    sluice__buf_reset(&s->url);
+    if (sluice__buf_append(&s->url, s->next_url.p, s->next_url.n) !=
+        SLUICE_OK) {
+        s->sink->ops->abort(s->sink);
+        s->sink_open = false;
+        s->state = SLOT_IDLE;
+        sluice__result_failed(r, s, "the next page's URL is too long");
+        return true;
+    }
+    memset(&s->retry, 0, sizeof s->retry);
+    s->not_before = 0;
+    s->state = SLOT_WAITING;
+    return true;
 }
 
 void sluice__slot_finish(struct slot *s, const struct sluice_http_done *done)
@@ -462,12 +594,30 @@ void sluice__slot_finish(struct slot *s, const struct sluice_http_done *done)
     sluice__governor_on_response(&r->gov, now, wall, s->ticket, s->status,
                                  xfer, &s->rate_headers);
     if (ok) {
-        publish(r, s);
+        if (!s->pager || !next_page(r, s))
+            publish(r, s);
         return;
     }
     describe_failure(s, cc, done->error);
-    s->sink->ops->abort(s->sink);
-    s->sink_open = false;
+    if (s->pager) {
+        /* The page's number goes with its reason. A page whose records
+         * began to reach the sink cannot be taken back out: the window
+         * starts again from its first page, with a fresh sink. */
+        char msg[SLUICE_ERR_MAX];
+        snprintf(msg, sizeof msg, "page %llu: %.900s",
+                 (unsigned long long)sluice__pager_pages(s->pager) + 1,
+                 s->err.msg);
+        sluice__err_set(&s->err, "%s", msg);
+    }
+    if (!s->pager || s->page_wrote) {
+        s->sink->ops->abort(s->sink);
+        s->sink_open = false;
+        if (s->pager && restart_pages(s) != SLUICE_OK) {
+            s->state = SLOT_IDLE;
+            sluice__result_failed(r, s, s->err.msg);
+            return;
+        }
+    }
 
     struct sluice_attempt a = {
         xfer, s->status, s->json_invalid,
@@ -499,6 +649,9 @@ void sluice__slot_finish(struct slot *s, const struct sluice_http_done *done)
     case SLUICE_RETRY_FAIL:
     default: {
         s->state = SLOT_IDLE;
+        if (s->sink_open) /* a page kept it open for its retry */
+            s->sink->ops->abort(s->sink);
+        s->sink_open = false;
         if (s->retry.attempts > 1) {
             char why[SLUICE_ERR_MAX];
             snprintf(why, sizeof why, "%.900s (after %u attempts)",

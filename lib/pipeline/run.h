@@ -24,6 +24,7 @@
 #include "config/job.h"
 #include "http/driver.h"
 #include "http/governor.h"
+#include "http/paginate.h"
 #include "http/rate_headers.h"
 #include "http/retry.h"
 #include "json/select.h"
@@ -58,6 +59,15 @@ struct slot {
     struct sluice_buf origin, hop_url, hop_origin;
     struct curl_slist *hop_headers;
     struct sluice_rate_headers rate_headers;
+    /* Pagination (source.pagination; pager NULL without): the window's
+     * URL the pages start from and their secrets belong to, the next
+     * page's URL, the records of the pages read so far, the requests made
+     * for the window (each page's own retry state starts afresh). */
+    struct sluice_pager *pager;
+    struct sluice_buf base, next_url;
+    uint64_t rows;
+    unsigned requests;
+    bool page_wrote; /* a record of this attempt reached the sink */
 
     enum slot_state state;
     struct sluice_window w;
@@ -92,6 +102,7 @@ struct outcome {
     long statuses[SLUICE_MAX_STATUSES];
     size_t n_statuses;
     unsigned requests;
+    uint64_t pages;  /* read whole (1 without pagination, once done) */
     uint64_t bytes_in;
     double t_first;
     char *start, *end, *url, *path; /* owned */
