@@ -15,6 +15,7 @@
 #include "mock_cache.h"
 #include "mock_fault.h"
 #include "mock_limit.h"
+#include "mock_pages.h"
 #include "mock_route.h"
 #include "mock_util.h"
 #include "neows_gen.h"
@@ -404,6 +405,8 @@ static struct MHD_Response *respond(struct MHD_Connection *c, struct outcome *o,
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, o->ctype);
     if (o->location)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, o->location);
+    if (o->hdr_name && o->hdr_value)
+        MHD_add_response_header(resp, o->hdr_name, o->hdr_value);
     snprintf(num, sizeof(num), "%ld", mock_cfg.hourly_limit);
     MHD_add_response_header(resp, "X-RateLimit-Limit", num);
     snprintf(num, sizeof(num), "%ld", remaining);
@@ -469,7 +472,8 @@ static enum fault_kind decide(struct MHD_Connection *c, struct mreq *r,
                               const char *method)
 {
     uint64_t nth = atomic_fetch_add(&nrequests, 1) + 1;
-    struct outcome o = {0, "application/json", NULL, NULL, 0, -1, NULL};
+    struct outcome o = {0, "application/json", NULL, NULL, 0, -1, NULL,
+                        NULL, NULL};
     struct fault_hit fh = {FAULT_NONE, 0, 0};
     long remaining = mock_cfg.hourly_limit;
     char *key = NULL;
@@ -490,6 +494,11 @@ static enum fault_kind decide(struct MHD_Connection *c, struct mreq *r,
     size_t pre = mock_cfg.path_prefix ? strlen(mock_cfg.path_prefix) : 0;
     if (pre && q.path && strncmp(q.path, mock_cfg.path_prefix, pre) == 0)
         memmove(q.path, q.path + pre, strlen(q.path + pre) + 1);
+    /* The paginated endpoints (mock_pages.c) check their own keys, if
+     * any; faults and latency apply to them as to the feed. */
+    int paged = pages_is(q.path);
+    if (paged)
+        goto faults;
     /* The gateway reads the X-Api-Key header first, then the query. */
     const char *hdr =
         MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Api-Key");
@@ -518,6 +527,7 @@ static enum fault_kind decide(struct MHD_Connection *c, struct mreq *r,
         rate_limited(&o, retry);
         goto respond;
     }
+faults:
     fh = fault_match(nth, q.start);
     r->hold_gen = atomic_load(&hold_generation);
     switch (fh.kind) {
@@ -544,7 +554,12 @@ static enum fault_kind decide(struct MHD_Connection *c, struct mreq *r,
     default:
         break;
     }
-    route(&o, method, &q, key_echo);
+    if (paged)
+        pages_route(&o, r->uri,
+                    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host"),
+                    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "apikey"));
+    else
+        route(&o, method, &q, key_echo);
 
 respond:
     r->status = o.status;
@@ -561,6 +576,8 @@ respond:
 done:
     free(key);
     free(o.location);
+    free(o.hdr_name);
+    free(o.hdr_value);
     query_free(&q);
     return fh.kind;
 }
