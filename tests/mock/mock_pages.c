@@ -12,6 +12,7 @@
  *   /pages/hubspot  ?limit=10&after=I     {"results","paging"} (no paging
  *                                         on the last page)
  *   /pages/header   ?limit=10&cursor=cI   X-Next-Cursor header
+ *   /pages/numbered ?page=1&per_page=20   {"data","meta":{"total_pages"}}
  *
  * `bad=` makes an endpoint misbehave for the bad-input tests: `loop` (the
  * next page is named as the one just served), `total_string` (ridb's total
@@ -366,6 +367,24 @@ static void header_cursor(struct outcome *o, const struct pg *g,
     own(o, 200, b);
 }
 
+static void numbered(struct outcome *o, const struct pg *g, struct mbuf *b)
+{
+    long per = qnum(g->uri, "per_page", 20, 100);
+    long page = qnum(g->uri, "page", 1, PAGES_MAX_N);
+    if (per <= 0 || page <= 0) {
+        mbuf_adds(b, "{\"errors\":[{\"detail\":\"bad page\"}]}");
+        own(o, 400, b);
+        return;
+    }
+    long from = lmin((page - 1) * per, g->n), to = lmin(page * per, g->n);
+    mbuf_adds(b, "{\"data\":");
+    items(b, g, from, to, NULL, NULL);
+    mbuf_printf(b, ",\"meta\":{\"page\":%ld,\"per_page\":%ld,"
+                   "\"total_pages\":%ld,\"total\":%ld}}",
+                page, per, (g->n + per - 1) / per, g->n);
+    own(o, 200, b);
+}
+
 /* Not the first page: "page" or "offset" or a cursor was sent. */
 static int later_page(const char *uri)
 {
@@ -422,6 +441,8 @@ void pages_route(struct outcome *o, const char *uri, const char *host,
         hubspot(o, &g, &b);
     else if (!strcmp(name, "header"))
         header_cursor(o, &g, &b);
+    else if (!strcmp(name, "numbered"))
+        numbered(o, &g, &b);
     else {
         mbuf_adds(&b, "{\"message\":\"Not Found\"}");
         own(o, 404, &b);
