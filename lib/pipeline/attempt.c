@@ -264,6 +264,7 @@ void sluice__slot_assign(struct slot *s, size_t i)
     sluice__buf_reset(&s->end);
     s->rows = 0;
     s->requests = 0;
+    s->page_high = 0;
     s->state = SLOT_WAITING;
     if (sluice__window_label(r->job, &s->w, &s->start, &s->end, &s->err) !=
             SLUICE_OK ||
@@ -538,7 +539,8 @@ static bool next_page(struct run *r, struct slot *s)
         sluice__result_failed(r, s, msg);
         return true;
     }
-    /* The next page is a new request with its own retries. */
+    /* The next page is a new request with its own retries (unless the
+     * window started over: then the failed page's go on). */
     sluice__buf_reset(&s->url);
     if (sluice__buf_append(&s->url, s->next_url.p, s->next_url.n) !=
         SLUICE_OK) {
@@ -548,7 +550,10 @@ static bool next_page(struct run *r, struct slot *s)
         sluice__result_failed(r, s, "the next page's URL is too long");
         return true;
     }
-    memset(&s->retry, 0, sizeof s->retry);
+    if (n > s->page_high) {
+        s->page_high = n;
+        memset(&s->retry, 0, sizeof s->retry);
+    }
     s->not_before = 0;
     s->state = SLOT_WAITING;
     return true;

@@ -67,6 +67,10 @@ struct slot {
     struct sluice_buf base, next_url;
     uint64_t rows;
     unsigned requests;
+    /* the most pages read in this window: a page's retries start afresh
+     * only past it, so a window that starts over (a page failed after its
+     * records began) cannot loop, its pages succeeding again and again */
+    uint64_t page_high;
     bool page_wrote; /* a record of this attempt reached the sink */
 
     enum slot_state state;

@@ -16,9 +16,10 @@
  *
  * `bad=` makes an endpoint misbehave for the bad-input tests: `loop` (the
  * next page is named as the one just served), `total_string` (ridb's total
- * as a string), `other_host` (spotify's next URL on another host),
- * `notjson` (every page after the first is not JSON), `nocursor` (reddit's
- * cursor under another name). */
+ * as a string), `other_host` (spotify's next URL on another origin: this server as
+ * localhost),
+ * `notjson` (every page after the first is not JSON). With `bad_set=S` only the collection S
+ * misbehaves (one window of a job, the others served as usual). */
 #include "mock_pages.h"
 
 #include "mock_server.h"
@@ -208,8 +209,7 @@ static void reddit(struct outcome *o, const struct pg *g, struct mbuf *b)
     }
     from = lmin(from, g->n);
     long to = lmin(from + limit, g->n);
-    mbuf_printf(b, "{\"kind\":\"Listing\",\"data\":{\"%s\":",
-                bad_is(g, "nocursor") ? "next_after" : "after");
+    mbuf_adds(b, "{\"kind\":\"Listing\",\"data\":{\"after\":");
     if (bad_is(g, "loop"))
         mbuf_adds(b, "\"t3_0\"");
     else if (to < g->n)
@@ -271,7 +271,11 @@ static void spotify(struct outcome *o, const struct pg *g, struct mbuf *b)
     mbuf_printf(b, ",\"limit\":%ld,\"next\":", limit);
     if (to < g->n) {
         mbuf_addc(b, '"');
-        self_url(b, g, bad_is(g, "other_host") ? "other.invalid" : g->host);
+        /* other_host: this server under another name (another origin) */
+        char other[128];
+        const char *port = strrchr(g->host, ':');
+        snprintf(other, sizeof other, "localhost%s", port ? port : "");
+        self_url(b, g, bad_is(g, "other_host") ? other : g->host);
         mbuf_printf(b, "&offset=%ld&limit=%ld\"", to, limit);
     } else {
         mbuf_adds(b, "null");
@@ -415,6 +419,12 @@ void pages_route(struct outcome *o, const char *uri, const char *host,
     if (!g.set)
         g.set = strdup("s");
     g.bad = qget(uri, "bad");
+    char *only = qget(uri, "bad_set");
+    if (only && strcmp(only, g.set) != 0) {
+        free(g.bad);
+        g.bad = NULL;
+    }
+    free(only);
     g.n = qnum(uri, "n", 100, PAGES_MAX_N);
     if (!g.path || !g.set || g.n < 0) {
         mbuf_adds(&b, "{\"message\":\"bad n\"}");
