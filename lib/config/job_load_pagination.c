@@ -98,7 +98,7 @@ int sluice__cfg_load_pagination(struct loader *L,
     static const char *const all[] = {
         "type",     "path",  "header",      "param",        "has_more",
         "limit_param", "limit", "total",    "total_pages",  "start",
-        "stop_on_empty", "max_pages", "allow_other_hosts"};
+        "stop_on_empty", "max_pages", "allow_other_hosts", "parallel"};
     static const char *const types[] = {"link_header", "next_url", "cursor",
                                         "offset", "page"};
     /* the fields each type takes, beside type, stop_on_empty, max_pages */
@@ -106,8 +106,8 @@ int sluice__cfg_load_pagination(struct loader *L,
         {"allow_other_hosts"},
         {"path", "allow_other_hosts"},
         {"path", "header", "param", "has_more", "limit_param", "limit"},
-        {"param", "limit_param", "limit", "total", "start"},
-        {"param", "limit_param", "limit", "total_pages", "start"}};
+        {"param", "limit_param", "limit", "total", "start", "parallel"},
+        {"param", "limit_param", "limit", "total_pages", "start", "parallel"}};
     struct sluice_pagination *pg = &L->job->source.pagination;
     const struct sluice_ynode *map = NULL, *tnode = NULL;
     char *type = NULL;
@@ -115,6 +115,7 @@ int sluice__cfg_load_pagination(struct loader *L,
     pg->type = SLUICE_PAGES_NONE;
     pg->stop_on_empty = true;
     pg->max_pages = SLUICE_PAGES_DEFAULT_MAX;
+    pg->parallel = true;
     SLUICE_TRY(sluice__cfg_section(L, src, "pagination", NULL, 0, &map));
     if (!map)
         goto out;
@@ -163,6 +164,8 @@ int sluice__cfg_load_pagination(struct loader *L,
     SLUICE_TRY(opt_uint(L, map, "max_pages", 1, 100000000, &pg->max_pages));
     SLUICE_TRY(sluice__cfg_opt_bool(L, map, "allow_other_hosts", SECTION,
                                     &pg->allow_other_hosts));
+    SLUICE_TRY(sluice__cfg_opt_bool(L, map, "parallel", SECTION,
+                                    &pg->parallel));
 
     const char *tn = types[t];
     switch (pg->type) {

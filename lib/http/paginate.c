@@ -34,6 +34,8 @@ struct sluice_pager {
     struct sluice_buf hval;    /* this response's Link next / cursor header */
     bool hseen;
     struct sluice_buf scratch;
+    uint64_t total;    /* the last total or page count read */
+    bool total_known;
 };
 
 static int pick_opt(const char *path, struct sluice_pick **out,
@@ -132,6 +134,7 @@ int sluice__pager_start(struct sluice_pager *p, const char *base,
     p->position = first_position(p->cfg);
     p->has_cursor = false;
     p->path_fit = false;
+    p->total_known = false;
     sluice__buf_reset(&p->cursor);
     sluice__buf_reset(&p->base);
     sluice__buf_reset(&p->origin);
@@ -296,6 +299,44 @@ void sluice__pager_header(struct sluice_pager *p, const char *line, size_t n)
 uint64_t sluice__pager_pages(const struct sluice_pager *p)
 {
     return p->pages;
+}
+
+uint64_t sluice__pager_predict(const struct sluice_pager *p,
+                               uint64_t first_records)
+{
+    const struct sluice_pagination *c = p->cfg;
+    if (!c->parallel || p->pages != 1 || !p->total_known)
+        return 0;
+    if (c->type == SLUICE_PAGES_PAGE)
+        return p->total > 1 && p->total <= c->max_pages ? p->total - 1 : 0;
+    if (c->type != SLUICE_PAGES_OFFSET || first_records != c->limit ||
+        p->total <= c->start + c->limit)
+        return 0;
+    /* ceil((total - start) / limit) pages in all, the first read */
+    uint64_t items = p->total - c->start;
+    uint64_t all = items / c->limit + (items % c->limit != 0);
+    /* past the cap: serial pages reach it and fail, saying so */
+    return all > c->max_pages ? 0 : all - 1;
+}
+
+int sluice__pager_page_url(const struct sluice_pager *p, uint64_t k,
+                           struct sluice_buf *out)
+{
+    const struct sluice_pagination *c = p->cfg;
+    uint64_t pos = c->type == SLUICE_PAGES_PAGE ? c->start + (k - 1)
+                                                : c->start + (k - 1) * c->limit;
+    return build(c, p->base.p, pos, NULL, out);
+}
+
+uint64_t sluice__pager_expect(const struct sluice_pager *p, uint64_t k,
+                              uint64_t npages)
+{
+    const struct sluice_pagination *c = p->cfg;
+    if (c->type != SLUICE_PAGES_OFFSET)
+        return UINT64_MAX;
+    if (k < npages)
+        return c->limit;
+    return p->total - c->start - (npages - 1) * c->limit;
 }
 
 /* ---- deciding ----------------------------------------------------------- */
@@ -496,6 +537,7 @@ enum sluice_page_next sluice__pager_next(struct sluice_pager *p,
 
     bool known = false;
     uint64_t total = 0;
+    p->total_known = false;
     switch (c->type) {
     case SLUICE_PAGES_LINK_HEADER:
         if (!p->hseen)
@@ -535,6 +577,8 @@ enum sluice_page_next sluice__pager_next(struct sluice_pager *p,
         r = read_total(p, &known, &total, why);
         if (r != SLUICE_PAGE_NEXT)
             return r;
+        p->total_known = known;
+        p->total = total;
         /* The offset moves by what came, not by `limit`: an API that caps
          * the page size lower than asked still gets every item. */
         uint64_t at = p->position + records;
@@ -557,6 +601,8 @@ enum sluice_page_next sluice__pager_next(struct sluice_pager *p,
         r = read_total(p, &known, &total, why);
         if (r != SLUICE_PAGE_NEXT)
             return r;
+        p->total_known = known;
+        p->total = total;
         uint64_t read = p->position - c->start + 1;
         if (known && read >= total)
             return end(why, "page %llu of %llu", (unsigned long long)read,

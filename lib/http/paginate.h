@@ -59,6 +59,8 @@ struct sluice_pagination {
     bool stop_on_empty; /* an empty page ends (default true) */
     uint64_t max_pages; /* more fails the window (default 10,000) */
     bool allow_other_hosts; /* next URLs may go to another origin */
+    bool parallel;      /* offset, page: predictable pages at once
+                           (default true) */
 };
 
 enum sluice_page_next {
@@ -103,6 +105,25 @@ enum sluice_page_next sluice__pager_next(struct sluice_pager *p,
                                          struct sluice_err *why);
 /* Pages read whole so far in this window (the one just judged included). */
 uint64_t sluice__pager_pages(const struct sluice_pager *p);
+
+/* Parallel pages. After sluice__pager_next said NEXT for a window's first
+ * page: how many pages are still to come when they are predictable, so
+ * that they may be requested at once (`parallel` on; offset with a total
+ * and a first page holding `limit` records; page with total_pages), else
+ * 0. The pages to come are numbered 2 .. 1 + that. */
+uint64_t sluice__pager_predict(const struct sluice_pager *p,
+                               uint64_t first_records);
+/* The request of page k (1-based) of the window, predicted; appended to
+ * out. */
+SLUICE_NODISCARD int sluice__pager_page_url(const struct sluice_pager *p,
+                                            uint64_t k,
+                                            struct sluice_buf *out);
+/* The records predicted page k must hold: `limit`, the last page what is
+ * left of the total; UINT64_MAX when no count is predicted (page with
+ * total_pages and no limit). A page holding another count means the
+ * collection changed while it was paged: the window fails. */
+uint64_t sluice__pager_expect(const struct sluice_pager *p, uint64_t k,
+                              uint64_t npages);
 
 /* The target of the first rel="next" link in a Link header's value
  * (RFC 8288: `<uri>; rel="next"`, rel a space-separated list, any case),

@@ -41,7 +41,7 @@ static bool is_success(long status) { return status >= 200 && status < 300; }
 
 /* ---- selector -> sink ------------------------------------------------------*/
 
-static int to_sink_begin(void *ud, const char *key, size_t key_n)
+static int sink_begin(void *ud, const char *key, size_t key_n)
 {
     struct slot *slot = ud;
     slot->page_wrote = true;
@@ -50,8 +50,8 @@ static int to_sink_begin(void *ud, const char *key, size_t key_n)
 
 /* Record data is redacted too: APIs echo the key back (every NeoWs object
  * carries it in links.self), and no file sluice writes may hold a secret. */
-static int to_sink_event(void *ud, enum sluice_json_event ev, const char *p,
-                         size_t n)
+static int sink_event(void *ud, enum sluice_json_event ev, const char *p,
+                      size_t n)
 {
     struct slot *slot = ud;
     struct sluice_sink *s = slot->sink;
@@ -67,10 +67,43 @@ static int to_sink_event(void *ud, enum sluice_json_event ev, const char *p,
     return s->ops->event(s, ev, p, n);
 }
 
-static int to_sink_end(void *ud)
+static int sink_end(void *ud)
 {
     struct slot *slot = ud;
     return slot->sink->ops->record_end(slot->sink);
+}
+
+void sluice__slot_sink_consumer(struct slot *s,
+                                struct sluice_record_consumer *c)
+{
+    c->record_begin = sink_begin;
+    c->event = sink_event;
+    c->record_end = sink_end;
+    c->ud = s;
+}
+
+/* The selector's records go to the sink, or, for a page of a page group,
+ * aside until their turn (pages.h). */
+static int to_sink_begin(void *ud, const char *key, size_t key_n)
+{
+    struct slot *slot = ud;
+    return slot->buffering ? sluice__pagebuf_begin(&slot->pagebuf, key, key_n)
+                           : sink_begin(ud, key, key_n);
+}
+
+static int to_sink_event(void *ud, enum sluice_json_event ev, const char *p,
+                         size_t n)
+{
+    struct slot *slot = ud;
+    return slot->buffering ? sluice__pagebuf_event(&slot->pagebuf, ev, p, n)
+                           : sink_event(ud, ev, p, n);
+}
+
+static int to_sink_end(void *ud)
+{
+    struct slot *slot = ud;
+    return slot->buffering ? sluice__pagebuf_end(&slot->pagebuf)
+                           : sink_end(ud);
 }
 
 /* A paginated window's reader events go to the records and to the pager,
@@ -176,6 +209,8 @@ int sluice__slot_init(struct slot *s, struct run *r,
     sluice__buf_init(&s->hop_origin, 4096);
     sluice__buf_init(&s->base, 1 << 16);
     sluice__buf_init(&s->next_url, 1 << 16);
+    sluice__buf_init(&s->pagebuf,
+                     (size_t)job->http.max_response_bytes * 2 + 4096);
 
     /* The sink comes from the run's pool at each window's first byte. */
     struct sluice_record_consumer c = {to_sink_begin, to_sink_event,
@@ -206,6 +241,9 @@ void sluice__slot_cleanup(struct slot *s)
     sluice__pager_free(s->pager);
     sluice__buf_cleanup(&s->base);
     sluice__buf_cleanup(&s->next_url);
+    sluice__buf_cleanup(&s->pagebuf);
+    sluice__page_group_unref(s->group);
+    s->group = NULL;
     sluice__sink_free(s->sink);
     s->sink = NULL;
     sluice__buf_cleanup(&s->url);
@@ -265,6 +303,7 @@ void sluice__slot_assign(struct slot *s, size_t i)
     s->rows = 0;
     s->requests = 0;
     s->page_high = 0;
+    s->pages_par = 0;
     s->state = SLOT_WAITING;
     if (sluice__window_label(r->job, &s->w, &s->start, &s->end, &s->err) !=
             SLUICE_OK ||
@@ -311,6 +350,8 @@ void sluice__slot_start(struct slot *s)
     s->hops = 0;
     s->redirect_refused = false;
     s->page_wrote = false;
+    s->buffering = s->group != NULL;
+    sluice__buf_reset(&s->pagebuf);
     /* The origin the job's secrets belong to (the window URL's, also for
      * its later pages); none known (unparsable): every redirect is then
      * to another origin, the safe side. */
@@ -340,7 +381,7 @@ void sluice__slot_start(struct slot *s)
                    (unsigned long long)sluice__pager_pages(s->pager) + 1);
     SLUICE_TRY(
         sluice__window_headers(job, &s->w, home, &s->headers, &s->err));
-    if (!s->sink_open) {
+    if (!s->sink_open && !s->group) {
         sluice__buf_reset(&s->path);
         SLUICE_TRY(sluice__window_output(job, &s->w, &s->path, &s->err));
         if (!s->sink)
@@ -357,14 +398,26 @@ void sluice__slot_start(struct slot *s)
     s->state = SLOT_RUNNING;
     r->in_flight++;
     r->sum.requests++;
-    s->requests++;
+    sluice__slot_window(s)->requests++;
     SLUICE_LOG(&r->log, SLUICE_LOG_DEBUG, "GET %s", s->url.p);
 out:
-    if (rc != SLUICE_OK) {
+    if (rc != SLUICE_OK && s->group) {
+        /* a page of a group: the window fails, the slot goes free */
+        sluice__governor_on_response(&r->gov, sluice__now(),
+                                     sluice__wall_now(), s->ticket, 0,
+                                     SLUICE_XFER_LOCAL, NULL);
+        sluice__pages_fail(r, s->group, s->err.msg);
+        sluice__pages_leave(r, s);
+    } else if (rc != SLUICE_OK) {
         /* The governor counted this attempt as sent: close its account. */
         release(s, true);
         sluice__result_failed(r, s, s->err.msg);
     }
+}
+
+struct slot *sluice__slot_window(struct slot *s)
+{
+    return s->group && s->group->owner ? s->group->owner : s;
 }
 
 /* ---- redirects --------------------------------------------------------------*/
@@ -493,7 +546,7 @@ static enum sluice_xfer classify(const struct slot *s, int cc)
 /* Hands the finished window's sink to the committer thread; the slot goes
  * on with a fresh sink. The window is reported when the commit is done
  * (run.c). */
-static void publish(struct run *r, struct slot *s)
+void sluice__slot_publish(struct run *r, struct slot *s)
 {
     s->sink_open = false;
     s->state = SLOT_IDLE;
@@ -529,6 +582,11 @@ static bool next_page(struct run *r, struct slot *s)
                nx == SLUICE_PAGE_END ? why.msg : "");
     if (nx == SLUICE_PAGE_END)
         return false;
+    uint64_t left = nx == SLUICE_PAGE_NEXT
+                        ? sluice__pager_predict(s->pager, recs)
+                        : 0;
+    if (left > 0 && sluice__pages_begin(r, s, left + 1))
+        return true; /* its pages go at once (pages.c) */
     if (nx == SLUICE_PAGE_ERROR) {
         char msg[SLUICE_ERR_MAX];
         snprintf(msg, sizeof msg, "page %llu (%.300s): %.600s",
@@ -574,8 +632,9 @@ void sluice__slot_finish(struct slot *s, const struct sluice_http_done *done)
     if (cc == 0 && !s->failed_in_body && is_redirect(s->status) &&
         follow_redirect(s))
         return;
-    if (s->n_statuses < SLUICE_MAX_STATUSES)
-        s->statuses[s->n_statuses++] = s->status;
+    struct slot *ws = sluice__slot_window(s); /* whose statuses */
+    if (ws->n_statuses < SLUICE_MAX_STATUSES)
+        ws->statuses[ws->n_statuses++] = s->status;
 
     enum sluice_xfer xfer = classify(s, cc);
     bool ok = xfer == SLUICE_XFER_OK && !s->failed_in_body &&
@@ -598,13 +657,24 @@ void sluice__slot_finish(struct slot *s, const struct sluice_http_done *done)
     }
     sluice__governor_on_response(&r->gov, now, wall, s->ticket, s->status,
                                  xfer, &s->rate_headers);
+    if (s->group && !s->group->owner) {
+        sluice__pages_leave(r, s); /* its window ended meanwhile */
+        return;
+    }
     if (ok) {
-        if (!s->pager || !next_page(r, s))
-            publish(r, s);
+        if (s->group)
+            sluice__pages_done(r, s);
+        else if (!s->pager || !next_page(r, s))
+            sluice__slot_publish(r, s);
         return;
     }
     describe_failure(s, cc, done->error);
-    if (s->pager) {
+    if (s->group) {
+        char msg[SLUICE_ERR_MAX];
+        snprintf(msg, sizeof msg, "page %llu: %.900s",
+                 (unsigned long long)s->task, s->err.msg);
+        sluice__err_set(&s->err, "%s", msg);
+    } else if (s->pager) {
         /* The page's number goes with its reason. A page whose records
          * began to reach the sink cannot be taken back out: the window
          * starts again from its first page, with a fresh sink. */
@@ -614,7 +684,8 @@ void sluice__slot_finish(struct slot *s, const struct sluice_http_done *done)
                  s->err.msg);
         sluice__err_set(&s->err, "%s", msg);
     }
-    if (!s->pager || s->page_wrote) {
+    /* (a page of a group is kept aside: its retry starts it afresh) */
+    if (!s->group && (!s->pager || s->page_wrote)) {
         s->sink->ops->abort(s->sink);
         s->sink_open = false;
         if (s->pager && restart_pages(s) != SLUICE_OK) {
@@ -653,6 +724,15 @@ void sluice__slot_finish(struct slot *s, const struct sluice_http_done *done)
     case SLUICE_RETRY_DONE: /* cannot happen for a failed attempt */
     case SLUICE_RETRY_FAIL:
     default: {
+        if (s->group) {
+            char why[SLUICE_ERR_MAX];
+            snprintf(why, sizeof why, "%.900s (after %u attempts)",
+                     s->err.msg, s->retry.attempts);
+            sluice__pages_fail(r, s->group,
+                               s->retry.attempts > 1 ? why : s->err.msg);
+            sluice__pages_leave(r, s);
+            break;
+        }
         s->state = SLOT_IDLE;
         if (s->sink_open) /* a page kept it open for its retry */
             s->sink->ops->abort(s->sink);
@@ -676,6 +756,19 @@ void sluice__slot_abandon(struct slot *s, const char *why)
     if (s->state == SLOT_RUNNING) {
         sluice__http_transfer_cancel(s->xfer);
         r->in_flight--;
+    }
+    if (s->group && s->group->owner != s) {
+        /* a helper: its page is dropped; the window's slot reports */
+        struct page_group *g = s->group;
+        s->group = NULL;
+        sluice__page_group_unref(g);
+        release(s, s->state == SLOT_RUNNING);
+        return;
+    }
+    if (s->group) {
+        s->group->owner = NULL; /* its helpers drop their pages */
+        sluice__page_group_unref(s->group);
+        s->group = NULL;
     }
     release(s, s->state == SLOT_RUNNING);
     sluice__result_not_pulled(r, s, why);

@@ -24,7 +24,7 @@ int sluice__outcome_take(const struct slot *s, struct outcome *o)
     o->requests = s->pager ? s->requests
                 : s->retry.attempts ? s->retry.attempts
                                     : (unsigned)s->n_statuses;
-    o->pages = s->pager ? sluice__pager_pages(s->pager) : 1;
+    o->pages = s->pager ? sluice__pager_pages(s->pager) + s->pages_par : 1;
     o->bytes_in = s->bytes_in;
     o->t_first = s->t_first;
     o->start = sluice__strdup(sluice__buf_str(&s->start));

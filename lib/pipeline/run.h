@@ -28,6 +28,7 @@
 #include "http/rate_headers.h"
 #include "http/retry.h"
 #include "json/select.h"
+#include "pipeline/pages.h"
 #include "sink/sink.h"
 #include "state/ledger.h"
 #include "util/log.h"
@@ -39,7 +40,9 @@ struct sluice_run_report; /* pipeline/run_report.h */
 enum slot_state {
     SLOT_IDLE,    /* free for the next window */
     SLOT_WAITING, /* holds a window between attempts (backoff) */
-    SLOT_RUNNING  /* a transfer is in flight */
+    SLOT_RUNNING, /* a transfer is in flight */
+    SLOT_PARKED   /* holds a window whose pages other slots pull
+                     (pages.h): it waits for them, sends nothing */
 };
 
 struct run;
@@ -71,6 +74,15 @@ struct slot {
      * only past it, so a window that starts over (a page failed after its
      * records began) cannot loop, its pages succeeding again and again */
     uint64_t page_high;
+    /* Parallel pages (pages.h): the group this slot holds (as the
+     * window's slot, its owner, or as a helper pulling page `task`),
+     * whether the records of the response go to `pagebuf` rather than the
+     * sink, and the group's pages once the window is published. */
+    struct page_group *group;
+    uint64_t task;
+    bool buffering;
+    struct sluice_buf pagebuf;
+    uint64_t pages_par;
     bool page_wrote; /* a record of this attempt reached the sink */
 
     enum slot_state state;
@@ -215,6 +227,29 @@ void sluice__slot_start(struct slot *s);
 void sluice__slot_finish(struct slot *s, const struct sluice_http_done *done);
 /* Abandons the slot's window (interrupt, quota): not pulled. */
 void sluice__slot_abandon(struct slot *s, const char *why);
+/* The slot that holds s's window: its page group's owner, or s. */
+struct slot *sluice__slot_window(struct slot *s);
+/* Hands a finished window's sink to the committer; the slot goes idle. */
+void sluice__slot_publish(struct run *r, struct slot *s);
+/* A consumer writing into s's sink (records redacted), for pages kept
+ * aside and written later (pages.c). */
+void sluice__slot_sink_consumer(struct slot *s,
+                                struct sluice_record_consumer *c);
+
+/* pages.c: parallel pages (pages.h). `s` read its window's first page and
+ * the other `npages - 1` are predictable: a group for them, s taking the
+ * first (false: out of memory, the pages go one by one). */
+bool sluice__pages_begin(struct run *r, struct slot *s, uint64_t npages);
+/* A page of a group was read whole by s: kept, written in turn; s takes
+ * the next page, waits (the window's slot) or goes free. */
+void sluice__pages_done(struct run *r, struct slot *s);
+/* The group's window fails with `why` (its sink aborted, reported once);
+ * its other pages are dropped as their slots come back. */
+void sluice__pages_fail(struct run *r, struct page_group *g,
+                        const char *why);
+/* s is done with its group's page (failed, dropped): the next page, or
+ * free (the window's slot: parked while pages are out). */
+void sluice__pages_leave(struct run *r, struct slot *s);
 
 /* run.c: sinks are pooled: a slot takes one per window; a finished window's
  * sink travels through the committer and comes back. */

@@ -528,7 +528,7 @@ static enum fault_kind decide(struct MHD_Connection *c, struct mreq *r,
         goto respond;
     }
 faults:
-    fh = fault_match(nth, q.start);
+    fh = fault_match(nth, q.start, r->uri);
     r->hold_gen = atomic_load(&hold_generation);
     switch (fh.kind) {
     case FAULT_RESET:

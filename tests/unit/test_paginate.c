@@ -567,6 +567,63 @@ static void test_start_resets(void)
     fx_cleanup(&f);
 }
 
+/* Parallel pages: what the first page makes predictable. */
+static void test_predict(void)
+{
+    struct sluice_pagination c = base_cfg(SLUICE_PAGES_OFFSET);
+    c.param = "offset";
+    c.limit_param = "limit";
+    c.limit = 50;
+    c.total = "$.total";
+    c.parallel = true;
+    struct fixture f;
+    struct sluice_buf u;
+    sluice__buf_init(&u, 1 << 16);
+    ASSERT_EQ(fx_init(&f, &c), SLUICE_OK);
+    ASSERT_EQ(fx_page(&f, NULL, "{\"total\":1001}", 50), SLUICE_PAGE_NEXT);
+    ASSERT_EQ(sluice__pager_predict(f.p, 50), 20); /* 21 pages in all */
+    ASSERT_EQ(sluice__pager_page_url(f.p, 21, &u), SLUICE_OK);
+    ASSERT_STR_EQ(u.p, BASE "&limit=50&offset=1000");
+    ASSERT_EQ(sluice__pager_expect(f.p, 2, 21), 50);
+    ASSERT_EQ(sluice__pager_expect(f.p, 21, 21), 1);
+    fx_cleanup(&f);
+    /* a short first page (a server capping the limit): not predictable */
+    ASSERT_EQ(fx_init(&f, &c), SLUICE_OK);
+    ASSERT_EQ(fx_page(&f, NULL, "{\"total\":1001}", 20), SLUICE_PAGE_NEXT);
+    ASSERT_EQ(sluice__pager_predict(f.p, 20), 0);
+    fx_cleanup(&f);
+    /* no total, parallel off, past max_pages: none */
+    c.parallel = false;
+    ASSERT_EQ(fx_init(&f, &c), SLUICE_OK);
+    ASSERT_EQ(fx_page(&f, NULL, "{\"total\":1001}", 50), SLUICE_PAGE_NEXT);
+    ASSERT_EQ(sluice__pager_predict(f.p, 50), 0);
+    fx_cleanup(&f);
+    c.parallel = true;
+    c.max_pages = 20;
+    ASSERT_EQ(fx_init(&f, &c), SLUICE_OK);
+    ASSERT_EQ(fx_page(&f, NULL, "{\"total\":1001}", 50), SLUICE_PAGE_NEXT);
+    ASSERT_EQ(sluice__pager_predict(f.p, 50), 0);
+    fx_cleanup(&f);
+
+    struct sluice_pagination pc = base_cfg(SLUICE_PAGES_PAGE);
+    pc.param = "page";
+    pc.total_pages = "$.n";
+    pc.parallel = true;
+    ASSERT_EQ(fx_init(&f, &pc), SLUICE_OK);
+    ASSERT_EQ(fx_page(&f, NULL, "{\"n\":4}", 7), SLUICE_PAGE_NEXT);
+    ASSERT_EQ(sluice__pager_predict(f.p, 7), 3);
+    sluice__buf_reset(&u);
+    ASSERT_EQ(sluice__pager_page_url(f.p, 4, &u), SLUICE_OK);
+    ASSERT_STR_EQ(u.p, BASE "&page=4");
+    ASSERT_EQ(sluice__pager_expect(f.p, 4, 4), UINT64_MAX);
+    /* only after the first page */
+    fx_advance(&f);
+    ASSERT_EQ(fx_page(&f, NULL, "{\"n\":4}", 7), SLUICE_PAGE_NEXT);
+    ASSERT_EQ(sluice__pager_predict(f.p, 7), 0);
+    fx_cleanup(&f);
+    sluice__buf_cleanup(&u);
+}
+
 /* ---- pick ------------------------------------------------------------- */
 
 static enum sluice_pick_kind pick(const char *path, const char *doc,
@@ -647,6 +704,7 @@ static const struct harness_test TESTS[] = {
     TEST(test_page_total_pages),
     TEST(test_max_pages),
     TEST(test_start_resets),
+    TEST(test_predict),
     TEST(test_pick),
 };
 
