@@ -31,6 +31,7 @@ struct sluice_pager {
     struct sluice_buf cursor;  /* the cursor sent with the current page */
     bool has_cursor;
     bool path_fit;     /* `path` fitted a page of this window */
+    uint64_t page_records; /* of the page being judged */
     struct sluice_buf hval;    /* this response's Link next / cursor header */
     bool hseen;
     struct sluice_buf scratch;
@@ -451,7 +452,9 @@ out:
 /* `path`'s value on this page. A path that does not fit the first page
  * is an error (a mistyped path would otherwise end every window after its
  * first page); once it has fitted a page, a later page without its
- * container is the last (HubSpot drops `paging` there). */
+ * container is the last (HubSpot drops `paging` there), and so is a first
+ * page shorter than `limit` (a window of one page: HubSpot has no
+ * `paging` at all then). */
 static enum sluice_page_next read_path(struct sluice_pager *p,
                                        enum sluice_pick_kind *k,
                                        const char **t, size_t *tn,
@@ -459,7 +462,8 @@ static enum sluice_page_next read_path(struct sluice_pager *p,
 {
     struct sluice_err w;
     *k = sluice__pick_result(p->p_path, t, tn, &w);
-    if (*k == SLUICE_PICK_NO_PATH && p->path_fit)
+    if (*k == SLUICE_PICK_NO_PATH &&
+        (p->path_fit || (p->cfg->limit && p->page_records < p->cfg->limit)))
         *k = SLUICE_PICK_ABSENT;
     else if (*k == SLUICE_PICK_NO_PATH)
         return fail(why, "pagination.path %s: %s", p->cfg->path, w.msg);
@@ -519,6 +523,7 @@ enum sluice_page_next sluice__pager_next(struct sluice_pager *p,
     sluice__buf_reset(next);
     why->msg[0] = '\0';
     p->pages++;
+    p->page_records = records;
     if (p->p_more) {
         struct sluice_err w;
         enum sluice_pick_kind k = sluice__pick_result(p->p_more, NULL, NULL,

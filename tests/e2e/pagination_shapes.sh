@@ -87,3 +87,24 @@ grep -q 'page 3: HTTP 200, 50 records (.*after=t3_199).*the last: the cursor $.d
 grep -q '2024-01-01..2024-01-01 done: HTTP 200, 250 rows, 3 pages (HTTP 200 200 200)' stderr.txt ||
     fail "-v: window line: $(cat stderr.txt)"
 ! grep -q rd-token stderr.txt || fail "-v shows the token"
+
+# --limit N counts windows, each pulled with all its pages.
+cp "$SLUICE_SRC/examples/spotify_tracks.yaml" ex/lim.yaml
+sed -i 's/^name: spotify_tracks/name: spotify_lim/' ex/lim.yaml
+lim=(--set "source.url=http://127.0.0.1:$PORT/pages/spotify"
+     --set 'source.params.set={start}' --set source.params.n=101
+     --set windows.from=2024-01-01 --set windows.to=2024-01-03)
+expect_status 0 "$SLUICE_BIN" run ex/lim.yaml "${lim[@]}" --limit 1 --report lim.json
+python3 - <<'PY' || fail "--limit: see above"
+import json
+ws = json.load(open("lim.json"))["windows"]
+assert len(ws) == 1 and ws[0]["start"] == "2024-01-01", ws
+assert ws[0]["pages"] == 3 and ws[0]["rows"] == 101, ws[0]
+PY
+expect_status 0 "$SLUICE_BIN" run ex/lim.yaml "${lim[@]}" --report lim2.json
+python3 - <<'PY' || fail "after --limit: see above"
+import json
+ws = json.load(open("lim2.json"))["windows"]
+assert [w["start"] for w in ws] == ["2024-01-02", "2024-01-03"], ws
+assert all(w["pages"] == 3 and w["rows"] == 101 for w in ws), ws
+PY

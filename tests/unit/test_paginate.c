@@ -269,8 +269,20 @@ static void test_cursor_repeated(void)
     fx_advance(&f);
     ASSERT_EQ(fx_page(&f, NULL, "{\"results\":[2]}", 1), SLUICE_PAGE_END);
     fx_cleanup(&f);
-    /* ... but a path that fits no page (a typo) fails the first, rather
-     * than cutting every window to one page */
+    /* ... and so does a first page shorter than the limit (a window of
+     * one page: HubSpot sends no paging at all) ... */
+    c.limit_param = "limit";
+    c.limit = 10;
+    ASSERT_EQ(fx_init(&f, &c), SLUICE_OK);
+    ASSERT_EQ(fx_page(&f, NULL, "{\"results\":[1,2,3]}", 3), SLUICE_PAGE_END);
+    fx_cleanup(&f);
+    /* ... but a path that fits no page (a typo) fails a full first page,
+     * rather than cutting every window to one page */
+    ASSERT_EQ(fx_init(&f, &c), SLUICE_OK);
+    ASSERT_EQ(fx_page(&f, NULL, "{\"results\":[1]}", 10), SLUICE_PAGE_ERROR);
+    fx_cleanup(&f);
+    c.limit_param = NULL;
+    c.limit = 0;
     ASSERT_EQ(fx_init(&f, &c), SLUICE_OK);
     ASSERT_EQ(fx_page(&f, NULL, "{\"results\":[1]}", 1), SLUICE_PAGE_ERROR);
     ASSERT_STR_EQ(f.why.msg,
