@@ -170,8 +170,13 @@ static bool on_body(void *owner, const char *data, size_t n)
             s->json_invalid = true;
             sluice__err_set(&s->err, "response: %s",
                             sluice__json_reader_error(s->reader));
-        } else if (s->sink->err.msg[0] ||
-                   !sluice__json_reader_error(s->reader)[0]) {
+        } else if (s->buffering && !sluice__json_reader_error(s->reader)[0]) {
+            /* a page kept aside (pages.h): no sink of its own */
+            sluice__err_set(&s->err, "the page's records: %s",
+                            sluice_strerror(rc));
+        } else if (!s->buffering &&
+                   (s->sink->err.msg[0] ||
+                    !sluice__json_reader_error(s->reader)[0])) {
             /* the sink refused a record (its message, or the code's) */
             sluice__err_set(&s->err, "%s", sluice__sink_reason(s->sink, rc));
         } else {
