@@ -215,7 +215,7 @@ int sluice__slot_init(struct slot *s, struct run *r,
     sluice__buf_init(&s->base, 1 << 16);
     sluice__buf_init(&s->next_url, 1 << 16);
     sluice__buf_init(&s->pagebuf,
-                     (size_t)job->http.max_response_bytes * 2 + 4096);
+                     SLUICE_PAGEBUF_MAX(job->http.max_response_bytes));
 
     /* The sink comes from the run's pool at each window's first byte. */
     struct sluice_record_consumer c = {to_sink_begin, to_sink_event,

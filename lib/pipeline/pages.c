@@ -24,9 +24,9 @@ struct page_group *sluice__page_group_new(struct slot *owner, uint64_t npages)
         return NULL;
     }
     /* each page is one response: the response size bounds its records */
-    uint64_t max = owner->run->job->http.max_response_bytes * 2 + 4096;
+    size_t max = SLUICE_PAGEBUF_MAX(owner->run->job->http.max_response_bytes);
     for (size_t i = 0; i < n; i++)
-        sluice__buf_init(&g->bufs[i], (size_t)max);
+        sluice__buf_init(&g->bufs[i], max);
     g->owner = owner;
     g->npages = npages;
     g->next_task = 2;

@@ -30,6 +30,12 @@ struct page_group {
     unsigned refs;       /* slots holding the group */
 };
 
+/* The most one page's kept-aside records may take: an encoded event is
+ * its payload and 6 bytes, and the smallest JSON token plus separator is 2
+ * bytes, so 8 times the response size always holds a page that passed
+ * http.max_response_size (typical pages take about their own size). */
+#define SLUICE_PAGEBUF_MAX(response_max) ((size_t)(response_max) * 8 + 4096)
+
 /* A group for pages 2..npages of `owner`'s window; NULL when out of
  * memory. The caller sets owner->group. */
 struct page_group *sluice__page_group_new(struct slot *owner,
