@@ -1,6 +1,7 @@
 /* cmd_run.c: `sluice run JOB` and `sluice pull URL ...`: load the job, pull
  * its windows with live progress, then print the summary and exit with a
  * status that says how it went (docs/cli.md). */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -19,10 +20,25 @@ static void on_window(void *ud, const struct sluice_window_result *w)
     failures_add(c->failures, w);
     if (c->o->verbosity > 0 && w->status != SLUICE_WINDOW_NOT_PULLED) {
         progress_clear(c->progress);
-        fprintf(stderr, "sluice: %s..%s %s: HTTP %ld, %llu rows%s%s\n",
+        /* a paginated window: its pages and each request's status */
+        char pages[256] = "";
+        if (w->size > offsetof(struct sluice_window_result, pages) &&
+            w->pages > 1) {
+            int k = snprintf(pages, sizeof pages, ", %llu pages (HTTP",
+                             (unsigned long long)w->pages);
+            for (size_t i = 0; i < w->n_statuses && k > 0 &&
+                               (size_t)k < sizeof pages - 16;
+                 i++)
+                k += snprintf(pages + k, sizeof pages - (size_t)k, " %ld",
+                              w->statuses[i]);
+            if (k > 0 && (size_t)k < sizeof pages - 8)
+                snprintf(pages + k, sizeof pages - (size_t)k, "%s)",
+                         w->attempts > w->n_statuses ? " ..." : "");
+        }
+        fprintf(stderr, "sluice: %s..%s %s: HTTP %ld, %llu rows%s%s%s\n",
                 w->start, w->end,
                 w->status == SLUICE_WINDOW_DONE ? "done" : "failed",
-                w->http_status, (unsigned long long)w->rows,
+                w->http_status, (unsigned long long)w->rows, pages,
                 w->error ? ": " : "", w->error ? w->error : "");
     }
 }

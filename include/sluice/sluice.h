@@ -240,10 +240,13 @@ struct sluice_window_result {
     const char *output;      /* final path (s3://bucket/key for S3) when
                                 done, else NULL */
     double seconds;          /* from its first attempt to its end */
-    const char *url;         /* redacted */
+    const char *url;         /* redacted: the last request's */
     const char *error;       /* NULL when done */
     const char *key;         /* the partition's key ("2020-01-06" for a job
                                 of windows only) */
+    /* source.pagination: pages read (1 without pagination); 0 unless
+     * done. `statuses` then has the first 32 requests' statuses. */
+    uint64_t pages;
 };
 
 /* Where the run stands; `size` is the library's sizeof. */

@@ -16,6 +16,7 @@
 
 #include "http/governor.h"
 #include "http/oauth2.h"
+#include "http/paginate.h"
 #include "http/redirect.h"
 #include "json/cursor.h"
 #include "http/retry.h"
@@ -124,6 +125,8 @@ struct sluice_job {
         bool post;                  /* source.method: POST (default GET) */
         char *body;                 /* source.body: a JSON template; NULL
                                        (POST only) */
+        /* source.pagination: type NONE when absent (one page a window) */
+        struct sluice_pagination pagination;
     } source;
 
     struct sluice_window_spec windows; /* when has_windows */

@@ -191,7 +191,8 @@ static int load_source(struct loader *L)
     static const char *const keys[] = {"url",     "params",
                                        "headers", "records",
                                        "record_key_as", "allow_missing",
-                                       "method",  "body",    "auth"};
+                                       "method",  "body",    "auth",
+                                       "pagination"};
     const struct sluice_ynode *src = NULL, *node = NULL;
     struct sluice_job *job = L->job;
     int rc = SLUICE_OK;
@@ -220,6 +221,7 @@ static int load_source(struct loader *L)
     SLUICE_TRY(sluice__cfg_opt_bool(L, src, "allow_missing", "source",
                                     &job->source.allow_missing));
     SLUICE_TRY(sluice__cfg_load_request(L, src));
+    SLUICE_TRY(sluice__cfg_load_pagination(L, src));
 out:
     return rc;
 }
@@ -655,6 +657,7 @@ void sluice__job_free(struct sluice_job *job)
     sluice__free(job->source.records);
     sluice__free(job->source.record_key_as);
     sluice__free(job->source.body);
+    sluice__cfg_pagination_free(&job->source.pagination);
     sluice__free(job->output.path);
     sluice__free(job->output.path_as_written);
     sluice__incremental_cleanup(&job->incremental);

@@ -116,6 +116,10 @@ int sluice__cfg_load_s3(struct loader *L, const struct sluice_ynode *out_n,
                         const struct sluice_ynode *path_n);
 int sluice__cfg_load_bad_value(struct loader *L);
 int sluice__cfg_load_rate_limit(struct loader *L);
+/* source.pagination, after source.params (job_load_pagination.c). */
+int sluice__cfg_load_pagination(struct loader *L,
+                                const struct sluice_ynode *src);
+void sluice__cfg_pagination_free(struct sluice_pagination *pg);
 int sluice__cfg_load_retry(struct loader *L);
 int sluice__cfg_load_state(struct loader *L);
 /* source.method and source.body (job_load_body.c). */

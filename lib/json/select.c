@@ -25,13 +25,36 @@
 
 #include "util/buf.h"
 
-enum step_kind { STEP_NAME, STEP_INDEX, STEP_WILD };
+/* What the verdict names: the first few top-level keys, each cut short. */
+#define TOP_KEYS 10
+#define TOP_KEY_MAX 40
+#define WHY_MAX 400
+
+/* STEP_NEG: a negative index, [-index] */
+enum step_kind { STEP_NAME, STEP_INDEX, STEP_WILD, STEP_NEG };
 
 struct step {
     enum step_kind kind;
     char *name; /* STEP_NAME: unescaped, owned */
     size_t name_n;
-    uint64_t index; /* STEP_INDEX */
+    uint64_t index; /* STEP_INDEX; STEP_NEG: its magnitude */
+};
+
+/* What a document's verdict is so far (select.h). */
+struct verdict {
+    enum sluice_select_verdict soft, hard;
+    char soft_why[WHY_MAX], hard_why[WHY_MAX];
+    bool soft_at_root, hard_at_root; /* the problem is the response itself */
+    bool soft_last; /* the soft problem: the last step's member or element
+                       is absent (its container is there) */
+};
+
+/* An element of the array a negative index step reads that may be the one
+ * it selects: its records as bytes (struct candidate's encoding below) and
+ * its own verdict. */
+struct candidate {
+    struct sluice_buf ev;
+    struct verdict v;
 };
 
 /* An open container on the path: frames[L] is the value steps 0..L-1
@@ -43,10 +66,6 @@ struct frame {
     uint64_t next_idx; /* index the next array element will have */
 };
 
-/* What the verdict names: the first few top-level keys, each cut short. */
-#define TOP_KEYS 10
-#define TOP_KEY_MAX 40
-#define WHY_MAX 400
 
 struct sluice_selector {
     struct sluice_record_consumer c;
@@ -62,9 +81,17 @@ struct sluice_selector {
     uint64_t records;
 
     /* the verdict: the first absent-or-null and the first wrong type */
-    enum sluice_select_verdict soft, hard;
-    char soft_why[WHY_MAX], hard_why[WHY_MAX];
-    bool soft_at_root, hard_at_root; /* the problem is the response itself */
+    struct verdict v;
+    /* A negative index step (at most one per path): its element is known
+     * only when the array closes, so each element that may be it is a
+     * candidate whose records and verdict are kept aside (a ring of the
+     * last `neg_k`), and the chosen one is replayed then. */
+    size_t neg_level;       /* the step's index; SIZE_MAX: none */
+    uint64_t neg_k;         /* [-k] */
+    struct candidate *ring; /* neg_k of them */
+    struct candidate *cand; /* the open candidate, or NULL */
+    size_t cand_depth;      /* s->depth where it started */
+    struct verdict saved;   /* the document's verdict while it is open */
     /* the response's top level */
     enum sluice_json_event root_ev;
     bool root_seen;
@@ -75,6 +102,10 @@ struct sluice_selector {
 };
 
 #define KEY_MAX ((size_t)1 << 20)
+/* The most a negative index may count back ([-1024]), and the bytes one
+ * candidate's records may take while the array is still open. */
+#define NEG_MAX 1024
+#define CAND_MAX ((size_t)64 << 20)
 
 /* ---- compiling ------------------------------------------------------- */
 
@@ -257,20 +288,29 @@ static int parse_segment(struct pc *pc, struct step *st)
         int rc = parse_quoted(pc, st);
         if (rc != SLUICE_OK)
             return rc;
-    } else if (c >= '0' && c <= '9') {
+    } else if ((c >= '0' && c <= '9') || c == '-') {
+        /* RFC 9535: int = "0" / (["-"] DIGIT1 *DIGIT) */
+        size_t at = i;
+        bool neg = c == '-';
+        if (neg)
+            i++;
         uint64_t v = 0;
-        if (c == '0' && i + 1 < pc->n && s[i + 1] >= '0' && s[i + 1] <= '9')
-            return perr(pc, i, "leading zeros are not allowed in an index");
+        if (i >= pc->n || s[i] < '0' || s[i] > '9')
+            return perr(pc, at, "expected digits after '-'");
+        if (s[i] == '0' && i + 1 < pc->n && s[i + 1] >= '0' && s[i + 1] <= '9')
+            return perr(pc, at, "leading zeros are not allowed in an index");
         while (i < pc->n && s[i] >= '0' && s[i] <= '9') {
             if (v > (UINT64_MAX - 9) / 10)
                 return perr(pc, i, "index too large");
             v = v * 10 + (uint64_t)(s[i++] - '0');
         }
-        st->kind = STEP_INDEX;
+        if (neg && v == 0)
+            return perr(pc, at, "-0 is not an index (RFC 9535)");
+        if (neg && v > NEG_MAX)
+            return perr(pc, at, "a negative index counts back at most 1024");
+        st->kind = neg ? STEP_NEG : STEP_INDEX;
         st->index = v;
         pc->i = i;
-    } else if (c == '-') {
-        return perr(pc, i, "negative indices are not supported");
     } else if (c == '?') {
         return perr(pc, i, "filters are not supported");
     } else if (c == ':') {
@@ -315,9 +355,26 @@ int sluice__selector_new(const char *path,
                    "out of memory");
     for (size_t k = 0; k < cap; k++)
         sluice__buf_init(&s->keys[k], KEY_MAX);
+    s->neg_level = SIZE_MAX;
     while (pc.i < pc.n) {
+        size_t at = pc.i;
         SLUICE_TRY(parse_segment(&pc, &s->steps[s->nsteps]));
+        if (s->steps[s->nsteps].kind == STEP_NEG) {
+            /* Two would nest candidates in candidates; one covers the
+             * uses (the last element's id, the last page's cursor). */
+            SLUICE_FAIL_IF(s->neg_level != SIZE_MAX, SLUICE_EPATH, err,
+                           "byte %zu: only one negative index per path",
+                           at + 1); /* its "-" */
+            s->neg_level = s->nsteps;
+            s->neg_k = s->steps[s->nsteps].index;
+        }
         s->nsteps++;
+    }
+    if (s->neg_level != SIZE_MAX) {
+        s->ring = sluice__calloc((size_t)s->neg_k, sizeof *s->ring);
+        SLUICE_FAIL_IF(!s->ring, SLUICE_ENOMEM, err, "out of memory");
+        for (uint64_t k = 0; k < s->neg_k; k++)
+            sluice__buf_init(&s->ring[k].ev, CAND_MAX);
     }
     *out = s;
     s = NULL;
@@ -339,10 +396,22 @@ void sluice__selector_free(struct sluice_selector *s)
         if (s->keys)
             sluice__buf_cleanup(&s->keys[k]);
     }
+    if (s->ring)
+        for (uint64_t k = 0; k < s->neg_k; k++)
+            sluice__buf_cleanup(&s->ring[k].ev);
+    sluice__free(s->ring);
     sluice__free(s->steps);
     sluice__free(s->frames);
     sluice__free(s->keys);
     sluice__free(s);
+}
+
+static void verdict_clear(struct verdict *v)
+{
+    v->soft = v->hard = SLUICE_SELECT_FOUND;
+    v->soft_why[0] = v->hard_why[0] = '\0';
+    v->soft_at_root = v->hard_at_root = false;
+    v->soft_last = false;
 }
 
 void sluice__selector_reset(struct sluice_selector *s)
@@ -352,9 +421,8 @@ void sluice__selector_reset(struct sluice_selector *s)
     s->in_record = false;
     s->rec_depth = 0;
     s->records = 0;
-    s->soft = s->hard = SLUICE_SELECT_FOUND;
-    s->soft_why[0] = s->hard_why[0] = '\0';
-    s->soft_at_root = s->hard_at_root = false;
+    verdict_clear(&s->v);
+    s->cand = NULL;
     s->root_seen = false;
     s->root_keys = 0;
 }
@@ -495,15 +563,15 @@ static const char *kind_name(enum sluice_json_event ev)
 /* What step `st` descends into. */
 static const char *wanted_name(const struct step *st)
 {
-    return st->kind == STEP_NAME    ? "an object"
-           : st->kind == STEP_INDEX ? "an array"
-                                    : "an object or an array";
+    return st->kind == STEP_NAME   ? "an object"
+           : st->kind == STEP_WILD ? "an object or an array"
+                                   : "an array";
 }
 
 static bool kind_fits(const struct step *st, enum sluice_json_event ev)
 {
     if (ev == SLUICE_JSON_OBJECT_BEGIN)
-        return st->kind != STEP_INDEX;
+        return st->kind == STEP_NAME || st->kind == STEP_WILD;
     if (ev == SLUICE_JSON_ARRAY_BEGIN)
         return st->kind != STEP_NAME;
     return false;
@@ -517,21 +585,21 @@ static bool check_kind(struct sluice_selector *s, enum sluice_json_event ev)
     if (kind_fits(st, ev))
         return true;
     bool null = ev == SLUICE_JSON_NULL;
-    if (null ? s->soft != SLUICE_SELECT_FOUND : s->hard != SLUICE_SELECT_FOUND)
+    if (null ? s->v.soft != SLUICE_SELECT_FOUND : s->v.hard != SLUICE_SELECT_FOUND)
         return false;
-    struct text t = {null ? s->soft_why : s->hard_why, 0, WHY_MAX};
+    struct text t = {null ? s->v.soft_why : s->v.hard_why, 0, WHY_MAX};
     put_location(&t, s, s->depth);
     if (null) {
         put_s(&t, " is null");
-        s->soft = SLUICE_SELECT_NULL;
-        s->soft_at_root = s->depth == 0;
+        s->v.soft = SLUICE_SELECT_NULL;
+        s->v.soft_at_root = s->depth == 0;
     } else {
         put_s(&t, " is ");
         put_s(&t, kind_name(ev));
         put_s(&t, ", not ");
         put_s(&t, wanted_name(st));
-        s->hard = SLUICE_SELECT_WRONG_TYPE;
-        s->hard_at_root = s->depth == 0;
+        s->v.hard = SLUICE_SELECT_WRONG_TYPE;
+        s->v.hard_at_root = s->depth == 0;
     }
     return false;
 }
@@ -543,22 +611,29 @@ static void check_found(struct sluice_selector *s, size_t L)
     const struct frame *f = &s->frames[L];
     const struct step *st = &s->steps[L];
     bool absent = (st->kind == STEP_NAME && !f->found) ||
-                  (st->kind == STEP_INDEX && f->next_idx <= st->index);
-    if (!absent || s->soft != SLUICE_SELECT_FOUND)
+                  (st->kind == STEP_INDEX && f->next_idx <= st->index) ||
+                  (st->kind == STEP_NEG && f->next_idx < st->index);
+    if (!absent || s->v.soft != SLUICE_SELECT_FOUND)
         return;
-    struct text t = {s->soft_why, 0, WHY_MAX};
+    struct text t = {s->v.soft_why, 0, WHY_MAX};
     put_location(&t, s, L);
     if (st->kind == STEP_NAME) {
         put_member(&t, st->name, st->name_n);
         put_s(&t, " absent");
     } else {
         char b[96];
-        put_index(&t, st->index);
+        if (st->kind == STEP_NEG) {
+            snprintf(b, sizeof b, "[-%llu]", (unsigned long long)st->index);
+            put_s(&t, b);
+        } else {
+            put_index(&t, st->index);
+        }
         snprintf(b, sizeof b, " absent (the array has %llu element%s)",
                  (unsigned long long)f->next_idx, f->next_idx == 1 ? "" : "s");
         put_s(&t, b);
     }
-    s->soft = SLUICE_SELECT_ABSENT;
+    s->v.soft = SLUICE_SELECT_ABSENT;
+    s->v.soft_last = L + 1 == s->nsteps;
 }
 
 /* A member name of the top-level object passes. */
@@ -578,13 +653,13 @@ enum sluice_select_verdict
 sluice__selector_verdict(const struct sluice_selector *s, bool allow_missing,
                          struct sluice_err *why)
 {
-    enum sluice_select_verdict v = s->hard;
-    const char *text = s->hard_why;
-    bool at_root = s->hard_at_root;
+    enum sluice_select_verdict v = s->v.hard;
+    const char *text = s->v.hard_why;
+    bool at_root = s->v.hard_at_root;
     if (v == SLUICE_SELECT_FOUND && !allow_missing) {
-        v = s->soft;
-        text = s->soft_why;
-        at_root = s->soft_at_root;
+        v = s->v.soft;
+        text = s->v.soft_why;
+        at_root = s->v.soft_at_root;
     }
     if (!why)
         return v;
@@ -621,6 +696,12 @@ sluice__selector_verdict(const struct sluice_selector *s, bool allow_missing,
     return v;
 }
 
+bool sluice__selector_absent_last(const struct sluice_selector *s)
+{
+    return s->v.hard == SLUICE_SELECT_FOUND &&
+           s->v.soft == SLUICE_SELECT_ABSENT && s->v.soft_last;
+}
+
 /* ---- matching --------------------------------------------------------- */
 
 static bool is_begin(enum sluice_json_event ev)
@@ -633,11 +714,58 @@ static bool is_end(enum sluice_json_event ev)
     return ev == SLUICE_JSON_ARRAY_END || ev == SLUICE_JSON_OBJECT_END;
 }
 
+/* Inside a candidate, records are kept as bytes: 'B' u32 key length, the
+ * key ('b' alone when there is no key); 'E' event u32 length, payload;
+ * 'R' at a record's end. Lengths are in host order: the bytes never leave
+ * the selector. */
+static int cand_put(struct sluice_selector *s, char tag, int ev,
+                    const char *p, size_t n)
+{
+    struct sluice_buf *b = &s->cand->ev;
+    uint32_t n32 = (uint32_t)n;
+    int rc = sluice__buf_addc(b, tag);
+    if (rc == SLUICE_OK && ev >= 0)
+        rc = sluice__buf_addc(b, (char)ev);
+    if (rc == SLUICE_OK && p) {
+        if (n > UINT32_MAX)
+            return SLUICE_ETOOBIG;
+        rc = sluice__buf_append(b, &n32, sizeof n32);
+        if (rc == SLUICE_OK)
+            rc = sluice__buf_append(b, p, n);
+    }
+    return rc;
+}
+
+static int emit_begin(struct sluice_selector *s, const char *key,
+                      size_t key_n)
+{
+    if (s->cand)
+        return key ? cand_put(s, 'B', -1, key, key_n)
+                   : cand_put(s, 'b', -1, NULL, 0);
+    return s->c.record_begin ? s->c.record_begin(s->c.ud, key, key_n) : 0;
+}
+
+static int emit_event(struct sluice_selector *s, enum sluice_json_event ev,
+                      const char *p, size_t n)
+{
+    if (s->cand)
+        return cand_put(s, 'E', (int)ev, p ? p : "", p ? n : 0);
+    return s->c.event ? s->c.event(s->c.ud, ev, p, n) : 0;
+}
+
+static int emit_end(struct sluice_selector *s)
+{
+    if (s->cand)
+        return cand_put(s, 'R', -1, NULL, 0);
+    s->records++;
+    return s->c.record_end ? s->c.record_end(s->c.ud) : 0;
+}
+
 /* Forwards one event of the open record, closing it after its last. */
 static int record_event(struct sluice_selector *s, enum sluice_json_event ev,
                         const char *p, size_t n)
 {
-    int rc = s->c.event ? s->c.event(s->c.ud, ev, p, n) : 0;
+    int rc = emit_event(s, ev, p, n);
     if (rc != 0)
         return rc;
     if (is_begin(ev))
@@ -647,14 +775,76 @@ static int record_event(struct sluice_selector *s, enum sluice_json_event ev,
     if (s->rec_depth > 0)
         return 0;
     s->in_record = false;
-    s->records++;
-    return s->c.record_end ? s->c.record_end(s->c.ud) : 0;
+    return emit_end(s);
 }
 
-int sluice__selector_on_event(void *selector, enum sluice_json_event ev,
-                              const char *p, size_t n)
+/* An element of the negative step's array starts: it may be the one. The
+ * slot it takes held element idx - k, which can no longer be chosen. */
+static void cand_open(struct sluice_selector *s, uint64_t idx)
 {
-    struct sluice_selector *s = selector;
+    s->cand = &s->ring[idx % s->neg_k];
+    sluice__buf_reset(&s->cand->ev);
+    s->cand_depth = s->depth;
+    s->saved = s->v;
+    verdict_clear(&s->v);
+}
+
+static void cand_close(struct sluice_selector *s)
+{
+    s->cand->v = s->v;
+    s->v = s->saved;
+    s->cand = NULL;
+}
+
+/* The negative step's array closed with `len` elements: the chosen one's
+ * records go to the consumer and its verdict joins the document's. */
+static int cand_resolve(struct sluice_selector *s, uint64_t len)
+{
+    if (len < s->neg_k)
+        return 0; /* absent: check_found said so */
+    const struct candidate *c = &s->ring[(len - s->neg_k) % s->neg_k];
+    if (s->v.soft == SLUICE_SELECT_FOUND && c->v.soft != SLUICE_SELECT_FOUND) {
+        s->v.soft = c->v.soft;
+        s->v.soft_at_root = c->v.soft_at_root;
+        s->v.soft_last = c->v.soft_last;
+        memcpy(s->v.soft_why, c->v.soft_why, WHY_MAX);
+    }
+    if (s->v.hard == SLUICE_SELECT_FOUND && c->v.hard != SLUICE_SELECT_FOUND) {
+        s->v.hard = c->v.hard;
+        s->v.hard_at_root = c->v.hard_at_root;
+        memcpy(s->v.hard_why, c->v.hard_why, WHY_MAX);
+    }
+    const char *p = c->ev.p;
+    size_t i = 0, n = c->ev.n;
+    int rc = 0;
+    while (rc == 0 && i < n) {
+        char tag = p[i++];
+        int ev = tag == 'E' ? (uint8_t)p[i++] : -1;
+        uint32_t len32 = 0;
+        if (tag == 'B' || tag == 'E') {
+            memcpy(&len32, p + i, sizeof len32);
+            i += sizeof len32;
+        }
+        if (tag == 'B' || tag == 'b')
+            rc = emit_begin(s, tag == 'B' ? p + i : NULL, len32);
+        else if (tag == 'E')
+        {
+            /* only strings, keys and numbers carry a payload */
+            enum sluice_json_event e = (enum sluice_json_event)ev;
+            bool payload = e == SLUICE_JSON_STRING || e == SLUICE_JSON_KEY ||
+                           e == SLUICE_JSON_NUMBER;
+            rc = emit_event(s, e, payload ? p + i : NULL, len32);
+        }
+        else
+            rc = emit_end(s);
+        i += len32;
+    }
+    return rc;
+}
+
+static int on_event(struct sluice_selector *s, enum sluice_json_event ev,
+                    const char *p, size_t n)
+{
     if (s->in_record)
         return record_event(s, ev, p, n);
     if (s->depth == 0 && !s->root_seen) {
@@ -694,6 +884,8 @@ int sluice__selector_on_event(void *selector, enum sluice_json_event ev,
         s->depth--;
         s->matched--;
         check_found(s, s->depth);
+        if (s->depth == s->neg_level)
+            return cand_resolve(s, s->frames[s->depth].next_idx);
         return 0;
     }
     /* A value starts directly inside the deepest on-path container (or is
@@ -706,8 +898,10 @@ int sluice__selector_on_event(void *selector, enum sluice_json_event ev,
             match = f->key_match;
         } else {
             uint64_t idx = f->next_idx++;
-            match = st->kind == STEP_WILD ||
+            match = st->kind == STEP_WILD || st->kind == STEP_NEG ||
                     (st->kind == STEP_INDEX && st->index == idx);
+            if (st->kind == STEP_NEG)
+                cand_open(s, idx);
         }
     }
     if (match && s->depth == s->nsteps) {
@@ -722,8 +916,7 @@ int sluice__selector_on_event(void *selector, enum sluice_json_event ev,
         }
         s->in_record = true;
         s->rec_depth = 0;
-        int rc = s->c.record_begin ? s->c.record_begin(s->c.ud, key, key_n)
-                                   : 0;
+        int rc = emit_begin(s, key, key_n);
         return rc != 0 ? rc : record_event(s, ev, p, n);
     }
     /* On the path but not a record: the next step descends into it, so it
@@ -742,4 +935,16 @@ int sluice__selector_on_event(void *selector, enum sluice_json_event ev,
         s->depth++;
     }
     return 0;
+}
+
+int sluice__selector_on_event(void *selector, enum sluice_json_event ev,
+                              const char *p, size_t n)
+{
+    struct sluice_selector *s = selector;
+    int rc = on_event(s, ev, p, n);
+    /* A candidate ends with its value: after a scalar at once, after a
+     * container when the depth is back where it began. */
+    if (rc == 0 && s->cand && !s->in_record && s->depth == s->cand_depth)
+        cand_close(s);
+    return rc;
 }

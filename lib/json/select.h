@@ -5,10 +5,15 @@
  *
  * Supported: the root `$`, child segments `.name`, `['name']` / `["name"]`
  * (with the RFC's escapes), wildcards `.*`, `[*]`, `*` (after a dot), and
- * non-negative array indices `[n]`. A wildcard on an object matches every
- * member, on an array every element. Anything else (filters, slices,
- * negative indices, descendant `..`, unions) is rejected at compile time
- * with the byte position.
+ * array indices `[n]` and, one per path, negative ones `[-n]` (counted from
+ * the end, n <= 1024). A wildcard on an object matches every member, on an
+ * array every element. Anything else (filters, slices, descendant `..`,
+ * unions) is rejected at compile time with the byte position.
+ *
+ * A negative index's element is known only when its array closes: until
+ * then the records of each of the last n elements (and the verdict of
+ * each) are kept aside, at most 64 MiB each (SLUICE_ETOOBIG past it), and
+ * the chosen element's are delivered when the array closes.
  *
  * Selected values never nest (a selected value's interior is not searched),
  * so records are disjoint and come in document order.
@@ -85,6 +90,13 @@ enum sluice_select_verdict {
 enum sluice_select_verdict
 sluice__selector_verdict(const struct sluice_selector *s, bool allow_missing,
                          struct sluice_err *why);
+
+/* Whether the verdict (without allow_missing) is ABSENT because the
+ * path's last step found no member or element in a container that is
+ * there (`$.paging.next` in {"paging":{}}), as opposed to a step above it
+ * missing: a value that is simply not given, not a path that does not fit
+ * the document. */
+bool sluice__selector_absent_last(const struct sluice_selector *s);
 
 /* The reader callback: pass it to sluice__json_reader_new with the
  * selector as `ud`. A consumer's non-zero return propagates. */

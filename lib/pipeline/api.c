@@ -100,7 +100,7 @@ int sluice_job_window_info(const struct sluice_job *job, size_t i,
     sluice__part_at(&job->parts, i, &w);
     SLUICE_TRY(sluice__window_key(job, &w, &key, &err));
     SLUICE_TRY(sluice__window_label(job, &w, &start, &end, &err));
-    SLUICE_TRY(sluice__window_url(job, &w, &url, &err));
+    SLUICE_TRY(sluice__window_first_request(job, &w, &url, &err));
     SLUICE_TRY(sluice__window_destination(job, &w, &path, &err));
     info->index = i;
     info->start = sluice__buf_take(&start, NULL);

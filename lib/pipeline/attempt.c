@@ -14,7 +14,17 @@
  * A complete 2xx body is published only if the selector found the records
  * path's containers (json/select.h): a body where the path leads nowhere
  * (an error object in a 200, a changed API) fails the window, naming what
- * the body held instead, rather than publishing it as 0 records. */
+ * the body held instead, rather than publishing it as 0 records.
+ *
+ * A paginated window (source.pagination) is a sequence of pages in one
+ * sink: its pager (http/paginate.h) reads each page's header lines and
+ * body events beside the selector and, when the page has been read whole,
+ * names the next request, which the slot then waits to send like any
+ * attempt (governor, concurrency); the last page publishes the window. A
+ * failed page is retried in place when none of its records reached the
+ * sink (an error status, a refused connection); one that failed after its
+ * records began (a reset mid-body) cannot be taken back out of the sink,
+ * so the window starts again from its first page with a fresh sink. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,18 +41,19 @@ static bool is_success(long status) { return status >= 200 && status < 300; }
 
 /* ---- selector -> sink ------------------------------------------------------*/
 
-static int to_sink_begin(void *ud, const char *key, size_t key_n)
+static int sink_begin(void *ud, const char *key, size_t key_n)
 {
     struct slot *slot = ud;
     if (slot->run->incr.on)
         sluice__cursor_record_begin(&slot->incr);
+    slot->page_wrote = true;
     return slot->sink->ops->record_begin(slot->sink, key, key_n);
 }
 
 /* Record data is redacted too: APIs echo the key back (every NeoWs object
  * carries it in links.self), and no file sluice writes may hold a secret. */
-static int to_sink_event(void *ud, enum sluice_json_event ev, const char *p,
-                         size_t n)
+static int sink_event(void *ud, enum sluice_json_event ev, const char *p,
+                      size_t n)
 {
     struct slot *slot = ud;
     struct sluice_sink *s = slot->sink;
@@ -60,12 +71,55 @@ static int to_sink_event(void *ud, enum sluice_json_event ev, const char *p,
     return s->ops->event(s, ev, p, n);
 }
 
-static int to_sink_end(void *ud)
+static int sink_end(void *ud)
 {
     struct slot *slot = ud;
     if (slot->run->incr.on)
         sluice__cursor_record_end(&slot->incr);
     return slot->sink->ops->record_end(slot->sink);
+}
+
+void sluice__slot_sink_consumer(struct slot *s,
+                                struct sluice_record_consumer *c)
+{
+    c->record_begin = sink_begin;
+    c->event = sink_event;
+    c->record_end = sink_end;
+    c->ud = s;
+}
+
+/* The selector's records go to the sink, or, for a page of a page group,
+ * aside until their turn (pages.h). */
+static int to_sink_begin(void *ud, const char *key, size_t key_n)
+{
+    struct slot *slot = ud;
+    return slot->buffering ? sluice__pagebuf_begin(&slot->pagebuf, key, key_n)
+                           : sink_begin(ud, key, key_n);
+}
+
+static int to_sink_event(void *ud, enum sluice_json_event ev, const char *p,
+                         size_t n)
+{
+    struct slot *slot = ud;
+    return slot->buffering ? sluice__pagebuf_event(&slot->pagebuf, ev, p, n)
+                           : sink_event(ud, ev, p, n);
+}
+
+static int to_sink_end(void *ud)
+{
+    struct slot *slot = ud;
+    return slot->buffering ? sluice__pagebuf_end(&slot->pagebuf)
+                           : sink_end(ud);
+}
+
+/* A paginated window's reader events go to the records and to the pager,
+ * which picks the next page's URL, cursor or total on the way. */
+static int page_event(void *ud, enum sluice_json_event ev, const char *p,
+                      size_t n)
+{
+    struct slot *slot = ud;
+    int rc = sluice__selector_on_event(slot->selector, ev, p, n);
+    return rc != 0 ? rc : sluice__pager_on_event(slot->pager, ev, p, n);
 }
 
 /* ---- the transfer's bytes ------------------------------------------------------*/
@@ -87,6 +141,8 @@ static bool on_header(void *owner, const char *line, size_t n)
      * follow, and the body's first byte settles it (on_body). */
     s->headers_done = n <= 2 && (line[0] == '\r' || line[0] == '\n');
     sluice__rate_headers_feed(&s->rate_headers, line, n);
+    if (s->pager)
+        sluice__pager_header(s->pager, line, n);
     return true;
 }
 
@@ -120,8 +176,13 @@ static bool on_body(void *owner, const char *data, size_t n)
             s->json_invalid = true;
             sluice__err_set(&s->err, "response: %s",
                             sluice__json_reader_error(s->reader));
-        } else if (s->sink->err.msg[0] ||
-                   !sluice__json_reader_error(s->reader)[0]) {
+        } else if (s->buffering && !sluice__json_reader_error(s->reader)[0]) {
+            /* a page kept aside (pages.h): no sink of its own */
+            sluice__err_set(&s->err, "the page's records: %s",
+                            sluice_strerror(rc));
+        } else if (!s->buffering &&
+                   (s->sink->err.msg[0] ||
+                    !sluice__json_reader_error(s->reader)[0])) {
             /* the sink refused a record (its message, or the code's) */
             sluice__err_set(&s->err, "%s", sluice__sink_reason(s->sink, rc));
         } else {
@@ -158,14 +219,22 @@ int sluice__slot_init(struct slot *s, struct run *r,
     sluice__buf_init(&s->hop_url, 1 << 16);
     sluice__buf_init(&s->hop_origin, 4096);
     sluice__buf_init(&s->body, 1u << 20);
+    sluice__buf_init(&s->base, 1 << 16);
+    sluice__buf_init(&s->next_url, 1 << 16);
+    sluice__buf_init(&s->pagebuf,
+                     SLUICE_PAGEBUF_MAX(job->http.max_response_bytes));
 
     /* The sink comes from the run's pool at each window's first byte. */
     struct sluice_record_consumer c = {to_sink_begin, to_sink_event,
                                        to_sink_end, s};
     SLUICE_TRY(sluice__selector_new(job->source.records, &c, &s->selector,
                                     err));
-    s->reader = sluice__json_reader_new(NULL, sluice__selector_on_event,
-                                        s->selector);
+    SLUICE_TRY(sluice__pager_new(&job->source.pagination, &s->pager, err));
+    if (s->pager)
+        s->reader = sluice__json_reader_new(NULL, page_event, s);
+    else
+        s->reader = sluice__json_reader_new(NULL, sluice__selector_on_event,
+                                            s->selector);
     SLUICE_FAIL_IF(!s->reader, SLUICE_ENOMEM, err, "out of memory");
 out:
     return rc;
@@ -181,6 +250,12 @@ void sluice__slot_cleanup(struct slot *s)
     curl_slist_free_all(s->hop_headers);
     sluice__json_reader_free(s->reader);
     sluice__selector_free(s->selector);
+    sluice__pager_free(s->pager);
+    sluice__buf_cleanup(&s->base);
+    sluice__buf_cleanup(&s->next_url);
+    sluice__buf_cleanup(&s->pagebuf);
+    sluice__page_group_unref(s->group);
+    s->group = NULL;
     sluice__sink_free(s->sink);
     s->sink = NULL;
     sluice__buf_cleanup(&s->url);
@@ -193,6 +268,35 @@ void sluice__slot_cleanup(struct slot *s)
     sluice__buf_cleanup(&s->hop_url);
     sluice__buf_cleanup(&s->hop_origin);
     sluice__buf_cleanup(&s->body);
+}
+
+/* A paginated window's first page: the window URL (in s->url) becomes
+ * the base its pages start from; s->url the first page's request. */
+static int first_page(struct slot *s)
+{
+    s->rows = 0;
+    sluice__buf_reset(&s->base);
+    int rc = sluice__buf_append(&s->base, s->url.p, s->url.n);
+    sluice__buf_reset(&s->url);
+    if (rc == SLUICE_OK)
+        rc = sluice__pager_start(s->pager, s->base.p, &s->url);
+    if (rc != SLUICE_OK)
+        sluice__err_set(&s->err, "%s",
+                        sluice__buf_failure(rc, "request URL too long"));
+    return rc;
+}
+
+/* The window starts again from its first page (a page failed after its
+ * records began to reach the sink). */
+static int restart_pages(struct slot *s)
+{
+    s->rows = 0;
+    sluice__buf_reset(&s->url);
+    int rc = sluice__pager_start(s->pager, s->base.p, &s->url);
+    if (rc != SLUICE_OK)
+        sluice__err_set(&s->err, "%s",
+                        sluice__buf_failure(rc, "request URL too long"));
+    return rc;
 }
 
 void sluice__slot_assign(struct slot *s, size_t i)
@@ -211,13 +315,18 @@ void sluice__slot_assign(struct slot *s, size_t i)
     sluice__buf_reset(&s->start);
     sluice__buf_reset(&s->end);
     sluice__buf_reset(&s->body);
+    s->rows = 0;
+    s->requests = 0;
+    s->page_high = 0;
+    s->pages_par = 0;
     s->state = SLOT_WAITING;
     if (sluice__window_label(r->job, &s->w, &s->start, &s->end, &s->err) !=
             SLUICE_OK ||
         sluice__window_url(r->job, &s->w, &s->url, &s->err) != SLUICE_OK ||
         (r->job->source.post &&
          sluice__window_body(r->job, &s->w, &s->body, &s->err) !=
-             SLUICE_OK)) {
+             SLUICE_OK) ||
+        (s->pager && first_page(s) != SLUICE_OK)) {
         s->state = SLOT_IDLE;
         sluice__result_failed(r, s, s->err.msg);
     }
@@ -251,7 +360,6 @@ void sluice__slot_start(struct slot *s)
     s->headers_done = false;
     s->bytes_in = 0;
     s->err.msg[0] = '\0';
-    sluice__buf_reset(&s->path);
     sluice__buf_reset(&s->errbody);
     curl_slist_free_all(s->headers);
     s->headers = NULL;
@@ -260,19 +368,39 @@ void sluice__slot_start(struct slot *s)
     s->hops = 0;
     s->as_get = false;
     s->redirect_refused = false;
-    /* The origin the job's secrets belong to; none known (unparsable):
-     * every redirect is then to another origin, the safe side. */
-    if (sluice__url_origin(s->url.p, &s->origin) != SLUICE_OK)
+    s->page_wrote = false;
+    s->buffering = s->group != NULL;
+    sluice__buf_reset(&s->pagebuf);
+    /* The origin the job's secrets belong to (the window URL's, also for
+     * its later pages); none known (unparsable): every redirect is then
+     * to another origin, the safe side. */
+    if (sluice__url_origin(s->pager ? s->base.p : s->url.p, &s->origin) !=
+        SLUICE_OK)
         sluice__buf_reset(&s->origin);
     sluice__json_reader_reset(s->reader);
     sluice__selector_reset(s->selector);
-    sluice__cursor_tracker_init(&s->incr, &job->incremental.path,
-                                job->incremental.type);
     sluice__rate_headers_reset(&s->rate_headers);
+    if (s->pager)
+        sluice__pager_page_begin(s->pager);
 
+    /* A next page on another host (pagination.allow_other_hosts) gets
+     * what a redirect there gets: no secret. */
+    bool home = true;
+    if (s->pager) {
+        sluice__buf_reset(&s->hop_origin);
+        home = s->origin.n &&
+               sluice__url_origin(s->url.p, &s->hop_origin) == SLUICE_OK &&
+               strcmp(s->hop_origin.p, s->origin.p) == 0;
+    }
+    SLUICE_FAIL_IF(!home && sluice__redact_needed(job->secrets, s->url.p,
+                                                  s->url.n),
+                   SLUICE_EJOB, &s->err,
+                   "page %llu: the next page's URL on another host carries a "
+                   "secret: not followed",
+                   (unsigned long long)sluice__pager_pages(s->pager) + 1);
     SLUICE_TRY(
-        sluice__window_headers(job, &s->w, true, &s->headers, &s->err));
-    if (r->auth.oauth2) {
+        sluice__window_headers(job, &s->w, home, &s->headers, &s->err));
+    if (r->auth.oauth2 && home) { /* never to another host */
         const char *line = sluice__run_auth_header(r, &s->auth_gen);
         if (!line) {
             /* The token endpoint failed: the run stops (run.c); this
@@ -285,31 +413,55 @@ void sluice__slot_start(struct slot *s)
         SLUICE_FAIL_IF(!n, SLUICE_ENOMEM, &s->err, "out of memory");
         s->headers = n;
     }
-    SLUICE_TRY(sluice__window_output(job, &s->w, &s->path, &s->err));
-    if (!s->sink)
-        SLUICE_TRY(sluice__run_sink_take(r, &s->sink, &s->err));
-    s->sink->err.msg[0] = '\0';
-    rc = s->sink->ops->open(s->sink, s->path.p);
-    SLUICE_FAIL_IF(rc != SLUICE_OK, rc, &s->err, "%s",
-                   sluice__sink_reason(s->sink, rc));
-    s->sink_open = true;
+    if (!s->sink_open && !s->group) {
+        /* The window's output starts (again): so does the tracking of its
+         * incremental cursor, which spans all of its pages. */
+        sluice__cursor_tracker_init(&s->incr, &job->incremental.path,
+                                    job->incremental.type);
+        sluice__buf_reset(&s->path);
+        SLUICE_TRY(sluice__window_output(job, &s->w, &s->path, &s->err));
+        if (!s->sink)
+            SLUICE_TRY(sluice__run_sink_take(r, &s->sink, &s->err));
+        s->sink->err.msg[0] = '\0';
+        rc = s->sink->ops->open(s->sink, s->path.p);
+        SLUICE_FAIL_IF(rc != SLUICE_OK, rc, &s->err, "%s",
+                       sluice__sink_reason(s->sink, rc));
+        s->sink_open = true;
+    }
 
-    if (job->source.post)
-        sluice__http_transfer_set_body(s->xfer, s->body.p ? s->body.p : "",
-                                       s->body.n);
+    if (job->source.post) {
+        /* A page another slot pulls for a window sends that window's
+         * body (pages.c). */
+        const struct slot *ws = sluice__slot_window(s);
+        sluice__http_transfer_set_body(s->xfer, ws->body.p ? ws->body.p : "",
+                                       ws->body.n);
+    }
     SLUICE_TRY(sluice__http_transfer_start(s->xfer, s->url.p, s->headers,
                                            &slot_callbacks, s, &s->err));
     s->state = SLOT_RUNNING;
     r->in_flight++;
     r->sum.requests++;
+    sluice__slot_window(s)->requests++;
     SLUICE_LOG(&r->log, SLUICE_LOG_DEBUG, "%s %s",
                job->source.post ? "POST" : "GET", s->url.p);
 out:
-    if (rc != SLUICE_OK) {
+    if (rc != SLUICE_OK && s->group) {
+        /* a page of a group: the window fails, the slot goes free */
+        sluice__governor_on_response(&r->gov, sluice__now(),
+                                     sluice__wall_now(), s->ticket, 0,
+                                     SLUICE_XFER_LOCAL, NULL);
+        sluice__pages_fail(r, s->group, s->err.msg);
+        sluice__pages_leave(r, s);
+    } else if (rc != SLUICE_OK) {
         /* The governor counted this attempt as sent: close its account. */
         release(s, true);
         sluice__result_failed(r, s, s->err.msg);
     }
+}
+
+struct slot *sluice__slot_window(struct slot *s)
+{
+    return s->group && s->group->owner ? s->group->owner : s;
 }
 
 /* ---- redirects --------------------------------------------------------------*/
@@ -456,7 +608,7 @@ static enum sluice_xfer classify(const struct slot *s, int cc)
 /* Hands the finished window's sink to the committer thread; the slot goes
  * on with a fresh sink. The window is reported when the commit is done
  * (run.c). */
-static void publish(struct run *r, struct slot *s)
+void sluice__slot_publish(struct run *r, struct slot *s)
 {
     s->sink_open = false;
     s->state = SLOT_IDLE;
@@ -468,10 +620,64 @@ static void publish(struct run *r, struct slot *s)
         return;
     }
     it->sink = s->sink;
-    it->rows = sluice__selector_records(s->selector);
+    it->rows = s->pager ? s->rows : sluice__selector_records(s->selector);
     sluice__run_incr_published(r, s);
     s->sink = NULL;
     sluice__committer_submit(&r->committer, it);
+}
+
+/* A page was read whole: the pager names the next request (the slot
+ * waits to send it, the sink stays open), or the window ends (published)
+ * or fails. False when the window is published, so the caller does too. */
+static bool next_page(struct run *r, struct slot *s)
+{
+    uint64_t recs = sluice__selector_records(s->selector);
+    uint64_t n = sluice__pager_pages(s->pager) + 1;
+    struct sluice_err why;
+    s->rows += recs;
+    enum sluice_page_next nx =
+        sluice__pager_next(s->pager, s->url.p, recs, &s->next_url, &why);
+    SLUICE_LOG(&r->log, SLUICE_LOG_INFO,
+               "window %s..%s page %llu: HTTP %ld, %llu records (%s)%s%s",
+               sluice__buf_str(&s->start), sluice__buf_str(&s->end),
+               (unsigned long long)n, s->status, (unsigned long long)recs,
+               s->url.p, nx == SLUICE_PAGE_END ? ", the last: " : "",
+               nx == SLUICE_PAGE_END ? why.msg : "");
+    if (nx == SLUICE_PAGE_END)
+        return false;
+    uint64_t left = nx == SLUICE_PAGE_NEXT
+                        ? sluice__pager_predict(s->pager, recs)
+                        : 0;
+    if (left > 0 && sluice__pages_begin(r, s, left + 1))
+        return true; /* its pages go at once (pages.c) */
+    if (nx == SLUICE_PAGE_ERROR) {
+        char msg[SLUICE_ERR_MAX];
+        snprintf(msg, sizeof msg, "page %llu (%.300s): %.600s",
+                 (unsigned long long)n, s->url.p, why.msg);
+        s->sink->ops->abort(s->sink);
+        s->sink_open = false;
+        s->state = SLOT_IDLE;
+        sluice__result_failed(r, s, msg);
+        return true;
+    }
+    /* The next page is a new request with its own retries (unless the
+     * window started over: then the failed page's go on). */
+    sluice__buf_reset(&s->url);
+    if (sluice__buf_append(&s->url, s->next_url.p, s->next_url.n) !=
+        SLUICE_OK) {
+        s->sink->ops->abort(s->sink);
+        s->sink_open = false;
+        s->state = SLOT_IDLE;
+        sluice__result_failed(r, s, "the next page's URL is too long");
+        return true;
+    }
+    if (n > s->page_high) {
+        s->page_high = n;
+        memset(&s->retry, 0, sizeof s->retry);
+    }
+    s->not_before = 0;
+    s->state = SLOT_WAITING;
+    return true;
 }
 
 void sluice__slot_finish(struct slot *s, const struct sluice_http_done *done)
@@ -489,8 +695,9 @@ void sluice__slot_finish(struct slot *s, const struct sluice_http_done *done)
     if (cc == 0 && !s->failed_in_body && is_redirect(s->status) &&
         follow_redirect(s))
         return;
-    if (s->n_statuses < SLUICE_MAX_STATUSES)
-        s->statuses[s->n_statuses++] = s->status;
+    struct slot *ws = sluice__slot_window(s); /* whose statuses */
+    if (ws->n_statuses < SLUICE_MAX_STATUSES)
+        ws->statuses[ws->n_statuses++] = s->status;
 
     enum sluice_xfer xfer = classify(s, cc);
     bool ok = xfer == SLUICE_XFER_OK && !s->failed_in_body &&
@@ -513,13 +720,43 @@ void sluice__slot_finish(struct slot *s, const struct sluice_http_done *done)
     }
     sluice__governor_on_response(&r->gov, now, wall, s->ticket, s->status,
                                  xfer, &s->rate_headers);
+    if (s->group && !s->group->owner) {
+        sluice__pages_leave(r, s); /* its window ended meanwhile */
+        return;
+    }
     if (ok) {
-        publish(r, s);
+        if (s->group)
+            sluice__pages_done(r, s);
+        else if (!s->pager || !next_page(r, s))
+            sluice__slot_publish(r, s);
         return;
     }
     describe_failure(s, cc, done->error);
-    s->sink->ops->abort(s->sink);
-    s->sink_open = false;
+    if (s->group) {
+        char msg[SLUICE_ERR_MAX];
+        snprintf(msg, sizeof msg, "page %llu: %.900s",
+                 (unsigned long long)s->task, s->err.msg);
+        sluice__err_set(&s->err, "%s", msg);
+    } else if (s->pager) {
+        /* The page's number goes with its reason. A page whose records
+         * began to reach the sink cannot be taken back out: the window
+         * starts again from its first page, with a fresh sink. */
+        char msg[SLUICE_ERR_MAX];
+        snprintf(msg, sizeof msg, "page %llu: %.900s",
+                 (unsigned long long)sluice__pager_pages(s->pager) + 1,
+                 s->err.msg);
+        sluice__err_set(&s->err, "%s", msg);
+    }
+    /* (a page of a group is kept aside: its retry starts it afresh) */
+    if (!s->group && (!s->pager || s->page_wrote)) {
+        s->sink->ops->abort(s->sink);
+        s->sink_open = false;
+        if (s->pager && restart_pages(s) != SLUICE_OK) {
+            s->state = SLOT_IDLE;
+            sluice__result_failed(r, s, s->err.msg);
+            return;
+        }
+    }
     /* An OAuth2 token refused: renewed once per window and the request
      * sent again at once, not counted as a retry. A second 401 is judged
      * as any 401 (the credentials are wrong, not stale). */
@@ -560,7 +797,19 @@ void sluice__slot_finish(struct slot *s, const struct sluice_http_done *done)
     case SLUICE_RETRY_DONE: /* cannot happen for a failed attempt */
     case SLUICE_RETRY_FAIL:
     default: {
+        if (s->group) {
+            char why[SLUICE_ERR_MAX];
+            snprintf(why, sizeof why, "%.900s (after %u attempts)",
+                     s->err.msg, s->retry.attempts);
+            sluice__pages_fail(r, s->group,
+                               s->retry.attempts > 1 ? why : s->err.msg);
+            sluice__pages_leave(r, s);
+            break;
+        }
         s->state = SLOT_IDLE;
+        if (s->sink_open) /* a page kept it open for its retry */
+            s->sink->ops->abort(s->sink);
+        s->sink_open = false;
         if (s->retry.attempts > 1) {
             char why[SLUICE_ERR_MAX];
             snprintf(why, sizeof why, "%.900s (after %u attempts)",
@@ -580,6 +829,19 @@ void sluice__slot_abandon(struct slot *s, const char *why)
     if (s->state == SLOT_RUNNING) {
         sluice__http_transfer_cancel(s->xfer);
         r->in_flight--;
+    }
+    if (s->group && s->group->owner != s) {
+        /* a helper: its page is dropped; the window's slot reports */
+        struct page_group *g = s->group;
+        s->group = NULL;
+        sluice__page_group_unref(g);
+        release(s, s->state == SLOT_RUNNING);
+        return;
+    }
+    if (s->group) {
+        s->group->owner = NULL; /* its helpers drop their pages */
+        sluice__page_group_unref(s->group);
+        s->group = NULL;
     }
     release(s, s->state == SLOT_RUNNING);
     sluice__result_not_pulled(r, s, why);

@@ -21,8 +21,10 @@ int sluice__outcome_take(const struct slot *s, struct outcome *o)
     o->w = s->w;
     memcpy(o->statuses, s->statuses, sizeof o->statuses);
     o->n_statuses = s->n_statuses;
-    o->requests = s->retry.attempts ? s->retry.attempts
+    o->requests = s->pager ? s->requests
+                : s->retry.attempts ? s->retry.attempts
                                     : (unsigned)s->n_statuses;
+    o->pages = s->pager ? sluice__pager_pages(s->pager) + s->pages_par : 1;
     o->bytes_in = s->bytes_in;
     o->t_first = s->t_first;
     o->start = sluice__strdup(sluice__buf_str(&s->start));
@@ -118,7 +120,9 @@ void sluice__result_emit(struct run *r, const struct outcome *o,
     res.end = or_unknown(o->end);
     res.status = status;
     res.http_status = o->n_statuses ? o->statuses[o->n_statuses - 1] : 0;
-    res.attempts = (unsigned)o->n_statuses;
+    res.attempts = o->requests > o->n_statuses ? o->requests
+                                               : (unsigned)o->n_statuses;
+    res.pages = status == SLUICE_WINDOW_DONE ? o->pages : 0;
     res.statuses = o->statuses;
     res.n_statuses = o->n_statuses;
     res.rows = rows;
@@ -221,7 +225,8 @@ void sluice__result_unstarted(struct run *r, size_t index, const char *why)
     sluice__part_at(&r->job->parts, index, &o.w);
     if (sluice__window_label(r->job, &o.w, &start, &end, &ignored) !=
             SLUICE_OK ||
-        sluice__window_url(r->job, &o.w, &url, &ignored) != SLUICE_OK)
+        sluice__window_first_request(r->job, &o.w, &url, &ignored) !=
+            SLUICE_OK)
         sluice__buf_reset(&url);
     o.start = sluice__strdup(sluice__buf_str(&start));
     o.end = sluice__strdup(sluice__buf_str(&end));

@@ -205,6 +205,9 @@ static struct slot *ready_slot(struct run *r, double now)
         if (s->state == SLOT_IDLE && !idle)
             idle = s;
     }
+    /* the pages of windows begun go before new windows */
+    if (idle && sluice__pages_assign(r, idle))
+        return idle;
     size_t index;
     if (idle && sluice__run_plan_next(&r->plan, &index)) {
         sluice__slot_assign(idle, index);
@@ -290,7 +293,7 @@ static void stop_windows(struct run *r, bool in_flight_too)
                           : r->s3_refused        ? "the store refused the job"
                           : stopped_for_quota(r) ? s->err.msg
                                                  : "interrupted";
-        if (s->state == SLOT_WAITING ||
+        if (s->state == SLOT_WAITING || s->state == SLOT_PARKED ||
             (in_flight_too && s->state == SLOT_RUNNING))
             sluice__slot_abandon(s, why);
     }

@@ -27,10 +27,12 @@
 #include "http/driver.h"
 #include "http/governor.h"
 #include "http/oauth2.h"
+#include "http/paginate.h"
 #include "http/rate_headers.h"
 #include "http/retry.h"
 #include "http/s3_client.h"
 #include "json/select.h"
+#include "pipeline/pages.h"
 #include "sink/sink.h"
 #include "state/ledger.h"
 #include "util/log.h"
@@ -42,7 +44,9 @@ struct sluice_run_report; /* pipeline/run_report.h */
 enum slot_state {
     SLOT_IDLE,    /* free for the next window */
     SLOT_WAITING, /* holds a window between attempts (backoff) */
-    SLOT_RUNNING  /* a transfer is in flight */
+    SLOT_RUNNING, /* a transfer is in flight */
+    SLOT_PARKED   /* holds a window whose pages other slots pull
+                     (pages.h): it waits for them, sends nothing */
 };
 
 struct run;
@@ -64,6 +68,28 @@ struct slot {
     struct sluice_buf origin, hop_url, hop_origin;
     struct curl_slist *hop_headers;
     struct sluice_rate_headers rate_headers;
+    /* Pagination (source.pagination; pager NULL without): the window's
+     * URL the pages start from and their secrets belong to, the next
+     * page's URL, the records of the pages read so far, the requests made
+     * for the window (each page's own retry state starts afresh). */
+    struct sluice_pager *pager;
+    struct sluice_buf base, next_url;
+    uint64_t rows;
+    unsigned requests;
+    /* the most pages read in this window: a page's retries start afresh
+     * only past it, so a window that starts over (a page failed after its
+     * records began) cannot loop, its pages succeeding again and again */
+    uint64_t page_high;
+    /* Parallel pages (pages.h): the group this slot holds (as the
+     * window's slot, its owner, or as a helper pulling page `task`),
+     * whether the records of the response go to `pagebuf` rather than the
+     * sink, and the group's pages once the window is published. */
+    struct page_group *group;
+    uint64_t task;
+    bool buffering;
+    struct sluice_buf pagebuf;
+    uint64_t pages_par;
+    bool page_wrote; /* a record of this attempt reached the sink */
 
     enum slot_state state;
     struct sluice_window w;
@@ -104,6 +130,7 @@ struct outcome {
     long statuses[SLUICE_MAX_STATUSES];
     size_t n_statuses;
     unsigned requests;
+    uint64_t pages;  /* read whole (1 without pagination, once done) */
     uint64_t bytes_in;
     double t_first;
     char *start, *end, *url, *path; /* owned */
@@ -258,6 +285,29 @@ void sluice__slot_start(struct slot *s);
 void sluice__slot_finish(struct slot *s, const struct sluice_http_done *done);
 /* Abandons the slot's window (interrupt, quota): not pulled. */
 void sluice__slot_abandon(struct slot *s, const char *why);
+/* The slot that holds s's window: its page group's owner, or s. */
+struct slot *sluice__slot_window(struct slot *s);
+/* Hands a finished window's sink to the committer; the slot goes idle. */
+void sluice__slot_publish(struct run *r, struct slot *s);
+/* A consumer writing into s's sink (records redacted), for pages kept
+ * aside and written later (pages.c). */
+void sluice__slot_sink_consumer(struct slot *s,
+                                struct sluice_record_consumer *c);
+
+/* pages.c: parallel pages (pages.h). `s` read its window's first page and
+ * the other `npages - 1` are predictable: a group for them, s taking the
+ * first (false: out of memory, the pages go one by one). */
+bool sluice__pages_begin(struct run *r, struct slot *s, uint64_t npages);
+/* A page of a group was read whole by s: kept, written in turn; s takes
+ * the next page, waits (the window's slot) or goes free. */
+void sluice__pages_done(struct run *r, struct slot *s);
+/* The group's window fails with `why` (its sink aborted, reported once);
+ * its other pages are dropped as their slots come back. */
+void sluice__pages_fail(struct run *r, struct page_group *g,
+                        const char *why);
+/* s is done with its group's page (failed, dropped): the next page, or
+ * free (the window's slot: parked while pages are out). */
+void sluice__pages_leave(struct run *r, struct slot *s);
 
 /* run.c: sinks are pooled: a slot takes one per window; a finished window's
  * sink travels through the committer and comes back. */

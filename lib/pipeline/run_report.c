@@ -138,9 +138,10 @@ static int build_window(struct sluice_buf *b, size_t nth,
                                        w->statuses[i]));
     SLUICE_TRY(sluice__buf_appendf(
         b,
-        "],\"rows\":%llu,\"bytes_in\":%llu,\"bytes_out\":%llu,"
-        "\"bad_values\":%llu,\"seconds\":%.3f,\"output\":",
-        (unsigned long long)w->rows, (unsigned long long)w->bytes_in,
+        "],\"pages\":%llu,\"rows\":%llu,\"bytes_in\":%llu,"
+        "\"bytes_out\":%llu,\"bad_values\":%llu,\"seconds\":%.3f,"
+        "\"output\":",
+        (unsigned long long)w->pages, (unsigned long long)w->rows, (unsigned long long)w->bytes_in,
         (unsigned long long)w->bytes_out, (unsigned long long)w->bad_values,
         w->seconds));
     SLUICE_TRY(sluice__json_write_cstr(b, w->output));

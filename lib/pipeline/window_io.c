@@ -111,6 +111,27 @@ out:
     return rc;
 }
 
+int sluice__window_first_request(const struct sluice_job *job,
+                                 const struct sluice_window *w,
+                                 struct sluice_buf *out,
+                                 struct sluice_err *err)
+{
+    const struct sluice_pagination *pg = &job->source.pagination;
+    if (pg->type == SLUICE_PAGES_NONE)
+        return sluice__window_url(job, w, out, err);
+    struct sluice_buf base;
+    sluice__buf_init(&base, 1 << 16);
+    int rc = sluice__window_url(job, w, &base, err);
+    if (rc == SLUICE_OK) {
+        rc = sluice__pagination_first_url(pg, base.p, out);
+        if (rc != SLUICE_OK)
+            sluice__err_set(err, "%s",
+                            sluice__buf_failure(rc, "request URL too long"));
+    }
+    sluice__buf_cleanup(&base);
+    return rc;
+}
+
 int sluice__window_headers(const struct sluice_job *job,
                            const struct sluice_window *w, bool with_secrets,
                            struct curl_slist **out, struct sluice_err *err)

@@ -15,6 +15,13 @@ SLUICE_NODISCARD int sluice__window_url(const struct sluice_job *job,
                                         const struct sluice_window *w,
                                         struct sluice_buf *out,
                                         struct sluice_err *err);
+/* The window's first request: its URL and, with source.pagination, the
+ * first page's parameters (`limit`, `offset=0`, `page=1`). What `plan`
+ * shows. */
+SLUICE_NODISCARD int sluice__window_first_request(const struct sluice_job *job,
+                                                  const struct sluice_window *w,
+                                                  struct sluice_buf *out,
+                                                  struct sluice_err *err);
 /* The request headers for window w, plus Accept: application/json, plus
  * source.auth's header (bearer, basic, api_key; an OAuth2 token is added
  * by the run, pipeline/run_auth.c). Without `with_secrets`, every header

@@ -69,6 +69,10 @@ def _window_dict(r):
         "output": _s(r.output),
         "seconds": r.seconds,
         "url": _s(r.url),
+        # source.pagination: pages read (a library older than the field
+        # says nothing: its struct is shorter)
+        "pages": r.pages if r.size >= _capi.WindowResult.pages.offset + 8
+                 else None,
     }
 
 

@@ -41,7 +41,8 @@ class WindowResult(ctypes.Structure):
                 ("n_statuses", c_size), ("rows", c_u64), ("bytes_in", c_u64),
                 ("bytes_out", c_u64), ("bad_values", c_u64),
                 ("output", c_str), ("seconds", ctypes.c_double),
-                ("url", c_str), ("error", c_str), ("key", c_str)]
+                ("url", c_str), ("error", c_str), ("key", c_str),
+                ("pages", c_u64)]
 
 
 class Progress(ctypes.Structure):

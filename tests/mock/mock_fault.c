@@ -15,6 +15,7 @@ struct rule {
     int match_any;
     uint64_t nth;     /* 0 unless nth=K */
     char *start_date; /* NULL unless start_date=... */
+    char *query;      /* NULL unless query~TEXT */
     long long left;   /* -1 = unlimited */
 };
 
@@ -114,13 +115,21 @@ int fault_add(const char *spec, char *err, size_t errsz)
             snprintf(err, errsz, "out of memory");
             return -1;
         }
+    } else if (mn > 6 && memcmp(m, "query~", 6) == 0) {
+        r.query = strndup(m + 6, mn - 6);
+        if (!r.query) {
+            snprintf(err, errsz, "out of memory");
+            return -1;
+        }
     } else {
         snprintf(err, errsz,
-                 "fault '%s': MATCH must be *, nth=K or start_date=DATE", spec);
+                 "fault '%s': MATCH must be *, nth=K, start_date=DATE or "
+                 "query~TEXT", spec);
         return -1;
     }
     if (nrules == MAX_RULES) {
         free(r.start_date);
+        free(r.query);
         snprintf(err, errsz, "too many --fault rules (at most %d)", MAX_RULES);
         return -1;
     }
@@ -128,7 +137,8 @@ int fault_add(const char *spec, char *err, size_t errsz)
     return 0;
 }
 
-struct fault_hit fault_match(uint64_t nth, const char *start_date)
+struct fault_hit fault_match(uint64_t nth, const char *start_date,
+                             const char *uri)
 {
     struct fault_hit none = {FAULT_NONE, 0, 0};
     pthread_mutex_lock(&lock);
@@ -138,7 +148,8 @@ struct fault_hit fault_match(uint64_t nth, const char *start_date)
             continue;
         int ok = r->match_any || (r->nth && r->nth == nth) ||
                  (r->start_date && start_date &&
-                  strcmp(r->start_date, start_date) == 0);
+                  strcmp(r->start_date, start_date) == 0) ||
+                 (r->query && uri && strstr(uri, r->query) != NULL);
         if (!ok)
             continue;
         if (r->left > 0)
@@ -160,7 +171,9 @@ int fault_uses(enum fault_kind kind)
 
 void fault_free_all(void)
 {
-    for (int i = 0; i < nrules; i++)
+    for (int i = 0; i < nrules; i++) {
         free(rules[i].start_date);
+        free(rules[i].query);
+    }
     nrules = 0;
 }

@@ -9,6 +9,8 @@
  *          start_date=DATE      a request whose query has start_date=DATE
  *                               (compared as text, as sent)
  *          nth=K                the K-th request the server received (1-based)
+ *          query~TEXT           a request whose path and query, as sent,
+ *                               contain TEXT (one page of a paginated API)
  *   COUNT  how many times the rule may fire (default: unlimited)
  * Rules are tried in the order given; the first that matches and has not
  * used up its count fires. Thread-safe. */
@@ -39,9 +41,11 @@ struct fault_hit {
 
 /* Adds a rule; returns 0, or -1 with a message in err. */
 int fault_add(const char *spec, char *err, size_t errsz);
-/* Matches a request; `nth` is its 1-based number and `start_date` the raw
- * start_date value (NULL if absent). Consumes one use of the rule. */
-struct fault_hit fault_match(uint64_t nth, const char *start_date);
+/* Matches a request; `nth` is its 1-based number, `start_date` the raw
+ * start_date value (NULL if absent), `uri` its path and query as sent.
+ * Consumes one use of the rule. */
+struct fault_hit fault_match(uint64_t nth, const char *start_date,
+                             const char *uri);
 /* Whether some rule injects `kind`. */
 int fault_uses(enum fault_kind kind);
 void fault_free_all(void);

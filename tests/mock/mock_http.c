@@ -17,6 +17,7 @@
 #include "mock_fault.h"
 #include "mock_items.h"
 #include "mock_limit.h"
+#include "mock_pages.h"
 #include "mock_route.h"
 #include "mock_util.h"
 #include "neows_gen.h"
@@ -412,6 +413,8 @@ static struct MHD_Response *respond(struct MHD_Connection *c, struct outcome *o,
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, o->ctype);
     if (o->location)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, o->location);
+    if (o->hdr_name && o->hdr_value)
+        MHD_add_response_header(resp, o->hdr_name, o->hdr_value);
     if (!mock_cfg.bare_limits) {
         snprintf(num, sizeof(num), "%ld", mock_cfg.hourly_limit);
         MHD_add_response_header(resp, "X-RateLimit-Limit", num);
@@ -479,11 +482,13 @@ static enum fault_kind decide(struct MHD_Connection *c, struct mreq *r,
                               const char *method)
 {
     uint64_t nth = atomic_fetch_add(&nrequests, 1) + 1;
-    struct outcome o = {0, "application/json", NULL, NULL, 0, -1, NULL};
+    struct outcome o = {0, "application/json", NULL, NULL, 0, -1, NULL,
+                        NULL, NULL};
     struct fault_hit fh = {FAULT_NONE, 0, 0};
     long remaining = mock_cfg.hourly_limit;
     char *key = NULL;
     struct query q;
+    int paged = 0; /* a paginated endpoint (mock_pages.c) */
 
     int mv = moved(r->uri, &o);
     if (mv != 0) {
@@ -527,6 +532,11 @@ static enum fault_kind decide(struct MHD_Connection *c, struct mreq *r,
         }
         goto limits;
     }
+    /* The paginated endpoints (mock_pages.c) check their own keys, if
+     * any; faults and latency apply to them as to the feed. */
+    paged = pages_is(q.path);
+    if (paged)
+        goto faults;
     /* The gateway reads the X-Api-Key header first, then the query. */
     const char *hdr =
         MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Api-Key");
@@ -569,7 +579,8 @@ limits:
         o.status = (unsigned)mock_cfg.limit_status;
         goto respond;
     }
-    fh = fault_match(nth, q.start);
+faults:
+    fh = fault_match(nth, q.start, r->uri);
     r->hold_gen = atomic_load(&hold_generation);
     switch (fh.kind) {
     case FAULT_RESET:
@@ -595,7 +606,11 @@ limits:
     default:
         break;
     }
-    if (!items_route(&o, method, q.path, r->uri))
+    if (paged)
+        pages_route(&o, r->uri,
+                    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host"),
+                    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "apikey"));
+    else if (!items_route(&o, method, q.path, r->uri))
         route(&o, method, &q, key_echo_auth);
 
 respond:
@@ -613,6 +628,8 @@ respond:
 done:
     free(key);
     free(o.location);
+    free(o.hdr_name);
+    free(o.hdr_value);
     query_free(&q);
     return fh.kind;
 }

@@ -36,6 +36,9 @@ struct outcome {
     size_t n;
     long retry_after; /* -1: no Retry-After header */
     char *location;   /* owned; a redirect's Location, NULL: none */
+    /* one more response header (mock_pages.c: Link, X-Next-Cursor), both
+     * owned; NULL: none */
+    char *hdr_name, *hdr_value;
 };
 
 void gateway_error(struct outcome *o, unsigned status, const char *code,

@@ -601,6 +601,111 @@ static void test_bad_files(void)
     ASSERT_EQ(bad, 0);
 }
 
+/* source.pagination: each type with its fields; defaults; what a type
+ * does not take, what it needs, bad paths, all with their position. */
+#define PAGED(p)                                                               \
+    "name: t\n"                                                                \
+    "source:\n"                                                                \
+    "  url: \"https://h/x\"\n"                                                 \
+    "  params: {q: \"{start}\"}\n"                                             \
+    "  pagination: " p "\n"                                                    \
+    "windows: {from: 2020-01-01, step: 1d}\n"                                  \
+    "output: {path: \"o/{start}.ndjson\"}\n"
+
+static void test_pagination(void)
+{
+    struct sluice_job *job = NULL;
+    struct sluice_err err;
+    ASSERT_EQ(load(MIN, NULL, 0, &job, &err), SLUICE_OK);
+    ASSERT_EQ(job->source.pagination.type, SLUICE_PAGES_NONE);
+    sluice__job_free(job);
+
+    ASSERT_EQ(load(PAGED("{type: cursor, path: \"$.data[-1].id\", param: "
+                         "starting_after, has_more: $.has_more}"),
+                   NULL, 0, &job, &err),
+              SLUICE_OK);
+    const struct sluice_pagination *pg = &job->source.pagination;
+    ASSERT_EQ(pg->type, SLUICE_PAGES_CURSOR);
+    ASSERT_STR_EQ(pg->path, "$.data[-1].id");
+    ASSERT_STR_EQ(pg->param, "starting_after");
+    ASSERT_STR_EQ(pg->has_more, "$.has_more");
+    ASSERT_EQ(pg->max_pages, 10000);
+    ASSERT_TRUE(pg->stop_on_empty);
+    sluice__job_free(job);
+
+    ASSERT_EQ(load(PAGED("{type: offset, param: offset, limit_param: limit, "
+                         "limit: 100, total: "
+                         "$.METADATA.RESULTS.TOTAL_COUNT, max_pages: 5, "
+                         "stop_on_empty: false}"),
+                   NULL, 0, &job, &err),
+              SLUICE_OK);
+    pg = &job->source.pagination;
+    ASSERT_EQ(pg->type, SLUICE_PAGES_OFFSET);
+    ASSERT_EQ(pg->limit, 100);
+    ASSERT_EQ(pg->start, 0);
+    ASSERT_EQ(pg->max_pages, 5);
+    ASSERT_TRUE(!pg->stop_on_empty);
+    sluice__job_free(job);
+
+    ASSERT_EQ(load(PAGED("{type: page, param: page, total_pages: "
+                         "$.meta.total_pages}"),
+                   NULL, 0, &job, &err),
+              SLUICE_OK);
+    ASSERT_EQ(job->source.pagination.start, 1);
+    sluice__job_free(job);
+    ASSERT_EQ(load(PAGED("{type: link_header}"), NULL, 0, &job, &err),
+              SLUICE_OK);
+    sluice__job_free(job);
+
+    static const struct {
+        const char *yaml, *msg;
+    } bad[] = {
+        {PAGED("{type: pages}"),
+         "job.yaml:5:22: source.pagination.type: unknown type 'pages' "
+         "(link_header, next_url, cursor, offset or page)"},
+        {PAGED("{type: cursor, param: after}"),
+         "job.yaml:5:15: source.pagination: type cursor needs 'path' (the "
+         "cursor in the body) or 'header' (in a response header), one of "
+         "them"},
+        {PAGED("{type: next_url}"),
+         "job.yaml:5:15: source.pagination: type next_url needs 'path'"},
+        {PAGED("{type: offset, param: offset}"),
+         "job.yaml:5:15: source.pagination: type offset needs 'limit'"},
+        {PAGED("{type: cursor, path: $.a, param: a, total: $.t}"),
+         "job.yaml:5:51: source.pagination.total: not a field of type "
+         "cursor"},
+        {PAGED("{type: next_url, path: \"$..next\"}"),
+         "job.yaml:5:38: source.pagination.path: '$..next': byte 1: "
+         "descendant segments ('..') are not supported"},
+        {PAGED("{type: page, param: q}"),
+         "job.yaml:5:35: source.pagination.param: 'q' is also in "
+         "source.params: the paginator sets it"},
+        {PAGED("{type: page, param: p, limit: 10}"),
+         "job.yaml:5:15: source.pagination: 'limit' and 'limit_param' go "
+         "together"},
+        {PAGED("{type: page, param: p, max_pages: 0}"),
+         "job.yaml:5:49: source.pagination.max_pages: expected a whole "
+         "number from 1 to 100000000, got '0'"},
+        {PAGED("{type: page, param: p, colour: red}"),
+         "job.yaml:5:38: source.pagination.colour: unknown field 'colour'"},
+        {PAGED("[1]"),
+         "job.yaml:5:15: pagination: expected a mapping, got a list"},
+    };
+    size_t nbad = 0;
+    FOR_CASES(i, bad)
+    {
+        job = NULL;
+        int rc = load(bad[i].yaml, NULL, 0, &job, &err);
+        if (rc != SLUICE_EJOB || strcmp(err.msg, bad[i].msg) != 0) {
+            fprintf(stderr, "  case %zu (rc %d):\n    got  %s\n    want %s\n",
+                    i, rc, err.msg, bad[i].msg);
+            nbad++;
+        }
+        sluice__job_free(job);
+    }
+    ASSERT_EQ(nbad, 0);
+}
+
 static void test_missing_file(void)
 {
     struct sluice_job *job = NULL;
@@ -1056,6 +1161,7 @@ static void test_cleanup(void)
 }
 
 static const struct harness_test TESTS[] = {
+    TEST(test_pagination),
     TEST(test_full_file),
     TEST(test_defaults),
     TEST(test_throttle_statuses),

@@ -75,6 +75,7 @@ static void test_report_bytes_and_publication(void)
     w.statuses = statuses;
     w.n_statuses = 2;
     w.rows = 7;
+    w.pages = 2;
     w.bytes_in = 100;
     w.bytes_out = 120;
     w.bad_values = 1;
@@ -133,13 +134,13 @@ static void test_report_bytes_and_publication(void)
              "\"windows\":[\n"
              "{\"index\":3,\"start\":\"2020-01-22\",\"end\":\"2020-01-28\","
              "\"status\":\"done\",\"http_status\":200,\"attempts\":2,"
-             "\"statuses\":[503,200],\"rows\":7,\"bytes_in\":100,"
+             "\"statuses\":[503,200],\"pages\":2,\"rows\":7,\"bytes_in\":100,"
              "\"bytes_out\":120,\"bad_values\":1,\"seconds\":0.250,"
              "\"output\":\"out/a \\\"b\\\"\\\\.ndjson\","
              "\"url\":\"http://h/feed?api_key=***\",\"error\":null,\"key\":null},\n"
              "{\"index\":4,\"start\":\"2020-01-29\",\"end\":\"2020-02-04\","
              "\"status\":\"failed\",\"http_status\":0,\"attempts\":0,"
-             "\"statuses\":[],\"rows\":0,\"bytes_in\":0,\"bytes_out\":0,"
+             "\"statuses\":[],\"pages\":0,\"rows\":0,\"bytes_in\":0,\"bytes_out\":0,"
              "\"bad_values\":0,\"seconds\":0.000,\"output\":null,"
              "\"url\":\"http://h/feed\","
              "\"error\":\"HTTP 400:\\tline\\none\\r\\u0001\",\"key\":null}\n"
