@@ -110,6 +110,11 @@ int sluice__cfg_load_bad_value(struct loader *L);
 int sluice__cfg_load_rate_limit(struct loader *L);
 int sluice__cfg_load_retry(struct loader *L);
 int sluice__cfg_load_state(struct loader *L);
+/* A database destination (job_load_db.c): whether the output section
+ * names one (output.sqlite or output.postgres), and its fields. */
+bool sluice__cfg_output_is_db(const struct sluice_ynode *out_n);
+int sluice__cfg_load_db_output(struct loader *L,
+                               const struct sluice_ynode *out_n);
 /* output.allow_outside, and output.path over the whole plan: inside its
  * folder, one file per window (job_load_paths.c). After windows and
  * output are loaded. */

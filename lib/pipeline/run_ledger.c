@@ -140,8 +140,22 @@ static int fp_build(const struct sluice_job *job, struct fingerprint *fp)
                                          : "")));
     SLUICE_TRY(fp_add(fp, sluice__strdup("windows.from"), sluice__strdup(from)));
     SLUICE_TRY(fp_add(fp, sluice__strdup("windows.step"), sluice__strdup(num)));
-    SLUICE_TRY(fp_add(fp, sluice__strdup("output.path"),
-                      sluice__strdup(job->output.path)));
+    /* A database destination stands where the path would: another file
+     * or table is another job (a password in it is kept as "***"). */
+    if (job->output.db) {
+        struct sluice_buf dest;
+        sluice__buf_init(&dest, 1 << 16);
+        rc = sluice__buf_appendf(
+            &dest, "%s:%s#%s",
+            job->output.db == SLUICE_DB_SQLITE ? "sqlite" : "postgres",
+            job->output.db_target, job->output.table);
+        char *v = rc == SLUICE_OK ? sluice__buf_take(&dest, NULL) : NULL;
+        sluice__buf_cleanup(&dest);
+        SLUICE_TRY(fp_add(fp, sluice__strdup("output.path"), v));
+    } else {
+        SLUICE_TRY(fp_add(fp, sluice__strdup("output.path"),
+                          sluice__strdup(job->output.path)));
+    }
     snprintf(num, sizeof num, "%d", (int)job->output.format);
     SLUICE_TRY(fp_add(fp, sluice__strdup("output.format"), sluice__strdup(num)));
 out:
@@ -257,6 +271,21 @@ int sluice__run_sweep(struct run *r, struct sluice_err *err)
                        sluice__buf_failure(rc, "report path too long"));
         SLUICE_TRY(sweep_folder(r, &seen, path.p, err));
     }
+    /* A database job writes no file per window: its temporary files are
+     * the schema file's, beside that file. */
+    if (r->job->output.db) {
+        sluice__buf_reset(&path);
+        rc = sluice__job_schema_path(r->job, &path);
+        SLUICE_FAIL_IF(rc != SLUICE_OK, rc, err, "%s",
+                       sluice__buf_failure(rc, "schema path too long"));
+        char *slash = strrchr(path.p, '/');
+        if (slash == path.p)
+            path.p[1] = '\0';
+        else if (slash)
+            *slash = '\0';
+        SLUICE_TRY(sweep_folder(r, &seen, slash ? path.p : ".", err));
+        goto out;
+    }
     for (size_t i = r->plan.due_begin; i < r->plan.due_end; i++) {
         if (!sluice__run_plan_is_due(&r->plan, i))
             continue;
@@ -318,7 +347,8 @@ static int requeue_moved(struct run *r, struct sluice_err *err)
     /* A path that cannot be rendered now fails its window when pulled;
      * the old file stays then (nothing to compare it with). */
     struct sluice_err perr;
-    if (sluice__window_output(r->job, &w, &path, &perr) == SLUICE_OK &&
+    if (!r->job->output.db &&
+        sluice__window_output(r->job, &w, &path, &perr) == SLUICE_OK &&
         lw.output && strcmp(lw.output, path.p) != 0 && unlink(lw.output) == 0)
         SLUICE_LOG(&r->log, SLUICE_LOG_INFO,
                    "removed %s: the job's end moved, so its window is "
@@ -428,8 +458,14 @@ int sluice__run_window_due(struct run *r, size_t i, bool *due,
     SLUICE_TRY(sluice__ledger_cursor_status(r->ledger.cursor, w.start, &st, err));
     if (st != SLUICE_LEDGER_DONE)
         goto out;
+    /* write: replace empties the table at the run's first commit: every
+     * window is pulled again, or the ledger would call done what is gone.
+     * Otherwise a database partition done stays done (its rows are in
+     * the table, which sluice does not scan at each run). */
+    if (r->job->output.db)
+        *due = r->job->output.write == SLUICE_WRITE_REPLACE;
     /* With output.empty: skip a done window may rightly have no file. */
-    if (r->job->output.format != SLUICE_FORMAT_NDJSON &&
+    else if (r->job->output.format != SLUICE_FORMAT_NDJSON &&
         r->job->output.skip_empty)
         *due = false;
     else
