@@ -86,6 +86,36 @@ static bool conninfo_value(const char *s, const char *key, const char **p,
     return false;
 }
 
+/* A password as written (percent-encoded in a URI), and as libpq decodes
+ * it, which is what a message could show. */
+static int add_password(struct loader *L, const struct sluice_ymark *m,
+                        const char *p, size_t n)
+{
+    int rc = sluice__cfg_add_secret(L, m, "output.postgres", p, n);
+    if (rc != SLUICE_OK || !memchr(p, '%', n))
+        return rc;
+    char *dec = sluice__malloc(n + 1);
+    if (!dec)
+        return SLUICE_ENOMEM;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        int hi = i + 2 < n && p[i] == '%'
+                     ? sluice__hex_digit((unsigned char)p[i + 1])
+                     : -1;
+        int lo = hi >= 0 ? sluice__hex_digit((unsigned char)p[i + 2]) : -1;
+        if (lo >= 0) {
+            dec[k++] = (char)(hi * 16 + lo);
+            i += 2;
+        } else {
+            dec[k++] = p[i];
+        }
+    }
+    rc = k ? sluice__cfg_add_secret(L, m, "output.postgres", dec, k)
+           : SLUICE_OK;
+    sluice__free(dec);
+    return rc;
+}
+
 /* Every form a password takes in a libpq connection string. */
 static int conninfo_secrets(struct loader *L, const struct sluice_ymark *m,
                             const char *s)
@@ -94,14 +124,23 @@ static int conninfo_secrets(struct loader *L, const struct sluice_ymark *m,
     const char *p;
     size_t n;
     if (!strncmp(s, "postgresql://", 13) || !strncmp(s, "postgres://", 11)) {
-        SLUICE_TRY(sluice__cfg_url_userinfo(L, m, s));
+        /* user:password@ — the user name is no secret (it is what
+         * `status` and the server's messages name), the password is */
+        const char *auth = strstr(s, "://") + 3;
+        size_t end = strcspn(auth, "/?#");
+        const char *at = NULL;
+        for (size_t i = 0; i < end; i++)
+            if (auth[i] == '@')
+                at = auth + i;
+        const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+        if (colon && at > colon + 1)
+            SLUICE_TRY(add_password(L, m, colon + 1, (size_t)(at - colon - 1)));
         for (const char *q = strchr(s, '?'); q && *q; q++) {
             if ((q[0] == '?' || q[0] == '&') && !strncmp(q + 1, "password=", 9)) {
                 p = q + 10;
                 n = strcspn(p, "&#");
                 if (n)
-                    SLUICE_TRY(
-                        sluice__cfg_add_secret(L, m, "output.postgres", p, n));
+                    SLUICE_TRY(add_password(L, m, p, n));
             }
         }
     } else if (conninfo_value(s, "password", &p, &n) && n) {
