@@ -100,7 +100,7 @@ static void commit_one(struct committer *c, struct commit_item *it)
     while (it->rc != SLUICE_OK && it->sink->transient &&
            it->commit_retries + 1 < attempts && !cancelled(c)) {
         if (it->commit_retries == 0)
-            snprintf(it->retry_why, sizeof it->retry_why, "%s",
+            snprintf(it->retry_why, sizeof it->retry_why, "%.500s",
                      sluice__sink_reason(it->sink, it->rc));
         it->commit_retries++;
         backoff(c, sluice__retry_backoff(c->policy, it->commit_retries,

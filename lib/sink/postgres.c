@@ -7,7 +7,10 @@
  *     the job's schema has and the table lacks (and ALTER COLUMN TYPE
  *     when a column was widened: bigint -> double precision, anything ->
  *     jsonb), the index on _sluice_partition, the merge key's unique index
- *     CREATE TEMP TABLE _sluice_stage (LIKE the table) ON COMMIT DROP
+ *     (those two steps only when the columns differ from the last commit
+ *     on this connection)
+ *     the temporary _sluice_stage (LIKE the table, ON COMMIT DELETE ROWS),
+ *     made once per connection and columns
  *     COPY _sluice_stage FROM STDIN      the spooled rows, text format
  *     append / replace: DELETE the partition's earlier rows (replace: the
  *     run's first commit deletes every row)
@@ -37,6 +40,13 @@ struct pg_sink {
     PGconn *conn;
     bool in_tx;
     struct sluice_buf copy; /* COPY text not yet sent */
+    /* The columns (names and types) the table and the staging table were
+     * last made ready for on this connection: while a commit brings the
+     * same, the DDL round trips are skipped (each costs a catalog lookup,
+     * and the staging table's creation catalog writes). Emptied on any
+     * failure and with the connection, so the next commit checks again. */
+    struct sluice_buf ready;
+    struct sluice_buf sig;
     char *qtable;           /* the table, quoted: "schema"."name" */
     char *regclass;         /* the same, as text for ::regclass */
 };
@@ -105,6 +115,7 @@ static void disconnect(struct pg_sink *s)
     PQfinish(s->conn);
     s->conn = NULL;
     s->in_tx = false;
+    sluice__buf_reset(&s->ready);
 }
 
 /* Notices (a NOTICE for IF NOT EXISTS) go nowhere: the library never
@@ -353,12 +364,19 @@ static int stage(struct pg_sink *s)
     struct sluice_buf *q = &d->sql;
     int rc = SLUICE_OK;
     sluice__buf_reset(q);
-    SLUICE_TRY(sluice__buf_appendf(
-        q, "CREATE TEMP TABLE \"_sluice_stage\" (LIKE %s) ON COMMIT DROP; "
-           "ALTER TABLE \"_sluice_stage\" ADD COLUMN \"_sluice_ord\" bigint",
-        s->qtable));
-    SLUICE_TRY(exec_ok(s, q->p, "creating the staging table"));
-    sluice__buf_reset(q);
+    if (!s->ready.n) {
+        /* Kept for the connection's life, emptied by each COMMIT; made
+         * again when the columns change. */
+        SLUICE_TRY(sluice__buf_appendf(
+            q,
+            "DROP TABLE IF EXISTS pg_temp.\"_sluice_stage\"; "
+            "CREATE TEMP TABLE \"_sluice_stage\" (LIKE %s) ON COMMIT "
+            "DELETE ROWS; "
+            "ALTER TABLE \"_sluice_stage\" ADD COLUMN \"_sluice_ord\" bigint",
+            s->qtable));
+        SLUICE_TRY(exec_ok(s, q->p, "creating the staging table"));
+        sluice__buf_reset(q);
+    }
     SLUICE_TRY(sluice__buf_adds(q, "COPY \"_sluice_stage\" ("));
     SLUICE_TRY(add_cols(s, q, false));
     SLUICE_TRY(sluice__buf_adds(q, ", \"_sluice_ord\") FROM STDIN"));
@@ -447,6 +465,23 @@ out:
     return rc;
 }
 
+/* The columns this commit writes, as one string (names, types). */
+static int signature(struct pg_sink *s)
+{
+    int rc = SLUICE_OK;
+    sluice__buf_reset(&s->sig);
+    SLUICE_TRY(sluice__buf_addc(&s->sig, '|'));
+    for (size_t i = 0; i < s->db.cols.n; i++)
+        SLUICE_TRY(sluice__buf_appendf(&s->sig, "%zu:%s:%d|",
+                                       strlen(s->db.cols.v[i].name),
+                                       s->db.cols.v[i].name,
+                                       (int)s->db.cols.v[i].type));
+out:
+    if (rc != SLUICE_OK)
+        sluice__err_set(&s->db.base.err, "%s", sluice_strerror(rc));
+    return rc;
+}
+
 static int pg_commit(struct sluice_sink *base, uint64_t *bytes_out)
 {
     struct pg_sink *s = (struct pg_sink *)base;
@@ -458,7 +493,12 @@ static int pg_commit(struct sluice_sink *base, uint64_t *bytes_out)
     SLUICE_TRY(connect_db(s));
     SLUICE_TRY(exec_ok(s, "BEGIN", "cannot start the transaction"));
     s->in_tx = true;
-    SLUICE_TRY(ensure_table(s));
+    SLUICE_TRY(signature(s));
+    bool same = s->ready.n == s->sig.n && !memcmp(s->ready.p, s->sig.p, s->sig.n);
+    if (!same) {
+        sluice__buf_reset(&s->ready);
+        SLUICE_TRY(ensure_table(s));
+    }
     SLUICE_TRY(stage(s));
     bool all = d->d.write == SLUICE_SINK_DB_REPLACE && d->d.replaced &&
                !*d->d.replaced;
@@ -467,7 +507,11 @@ static int pg_commit(struct sluice_sink *base, uint64_t *bytes_out)
     s->in_tx = false;
     if (all)
         *d->d.replaced = true;
+    if (!same)
+        SLUICE_TRY(sluice__buf_append(&s->ready, s->sig.p, s->sig.n));
 out:
+    if (rc != SLUICE_OK)
+        sluice__buf_reset(&s->ready);
     if (rc != SLUICE_OK && !base->err.msg[0])
         sluice__err_set(&base->err, "%s", sluice_strerror(rc));
     if (rc != SLUICE_OK && s->conn) {
@@ -532,6 +576,8 @@ static void pg_destroy(struct sluice_sink *base)
     struct pg_sink *s = (struct pg_sink *)base;
     disconnect(s);
     sluice__buf_cleanup(&s->copy);
+    sluice__buf_cleanup(&s->ready);
+    sluice__buf_cleanup(&s->sig);
     sluice__free(s->qtable);
     sluice__free(s->regclass);
     sluice__db_sink_cleanup(&s->db);
@@ -574,6 +620,8 @@ int sluice__sink_postgres_new(const struct sluice_sink_opts *o,
     if (!s)
         return SLUICE_ENOMEM;
     sluice__buf_init(&s->copy, 2 * COPY_FLUSH + 4 * (size_t)(64u << 20));
+    sluice__buf_init(&s->ready, 64u << 20);
+    sluice__buf_init(&s->sig, 64u << 20);
     if (sluice__db_sink_init(&s->db, &PG_OPS, o, d) != SLUICE_OK ||
         !(s->qtable = quote_table(s->db.d.table)) ||
         !(s->regclass = sluice__strdup(s->qtable))) {
