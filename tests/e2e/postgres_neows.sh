@@ -18,7 +18,10 @@
 #  5. write: merge, primary_key: [id]: a changed row and a deleted one are
 #     put back, nothing doubled;
 #  6. a refused connection and a missing permission are the job's error
-#     (exit 2) with the server's message, before any request.
+#     (exit 2) with the server's message, before any request; a permission
+#     revoked mid-run (while the server holds a window's answer) stops the
+#     run at that window's commit (exit 2, the server's message, no
+#     request after it).
 source "$(dirname "$0")/lib/common.bash"
 source "$E2E_LIB/ledger.bash"
 source "$E2E_LIB/postgres.bash"
@@ -102,7 +105,8 @@ write_job restart/job.yaml "$BASE" 'retry: {attempts: 4, base: 50ms}'
 sed -i -e "s#^output: .*#output: {postgres: \"$PG_URL\", table: restart_neos}#" \
     -e 's/^concurrency: 8/concurrency: 1/' -e "s/to: 2025-12-31/to: 2020-06-30/" restart/job.yaml
 stop_mock
-start_mock --hourly-limit 1000000 --log req2.log --fault 'hold@start_date=2020-03-04#1'
+start_mock --hourly-limit 1000000 --log req2.log --fault 'hold@start_date=2020-03-04#1' \
+    --fault 'hold@start_date=2020-07-01#1'
 sed -i "s#url: http://127.0.0.1:[0-9]*/#url: http://127.0.0.1:$PORT/#" restart/job.yaml
 (cd restart && exec "$SLUICE_BIN" run job.yaml -v) >restart.out 2>restart.err &
 pid=$!
@@ -150,4 +154,23 @@ sed -i -e "s#127.0.0.1:$PG_PORT#127.0.0.1:$closed#" -e "s#url: http://127.0.0.1:
 (cd refused && expect_status 2 "$SLUICE_BIN" run job.yaml -q)
 grep -q 'output: postgres table neos: cannot connect: .*Connection refused' stderr.txt || fail "no connection error: $(cat stderr.txt)"
 [ "$(log_count req2.log)" = "$before" ] || fail "requests were made for jobs that cannot write"
+
+pg_sql "CREATE ROLE writer LOGIN; GRANT CREATE ON SCHEMA public TO writer"
+pg_job revoked writer_neos
+sed -i -e "s#postgresql://postgres@#postgresql://writer@#" -e 's/^concurrency: 8/concurrency: 1/' \
+    -e 's/from: 2020-01-01, to: 2025-12-31/from: 2020-06-03, to: 2020-08-31/' revoked/job.yaml
+(cd revoked && exec "$SLUICE_BIN" run job.yaml -q) >revoked.out 2>revoked.err &
+pid=$!
+wait_for 120 "the 5th window's request" grep -q 'start_date=2020-07-01' req2.log
+[ "$(pg_sql "SELECT count(DISTINCT _sluice_partition) FROM writer_neos")" = 4 ] || fail "revoke: 4 windows not committed first"
+pg_sql "REVOKE INSERT ON writer_neos FROM writer"
+after=$(log_count req2.log)
+kill -USR1 "$MOCK_PID"
+st=0
+wait "$pid" || st=$?
+[ "$st" = 2 ] || fail "a revoked permission: exit $st, expected 2: $(tail -n 5 revoked.err)"
+grep -q 'output: postgres table writer_neos: inserting .*permission denied' revoked.err ||
+    fail "a revoked permission: no message: $(tail -n 5 revoked.err)"
+[ "$(log_count req2.log)" = "$after" ] || fail "requests after the destination refused the job"
+[ "$(done_windows revoked)" = 4 ] || fail "revoke: $(done_windows revoked) windows done"
 echo "ok"
