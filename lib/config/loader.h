@@ -2,6 +2,7 @@
  * loader walks the YAML tree field by field; each group of fields has its
  * file (job_load.c: name, source, windows, concurrency, output, http and
  * the document; job_load_parquet.c: Parquet output, columns, bad values;
+ * job_load_db.c: a database destination;
  * job_load_run.c: rate limits, retries, state), and they all report errors
  * and read values through the helpers here (loader.c). */
 #ifndef SLUICE_CONFIG_LOADER_H
