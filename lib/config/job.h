@@ -38,6 +38,16 @@ enum sluice_output_format {
     SLUICE_FORMAT_CSV
 };
 
+/* output.sqlite / output.postgres: a database destination instead of
+ * files (job_load_db.c; docs/job-file.md "Database output"). */
+enum sluice_db_kind { SLUICE_DB_NONE, SLUICE_DB_SQLITE, SLUICE_DB_POSTGRES };
+/* output.write: what a partition's commit does to the table's rows. */
+enum sluice_db_write {
+    SLUICE_WRITE_APPEND,  /* the partition's earlier rows replaced */
+    SLUICE_WRITE_REPLACE, /* the run's first commit empties the table */
+    SLUICE_WRITE_MERGE    /* upsert by output.primary_key */
+};
+
 /* output.compression; the same order as enum sluice_pq_codec. */
 enum sluice_compression {
     SLUICE_COMPRESS_ZSTD,
@@ -157,6 +167,16 @@ struct sluice_job {
          * then the local staging template (job_load_s3.c). NULL: local. */
         struct sluice_s3_dest *s3;
         bool manifest;              /* output.manifest: true */
+        /* A database destination (path is then NULL, folder the one the
+         * job's schema file and spool files go in): */
+        enum sluice_db_kind db;
+        char *db_target;            /* the SQLite file, or the PostgreSQL
+                                       connection string (a secret's
+                                       password inside it) */
+        char *table;                /* output.table; default the job name */
+        enum sluice_db_write write; /* output.write, default append */
+        char **primary_key;         /* output.primary_key (merge) */
+        size_t n_primary_key;
     } output;
 
     struct sluice_column_decl *columns; /* declared types, file order */

@@ -363,13 +363,29 @@ static int load_output(struct loader *L)
     static const char *const keys[] = {
         "path",           "format", "compression",   "flatten",
         "row_group_size", "empty",  "allow_outside", "csv",
-        "s3",             "manifest"};
+        "s3",             "manifest",
+        /* a database destination: job_load_db.c */
+        "sqlite",         "postgres", "table",         "write",
+        "primary_key"};
     const struct sluice_ynode *out_n = NULL, *path_n = NULL;
     struct sluice_job *job = L->job;
     int rc = SLUICE_OK;
 
     SLUICE_TRY(sluice__cfg_section(L, L->root, "output", keys,
                                    SLUICE_ARRAY_LEN(keys), &out_n));
+    if (sluice__cfg_output_is_db(out_n))
+        return sluice__cfg_load_db_output(L, out_n);
+    static const char *const db_only[] = {"table", "write", "primary_key"};
+    for (size_t i = 0; i < SLUICE_ARRAY_LEN(db_only); i++) {
+        const struct sluice_ynode *f = sluice__ynode_get(out_n, db_only[i]);
+        if (f && !sluice__ynode_is_null(f)) {
+            char fpath[PATH_MAX_LEN];
+            sluice__cfg_join(fpath, "output", db_only[i]);
+            return sluice__cfg_fail(L, &f->mark, fpath,
+                                    "only used with a database destination "
+                                    "(output.sqlite or output.postgres)");
+        }
+    }
     SLUICE_TRY(sluice__cfg_req_str(L, out_n, "path", "output",
                                    &job->output.path, &path_n));
     SLUICE_TRY(sluice__cfg_incremental_path(L, path_n));
@@ -664,6 +680,11 @@ void sluice__job_free(struct sluice_job *job)
     sluice__free(job->output.folder);
     sluice__s3_dest_cleanup(job->output.s3);
     sluice__free(job->output.s3);
+    sluice__free(job->output.db_target);
+    sluice__free(job->output.table);
+    for (size_t i = 0; i < job->output.n_primary_key; i++)
+        sluice__free(job->output.primary_key[i]);
+    sluice__free(job->output.primary_key);
     sluice__free(job->state_path);
     sluice__free(job->http.ca_file);
     sluice__cfg_parts_free(&job->parts);

@@ -84,6 +84,8 @@ int sluice__cfg_check_output_paths(struct loader *L)
     char a[600], b[600];
     int rc = SLUICE_OK;
     sluice__buf_init(&folder, 1 << 16);
+    if (job->output.db)
+        goto out; /* no files: nothing to check */
 
     SLUICE_TRY(sluice__cfg_opt_bool(L, out_n, "allow_outside", "output",
                                     &job->output.allow_outside));

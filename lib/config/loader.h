@@ -2,6 +2,7 @@
  * loader walks the YAML tree field by field; each group of fields has its
  * file (job_load.c: name, source, windows, concurrency, output, http and
  * the document; job_load_parquet.c: Parquet output, columns, bad values;
+ * job_load_db.c: a database destination;
  * job_load_run.c: rate limits, retries, state), and they all report errors
  * and read values through the helpers here (loader.c). */
 #ifndef SLUICE_CONFIG_LOADER_H
@@ -158,6 +159,11 @@ int sluice__cfg_incremental_folder(struct loader *L);
  * loses it; job->source.url_as_written keeps it for the ledger's check).
  * After source.url and source.headers (job_load_auth.c). */
 int sluice__cfg_load_auth(struct loader *L, const struct sluice_ynode *src);
+/* A database destination (job_load_db.c): whether the output section
+ * names one (output.sqlite or output.postgres), and its fields. */
+bool sluice__cfg_output_is_db(const struct sluice_ynode *out_n);
+int sluice__cfg_load_db_output(struct loader *L,
+                               const struct sluice_ynode *out_n);
 /* output.allow_outside, and output.path over the whole plan: inside its
  * folder, one file per window (job_load_paths.c). After windows and
  * output are loaded. */

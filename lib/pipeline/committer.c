@@ -13,9 +13,17 @@
  * batch, so a folder's fsync serves the whole batch; the queue is bounded
  * by the loop, which stops
  * starting transfers while too many commits are pending, so memory stays
- * bounded too. */
+ * bounded too.
+ *
+ * A commit that failed transiently (a database connection lost, the
+ * server restarting, a busy lock: the sink says so) is tried again, its
+ * records still spooled, after the job's retry backoff and up to its
+ * retry.attempts, as a 5xx answer would be; the loop then reports it
+ * done, or failed with the last reason. */
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "pipeline/run.h"
 #include "sink/publish.h"
@@ -37,13 +45,15 @@ static void push(struct commit_item **head, struct commit_item **tail,
 static void sync_folders(struct commit_item *batch)
 {
     for (struct commit_item *it = batch; it; it = it->next) {
-        if (it->rc != SLUICE_OK || !it->sink->published || !it->out.path)
+        if (it->rc != SLUICE_OK || !it->sink->published || !it->out.path ||
+            it->sink->database)
             continue;
         const char *slash = strrchr(it->out.path, '/');
         size_t dir_n = slash ? (size_t)(slash - it->out.path) : 0;
         bool seen = false;
         for (struct commit_item *p = batch; p != it && !seen; p = p->next) {
-            if (p->rc != SLUICE_OK || !p->sink->published || !p->out.path)
+            if (p->rc != SLUICE_OK || !p->sink->published || !p->out.path ||
+                p->sink->database)
                 continue;
             const char *ps = strrchr(p->out.path, '/');
             size_t pn = ps ? (size_t)(ps - p->out.path) : 0;
@@ -57,13 +67,54 @@ static void sync_folders(struct commit_item *batch)
         for (struct commit_item *q = it; q; q = q->next) {
             const char *qs = q->out.path ? strrchr(q->out.path, '/') : NULL;
             size_t qn = qs ? (size_t)(qs - q->out.path) : 0;
-            if (q->rc == SLUICE_OK && q->out.path && qn == dir_n &&
+            if (q->rc == SLUICE_OK && q->out.path && !q->sink->database &&
+                qn == dir_n &&
                 memcmp(q->out.path, it->out.path, dir_n) == 0) {
                 q->rc = SLUICE_EIO;
                 sluice__err_set(&q->sink->err, "%s", err.msg);
             }
         }
     }
+}
+
+static bool cancelled(const struct committer *c)
+{
+    return c->cancel && atomic_load(c->cancel) != 0;
+}
+
+/* The backoff before a commit is tried again, cut short by a cancel (in
+ * slices, since a cancel comes from a signal handler, which cannot signal
+ * a condition variable). */
+static void backoff(const struct committer *c, double seconds)
+{
+    while (seconds > 0 && !cancelled(c)) {
+        double slice = seconds < 0.05 ? seconds : 0.05;
+        struct timespec ts = {0, (long)(slice * 1e9)};
+        nanosleep(&ts, NULL);
+        seconds -= slice;
+    }
+}
+
+static void commit_one(struct committer *c, struct commit_item *it)
+{
+    it->rc = it->sink->ops->commit(it->sink, &it->bytes_out);
+    unsigned attempts = c->policy ? c->policy->attempts : 1;
+    while (it->rc != SLUICE_OK && it->sink->transient &&
+           it->commit_retries + 1 < attempts && !cancelled(c)) {
+        if (it->commit_retries == 0)
+            snprintf(it->retry_why, sizeof it->retry_why, "%.500s",
+                     sluice__sink_reason(it->sink, it->rc));
+        it->commit_retries++;
+        backoff(c, sluice__retry_backoff(c->policy, it->commit_retries,
+                                         &c->rng));
+        if (cancelled(c))
+            break;
+        it->sink->err.msg[0] = '\0';
+        it->rc = it->sink->ops->commit(it->sink, &it->bytes_out);
+    }
+    /* Not tried again: the spool it kept goes. */
+    if (it->rc != SLUICE_OK && it->sink->transient)
+        it->sink->ops->abort(it->sink);
 }
 
 static void *worker(void *arg)
@@ -86,7 +137,7 @@ static void *worker(void *arg)
         pthread_mutex_unlock(&c->mu);
 
         for (struct commit_item *it = batch; it; it = it->next)
-            it->rc = it->sink->ops->commit(it->sink, &it->bytes_out);
+            commit_one(c, it);
         sync_folders(batch);
         if (c->s3)
             sluice__committer_upload(c, batch); /* before the ledger mark */

@@ -25,11 +25,11 @@ int sluice_job_schema(const struct sluice_job *job, bool json,
     sluice__buf_init(&path, 4096);
     sluice__buf_init(&text, SLUICE_TABLE_SCHEMA_FILE_MAX);
 
-    SLUICE_FAIL_IF(job->output.format == SLUICE_FORMAT_NDJSON, SLUICE_EJOB,
+    SLUICE_FAIL_IF(!job->output.db && job->output.format == SLUICE_FORMAT_NDJSON, SLUICE_EJOB,
                    &err, "%s: the job writes %s, which has no schema; only "
                    "Parquet and CSV output keep one",
                    job->file, job->output.path);
-    rc = sluice__parquet_schema_path(job->output.path, job->name, &path);
+    rc = sluice__job_schema_path(job, &path);
     SLUICE_FAIL_IF(rc != SLUICE_OK, rc == SLUICE_ETOOBIG ? SLUICE_EJOB : rc,
                    &err, "%s", sluice__buf_failure(rc, "schema path too long"));
     rc = sluice__read_file(path.p, SLUICE_TABLE_SCHEMA_FILE_MAX, &file, &n,

@@ -37,9 +37,54 @@ double sluice__wall_now(void)
 
 /* ---- sinks -------------------------------------------------------------------*/
 
-static int make_sink(const struct sluice_job *job, struct sluice_sink **out)
+/* A database destination's sink (sink.h): the job's fields as its
+ * options; the schema file and spill files go where window_io.c says. */
+static int make_db_sink(struct run *r, const struct sluice_sink_opts *so,
+                        struct sluice_sink **out)
 {
+    const struct sluice_job *job = r->job;
+    struct sluice_buf schema, state;
+    int rc = SLUICE_OK;
+    sluice__buf_init(&schema, 1 << 16);
+    sluice__buf_init(&state, 1 << 16);
+    SLUICE_TRY(sluice__job_schema_path(job, &schema));
+    if (job->output.db == SLUICE_DB_POSTGRES)
+        SLUICE_TRY(sluice__job_state_path(job, &state));
+    struct sluice_sink_db_opts d = {
+        .target = job->output.db_target,
+        .table = job->output.table,
+        .job_name = job->name,
+        .schema_path = schema.p,
+        .spool_path = job->output.db == SLUICE_DB_SQLITE ? job->output.db_target
+                      : state.n                          ? state.p
+                                                         : "spool",
+        .columns = job->columns,
+        .n_columns = job->n_columns,
+        .primary_key = (const char *const *)job->output.primary_key,
+        .n_primary_key = job->output.n_primary_key,
+        .write = job->output.write == SLUICE_WRITE_MERGE ? SLUICE_SINK_DB_MERGE
+                 : job->output.write == SLUICE_WRITE_REPLACE
+                     ? SLUICE_SINK_DB_REPLACE
+                     : SLUICE_SINK_DB_APPEND,
+        .flatten = job->output.flatten,
+        .fail_on_bad = job->bad_value_fail,
+        .replaced = &r->table_replaced,
+    };
+    rc = job->output.db == SLUICE_DB_SQLITE
+             ? sluice__sink_sqlite_new(so, &d, out)
+             : sluice__sink_postgres_new(so, &d, out);
+out:
+    sluice__buf_cleanup(&schema);
+    sluice__buf_cleanup(&state);
+    return rc;
+}
+
+static int make_sink(struct run *r, struct sluice_sink **out)
+{
+    const struct sluice_job *job = r->job;
     struct sluice_sink_opts so = {job->source.record_key_as, 0, job->name};
+    if (job->output.db)
+        return make_db_sink(r, &so, out);
     if (job->output.format == SLUICE_FORMAT_CSV) {
         struct sluice_sink_csv_opts co = {
             .job_name = job->name,
@@ -75,7 +120,7 @@ int sluice__run_sink_take(struct run *r, struct sluice_sink **out,
         *out = r->free_sinks[--r->n_free_sinks];
         return SLUICE_OK;
     }
-    int rc = make_sink(r->job, out);
+    int rc = make_sink(r, out);
     if (rc != SLUICE_OK)
         sluice__err_set(err, "cannot create the output: %s",
                         sluice_strerror(rc));
@@ -96,6 +141,28 @@ void sluice__run_sink_give(struct run *r, struct sluice_sink *sink)
     r->free_sinks[r->n_free_sinks++] = sink;
 }
 
+/* A destination that can refuse the job (a database) is reached once
+ * before the first request: a wrong address, a refused connection or a
+ * missing permission is then the job's error, with the server's message.
+ * The sink, connected, goes to the pool for the first window. */
+static int check_destination(struct run *r, struct sluice_err *err)
+{
+    struct sluice_sink *sink = NULL;
+    int rc = SLUICE_OK;
+    if (!r->job->output.db || r->plan.due_total == 0)
+        return SLUICE_OK;
+    SLUICE_TRY(sluice__run_sink_take(r, &sink, err));
+    if (sink->ops->check) {
+        rc = sink->ops->check(sink);
+        SLUICE_FAIL_IF(rc != SLUICE_OK, SLUICE_EIO, err, "output: %s",
+                       sluice__sink_reason(sink, rc));
+    }
+out:
+    if (sink)
+        sluice__run_sink_give(r, sink);
+    return rc;
+}
+
 /* Reports the windows the committer has published (or failed to). */
 static size_t collect_commits(struct run *r)
 {
@@ -104,6 +171,22 @@ static size_t collect_commits(struct run *r)
     while (it) {
         struct commit_item *next = it->next;
         struct sluice_sink *sink = it->sink;
+        if (it->commit_retries) {
+            r->sum.retries += it->commit_retries;
+            SLUICE_LOG(&r->log, SLUICE_LOG_INFO,
+                       "window %s..%s: %s; its commit was tried %u more "
+                       "times",
+                       it->out.start ? it->out.start : "?",
+                       it->out.end ? it->out.end : "?", it->retry_why,
+                       it->commit_retries);
+        }
+        if (it->rc != SLUICE_OK && sink->fatal && !r->dest_refused) {
+            /* The destination refuses the job: every window would fail
+             * alike, so the run stops with its message. */
+            r->dest_refused = true;
+            snprintf(r->dest_msg, sizeof r->dest_msg, "%s",
+                     sluice__sink_reason(sink, it->rc));
+        }
         if (it->rc == SLUICE_OK) {
             /* Schema warnings (a field kept as JSON text, a renamed
              * column). */
@@ -291,6 +374,7 @@ static void stop_windows(struct run *r, bool in_flight_too)
         const char *why = r->ledger.lost         ? "the run's ledger was lost"
                           : r->auth.failed       ? r->auth.failed_msg
                           : r->s3_refused        ? "the store refused the job"
+                          : r->dest_refused      ? "the destination refused the job"
                           : stopped_for_quota(r) ? s->err.msg
                                                  : "interrupted";
         if (s->state == SLOT_WAITING || s->state == SLOT_PARKED ||
@@ -307,6 +391,8 @@ static void report_unstarted(struct run *r)
                                  r->ledger.lost ? "the run's ledger was lost"
                                  : r->auth.failed ? r->auth.failed_msg
                                  : r->s3_refused ? "the store refused the job"
+                                 : r->dest_refused
+                                     ? "the destination refused the job"
                                  : stopped_for_quota(r)
                                      ? ""
                                      : "interrupted before it started");
@@ -343,7 +429,8 @@ static int run_loop(struct run *r, struct sluice_err *err)
             SLUICE_LOG(&r->log, SLUICE_LOG_ERROR, "%s: stopping the run",
                        r->s3_err.msg);
         }
-        if (r->ledger.lost || r->s3_refused || cancel >= 2 ||
+        if (r->ledger.lost || r->s3_refused || r->dest_refused ||
+            cancel >= 2 ||
             (cancel && sluice__now() - r->t_drain > grace)) {
             stop_windows(r, true);
             break;
@@ -381,6 +468,10 @@ static int run_loop(struct run *r, struct sluice_err *err)
         report_unstarted(r);
         rc = SLUICE_EHTTP;
         *err = r->s3_err;
+    } else if (r->dest_refused) {
+        report_unstarted(r);
+        rc = SLUICE_EIO;
+        sluice__err_set(err, "output: %s", r->dest_msg);
     } else if (cancel_level(r) || r->quota_gone) {
         stop_windows(r, false);
         report_unstarted(r);
@@ -529,9 +620,13 @@ int sluice_run_exec(struct sluice_run *handle, struct sluice_run_summary *sum,
     SLUICE_TRY(sluice__run_sweep(&r, &err));
     SLUICE_TRY(sluice__report_begin(r.report, &err));
 
+    SLUICE_TRY(check_destination(&r, &err));
     SLUICE_TRY(sluice__committer_start(&r.committer, r.driver, &err));
     SLUICE_TRY(sluice__run_s3_open(&r, &pol, &err));
     SLUICE_TRY(sluice__manifest_begin(&r, &err));
+    r.committer.policy = &job->retry;
+    r.committer.rng = r.rng ^ 0x9e3779b97f4a7c15u;
+    r.committer.cancel = &handle->cancel;
     r.max_pending = r.n_slots;
     r.slots = sluice__calloc(r.n_slots, sizeof *r.slots);
     SLUICE_FAIL_IF(!r.slots, SLUICE_ENOMEM, &err, "out of memory");

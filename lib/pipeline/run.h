@@ -143,6 +143,10 @@ struct commit_item {
     uint64_t rows;
     int rc;                   /* the sink's commit */
     uint64_t bytes_out;
+    /* Commits tried again after a transient failure of the destination,
+     * and the first such failure's reason (the loop logs it). */
+    unsigned commit_retries;
+    char retry_why[512];
     struct commit_item *next;
 };
 
@@ -157,6 +161,12 @@ struct committer {
     struct commit_item *done, *done_tail; /* published, to report */
     bool stop;
     struct sluice_http_driver *driver; /* woken when a commit is done */
+    /* A commit that failed transiently (sink.h) is tried again with the
+     * job's retry policy, as a 5xx would be; set by the run before its
+     * first submit. cancel: the run handle's, to stop waiting. */
+    const struct sluice_retry_policy *policy;
+    uint64_t rng;
+    const atomic_int *cancel;
     size_t pending; /* submitted, not collected: the loop's thread only */
     /* S3 (run_s3.c): published files are uploaded before they are handed
      * back; NULL for a local output. s3_refused (under mu): the store
@@ -265,6 +275,13 @@ struct run {
     bool s3_refused;
     struct sluice_err s3_err;
     struct run_manifest *manifest; /* output.manifest (manifest.c) */
+    /* output.write: replace: the table was emptied by this run's first
+     * commit (the sinks read and set it, on the committer thread). */
+    bool table_replaced;
+    /* The destination refused the job (a database permission): the run
+     * stops, with this message. */
+    bool dest_refused;
+    char dest_msg[SLUICE_ERR_MAX];
     double quota_wall;    /* wall-clock time to come back */
 };
 

@@ -180,8 +180,22 @@ static int fp_build(const struct sluice_job *job, struct fingerprint *fp)
                      (long long)dim->step);
         SLUICE_TRY(fp_add(fp, sluice__strdup(name), sluice__strdup(val)));
     }
-    SLUICE_TRY(fp_add(fp, sluice__strdup("output.path"),
-                      sluice__strdup(job->output.path)));
+    /* A database destination stands where the path would: another file
+     * or table is another job (a password in it is kept as "***"). */
+    if (job->output.db) {
+        struct sluice_buf dest;
+        sluice__buf_init(&dest, 1 << 16);
+        rc = sluice__buf_appendf(
+            &dest, "%s:%s#%s",
+            job->output.db == SLUICE_DB_SQLITE ? "sqlite" : "postgres",
+            job->output.db_target, job->output.table);
+        char *v = rc == SLUICE_OK ? sluice__buf_take(&dest, NULL) : NULL;
+        sluice__buf_cleanup(&dest);
+        SLUICE_TRY(fp_add(fp, sluice__strdup("output.path"), v));
+    } else {
+        SLUICE_TRY(fp_add(fp, sluice__strdup("output.path"),
+                          sluice__strdup(job->output.path)));
+    }
     snprintf(num, sizeof num, "%d", (int)job->output.format);
     SLUICE_TRY(fp_add(fp, sluice__strdup("output.format"), sluice__strdup(num)));
     /* Only for an incremental job, so that no other job's fingerprint
@@ -318,6 +332,21 @@ int sluice__run_sweep(struct run *r, struct sluice_err *err)
                        sluice__buf_failure(rc, "report path too long"));
         SLUICE_TRY(sweep_folder(r, &seen, path.p, err));
     }
+    /* A database job writes no file per window: its temporary files are
+     * the schema file's, beside that file. */
+    if (r->job->output.db) {
+        sluice__buf_reset(&path);
+        rc = sluice__job_schema_path(r->job, &path);
+        SLUICE_FAIL_IF(rc != SLUICE_OK, rc, err, "%s",
+                       sluice__buf_failure(rc, "schema path too long"));
+        char *slash = strrchr(path.p, '/');
+        if (slash == path.p)
+            path.p[1] = '\0';
+        else if (slash)
+            *slash = '\0';
+        SLUICE_TRY(sweep_folder(r, &seen, slash ? path.p : ".", err));
+        goto out;
+    }
     for (size_t i = r->plan.due_begin; i < r->plan.due_end; i++) {
         if (!sluice__run_plan_is_due(&r->plan, i))
             continue;
@@ -444,7 +473,8 @@ static int requeue_moved(struct run *r, struct sluice_err *err)
          * pulled; the old file stays then (nothing to compare it with). */
         struct sluice_err perr;
         sluice__buf_reset(&path);
-        if (sluice__window_output(r->job, &m->w, &path, &perr) == SLUICE_OK &&
+        if (!r->job->output.db &&
+            sluice__window_output(r->job, &m->w, &path, &perr) == SLUICE_OK &&
             m->output && strcmp(m->output, path.p) != 0 &&
             unlink(m->output) == 0)
             SLUICE_LOG(&r->log, SLUICE_LOG_INFO,
@@ -572,12 +602,19 @@ int sluice__run_window_due(struct run *r, size_t i, bool *due,
     SLUICE_TRY(sluice__ledger_cursor_status(r->ledger.cursor, w.start, &st, err));
     if (st != SLUICE_LEDGER_DONE)
         goto out;
+    /* write: replace empties the table at the run's first commit: every
+     * window is pulled again, or the ledger would call done what is gone.
+     * Otherwise a database partition done stays done (its rows are in
+     * the table, which sluice does not scan at each run). */
+    if (r->job->output.db)
+        *due = r->job->output.write == SLUICE_WRITE_REPLACE;
     /* With output.empty: skip a done window may rightly have no file; an
      * S3 window's staged file is removed once its object is up (a done
      * window's object is trusted: asking the store for each would cost a
      * request per window and run). */
-    if (r->job->output.s3 || (r->job->output.format != SLUICE_FORMAT_NDJSON &&
-                              r->job->output.skip_empty))
+    else if (r->job->output.s3 ||
+             (r->job->output.format != SLUICE_FORMAT_NDJSON &&
+              r->job->output.skip_empty))
         *due = false;
     else
         *due = output_missing(r, &w);

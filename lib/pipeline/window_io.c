@@ -7,6 +7,7 @@
 
 #include "http/request.h"
 #include "json/json_reader.h"
+#include "pipeline/run.h"
 #include "pipeline/window_io.h"
 #include "plan/outpath.h"
 #include "plan/template.h"
@@ -190,6 +191,9 @@ int sluice__window_output(const struct sluice_job *job,
 {
     int rc = SLUICE_OK;
     size_t at = out->n;
+    /* A database's partition is what its rows are replaced by. */
+    if (job->output.db)
+        return sluice__window_partition(job, w, out, err);
     struct sluice_tpl_ctx path = ctx_for(job, SLUICE_TPL_PATH);
     SLUICE_TRY(sluice__template_expand_ctx(
         job->output.path, w, job->windows.step.unit, &path, out, err));
@@ -228,6 +232,33 @@ int sluice__window_destination(const struct sluice_job *job,
             sluice__err_set(err, "output path too long");
     }
     sluice__buf_cleanup(&path);
+    return rc;
+}
+
+int sluice__window_partition(const struct sluice_job *job,
+                             const struct sluice_window *w,
+                             struct sluice_buf *out, struct sluice_err *err)
+{
+    return sluice__window_key(job, w, out, err);
+}
+
+int sluice__job_schema_path(const struct sluice_job *job,
+                            struct sluice_buf *out)
+{
+    int rc = SLUICE_OK;
+    struct sluice_buf state;
+    sluice__buf_init(&state, 1 << 16);
+    if (job->output.db == SLUICE_DB_SQLITE) {
+        rc = sluice__parquet_schema_path(job->output.db_target, job->name, out);
+    } else if (job->output.db == SLUICE_DB_POSTGRES) {
+        SLUICE_TRY(sluice__job_state_path(job, &state));
+        rc = sluice__parquet_schema_path(state.n ? state.p : "", job->name,
+                                         out);
+    } else {
+        rc = sluice__parquet_schema_path(job->output.path, job->name, out);
+    }
+out:
+    sluice__buf_cleanup(&state);
     return rc;
 }
 

@@ -321,7 +321,7 @@ static void csv_destroy(struct sluice_sink *base)
 
 static const struct sluice_sink_ops CSV_OPS = {
     csv_open,   csv_record_begin, csv_event,   csv_record_end,
-    csv_commit, csv_abort,        csv_destroy,
+    csv_commit, csv_abort,        csv_destroy, NULL,
 };
 
 int sluice__sink_csv_new(const struct sluice_sink_opts *o,

@@ -206,7 +206,7 @@ static void nd_destroy(struct sluice_sink *base)
 
 static const struct sluice_sink_ops NDJSON_OPS = {
     nd_open,   nd_record_begin, nd_event, nd_record_end,
-    nd_commit, nd_abort,        nd_destroy,
+    nd_commit, nd_abort,        nd_destroy, NULL,
 };
 
 int sluice__sink_ndjson_new(const struct sluice_sink_opts *o,

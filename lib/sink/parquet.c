@@ -256,7 +256,7 @@ static void pq_destroy(struct sluice_sink *base)
 
 static const struct sluice_sink_ops PARQUET_OPS = {
     pq_open,   pq_record_begin, pq_event,   pq_record_end,
-    pq_commit, pq_abort,        pq_destroy,
+    pq_commit, pq_abort,        pq_destroy, NULL,
 };
 
 int sluice__sink_parquet_new(const struct sluice_sink_opts *o,

@@ -26,6 +26,11 @@ struct sluice_sink_ops {
     int (*commit)(struct sluice_sink *s, uint64_t *bytes_out);
     void (*abort)(struct sluice_sink *s);
     void (*destroy)(struct sluice_sink *s);
+    /* Optional (NULL for files): reaches the destination before the run's
+     * first request (a database: connects and checks the table can be
+     * written), so that a wrong address or a missing permission is the
+     * job's error, said once, not every window's. */
+    int (*check)(struct sluice_sink *s);
 };
 
 struct sluice_sink {
@@ -46,6 +51,16 @@ struct sluice_sink {
     /* Set by the owner: commit leaves the output folder's fsync to it
      * (the committer syncs each folder once per batch). */
     bool defer_folder_sync;
+    /* Set by a failed commit (databases): `transient` when the failure may
+     * pass (a connection lost, the server restarting, a busy lock): the
+     * same commit may then be called again, its records still held, and
+     * is, like a 5xx is retried (pipeline/committer.c); `fatal` when the
+     * destination refuses the job itself (a permission): the run stops. */
+    bool transient;
+    bool fatal;
+    /* Set by the sink: commit is a database transaction, with no folder
+     * to sync. */
+    bool database;
 };
 
 struct sluice_sink_opts {
@@ -105,6 +120,46 @@ struct sluice_sink_csv_opts {
 SLUICE_NODISCARD int sluice__sink_csv_new(const struct sluice_sink_opts *o,
                                           const struct sluice_sink_csv_opts *co,
                                           struct sluice_sink **out);
+
+/* Database destinations (sqlite.c, postgres.c; docs/internals/sink.md).
+ * For them open()'s argument is not a path but the partition's identity,
+ * an opaque string the pipeline gives (the window's start today): the
+ * partition's rows carry it in the column _sluice_partition, and a commit
+ * replaces the rows an earlier commit of the same partition left. */
+enum sluice_sink_db_write {
+    SLUICE_SINK_DB_APPEND,  /* the partition's earlier rows are deleted */
+    SLUICE_SINK_DB_REPLACE, /* the run's first commit empties the table */
+    SLUICE_SINK_DB_MERGE    /* upsert by primary_key */
+};
+
+struct sluice_sink_db_opts {
+    const char *target;      /* SQLite file, or libpq connection string */
+    const char *table;       /* "name", or "schema.name" (PostgreSQL) */
+    const char *job_name;    /* temporary files' owner */
+    const char *schema_path; /* the job's schema file (schema_file.h) */
+    const char *spool_path;  /* spill files go in this path's folder */
+    const struct sluice_column_decl *columns; /* borrowed, outlives sink */
+    size_t n_columns;
+    const char *const *primary_key; /* merge: key columns; borrowed */
+    size_t n_primary_key;
+    enum sluice_sink_db_write write;
+    bool flatten;
+    bool fail_on_bad;
+    size_t spool_bytes;      /* 0: 16 MiB */
+    unsigned lock_wait_ms;   /* SQLite: how long a commit waits for
+                                another writer's lock; 0: 10 s */
+    /* write: replace: whether this run has emptied the table yet; one flag
+     * for all the run's sinks (commits are sequential), owned by the run. */
+    bool *replaced;
+};
+
+SLUICE_NODISCARD int sluice__sink_sqlite_new(const struct sluice_sink_opts *o,
+                                             const struct sluice_sink_db_opts *d,
+                                             struct sluice_sink **out);
+SLUICE_NODISCARD int
+sluice__sink_postgres_new(const struct sluice_sink_opts *o,
+                          const struct sluice_sink_db_opts *d,
+                          struct sluice_sink **out);
 
 /* The schema file of a job (Parquet and CSV): "<fixed folder of tpl>/.sluice-schema-<job>.json"
  * appended to out. */

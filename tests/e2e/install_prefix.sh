@@ -41,7 +41,7 @@ cmake --install "$WORK/build" --prefix "$WORK/other" >/dev/null
 pkg-config --cflags sluice | grep -q -- "-I$PREFIX/include" || fail "cflags: $(pkg-config --cflags sluice)"
 pkg-config --libs sluice | grep -q -- "-L$PREFIX/lib -lsluice" || fail "libs: $(pkg-config --libs sluice)"
 pkg-config --static --libs sluice >static.txt
-for l in -lcurl -lyaml -lzstd -lz -lsnappy -lsqlite3 -lm -lstdc++; do
+for l in -lcurl -lyaml -lzstd -lz -lsnappy -lsqlite3 -lpq -lm -lstdc++; do
     grep -qF -- " $l " <<<" $(cat static.txt) " || fail "pkg-config --static lacks $l: $(cat static.txt)"
 done
 

@@ -12,6 +12,8 @@
 # and a dump of every table), the job's schema file, `plan`, `status`,
 # an S3 destination's secret key and session token (the objects read back,
 # the staging folder, the manifest),
+# a PostgreSQL destination's password (output.postgres) in all of them and
+# in a refused connection's error,
 # `status --json`, and a run after the path token rotates (not a change of
 # the job: the ledger keeps the URL with its token as ***). The server's log shows each canary arrived, so the test cannot
 # pass without sending them; the API echoes the query key in every
@@ -65,6 +67,33 @@ grep -q "GET http://127.0.0.1:$PORT/v1/\*\*\*/neo/rest/v1/feed?start_date=" "$WO
     fail "expected -vv to log redacted request URLs"
 grep -q 'neo:\*\*\*@\|neo@127' "$WORK/shown" && fail "a URL sluice showed kept its userinfo"
 grep -q "/v1/\*\*\*/neo/rest/v1/feed" "$WORK/shown" || fail "expected the path token redacted"
+
+# output.postgres: the connection string's password (the test's server
+# trusts every local connection, so any password is accepted) is shown as
+# *** by the run, plan, status and the ledger; and a refused connection's
+# message, which names the server, keeps it hidden too.
+source "$E2E_LIB/postgres.bash"
+start_postgres
+# (written into the job file itself, as a user would: a ${VAR} named like
+# a secret would be hidden whatever its field; the job files are kept
+# outside the scanned folder, their ledgers inside it)
+pg_pass=$(rnd PgPass-)
+canaries+=("$pg_pass")
+mkdir "$WORK/pgjobs"
+sed -e "s#^name: nd#name: pgjob#" -e "s#^output: .*#output: {postgres: \"postgresql://postgres:$pg_pass@127.0.0.1:$PG_PORT/postgres\", table: neos}#" \
+    -e "\$a state: $PWD/.sluice/pgjob.db" nd.yaml >"$WORK/pgjobs/pg.yaml"
+grep -q "^state: " "$WORK/pgjobs/pg.yaml" || fail "pg.yaml: no state line"
+expect_status 1 "$SLUICE_BIN" run "$WORK/pgjobs/pg.yaml" -v -v --report report-pg.json; show
+got=$(pg_sql "SELECT count(DISTINCT _sluice_partition) FROM neos")
+[ "$got" = 24 ] || fail "postgres: the job wrote $got partitions, not 24: $(tail -n 5 "$WORK/stderr.txt")"
+expect_status 0 "$SLUICE_BIN" plan "$WORK/pgjobs/pg.yaml" --limit 5; show
+expect_status 0 "$SLUICE_BIN" status "$WORK/pgjobs/pg.yaml"; show
+expect_status 0 "$SLUICE_BIN" status "$WORK/pgjobs/pg.yaml" --json; show
+closed=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+sed -e "s#^name: pgjob#name: pgdown#" -e "s#127.0.0.1:$PG_PORT#127.0.0.1:$closed#" \
+    -e "s#pgjob.db#pgdown.db#" "$WORK/pgjobs/pg.yaml" >"$WORK/pgjobs/pgdown.yaml"
+expect_status 2 "$SLUICE_BIN" run "$WORK/pgjobs/pgdown.yaml" -v -v --report report-pgdown.json; show
+grep -q "cannot connect" "$WORK/stderr.txt" || fail "postgres: expected a refused connection: $(cat "$WORK/stderr.txt")"
 
 # `pull` marks a plainly named variable secret with --secret-var.
 tenant=$(rnd Tenant-)

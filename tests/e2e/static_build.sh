@@ -15,7 +15,7 @@ readelf -d "$STATIC" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' >needed.txt
 
 # CMake's module -> the shared library it would bring
 declare -A soname=([CURL]=libcurl [YAML]=libyaml [ZSTD]=libzstd [ZLIB]=libz
-                   [SNAPPY]=libsnappy [SQLITE]=libsqlite3)
+                   [SNAPPY]=libsnappy [SQLITE]=libsqlite3 [PQ]=libpq)
 for mod in "${!soname[@]}"; do
     lib=${soname[$mod]}
     if grep -q "SLUICE_STATIC: $mod linked statically" configure.log; then

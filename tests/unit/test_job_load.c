@@ -1148,6 +1148,110 @@ static void test_s3_destination(void)
     rmdir("jobs");
 }
 
+/* output.sqlite / output.postgres: the fields, defaults and errors, and
+ * the connection string's password taken as a secret in each form. */
+static void test_database_output(void)
+{
+#define DBJOB(out)                                                             \
+    "name: neows\nsource: {url: \"http://h/x\"}\n"                             \
+    "windows: {from: 2020-01-01, step: 1d}\noutput: " out "\n"
+    struct sluice_job *job = NULL;
+    struct sluice_err err;
+    int rc = load(DBJOB("{sqlite: data/n.db}"), NULL, 0, &job, &err);
+    if (rc)
+        fprintf(stderr, "  %s\n", err.msg);
+    ASSERT_EQ(rc, SLUICE_OK);
+    ASSERT_EQ(job->output.db, SLUICE_DB_SQLITE);
+    ASSERT_STR_EQ(job->output.db_target, "data/n.db");
+    ASSERT_STR_EQ(job->output.table, "neows"); /* the job's name */
+    ASSERT_STR_EQ(job->output.folder, "data");
+    ASSERT_EQ(job->output.write, SLUICE_WRITE_APPEND);
+    ASSERT_TRUE(job->output.path == NULL);
+    sluice__job_free(job);
+
+    rc = load(DBJOB("{sqlite: n.db, table: neos, write: merge, "
+                    "primary_key: [id, day], flatten: true}"),
+              NULL, 0, &job, &err);
+    ASSERT_EQ(rc, SLUICE_OK);
+    ASSERT_STR_EQ(job->output.folder, ".");
+    ASSERT_EQ(job->output.write, SLUICE_WRITE_MERGE);
+    ASSERT_EQ(job->output.n_primary_key, 2);
+    ASSERT_STR_EQ(job->output.primary_key[1], "day");
+    ASSERT_TRUE(job->output.flatten);
+    sluice__job_free(job);
+
+    static const char *const pg[] = {
+        "{postgres: \"postgresql://u:s3cretpass@127.0.0.1:5/db\", table: "
+        "public.neos}",
+        "{postgres: \"postgresql://u@h/db?sslmode=disable&password=s3cretpass\""
+        "}",
+        "{postgres: \"host=h user=u password='s3cretpass' dbname=d\"}",
+        "{postgres: \"host=h password=s3cretpass\", write: replace}",
+    };
+    for (size_t i = 0; i < SLUICE_ARRAY_LEN(pg); i++) {
+        char yaml[512];
+        HARNESS_CASE(i);
+        snprintf(yaml, sizeof yaml, DBJOB("%s"), pg[i]);
+        rc = load(yaml, NULL, 0, &job, &err);
+        if (rc)
+            fprintf(stderr, "  %s\n", err.msg);
+        ASSERT_EQ(rc, SLUICE_OK);
+        ASSERT_EQ(job->output.db, SLUICE_DB_POSTGRES);
+        char *shown = sluice__redact_dup(job->secrets, job->output.db_target);
+        ASSERT_TRUE(shown && !strstr(shown, "s3cretpass"));
+        ASSERT_TRUE(shown && strstr(shown, "***"));
+        /* the user name is no secret: messages name it */
+        ASSERT_TRUE(i > 1 || (shown && strstr(shown, "://u")));
+        sluice__free(shown);
+        sluice__job_free(job);
+    }
+
+    static const struct {
+        const char *yaml, *msg;
+    } bad[] = {
+        {DBJOB("{sqlite: a.db, path: \"o/{start}.csv\"}"),
+         "job.yaml:4:30: output.path: not used with a database destination "
+         "(output.sqlite or output.postgres): rows go to its table, not to "
+         "files"},
+        {DBJOB("{sqlite: a.db, postgres: \"host=h\"}"),
+         "job.yaml:4:34: output.postgres: output.sqlite is set too: a job "
+         "writes to one destination"},
+        {DBJOB("{sqlite: a.db, table: \"neo-s\"}"),
+         "job.yaml:4:31: output.table: 'neo-s' is not a plain table name: "
+         "letters, digits, '_' and '$', at most 63 of them, not starting "
+         "with a digit"},
+        {DBJOB("{sqlite: a.db, table: main.neos}"),
+         "job.yaml:4:31: output.table: 'main.neos' is not a plain table "
+         "name: letters, digits, '_' and '$', at most 63 of them, not "
+         "starting with a digit"},
+        {DBJOB("{sqlite: a.db, write: merge}"),
+         "job.yaml:4:31: output.write: merge needs output.primary_key: the "
+         "columns that identify a row"},
+        {DBJOB("{sqlite: a.db, primary_key: id}"),
+         "job.yaml:4:37: output.primary_key: only used with write: merge"},
+        {DBJOB("{sqlite: a.db, write: merge, primary_key: [id, id]}"),
+         "job.yaml:4:56: output.primary_key[1]: 'id' is named twice"},
+        {DBJOB("{sqlite: a.db, write: upsert}"),
+         "job.yaml:4:31: output.write: unknown value 'upsert' (use append, "
+         "replace or merge)"},
+        {DBJOB("{sqlite: data/}"),
+         "job.yaml:4:18: output.sqlite: 'data/' is a folder: name the "
+         "database file"},
+        {DBJOB("{path: \"o/{start}.csv\", table: neos}"),
+         "job.yaml:4:40: output.table: only used with a database destination "
+         "(output.sqlite or output.postgres)"},
+    };
+    for (size_t i = 0; i < SLUICE_ARRAY_LEN(bad); i++) {
+        HARNESS_CASE(i);
+        rc = load(bad[i].yaml, NULL, 0, &job, &err);
+        ASSERT_EQ(rc, SLUICE_EJOB);
+        ASSERT_STR_EQ(err.msg, bad[i].msg);
+        sluice__job_free(job);
+        job = NULL;
+    }
+#undef DBJOB
+}
+
 static void test_cleanup(void)
 {
     /* Also what a failed test may have left behind. */
@@ -1178,6 +1282,7 @@ static const struct harness_test TESTS[] = {
     TEST(test_secrets),
     TEST(test_secrets_by_meaning),
     TEST(test_s3_destination),
+    TEST(test_database_output),
     TEST(test_cleanup),
 };
 HARNESS_MAIN(TESTS)
