@@ -135,18 +135,6 @@ static const struct sluice_db_col *col_of(const struct fill *f,
     return NULL;
 }
 
-static bool integral_i64(const char *p, size_t n, int64_t *out)
-{
-    double d;
-    if (sluice__parse_i64(p, n, out))
-        return true;
-    if (!sluice__parse_f64(p, n, &d) || d != (double)(int64_t)d ||
-        !(d >= -9.2e18 && d <= 9.2e18))
-        return false;
-    *out = (int64_t)d;
-    return true;
-}
-
 static int put_text(struct fill *f, size_t i, const char *p, size_t n)
 {
     struct sluice_db_row *row = f->row;
@@ -204,7 +192,7 @@ static int convert(struct fill *f, size_t i, const struct sluice_db_col *col,
     case SLUICE_DBT_INT:
         if (ev == SLUICE_EV_INT && sluice__parse_i64(p, n, &v))
             return put_text(f, i, p, n);
-        if (declared && (num || str) && integral_i64(p, n, &v))
+        if (declared && (num || str) && sluice__parse_integral_i64(p, n, &v))
             return put_text(f, i, lit,
                             (size_t)snprintf(lit, sizeof lit, "%" PRId64, v));
         break;

@@ -52,18 +52,6 @@ static int nulls(struct sluice_shredder *sh, const struct sluice_tnode *node,
     return SLUICE_OK;
 }
 
-static bool integral_i64(const char *p, size_t n, int64_t *out)
-{
-    double d;
-    if (sluice__parse_i64(p, n, out))
-        return true;
-    if (!sluice__parse_f64(p, n, &d) || d != (double)(int64_t)d ||
-        !(d >= -9.2e18 && d <= 9.2e18))
-        return false;
-    *out = (int64_t)d;
-    return true;
-}
-
 /* Converts a scalar to the leaf's column value; false when it does not. */
 static bool convert(const struct sluice_tnode *node, enum sluice_ev ev,
                     const char *p, size_t n, struct sluice_pq_value *v)
@@ -87,7 +75,7 @@ static bool convert(const struct sluice_tnode *node, enum sluice_ev ev,
     case SLUICE_T_INT64:
         if (ev == SLUICE_EV_INT && sluice__parse_i64(p, n, &v->i64))
             return true;
-        return declared && (num || str) && integral_i64(p, n, &v->i64);
+        return declared && (num || str) && sluice__parse_integral_i64(p, n, &v->i64);
     case SLUICE_T_DOUBLE:
         return (num || (declared && str)) && sluice__parse_f64(p, n, &v->d);
     case SLUICE_T_STRING:

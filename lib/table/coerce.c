@@ -93,6 +93,19 @@ bool sluice__parse_f64(const char *p, size_t n, double *out)
     return ok;
 }
 
+bool sluice__parse_integral_i64(const char *p, size_t n, int64_t *out)
+{
+    double d;
+    if (sluice__parse_i64(p, n, out))
+        return true;
+    /* 9.2e18 < 2^63: every double inside converts exactly or not at all. */
+    if (!sluice__parse_f64(p, n, &d) || !(d >= -9.2e18 && d <= 9.2e18) ||
+        d != (double)(int64_t)d)
+        return false;
+    *out = (int64_t)d;
+    return true;
+}
+
 static bool digits(const char *p, size_t n, int *out)
 {
     int v = 0;

@@ -13,6 +13,11 @@ bool sluice__parse_i64(const char *p, size_t n, int64_t *out);
 /* A JSON-grammar number (strings with NeoWs' decimal text too). Finite
  * only. */
 bool sluice__parse_f64(const char *p, size_t n, double *out);
+/* An integer, or a number whose value is a whole number inside int64's
+ * range ("2.0", "3e2"): what a declared int64 column takes. Past the
+ * range is false (checked before any conversion, which would be
+ * undefined). */
+bool sluice__parse_integral_i64(const char *p, size_t n, int64_t *out);
 /* "YYYY-MM-DD" -> days since 1970-01-01. */
 bool sluice__parse_date(const char *p, size_t n, int32_t *days);
 /* ISO-8601: a date alone (midnight), or date 'T' (or ' ') HH:MM[:SS[.f]]
