@@ -165,3 +165,25 @@ bool sluice__db_sink_is_key(const struct sluice_db_sink *s, const char *name)
             return true;
     return false;
 }
+
+int sluice__db_merge_clause(const struct sluice_db_sink *s,
+                            struct sluice_buf *q)
+{
+    int rc = SLUICE_OK;
+    for (size_t k = 0; k < s->d.n_primary_key; k++) {
+        SLUICE_TRY(sluice__buf_adds(q, k ? ", " : " ON CONFLICT ("));
+        SLUICE_TRY(sluice__db_quote_ident(q, s->d.primary_key[k]));
+    }
+    SLUICE_TRY(sluice__buf_adds(q, ") DO UPDATE SET \"_sluice_partition\" "
+                                   "= EXCLUDED.\"_sluice_partition\""));
+    for (size_t i = 0; i < s->cols.n; i++) {
+        if (sluice__db_sink_is_key(s, s->cols.v[i].name))
+            continue;
+        SLUICE_TRY(sluice__buf_adds(q, ", "));
+        SLUICE_TRY(sluice__db_quote_ident(q, s->cols.v[i].name));
+        SLUICE_TRY(sluice__buf_adds(q, " = EXCLUDED."));
+        SLUICE_TRY(sluice__db_quote_ident(q, s->cols.v[i].name));
+    }
+out:
+    return rc;
+}

@@ -54,4 +54,11 @@ void sluice__db_sink_commit_end(struct sluice_db_sink *s, int rc);
 /* Whether column `name` is one of the merge keys. */
 bool sluice__db_sink_is_key(const struct sluice_db_sink *s, const char *name);
 
+/* write: merge's upsert clause, appended to q: " ON CONFLICT (keys) DO
+ * UPDATE SET _sluice_partition = EXCLUDED._sluice_partition, c = EXCLUDED.c,
+ * ..." for every column but the keys (SQLite and PostgreSQL spell it
+ * alike). */
+SLUICE_NODISCARD int sluice__db_merge_clause(const struct sluice_db_sink *s,
+                                             struct sluice_buf *q);
+
 #endif

@@ -443,20 +443,7 @@ static int move_rows(struct pg_sink *s, bool all)
             SLUICE_TRY(sluice__db_quote_ident(q, d->d.primary_key[k]));
         }
         SLUICE_TRY(sluice__buf_adds(q, ", \"_sluice_ord\" DESC"));
-        for (size_t k = 0; k < d->d.n_primary_key; k++) {
-            SLUICE_TRY(sluice__buf_adds(q, k ? ", " : " ON CONFLICT ("));
-            SLUICE_TRY(sluice__db_quote_ident(q, d->d.primary_key[k]));
-        }
-        SLUICE_TRY(sluice__buf_adds(q, ") DO UPDATE SET \"_sluice_partition\" "
-                                       "= EXCLUDED.\"_sluice_partition\""));
-        for (size_t i = 0; i < d->cols.n; i++) {
-            if (sluice__db_sink_is_key(d, d->cols.v[i].name))
-                continue;
-            SLUICE_TRY(sluice__buf_adds(q, ", "));
-            SLUICE_TRY(sluice__db_quote_ident(q, d->cols.v[i].name));
-            SLUICE_TRY(sluice__buf_adds(q, " = EXCLUDED."));
-            SLUICE_TRY(sluice__db_quote_ident(q, d->cols.v[i].name));
-        }
+        SLUICE_TRY(sluice__db_merge_clause(d, q));
     }
     SLUICE_TRY(exec_ok(s, q->p, "inserting the partition's rows"));
 out:

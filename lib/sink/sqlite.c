@@ -264,20 +264,7 @@ static int prepare_insert(struct lite_sink *s, sqlite3_stmt **st)
         SLUICE_TRY(sluice__buf_adds(q, ", ?"));
     SLUICE_TRY(sluice__buf_addc(q, ')'));
     if (d->d.write == SLUICE_SINK_DB_MERGE) {
-        for (size_t k = 0; k < d->d.n_primary_key; k++) {
-            SLUICE_TRY(sluice__buf_adds(q, k ? ", " : " ON CONFLICT ("));
-            SLUICE_TRY(sluice__db_quote_ident(q, d->d.primary_key[k]));
-        }
-        SLUICE_TRY(sluice__buf_adds(q, ") DO UPDATE SET \"_sluice_partition\""
-                                       " = excluded.\"_sluice_partition\""));
-        for (size_t i = 0; i < d->cols.n; i++) {
-            if (sluice__db_sink_is_key(d, d->cols.v[i].name))
-                continue;
-            SLUICE_TRY(sluice__buf_adds(q, ", "));
-            SLUICE_TRY(sluice__db_quote_ident(q, d->cols.v[i].name));
-            SLUICE_TRY(sluice__buf_adds(q, " = excluded."));
-            SLUICE_TRY(sluice__db_quote_ident(q, d->cols.v[i].name));
-        }
+        SLUICE_TRY(sluice__db_merge_clause(d, q));
     }
     int lrc = sqlite3_prepare_v2(s->conn, q->p, (int)q->n, st, NULL);
     if (lrc != SQLITE_OK)
