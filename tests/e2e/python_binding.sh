@@ -4,7 +4,8 @@
 # loading the build tree's libsluice.so through SLUICE_LIBRARY, against the
 # bundled server: tests/python/check_binding.py says what it checks (plan,
 # run with callbacks, a real SIGINT cancelling a run, status, run_async
-# under asyncio.run), then tests/python/check_kernel.py the same run_async
+# under asyncio.run), after tests/python/check_capi_layout.py has checked
+# the ctypes mirrors against the C structs, then tests/python/check_kernel.py the same run_async
 # awaited in a cell of a real IPython kernel. Then `pip install --no-build-isolation` of python/
 # into a scratch target, offline, and the installed package imported.
 source "$(dirname "$0")/lib/common.bash"
@@ -23,6 +24,15 @@ if grep -q libasan ldd.txt; then
     # Python itself leaks by design at exit (interned objects).
     export ASAN_OPTIONS=detect_leaks=0
 fi
+
+# The ctypes mirrors sit where the C structs' fields are (compiled
+# against the public header; tests/python/check_capi_layout.py).
+mkdir layout
+PYTHONPATH="$SLUICE_SRC/python" expect_status 0 "$PY" \
+    "$SLUICE_SRC/tests/python/check_capi_layout.py" "$SLUICE_SRC/include" \
+    "$(dirname "$SLUICE_BIN")/include" -- "$WORK/layout"
+n=$(sed -n 's/^capi layout ok: \([0-9]*\) structs.*/\1/p' stdout.txt)
+[ "${n:-0}" -ge 9 ] || fail "capi layout: $(cat stdout.txt stderr.txt)"
 
 start_mock
 PYTHONPATH="$SLUICE_SRC/python" expect_status 0 "$PY" \
