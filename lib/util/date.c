@@ -206,20 +206,26 @@ static int year_text(struct sluice_buf *f, long v, int width, char flag)
  * so under TZ=EST5EDT {start:%s} would be five hours off. Digits are
  * literal text to strftime; everything else is passed through unchanged. */
 static int pad_years(const char *fmt, const struct tm *tm, int64_t t,
-                     int depth, struct sluice_buf *f)
+                     int depth, bool upper, struct sluice_buf *f)
 {
     int rc = SLUICE_OK;
     long year = (long)tm->tm_year + 1900;
     for (size_t i = 0; fmt[i]; i++) {
         if (fmt[i] != '%') {
-            SLUICE_TRY(sluice__buf_addc(f, fmt[i]));
+            char c = fmt[i];
+            if (upper && c >= 'a' && c <= 'z')
+                c = (char)(c - 'a' + 'A');
+            SLUICE_TRY(sluice__buf_addc(f, c));
             continue;
         }
         size_t at = i++;
         char flag = 0;
-        for (; fmt[i] && strchr("-_0^#", fmt[i]); i++)
+        bool caret = false;
+        for (; fmt[i] && strchr("-_0^#", fmt[i]); i++) {
+            caret |= fmt[i] == '^';
             if (flag != '-' && flag != '_')
                 flag = fmt[i]; /* no padding or spaces win over the rest */
+        }
         bool modified = fmt[i] == 'E' || fmt[i] == 'O';
         char c = fmt[i];
         if (!c) {
@@ -242,7 +248,12 @@ static int pad_years(const char *fmt, const struct tm *tm, int64_t t,
             const char *sub = nl_langinfo(c == 'c'   ? D_T_FMT
                                           : c == 'x' ? D_FMT
                                                      : T_FMT);
-            SLUICE_TRY(pad_years(sub ? sub : "", tm, t, 1, f));
+            /* glibc upper-cases a %^c whole (its other flags change
+             * nothing there): each part of the expansion gets the '^' */
+            SLUICE_TRY(pad_years(sub ? sub : "", tm, t, 1, caret, f));
+        } else if (upper && !caret) {
+            SLUICE_TRY(sluice__buf_adds(f, "%^"));
+            SLUICE_TRY(sluice__buf_append(f, fmt + at + 1, i - at));
         } else {
             SLUICE_TRY(sluice__buf_append(f, fmt + at, i + 1 - at));
         }
@@ -274,7 +285,7 @@ int sluice__time_format(int64_t t, const char *fmt, struct sluice_buf *out)
     sluice__buf_init(&f, 4096);
     int rc = sluice__buf_addc(&f, '#');
     if (rc == SLUICE_OK)
-        rc = pad_years(fmt, &tm, t, 0, &f);
+        rc = pad_years(fmt, &tm, t, 0, false, &f);
     if (rc != SLUICE_OK) {
         sluice__buf_cleanup(&f);
         return rc == SLUICE_ENOMEM ? rc : SLUICE_ETOOBIG;

@@ -214,6 +214,11 @@ static void test_format_pads_years(void)
         {1, 1, 1, "%_C|%-C|%-_Y", " 0|0|1"},
         {1, 1, 1, "%G", "0001"}, /* a Monday: ISO week 1 of 0001 */
         {1, 1, 1, "%c", "Mon Jan  1 00:00:00 0001"},
+        /* '^' upper-cases a %c, as glibc does (found by fuzz_template);
+         * its other flags change nothing there */
+        {2025, 12, 31, "%^c|%-c", "WED DEC 31 00:00:00 2025|Wed Dec 31 00:00:00 2025"},
+        {1, 1, 1, "%^^c", "MON JAN  1 00:00:00 0001"},
+        {2025, 12, 31, "%^x %^X", "12/31/25 00:00:00"},
         {1, 1, 1, "%x %D", "01/01/01 01/01/01"},
         {99, 1, 1, "%Y/%m", "0099/01"},
         {999, 1, 1, "%F %G", "0999-01-01 0999"},
