@@ -99,7 +99,10 @@ for d in 2024-01-01 2024-01-02 2024-01-03; do check_items three $d 300; done
 # -- a page that fails once is retried in place; one that keeps failing
 # fails its window (its other pages dropped), with no file left
 stop_mock
-start_mock --log req3.log --keys RIDBKEY --fault '503@query~offset=300#1' \
+# (the first fault names its window: both windows have an offset=300 page,
+# and which one the server sees first is the loop's business)
+start_mock --log req3.log --keys RIDBKEY \
+    --fault '503@query~set=2024-01-01&n=1000&limit=50&offset=300#1' \
     --fault '503@query~set=2024-01-02&n=1000&limit=50&offset=600'
 job flaky.yaml 1000 "" 2024-01-02
 expect_status 1 "$SLUICE_BIN" run flaky.yaml --report flaky.json
