@@ -166,6 +166,22 @@ bool sluice__db_sink_is_key(const struct sluice_db_sink *s, const char *name)
     return false;
 }
 
+int sluice__db_sink_check_keys(struct sluice_db_sink *s)
+{
+    int rc = SLUICE_OK;
+    for (size_t k = 0; k < s->d.n_primary_key; k++) {
+        bool found = false;
+        for (size_t i = 0; i < s->cols.n && !found; i++)
+            found = !strcmp(s->cols.v[i].name, s->d.primary_key[k]);
+        SLUICE_FAIL_IF(!found, SLUICE_EINVAL, &s->base.err,
+                       "output.primary_key: no column '%s' in the records "
+                       "(written so far)",
+                       s->d.primary_key[k]);
+    }
+out:
+    return rc;
+}
+
 int sluice__db_merge_clause(const struct sluice_db_sink *s,
                             struct sluice_buf *q)
 {

@@ -51,6 +51,9 @@ SLUICE_NODISCARD int sluice__db_sink_schema(struct sluice_db_sink *s);
  * the spool emptied unless the failure is transient (kept for a retry). */
 void sluice__db_sink_commit_end(struct sluice_db_sink *s, int rc);
 
+/* write: merge: every primary_key column is among the table's columns
+ * (s->cols), else SLUICE_EINVAL naming the first missing one. */
+SLUICE_NODISCARD int sluice__db_sink_check_keys(struct sluice_db_sink *s);
 /* Whether column `name` is one of the merge keys. */
 bool sluice__db_sink_is_key(const struct sluice_db_sink *s, const char *name);
 

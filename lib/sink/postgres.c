@@ -263,15 +263,7 @@ static int ensure_table(struct pg_sink *s)
         base, s->qtable));
     SLUICE_TRY(exec_ok(s, q->p, "creating the partition index"));
     if (d->d.write == SLUICE_SINK_DB_MERGE) {
-        for (size_t k = 0; k < d->d.n_primary_key; k++) {
-            bool found = false;
-            for (size_t i = 0; i < d->cols.n && !found; i++)
-                found = !strcmp(d->cols.v[i].name, d->d.primary_key[k]);
-            SLUICE_FAIL_IF(!found, SLUICE_EINVAL, &d->base.err,
-                           "output.primary_key: no column '%s' in the "
-                           "records (written so far)",
-                           d->d.primary_key[k]);
-        }
+        SLUICE_TRY(sluice__db_sink_check_keys(d));
         sluice__buf_reset(q);
         SLUICE_TRY(sluice__buf_appendf(
             q, "CREATE UNIQUE INDEX IF NOT EXISTS \"%s__sluice_key\" ON %s (",
