@@ -191,9 +191,10 @@ int sluice__window_output(const struct sluice_job *job,
 {
     int rc = SLUICE_OK;
     size_t at = out->n;
-    /* A database's partition is what its rows are replaced by. */
+    /* A database's "output" is the partition its rows carry in
+     * _sluice_partition, which a later commit of the partition replaces. */
     if (job->output.db)
-        return sluice__window_partition(job, w, out, err);
+        return sluice__window_key(job, w, out, err);
     struct sluice_tpl_ctx path = ctx_for(job, SLUICE_TPL_PATH);
     SLUICE_TRY(sluice__template_expand_ctx(
         job->output.path, w, job->windows.step.unit, &path, out, err));
@@ -233,13 +234,6 @@ int sluice__window_destination(const struct sluice_job *job,
     }
     sluice__buf_cleanup(&path);
     return rc;
-}
-
-int sluice__window_partition(const struct sluice_job *job,
-                             const struct sluice_window *w,
-                             struct sluice_buf *out, struct sluice_err *err)
-{
-    return sluice__window_key(job, w, out, err);
 }
 
 int sluice__job_schema_path(const struct sluice_job *job,

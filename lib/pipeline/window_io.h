@@ -36,7 +36,8 @@ SLUICE_NODISCARD int sluice__window_headers(const struct sluice_job *job,
                                             struct sluice_err *err);
 /* The final output path for window w: for an S3 output, the staged
  * file's (config/job_load_s3.c); for a database destination, the
- * window's partition (sluice__window_partition). */
+ * window's partition key (sluice__window_key), the _sluice_partition of its
+ * rows. */
 SLUICE_NODISCARD int sluice__window_output(const struct sluice_job *job,
                                            const struct sluice_window *w,
                                            struct sluice_buf *out,
@@ -58,14 +59,6 @@ SLUICE_NODISCARD int sluice__window_key(const struct sluice_job *job,
                                         const struct sluice_window *w,
                                         struct sluice_buf *out,
                                         struct sluice_err *err);
-/* The partition identity of window w for a database destination: the
- * string its rows carry in _sluice_partition, which a later commit of the
- * same partition replaces. The partition's key (sluice__window_key):
- * this is the one place that decides it. */
-SLUICE_NODISCARD int sluice__window_partition(const struct sluice_job *job,
-                                              const struct sluice_window *w,
-                                              struct sluice_buf *out,
-                                              struct sluice_err *err);
 /* Where the job's table schema is kept (sink/schema_file.h): beside the
  * files (the output template's fixed folder), beside the SQLite file, or,
  * for PostgreSQL, beside the ledger (the current folder without one). */
