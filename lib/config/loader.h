@@ -106,6 +106,12 @@ int sluice__cfg_add_secret(struct loader *L, const struct sluice_ymark *m,
 int sluice__cfg_url_userinfo(struct loader *L, const struct sluice_ymark *m,
                              const char *url);
 
+/* Every field of the document L->root into L->job (job_load.c): a job
+ * without `resources:`, or one resource's merged document. */
+int sluice__cfg_load_fields(struct loader *L);
+/* `resources:` (job_load_resources.c): one job per resource, chained. */
+int sluice__cfg_load_resources(struct loader *L);
+
 /* The field groups outside job_load.c. */
 int sluice__cfg_load_parquet_output(struct loader *L,
                                     const struct sluice_ynode *out_n);
