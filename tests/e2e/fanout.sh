@@ -9,7 +9,8 @@
 #    its child's records; the record without a value is named in a warning;
 #  - `plan` before any run lists the parent and says the child waits for
 #    it; after the run it lists the 50 children by key (resource=issues/
-#    repo=org%2Frepo-1), and `status` shows each resource;
+#    repo=org%2Frepo-1), and `status` (text, --json, Python's) shows each
+#    resource;
 #  - a rerun asks nothing; after deleting 3 child files it asks exactly
 #    those 3 paths; --resource issues alone asks nothing more;
 #  - a parent that fails leaves its children unplanned: no child request,
@@ -122,6 +123,31 @@ grep -qxF 'windows: 50 done, 0 failed, 0 pending (50 planned now)' stdout.txt ||
 expect_status 0 "$SLUICE_BIN" status gh.yaml --json
 python3 -c 'import json,sys; d=json.load(open("stdout.txt")); assert len(d)==2, d' ||
     fail "status --json: $(cat stdout.txt)"
+
+# ---- the Python binding sees the resources too ---------------------------------------
+LIB="$(dirname "$SLUICE_BIN")/libsluice.so"
+ldd "$LIB" >ldd.txt
+py_env=(env SLUICE_LIBRARY="$LIB" PYTHONPATH="$SLUICE_SRC/python")
+if grep -q libasan ldd.txt; then
+    py_env+=(LD_PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)"
+        ASAN_OPTIONS=detect_leaks=0)
+fi
+n=$(log_count req.log)
+"${py_env[@]}" /usr/bin/python3 - <<'PY' || fail "python: see above"
+import sluice
+j = sluice.Job.load("gh.yaml")
+assert j.resources == ["repos", "issues"], j.resources
+keys = [p["key"] for p in j.plan()]
+assert keys[0] == "resource=repos" and len(keys) == 51, keys
+assert [p["key"] for p in j.plan("issues")][:2] == [
+    "resource=issues/repo=org%2Frepo-1", "resource=issues/repo=org%2Frepo-2"]
+st = j.status()
+assert [s["resource"] for s in st] == ["repos", "issues"], st
+assert (st[1]["planned"], st[1]["done"]) == (50, 50), st[1]
+r = j.run(resource="issues")
+assert r.summary["done"] == 0 and r.summary["skipped"] == 50, r.summary
+PY
+[ "$(log_count req.log)" = "$n" ] || fail "python's run asked: $(asked req.log $((n + 1)))"
 
 # ---- a rerun asks nothing; 3 child files gone: exactly those 3 ------------------
 n=$(log_count req.log)
