@@ -164,12 +164,28 @@ static int load_one(struct loader *L, const struct sluice_ynode *res,
                                 "expected a mapping {name: ..., source: ...}, "
                                 "got %s",
                                 sluice__ynode_kind_name(res));
+    static const char *const shared[] = {"concurrency", "rate_limit", "retry",
+                                         "http",        "state",      "secrets",
+                                         "resources"};
+    for (size_t k = 0; k < SLUICE_ARRAY_LEN(shared); k++) {
+        for (size_t e = 0; e < res->n; e++) {
+            if (strcmp(res->entries[e].key, shared[k]) != 0)
+                continue;
+            char sub[PATH_MAX_LEN];
+            sluice__cfg_join(sub, field, shared[k]);
+            return sluice__cfg_fail(L, &res->entries[e].kmark, sub,
+                                    "a field of the job, which every "
+                                    "resource shares: set it at the top of "
+                                    "the file");
+        }
+    }
     SLUICE_TRY(sluice__cfg_check_keys(L, res, field, own,
                                       SLUICE_ARRAY_LEN(own)));
     SLUICE_TRY(resource_name(L, res, field, &job->resource));
     job->parts.resource = job->resource;
     rc = merged_doc(L->root, res, &R.root);
     SLUICE_FAIL_IF(rc != SLUICE_OK, rc, L->err, "out of memory");
+    R.field_prefix = field;
     rc = sluice__cfg_load_fields(&R);
 out:
     sluice__ynode_free(R.root);

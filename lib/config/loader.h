@@ -36,6 +36,9 @@ struct loader {
     const char *cur_field;
     const struct sluice_ymark *cur_mark;
     size_t secret_refs;
+    /* "resources[1]" while a resource's document is loaded
+     * (job_load_resources.c): messages name its fields under it */
+    const char *field_prefix;
 };
 
 /* Reports an error about the field `path` at `m` ("file:line:col: path:
