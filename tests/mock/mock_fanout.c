@@ -10,6 +10,10 @@
  *       {"issues":[{"repo":"<owner>/<name>","n":0},...]}: 1 + (the sum of
  *       the name's bytes) % 3 issues, so a test knows each child's
  *       records; the segments percent-decoded.
+ *   GET /orgs/<org>/repos, GET /repos/<owner>/<name>/issues
+ *       the same as GitHub writes them (examples/github_fanout.yaml): the
+ *       lists alone, a JSON array each, the repositories named
+ *       "<org>/repo-I" (n=50 unless given).
  *
  * Every answer is generated from the request alone. The request log
  * (--log) counts what each path was asked. */
@@ -73,7 +77,8 @@ static int flag(const struct query *q, const char *name)
     return on;
 }
 
-static void repos(struct outcome *o, const struct query *q)
+static void repos(struct outcome *o, const struct query *q,
+                  const char *org, size_t org_n, int bare)
 {
     char *n_s = param(q, "n");
     long n = 50;
@@ -90,21 +95,22 @@ static void repos(struct outcome *o, const struct query *q)
     }
     struct mbuf b;
     mbuf_init(&b, 1u << 20);
-    mbuf_adds(&b, "{\"repos\":[");
+    mbuf_adds(&b, bare ? "[" : "{\"repos\":[");
     for (long i = 1; i <= n; i++) {
-        mbuf_printf(&b, "%s{\"id\":%ld,\"full_name\":\"org/repo-%ld\"}",
-                    i > 1 ? "," : "", i, i);
+        mbuf_printf(&b, "%s{\"id\":%ld,\"full_name\":\"", i > 1 ? "," : "", i);
+        mbuf_add_json(&b, org, org_n);
+        mbuf_printf(&b, "/repo-%ld\"}", i);
         if (i == 1 && flag(q, "missing"))
             mbuf_adds(&b, ",{\"id\":0}");
     }
     if (flag(q, "dup"))
         mbuf_adds(&b, ",{\"id\":1,\"full_name\":\"org/repo-1\"}");
-    mbuf_adds(&b, "]}");
+    mbuf_adds(&b, bare ? "]" : "]}");
     own(o, 200, &b);
 }
 
 /* `rest` is "<owner>/<name>/issues". */
-static int issues(struct outcome *o, const char *rest)
+static int issues(struct outcome *o, const char *rest, int bare)
 {
     const char *s1 = strchr(rest, '/');
     const char *s2 = s1 ? strchr(s1 + 1, '/') : NULL;
@@ -121,32 +127,51 @@ static int issues(struct outcome *o, const char *rest)
         sum += (unsigned char)*c;
     struct mbuf b;
     mbuf_init(&b, 1u << 20);
-    mbuf_adds(&b, "{\"issues\":[");
+    mbuf_adds(&b, bare ? "[" : "{\"issues\":[");
     for (unsigned k = 0; k < 1 + sum % 3; k++) {
         mbuf_printf(&b, "%s{\"repo\":\"", k ? "," : "");
         mbuf_add_json(&b, repo, strlen(repo));
         mbuf_printf(&b, "\",\"n\":%u}", k);
     }
-    mbuf_adds(&b, "]}");
+    mbuf_adds(&b, bare ? "]" : "]}");
     own(o, 200, &b);
     free(repo);
     return 1;
+}
+
+/* GitHub's shapes: /orgs/<org>/repos and /repos/<owner>/<name>/issues. */
+static int github(struct outcome *o, const struct query *q)
+{
+    static const char orgs[] = "/orgs/", rp[] = "/repos/";
+    const char *p = q->path;
+    if (strncmp(p, orgs, sizeof orgs - 1) == 0) {
+        const char *org = p + sizeof orgs - 1;
+        const char *slash = strchr(org, '/');
+        if (!slash || slash == org || strcmp(slash, "/repos") != 0)
+            return 0;
+        repos(o, q, org, (size_t)(slash - org), 1);
+        return 1;
+    }
+    if (strncmp(p, rp, sizeof rp - 1) == 0)
+        return issues(o, p + sizeof rp - 1, 1);
+    return 0;
 }
 
 int fanout_route(struct outcome *o, const char *method, const struct query *q)
 {
     static const char base[] = "/fanout/repos";
     const char *p = q->path;
+    int get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
     if (strncmp(p, base, sizeof base - 1) != 0)
-        return 0;
+        return get && github(o, q);
     p += sizeof base - 1;
-    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+    if (!get) {
         error_json(o, 405, "method not allowed");
         return 1;
     }
     if (*p == '\0') {
-        repos(o, q);
+        repos(o, q, "org", 3, 0);
         return 1;
     }
-    return *p == '/' && issues(o, p + 1);
+    return *p == '/' && issues(o, p + 1, 0);
 }
