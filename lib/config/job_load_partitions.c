@@ -33,7 +33,7 @@ static const char *const RESERVED[] = {"start", "end", "end_excl", "index",
 struct sluice_tpl_ctx sluice__cfg_tpl_ctx(const struct loader *L)
 {
     struct sluice_tpl_ctx c = {&L->job->parts, !L->job->has_windows,
-                               SLUICE_TPL_RAW, false};
+                               SLUICE_TPL_RAW, false, NULL};
     return c;
 }
 

@@ -134,6 +134,9 @@ int sluice__cfg_load_retry(struct loader *L);
 int sluice__cfg_load_state(struct loader *L);
 /* source.method and source.body (job_load_body.c). */
 int sluice__cfg_load_request(struct loader *L, const struct sluice_ynode *src);
+/* The templates' context of source.body: JSON braces, and {cursor} when
+ * the document has `incremental:` (job_load_body.c). */
+struct sluice_tpl_ctx sluice__cfg_body_ctx(const struct loader *L);
 /* partitions: (job_load_partitions.c): the other dimensions, after
  * windows and before every template is checked. */
 int sluice__cfg_load_partitions(struct loader *L);

@@ -221,7 +221,9 @@ static int fp_build_one(const struct sluice_job *job, struct fingerprint *fp)
         SLUICE_TRY(fp_add(fp, sluice__strdup("incremental.cursor"),
                           sluice__strdup(job->incremental.cursor)));
         SLUICE_TRY(fp_add(fp, sluice__strdup("incremental.param"),
-                          sluice__strdup(job->incremental.param)));
+                          sluice__strdup(job->incremental.param
+                                             ? job->incremental.param
+                                             : "{cursor} in source.body")));
     }
     /* An S3 output's bucket and key: another bucket is another job's data
      * (a local output has no such item, so its ledgers stay as they were).
