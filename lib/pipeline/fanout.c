@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "json/json_reader.h"
 #include "json/pick.h"
@@ -216,7 +217,11 @@ static int read_parent(struct sluice_ledger *l, const struct sluice_job *parent,
         SLUICE_TRY(sluice__ledger_use_part(l, key.p, err));
         sluice__ledger_window_cleanup(&lw);
         SLUICE_TRY(sluice__ledger_window_get(l, w.start, &lw, &found, err));
-        if (!found || lw.status != SLUICE_LEDGER_DONE || !lw.output) {
+        /* done, but its file gone (`--resource child` after a deletion):
+         * not done for the child; the parent's next run pulls it again */
+        bool gone = found && lw.status == SLUICE_LEDGER_DONE && lw.output &&
+                    access(lw.output, F_OK) != 0;
+        if (!found || lw.status != SLUICE_LEDGER_DONE || !lw.output || gone) {
             if ((*not_done)++ == 0) {
                 sluice__buf_reset(&key);
                 rc = sluice__part_key(&parent->parts, &w, &key);
@@ -224,8 +229,9 @@ static int read_parent(struct sluice_ledger *l, const struct sluice_job *parent,
                                sluice__buf_failure(rc, "too long"));
                 SLUICE_TRY(sluice__buf_appendf(
                     first, "%s is %s", key.p,
-                    found ? sluice__ledger_status_name(lw.status)
-                          : "not pulled yet"));
+                    gone    ? "done but its file is gone"
+                    : found ? sluice__ledger_status_name(lw.status)
+                            : "not pulled yet"));
             }
             continue;
         }

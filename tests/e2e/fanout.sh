@@ -12,7 +12,8 @@
 #    repo=org%2Frepo-1), and `status` (text, --json, Python's) shows each
 #    resource;
 #  - a rerun asks nothing; after deleting 3 child files it asks exactly
-#    those 3 paths; --resource issues alone asks nothing more;
+#    those 3 paths; --resource issues alone asks nothing more, and with the
+#    parent's file gone does not plan the child (exit 1);
 #  - a parent that fails leaves its children unplanned: no child request,
 #    exit status 1, the reason said;
 #  - kill -9 in the middle of the children (the server holds its 30th
@@ -163,6 +164,14 @@ check_files gh
 n=$(log_count req.log)
 expect_status 0 "$SLUICE_BIN" run gh.yaml --resource issues
 [ "$(log_count req.log)" = "$n" ] || fail "--resource issues asked: $(asked req.log $((n + 1)))"
+# the parent's file gone: --resource issues alone does not plan the child
+mv gh/repos.ndjson repos.keep
+n=$(log_count req.log)
+expect_status 1 "$SLUICE_BIN" run gh.yaml --resource issues
+grep -qF 'resource issues is not planned: its parent repos has 1 of 1 partitions not done (resource=repos is done but its file is gone)' stderr.txt ||
+    fail "a parent file gone: $(cat stderr.txt)"
+[ "$(log_count req.log)" = "$n" ] || fail "a parent file gone, yet: $(asked req.log $((n + 1)))"
+mv repos.keep gh/repos.ndjson
 expect_status 2 "$SLUICE_BIN" run gh.yaml --resource nope
 grep -q -- '--resource nope: job gh has no such resource (its resources: repos, issues)' stderr.txt ||
     fail "--resource nope: $(cat stderr.txt)"
