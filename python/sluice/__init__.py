@@ -286,7 +286,8 @@ class Job:
         (KeyboardInterrupt) cancels the run: windows in flight finish, the
         ledger keeps them, and the KeyboardInterrupt is raised again. An
         exception from a callback cancels it likewise and is raised.
-        opts: limit, window, full_refresh, report, progress_interval."""
+        opts: limit, window, partition, resource (one resource of a job
+        with resources:), full_refresh, report, progress_interval."""
         r = _Run(self, progress, on_window, lambda fn, *a: fn(*a), opts)
         return r.result(*r.execute())
 
