@@ -193,6 +193,39 @@ out:
     return rc;
 }
 
+/* Parquet, CSV and database outputs keep the job's schema in a file named
+ * after the job (.sluice-schema-NAME.json) in the output's folder, or
+ * beside the database: two resources there would share one schema. */
+static int check_shared_files(struct loader *L, const struct sluice_ynode *at,
+                              const char *field, const struct sluice_job *first,
+                              const struct sluice_job *job)
+{
+    bool schema = job->output.db || job->output.format != SLUICE_FORMAT_NDJSON;
+    for (const struct sluice_job *o = first; schema && o != job; o = o->next) {
+        bool o_schema = o->output.db || o->output.format != SLUICE_FORMAT_NDJSON;
+        if (!o_schema)
+            continue;
+        if (job->output.db && o->output.db &&
+            strcmp(job->output.db_target, o->output.db_target) == 0)
+            return sluice__cfg_fail(
+                L, &at->mark, field,
+                "output: resource %s writes to this database too; their "
+                "schemas would be one (give each its own database)",
+                o->resource);
+        if (!job->output.db && !o->output.db && job->output.folder &&
+            o->output.folder &&
+            strcmp(job->output.folder, o->output.folder) == 0)
+            return sluice__cfg_fail(
+                L, &at->mark, field,
+                "output.path: resource %s writes %s files in '%s' too; their "
+                "schema files would be one (give each its own folder)",
+                o->resource,
+                job->output.format == SLUICE_FORMAT_CSV ? "CSV" : "Parquet",
+                job->output.folder);
+    }
+    return SLUICE_OK;
+}
+
 /* A fan-out's parent: an earlier resource whose files can be read back. */
 static int check_parents(struct loader *L, const struct sluice_ynode *list,
                          struct sluice_job *first)
@@ -279,6 +312,8 @@ int sluice__cfg_load_resources(struct loader *L)
                 list->entries[i].val->mark.col, field, job->output.path,
                 o->resource);
         }
+        SLUICE_TRY(check_shared_files(L, list->entries[i].val, field, first,
+                                      job));
         prev = job;
     }
     SLUICE_TRY(check_parents(L, list, first));

@@ -285,6 +285,16 @@ static void test_refusals(void)
          "job.yaml:6:5: resources[1].output.path: 'same.ndjson' is resource "
          "a's too; two resources never write one file; give each its own "
          "output.path"},
+        {"resources:\n"
+         "  - name: a\n"
+         "    source: {url: http://h/a}\n"
+         "    output: {path: d/a.parquet}\n"
+         "  - name: b\n"
+         "    source: {url: http://h/b}\n"
+         "    output: {path: d/b.parquet}\n",
+         "job.yaml:6:5: resources[1]: output.path: resource a writes Parquet "
+         "files in 'd' too; their schema files would be one (give each its "
+         "own folder)"},
     };
     FOR_CASES(i, cases)
     {
