@@ -167,7 +167,9 @@ expect_status 0 "$SLUICE_BIN" run gh.yaml --resource issues
 # the parent's file gone: --resource issues alone does not plan the child
 mv gh/repos.ndjson repos.keep
 n=$(log_count req.log)
-expect_status 1 "$SLUICE_BIN" run gh.yaml --resource issues
+expect_status 1 "$SLUICE_BIN" run gh.yaml --resource issues --report gone.json
+python3 -c 'import json; s=json.load(open("gone.json"))["summary"]; assert (s["outcome"], s["failed"]) == ("some_failed", 0), s' ||
+    fail "report of a run with a child unplanned: $(cat gone.json)"
 grep -qF 'resource issues is not planned: its parent repos has 1 of 1 partitions not done (resource=repos is done but its file is gone)' stderr.txt ||
     fail "a parent file gone: $(cat stderr.txt)"
 [ "$(log_count req.log)" = "$n" ] || fail "a parent file gone, yet: $(asked req.log $((n + 1)))"
