@@ -215,6 +215,8 @@ int cli_parse(int argc, char **argv, struct cli_opts *o)
                 o->window = next;
             } else if (!strcmp(a, "--partition")) {
                 o->partition = next;
+            } else if (!strcmp(a, "--resource")) {
+                o->resource = next;
             } else if (!strcmp(a, "--grace")) {
                 char *end = NULL;
                 o->grace = strtod(next, &end);

@@ -39,6 +39,7 @@ struct cli_opts {
     bool schema;                /* cat --schema */
     const char *window;         /* --window DATE */
     const char *partition;      /* --partition KEY */
+    const char *resource;       /* --resource NAME */
     double grace;               /* --grace SECONDS */
     char argv_line[1024];       /* the command, for the ledger's runs */
     char secret_vars[1024];     /* pull --secret-var: "A, B" */

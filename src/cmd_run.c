@@ -106,6 +106,7 @@ int cmd_run(struct cli_opts *o)
     ro.full_refresh = o->full_refresh;
     ro.window = o->window;
     ro.partition = o->partition;
+    ro.resource = o->resource;
     ro.grace = o->grace;
     ro.argv = o->argv_line;
     ro.log = msg_log;
@@ -139,7 +140,7 @@ int cmd_run(struct cli_opts *o)
     } else if (rc != SLUICE_OK) {
         msg_error("%s", err);
         status = EXIT_USAGE;
-    } else if (sum.failed) {
+    } else if (sum.failed || sum.resources_unplanned) {
         status = EXIT_SOME_FAILED;
     }
     /* A run refused or unable to start (the ledger said no, the job
@@ -150,6 +151,12 @@ int cmd_run(struct cli_opts *o)
                  sum.failed || sum.not_pulled;
     if (began)
         print_summary(o, sluice_job_name(job), &sum);
+    /* The log said which and why (an error: shown even with -q). */
+    if (sum.resources_unplanned)
+        fprintf(stderr,
+                "sluice: %zu resources not planned: their parent is not "
+                "done\n",
+                sum.resources_unplanned);
     /* Failed windows are errors: listed even with -q. */
     failures_print(ctx.failures, stderr);
     if (rc == SLUICE_ECANCELED && o->verbosity >= 0)

@@ -78,35 +78,59 @@ static void print_text(const char *name, const struct sluice_status *st)
     }
 }
 
-int cmd_status(struct cli_opts *o)
+/* One resource's status (the job's for a job without resources:); `i` its
+ * place, for the JSON list's commas. */
+static int status_one(struct cli_opts *o, struct sluice_job *job, size_t i,
+                      bool list)
 {
-    struct sluice_job *job = NULL;
-    int status = load_job(o, &job);
-    if (status)
-        return status;
     struct sluice_status st;
     sluice_status_init(&st);
     char err[2048] = "";
-    if (sluice_job_status(job, RUNS_SHOWN, &st, err, sizeof err) !=
-        SLUICE_OK) {
+    bool ready = true;
+    const char *res = sluice_job_resource_name(job);
+    /* a fan-out child's partitions are known from its parent's files */
+    if (sluice_job_resource_prepare(job, &ready, err, sizeof err) !=
+            SLUICE_OK ||
+        sluice_job_status(job, RUNS_SHOWN, &st, err, sizeof err) !=
+            SLUICE_OK) {
         msg_error("%s", err);
-        sluice_job_free(job);
         return EXIT_STATE;
     }
-    status = EXIT_ALL_DONE;
+    int status = EXIT_ALL_DONE;
     if (o->json) {
         /* The document is the library's (sluice_status_json), so an
-         * embedder gets the same bytes. */
-        if (sluice_status_json(job, &st, msg_write_stdout, NULL, err,
+         * embedder gets the same bytes; a job with resources: gives a
+         * list of them, one per resource. */
+        if ((list && fputs(i ? "," : "[", stdout) == EOF) ||
+            sluice_status_json(job, &st, msg_write_stdout, NULL, err,
                                sizeof err) != SLUICE_OK ||
             fflush(stdout) != 0) {
             msg_error("%s", err[0] ? err : "cannot write");
             status = EXIT_SOME_FAILED;
         }
     } else {
+        if (res)
+            printf("%sresource %s%s%s\n", i ? "\n" : "", res,
+                   ready ? "" : ": planned once ", ready ? "" : err);
         print_text(sluice_job_name(job), &st);
     }
     sluice_status_cleanup(&st);
+    return status;
+}
+
+int cmd_status(struct cli_opts *o)
+{
+    struct sluice_job *job = NULL;
+    int status = load_job(o, &job);
+    if (status)
+        return status;
+    bool list = sluice_job_resource_name(job) != NULL;
+    size_t n = sluice_job_resource_count(job);
+    for (size_t i = 0; i < n && status == EXIT_ALL_DONE; i++)
+        status = status_one(o, sluice_job_resource(job, i), i, list);
+    if (status == EXIT_ALL_DONE && list && o->json &&
+        (fputs("]\n", stdout) == EOF || fflush(stdout) != 0))
+        status = EXIT_SOME_FAILED;
     sluice_job_free(job);
     return status;
 }

@@ -63,6 +63,7 @@ void cli_usage(FILE *f)
     "  --full-refresh     pull every window again (also after a job change)\n" \
     "  --window DATE      pull only the window holding DATE\n"                \
     "  --partition KEY    pull only the partitions KEY selects\n"            \
+    "  --resource NAME    pull only this resource of the job\n"              \
     "  --grace SECONDS    on Ctrl-C, let transfers finish this long (10)\n"   \
     "  -q, --quiet        errors only;  -v, --verbose  more detail\n"
 
@@ -88,12 +89,14 @@ static const struct {
      "options:\n" JOB_OPTS RUN_OPTS RUN_EXIT},
     {"plan",
      "usage: sluice plan JOB.yaml [--set PATH=VALUE]... [--limit N]\n"
+     "                  [--resource NAME]\n"
      "\n"
      "Prints one line per window, tab-separated: index, {start}, {end}, the\n"
      "request URL (secrets as ***) and the output path. No request is made.\n"
      "\n"
      "options:\n" JOB_OPTS
      "  --limit N          only the first N windows\n"
+     "  --resource NAME    only this resource of the job\n"
      "\n"
      "exit status: 0 the plan was printed, 2 usage or job error.\n"},
     {"status",

@@ -212,6 +212,28 @@ sluice_job_window_info(const struct sluice_job *job, size_t i,
                        size_t errlen);
 SLUICE_API void sluice_window_info_cleanup(struct sluice_window_info *info);
 
+/* ---- resources --------------------------------------------------------------
+ * A job with `resources:` (docs/job-file.md, "Several resources in one
+ * job") is a list of resources, each a job of its own for the calls above
+ * (plan, status) and pulled together by sluice_run(); a job without is
+ * one resource. */
+/* Its resources (1 for a job without `resources:`). */
+SLUICE_API size_t sluice_job_resource_count(const struct sluice_job *job);
+/* Resource i (< count) as a job (borrowed: it lives as long as `job`;
+ * resource 0 is `job` itself); NULL past the end. */
+SLUICE_API struct sluice_job *sluice_job_resource(struct sluice_job *job,
+                                                  size_t i);
+/* The resource's name; NULL for a job without `resources:`. */
+SLUICE_API const char *sluice_job_resource_name(const struct sluice_job *job);
+/* A fan-out resource's partitions (`partitions: {from_resource: ...}`)
+ * from its parent's published files, as a run plans them: *ready false,
+ * errbuf saying why, when the parent is not done yet (its partitions are
+ * then 0). A resource without fan-out is ready as it is. Reads the job's
+ * ledger; SLUICE_EIO and such when a parent's file cannot be read. */
+SLUICE_API SLUICE_NODISCARD int
+sluice_job_resource_prepare(struct sluice_job *resource, bool *ready,
+                            char *errbuf, size_t errlen);
+
 /* ---- run -------------------------------------------------------------------*/
 enum sluice_window_status {
     SLUICE_WINDOW_DONE = 0,
@@ -304,6 +326,10 @@ struct sluice_run_opts {
      * ("region=eu-west": all its windows). NULL = all due. With `window`
      * too, both must hold. Borrowed like `window`. */
     const char *partition;
+    /* A job with `resources:`: pull only this resource (--resource); a
+     * fan-out child's parent must then be done already. NULL = every
+     * resource, in the job's order. Borrowed like `window`. */
+    const char *resource;
 };
 
 struct sluice_run_summary {
@@ -332,6 +358,11 @@ struct sluice_run_summary {
     char learned_from[16];   /* "none", "throttled" (cut in this run) or
                                 "remembered" (from an earlier run) */
     uint64_t rate_cuts;      /* throttled rounds that cut the rate */
+    /* A job with `resources:` (issue 15): resources whose partitions were
+     * not planned, their fan-out parent not done (failed, not pulled, or
+     * it gave no value), each logged at SLUICE_LOG_ERROR; the command
+     * exits 1 for them as for a failed window. */
+    size_t resources_unplanned;
 };
 
 /* Defaults: all windows due, TLS verified, grace 10 s, log at WARN,

@@ -209,7 +209,20 @@ struct sluice_job {
 
     struct sluice_incremental incremental;
 
-    struct sluice_secrets *secrets; /* never NULL in a loaded job */
+    struct sluice_secrets *secrets; /* never NULL in a loaded job; one
+                                       set for all of a job's resources
+                                       (the first one's) */
+
+    /* resources: (job_load_resources.c; docs/job-file.md#several-
+     * resources-in-one-job). A job with `resources:` is loaded as one
+     * struct sluice_job per resource, in the file's order: the first is
+     * the job returned, the others chained by `next` (owned by the one
+     * before). `resource` is the resource's name (NULL, `next` and
+     * `first` NULL, for a job without `resources:`); `first` is the
+     * first resource (itself for the first). */
+    char *resource;
+    struct sluice_job *next;
+    struct sluice_job *first;
 };
 
 /* Looks a variable up in the environment; NULL when unset. Tests pass

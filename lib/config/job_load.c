@@ -575,11 +575,6 @@ out:
 
 static int load_all(struct loader *L, char **origins)
 {
-    static const char *const top[] = {
-        "name",       "source", "windows", "concurrency", "output",
-        "http",       "rate_limit", "retry", "state",     "lookback",
-        "columns",    "on_bad_value", "secrets", "partitions",
-        "incremental"};
     const struct sluice_job_load_opts *o = L->o;
     int rc = SLUICE_OK;
 
@@ -591,6 +586,22 @@ static int load_all(struct loader *L, char **origins)
         SLUICE_TRY(
             sluice__override_apply(L->root, o->sets[i], origins[i], L->err));
     }
+    if (sluice__ynode_get(L->root, "resources"))
+        return sluice__cfg_load_resources(L);
+    rc = sluice__cfg_load_fields(L);
+out:
+    return rc;
+}
+
+int sluice__cfg_load_fields(struct loader *L)
+{
+    static const char *const top[] = {
+        "name",       "source", "windows", "concurrency", "output",
+        "http",       "rate_limit", "retry", "state",     "lookback",
+        "columns",    "on_bad_value", "secrets", "partitions",
+        "incremental", "resources"};
+    int rc = SLUICE_OK;
+
     SLUICE_TRY(
         sluice__cfg_check_keys(L, L->root, "", top, SLUICE_ARRAY_LEN(top)));
     /* First: it decides which ${VAR}s of the other fields are secrets. */
@@ -691,6 +702,10 @@ void sluice__job_free(struct sluice_job *job)
     for (size_t i = 0; i < job->n_columns; i++)
         sluice__free(job->columns[i].path);
     sluice__free(job->columns);
-    sluice__secrets_free(job->secrets);
+    /* the resources after the first share its secret set */
+    if (!job->first || job->first == job)
+        sluice__secrets_free(job->secrets);
+    sluice__free(job->resource);
+    sluice__job_free(job->next);
     sluice__free(job);
 }

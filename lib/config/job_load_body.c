@@ -27,11 +27,24 @@ static int ignore(void *ud, enum sluice_json_event ev, const char *p, size_t n)
     return 0;
 }
 
+struct sluice_tpl_ctx sluice__cfg_body_ctx(const struct loader *L)
+{
+    struct sluice_tpl_ctx c = sluice__cfg_tpl_ctx(L);
+    const struct sluice_ynode *inc = sluice__ynode_get(L->root, "incremental");
+    c.json_braces = true;
+    /* An incremental job's body may carry the cursor; "0" stands in for it
+     * in the checks (a number, and text inside a string), the run gives
+     * the real one (window_io.c). */
+    if (inc && !sluice__ynode_is_null(inc))
+        c.cursor = "0";
+    return c;
+}
+
 /* The body of the plan's first partition must be JSON. */
 static int body_json(struct loader *L, const struct sluice_ynode *node)
 {
     struct sluice_job *job = L->job;
-    struct sluice_tpl_ctx c = sluice__cfg_tpl_ctx(L);
+    struct sluice_tpl_ctx c = sluice__cfg_body_ctx(L);
     struct sluice_window w;
     struct sluice_buf b;
     struct sluice_err sub;
@@ -83,9 +96,8 @@ int sluice__cfg_load_request(struct loader *L, const struct sluice_ynode *src)
                               "source.method: POST");
         goto out;
     }
-    struct sluice_tpl_ctx c = sluice__cfg_tpl_ctx(L);
+    struct sluice_tpl_ctx c = sluice__cfg_body_ctx(L);
     struct sluice_err sub;
-    c.json_braces = true;
     rc = sluice__template_check_ctx(job->source.body, &c, &sub);
     if (rc == SLUICE_EJOB)
         rc = sluice__cfg_fail(L, &node->mark, "source.body", "%s", sub.msg);

@@ -78,7 +78,18 @@ int sluice__cfg_load_incremental(struct loader *L)
         rc = sluice__cfg_fail(L, &cur_n->mark, INC ".cursor", "'%s': %s",
                               c->cursor, sub.msg);
     SLUICE_TRY(rc);
-    SLUICE_TRY(sluice__cfg_req_str(L, inc, "param", INC, &c->param, NULL));
+    /* The cursor goes in a query parameter, or in the body ({cursor} in
+     * source.body), or both. */
+    struct sluice_tpl_ctx body_ctx = sluice__cfg_body_ctx(L);
+    bool in_body = L->job->source.body &&
+                   sluice__template_uses(L->job->source.body, &body_ctx,
+                                         "cursor");
+    SLUICE_TRY(sluice__cfg_opt_str(L, inc, "param", INC, &c->param, NULL));
+    if (!c->param && !in_body)
+        return sluice__cfg_fail(L, &inc->mark, INC ".param",
+                                "required field is missing (the query "
+                                "parameter that sends the cursor), unless "
+                                "source.body sends it as {cursor}");
     SLUICE_TRY(sluice__cfg_opt_enum(L, inc, "type", INC, types, 3,
                                     "timestamp, integer or string", &type));
     c->type = (enum sluice_cursor_type)type;
@@ -94,6 +105,10 @@ int sluice__cfg_load_incremental(struct loader *L)
             goto out;
         }
     }
+    if (in_body && !c->initial)
+        return sluice__cfg_fail(L, &inc->mark, INC ".initial",
+                                "required with {cursor} in source.body: the "
+                                "first run's body needs a value to send");
     SLUICE_TRY(load_lag(L, inc));
     /* The first run's: what `plan` shows. */
     c->send = c->initial ? sluice__strdup(c->initial) : NULL;

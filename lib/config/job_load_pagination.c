@@ -107,7 +107,8 @@ int sluice__cfg_load_pagination(struct loader *L,
         {"path", "allow_other_hosts"},
         {"path", "header", "param", "has_more", "limit_param", "limit"},
         {"param", "limit_param", "limit", "total", "start", "parallel"},
-        {"param", "limit_param", "limit", "total_pages", "start", "parallel"}};
+        {"param", "limit_param", "limit", "total_pages", "total", "start",
+         "parallel"}};
     struct sluice_pagination *pg = &L->job->source.pagination;
     const struct sluice_ynode *map = NULL, *tnode = NULL;
     char *type = NULL;
@@ -188,6 +189,17 @@ int sluice__cfg_load_pagination(struct loader *L,
         break;
     case SLUICE_PAGES_PAGE:
         SLUICE_TRY(need(L, map, "param", pg->param, tn));
+        /* the end known from an item count and the page size, instead of
+         * a page count */
+        if (pg->total && pg->total_pages)
+            SLUICE_TRY(sluice__cfg_fail(
+                L, &sluice__ynode_get(map, "total")->mark, SECTION ".total",
+                "give total (the item count) or total_pages, not both"));
+        if (pg->total && !pg->limit)
+            SLUICE_TRY(sluice__cfg_fail(
+                L, &sluice__ynode_get(map, "total")->mark, SECTION ".total",
+                "a page type with an item total needs limit (the page size "
+                "that turns it into pages)"));
         break;
     default:
         break;

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "config/loader.h"
+#include "json/pick.h"
 #include "plan/outpath.h"
 #include "plan/template.h"
 #include "util/fs.h"
@@ -32,7 +33,7 @@ static const char *const RESERVED[] = {"start", "end", "end_excl", "index",
 struct sluice_tpl_ctx sluice__cfg_tpl_ctx(const struct loader *L)
 {
     struct sluice_tpl_ctx c = {&L->job->parts, !L->job->has_windows,
-                               SLUICE_TPL_RAW, false};
+                               SLUICE_TPL_RAW, false, NULL};
     return c;
 }
 
@@ -45,6 +46,8 @@ void sluice__cfg_parts_free(struct sluice_part_spec *p)
         for (size_t k = 0; k < dim->n_values; k++)
             sluice__free(dim->values[k]);
         sluice__free(dim->values);
+        sluice__free(dim->from_resource);
+        sluice__free(dim->from_path);
     }
     sluice__free(p->dims);
     p->dims = NULL;
@@ -325,6 +328,76 @@ out:
     return rc;
 }
 
+/* One more dimension, zeroed, counted now so that sluice__cfg_parts_free
+ * releases it whatever fails next. */
+static int new_dim(struct loader *L, const struct sluice_ynode *map,
+                   const char *field, struct sluice_part_dim **out)
+{
+    struct sluice_part_spec *p = &L->job->parts;
+    if (p->n_dims >= DIMS_MAX)
+        return sluice__cfg_fail(L, &map->mark, field, "at most %d dimensions",
+                                DIMS_MAX);
+    struct sluice_part_dim *dims =
+        sluice__realloc(p->dims, (p->n_dims + 1) * sizeof *dims);
+    if (!dims)
+        return SLUICE_ENOMEM;
+    p->dims = dims;
+    *out = &p->dims[p->n_dims++];
+    memset(*out, 0, sizeof **out);
+    return SLUICE_OK;
+}
+
+/* Fan-out: `{from_resource: R, path: "$.id", as: x}`, a values dimension
+ * with no values until the run reads them from R's records (pipeline/
+ * fanout.c). Only inside `resources:`; that R is an earlier resource is
+ * checked with the other resources (job_load_resources.c). */
+static int load_fanout(struct loader *L, const struct sluice_ynode *map,
+                       const char *field, const struct sluice_ynode *res,
+                       const struct sluice_ynode *pth)
+{
+    char sub[PATH_MAX_LEN];
+    struct sluice_part_dim *dim = NULL;
+    int rc = SLUICE_OK;
+    const struct sluice_ynode *other = sluice__ynode_get(map, "values");
+    if (!other)
+        other = sluice__ynode_get(map, "values_from");
+    if (!other)
+        other = sluice__ynode_get(map, "range");
+    if (other)
+        return sluice__cfg_fail(L, &other->mark, field,
+                                "give exactly one of values, values_from, "
+                                "range and from_resource");
+    if (!L->job->resource)
+        return sluice__cfg_fail(L, &res->mark, field,
+                                "from_resource names another resource of "
+                                "the job: it belongs in a resource of "
+                                "`resources:`");
+    SLUICE_TRY(new_dim(L, map, field, &dim));
+    dim->kind = SLUICE_DIM_VALUES;
+    SLUICE_TRY(load_as(L, map, field, dim, 1));
+    SLUICE_TRY(sluice__cfg_req_str(L, map, "from_resource", field,
+                                   &dim->from_resource, NULL));
+    if (!pth)
+        return sluice__cfg_fail(L, &map->mark, field,
+                                "from_resource needs path: the JSONPath of "
+                                "the value each record gives (path: \"$.id\")");
+    SLUICE_TRY(sluice__cfg_req_str(L, map, "path", field, &dim->from_path,
+                                   NULL));
+    sluice__cfg_join(sub, field, "path");
+    {
+        struct sluice_pick *pk = NULL;
+        struct sluice_err why = {{0}};
+        rc = sluice__pick_new(dim->from_path, &pk, &why);
+        sluice__pick_free(pk);
+        if (rc == SLUICE_ENOMEM)
+            goto out;
+        if (rc != SLUICE_OK)
+            return sluice__cfg_fail(L, &pth->mark, sub, "%s", why.msg);
+    }
+out:
+    return rc;
+}
+
 static int load_dim(struct loader *L, const struct sluice_ynode *map,
                     const char *field)
 {
@@ -344,15 +417,13 @@ static int load_dim(struct loader *L, const struct sluice_ynode *map,
                               *from = sluice__ynode_get(map, "values_from"),
                               *range = sluice__ynode_get(map, "range"),
                               *res = sluice__ynode_get(map, "from_resource");
-    if (res)
-        return sluice__cfg_fail(L, &res->mark, field,
-                                "from_resource (fan-out from another "
-                                "resource's records) is not supported yet");
     const struct sluice_ynode *pth = sluice__ynode_get(map, "path");
-    if (pth)
+    if (pth && !res)
         return sluice__cfg_fail(L, &pth->mark, field,
-                                "path belongs with from_resource, which is "
-                                "not supported yet");
+                                "path belongs with from_resource (the value "
+                                "taken from each of its records)");
+    if (res)
+        return load_fanout(L, map, field, res, pth);
     int kinds = !!vals + !!from + !!range;
     if (kinds != 1)
         return sluice__cfg_fail(L, &map->mark, field,
@@ -576,7 +647,8 @@ int sluice__cfg_check_partition_paths(struct loader *L,
         bool used = false;
         for (size_t k = 0; k < p->dims[d].n_names; k++)
             used |= sluice__template_uses(tpl, &ctx, p->dims[d].names[k]);
-        if (!used && p->dims[d].count > 1) {
+        /* a fan-out's values are known only at run time: many, then */
+        if (!used && (p->dims[d].count > 1 || p->dims[d].from_resource)) {
             rc = sluice__cfg_fail(
                 L, &path_n->mark, "output.path",
                 "'%s' has no {%s}, so every %s would write the same file; "

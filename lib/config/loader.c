@@ -24,11 +24,15 @@ int sluice__cfg_fail(struct loader *L, const struct sluice_ymark *m,
     char *safe = sluice__redact_dup(L->job->secrets, body);
     if (!safe)
         return SLUICE_ENOMEM;
+    /* a resource's fields are named inside it: resources[1].source.url */
+    const char *pre = L->field_prefix ? L->field_prefix : "";
+    const char *dot = L->field_prefix && *path ? "." : "";
     if (m->line)
-        sluice__err_set(L->err, "%s:%u:%u: %s: %s", m->origin, m->line, m->col,
-                        path, safe);
+        sluice__err_set(L->err, "%s:%u:%u: %s%s%s: %s", m->origin, m->line,
+                        m->col, pre, dot, path, safe);
     else
-        sluice__err_set(L->err, "%s: %s: %s", m->origin, path, safe);
+        sluice__err_set(L->err, "%s: %s%s%s: %s", m->origin, pre, dot, path,
+                        safe);
     sluice__free(safe);
     return SLUICE_EJOB;
 }

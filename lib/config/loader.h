@@ -36,6 +36,9 @@ struct loader {
     const char *cur_field;
     const struct sluice_ymark *cur_mark;
     size_t secret_refs;
+    /* "resources[1]" while a resource's document is loaded
+     * (job_load_resources.c): messages name its fields under it */
+    const char *field_prefix;
 };
 
 /* Reports an error about the field `path` at `m` ("file:line:col: path:
@@ -106,6 +109,12 @@ int sluice__cfg_add_secret(struct loader *L, const struct sluice_ymark *m,
 int sluice__cfg_url_userinfo(struct loader *L, const struct sluice_ymark *m,
                              const char *url);
 
+/* Every field of the document L->root into L->job (job_load.c): a job
+ * without `resources:`, or one resource's merged document. */
+int sluice__cfg_load_fields(struct loader *L);
+/* `resources:` (job_load_resources.c): one job per resource, chained. */
+int sluice__cfg_load_resources(struct loader *L);
+
 /* The field groups outside job_load.c. */
 int sluice__cfg_load_parquet_output(struct loader *L,
                                     const struct sluice_ynode *out_n);
@@ -125,6 +134,9 @@ int sluice__cfg_load_retry(struct loader *L);
 int sluice__cfg_load_state(struct loader *L);
 /* source.method and source.body (job_load_body.c). */
 int sluice__cfg_load_request(struct loader *L, const struct sluice_ynode *src);
+/* The templates' context of source.body: JSON braces, and {cursor} when
+ * the document has `incremental:` (job_load_body.c). */
+struct sluice_tpl_ctx sluice__cfg_body_ctx(const struct loader *L);
 /* partitions: (job_load_partitions.c): the other dimensions, after
  * windows and before every template is checked. */
 int sluice__cfg_load_partitions(struct loader *L);

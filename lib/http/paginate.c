@@ -37,7 +37,16 @@ struct sluice_pager {
     struct sluice_buf scratch;
     uint64_t total;    /* the last total or page count read */
     bool total_known;
+    /* page with an item total (`total` + `limit`): the items it said; the
+     * page count (`total`) is ceil(items / limit) */
+    uint64_t items;
 };
+
+/* page pagination whose end is an item count, not a page count */
+static bool page_items(const struct sluice_pagination *c)
+{
+    return c->type == SLUICE_PAGES_PAGE && !c->total_pages && c->total;
+}
 
 static int pick_opt(const char *path, struct sluice_pick **out,
                     struct sluice_err *err)
@@ -63,7 +72,8 @@ int sluice__pager_new(const struct sluice_pagination *cfg,
     sluice__buf_init(&p->scratch, URL_MAX);
     SLUICE_TRY(pick_opt(cfg->path, &p->p_path, err));
     SLUICE_TRY(pick_opt(cfg->has_more, &p->p_more, err));
-    SLUICE_TRY(pick_opt(cfg->type == SLUICE_PAGES_PAGE ? cfg->total_pages
+    SLUICE_TRY(pick_opt(cfg->type == SLUICE_PAGES_PAGE && cfg->total_pages
+                            ? cfg->total_pages
                                                         : cfg->total,
                         &p->p_total, err));
     *out = p;
@@ -308,6 +318,10 @@ uint64_t sluice__pager_predict(const struct sluice_pager *p,
     const struct sluice_pagination *c = p->cfg;
     if (!c->parallel || p->pages != 1 || !p->total_known)
         return 0;
+    /* an item total predicts the pages only if the first page held what
+     * was asked (an API capping the page size lower would page otherwise) */
+    if (page_items(c) && first_records != c->limit)
+        return 0;
     if (c->type == SLUICE_PAGES_PAGE)
         return p->total > 1 && p->total <= c->max_pages ? p->total - 1 : 0;
     if (c->type != SLUICE_PAGES_OFFSET || first_records != c->limit ||
@@ -333,6 +347,8 @@ uint64_t sluice__pager_expect(const struct sluice_pager *p, uint64_t k,
                               uint64_t npages)
 {
     const struct sluice_pagination *c = p->cfg;
+    if (page_items(c)) /* pages of limit, the last what is left */
+        return k < npages ? c->limit : p->items - (npages - 1) * c->limit;
     if (c->type != SLUICE_PAGES_OFFSET)
         return UINT64_MAX;
     if (k < npages)
@@ -389,12 +405,9 @@ static enum sluice_page_next read_total(struct sluice_pager *p, bool *known,
     *known = false;
     if (!p->p_total)
         return SLUICE_PAGE_NEXT;
-    const char *field = p->cfg->type == SLUICE_PAGES_PAGE
-                            ? "pagination.total_pages"
-                            : "pagination.total";
-    const char *path = p->cfg->type == SLUICE_PAGES_PAGE
-                           ? p->cfg->total_pages
-                           : p->cfg->total;
+    bool pages = p->cfg->type == SLUICE_PAGES_PAGE && !page_items(p->cfg);
+    const char *field = pages ? "pagination.total_pages" : "pagination.total";
+    const char *path = pages ? p->cfg->total_pages : p->cfg->total;
     const char *t;
     size_t tn;
     struct sluice_err w;
@@ -406,6 +419,10 @@ static enum sluice_page_next read_total(struct sluice_pager *p, bool *known,
                     sluice__pick_kind_name(k));
     if (!parse_count(t, tn, total))
         return fail(why, "%s %s is %.40s, not a whole number", field, path, t);
+    if (page_items(p->cfg)) { /* the load made sure limit > 0 */
+        p->items = *total;
+        *total = *total / p->cfg->limit + (*total % p->cfg->limit != 0);
+    }
     *known = true;
     return SLUICE_PAGE_NEXT;
 }
@@ -612,6 +629,16 @@ enum sluice_page_next sluice__pager_next(struct sluice_pager *p,
         if (known && read >= total)
             return end(why, "page %llu of %llu", (unsigned long long)read,
                        (unsigned long long)total);
+        /* An item total turned into pages holds only if every page but
+         * the last is full: a shorter one would lose the rest. */
+        if (known && page_items(c) && records != c->limit)
+            return fail(why,
+                        "page %llu holds %llu records where the total (%llu "
+                        "items) and the limit predict %llu: the API pages "
+                        "otherwise (a smaller page size?)",
+                        (unsigned long long)read, (unsigned long long)records,
+                        (unsigned long long)p->items,
+                        (unsigned long long)c->limit);
         if (!known && c->limit && records < c->limit)
             return end(why, "a page shorter than the limit (%llu < %llu)",
                        (unsigned long long)records,

@@ -565,7 +565,6 @@ int sluice_run(struct sluice_job *job, const struct sluice_run_opts *o,
 int sluice_run_exec(struct sluice_run *handle, struct sluice_run_summary *sum,
                     char *errbuf, size_t errlen)
 {
-    int rc = SLUICE_OK;
     struct sluice_err err = {{0}};
     if (!handle || handle->ran || (sum && sluice__sized_out_check(
                                               sum, "struct sluice_run_summary",
@@ -579,7 +578,17 @@ int sluice_run_exec(struct sluice_run *handle, struct sluice_run_summary *sum,
         return SLUICE_EINVAL;
     }
     handle->ran = true;
-    struct sluice_job *job = handle->job;
+    if (handle->job->first || handle->opts.resource)
+        return sluice__run_resources(handle, sum, errbuf, errlen);
+    return sluice__run_exec_job(handle, handle->job, sum, errbuf, errlen);
+}
+
+int sluice__run_exec_job(struct sluice_run *handle, struct sluice_job *job,
+                         struct sluice_run_summary *sum, char *errbuf,
+                         size_t errlen)
+{
+    int rc = SLUICE_OK;
+    struct sluice_err err = {{0}};
     const struct sluice_run_opts *o = &handle->opts;
     struct run r;
     memset(&r, 0, sizeof r);
@@ -596,12 +605,17 @@ int sluice_run_exec(struct sluice_run *handle, struct sluice_run_summary *sum,
     r.sum.size = sizeof r.sum;
     r.n_slots = job->concurrency ? job->concurrency : 1;
 
-    SLUICE_TRY(sluice__report_new(o ? o->report_path : NULL, job->name,
-                                  &r.report, &err));
+    if (handle->report)
+        r.report = handle->report; /* the resources' one report */
+    else
+        SLUICE_TRY(sluice__report_new(o ? o->report_path : NULL, job->name,
+                                      &r.report, &err));
     SLUICE_TRY(sluice__governor_init(&r.gov, job->rates, job->n_rates,
                                      job->concurrency, &err));
     SLUICE_TRY(sluice__governor_throttles(&r.gov, job->retry.throttle,
                                           job->retry.n_throttle, &err));
+    if (handle->gov_carried)
+        r.gov = *handle->gov_carry; /* the resources share one governor */
     if (o && o->window)
         SLUICE_TRY(sluice__run_plan_select_single(&r.plan, job->parts.windows,
                                                   o->window, &err));
@@ -689,13 +703,21 @@ out:
              sluice__learn_source_name(src));
     r.sum.rate_cuts = r.gov.learn.cuts;
     r.sum.resume_at = r.quota_gone ? (int64_t)r.quota_wall + 1 : 0;
+    if (handle->gov_carry) {
+        *handle->gov_carry = r.gov;
+        handle->gov_carried = true;
+    }
     struct sluice_err rerr = {{0}};
-    if (sluice__report_finish(r.report, rc, &r.sum, &rerr) != SLUICE_OK) {
+    if (handle->report) {
+        /* finished by run_resources.c, over every resource */
+    } else if (sluice__report_finish(r.report, rc, &r.sum, &rerr) !=
+               SLUICE_OK) {
         r.sum.report_failed = true;
         if (rerr.msg[0])
             SLUICE_LOG(&r.log, SLUICE_LOG_ERROR, "%s", rerr.msg);
     }
-    sluice__report_free(r.report);
+    if (!handle->report)
+        sluice__report_free(r.report);
     if (sum)
         sluice__sized_out(sum, &r.sum, sizeof r.sum);
     if (rc != SLUICE_OK && rc != SLUICE_ECANCELED && rc != SLUICE_EQUOTA)

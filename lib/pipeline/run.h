@@ -240,6 +240,13 @@ struct sluice_run {
     bool ran;          /* sluice_run_exec() was called */
     struct sluice_job *job;
     struct sluice_run_opts opts;
+    /* A job with `resources:` (run_resources.c) runs its resources one
+     * after the other through this handle: each resource's run carries
+     * the one governor on (its state copied in at the start, out at the
+     * end) and adds its windows to the one report. NULL otherwise. */
+    struct sluice_governor *gov_carry;
+    bool gov_carried; /* *gov_carry holds a run's state */
+    struct sluice_run_report *report;
 };
 
 struct run {
@@ -286,6 +293,24 @@ struct run {
 };
 
 double sluice__now(void);      /* monotonic seconds */
+
+/* run.c: one run of `job` (the handle's, or one of its resources) with the
+ * handle's options; sluice_run_exec() after its checks. */
+SLUICE_NODISCARD int sluice__run_exec_job(struct sluice_run *handle,
+                                          struct sluice_job *job,
+                                          struct sluice_run_summary *sum,
+                                          char *errbuf, size_t errlen);
+/* run_resources.c: sluice_run_exec() of a job with `resources:`. */
+SLUICE_NODISCARD int sluice__run_resources(struct sluice_run *handle,
+                                           struct sluice_run_summary *sum,
+                                           char *errbuf, size_t errlen);
+/* fanout.c: fills `child`'s fan-out dimensions from its parents' files,
+ * read through the job's ledger `ledger_path`. *ready false (err saying
+ * why) when a parent is not done: the child is then not planned. */
+SLUICE_NODISCARD int sluice__fanout_fill(struct sluice_job *child,
+                                         const char *ledger_path,
+                                         struct sluice_logger *log,
+                                         bool *ready, struct sluice_err *err);
 double sluice__wall_now(void); /* UTC seconds, fractional */
 
 /* attempt.c */

@@ -71,11 +71,12 @@ int sluice__run_incr_begin(struct run *r, struct sluice_err *err)
     if (c->send && stored)
         SLUICE_LOG(&r->log, SLUICE_LOG_INFO,
                    "incremental: %s=%s (run %lld's cursor %s, less the lag)",
-                   c->param, c->send, (long long)stored_run, stored);
+                   c->param ? c->param : "{cursor}", c->send,
+                   (long long)stored_run, stored);
     else if (c->send)
         SLUICE_LOG(&r->log, SLUICE_LOG_INFO,
-                   "incremental: %s=%s (incremental.initial)", c->param,
-                   c->send);
+                   "incremental: %s=%s (incremental.initial)",
+                   c->param ? c->param : "{cursor}", c->send);
 out:
     sluice__free(stored);
     sluice__buf_cleanup(&send);

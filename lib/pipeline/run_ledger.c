@@ -58,7 +58,11 @@ struct fingerprint {
     char **owned;
     size_t n, n_owned;
     const struct sluice_secrets *secrets; /* the job's */
+    /* a resource's items are named "resources.NAME.<item>" (NULL: none) */
+    const char *resource;
 };
+
+static char *concat_dup(const char *prefix, const char *name);
 
 static int fp_add(struct fingerprint *fp, char *name, char *value)
 {
@@ -66,6 +70,21 @@ static int fp_add(struct fingerprint *fp, char *name, char *value)
         sluice__free(name);
         sluice__free(value);
         return SLUICE_ENOMEM;
+    }
+    if (fp->resource) {
+        struct sluice_buf b;
+        sluice__buf_init(&b, 1 << 16);
+        char *full = sluice__buf_appendf(&b, "resources.%s.%s", fp->resource,
+                                         name) == SLUICE_OK
+                         ? sluice__buf_take(&b, NULL)
+                         : NULL;
+        sluice__buf_cleanup(&b);
+        sluice__free(name);
+        if (!full) {
+            sluice__free(value);
+            return SLUICE_ENOMEM;
+        }
+        name = full;
     }
     /* Whatever the field, the secrets in a value are kept as "***" (a
      * ${TOKEN} in the URL path, user:pass@): a secret is not what the job
@@ -102,17 +121,11 @@ static char *concat_dup(const char *prefix, const char *name)
  * keeps it as "***"): a rotated key pulls the same data. No item is stored
  * as a secret hash any more (the ledger still compares those that older
  * versions wrote, state/fingerprint.c). */
-static int fp_build(const struct sluice_job *job, struct fingerprint *fp)
+static int fp_build_one(const struct sluice_job *job, struct fingerprint *fp)
 {
     static const char *const units[] = {"hours", "days", "months"};
     int rc = SLUICE_OK;
-    size_t cap = 13 + job->source.n_params + job->source.n_headers +
-                 job->parts.n_dims;
-    fp->secrets = job->secrets;
-    fp->items = sluice__calloc(cap, sizeof *fp->items);
-    fp->owned = sluice__calloc(2 * cap, sizeof *fp->owned);
-    if (!fp->items || !fp->owned)
-        return SLUICE_ENOMEM;
+    fp->resource = job->resource;
     char num[64], from[64];
     struct sluice_buf t;
     sluice__buf_init(&t, 64);
@@ -171,7 +184,10 @@ static int fp_build(const struct sluice_job *job, struct fingerprint *fp)
         const struct sluice_part_dim *dim = &job->parts.dims[d];
         char name[64], val[256];
         snprintf(name, sizeof name, "partitions[%zu]", d);
-        if (dim->kind == SLUICE_DIM_VALUES)
+        if (dim->from_resource) /* which records give which values */
+            snprintf(val, sizeof val, "from_resource %s path %.120s as %s",
+                     dim->from_resource, dim->from_path, dim->names[0]);
+        else if (dim->kind == SLUICE_DIM_VALUES)
             snprintf(val, sizeof val, "values as %s", dim->names[0]);
         else
             snprintf(val, sizeof val,
@@ -205,7 +221,9 @@ static int fp_build(const struct sluice_job *job, struct fingerprint *fp)
         SLUICE_TRY(fp_add(fp, sluice__strdup("incremental.cursor"),
                           sluice__strdup(job->incremental.cursor)));
         SLUICE_TRY(fp_add(fp, sluice__strdup("incremental.param"),
-                          sluice__strdup(job->incremental.param)));
+                          sluice__strdup(job->incremental.param
+                                             ? job->incremental.param
+                                             : "{cursor} in source.body")));
     }
     /* An S3 output's bucket and key: another bucket is another job's data
      * (a local output has no such item, so its ledgers stay as they were).
@@ -221,6 +239,28 @@ static int fp_build(const struct sluice_job *job, struct fingerprint *fp)
     }
 out:
     sluice__buf_cleanup(&t);
+    return rc;
+}
+
+/* The job's items; a job with `resources:` has every resource's, each
+ * named after it, so that each resource's run stores the same set and a
+ * change to one resource is seen by all (its partitions are the ones to
+ * pull again, but the ledger is one). */
+static int fp_build(const struct sluice_job *job, struct fingerprint *fp)
+{
+    int rc = SLUICE_OK;
+    const struct sluice_job *head = job->first ? job->first : job;
+    size_t cap = 0;
+    for (const struct sluice_job *j = head; j; j = j->next)
+        cap += 13 + j->source.n_params + j->source.n_headers +
+               j->parts.n_dims;
+    fp->secrets = job->secrets;
+    fp->items = sluice__calloc(cap, sizeof *fp->items);
+    fp->owned = sluice__calloc(2 * cap, sizeof *fp->owned);
+    if (!fp->items || !fp->owned)
+        return SLUICE_ENOMEM;
+    for (const struct sluice_job *j = head; j && rc == SLUICE_OK; j = j->next)
+        rc = fp_build_one(j, fp);
     return rc;
 }
 

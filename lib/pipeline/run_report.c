@@ -175,7 +175,10 @@ void sluice__report_window(struct sluice_run_report *r,
 static const char *outcome_of(int rc, const struct sluice_run_summary *s)
 {
     switch (rc) {
-    case SLUICE_OK: return s->failed ? "some_failed" : "done";
+    /* a resource not planned (its parent not done) exits 1 as a failed
+     * window does */
+    case SLUICE_OK:
+        return s->failed || s->resources_unplanned ? "some_failed" : "done";
     case SLUICE_ECANCELED: return "interrupted";
     case SLUICE_EQUOTA: return "quota";
     case SLUICE_ESTATE: return "refused";

@@ -128,6 +128,55 @@ out:
     return rc;
 }
 
+/* Only the resource's rows of a list of every group's: those whose group
+ * is "resource=NAME" or starts with "resource=NAME/". */
+static void keep_resource(const char *name,
+                          struct sluice_ledger_window_list *list)
+{
+    size_t kept = 0, n = strlen(name);
+    for (size_t i = 0; i < list->n; i++) {
+        const char *p = list->v[i].part ? list->v[i].part : "";
+        if (strncmp(p, "resource=", 9) == 0 && strncmp(p + 9, name, n) == 0 &&
+            (p[9 + n] == '\0' || p[9 + n] == '/')) {
+            struct sluice_ledger_window t = list->v[kept];
+            list->v[kept++] = list->v[i];
+            list->v[i] = t;
+        }
+    }
+    for (size_t i = kept; i < list->n; i++)
+        sluice__ledger_window_cleanup(&list->v[i]);
+    list->n = kept;
+}
+
+/* The counts over one resource's groups, each under its key. */
+static int resource_counts(const struct sluice_job *job,
+                           struct sluice_ledger *l, int64_t from, int64_t to,
+                           struct sluice_ledger_counts *c,
+                           struct sluice_err *err)
+{
+    int rc = SLUICE_OK;
+    struct sluice_buf part;
+    sluice__buf_init(&part, 1 << 16);
+    memset(c, 0, sizeof *c);
+    size_t groups = job->parts.n_dims ? job->parts.groups : 1;
+    for (size_t g = 0; g < groups; g++) {
+        struct sluice_ledger_counts one;
+        sluice__buf_reset(&part);
+        rc = sluice__part_group_key(&job->parts, g, &part);
+        SLUICE_FAIL_IF(rc != SLUICE_OK, rc, err, "partition key: %s",
+                       sluice__buf_failure(rc, "too long"));
+        SLUICE_TRY(sluice__ledger_use_part(l, part.p, err));
+        SLUICE_TRY(sluice__ledger_counts(l, from, to, &one, err));
+        c->pending += one.pending;
+        c->done += one.done;
+        c->failed += one.failed;
+        c->total += one.total;
+    }
+out:
+    sluice__buf_cleanup(&part);
+    return rc;
+}
+
 /* A run's row says 'running' from its start until it records its end; a
  * process killed in between (SIGKILL, a crash, the power) never does, and
  * the next run's start would be the first to call it killed. The lock
@@ -255,13 +304,20 @@ int sluice_job_status(const struct sluice_job *job, size_t max_runs,
      * attempted: pending. */
     int64_t c_from = job->has_windows ? job->windows.from : INT64_MIN,
             c_to = job->has_windows ? job->windows.end : INT64_MAX;
-    SLUICE_TRY(sluice__ledger_counts_all(l, c_from, c_to, &c, &err));
+    /* A resource of a job with `resources:` counts its own groups only
+     * (the ledger holds every resource's). */
+    if (job->resource)
+        SLUICE_TRY(resource_counts(job, l, c_from, c_to, &c, &err));
+    else
+        SLUICE_TRY(sluice__ledger_counts_all(l, c_from, c_to, &c, &err));
     st->done = c.done;
     st->failed = c.failed;
     st->pending = c.done + c.failed < st->planned
                       ? st->planned - c.done - c.failed
                       : 0;
     SLUICE_TRY(sluice__ledger_failed(l, 0, &failed, &err));
+    if (job->resource)
+        keep_resource(job->resource, &failed);
     SLUICE_FAIL_IF(copy_failures(job, &failed, st) != SLUICE_OK,
                    SLUICE_ENOMEM, &err, "out of memory");
     SLUICE_TRY(sluice__ledger_rate_any(l, &st->learned_origin,

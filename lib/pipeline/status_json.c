@@ -19,6 +19,7 @@ struct doc {
     sluice_write_fn out;
     void *ud;
     bool incremental; /* the job has a cursor to show */
+    const char *resource; /* a resource of a job with resources:; NULL */
 };
 
 /* Hands the text over when it is long enough (or always, at the end). */
@@ -55,6 +56,10 @@ static int head(struct doc *d, const char *name, const struct sluice_status *st)
     int rc = SLUICE_OK;
     SLUICE_TRY(sluice__buf_adds(&d->b, "{\"job\":"));
     SLUICE_TRY(str(d, name));
+    if (d->resource) {
+        SLUICE_TRY(sluice__buf_adds(&d->b, ",\"resource\":"));
+        SLUICE_TRY(str(d, d->resource));
+    }
     SLUICE_TRY(sluice__buf_adds(&d->b, ",\"state\":"));
     SLUICE_TRY(str(d, st->state_path));
     SLUICE_TRY(sluice__buf_appendf(&d->b,
@@ -174,7 +179,8 @@ int sluice_status_json(const struct sluice_job *job,
                        void *ud, char *errbuf, size_t errlen)
 {
     struct doc d = {.out = out, .ud = ud,
-                    .incremental = job && job->incremental.on};
+                    .incremental = job && job->incremental.on,
+                    .resource = job ? job->resource : NULL};
     sluice__buf_init(&d.b, PIECE_MAX + FLUSH_AT);
     int rc = job && st && out ? write_doc(&d, sluice_job_name(job), st)
                               : SLUICE_EINVAL;

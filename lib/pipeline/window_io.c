@@ -16,7 +16,7 @@
 static struct sluice_tpl_ctx ctx_for(const struct sluice_job *job,
                                      enum sluice_tpl_escape e)
 {
-    struct sluice_tpl_ctx c = {&job->parts, !job->has_windows, e, false};
+    struct sluice_tpl_ctx c = {&job->parts, !job->has_windows, e, false, NULL};
     return c;
 }
 
@@ -37,6 +37,10 @@ int sluice__window_body(const struct sluice_job *job,
     int rc = SLUICE_OK;
     struct sluice_tpl_ctx c = ctx_for(job, SLUICE_TPL_JSON);
     struct sluice_json_reader *jr = NULL;
+    /* {cursor}: what this run sends (run_incr.c; initial is required
+     * with it, so there is always one) */
+    if (job->incremental.on)
+        c.cursor = job->incremental.send ? job->incremental.send : "";
     size_t at = out->n;
     SLUICE_TRY(sluice__template_expand_json(job->source.body
                                                 ? job->source.body
@@ -93,7 +97,8 @@ int sluice__window_url(const struct sluice_job *job,
                        sluice__buf_failure(rc, "request URL too long"));
     }
     /* incremental: the cursor this run starts from (run_incr.c) */
-    if (job->incremental.on && job->incremental.send) {
+    if (job->incremental.on && job->incremental.send &&
+        job->incremental.param) {
         rc = sluice__url_add_param(out, job->incremental.param,
                                    job->incremental.send);
         SLUICE_FAIL_IF(rc != SLUICE_OK, rc, err, "%s",

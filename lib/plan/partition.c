@@ -40,7 +40,7 @@ size_t sluice__part_count(const struct sluice_part_spec *p)
     size_t w = sluice__part_windows(p);
     /* The loader keeps the product within SLUICE_PART_MAX when there are
      * other dimensions; windows alone are counted as they always were. */
-    return p->groups <= 1 ? w : p->groups * w;
+    return p->n_dims == 0 ? w : p->groups * w;
 }
 
 void sluice__part_at(const struct sluice_part_spec *p, size_t i,
@@ -147,8 +147,12 @@ int sluice__part_group_key(const struct sluice_part_spec *p, size_t group,
                            struct sluice_buf *out)
 {
     int rc = SLUICE_OK;
+    if (p->resource) {
+        SLUICE_TRY(sluice__buf_adds(out, "resource="));
+        SLUICE_TRY(sluice__part_escape(p->resource, strlen(p->resource), out));
+    }
     for (size_t d = 0; d < p->n_dims; d++) {
-        if (d)
+        if (d || p->resource)
             SLUICE_TRY(sluice__buf_addc(out, '/'));
         SLUICE_TRY(component(&p->dims[d], dim_index(p, d, group), out));
     }
@@ -165,11 +169,11 @@ int sluice__part_key(const struct sluice_part_spec *p,
     struct sluice_err err;
     SLUICE_TRY(sluice__part_group_key(p, w->group, out));
     if (p->windows) {
-        if (p->n_dims)
+        if (p->n_dims || p->resource)
             SLUICE_TRY(sluice__buf_addc(out, '/'));
         rc = sluice__template_expand("{start}", w, p->windows->step.unit, out,
                                      &err);
-    } else if (p->n_dims == 0) {
+    } else if (p->n_dims == 0 && !p->resource) {
         rc = sluice__buf_adds(out, "all");
     }
 out:
@@ -232,8 +236,31 @@ int sluice__part_select(const struct sluice_part_spec *p, const char *key,
     size_t group = 0;
     memset(out, 0, sizeof *out);
     out->any_window = true;
+    if (p->resource) {
+        /* "resource=R" then the rest of the key, as for a job without */
+        struct sluice_buf want;
+        sluice__buf_init(&want, 4096);
+        rc = sluice__buf_adds(&want, "resource=");
+        if (rc == SLUICE_OK)
+            rc = sluice__part_escape(p->resource, strlen(p->resource), &want);
+        bool ok = rc == SLUICE_OK && strncmp(c, want.p, want.n) == 0 &&
+                  (c[want.n] == '\0' || c[want.n] == '/');
+        size_t skip = want.n;
+        sluice__buf_cleanup(&want);
+        SLUICE_FAIL_IF(rc != SLUICE_OK, rc, err, "out of memory");
+        SLUICE_FAIL_IF(!ok, SLUICE_EJOB, err,
+                       "--partition %s: the key of a partition of resource "
+                       "%s starts with 'resource=%s'",
+                       key, p->resource, p->resource);
+        c += skip;
+        if (*c == '\0') {
+            out->any_group = p->n_dims > 0;
+            goto out; /* the whole resource */
+        }
+        c++;
+    }
     if (p->n_dims == 0 && !p->windows) {
-        SLUICE_FAIL_IF(strcmp(key, "all") != 0, SLUICE_EJOB, err,
+        SLUICE_FAIL_IF(strcmp(c, "all") != 0, SLUICE_EJOB, err,
                        "--partition %s: the job has one partition, 'all'", key);
         goto out;
     }

@@ -46,6 +46,11 @@ struct sluice_part_dim {
     size_t n_values;
     int64_t from, to, step; /* SLUICE_DIM_RANGE: from <= to, step >= 1 */
     size_t count;           /* values, or ranges */
+    /* Fan-out (`{from_resource: R, path: P, as: x}`): a values dimension
+     * whose list is filled at run time from resource R's records
+     * (pipeline/fanout.c); no values until then. NULL otherwise. */
+    char *from_resource;
+    char *from_path;
 };
 
 struct sluice_part_spec {
@@ -54,6 +59,11 @@ struct sluice_part_spec {
     size_t groups; /* product of the dims' counts; 1 when none */
     /* The date windows, NULL when the job has none (borrowed: the job's). */
     const struct sluice_window_spec *windows;
+    /* The resource of a job with `resources:` (borrowed: the job's); NULL
+     * for a job without, whose keys are as they always were. Its keys
+     * then start with "resource=<name>", so that two resources' partitions
+     * never share one in the job's ledger. */
+    const char *resource;
 };
 
 /* Ranges of a range dimension: ceil((to - from + 1) / step), the last one
@@ -87,7 +97,8 @@ bool sluice__part_has_name(const struct sluice_part_spec *p, const char *name,
 SLUICE_NODISCARD int sluice__part_escape(const char *s, size_t n,
                                          struct sluice_buf *out);
 /* The group half of a key ("region=eu-west/zone=a", "" without other
- * dimensions), appended to out. */
+ * dimensions), appended to out; "resource=R/region=eu-west" (or
+ * "resource=R") for a resource of a job with `resources:`. */
 SLUICE_NODISCARD int sluice__part_group_key(const struct sluice_part_spec *p,
                                             size_t group,
                                             struct sluice_buf *out);

@@ -20,8 +20,9 @@ enum field {
     F_END = SLUICE_TPL_END,
     F_END_EXCL = SLUICE_TPL_END_EXCL,
     F_INDEX = SLUICE_TPL_INDEX,
-    F_VAR,      /* a dimension's name: its value for the partition */
-    F_PARTITION /* the partition's key */
+    F_VAR,       /* a dimension's name: its value for the partition */
+    F_PARTITION, /* the partition's key */
+    F_CURSOR     /* the incremental cursor sent (sluice_tpl_ctx.cursor) */
 };
 
 struct visitor {
@@ -154,6 +155,10 @@ static int expand_var(const struct sluice_tpl_ctx *c, enum field f,
     struct sluice_buf v;
     bool found = false;
     sluice__buf_init(&v, SLUICE_PART_VALUE_MAX * 3 + 4096);
+    if (f == F_CURSOR) {
+        SLUICE_TRY(escape_value(c->escape, c->cursor, strlen(c->cursor), out));
+        goto out;
+    }
     if (f == F_PARTITION) {
         SLUICE_TRY(sluice__part_key(c->parts, w, &v));
         if (c->escape == SLUICE_TPL_JSON)
@@ -243,6 +248,9 @@ static int walk(const char *tpl, const struct sluice_window *w,
         if (fi < 0 && ctx && ctx->parts && name_n == 9 &&
             memcmp(tpl + name0, "partition", 9) == 0)
             f = F_PARTITION;
+        if (fi < 0 && ctx && ctx->cursor && name_n == 6 &&
+            memcmp(tpl + name0, "cursor", 6) == 0)
+            f = F_CURSOR;
         SLUICE_FAIL_IF(
             f == F_VAR && !(ctx && ctx->parts &&
                             sluice__part_has_name(ctx->parts, tpl + name0,

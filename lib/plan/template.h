@@ -60,6 +60,9 @@ struct sluice_tpl_ctx {
     /* JSON text (a body): only {name} and {name:format} are placeholders;
      * every other brace is literal and {{ }} are not escapes. */
     bool json_braces;
+    /* {cursor}: the incremental cursor this run sends (a body's; escaped
+     * as the field needs it); NULL: no such placeholder. */
+    const char *cursor;
 };
 SLUICE_NODISCARD int sluice__template_check_ctx(const char *tpl,
                                                 const struct sluice_tpl_ctx *c,

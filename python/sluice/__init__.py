@@ -128,10 +128,11 @@ class _Run:
         o.limit = opts.get("limit", 0)
         o.full_refresh = bool(opts.get("full_refresh", False))
         self._keep = [opts.get(k).encode() if opts.get(k) else None
-                      for k in ("window", "report", "partition")]
+                      for k in ("window", "report", "partition", "resource")]
         o.window = self._keep[0]
         o.report_path = self._keep[1]
         o.partition = self._keep[2]
+        o.resource = self._keep[3]
         o.argv = b"python"
         self.handle = ctypes.c_void_p()
         err = ctypes.create_string_buffer(_ERRLEN)
@@ -228,21 +229,55 @@ class Job:
     def name(self):
         return lib.sluice_job_name(self._h).decode()
 
-    def plan(self):
+    @property
+    def resources(self):
+        """The names of a job's `resources:`, in order ([] without)."""
+        if lib.sluice_job_resource_name(self._h) is None:
+            return []
+        return [lib.sluice_job_resource_name(
+                    lib.sluice_job_resource(self._h, i)).decode()
+                for i in range(lib.sluice_job_resource_count(self._h))]
+
+    def _resource(self, name):
+        """The C handle of resource `name` (the job's own for None), its
+        fan-out partitions read from its parent's files; None when the
+        parent is not done yet."""
+        if name is None:
+            return self._h
+        names = self.resources
+        if name not in names:
+            raise SluiceError(_capi.EJOB, "job %s has no resource %s (its "
+                              "resources: %s)" % (self.name, name,
+                                                  ", ".join(names)))
+        h = lib.sluice_job_resource(self._h, names.index(name))
+        ready = ctypes.c_bool()
+        err = ctypes.create_string_buffer(_ERRLEN)
+        _check(lib.sluice_job_resource_prepare(h, ctypes.byref(ready), err,
+                                               _ERRLEN), err)
+        return h if ready.value else None
+
+    def plan(self, resource=None):
         """Every partition of the plan as a dict: index, key (the
-        partition's key, e.g. "region=eu-west/2020-01-06"), start_date,
-        end_date ("" for a job without windows), url (secrets as ***),
-        output."""
+        partition's key, e.g. "region=eu-west/2020-01-06", or
+        "resource=issues/repo=org%2Frepo-1" in a job with resources:),
+        start_date, end_date ("" for a job without windows), url (secrets
+        as ***), output. A job with resources: lists every resource's in
+        turn, or only `resource`'s; a fan-out child whose parent is not
+        done yet has none."""
         out = []
         err = ctypes.create_string_buffer(_ERRLEN)
-        for i in range(lib.sluice_job_window_count(self._h)):
-            w = _capi.init(_capi.WindowInfo())
-            _check(lib.sluice_job_window_info(self._h, i, ctypes.byref(w),
-                                              err, _ERRLEN), err)
-            out.append({"index": w.index, "key": _s(w.key),
-                        "start_date": _s(w.start), "end_date": _s(w.end),
-                        "url": _s(w.url), "output": _s(w.output)})
-            lib.sluice_window_info_cleanup(ctypes.byref(w))
+        names = [resource] if resource or not self.resources \
+            else self.resources
+        for name in names:
+            h = self._resource(name)
+            for i in range(lib.sluice_job_window_count(h) if h else 0):
+                w = _capi.init(_capi.WindowInfo())
+                _check(lib.sluice_job_window_info(h, i, ctypes.byref(w),
+                                                  err, _ERRLEN), err)
+                out.append({"index": w.index, "key": _s(w.key),
+                            "start_date": _s(w.start), "end_date": _s(w.end),
+                            "url": _s(w.url), "output": _s(w.output)})
+                lib.sluice_window_info_cleanup(ctypes.byref(w))
         return out
 
     def run(self, progress=None, on_window=None, **opts):
@@ -251,7 +286,8 @@ class Job:
         (KeyboardInterrupt) cancels the run: windows in flight finish, the
         ledger keeps them, and the KeyboardInterrupt is raised again. An
         exception from a callback cancels it likewise and is raised.
-        opts: limit, window, full_refresh, report, progress_interval."""
+        opts: limit, window, partition, resource (one resource of a job
+        with resources:), full_refresh, report, progress_interval."""
         r = _Run(self, progress, on_window, lambda fn, *a: fn(*a), opts)
         return r.result(*r.execute())
 
@@ -291,12 +327,20 @@ class Job:
         await asyncio.sleep(0)
         return r.result(*res)
 
-    def status(self, max_runs=10):
-        """The job's ledger as `sluice status --json` prints it."""
+    def status(self, max_runs=10, resource=None):
+        """The job's ledger as `sluice status --json` prints it: for a
+        job with resources:, a list of each resource's (its "resource"
+        naming it), or only `resource`'s."""
+        if resource is None and self.resources:
+            return [self.status(max_runs, r) for r in self.resources]
+        h = self._resource(resource)
+        if h is None:  # a child whose parent is not done: none planned
+            h = lib.sluice_job_resource(
+                self._h, self.resources.index(resource))
         st = _capi.init(_capi.Status())
         err = ctypes.create_string_buffer(_ERRLEN)
         try:
-            _check(lib.sluice_job_status(self._h, max_runs,
+            _check(lib.sluice_job_status(h, max_runs,
                                          ctypes.byref(st), err, _ERRLEN), err)
             parts = []
 
@@ -305,7 +349,7 @@ class Job:
                 return 0
 
             fn = _capi.WRITE_FN(write)
-            _check(lib.sluice_status_json(self._h, ctypes.byref(st), fn, None,
+            _check(lib.sluice_status_json(h, ctypes.byref(st), fn, None,
                                           err, _ERRLEN), err)
         finally:
             lib.sluice_status_cleanup(ctypes.byref(st))

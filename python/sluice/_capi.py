@@ -67,7 +67,7 @@ class RunOpts(ctypes.Structure):
                 ("on_progress", PROGRESS_FN),
                 ("progress_interval", ctypes.c_double),
                 ("ud", ctypes.c_void_p), ("report_path", c_str),
-                ("partition", c_str)]
+                ("partition", c_str), ("resource", c_str)]
 
 
 class RunSummary(ctypes.Structure):
@@ -128,6 +128,11 @@ for name, res, args in [
     ("sluice_job_free", None, [_V]),
     ("sluice_job_name", c_str, [_V]),
     ("sluice_job_window_count", c_size, [_V]),
+    ("sluice_job_resource_count", c_size, [_V]),
+    ("sluice_job_resource", _V, [_V, c_size]),
+    ("sluice_job_resource_name", c_str, [_V]),
+    ("sluice_job_resource_prepare", ctypes.c_int,
+     [_V, _P(ctypes.c_bool)] + _ERR),
     ("sluice_window_info_init_sized", None, [_P(WindowInfo), c_size]),
     ("sluice_job_window_info", ctypes.c_int,
      [_V, c_size, _P(WindowInfo)] + _ERR),
@@ -164,6 +169,7 @@ for _cls, _n in [(JobOpts, "job_opts"), (WindowInfo, "window_info"),
     _cls._sluice_name = _n
 
 OK = 0
+EJOB = 6  # SLUICE_EJOB
 ECANCELED = 8
 CANCEL_DRAIN = 1
 CANCEL_ABANDON = 2

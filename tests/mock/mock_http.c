@@ -610,7 +610,7 @@ faults:
         pages_route(&o, r->uri,
                     MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host"),
                     MHD_lookup_connection_value(c, MHD_HEADER_KIND, "apikey"));
-    else if (!items_route(&o, method, q.path, r->uri))
+    else if (!items_route(&o, method, q.path, r->uri, q.body, q.body_n))
         route(&o, method, &q, key_echo_auth);
 
 respond:

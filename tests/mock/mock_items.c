@@ -1,4 +1,5 @@
-/* mock_items.c: GET /items?since=T&parts=N&part=K, a list API whose
+/* mock_items.c: GET /items?since=T&parts=N&part=K (or POST /items with
+ * {"since": T} in its body), a list API whose
  * records carry `updated_at` (like GitHub's issues with `since`), for
  * tests of incremental pulls:
  *
@@ -118,8 +119,33 @@ static void answer(struct outcome *o, unsigned status, struct mbuf *b)
         html_error(o, 500);
 }
 
+/* `"since": "VALUE"` in a JSON body (no escapes in a timestamp): 1 and
+ * VALUE in out, 0 when the body has no such string member. */
+static int body_since(const char *body, size_t n, char *out, size_t cap)
+{
+    static const char key[] = "\"since\"";
+    for (size_t i = 0; body && i + sizeof key - 1 < n; i++) {
+        if (memcmp(body + i, key, sizeof key - 1) != 0)
+            continue;
+        size_t j = i + sizeof key - 1;
+        while (j < n && (body[j] == ' ' || body[j] == ':'))
+            j++;
+        if (j >= n || body[j] != '"')
+            return 0;
+        size_t k = ++j;
+        while (k < n && body[k] != '"')
+            k++;
+        if (k >= n || k - j >= cap)
+            return 0;
+        memcpy(out, body + j, k - j);
+        out[k - j] = '\0';
+        return 1;
+    }
+    return 0;
+}
+
 int items_route(struct outcome *o, const char *method, const char *path,
-                const char *uri)
+                const char *uri, const char *body, size_t body_n)
 {
     if (strcmp(path, "/items") != 0)
         return 0;
@@ -129,12 +155,14 @@ int items_route(struct outcome *o, const char *method, const char *path,
     long gen, fail, parts = 1, part = 0;
     long long t_since = 0;
     read_state(&gen, &fail);
-    if (strcmp(method, "GET") != 0) {
-        mbuf_adds(&b, "{\"message\":\"GET only\"}");
+    int post = strcmp(method, "POST") == 0;
+    if (strcmp(method, "GET") != 0 && !post) {
+        mbuf_adds(&b, "{\"message\":\"GET or POST only\"}");
         answer(o, 405, &b);
         return 1;
     }
-    int has_since = param(uri, "since", since, sizeof since);
+    int has_since = post ? body_since(body, body_n, since, sizeof since)
+                         : param(uri, "since", since, sizeof since);
     if (has_since && parse_ts(since, &t_since) != 0) {
         mbuf_adds(&b, "{\"message\":\"since: expected YYYY-MM-DDTHH:MM:SSZ\"}");
         answer(o, 400, &b);

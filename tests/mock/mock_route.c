@@ -5,6 +5,7 @@
 #include "mock_route.h"
 
 #include "mock_cache.h"
+#include "mock_fanout.h"
 #include "mock_parts.h"
 #include "mock_server.h"
 #include "mock_util.h"
@@ -300,6 +301,9 @@ void route(struct outcome *o, const char *method, const struct query *q,
     static const char feed[] = "/neo/rest/v1/feed";
     /* The endpoints partitioned by other than dates (mock_parts.c). */
     if (parts_route(o, method, q))
+        return;
+    /* A parent list and its children, for fan-out (mock_fanout.c). */
+    if (fanout_route(o, method, q))
         return;
     if (strcmp(q->path, feed) != 0) {
         neows_error(o, 404, "NOT_FOUND", "No message available", q->path, NULL);

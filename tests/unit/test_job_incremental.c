@@ -101,7 +101,8 @@ static void test_errors(void)
          "record"},
         {"incremental={cursor: $.a}", "output.path=o/{run}{index}.ndjson",
          "--set incremental:1:1: incremental.param: required field is "
-         "missing"},
+         "missing (the query parameter that sends the cursor), unless "
+         "source.body sends it as {cursor}"},
         {"incremental={cursor: $.a, param: s, initial: soon}",
          "output.path=o/{run}{index}.ndjson",
          "--set incremental:1:34: incremental.initial: 'soon' is not an ISO "
@@ -131,8 +132,63 @@ static void test_errors(void)
     }
 }
 
+/* A POST job of `body` (a --set value) and `inc`. */
+static int load_body(const char *body, const char *inc,
+                     struct sluice_job **job, struct sluice_err *err)
+{
+    const char *sets[] = {"name=t", "source.url=http://h/items",
+                          "source.method=POST", body,
+                          "output.path=o/{cursor_from}.ndjson", inc};
+    struct sluice_job_load_opts o = {.sets = sets,
+                                     .n_sets = SLUICE_ARRAY_LEN(sets) - !inc,
+                                     .getenv_fn = no_env};
+    *job = NULL;
+    err->msg[0] = '\0';
+    return sluice__job_load(&o, job, err);
+}
+
+/* {cursor} in source.body: no param needed, the body sends the cursor
+ * (escaped as JSON inside a string, as it is outside one), initial
+ * required; without incremental: there is no {cursor}. */
+static void test_cursor_in_body(void)
+{
+    struct sluice_job *job = NULL;
+    struct sluice_err err;
+    struct sluice_buf b;
+    struct sluice_window w = {0};
+    ASSERT_EQ(load_body("source.body='{\"since\": \"{cursor}\", \"n\": 1}'",
+                        "incremental={cursor: $.t, initial: "
+                        "\"2024-01-01T00:00:00Z\"}",
+                        &job, &err),
+              SLUICE_OK);
+    ASSERT_TRUE(job->incremental.param == NULL);
+    sluice__buf_init(&b, 1 << 16);
+    ASSERT_EQ(sluice__window_body(job, &w, &b, &err), SLUICE_OK);
+    ASSERT_STR_EQ(b.p, "{\"since\": \"2024-01-01T00:00:00Z\", \"n\": 1}");
+    sluice__buf_reset(&b);
+    ASSERT_EQ(sluice__window_url(job, &w, &b, &err), SLUICE_OK);
+    ASSERT_STR_EQ(b.p, "http://h/items"); /* no query parameter */
+    sluice__buf_cleanup(&b);
+    sluice__job_free(job);
+
+    ASSERT_EQ(load_body("source.body='{\"since_id\": {cursor}}'",
+                        "incremental={cursor: $.id, type: integer}", &job,
+                        &err),
+              SLUICE_EJOB);
+    ASSERT_STR_EQ(err.msg, "--set incremental:1:1: incremental.initial: "
+                           "required with {cursor} in source.body: the first "
+                           "run's body needs a value to send");
+    ASSERT_EQ(load_body("source.body='{\"since\": \"{cursor}\"}'", NULL, &job,
+                        &err),
+              SLUICE_EJOB);
+    ASSERT_STR_EQ(err.msg, "--set source.body:1:1: source.body: unknown "
+                           "placeholder {cursor} at byte 11 (known: {start}, "
+                           "{end}, {end_excl}, {index}, {partition})");
+}
+
 static const struct harness_test TESTS[] = {
     TEST(test_fields),
     TEST(test_errors),
+    TEST(test_cursor_in_body),
 };
 HARNESS_MAIN(TESTS)

@@ -580,6 +580,57 @@ static void test_start_resets(void)
 }
 
 /* Parallel pages: what the first page makes predictable. */
+/* page with an item total and a limit: ceil(items / limit) pages, the
+ * degenerate cases (an exact multiple, 0 items, a short page before the
+ * last, a short first page), and the prediction. */
+static void test_page_item_total(void)
+{
+    struct sluice_pagination c = base_cfg(SLUICE_PAGES_PAGE);
+    c.param = "page";
+    c.limit_param = "per_page";
+    c.limit = 10;
+    c.total = "$.total";
+    c.parallel = true;
+    struct fixture f;
+    struct sluice_buf u;
+    sluice__buf_init(&u, 1 << 16);
+    /* 25 items: 3 pages, the last of 5 */
+    ASSERT_EQ(fx_init(&f, &c), SLUICE_OK);
+    ASSERT_EQ(fx_page(&f, NULL, "{\"total\":25}", 10), SLUICE_PAGE_NEXT);
+    ASSERT_EQ(sluice__pager_predict(f.p, 10), 2);
+    ASSERT_EQ(sluice__pager_page_url(f.p, 3, &u), SLUICE_OK);
+    ASSERT_STR_EQ(u.p, BASE "&per_page=10&page=3");
+    ASSERT_EQ(sluice__pager_expect(f.p, 2, 3), 10);
+    ASSERT_EQ(sluice__pager_expect(f.p, 3, 3), 5);
+    fx_advance(&f);
+    ASSERT_EQ(fx_page(&f, NULL, "{\"total\":25}", 10), SLUICE_PAGE_NEXT);
+    fx_advance(&f);
+    ASSERT_EQ(fx_page(&f, NULL, "{\"total\":25}", 5), SLUICE_PAGE_END);
+    ASSERT_STR_EQ(f.why.msg, "page 3 of 3");
+    fx_cleanup(&f);
+    /* 20 items: exactly 2 full pages, no third request */
+    ASSERT_EQ(fx_init(&f, &c), SLUICE_OK);
+    ASSERT_EQ(fx_page(&f, NULL, "{\"total\":20}", 10), SLUICE_PAGE_NEXT);
+    ASSERT_EQ(sluice__pager_predict(f.p, 10), 1);
+    fx_advance(&f);
+    ASSERT_EQ(fx_page(&f, NULL, "{\"total\":20}", 10), SLUICE_PAGE_END);
+    fx_cleanup(&f);
+    /* 0 items: the first page ends it */
+    ASSERT_EQ(fx_init(&f, &c), SLUICE_OK);
+    ASSERT_EQ(fx_page(&f, NULL, "{\"total\":0}", 0), SLUICE_PAGE_END);
+    fx_cleanup(&f);
+    /* a short first page (the API caps the size): not predicted, and
+     * paging on would lose items: the window fails */
+    ASSERT_EQ(fx_init(&f, &c), SLUICE_OK);
+    ASSERT_EQ(fx_page(&f, NULL, "{\"total\":25}", 4), SLUICE_PAGE_ERROR);
+    ASSERT_EQ(sluice__pager_predict(f.p, 4), 0);
+    ASSERT_STR_EQ(f.why.msg, "page 1 holds 4 records where the total (25 "
+                             "items) and the limit predict 10: the API pages "
+                             "otherwise (a smaller page size?)");
+    fx_cleanup(&f);
+    sluice__buf_cleanup(&u);
+}
+
 static void test_predict(void)
 {
     struct sluice_pagination c = base_cfg(SLUICE_PAGES_OFFSET);
@@ -714,6 +765,7 @@ static const struct harness_test TESTS[] = {
     TEST(test_offset_total_shrinks_and_cap),
     TEST(test_offset_total_not_a_number),
     TEST(test_page_total_pages),
+    TEST(test_page_item_total),
     TEST(test_max_pages),
     TEST(test_start_resets),
     TEST(test_predict),

@@ -318,8 +318,8 @@ static void test_placeholders_must_exist(void)
         {"source: {url: \"http://h/x\"}\n"
          "partitions: {from_resource: repos, path: \"$.id\", as: r}\n"
          "output: {path: \"o/{r}.ndjson\"}\n",
-         "job.yaml:3:29: partitions: from_resource (fan-out from another "
-         "resource's records) is not supported yet"},
+         "job.yaml:3:29: partitions: from_resource names another resource "
+         "of the job: it belongs in a resource of `resources:`"},
     };
     FOR_CASES(i, cases)
     {
