@@ -63,6 +63,9 @@ void cli_usage(FILE *f)
     "  --full-refresh     pull every window again (also after a job change)\n" \
     "  --window DATE      pull only the window holding DATE\n"                \
     "  --partition KEY    pull only the partitions KEY selects\n"            \
+    "  --worker           one worker of many on a shared ledger: claim until\n" \
+    "                     every partition is done (docs/scale-out.md)\n"     \
+    "  --shard I/N        only the partitions whose key hashes to I of N\n"  \
     "  --grace SECONDS    on Ctrl-C, let transfers finish this long (10)\n"   \
     "  -q, --quiet        errors only;  -v, --verbose  more detail\n"
 

@@ -578,6 +578,7 @@ static int load_all(struct loader *L, char **origins)
     static const char *const top[] = {
         "name",       "source", "windows", "concurrency", "output",
         "http",       "rate_limit", "retry", "state",     "lookback",
+        "state_lease",
         "columns",    "on_bad_value", "secrets", "partitions",
         "incremental"};
     const struct sluice_job_load_opts *o = L->o;
