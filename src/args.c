@@ -183,6 +183,8 @@ int cli_parse(int argc, char **argv, struct cli_opts *o)
             o->insecure = true;
         } else if (!strcmp(a, "--full-refresh")) {
             o->full_refresh = true;
+        } else if (!strcmp(a, "--worker")) {
+            o->worker = true;
         } else if (!strcmp(a, "--json")) {
             o->json = true;
         } else if (!strcmp(a, "--schema")) {
@@ -209,6 +211,17 @@ int cli_parse(int argc, char **argv, struct cli_opts *o)
                     msg_error("--limit wants a positive number, got '%s'", next);
                     return EXIT_USAGE;
                 }
+            } else if (!strcmp(a, "--shard")) {
+                unsigned si = 0, sn = 0;
+                char tail = 0;
+                if (sscanf(next, "%u/%u%c", &si, &sn, &tail) != 2 || sn == 0 ||
+                    si >= sn) {
+                    msg_error("--shard wants I/N with 0 <= I < N (e.g. 0/4), "
+                              "got '%s'", next);
+                    return EXIT_USAGE;
+                }
+                o->shard_index = si;
+                o->shard_count = sn;
             } else if (!strcmp(a, "--report")) {
                 o->report_path = next;
             } else if (!strcmp(a, "--window")) {

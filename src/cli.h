@@ -41,6 +41,8 @@ struct cli_opts {
     const char *partition;      /* --partition KEY */
     const char *resource;       /* --resource NAME */
     double grace;               /* --grace SECONDS */
+    bool worker;                /* run --worker */
+    unsigned shard_index, shard_count; /* run --shard I/N (count 0: none) */
     char argv_line[1024];       /* the command, for the ledger's runs */
     char secret_vars[1024];     /* pull --secret-var: "A, B" */
 };

@@ -108,6 +108,9 @@ int cmd_run(struct cli_opts *o)
     ro.partition = o->partition;
     ro.resource = o->resource;
     ro.grace = o->grace;
+    ro.worker = o->worker;
+    ro.shard_index = o->shard_index;
+    ro.shard_count = o->shard_count;
     ro.argv = o->argv_line;
     ro.log = msg_log;
     ro.log_level = o->verbosity > 0 ? SLUICE_LOG_DEBUG : SLUICE_LOG_WARN;

@@ -64,6 +64,9 @@ void cli_usage(FILE *f)
     "  --window DATE      pull only the window holding DATE\n"                \
     "  --partition KEY    pull only the partitions KEY selects\n"            \
     "  --resource NAME    pull only this resource of the job\n"              \
+    "  --worker           one worker of many on a shared ledger: claim until\n" \
+    "                     every partition is done (docs/scale-out.md)\n"     \
+    "  --shard I/N        only the partitions whose key hashes to I of N\n"  \
     "  --grace SECONDS    on Ctrl-C, let transfers finish this long (10)\n"   \
     "  -q, --quiet        errors only;  -v, --verbose  more detail\n"
 

@@ -330,6 +330,19 @@ struct sluice_run_opts {
      * fan-out child's parent must then be done already. NULL = every
      * resource, in the job's order. Borrowed like `window`. */
     const char *resource;
+    /* Run as one worker of many (--worker; docs/scale-out.md): the job's
+     * ledger must be shared (state: postgresql://...). The run claims
+     * partitions in small batches under leases, pulls them, and claims
+     * again until the pool is empty, waiting while other workers hold
+     * leases that may still come back (a dead worker's return when its
+     * lease runs out). Without it, a run on a shared ledger claims too
+     * but ends once nothing is free to claim. */
+    bool worker;
+    /* --shard I/N: only the partitions whose key hashes to shard_index
+     * modulo shard_count (shard_count 0: all). With a SQLite ledger each
+     * shard keeps its own ledger (<state>.shard-I-of-N.db); with a shared
+     * one the shards claim from one pool. */
+    unsigned shard_index, shard_count;
 };
 
 struct sluice_run_summary {

@@ -206,6 +206,11 @@ struct sluice_job {
     char *state_path;  /* the ledger; default .sluice/<name>.db beside the
                           job file (the current folder for `pull`) */
     int64_t lookback;  /* seconds of recent windows re-pulled every run */
+    /* state: postgresql://... : the ledger is shared by every worker of
+     * the job (state/pg_ledger.c); state_path is then the connection
+     * string, a secret when it holds a password (job_load_state.c). */
+    bool state_shared;
+    int64_t state_lease_ms; /* state_lease: a claim's lease, default 30 s */
 
     struct sluice_incremental incremental;
 

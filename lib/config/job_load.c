@@ -598,6 +598,7 @@ int sluice__cfg_load_fields(struct loader *L)
     static const char *const top[] = {
         "name",       "source", "windows", "concurrency", "output",
         "http",       "rate_limit", "retry", "state",     "lookback",
+        "state_lease",
         "columns",    "on_bad_value", "secrets", "partitions",
         "incremental", "resources"};
     int rc = SLUICE_OK;

@@ -89,9 +89,10 @@ static bool conninfo_value(const char *s, const char *key, const char **p,
 /* A password as written (percent-encoded in a URI), and as libpq decodes
  * it, which is what a message could show. */
 static int add_password(struct loader *L, const struct sluice_ymark *m,
+                        const char *field,
                         const char *p, size_t n)
 {
-    int rc = sluice__cfg_add_secret(L, m, "output.postgres", p, n);
+    int rc = sluice__cfg_add_secret(L, m, field, p, n);
     if (rc != SLUICE_OK || !memchr(p, '%', n))
         return rc;
     char *dec = sluice__malloc(n + 1);
@@ -110,15 +111,15 @@ static int add_password(struct loader *L, const struct sluice_ymark *m,
             dec[k++] = p[i];
         }
     }
-    rc = k ? sluice__cfg_add_secret(L, m, "output.postgres", dec, k)
+    rc = k ? sluice__cfg_add_secret(L, m, field, dec, k)
            : SLUICE_OK;
     sluice__free(dec);
     return rc;
 }
 
 /* Every form a password takes in a libpq connection string. */
-static int conninfo_secrets(struct loader *L, const struct sluice_ymark *m,
-                            const char *s)
+int sluice__cfg_conninfo_secrets(struct loader *L, const struct sluice_ymark *m,
+                                 const char *field, const char *s)
 {
     int rc = SLUICE_OK;
     const char *p;
@@ -134,17 +135,17 @@ static int conninfo_secrets(struct loader *L, const struct sluice_ymark *m,
                 at = auth + i;
         const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
         if (colon && at > colon + 1)
-            SLUICE_TRY(add_password(L, m, colon + 1, (size_t)(at - colon - 1)));
+            SLUICE_TRY(add_password(L, m, field, colon + 1, (size_t)(at - colon - 1)));
         for (const char *q = strchr(s, '?'); q && *q; q++) {
             if ((q[0] == '?' || q[0] == '&') && !strncmp(q + 1, "password=", 9)) {
                 p = q + 10;
                 n = strcspn(p, "&#");
                 if (n)
-                    SLUICE_TRY(add_password(L, m, p, n));
+                    SLUICE_TRY(add_password(L, m, field, p, n));
             }
         }
     } else if (conninfo_value(s, "password", &p, &n) && n) {
-        SLUICE_TRY(sluice__cfg_add_secret(L, m, "output.postgres", p, n));
+        SLUICE_TRY(sluice__cfg_add_secret(L, m, field, p, n));
     }
 out:
     return rc;
@@ -244,7 +245,8 @@ int sluice__cfg_load_db_output(struct loader *L,
         goto out;
     }
     if (pg)
-        SLUICE_TRY(conninfo_secrets(L, &pg_n->mark, pg));
+        SLUICE_TRY(sluice__cfg_conninfo_secrets(L, &pg_n->mark,
+                                                "output.postgres", pg));
     if (lite && lite[strlen(lite) - 1] == '/') {
         rc = sluice__cfg_fail(L, &lite_n->mark, field,
                               "'%s' is a folder: name the database file",

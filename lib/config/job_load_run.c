@@ -163,6 +163,8 @@ int sluice__cfg_load_state(struct loader *L)
                                  &node);
     if (rc == SLUICE_OK && L->job->state_path && !*L->job->state_path)
         rc = sluice__cfg_fail(L, &node->mark, "state", "must not be empty");
+    if (rc == SLUICE_OK)
+        rc = sluice__cfg_load_state_shared(L, node);
     if (rc != SLUICE_OK)
         return rc;
     rc = sluice__cfg_opt_str(L, L->root, "lookback", "", &s, &node);

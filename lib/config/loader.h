@@ -132,6 +132,14 @@ int sluice__cfg_load_pagination(struct loader *L,
 void sluice__cfg_pagination_free(struct sluice_pagination *pg);
 int sluice__cfg_load_retry(struct loader *L);
 int sluice__cfg_load_state(struct loader *L);
+/* job_load_state.c: a shared ledger (state: postgresql://...) and
+ * state_lease; `node` is the state field's (NULL when absent). */
+int sluice__cfg_load_state_shared(struct loader *L,
+                                  const struct sluice_ynode *node);
+/* Every form a password takes in a libpq connection string `s`, added to
+ * the job's secrets as `field`'s (job_load_db.c). */
+int sluice__cfg_conninfo_secrets(struct loader *L, const struct sluice_ymark *m,
+                                 const char *field, const char *s);
 /* source.method and source.body (job_load_body.c). */
 int sluice__cfg_load_request(struct loader *L, const struct sluice_ynode *src);
 /* The templates' context of source.body: JSON braces, and {cursor} when

@@ -74,7 +74,9 @@ static void ledger_mark(struct run *r, const struct outcome *o,
         rc = sluice__ledger_mark_done(r->ledger.db, &a, &lerr);
     else if (status == SLUICE_WINDOW_FAILED)
         rc = sluice__ledger_mark_failed(r->ledger.db, &a, &lerr);
-    else if (o->n_statuses > 0) /* started, then stopped: pending */
+    /* started, then stopped: pending; on a shared ledger also a claimed
+     * partition never started, so that its lease goes back at once */
+    else if (o->n_statuses > 0 || sluice__ledger_shared(r->ledger.db))
         rc = sluice__ledger_mark_pending(r->ledger.db, o->w.start, o->w.end_excl,
                                          &lerr);
     /* A lost ledger stops the run (run.c) and is said once, at its end. */

@@ -49,7 +49,7 @@ static int make_db_sink(struct run *r, const struct sluice_sink_opts *so,
     sluice__buf_init(&state, 1 << 16);
     SLUICE_TRY(sluice__job_schema_path(job, &schema));
     if (job->output.db == SLUICE_DB_POSTGRES)
-        SLUICE_TRY(sluice__job_state_path(job, &state));
+        SLUICE_TRY(sluice__job_state_local(job, &state));
     struct sluice_sink_db_opts d = {
         .target = job->output.db_target,
         .table = job->output.table,
@@ -351,8 +351,12 @@ static int poll_timeout(struct run *r)
         }
         want_start |= s->state == SLOT_IDLE;
     }
-    if (want_start && sluice__run_plan_left(&r->plan) && gov < until)
-        until = gov;
+    /* A claiming run waiting for other workers' leases starts nothing
+     * before it may claim again. */
+    double wake = sluice__run_plan_wake(&r->plan);
+    double start_at = wake > gov ? wake : gov;
+    if (want_start && sluice__run_plan_left(&r->plan) && start_at < until)
+        until = start_at;
     double ms = (until - now) * 1000.0;
     return ms < 1 ? 1 : ms > POLL_MAX_MS ? POLL_MAX_MS : (int)ms;
 }
@@ -437,6 +441,7 @@ static int run_loop(struct run *r, struct sluice_err *err)
         }
         /* While stopping, windows held between attempts wait to be reported
          * at the end: the time to come back is final only then. */
+        sluice__run_heartbeat(r); /* a shared ledger's leases */
         if (!stopping)
             start_ready(r);
         if (r->quota_gone && !stopping)
@@ -650,7 +655,7 @@ int sluice__run_exec_job(struct sluice_run *handle, struct sluice_job *job,
                                      &err));
 
     /* One token before the first data request, when there is one. */
-    if (r.plan.due_total > 0)
+    if (r.plan.due_total > 0 || r.plan.claim_more)
         SLUICE_TRY(sluice__run_auth_start(&r, &pol, &err));
     rc = run_loop(&r, &err);
     r.sum.due = r.plan.selected;

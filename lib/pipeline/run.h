@@ -191,6 +191,19 @@ struct run_plan {
     uint8_t *due;         /* a bit per window: due in this run */
     size_t due_total;     /* windows this run will pull (limit applied) */
     size_t due_begin, due_end; /* no window outside [begin, end) is due */
+    /* A claiming run (a shared ledger, run_worker.c): no walk decides
+     * what is due; partitions arrive from claims, queued here in claim
+     * order. When the queue is empty and `claim_more`, plan_next asks
+     * claim(claim_ud) for more (it clears claim_more once the pool is
+     * done, and sets claim_wake, a sluice__now() instant, when it must
+     * wait for other workers' leases). */
+    bool claiming;
+    void (*claim)(void *ud);
+    void *claim_ud;
+    bool claim_more;
+    double claim_wake;
+    size_t *queue;
+    size_t q_head, q_n, q_cap;
 };
 
 /* The ledger's part (run_ledger.c); db is NULL when the job keeps no
@@ -209,6 +222,12 @@ struct run_ledger {
     /* The job's origin, the key of its learned rate ("" when its URL does
      * not parse as one, e.g. a templated host). */
     char origin[512];
+    /* A shared ledger (run_worker.c): when this worker began (claims of
+     * older failures), the next heartbeat (sluice__now() instant), the
+     * lease in seconds. */
+    int64_t worker_since;
+    double renew_at;
+    double lease;
 };
 
 /* The run's OAuth2 token (run_auth.c); oauth2 false: the job has none. */
@@ -441,8 +460,28 @@ SLUICE_NODISCARD int sluice__run_plan_build(struct run_plan *p,
 bool sluice__run_plan_is_due(const struct run_plan *p, size_t i);
 /* The next due window, in index order; false when none is left. */
 bool sluice__run_plan_next(struct run_plan *p, size_t *index);
-/* Due windows not handed out yet. */
+/* Due windows not handed out yet (a claiming run: or more may come). */
 bool sluice__run_plan_left(const struct run_plan *p);
+/* A claiming run: queues claimed partition `index` as due (SLUICE_ENOMEM). */
+SLUICE_NODISCARD int sluice__run_plan_push(struct run_plan *p, size_t index);
+/* The sluice__now() instant before which no partition can come (a
+ * claiming run waiting for leases), 0 when none. */
+double sluice__run_plan_wake(const struct run_plan *p);
+
+/* run_worker.c: a run on a shared ledger, and --shard. */
+/* After the ledger opened: a shared ledger's run seeds the plan and claims
+ * instead of walking (SLUICE_ESTATE, err set, for what a claiming run
+ * cannot do yet: --window, --partition, --full-refresh, lookback, an
+ * incremental job). Nothing for a SQLite ledger. */
+SLUICE_NODISCARD int sluice__run_worker_begin(struct run *r,
+                                              struct sluice_err *err);
+/* Each turn of the run loop: renews the leases every third of a lease.
+ * A ledger that cannot be reached stops the run as a lost one does. */
+void sluice__run_heartbeat(struct run *r);
+/* --shard I/N: whether partition i is this shard's (true without). */
+bool sluice__run_shard_mine(struct run *r, size_t i);
+/* The shard of partition i: FNV-1a of its group key and window start. */
+uint32_t sluice__run_shard_of(const struct sluice_job *job, size_t i);
 
 /* run_auth.c */
 /* Before the first request: the first token, with `policy` (SLUICE_EAUTH,
@@ -501,5 +540,15 @@ bool sluice__run_ledger_lost(struct run *r, const struct sluice_err *why);
  * keeps no state (a `pull` without --name). */
 SLUICE_NODISCARD int sluice__job_state_path(const struct sluice_job *job,
                                             struct sluice_buf *out);
+/* A shared ledger's state is its connection string, as the job wrote it
+ * (not relative to anything); this names it in messages and summaries:
+ * the string with the job's secrets (its password) as ***. Allocated;
+ * NULL when out of memory. */
+char *sluice__job_state_shown(const struct sluice_job *job, const char *state);
+/* Where the job's local files beside its ledger go (a database
+ * destination's schema and spool files): the ledger path, or for a shared
+ * ledger the default .sluice/<name>.db beside the job file. */
+SLUICE_NODISCARD int sluice__job_state_local(const struct sluice_job *job,
+                                             struct sluice_buf *out);
 
 #endif

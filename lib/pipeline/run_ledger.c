@@ -35,6 +35,10 @@ int sluice__job_state_path(const struct sluice_job *job,
     bool flags_only = strcmp(job->file, COMMAND_LINE) == 0;
     const char *slash = flags_only ? NULL : strrchr(job->file, '/');
     size_t dir_n = slash ? (size_t)(slash - job->file + 1) : 0;
+    if (job->state_path && job->state_shared) {
+        SLUICE_TRY(sluice__buf_adds(out, job->state_path));
+        goto out;
+    }
     if (job->state_path) {
         /* relative to the job file's folder: the ledger goes with the job */
         if (job->state_path[0] != '/')
@@ -49,6 +53,41 @@ int sluice__job_state_path(const struct sluice_job *job,
     SLUICE_TRY(sluice__buf_appendf(out, ".sluice/%s.db", job->name));
 out:
     return rc;
+}
+
+char *sluice__job_state_shown(const struct sluice_job *job, const char *state)
+{
+    return job->state_shared ? sluice__redact_dup(job->secrets, state)
+                             : sluice__strdup(state);
+}
+
+int sluice__job_state_local(const struct sluice_job *job,
+                            struct sluice_buf *out)
+{
+    if (!job->state_shared)
+        return sluice__job_state_path(job, out);
+    bool flags_only = strcmp(job->file, COMMAND_LINE) == 0;
+    const char *slash = flags_only ? NULL : strrchr(job->file, '/');
+    size_t dir_n = slash ? (size_t)(slash - job->file + 1) : 0;
+    int rc = sluice__buf_append(out, job->file, dir_n);
+    return rc == SLUICE_OK
+               ? sluice__buf_appendf(out, ".sluice/%s.db", job->name)
+               : rc;
+}
+
+/* --shard I/N on a SQLite ledger: each shard keeps its own ledger,
+ * "<state>.shard-I-of-N.db" (the ".db" of the state moved to the end), so
+ * the N runs of a static split never wait for one another's lock, and
+ * each one's runs, fingerprint and windows are its own. */
+static int shard_path(struct sluice_buf *path, const struct sluice_run_opts *o)
+{
+    if (!o || o->shard_count == 0)
+        return SLUICE_OK;
+    bool db = path->n > 3 && !strcmp(path->p + path->n - 3, ".db");
+    if (db)
+        path->n -= 3;
+    return sluice__buf_appendf(path, ".shard-%u-of-%u%s", o->shard_index,
+                               o->shard_count, db ? ".db" : "");
 }
 
 /* ---- fingerprint -------------------------------------------------------------*/
@@ -360,6 +399,10 @@ int sluice__run_sweep(struct run *r, struct sluice_err *err)
     sluice__buf_init(&path, 1 << 16);
     if (!r->ledger.db)
         goto out; /* no lock: no way to be sure a writer is dead */
+    /* A shared ledger has no lock either: other workers, on this machine
+     * or another one writing to the same folders, live (scale-out.md). */
+    if (sluice__ledger_shared(r->ledger.db))
+        goto out;
     /* The path's folder: the job's Parquet schema file is written there. */
     SLUICE_TRY(sweep_folder(r, &seen,
                             r->job->output.folder ? r->job->output.folder
@@ -539,18 +582,34 @@ int sluice__run_ledger_open(struct run *r, struct sluice_err *err)
     const struct sluice_job *job = r->job;
     struct sluice_buf path, diff;
     struct fingerprint fp = {0};
-    char *argv = NULL;
+    char *argv = NULL, *shown = NULL;
     sluice__buf_init(&path, 4096);
     sluice__buf_init(&diff, 8192);
     rc = sluice__job_state_path(job, &path);
     SLUICE_FAIL_IF(rc != SLUICE_OK, rc == SLUICE_ETOOBIG ? SLUICE_EJOB : rc,
                    err, "%s", sluice__buf_failure(rc, "state path too long"));
+    SLUICE_FAIL_IF(r->opts && r->opts->worker && !job->state_shared,
+                   SLUICE_EJOB, err,
+                   "--worker needs a shared ledger (state: "
+                   "postgresql://...): this job's ledger lets one run at a "
+                   "time pull it; --shard I/N splits it statically");
     if (path.n == 0)
         goto out;
-    snprintf(r->sum.state_path, sizeof r->sum.state_path, "%s", path.p);
+    if (!job->state_shared)
+        SLUICE_FAIL_IF(shard_path(&path, r->opts) != SLUICE_OK, SLUICE_EJOB,
+                       err, "state path too long");
+    shown = sluice__job_state_shown(job, path.p);
+    SLUICE_FAIL_IF(!shown, SLUICE_ENOMEM, err, "out of memory");
+    snprintf(r->sum.state_path, sizeof r->sum.state_path, "%s", shown);
 
-    struct sluice_ledger_opts lo = {path.p, job->name, true, false, NULL, NULL};
-    SLUICE_TRY(sluice__ledger_open(&lo, &r->ledger.db, err));
+    struct sluice_ledger_opts lo = {job->state_shared ? shown : path.p,
+                                    job->name, true, false, NULL, NULL};
+    struct sluice_ledger_shared_opts so = {path.p, job->state_lease_ms};
+    SLUICE_TRY(job->state_shared
+                   ? sluice__ledger_open_shared(&lo, &so, &r->ledger.db, err)
+                   : sluice__ledger_open(&lo, &r->ledger.db, err));
+    /* A shared ledger has no lock: its partitions are leased one by one
+     * (run_worker.c); a no-op then. */
     SLUICE_TRY(sluice__ledger_lock(r->ledger.db, err));
 
     SLUICE_FAIL_IF(fp_build(job, &fp) != SLUICE_OK, SLUICE_ENOMEM, err,
@@ -564,13 +623,19 @@ int sluice__run_ledger_open(struct run *r, struct sluice_err *err)
                    "windows were pulled under the old definition; run with "
                    "--full-refresh to pull everything again under the new "
                    "one, or give the job another state: file",
-                   job->name, path.p, diff.p);
+                   job->name, shown, diff.p);
     SLUICE_TRY(sluice__ledger_fingerprint_set(r->ledger.db, fp.items, fp.n, err));
 
     if (r->opts && r->opts->argv)
         argv = sluice__redact_dup(job->secrets, r->opts->argv);
     SLUICE_TRY(sluice__ledger_run_begin(r->ledger.db, argv, &r->ledger.run_id, err));
     SLUICE_TRY(remembered_rate(r, err));
+    /* A shared ledger's run claims what it pulls; its seeding re-queues a
+     * moved window (run_worker.c). */
+    if (sluice__ledger_shared(r->ledger.db)) {
+        SLUICE_TRY(sluice__run_worker_begin(r, err));
+        goto out;
+    }
     /* Every group's windows move with `to` and look back alike. */
     SLUICE_TRY(requeue_moved(r, err));
     /* An incremental job pulls every window each run: its cursor, not
@@ -591,6 +656,7 @@ int sluice__run_ledger_open(struct run *r, struct sluice_err *err)
     }
 out:
     sluice__free(argv);
+    sluice__free(shown);
     fp_free(&fp);
     sluice__buf_cleanup(&path);
     sluice__buf_cleanup(&diff);
@@ -619,6 +685,11 @@ int sluice__run_window_due(struct run *r, size_t i, bool *due,
 {
     int rc = SLUICE_OK;
     *due = true;
+    /* --shard I/N: another shard's partition is not this run's. */
+    if (!sluice__run_shard_mine(r, i)) {
+        *due = false;
+        goto out;
+    }
     /* What --window or --partition selects is pulled, done or not (the
      * plan asks about nothing else). */
     if (r->plan.single)

@@ -24,6 +24,8 @@ void sluice__run_plan_cleanup(struct run_plan *p)
 {
     sluice__free(p->due);
     p->due = NULL;
+    sluice__free(p->queue);
+    p->queue = NULL;
 }
 
 int sluice__run_plan_select_single(struct run_plan *p,
@@ -88,8 +90,12 @@ int sluice__run_plan_build(struct run_plan *p, sluice_run_due_fn is_due,
                            void *ud, size_t *skipped, struct sluice_err *err)
 {
     int rc = SLUICE_OK;
-    p->due = sluice__calloc(p->count / 8 + 1, 1);
+    if (!p->due)
+        p->due = sluice__calloc(p->count / 8 + 1, 1);
     SLUICE_FAIL_IF(!p->due, SLUICE_ENOMEM, err, "out of memory");
+    /* A claiming run's due partitions come from its claims. */
+    if (p->claiming)
+        goto out;
     size_t groups = p->count / p->per_group;
     /* --window, --partition: only what they select, no walk over the
      * rest of the plan. */
@@ -123,8 +129,43 @@ bool sluice__run_plan_is_due(const struct run_plan *p, size_t i)
     return p->due && i < p->count && (p->due[i / 8] & (1u << (i % 8)));
 }
 
+int sluice__run_plan_push(struct run_plan *p, size_t index)
+{
+    if (!p->due || index >= p->count)
+        return SLUICE_EINVAL;
+    if (p->q_head == p->q_n)
+        p->q_head = p->q_n = 0;
+    size_t *q = sluice__grow(p->queue, &p->q_cap, p->q_n + 1, sizeof *q, 16);
+    if (!q)
+        return SLUICE_ENOMEM;
+    p->queue = q;
+    q[p->q_n++] = index;
+    p->due[index / 8] |= (uint8_t)(1u << (index % 8));
+    p->due_total++;
+    if (index < p->due_begin || p->due_begin == p->due_end)
+        p->due_begin = index;
+    if (index >= p->due_end)
+        p->due_end = index + 1;
+    return SLUICE_OK;
+}
+
+double sluice__run_plan_wake(const struct run_plan *p)
+{
+    return p->claiming && p->q_head == p->q_n && p->claim_more ? p->claim_wake
+                                                                : 0;
+}
+
 bool sluice__run_plan_next(struct run_plan *p, size_t *index)
 {
+    if (p->claiming) {
+        if (p->q_head == p->q_n && p->claim_more && p->claim)
+            p->claim(p->claim_ud);
+        if (p->q_head == p->q_n)
+            return false;
+        *index = p->queue[p->q_head++];
+        p->selected++;
+        return true;
+    }
     /* Past the last due window there is nothing to find: with --limit the
      * rest of a long plan is never walked. */
     while (p->selected < p->due_total && p->next < p->count) {
@@ -140,5 +181,7 @@ bool sluice__run_plan_next(struct run_plan *p, size_t *index)
 
 bool sluice__run_plan_left(const struct run_plan *p)
 {
+    if (p->claiming)
+        return p->q_head < p->q_n || p->claim_more;
     return p->selected < p->due_total;
 }

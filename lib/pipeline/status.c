@@ -182,8 +182,11 @@ out:
  * the next run's start would be the first to call it killed. The lock
  * tells now: only a live process holds it, and only the newest run can be
  * that process. Every other 'running' row is a dead run. */
+/* A shared ledger's runs come with their outcome judged (a worker whose
+ * heartbeat stopped is "killed"), several of them live at once: `shared`
+ * keeps them as they are. */
 static int copy_runs(const struct sluice_ledger_run_list *list, bool alive,
-                     struct sluice_status *st)
+                     bool shared, struct sluice_status *st)
 {
     st->runs = sluice__calloc(list->n ? list->n : 1, sizeof *st->runs);
     if (!st->runs)
@@ -193,7 +196,7 @@ static int copy_runs(const struct sluice_ledger_run_list *list, bool alive,
         const struct sluice_ledger_run *lr = &list->v[i];
         struct sluice_status_run *r = &st->runs[st->n_runs++];
         const char *outcome = lr->outcome ? lr->outcome : "";
-        if (strcmp(outcome, "running") == 0) {
+        if (!shared && strcmp(outcome, "running") == 0) {
             if (live_seen)
                 outcome = "killed";
             live_seen = true;
@@ -273,12 +276,19 @@ int sluice_job_status(const struct sluice_job *job, size_t max_runs,
     SLUICE_FAIL_IF(path.n == 0, SLUICE_EJOB, &err,
                    "this job keeps no state (a `sluice pull` without "
                    "--name); give it a name or a state: file");
-    st->state_path = sluice__strdup(path.p);
+    st->state_path = sluice__job_state_shown(job, path.p);
     SLUICE_FAIL_IF(!st->state_path, SLUICE_ENOMEM, &err, "out of memory");
-    struct sluice_ledger_opts lo = {path.p, job->name, false, false, NULL,
-                                    NULL};
-    rc = sluice__ledger_open(&lo, &l, &err);
-    if (rc != SLUICE_OK && access(path.p, F_OK) != 0) {
+    struct sluice_ledger_opts lo = {
+        job->state_shared ? st->state_path : path.p, job->name, false, false,
+        NULL, NULL};
+    struct sluice_ledger_shared_opts so = {path.p, job->state_lease_ms};
+    rc = job->state_shared ? sluice__ledger_open_shared(&lo, &so, &l, &err)
+                           : sluice__ledger_open(&lo, &l, &err);
+    /* A shared ledger's server says whether the ledger exists (a schema
+     * never made: never ran); a refused connection is an error. */
+    if (rc != SLUICE_OK &&
+        (job->state_shared ? strncmp(err.msg, "no ledger at ", 13) == 0
+                           : access(path.p, F_OK) != 0)) {
         rc = SLUICE_OK; /* never ran: nothing to tell, not an error */
         goto out;
     }
@@ -339,7 +349,8 @@ int sluice_job_status(const struct sluice_job *job, size_t max_runs,
     /* Asked again after reading the runs: a run that began in between
      * holds the lock now, and its row must not be called killed. */
     SLUICE_TRY(sluice__ledger_holder(l, &h, &err));
-    SLUICE_FAIL_IF(copy_runs(&runs, st->running || h.running, st) !=
+    SLUICE_FAIL_IF(copy_runs(&runs, st->running || h.running,
+                             job->state_shared, st) !=
                        SLUICE_OK,
                    SLUICE_ENOMEM, &err, "out of memory");
 out:

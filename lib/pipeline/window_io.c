@@ -250,7 +250,7 @@ int sluice__job_schema_path(const struct sluice_job *job,
     if (job->output.db == SLUICE_DB_SQLITE) {
         rc = sluice__parquet_schema_path(job->output.db_target, job->name, out);
     } else if (job->output.db == SLUICE_DB_POSTGRES) {
-        SLUICE_TRY(sluice__job_state_path(job, &state));
+        SLUICE_TRY(sluice__job_state_local(job, &state));
         rc = sluice__parquet_schema_path(state.n ? state.p : "", job->name,
                                          out);
     } else {

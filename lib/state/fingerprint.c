@@ -101,6 +101,8 @@ int sluice__ledger_fingerprint_diff(struct sluice_ledger *l,
                                     struct sluice_buf *diff,
                                     struct sluice_err *err)
 {
+    if (l->pg)
+        return sluice__pgl_fingerprint_diff(l, items, n, stored, diff, err);
     int rc = SLUICE_OK;
     const struct sluice_ledger_fp_item **v = NULL;
     sqlite3_stmt *st = NULL;
@@ -190,6 +192,8 @@ int sluice__ledger_fingerprint_set(struct sluice_ledger *l,
                                    const struct sluice_ledger_fp_item *items,
                                    size_t n, struct sluice_err *err)
 {
+    if (l->pg)
+        return sluice__pgl_fingerprint_set(l, items, n, err);
     int rc = SLUICE_OK;
     const struct sluice_ledger_fp_item **v = NULL;
     sqlite3_stmt *st = NULL;

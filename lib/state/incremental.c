@@ -10,6 +10,8 @@ int sluice__ledger_cursor_store(struct sluice_ledger *l, int64_t run_id,
                                 const char *text, uint64_t missing,
                                 struct sluice_err *err)
 {
+    if (l->pg)
+        return sluice__pgl_unsupported(l, "the incremental cursor", err);
     int rc = SLUICE_OK;
     sqlite3_stmt *st = NULL;
     SLUICE_TRY(sluice__ledger_check_file(l, err));
@@ -33,6 +35,8 @@ int sluice__ledger_cursor_last(struct sluice_ledger *l, char **text,
                                int64_t *run_id, uint64_t *missing,
                                struct sluice_err *err)
 {
+    if (l->pg)
+        return sluice__pgl_unsupported(l, "the incremental cursor", err);
     int rc = SLUICE_OK;
     sqlite3_stmt *st = NULL;
     *text = NULL;

@@ -220,6 +220,8 @@ static int step_once(struct sluice_ledger *l, enum ledger_stmt which,
 
 bool sluice__ledger_moved(struct sluice_ledger *l)
 {
+    if (l->pg) /* a server, not a file: nothing to move */
+        return false;
     int moved = 0;
     if (!l || !l->db ||
         sqlite3_file_control(l->db, "main", SQLITE_FCNTL_HAS_MOVED, &moved) !=
@@ -511,8 +513,9 @@ out:
     return rc;
 }
 
-int sluice__ledger_open(const struct sluice_ledger_opts *o,
-                        struct sluice_ledger **out, struct sluice_err *err)
+static int open_any(const struct sluice_ledger_opts *o,
+                    const struct sluice_ledger_shared_opts *so,
+                    struct sluice_ledger **out, struct sluice_err *err)
 {
     int rc = SLUICE_OK;
     struct sluice_ledger *l = NULL;
@@ -533,7 +536,10 @@ int sluice__ledger_open(const struct sluice_ledger_opts *o,
     SLUICE_FAIL_IF(!l->lock_path, SLUICE_ENOMEM, err, "out of memory");
     memcpy(l->lock_path, o->path, n);
     memcpy(l->lock_path + n, ".lock", sizeof ".lock");
-    SLUICE_TRY(open_db(l, o, err));
+    if (so)
+        SLUICE_TRY(sluice__pgl_open(l, o, so, err));
+    else
+        SLUICE_TRY(open_db(l, o, err));
     *out = l;
     l = NULL;
 out:
@@ -541,11 +547,31 @@ out:
     return rc;
 }
 
+int sluice__ledger_open(const struct sluice_ledger_opts *o,
+                        struct sluice_ledger **out, struct sluice_err *err)
+{
+    return open_any(o, NULL, out, err);
+}
+
+int sluice__ledger_open_shared(const struct sluice_ledger_opts *o,
+                               const struct sluice_ledger_shared_opts *s,
+                               struct sluice_ledger **out,
+                               struct sluice_err *err)
+{
+    *out = NULL;
+    if (!s || !s->conninfo) {
+        sluice__err_set(err, "ledger: no connection string given");
+        return SLUICE_EINVAL;
+    }
+    return open_any(o, s, out, err);
+}
+
 void sluice__ledger_close(struct sluice_ledger *l)
 {
     if (!l)
         return;
     sluice__ledger_unlock(l);
+    sluice__pgl_close(l);
     for (size_t i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(l->st[i]);
     /* sqlite3_close_v2 cannot fail for want of finalised statements. */
@@ -580,6 +606,8 @@ int sluice__ledger_use_part(struct sluice_ledger *l, const char *part,
 int sluice__ledger_run_begin(struct sluice_ledger *l, const char *argv,
                              int64_t *run_id, struct sluice_err *err)
 {
+    if (l->pg)
+        return sluice__pgl_run_begin(l, argv, run_id, err);
     int rc = SLUICE_OK;
     sqlite3_stmt *st = NULL;
     SLUICE_FAIL_IF(l->lock_fd < 0, SLUICE_EINVAL, err,
@@ -615,6 +643,8 @@ int sluice__ledger_run_end(struct sluice_ledger *l, int64_t run_id,
                            const struct sluice_ledger_run_end *e,
                            struct sluice_err *err)
 {
+    if (l->pg)
+        return sluice__pgl_run_end(l, run_id, e, err);
     int rc = SLUICE_OK;
     sqlite3_stmt *st = NULL;
     SLUICE_TRY(sluice__ledger_check_file(l, err));
@@ -649,6 +679,8 @@ int sluice__ledger_runs(struct sluice_ledger *l, size_t max,
                         struct sluice_ledger_run_list *out,
                         struct sluice_err *err)
 {
+    if (l->pg)
+        return sluice__pgl_runs(l, max, out, err);
     int rc = SLUICE_OK;
     sqlite3_stmt *st = NULL;
     bool oom = false;
@@ -710,6 +742,8 @@ void sluice__ledger_run_list_cleanup(struct sluice_ledger_run_list *list)
 int sluice__ledger_schema_latest(struct sluice_ledger *l, int64_t *version,
                                  char **text, struct sluice_err *err)
 {
+    if (l->pg)
+        return sluice__pgl_schema_latest(l, version, text, err);
     int rc = SLUICE_OK;
     sqlite3_stmt *st = NULL;
     bool oom = false;
@@ -738,6 +772,8 @@ out:
 int sluice__ledger_schema_append(struct sluice_ledger *l, const char *text,
                                  int64_t *version, struct sluice_err *err)
 {
+    if (l->pg)
+        return sluice__pgl_schema_append(l, text, version, err);
     int rc = SLUICE_OK;
     sqlite3_stmt *st = NULL;
     char *latest = NULL;

@@ -57,6 +57,16 @@ struct sluice_ledger_opts {
     void *clock_ud;
 };
 
+/* A shared ledger in PostgreSQL (pg_ledger.c), for
+ * sluice__ledger_open_shared. */
+struct sluice_ledger_shared_opts {
+    /* The libpq connection string: a secret, never copied into a
+     * message; the ledger's opts `path` names it in messages instead
+     * (the string without its password). */
+    const char *conninfo;
+    int64_t lease_ms; /* a claim's lease; 0: 30 s */
+};
+
 /* Opens (and with o->create, creates) a ledger, migrating an older format.
  * SLUICE_ESTATE with a clear message when the file is not a SQLite
  * database or is damaged, belongs to another program or job, or was written
@@ -64,6 +74,16 @@ struct sluice_ledger_opts {
 SLUICE_NODISCARD int sluice__ledger_open(const struct sluice_ledger_opts *o,
                                          struct sluice_ledger **out,
                                          struct sluice_err *err);
+/* Opens (with o->create, creates) the shared ledger of job o->job_name
+ * in the PostgreSQL database s->conninfo names: a schema "sluice_<job>"
+ * with the tables of the SQLite ledger (state.md, scale-out.md), made on
+ * first use under an advisory lock (many workers start at once). The same
+ * refusals as sluice__ledger_open (a newer format, another job's), and
+ * "no ledger at PATH" without o->create when there is none. */
+SLUICE_NODISCARD int
+sluice__ledger_open_shared(const struct sluice_ledger_opts *o,
+                           const struct sluice_ledger_shared_opts *s,
+                           struct sluice_ledger **out, struct sluice_err *err);
 /* Releases the run lock if held, then closes. NULL is a no-op. */
 void sluice__ledger_close(struct sluice_ledger *l);
 
@@ -382,6 +402,66 @@ SLUICE_NODISCARD int sluice__ledger_rate_any(struct sluice_ledger *l,
                                              char **origin, double *rate,
                                              int64_t *learned,
                                              struct sluice_err *err);
+
+/* ---- a shared ledger: claims under leases -----------------------------------
+ * A ledger opened with a conninfo is shared by every worker of the job
+ * (docs/scale-out.md). It has no run lock (sluice__ledger_lock is a no-op,
+ * `holder` tells whether any worker's heartbeat is recent); a worker pulls
+ * the partitions it claimed, each claim a lease that the worker renews
+ * while it pulls and that the mark of its outcome releases. The other
+ * ledger.h calls work on it alike, except the ones a claiming run does not
+ * make (cursor, status, window_get/last, last_per_part, requeue): those
+ * are SLUICE_ESTATE "not available with a shared ledger". */
+
+/* Whether l is a shared ledger. */
+bool sluice__ledger_shared(const struct sluice_ledger *l);
+
+/* A planned partition, written so that it can be claimed. `shard` is its
+ * key's hash (--shard I/N claims those whose shard % N is I). */
+struct sluice_ledger_seed {
+    const char *part;
+    int64_t start, end_excl;
+    uint32_t shard;
+};
+/* Writes the partitions as pending rows unless they have one: idempotent,
+ * every worker seeds. A row whose end moved is pending again with its new
+ * end. One statement per call; the caller batches. */
+SLUICE_NODISCARD int sluice__ledger_seed(struct sluice_ledger *l,
+                                         const struct sluice_ledger_seed *s,
+                                         size_t n, struct sluice_err *err);
+
+struct sluice_ledger_claim_opts {
+    size_t max;           /* partitions in one claim */
+    int64_t since;        /* this worker's start: failures older than it
+                             are claimable again */
+    uint32_t shard_count; /* 0: every partition */
+    uint32_t shard_index;
+};
+struct sluice_ledger_claim {
+    char *part;
+    int64_t start, end_excl;
+};
+/* Claims up to o->max partitions of the pool (pending, or failed before
+ * o->since; lease free or run out; never done), each leased to this
+ * handle until now + lease, with SELECT ... FOR UPDATE SKIP LOCKED: no
+ * two workers get one partition, none waits for another. *out (free with
+ * sluice__ledger_claims_free) holds *n claims. With none claimed,
+ * *wait_until is the earliest expiry of the leases other workers hold on
+ * the pool (when to try again), 0 when the pool is empty. */
+SLUICE_NODISCARD int
+sluice__ledger_claim(struct sluice_ledger *l,
+                     const struct sluice_ledger_claim_opts *o,
+                     struct sluice_ledger_claim **out, size_t *n,
+                     int64_t *wait_until, struct sluice_err *err);
+void sluice__ledger_claims_free(struct sluice_ledger_claim *v, size_t n);
+/* The heartbeat: every lease this handle holds runs until now + lease
+ * again, and its run's heartbeat is now. *renewed (may be NULL) counts
+ * the leases. */
+SLUICE_NODISCARD int sluice__ledger_renew(struct sluice_ledger *l,
+                                          size_t *renewed,
+                                          struct sluice_err *err);
+/* This handle's lease owner name ("host:pid:random"), "" for SQLite. */
+const char *sluice__ledger_worker(const struct sluice_ledger *l);
 
 /* ---- temporary files ----------------------------------------------------- */
 

@@ -104,6 +104,8 @@ static void refuse(struct sluice_ledger *l, struct sluice_err *err)
 
 int sluice__ledger_lock(struct sluice_ledger *l, struct sluice_err *err)
 {
+    if (l->pg) /* shared: leases, not a lock (scale-out.md) */
+        return SLUICE_OK;
     int rc = SLUICE_OK;
     int fd = -1;
     struct flock fl;
@@ -150,6 +152,8 @@ int sluice__ledger_holder(struct sluice_ledger *l,
                           struct sluice_ledger_holder *h,
                           struct sluice_err *err)
 {
+    if (l->pg)
+        return sluice__pgl_holder(l, h, err);
     int rc = SLUICE_OK;
     int fd = -1;
     struct flock fl;

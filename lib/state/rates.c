@@ -12,6 +12,8 @@ int sluice__ledger_rate_get(struct sluice_ledger *l, const char *origin,
                             double *rate, int64_t *learned,
                             struct sluice_err *err)
 {
+    if (l->pg)
+        return sluice__pgl_rate_get(l, origin, rate, learned, NULL, err);
     int rc = SLUICE_OK;
     sqlite3_stmt *st = NULL;
     *rate = 0;
@@ -38,6 +40,8 @@ int sluice__ledger_rate_set(struct sluice_ledger *l, const char *origin,
                             double rate, int64_t run_id,
                             struct sluice_err *err)
 {
+    if (l->pg)
+        return sluice__pgl_rate_set(l, origin, rate, run_id, err);
     int rc = SLUICE_OK;
     sqlite3_stmt *st = NULL;
     if (!(rate > 0) || !isfinite(rate))
@@ -64,6 +68,8 @@ int sluice__ledger_rate_any(struct sluice_ledger *l, char **origin,
                             double *rate, int64_t *learned,
                             struct sluice_err *err)
 {
+    if (l->pg)
+        return sluice__pgl_rate_get(l, NULL, rate, learned, origin, err);
     int rc = SLUICE_OK;
     sqlite3_stmt *st = NULL;
     bool oom = false;

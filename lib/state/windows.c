@@ -36,6 +36,8 @@ static enum sluice_ledger_status parse_status(const unsigned char *t)
 int sluice__ledger_requeue(struct sluice_ledger *l, int64_t from, int64_t to,
                            size_t *requeued, struct sluice_err *err)
 {
+    if (l->pg)
+        return sluice__pgl_unsupported(l, "re-queueing windows", err);
     int rc = SLUICE_OK;
     sqlite3_stmt *st = NULL;
     SLUICE_TRY(sluice__ledger_check_file(l, err));
@@ -62,6 +64,8 @@ int sluice__ledger_requeue_all(struct sluice_ledger *l, int64_t from,
                                int64_t to, size_t *requeued,
                                struct sluice_err *err)
 {
+    if (l->pg)
+        return sluice__pgl_unsupported(l, "re-queueing windows", err);
     int rc = SLUICE_OK;
     sqlite3_stmt *st = NULL;
     SLUICE_TRY(sluice__ledger_check_file(l, err));
@@ -173,6 +177,8 @@ int sluice__ledger_mark_done(struct sluice_ledger *l,
                              const struct sluice_ledger_attempt *a,
                              struct sluice_err *err)
 {
+    if (l->pg)
+        return sluice__pgl_mark(l, SLUICE_LEDGER_DONE, a, err);
     return mark(l, SLUICE_LEDGER_DONE, a, err);
 }
 
@@ -180,12 +186,16 @@ int sluice__ledger_mark_failed(struct sluice_ledger *l,
                                const struct sluice_ledger_attempt *a,
                                struct sluice_err *err)
 {
+    if (l->pg)
+        return sluice__pgl_mark(l, SLUICE_LEDGER_FAILED, a, err);
     return mark(l, SLUICE_LEDGER_FAILED, a, err);
 }
 
 int sluice__ledger_mark_pending(struct sluice_ledger *l, int64_t start,
                                 int64_t end_excl, struct sluice_err *err)
 {
+    if (l->pg)
+        return sluice__pgl_pending(l, start, end_excl, err);
     int rc = SLUICE_OK;
     sqlite3_stmt *st = NULL;
     SLUICE_TRY(sluice__ledger_check_file(l, err));
@@ -210,6 +220,8 @@ int sluice__ledger_status(struct sluice_ledger *l, int64_t start,
                           enum sluice_ledger_status *out,
                           struct sluice_err *err)
 {
+    if (l->pg)
+        return sluice__pgl_unsupported(l, "a window lookup", err);
     sqlite3_stmt *st;
     int rc = sluice__ledger_cached(l, ST_STATUS, &st, err);
     if (rc != SLUICE_OK)
@@ -240,6 +252,8 @@ int sluice__ledger_cursor_open(struct sluice_ledger *l, int64_t from,
                                struct sluice_ledger_cursor **out,
                                struct sluice_err *err)
 {
+    if (l->pg)
+        return sluice__pgl_unsupported(l, "the due walk", err);
     int rc = SLUICE_OK;
     struct sluice_ledger_cursor *c = sluice__calloc(1, sizeof *c);
     *out = NULL;
@@ -345,6 +359,8 @@ int sluice__ledger_window_get(struct sluice_ledger *l, int64_t start,
                               struct sluice_ledger_window *w, bool *found,
                               struct sluice_err *err)
 {
+    if (l->pg)
+        return sluice__pgl_unsupported(l, "a window lookup", err);
     sqlite3_stmt *st = NULL;
     memset(w, 0, sizeof *w);
     *found = false;
@@ -371,6 +387,8 @@ int sluice__ledger_window_last(struct sluice_ledger *l, int64_t max_start,
                                struct sluice_ledger_window *w, bool *found,
                                struct sluice_err *err)
 {
+    if (l->pg)
+        return sluice__pgl_unsupported(l, "a window lookup", err);
     sqlite3_stmt *st = NULL;
     memset(w, 0, sizeof *w);
     *found = false;
@@ -390,6 +408,8 @@ int sluice__ledger_last_per_part(struct sluice_ledger *l, int64_t max_start,
                                  sluice_ledger_window_fn fn, void *ud,
                                  struct sluice_err *err)
 {
+    if (l->pg)
+        return sluice__pgl_unsupported(l, "a window lookup", err);
     int rc = SLUICE_OK;
     sqlite3_stmt *st = NULL;
     struct sluice_ledger_window w;
@@ -424,6 +444,8 @@ int sluice__ledger_failed(struct sluice_ledger *l, size_t max,
                           struct sluice_ledger_window_list *out,
                           struct sluice_err *err)
 {
+    if (l->pg)
+        return sluice__pgl_failed(l, max, out, err);
     int rc = SLUICE_OK;
     sqlite3_stmt *st = NULL;
     size_t cap = 0;
@@ -508,6 +530,8 @@ int sluice__ledger_counts(struct sluice_ledger *l, int64_t from, int64_t to,
                           struct sluice_ledger_counts *c,
                           struct sluice_err *err)
 {
+    if (l->pg)
+        return sluice__pgl_counts(l, false, from, to, c, err);
     return counts(l, false, from, to, c, err);
 }
 
@@ -515,6 +539,8 @@ int sluice__ledger_counts_all(struct sluice_ledger *l, int64_t from,
                               int64_t to, struct sluice_ledger_counts *c,
                               struct sluice_err *err)
 {
+    if (l->pg)
+        return sluice__pgl_counts(l, true, from, to, c, err);
     return counts(l, true, from, to, c, err);
 }
 
@@ -522,6 +548,8 @@ int sluice__ledger_watermark(struct sluice_ledger *l, int64_t from,
                              int64_t *watermark, bool *has,
                              struct sluice_err *err)
 {
+    if (l->pg)
+        return sluice__pgl_watermark(l, from, watermark, has, err);
     int rc = SLUICE_OK;
     sqlite3_stmt *st = NULL;
     *has = false;

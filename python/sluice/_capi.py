@@ -67,7 +67,8 @@ class RunOpts(ctypes.Structure):
                 ("on_progress", PROGRESS_FN),
                 ("progress_interval", ctypes.c_double),
                 ("ud", ctypes.c_void_p), ("report_path", c_str),
-                ("partition", c_str), ("resource", c_str)]
+                 ("partition", c_str), ("resource", c_str), ("worker", ctypes.c_bool),
+                 ("shard_index", ctypes.c_uint), ("shard_count", ctypes.c_uint)]
 
 
 class RunSummary(ctypes.Structure):

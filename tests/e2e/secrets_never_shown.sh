@@ -13,7 +13,8 @@
 # an S3 destination's secret key and session token (the objects read back,
 # the staging folder, the manifest),
 # a PostgreSQL destination's password (output.postgres) in all of them and
-# in a refused connection's error,
+# in a refused connection's error, a shared ledger's password (state:
+# postgresql://...) likewise and in every row of its tables,
 # `status --json`, and a run after the path token rotates (not a change of
 # the job: the ledger keeps the URL with its token as ***). The server's log shows each canary arrived, so the test cannot
 # pass without sending them; the API echoes the query key in every
@@ -94,6 +95,31 @@ sed -e "s#^name: pgjob#name: pgdown#" -e "s#127.0.0.1:$PG_PORT#127.0.0.1:$closed
     -e "s#pgjob.db#pgdown.db#" "$WORK/pgjobs/pg.yaml" >"$WORK/pgjobs/pgdown.yaml"
 expect_status 2 "$SLUICE_BIN" run "$WORK/pgjobs/pgdown.yaml" -v -v --report report-pgdown.json; show
 grep -q "cannot connect" "$WORK/stderr.txt" || fail "postgres: expected a refused connection: $(cat "$WORK/stderr.txt")"
+
+# state: postgresql://... (a shared ledger): its connection string's
+# password is shown as *** by a worker's run, plan, status (text and
+# JSON), the report, and a refused connection's message; every row of the
+# ledger's tables (dumped as JSON) holds none of the canaries.
+state_pass=$(rnd StatePass-)
+canaries+=("$state_pass")
+sed -e "s#^name: nd#name: pgstate#" -e "s#out/nd/#out/pgstate/#" \
+    -e "\$a state: \"postgresql://postgres:$state_pass@127.0.0.1:$PG_PORT/postgres\"" \
+    nd.yaml >"$WORK/pgjobs/state.yaml"
+expect_status 1 "$SLUICE_BIN" run "$WORK/pgjobs/state.yaml" --worker -v -v --report report-state.json; show
+[ "$(pg_sql "SELECT count(*) FROM sluice_pgstate.windows WHERE status = 'done'")" = 24 ] ||
+    fail "shared ledger: $(tail -n 5 "$WORK/stderr.txt")"
+expect_status 0 "$SLUICE_BIN" plan "$WORK/pgjobs/state.yaml" --limit 5; show
+expect_status 0 "$SLUICE_BIN" status "$WORK/pgjobs/state.yaml"; show
+grep -q "ledger postgresql://postgres:\*\*\*@127.0.0.1:$PG_PORT/postgres" "$WORK/stdout.txt" ||
+    fail "status does not name the shared ledger redacted: $(cat "$WORK/stdout.txt")"
+expect_status 0 "$SLUICE_BIN" status "$WORK/pgjobs/state.yaml" --json; show
+sed -e "s#127.0.0.1:$PG_PORT#127.0.0.1:$closed#" "$WORK/pgjobs/state.yaml" >"$WORK/pgjobs/statedown.yaml"
+expect_status 3 "$SLUICE_BIN" run "$WORK/pgjobs/statedown.yaml" --worker -v -v; show
+grep -q "cannot connect" "$WORK/stderr.txt" || fail "shared ledger: expected a refused connection: $(cat "$WORK/stderr.txt")"
+for t in windows runs fingerprint meta schema_versions learned_rates; do
+    pg_sql "SELECT row_to_json(t) FROM sluice_pgstate.$t t" >>"$WORK/pgdump"
+done
+grep -q '"source.url"' "$WORK/pgdump" || fail "the shared ledger's dump has no fingerprint"
 
 # `pull` marks a plainly named variable secret with --secret-var.
 tenant=$(rnd Tenant-)
@@ -208,7 +234,7 @@ with open(sys.argv[1], "w") as out:
 PY
 grep -q 'INSERT INTO "fingerprint"' "$WORK/dump" || fail "the dump has no fingerprint"
 for c in "${canaries[@]}"; do
-    if grep -rlaF -- "$c" . "$WORK/shown" "$WORK/decoded" "$WORK/dump"; then
+    if grep -rlaF -- "$c" . "$WORK/shown" "$WORK/decoded" "$WORK/dump" "$WORK/pgdump"; then
         fail "a canary leaked"
     fi
 done
