@@ -51,6 +51,9 @@ int main(int argc, char **argv)
     }
     int repeat = argc > 3 ? atoi(argv[3]) : 1;
     long window = argc > 4 ? atol(argv[4]) : 0;
+    /* CODEC LEVEL from the environment, to measure them: BENCH_CODEC
+     * (0 zstd, 1 snappy, 2 gzip, 3 none), BENCH_LEVEL (0: the default). */
+    const char *codec = getenv("BENCH_CODEC"), *level = getenv("BENCH_LEVEL");
     FILE *f = fopen(argv[1], "rb");
     if (!f)
         return perror(argv[1]), 1;
@@ -74,7 +77,9 @@ int main(int argc, char **argv)
     struct sluice_sink_parquet_opts po = {.job_name = "bench",
                                           .output_template = tpl,
                                           .columns = cols,
-                                          .n_columns = 2};
+                                          .n_columns = 2,
+                                          .codec = codec ? atoi(codec) : 0,
+                                          .level = level ? atoi(level) : 0};
     struct sluice_sink *s = NULL;
     struct sluice_json_reader *r = NULL;
     if (sluice__sink_parquet_new(&so, &po, &s) != SLUICE_OK ||
