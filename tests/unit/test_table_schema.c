@@ -363,6 +363,13 @@ static void test_coerce_f64_fast_path_edges(void)
     ASSERT_TRUE(!sluice__parse_f64(".5", 2, &f));
     ASSERT_TRUE(!sluice__parse_f64("1e", 2, &f));
     ASSERT_TRUE(!sluice__parse_f64("+1", 2, &f));
+    /* not JSON numbers: refused, whichever path reads them first */
+    static const char *const bad[] = {
+        "", "-", "01", "-01", "00", "1.", "-.5", "1e", "1e+", "1E-", "1.5.2",
+        "1ee5", "--1", "0x10", " 1", "1 ", "1e5.5", "Infinity", "NaN", "1,5",
+        "1.e5", "0.", "5-", "1e5e5", "12345678901234567890x"};
+    FOR_CASES(i, bad)
+        ASSERT_TRUE(!sluice__parse_f64(bad[i], strlen(bad[i]), &f));
 }
 
 /* A sweep of decimals of 1 to 20 digits, point anywhere, with and without
