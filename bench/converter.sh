@@ -127,7 +127,9 @@ for label in ("sluice-one-window", "duckdb", "sluice-windows"):
 print("\nDuckDB's RSS is its node process's (node itself is ~45 MiB of it).")
 PY
 { echo "# Converter benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"; echo
-  echo "bench/converter.sh --runs $RUNS --window-records $WINDOW_RECORDS"; echo
+  echo "bench/converter.sh --runs $RUNS --window-records $WINDOW_RECORDS"
+  echo "(load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); wall-clock MB/s on a shared"
+  echo "machine move with it, the ratios less)"; echo
   cat "$WORK/table.md"; } >"$RESULT"
 cat "$WORK/table.md"
 echo "converter: wrote $RESULT" >&2
