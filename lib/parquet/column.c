@@ -382,7 +382,7 @@ static int store_page(struct sluice_pq_writer *w, struct sluice_buf *dst,
     size_t zn;
     SLUICE_FAIL_IF(w->body.n > INT32_MAX, SLUICE_ETOOBIG, &w->err,
                    "page of %zu bytes is too big", w->body.n);
-    SLUICE_TRY(sluice__pq_compress(w->cx, w->body.p, w->body.n, &w->zbuf,
+    SLUICE_TRY(sluice__pq_compress(&w->codec, w->body.p, w->body.n, &w->zbuf,
                                    &z, &zn, &w->err));
     SLUICE_FAIL_IF(zn > INT32_MAX, SLUICE_ETOOBIG, &w->err,
                    "compressed page of %zu bytes is too big", zn);

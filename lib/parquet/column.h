@@ -62,7 +62,6 @@ struct sluice_pq_writer {
     uint32_t n_row_groups;
     struct sluice_buf rg_meta; /* encoded RowGroup structs */
     struct sluice_pq_codec_ctx codec;
-    struct sluice_pq_codec_ctx *cx; /* &codec, or the caller's (options) */
     struct sluice_buf body, zbuf, hdr; /* page scratch */
     struct sluice_err err;
     bool failed, finished;

@@ -30,10 +30,6 @@ int sluice__pq_writer_new(struct sluice_pq_writer **out,
     w->schema = schema;
     if (opts)
         w->opt = *opts;
-    if (w->opt.codec_ctx) { /* the borrowed context's codec is the file's */
-        w->opt.codec = w->opt.codec_ctx->codec;
-        w->opt.level = w->opt.codec_ctx->level;
-    }
     SLUICE_FAIL_IF(w->opt.codec > SLUICE_PQ_CODEC_NONE, SLUICE_EINVAL, err,
                    "parquet writer: unknown codec %d", (int)w->opt.codec);
     SLUICE_FAIL_IF(w->opt.codec == SLUICE_PQ_CODEC_GZIP &&
@@ -58,8 +54,6 @@ int sluice__pq_writer_new(struct sluice_pq_writer **out,
     w->write = write;
     w->ud = ud;
     sluice__pq_codec_init(&w->codec, w->opt.codec, w->opt.level);
-    w->cx = w->opt.codec_ctx ? w->opt.codec_ctx : &w->codec;
-    w->opt.codec_ctx = NULL;
     sluice__buf_init(&w->rg_meta, PQ_CHUNK_MAX);
     sluice__buf_init(&w->body, PQ_PAGE_MAX + 64);
     sluice__buf_init(&w->zbuf, PQ_CHUNK_MAX);

@@ -44,11 +44,6 @@ struct sluice_pq_options {
     size_t dict_max_bytes;      /* 0: 1 MiB of PLAIN dictionary per chunk */
     bool no_dictionary;         /* PLAIN everywhere */
     const char *build; /* created_by "... (build X)"; NULL: "unknown" */
-    /* A compression context to borrow (its codec and level are used, not
-     * the two above), kept by the caller from file to file so that each
-     * file does not allocate and fault in zstd's tables again; NULL: the
-     * writer's own. */
-    struct sluice_pq_codec_ctx *codec_ctx;
 };
 
 /* Largest single BYTE_ARRAY value accepted. */

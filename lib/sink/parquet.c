@@ -36,9 +36,6 @@ struct pq_sink {
     struct sluice_publish pub;
     struct sluice_spool sp; /* the window's records and inferred schema */
 
-    /* zstd's (or zlib's) state, kept from window to window: a context
-     * made per file allocated and faulted in its tables each window */
-    struct sluice_pq_codec_ctx codec;
     struct sluice_buf wbuf; /* Parquet bytes not yet written */
     uint64_t bytes;
     struct sluice_buf warnings;
@@ -153,7 +150,6 @@ static int write_file(struct pq_sink *s, struct sluice_table *job,
         .level = s->po.level,
         .row_group_bytes = (size_t)s->po.row_group_bytes,
         .build = sluice_version(),
-        .codec_ctx = &s->codec,
     };
     sluice__shredder_init(&sh, job, on_entry, NULL);
     sh.fail_on_bad = s->po.fail_on_bad;
@@ -249,7 +245,6 @@ static void pq_destroy(struct sluice_sink *base)
 {
     struct pq_sink *s = (struct pq_sink *)base;
     sluice__spool_cleanup(&s->sp);
-    sluice__pq_codec_cleanup(&s->codec);
     sluice__publish_cleanup(&s->pub);
     sluice__buf_cleanup(&s->wbuf);
     sluice__buf_cleanup(&s->warnings);
@@ -275,8 +270,6 @@ int sluice__sink_parquet_new(const struct sluice_sink_opts *o,
         return SLUICE_ENOMEM;
     s->base.ops = &PARQUET_OPS;
     s->po = *po;
-    sluice__pq_codec_init(&s->codec, (enum sluice_pq_codec)po->codec,
-                          po->level);
     sluice__publish_init(&s->pub);
     sluice__buf_init(&s->wbuf, WRITE_FLUSH + 1);
     sluice__buf_init(&s->warnings, 128 * 1024);

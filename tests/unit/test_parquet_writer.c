@@ -285,51 +285,6 @@ static void test_every_codec(void)
         ASSERT_TRUE(sizes[i] < sizes[SLUICE_ARRAY_LEN(c) - 1]);
 }
 
-/* A compression context borrowed from the caller (a sink keeps one from
- * window to window): each file is written with the context's codec and
- * level, whatever the options say, and reads back; the context serves
- * file after file, of either size, and is the caller's to free. */
-static void test_borrowed_codec_context(void)
-{
-    static const struct {
-        enum sluice_pq_codec codec;
-        int level, wire;
-    } c[] = {
-        {SLUICE_PQ_CODEC_GZIP, 9, PQ_CODEC_GZIP},
-        {SLUICE_PQ_CODEC_ZSTD, 0, PQ_CODEC_ZSTD},
-        {SLUICE_PQ_CODEC_SNAPPY, 0, PQ_CODEC_SNAPPY},
-    };
-    FOR_CASES(i, c) {
-        struct sluice_pq_codec_ctx cx;
-        sluice__pq_codec_init(&cx, c[i].codec, c[i].level);
-        for (int k = 0; k < 3; k++) {
-            struct sluice_pq_schema *s = schema_lsd();
-            ASSERT_TRUE(s);
-            /* the options name another codec: the context's wins */
-            struct sluice_pq_options o = {.codec = SLUICE_PQ_CODEC_NONE,
-                                          .page_bytes = 4096,
-                                          .codec_ctx = &cx};
-            struct sluice_buf file, json, want;
-            sluice__buf_init(&file, 1 << 24);
-            sluice__buf_init(&json, 1 << 24);
-            sluice__buf_init(&want, 1 << 24);
-            ASSERT_EQ(write_rows(s, &o, k == 1 ? 7 : 3000, &file, &want),
-                      SLUICE_OK);
-            ASSERT_EQ(dump_json(&file, &json), SLUICE_OK);
-            ASSERT_STR_EQ(sluice__buf_str(&json), sluice__buf_str(&want));
-            struct sluice_pq_reader *r = open_file(&file);
-            ASSERT_TRUE(r);
-            ASSERT_EQ(sluice__pq_reader_chunk(r, 0, 1)->codec, c[i].wire);
-            sluice__pq_reader_free(r);
-            sluice__buf_cleanup(&want);
-            sluice__buf_cleanup(&json);
-            sluice__buf_cleanup(&file);
-            sluice__pq_schema_free(s);
-        }
-        sluice__pq_codec_cleanup(&cx);
-    }
-}
-
 /* Strings: `shared` rows from 10 values, then unique ones. */
 static void write_strings(struct sluice_pq_schema *s,
                           const struct sluice_pq_options *o, size_t shared,
@@ -689,7 +644,6 @@ static const struct harness_test TESTS[] = {
     TEST(test_statistics_and_layout),
     TEST(test_double_stats_nan_and_zero),
     TEST(test_every_codec),
-    TEST(test_borrowed_codec_context),
     TEST(test_dictionary_fallback),
     TEST(test_row_groups_split_at_bound),
     TEST(test_input_checks),
