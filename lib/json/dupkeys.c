@@ -106,14 +106,35 @@ void sluice__dupkeys_record(struct sluice_dupkeys *d)
     }
 }
 
+/* Eight bytes of the name at a time (names are mostly 4 to 40 bytes; a
+ * byte-wise hash was the largest part of this module's cost), mixed with
+ * the object's number; the lookup compares the full hash before any
+ * memcmp, so a probe rarely touches the name. */
 static uint64_t hash_of(uint32_t obj, const char *p, size_t n)
 {
-    uint64_t h = 0xcbf29ce484222325u ^ ((uint64_t)obj * 0x9E3779B97F4A7C15u);
-    for (size_t i = 0; i < n; i++) {
-        h ^= (uint8_t)p[i];
-        h *= 0x100000001b3u;
+    const uint64_t k = 0x9E3779B97F4A7C15u;
+    uint64_t h = ((uint64_t)obj + 1) * k ^ (uint64_t)n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * k;
+        h ^= h >> 32;
     }
-    return h ^ (h >> 29);
+    if (n >= 8 && i < n) { /* the last eight bytes, overlapping */
+        uint64_t w;
+        memcpy(&w, p + n - 8, 8);
+        h = (h ^ w) * k;
+        h ^= h >> 32;
+    } else if (i < n) {
+        uint64_t w = 0;
+        for (; i < n; i++)
+            w = w << 8 | (uint8_t)p[i];
+        h = (h ^ w) * k;
+        h ^= h >> 32;
+    }
+    h *= 0xff51afd7ed558ccdu;
+    return h ^ (h >> 33);
 }
 
 /* The slot holding (obj, name) or the empty one where it would go. */
@@ -231,12 +252,15 @@ static int on_key(struct sluice_dupkeys *d, const char *p, size_t n, size_t at)
         d->members[f->last].end = at;
     if (d->n_members >= UINT32_MAX)
         return SLUICE_ETOOBIG;
-    struct member *members = sluice__grow(d->members, &d->cap_members,
-                                          d->n_members + 1, sizeof *members, 64);
-    if (!members)
-        return SLUICE_ENOMEM;
-    d->members = members;
-    SLUICE_TRY(rehash(d));
+    if (d->n_members == d->cap_members) {
+        struct member *members = sluice__grow(
+            d->members, &d->cap_members, d->n_members + 1, sizeof *members, 64);
+        if (!members)
+            return SLUICE_ENOMEM;
+        d->members = members;
+    }
+    if (!d->n_slots || d->n_members * 2 >= d->n_slots)
+        SLUICE_TRY(rehash(d));
     uint64_t h = hash_of(f->obj, p, n);
     struct slot *s = find(d, h, f->obj, p, n);
     uint32_t idx = (uint32_t)d->n_members;
@@ -267,11 +291,13 @@ int sluice__dupkeys_event(struct sluice_dupkeys *d, enum sluice_json_event ev,
     switch (ev) {
     case SLUICE_JSON_OBJECT_BEGIN:
     case SLUICE_JSON_ARRAY_BEGIN: {
-        struct frame *frames = sluice__grow(d->frames, &d->cap_frames,
-                                            d->n_frames + 1, sizeof *frames, 64);
-        if (!frames)
-            return SLUICE_ENOMEM;
-        d->frames = frames;
+        if (d->n_frames == d->cap_frames) {
+            struct frame *frames = sluice__grow(
+                d->frames, &d->cap_frames, d->n_frames + 1, sizeof *frames, 64);
+            if (!frames)
+                return SLUICE_ENOMEM;
+            d->frames = frames;
+        }
         d->frames[d->n_frames++] = (struct frame){
             ev == SLUICE_JSON_OBJECT_BEGIN, d->next_obj++, -1};
         break;

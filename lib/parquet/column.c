@@ -209,12 +209,18 @@ static int rehash(struct pq_col *c, uint32_t nslots)
     return SLUICE_OK;
 }
 
+/* The first hash table of a chunk's dictionary. Small: a window of ~100
+ * records has at most that many distinct values per column, and a 1024-slot
+ * table cleared per chunk (on creation, and when the dictionary is dropped)
+ * cost more than the lookups; the table doubles at half full. */
+#define DICT_SLOTS_FIRST 64
+
 /* Finds or adds the key; *index receives its dictionary index. */
 static int dict_lookup(struct pq_col *c, const uint8_t *key, size_t n,
                        uint32_t *index)
 {
     int rc = SLUICE_OK;
-    if (!c->slots && (rc = rehash(c, 1024)) != SLUICE_OK)
+    if (!c->slots && (rc = rehash(c, DICT_SLOTS_FIRST)) != SLUICE_OK)
         return rc;
     uint32_t mask = c->nslots - 1;
     uint32_t i = (uint32_t)hash_bytes(key, n) & mask;

@@ -70,10 +70,81 @@ static bool json_number(const char *p, size_t n)
     return i == n;
 }
 
+/* Exact powers of ten: every one up to 1e22 is a double without rounding
+ * (5^22 < 2^53). */
+static const double POW10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,
+                               1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                               1e12, 1e13, 1e14, 1e15, 1e16, 1e17,
+                               1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* The fast exact path (Clinger's): a number whose significant digits make
+ * an integer w <= 2^53 and whose decimal exponent e is within +-22 is
+ * w * 10^e or w / 10^-e, both operands exact doubles, so the one IEEE
+ * operation rounds correctly: the same double strtod gives. It checks the
+ * JSON number grammar as it reads (one pass over the text); anything it
+ * does not take (not a number, more digits, a larger exponent) is false,
+ * and parse_f64 then checks the grammar and uses strtod. */
+static bool fast_f64(const char *p, size_t n, double *out)
+{
+    size_t i = 0;
+    bool neg = n > 0 && p[0] == '-';
+    uint64_t w = 0;
+    int sig = 0;  /* significant digits in w (leading zeros not counted) */
+    long e10 = 0; /* the decimal exponent w is scaled by */
+    i += neg;
+    if (i == n || p[i] < '0' || p[i] > '9' ||
+        (p[i] == '0' && i + 1 < n && p[i + 1] >= '0' && p[i + 1] <= '9'))
+        return false; /* no digit, or a leading zero */
+    for (; i < n && p[i] >= '0' && p[i] <= '9'; i++) {
+        if (w || p[i] != '0')
+            sig++;
+        w = w * 10 + (uint64_t)(p[i] - '0');
+        if (sig > 16)
+            return false; /* 10^16 < 2^53 < 10^17: past here it may not fit */
+    }
+    if (i < n && p[i] == '.') {
+        size_t first = ++i;
+        for (; i < n && p[i] >= '0' && p[i] <= '9'; i++) {
+            if (w || p[i] != '0')
+                sig++;
+            w = w * 10 + (uint64_t)(p[i] - '0');
+            e10--;
+            if (sig > 16)
+                return false;
+        }
+        if (i == first)
+            return false; /* "1." */
+    }
+    if (i < n && (p[i] == 'e' || p[i] == 'E')) {
+        bool eneg = false;
+        long x = 0;
+        i++;
+        if (i < n && (p[i] == '+' || p[i] == '-'))
+            eneg = p[i++] == '-';
+        size_t first = i;
+        for (; i < n && p[i] >= '0' && p[i] <= '9'; i++) {
+            x = x * 10 + (p[i] - '0');
+            if (x > 1000)
+                return false;
+        }
+        if (i == first)
+            return false; /* "1e" */
+        e10 += eneg ? -x : x;
+    }
+    if (i != n || w > (uint64_t)1 << 53 || e10 < -22 || e10 > 22)
+        return false;
+    double d = (double)w;
+    d = e10 < 0 ? d / POW10[-e10] : d * POW10[e10];
+    *out = neg ? -d : d;
+    return true;
+}
+
 bool sluice__parse_f64(const char *p, size_t n, double *out)
 {
     char small[64];
     char *s = small;
+    if (fast_f64(p, n, out))
+        return true;
     if (!json_number(p, n))
         return false;
     if (n >= sizeof small) {

@@ -4,8 +4,8 @@
 #include "table/events.h"
 #include "json/json_writer.h"
 
-int sluice__ev_put_raw(struct sluice_buf *b, enum sluice_ev ev, const char *p,
-                       size_t n)
+int sluice__ev_put_raw_slow(struct sluice_buf *b, enum sluice_ev ev,
+                            const char *p, size_t n)
 {
     uint8_t hdr[11];
     size_t h = 0;
@@ -78,8 +78,8 @@ int sluice__ev_put(struct sluice_buf *b, enum sluice_json_event ev,
     return sluice__ev_put_raw(b, e, p, n);
 }
 
-bool sluice__ev_next(struct sluice_evcur *c, enum sluice_ev *ev, const char **p,
-                     size_t *n)
+bool sluice__ev_next_slow(struct sluice_evcur *c, enum sluice_ev *ev,
+                          const char **p, size_t *n)
 {
     if (c->p >= c->end)
         return false;

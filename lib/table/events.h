@@ -32,18 +32,73 @@ enum sluice_ev {
 SLUICE_NODISCARD int sluice__ev_put(struct sluice_buf *b,
                                     enum sluice_json_event ev, const char *p,
                                     size_t n);
-/* Appends an event already in this encoding. */
-SLUICE_NODISCARD int sluice__ev_put_raw(struct sluice_buf *b, enum sluice_ev ev,
-                                        const char *p, size_t n);
+/* Appends an event already in this encoding (the slow path: any length,
+ * growing the buffer). */
+SLUICE_NODISCARD int sluice__ev_put_raw_slow(struct sluice_buf *b,
+                                             enum sluice_ev ev, const char *p,
+                                             size_t n);
+
+static inline bool sluice__ev_has_payload(unsigned ev)
+{
+    return ev == SLUICE_EV_STRING || ev == SLUICE_EV_KEY ||
+           ev == SLUICE_EV_INT || ev == SLUICE_EV_DBL;
+}
+
+/* Appends an event already in this encoding. Inline for the common case,
+ * a payload under 128 bytes (a one-byte length) with room in the buffer:
+ * the spool writes every event of every record through here. */
+SLUICE_NODISCARD static inline int sluice__ev_put_raw(struct sluice_buf *b,
+                                                      enum sluice_ev ev,
+                                                      const char *p, size_t n)
+{
+    if (!sluice__ev_has_payload(ev))
+        return sluice__buf_addc(b, (char)ev);
+    if (n < 0x80 && b->p && n + 2 < b->cap - b->n) {
+        char *o = b->p + b->n;
+        o[0] = (char)ev;
+        o[1] = (char)n;
+        if (n)
+            memcpy(o + 2, p, n);
+        b->n += n + 2;
+        b->p[b->n] = '\0';
+        return SLUICE_OK;
+    }
+    return sluice__ev_put_raw_slow(b, ev, p, n);
+}
 
 struct sluice_evcur {
     const uint8_t *p, *end;
 };
 
+/* The whole decoder of sluice__ev_next, for any length. */
+bool sluice__ev_next_slow(struct sluice_evcur *c, enum sluice_ev *ev,
+                          const char **p, size_t *n);
 /* Reads the next event; false at the end of input or on a malformed
- * encoding (which only a bug can produce). */
-bool sluice__ev_next(struct sluice_evcur *c, enum sluice_ev *ev, const char **p,
-                     size_t *n);
+ * encoding (which only a bug can produce). Inline for an event without
+ * payload or with a one-byte length; others through the slow path. */
+static inline bool sluice__ev_next(struct sluice_evcur *c, enum sluice_ev *ev,
+                                   const char **p, size_t *n)
+{
+    if (c->p >= c->end)
+        return false;
+    unsigned t = c->p[0];
+    if (!sluice__ev_has_payload(t)) {
+        c->p++;
+        *ev = (enum sluice_ev)t;
+        *p = NULL;
+        *n = 0;
+        return true;
+    }
+    if (c->end - c->p >= 2 && c->p[1] < 0x80 &&
+        (size_t)(c->end - c->p - 2) >= c->p[1]) {
+        *ev = (enum sluice_ev)t;
+        *n = c->p[1];
+        *p = (const char *)c->p + 2;
+        c->p += 2 + *n;
+        return true;
+    }
+    return sluice__ev_next_slow(c, ev, p, n);
+}
 /* Skips the rest of a value whose first event `ev` was already read. */
 bool sluice__ev_skip_rest(struct sluice_evcur *c, enum sluice_ev ev);
 /* Serialises the rest of a value whose first event was read (ev, p, n) as

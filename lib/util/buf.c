@@ -51,7 +51,7 @@ int sluice__buf_reserve(struct sluice_buf *b, size_t n)
     return SLUICE_OK;
 }
 
-int sluice__buf_append(struct sluice_buf *b, const void *p, size_t n)
+int sluice__buf_append_slow(struct sluice_buf *b, const void *p, size_t n)
 {
     int rc = sluice__buf_reserve(b, n);
     if (rc != SLUICE_OK)

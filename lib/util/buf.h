@@ -10,6 +10,8 @@
 #ifndef SLUICE_UTIL_BUF_H
 #define SLUICE_UTIL_BUF_H
 
+#include <string.h>
+
 #include "util/common.h"
 
 struct sluice_buf {
@@ -23,8 +25,23 @@ void sluice__buf_init(struct sluice_buf *b, size_t max);
 void sluice__buf_cleanup(struct sluice_buf *b);
 /* Empties the buffer but keeps its memory for reuse. */
 void sluice__buf_reset(struct sluice_buf *b);
-SLUICE_NODISCARD int sluice__buf_append(struct sluice_buf *b, const void *p,
-                                        size_t n);
+SLUICE_NODISCARD int sluice__buf_append_slow(struct sluice_buf *b,
+                                             const void *p, size_t n);
+/* Appends n bytes: inline while there is room (the Parquet column writer
+ * and the event spool append a few bytes per value), else through
+ * sluice__buf_append_slow, which grows the buffer within its bound. */
+SLUICE_NODISCARD static inline int sluice__buf_append(struct sluice_buf *b,
+                                                      const void *p, size_t n)
+{
+    if (b->p && n < b->cap - b->n) { /* n + the NUL fit: within max too */
+        if (n)
+            memcpy(b->p + b->n, p, n);
+        b->n += n;
+        b->p[b->n] = '\0';
+        return SLUICE_OK;
+    }
+    return sluice__buf_append_slow(b, p, n);
+}
 SLUICE_NODISCARD int sluice__buf_addc_slow(struct sluice_buf *b, char c);
 /* One byte: inline while there is room (the JSON writer adds punctuation
  * a byte at a time). */

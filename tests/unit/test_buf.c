@@ -26,6 +26,39 @@ static void test_max_is_enforced_and_frees(void)
     ASSERT_STR_EQ(sluice__buf_str(&b), "");
 }
 
+/* The inline path of sluice__buf_append at its edges: an append that
+ * exactly fills the allocation (its NUL in the last byte) grows first, one
+ * that leaves room stays; the bound is enforced whichever path is taken,
+ * and a zero-byte append of NULL is fine. ASan sees any write past cap. */
+static void test_append_fast_path_edges(void)
+{
+    struct sluice_buf b;
+    sluice__buf_init(&b, 100);
+    ASSERT_EQ(sluice__buf_append(&b, "x", 1), SLUICE_OK); /* cap 64 */
+    size_t cap = b.cap;
+    char fill[128];
+    memset(fill, 'a', sizeof fill);
+    /* n + 1 + NUL == cap: fits exactly, no growth */
+    ASSERT_EQ(sluice__buf_append(&b, fill, cap - b.n - 1), SLUICE_OK);
+    ASSERT_EQ(b.cap, cap);
+    ASSERT_EQ(b.n, cap - 1);
+    ASSERT_EQ(b.p[b.n], '\0');
+    /* one more byte must grow (its NUL would not fit) */
+    ASSERT_EQ(sluice__buf_append(&b, "b", 1), SLUICE_OK);
+    ASSERT_TRUE(b.cap > cap);
+    ASSERT_EQ(b.n, cap);
+    ASSERT_EQ(b.p[cap - 1], 'b');
+    ASSERT_EQ(sluice__buf_append(&b, NULL, 0), SLUICE_OK);
+    ASSERT_EQ(b.n, cap);
+    /* up to the bound exactly, then one past it */
+    ASSERT_EQ(sluice__buf_append(&b, fill, 100 - b.n), SLUICE_OK);
+    ASSERT_EQ(b.n, (size_t)100);
+    ASSERT_EQ(b.cap, (size_t)101);
+    ASSERT_EQ(sluice__buf_append(&b, "c", 1), SLUICE_ETOOBIG);
+    ASSERT_TRUE(b.p == NULL && b.n == 0);
+    sluice__buf_cleanup(&b);
+}
+
 static void test_long_format(void)
 {
     struct sluice_buf b;
@@ -79,5 +112,6 @@ static const struct harness_test TESTS[] = {
     TEST(test_append_grows_and_terminates),
     TEST(test_max_is_enforced_and_frees),
     TEST(test_long_format),
+    TEST(test_append_fast_path_edges),
 };
 HARNESS_MAIN(TESTS)

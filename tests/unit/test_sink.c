@@ -268,6 +268,31 @@ static int feed_json(struct sluice_sink *s, const char *key, const char *json)
     return rc;
 }
 
+/* Names that share their first eight bytes, or differ only past them or
+ * in length, are different names (the lookup hashes eight bytes at a
+ * time); a name repeated among them is still found. */
+static void test_ndjson_duplicate_long_names(void)
+{
+    make_dir();
+    char final[512];
+    snprintf(final, sizeof final, "%s/w.ndjson", g_dir);
+    struct sluice_sink *s = NULL;
+    ASSERT_EQ(sluice__sink_ndjson_new(NULL, &s), SLUICE_OK);
+    ASSERT_EQ(s->ops->open(s, final), SLUICE_OK);
+    ASSERT_EQ(feed_json(s, NULL,
+                        "{\"abcdefgh\":1,\"abcdefghi\":2,\"abcdefgh\":3,"
+                        "\"abcdefghijklmnopq\":4,\"abcdefghijklmnopr\":5,"
+                        "\"abcdefghijklmnop\":6,\"abcdefghijklmnopq\":7,"
+                        "\"abcdefg\":8,\"abcdefgh\\u0000\":9}"),
+              SLUICE_OK);
+    ASSERT_EQ(s->ops->commit(s, NULL), SLUICE_OK);
+    ASSERT_STR_EQ(slurp(final),
+                  "{\"abcdefghi\":2,\"abcdefgh\":3,\"abcdefghijklmnopr\":5,"
+                  "\"abcdefghijklmnop\":6,\"abcdefghijklmnopq\":7,"
+                  "\"abcdefg\":8,\"abcdefgh\\u0000\":9}\n");
+    sluice__sink_free(s);
+}
+
 /* A member name given more than once in one object: the last value is
  * written, in the place of the last occurrence; only records that repeat a
  * name are rewritten, every other byte is as before; record_key_as wins
@@ -373,5 +398,6 @@ static const struct harness_test TESTS[] = {
     TEST(test_ndjson_abort_and_reuse),
     TEST(test_ndjson_key_needs_object),
     TEST(test_ndjson_duplicate_members_keep_last),
+    TEST(test_ndjson_duplicate_long_names),
 };
 HARNESS_MAIN(TESTS)

@@ -1,5 +1,7 @@
 /* test_table_schema.c: inference and merge tables, column naming,
  * persistence round trip, declared types and their coercion. */
+#include <math.h>
+
 #include "table/coerce.h"
 #include "test_table_helpers.h"
 
@@ -322,6 +324,87 @@ static void test_declared_conflicts_with_persisted_type(void)
     sluice__table_free(n);
 }
 
+/* The same bits as strtod, whatever path parse_f64 takes. */
+static bool same_as_strtod(const char *text)
+{
+    double f = 0, want = strtod(text, NULL);
+    if (!sluice__parse_f64(text, strlen(text), &f))
+        return false;
+    return memcmp(&f, &want, sizeof f) == 0;
+}
+
+/* parse_f64's exact path (w * 10^e for w <= 2^53, |e| <= 22) at its edges,
+ * and numbers past them, which must fall back to strtod: each gives
+ * exactly strtod's double, sign of zero included. */
+static void test_coerce_f64_fast_path_edges(void)
+{
+    static const char *const cases[] = {
+        "0", "-0", "-0.0", "0.0", "0.1", "-0.1", "0.2", "0.3", "1.0", "1",
+        "9007199254740992",      /* 2^53: exact */
+        "9007199254740993",      /* 2^53 + 1: rounds to 2^53 */
+        "-9007199254740993", "9007199254740994", "9007199254740995",
+        "900719925474099.3", "0.9007199254740993",
+        "1e22", "1e23", "9007199254740993e22", "1e-22", "1e-23",
+        "1e308", "-1e308", "1.7976931348623157e308", "2.2250738585072014e-308",
+        "4.9e-324", "1E5", "1e+5", "1e-5", "12.5E-3", "1.5e3", "123e-2",
+        "0.000001", "0.0000000000000000000000000001", "3.14159265358979",
+        "17958765.680543859", "11159059.6420304533", "21.8174879007",
+        "78542.95644252", "0.018304378", "99999999999999999999",
+        "123456789012345678901234567890", "0e1000000",
+        "0.00000000000000000000000000000000000000000000000000000000001e80",
+    };
+    FOR_CASES(i, cases)
+        ASSERT_TRUE(same_as_strtod(cases[i]));
+    double f = 1;
+    ASSERT_TRUE(sluice__parse_f64("-0", 2, &f) && f == 0 && signbit(f));
+    ASSERT_TRUE(!sluice__parse_f64("1e309", 5, &f));
+    ASSERT_TRUE(!sluice__parse_f64("1e1000000", 9, &f));
+    ASSERT_TRUE(!sluice__parse_f64("1.", 2, &f));
+    ASSERT_TRUE(!sluice__parse_f64(".5", 2, &f));
+    ASSERT_TRUE(!sluice__parse_f64("1e", 2, &f));
+    ASSERT_TRUE(!sluice__parse_f64("+1", 2, &f));
+    /* not JSON numbers: refused, whichever path reads them first */
+    static const char *const bad[] = {
+        "", "-", "01", "-01", "00", "1.", "-.5", "1e", "1e+", "1E-", "1.5.2",
+        "1ee5", "--1", "0x10", " 1", "1 ", "1e5.5", "Infinity", "NaN", "1,5",
+        "1.e5", "0.", "5-", "1e5e5", "12345678901234567890x"};
+    FOR_CASES(i, bad)
+        ASSERT_TRUE(!sluice__parse_f64(bad[i], strlen(bad[i]), &f));
+}
+
+/* A sweep of decimals of 1 to 20 digits, point anywhere, with and without
+ * exponents: every one the same double as strtod (a fast path that rounds
+ * twice, or takes one digit too many, differs somewhere here). */
+static void test_coerce_f64_sweep(void)
+{
+    uint64_t x = 0x9E3779B97F4A7C15u;
+    char text[64];
+    for (int k = 0; k < 200000; k++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        int digits = 1 + (int)(x % 20), point = (int)((x >> 8) % 22);
+        size_t at = 0;
+        if ((x >> 16) & 1)
+            text[at++] = '-';
+        uint64_t y = x;
+        for (int d = 0; d < digits; d++) {
+            if (d == point && d > 0)
+                text[at++] = '.';
+            y = y * 6364136223846793005u + 1442695040888963407u;
+            int c = (int)((y >> 33) % 10);
+            if (d == 0 && c == 0 && (digits > 1 && point != 1))
+                c = 1; /* no leading zero before more integer digits */
+            text[at++] = (char)('0' + c);
+        }
+        if ((x >> 24) % 3 == 0)
+            at += (size_t)snprintf(text + at, sizeof text - at, "e%d",
+                                   (int)((x >> 32) % 61) - 30);
+        text[at] = '\0';
+        HARNESS_CASE(k);
+        ASSERT_TRUE(same_as_strtod(text));
+    }
+    HARNESS_CASE(-1);
+}
+
 static void test_coerce_parsers(void)
 {
     int64_t v;
@@ -355,5 +438,7 @@ static const struct harness_test TESTS[] = {
     TEST(test_declared_int_bool_string),
     TEST(test_declared_conflicts_with_persisted_type),
     TEST(test_coerce_parsers),
+    TEST(test_coerce_f64_fast_path_edges),
+    TEST(test_coerce_f64_sweep),
 };
 HARNESS_MAIN(TESTS)

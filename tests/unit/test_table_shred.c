@@ -1,7 +1,8 @@
 /* test_table_shred.c: shredding levels against hand-computed (def, rep)
  * sequences: null list vs empty list vs list of nulls, missing struct vs
  * struct of nulls, lists of lists, lists of structs, 32-deep nesting,
- * non-object records, duplicate keys, flattening. */
+ * non-object records, duplicate keys, flattening; and the event encoding
+ * the spool keeps records in (lengths at the one- and two-byte edges). */
 #include "test_table_helpers.h"
 
 /* Infers the schema from all records, builds it, shreds them all, and
@@ -39,6 +40,75 @@ static void check(const char *const *recs, size_t n, bool flatten, size_t ncols,
     sluice__buf_cleanup(&out);
     sluice__pq_schema_free(s);
     sluice__table_free(t);
+}
+
+static const size_t EV_LENS[] = {0, 1, 127, 128, 300, 20000, 2, 126};
+static const enum sluice_ev EV_TAGS[] = {SLUICE_EV_STRING, SLUICE_EV_KEY,
+                                         SLUICE_EV_INT, SLUICE_EV_DBL};
+
+/* Encodes an object tag and a payload of each of EV_LENS, into a buffer
+ * grown from empty (`room` false: the slow path) or reserved first (the
+ * inline path), and reads it all back, then every prefix of it. */
+static void check_event_encoding(bool room, const char *text)
+{
+    struct sluice_buf b;
+    sluice__buf_init(&b, 1 << 20);
+    if (room)
+        ASSERT_EQ(sluice__buf_reserve(&b, 1 << 17), SLUICE_OK);
+    size_t count = 0;
+    for (size_t i = 0; i < SLUICE_ARRAY_LEN(EV_LENS); i++) {
+        ASSERT_EQ(sluice__ev_put_raw(&b, SLUICE_EV_OBJECT, NULL, 0), SLUICE_OK);
+        ASSERT_EQ(sluice__ev_put_raw(&b, EV_TAGS[i % 4], text, EV_LENS[i]),
+                  SLUICE_OK);
+        count += 2;
+    }
+    struct sluice_evcur c = {(const uint8_t *)b.p, (const uint8_t *)b.p + b.n};
+    enum sluice_ev ev;
+    const char *p;
+    size_t n;
+    for (size_t i = 0; i < SLUICE_ARRAY_LEN(EV_LENS); i++) {
+        ASSERT_TRUE(sluice__ev_next(&c, &ev, &p, &n));
+        ASSERT_TRUE(ev == SLUICE_EV_OBJECT && p == NULL && n == 0);
+        ASSERT_TRUE(sluice__ev_next(&c, &ev, &p, &n));
+        ASSERT_TRUE(ev == EV_TAGS[i % 4]);
+        ASSERT_EQ(n, EV_LENS[i]);
+        ASSERT_TRUE(n == 0 || memcmp(p, text, n) == 0);
+    }
+    ASSERT_TRUE(!sluice__ev_next(&c, &ev, &p, &n));
+    for (size_t cut = 0; cut < b.n; cut++) {
+        uint8_t *copy = malloc(cut ? cut : 1);
+        ASSERT_TRUE(copy);
+        memcpy(copy, b.p, cut);
+        struct sluice_evcur k = {copy, copy + cut};
+        size_t got = 0;
+        unsigned sum = 0;
+        while (sluice__ev_next(&k, &ev, &p, &n)) {
+            for (size_t j = 0; j < n; j++)
+                sum += (unsigned char)p[j]; /* ASan: inside the copy */
+            got++;
+        }
+        free(copy);
+        ASSERT_TRUE(got < count);
+        ASSERT_TRUE(sum < 0xFFFFFFFFu);
+        if (cut > 600 && cut + 600 < b.n)
+            cut += 97; /* inside the long payload: a sample of its cuts */
+    }
+    sluice__buf_cleanup(&b);
+}
+
+/* The event encoding round trip at the inline paths' edges: payloads of
+ * 0, 1, 127 (one-byte length), 128 and 300 (two bytes), 20000 (three),
+ * through the slow and the inline path; every prefix of the encoding cut
+ * short reads only whole events, each payload touched, and then stops. */
+static void test_event_encoding_edges(void)
+{
+    char *text = malloc(20000);
+    ASSERT_TRUE(text);
+    for (size_t i = 0; i < 20000; i++)
+        text[i] = (char)('a' + i % 26);
+    check_event_encoding(false, text);
+    check_event_encoding(true, text);
+    free(text);
 }
 
 static void test_null_vs_empty_vs_list_of_nulls(void)
@@ -145,6 +215,7 @@ static void test_unknown_and_empty_groups_left_out(void)
 }
 
 static const struct harness_test TESTS[] = {
+    TEST(test_event_encoding_edges),
     TEST(test_null_vs_empty_vs_list_of_nulls),
     TEST(test_missing_struct_vs_struct_of_nulls),
     TEST(test_lists_of_lists),
