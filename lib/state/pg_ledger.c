@@ -725,7 +725,8 @@ int sluice__pgl_claim(struct sluice_ledger *l,
     r = NULL;
     /* Nothing free: what other workers hold may still come back, when
      * their leases run out. The earliest expiry is when to look again;
-     * none: the pool is empty. */
+     * none: the pool is empty. (The same parameters as the claim; the
+     * server wants a type for each, hence $1 and $3 named too.) */
     SLUICE_TRY(q(l, "read leases",
                  "SELECT min(lease_until) FROM windows"
                  " WHERE (status = 'pending' OR (status = 'failed' AND"

@@ -16,6 +16,11 @@
 #     requested twice (the killed attempt and the retake), every other
 #     window once, every file there once, nothing lost or doubled; status
 #     shows the killed worker's run as killed;
+#  5. (before 4) a worker whose answer takes longer than several leases
+#     keeps its partition: its heartbeat renews the lease (the test waits
+#     for the ledger to show it renewed past its first end, no clock), a
+#     second worker pulls the rest and leaves that one to it: requested
+#     once;
 #  4. --shard I/4 on a SQLite ledger, 4 runs: each keeps its own ledger,
 #     the union of what they pulled is every window, the intersection
 #     empty; --worker without a shared ledger is a usage error (exit 2).
@@ -120,6 +125,39 @@ done
 (cd kill && expect_status 0 "$SLUICE_BIN" status job.yaml)
 grep -q "killed" stdout.txt || fail "status does not show the killed worker: $(cat stdout.txt)"
 grep -q "$WINDOWS done" stdout.txt || fail "status after the kill: $(cat stdout.txt)"
+
+# ---- 5. the heartbeat keeps a slow partition its worker's ----------------------
+# Worker A (concurrency 1, lease 2 s) waits on a held answer far longer
+# than a lease: the test waits (on the ledger, not the clock) until A's
+# lease was renewed past the instant it would have ended unrenewed, then
+# starts worker B, which pulls the 8 other windows and must leave A's to
+# A; released, A publishes it: every window requested once.
+start_another_mock BEAT --latency-ms 5 --hourly-limit 1000000 --log beat.log \
+    --fault 'hold@start_date=2020-01-01#1'
+mkdir beat
+write_job beat/job.yaml "http://127.0.0.1:$BEAT_PORT/neo/rest/v1/feed" \
+    "state: \"$PG_URL\"" "state_lease: 2s"
+sed -i 's/^name: neows/name: neows_beat/; s/concurrency: 8/concurrency: 1/; s/to: 2025-12-31/to: 2020-02-29/' beat/job.yaml
+(cd beat && exec "$SLUICE_BIN" run job.yaml --worker -q) >ba.out 2>ba.err &
+a=$!
+wait_for 60 "worker A's held request" grep -q 'start_date=2020-01-01' beat.log
+first=$(pg_sql "SELECT lease_until FROM sluice_neows_beat.windows WHERE start = 1577836800")
+[ -n "$first" ] || fail "worker A holds no lease on its window"
+renewed() { # A's lease now ends past where it first ended, plus a lease
+    local until
+    until=$(pg_sql "SELECT coalesce(lease_until, 0) FROM sluice_neows_beat.windows WHERE start = 1577836800")
+    [ "$until" -ge $((first + 2)) ]
+}
+wait_for 20 "worker A's heartbeat past its first lease" renewed
+(cd beat && exec "$SLUICE_BIN" run job.yaml --worker -q) >bb.out 2>bb.err &
+b=$!
+wait_for 60 "worker B's 8 windows" bash -c '[ "$(grep -c start_date= beat.log)" = 9 ]'
+kill -USR1 "$BEAT_PID"
+wait "$a" || fail "worker A: $(cat ba.err)"
+wait "$b" || fail "worker B: $(cat bb.err)"
+[ "$(grep -c 'start_date=2020-01-01' beat.log)" = 1 ] || fail "the slow window was taken from its live worker"
+[ "$(pg_sql "SELECT count(*), sum(claims) FROM sluice_neows_beat.windows WHERE status = 'done'")" = "9|9" ] ||
+    fail "heartbeat ledger: $(pg_sql "SELECT start, status, claims FROM sluice_neows_beat.windows")"
 
 # ---- 4. --shard I/4 on SQLite ledgers ----------------------------------------------
 mkdir shard

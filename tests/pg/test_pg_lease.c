@@ -65,7 +65,8 @@ static void claim(struct sluice_ledger *l, size_t max, int64_t since,
     int64_t w = 0;
     out[0] = '\0';
     if (sluice__ledger_claim(l, &o, &v, &n, &w, &err) != SLUICE_OK) {
-        snprintf(out, cap, "error: %s", err.msg);
+        fprintf(stderr, "claim: %s\n", err.msg);
+        snprintf(out, cap, "error");
         return;
     }
     /* RETURNING has no order: sort the starts */
