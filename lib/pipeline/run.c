@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "pipeline/run.h"
 #include "pipeline/run_report.h"
@@ -163,6 +164,19 @@ out:
     return rc;
 }
 
+/* The committer's threads: the job's workers (0: one per online core). A
+ * database destination commits on one (its transactions, DDL and retries
+ * assume it), and so does an S3 output (one client uploads). */
+unsigned sluice__run_workers(const struct sluice_job *job)
+{
+    if (job->output.db || job->output.s3)
+        return 1;
+    if (job->workers > 0)
+        return job->workers;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > SLUICE_MAX_WORKERS ? SLUICE_MAX_WORKERS : (unsigned)n;
+}
+
 /* Reports the windows the committer has published (or failed to). */
 static size_t collect_commits(struct run *r)
 {
@@ -300,6 +314,23 @@ static struct slot *ready_slot(struct run *r, double now)
     return NULL;
 }
 
+/* Finished windows waiting for a worker fill the bound while there is more
+ * to start: the loop starts nothing (memory stays bounded) until a commit
+ * is collected; counted once per episode (summary commit_holds). */
+static void note_held(struct run *r)
+{
+    if (r->held)
+        return;
+    bool more = sluice__run_plan_left(&r->plan);
+    for (size_t i = 0; !more && i < r->n_slots; i++)
+        more = r->slots[i].state == SLOT_WAITING;
+    if (!more)
+        return;
+    r->held = true;
+    r->sum.commit_holds++;
+    sluice__committer_release(&r->committer);
+}
+
 /* Starts every transfer the governor allows now. */
 static void start_ready(struct run *r)
 {
@@ -314,10 +345,19 @@ static void start_ready(struct run *r)
         return;
     }
     while (r->in_flight < sluice__governor_concurrency(&r->gov) &&
-           r->committer.pending < r->max_pending && !r->auth.failed) {
-        struct slot *s = ready_slot(r, now);
-        if (!s)
+           !r->auth.failed) {
+        if (r->committer.pending >= r->max_pending) {
+            note_held(r);
             return;
+        }
+        struct slot *s = ready_slot(r, now);
+        if (!s) {
+            /* nothing more to start: the test hook's hold must end */
+            if (r->in_flight == 0 && !sluice__run_plan_left(&r->plan))
+                sluice__committer_release(&r->committer);
+            return;
+        }
+        r->held = false;
         if (!sluice__governor_take(&r->gov, now, &s->ticket))
             return; /* it keeps its window and waits for the governor */
         sluice__slot_start(s);
@@ -621,7 +661,8 @@ int sluice_run_exec(struct sluice_run *handle, struct sluice_run_summary *sum,
     SLUICE_TRY(sluice__report_begin(r.report, &err));
 
     SLUICE_TRY(check_destination(&r, &err));
-    SLUICE_TRY(sluice__committer_start(&r.committer, r.driver, &err));
+    SLUICE_TRY(sluice__committer_start(&r.committer, r.driver,
+                                       sluice__run_workers(job), &err));
     SLUICE_TRY(sluice__run_s3_open(&r, &pol, &err));
     SLUICE_TRY(sluice__manifest_begin(&r, &err));
     r.committer.policy = &job->retry;
@@ -688,6 +729,8 @@ out:
     snprintf(r.sum.learned_from, sizeof r.sum.learned_from, "%s",
              sluice__learn_source_name(src));
     r.sum.rate_cuts = r.gov.learn.cuts;
+    r.sum.workers = r.committer.n_threads;
+    r.sum.commits_pending_max = r.committer.pending_max;
     r.sum.resume_at = r.quota_gone ? (int64_t)r.quota_wall + 1 : 0;
     struct sluice_err rerr = {{0}};
     if (sluice__report_finish(r.report, rc, &r.sum, &rerr) != SLUICE_OK) {
