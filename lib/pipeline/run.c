@@ -38,6 +38,22 @@ double sluice__wall_now(void)
 
 /* ---- sinks -------------------------------------------------------------------*/
 
+/* The records a spooling sink (Parquet, CSV, databases) keeps in memory
+ * before it spills to its unlinked file: a share of one budget for the
+ * run, since up to 2 x concurrency sinks hold a window at once (one per
+ * slot, and as many waiting for a worker), and their buffers keep their
+ * size from window to window. 16 MiB over 64 sinks at concurrency 32 is
+ * 256 KiB each (a W1 page's records fit; W8's ~1.3 MB pages spill); at
+ * concurrency 4, 2 MiB; never above the spool's 16 MiB default. */
+#define SPOOL_BUDGET ((size_t)16 << 20)
+#define SPOOL_MIN ((size_t)256 << 10)
+static size_t spool_share(const struct run *r)
+{
+    size_t sinks = 2 * (r->n_slots ? r->n_slots : 1);
+    size_t share = SPOOL_BUDGET / sinks;
+    return share < SPOOL_MIN ? SPOOL_MIN : share;
+}
+
 /* A database destination's sink (sink.h): the job's fields as its
  * options; the schema file and spill files go where window_io.c says. */
 static int make_db_sink(struct run *r, const struct sluice_sink_opts *so,
@@ -70,6 +86,7 @@ static int make_db_sink(struct run *r, const struct sluice_sink_opts *so,
         .flatten = job->output.flatten,
         .fail_on_bad = job->bad_value_fail,
         .replaced = &r->table_replaced,
+        .spool_bytes = spool_share(r),
     };
     rc = job->output.db == SLUICE_DB_SQLITE
              ? sluice__sink_sqlite_new(so, &d, out)
@@ -94,6 +111,7 @@ static int make_sink(struct run *r, struct sluice_sink **out)
             .n_columns = job->n_columns,
             .crlf = job->output.csv_crlf,
             .skip_empty = job->output.skip_empty,
+            .spool_bytes = spool_share(r),
         };
         return sluice__sink_csv_new(&so, &co, out);
     }
@@ -110,6 +128,7 @@ static int make_sink(struct run *r, struct sluice_sink **out)
         .flatten = job->output.flatten,
         .skip_empty = job->output.skip_empty,
         .fail_on_bad = job->bad_value_fail,
+        .spool_bytes = spool_share(r),
     };
     return sluice__sink_parquet_new(&so, &po, out);
 }
