@@ -13,7 +13,8 @@
 #            ceiling); with gzip on the wire like sluice (the reference)
 #   sluice   build-bench/sluice run examples/neows.yaml at concurrency 32,
 #            zstd Parquet and NDJSON (WORKERS: the job's `workers:`, default
-#            one per core); PARQUET_TMPFS adds a Parquet row on tmpfs
+#            one per core); PARQUET_TMPFS adds a Parquet row on tmpfs,
+#            WORKERS1 one with --set workers=1 (one committer thread)
 #   founding bench/founding.py --requests: Debian's python3-requests +
 #            ThreadPoolExecutor(4), JSON lines (the founding approach);
 #            URLLIB=1 adds the standard-library peer (urllib, 4 threads)
@@ -30,7 +31,7 @@
 #                       [--out-dir DIR] [--no-build]
 #   env:   RUNS (5), SCENARIOS, LATENCY_MS (50), SCALE (8), CONCURRENCY (32),
 #          WORKERS (''), OUT_DIR, TMPFS_DIR (/dev/shm), PARQUET_TMPFS (1),
-#          URLLIB (0), FLAT_WINDOWS (2000; 0 skips)
+#          URLLIB (0), WORKERS1 (1), FLAT_WINDOWS (2000; 0 skips)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -44,6 +45,7 @@ OUT_DIR=${OUT_DIR:-$BUILD/bench-out}
 TMPFS_DIR=${TMPFS_DIR-/dev/shm}
 PARQUET_TMPFS=${PARQUET_TMPFS:-1}
 URLLIB=${URLLIB:-0}
+WORKERS1=${WORKERS1:-1}
 FLAT_WINDOWS=${FLAT_WINDOWS:-2000}
 BUILD_FIRST=1
 while [[ $# -gt 0 ]]; do
@@ -172,6 +174,11 @@ scenario() { # name url
         sluice_cmd "$url" "$CONCURRENCY" "$TMPFS_WORK/sl-parquet" parquet
         add_peer "sluice, zstd Parquet, output on tmpfs" sluice "$TMPFS_WORK/sl-parquet" 0 -- \
             "${CMD[@]}"
+    fi
+    if [[ $WORKERS1 == 1 && $WORKERS != 1 ]]; then
+        sluice_cmd "$url" "$CONCURRENCY" "$OUT_DIR/sl-parquet1" parquet
+        add_peer "sluice, zstd Parquet, workers 1" sluice "$OUT_DIR/sl-parquet1" 0 -- \
+            "${CMD[@]}" --set workers=1
     fi
     sluice_cmd "$url" "$CONCURRENCY" "$OUT_DIR/sl-ndjson" ndjson
     add_peer "sluice, NDJSON" sluice "$OUT_DIR/sl-ndjson" 1 -- "${CMD[@]}"
