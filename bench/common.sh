@@ -27,6 +27,18 @@ bench_need() { # command package
     fi
 }
 
+# The same for a Python module of Debian's python3 (/usr/bin/python3).
+bench_need_py() { # module package
+    /usr/bin/python3 -c "import $1" 2>/dev/null && return 0
+    echo "bench: Python module '$1' is missing; installing the Debian package '$2' (apt-get)" >&2
+    if [[ $(id -u) -eq 0 ]]; then
+        apt-get install -y -q "$2" >/dev/null
+    else
+        echo "bench: cannot install $2 (not root): install it and re-run" >&2
+        return 1
+    fi
+}
+
 # Release build of the library, the command and the mock into $BUILD.
 bench_build() {
     echo "bench: Release build in $BUILD" >&2

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""founding.py: the founding approach to the NeoWs pull, re-created with
-Python's standard library only, as the peer sluice is measured against.
+"""founding.py: the founding approach to the NeoWs pull, re-created as the
+peer sluice is measured against: with `requests` (Debian's python3-requests,
+as the founding script had it: --requests) or Python's standard library only.
 
 The original was `requests` + a thread pool: split the date range into 7-day
 windows, GET each window (requests asks for gzip by default, so this does
@@ -8,7 +9,7 @@ too), parse the JSON, and write one NDJSON file per window holding every
 object of every day with the day added as `feed_date`. `requests.get` without
 a Session opens a new connection per call, and so does `urllib.request`.
 
-    usage: founding.py BASE_URL OUTDIR WORKERS [FROM TO [KEY]]
+    usage: founding.py [--requests] BASE_URL OUTDIR WORKERS [FROM TO [KEY]]
 """
 import concurrent.futures
 import datetime
@@ -30,17 +31,29 @@ def windows(first, last, days=7):
         start += step
 
 
-def pull(base, outdir, key, start, end):
-    query = urllib.parse.urlencode(
-        {"start_date": start.isoformat(), "end_date": end.isoformat(),
-         "api_key": key})
-    req = urllib.request.Request(base + "?" + query,
+def fetch_urllib(base, params):
+    req = urllib.request.Request(base + "?" + urllib.parse.urlencode(params),
                                  headers={"Accept-Encoding": "gzip"})
     with urllib.request.urlopen(req, timeout=300) as resp:
         body = resp.read()
         if resp.headers.get("Content-Encoding") == "gzip":
             body = gzip.decompress(body)
-    feed = json.loads(body)
+    return json.loads(body)
+
+
+def fetch_requests(base, params):
+    import requests  # Debian's python3-requests; imported only when asked
+    resp = requests.get(base, params=params, timeout=300)
+    resp.raise_for_status()
+    return resp.json()
+
+
+FETCH = fetch_urllib
+
+
+def pull(base, outdir, key, start, end):
+    feed = FETCH(base, {"start_date": start.isoformat(),
+                        "end_date": end.isoformat(), "api_key": key})
     path = os.path.join(outdir, f"neos_{start}_{end}.ndjson")
     rows = 0
     with open(path, "w", encoding="utf-8") as out:
@@ -55,6 +68,10 @@ def pull(base, outdir, key, start, end):
 
 
 def main(argv):
+    global FETCH
+    if len(argv) > 1 and argv[1] == "--requests":
+        FETCH = fetch_requests
+        argv = argv[:1] + argv[2:]
     if len(argv) < 4:
         print(__doc__, file=sys.stderr)
         return 2

@@ -49,8 +49,6 @@ def main(argv):
             if "=" in line:
                 k, v = line.rstrip("\n").split("=", 1)
                 meta[k] = v
-    json_bytes = int(meta["json_bytes"])
-    per100 = json_bytes / 1e8
     for r in rows:
         r["wall_m"] = statistics.median(r["wall"])
         r["cpu_m"] = statistics.median(r["cpu"])
@@ -63,15 +61,19 @@ def main(argv):
     for scen in scenarios:
         rs = [r for r in rows if r["scenario"] == scen]
         curl = next((r for r in rs if r["kind"] == "curl-ref"), None)
+        found = next((r for r in rs if r["kind"] == "founding"), None)
         py = {r["conc"]: r for r in rs if r["kind"] == "python"}
+        # per-scenario JSON size (bench/run.sh), else the one of older runs
+        json_bytes = int(meta.get(f"json_bytes[{scen}]", meta.get("json_bytes", 0)))
+        per100 = json_bytes / 1e8 or 1
         out.append(f"### {scen}\n")
         out.append("| peer | wall s (median) | CPU s (median) | CPU-s / 100 MB "
-                   "| peak RSS MiB | wall ×curl | CPU ×curl | wall ×python "
-                   "| CPU ×python |")
+                   "| peak RSS MiB | wall ×curl | CPU ×curl | wall ×founding "
+                   "| CPU ×founding |")
         out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         for r in rs:
-            ref_py = py.get(r["conc"] if r["kind"] not in ("curl", "curl-ref")
-                            else 32)
+            ref_py = found or py.get(r["conc"] if r["kind"] not in ("curl", "curl-ref")
+                                     else 32)
             out.append(
                 f"| {r['label']} | {r['wall_m']:.3f} | {r['cpu_m']:.3f} "
                 f"| {r['cpu_m'] / per100:.2f} | {r['rss_max'] / 1024:.1f} "

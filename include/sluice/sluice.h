@@ -376,6 +376,15 @@ struct sluice_run_summary {
      * it gave no value), each logged at SLUICE_LOG_ERROR; the command
      * exits 1 for them as for a failed window. */
     size_t resources_unplanned;
+    /* Added with the workers (issue 13), at the end likewise. */
+    unsigned workers;        /* threads that committed windows */
+    size_t commits_pending_max; /* the most finished windows waiting to be
+                                   published at once (bounded: see
+                                   commit_holds) */
+    uint64_t commit_holds;   /* times the loop stopped starting transfers
+                                because `concurrency` finished windows
+                                were waiting to be published (a slow disk
+                                or CPU pushing back on the network) */
 };
 
 /* Defaults: all windows due, TLS verified, grace 10 s, log at WARN,

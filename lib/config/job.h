@@ -147,6 +147,10 @@ struct sluice_job {
     struct sluice_part_spec parts;
 
     unsigned concurrency;           /* 1..1024, default 4 */
+    /* workers: threads that publish finished windows (encode, compress,
+     * fsync, rename) at once; 0 (default): one per online core. A
+     * database or S3 destination uses one (docs/job-file.md). */
+    unsigned workers;               /* 0..64 */
 
     struct {
         char *path;                 /* template; relative to the cwd */

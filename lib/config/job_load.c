@@ -297,6 +297,32 @@ static int load_concurrency(struct loader *L)
     return rc;
 }
 
+/* workers: a whole number 1..64, or "auto" (0: one per core). */
+static int load_workers(struct loader *L)
+{
+    const struct sluice_ynode *node = NULL;
+    char *s = NULL;
+    int rc = sluice__cfg_opt_str(L, L->root, "workers", "", &s, &node);
+    L->job->workers = 0;
+    if (rc != SLUICE_OK || !s)
+        return rc;
+    unsigned long v = 0;
+    bool ok = *s != '\0' && strlen(s) <= 2;
+    for (const char *c = s; ok && *c; c++) {
+        ok = *c >= '0' && *c <= '9';
+        v = v * 10 + (unsigned long)(*c - '0');
+    }
+    if (strcmp(s, "auto") == 0)
+        v = 0;
+    else if (!ok || v < 1 || v > 64)
+        rc = sluice__cfg_fail(
+            L, &node->mark, "workers",
+            "expected a whole number from 1 to 64 or auto, got '%s'", s);
+    L->job->workers = (unsigned)v;
+    sluice__free(s);
+    return rc;
+}
+
 static bool format_from_name(const char *s, enum sluice_output_format *f)
 {
     static const struct {
@@ -600,7 +626,7 @@ int sluice__cfg_load_fields(struct loader *L)
         "http",       "rate_limit", "retry", "state",     "lookback",
         "state_lease",
         "columns",    "on_bad_value", "secrets", "partitions",
-        "incremental", "resources"};
+        "incremental", "resources", "workers"};
     int rc = SLUICE_OK;
 
     SLUICE_TRY(
@@ -614,6 +640,7 @@ int sluice__cfg_load_fields(struct loader *L)
     SLUICE_TRY(sluice__cfg_load_partitions(L));
     SLUICE_TRY(load_source(L));
     SLUICE_TRY(load_concurrency(L));
+    SLUICE_TRY(load_workers(L));
     SLUICE_TRY(sluice__cfg_load_incremental(L));
     SLUICE_TRY(load_output(L));
     SLUICE_TRY(sluice__cfg_check_output_paths(L));

@@ -166,7 +166,7 @@ static int load_one(struct loader *L, const struct sluice_ynode *res,
                                 sluice__ynode_kind_name(res));
     static const char *const shared[] = {"concurrency", "rate_limit", "retry",
                                          "http",        "state",      "secrets",
-                                         "state_lease", "resources"};
+                                         "state_lease", "workers",     "resources"};
     for (size_t k = 0; k < SLUICE_ARRAY_LEN(shared); k++) {
         for (size_t e = 0; e < res->n; e++) {
             if (strcmp(res->entries[e].key, shared[k]) != 0)

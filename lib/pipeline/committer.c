@@ -8,12 +8,18 @@
  * an S3 output the file is then uploaded (run_s3.c) before it is handed
  * back, so `done` means the object is complete under its key.
  *
- * One worker keeps commits in order and serialises what they share (the
- * Parquet job schema file); it takes all the windows queued at once as a
- * batch, so a folder's fsync serves the whole batch; the queue is bounded
- * by the loop, which stops
- * starting transfers while too many commits are pending, so memory stays
- * bounded too.
+ * The job's `workers:` threads (one per core by default) take windows in
+ * submission order, each a share of those queued at that moment as a
+ * batch, so a folder's fsync serves the whole batch, and commit them side
+ * by side: a Parquet window's encoding and compression, its fsync and
+ * rename run beside the others'. What commits share, the job's schema
+ * file, each reads and saves in its turn, the turns in submission order
+ * (sink/schema_file.h); and the loop collects finished windows from the
+ * head of the submission order only, so the ledger marks, the schema
+ * versions and the reports come in the same order as with one thread. A
+ * database or S3 destination has one worker (run.c). The queue is bounded
+ * by the loop, which stops starting transfers while too many commits are
+ * pending, so memory stays bounded too.
  *
  * A commit that failed transiently (a database connection lost, the
  * server restarting, a busy lock: the sink says so) is tried again, its
@@ -22,6 +28,7 @@
  * done, or failed with the last reason. */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -97,7 +104,17 @@ static void backoff(const struct committer *c, double seconds)
 
 static void commit_one(struct committer *c, struct commit_item *it)
 {
+    if (c->turn_on) {
+        it->sink->schema_turn = &c->turn;
+        it->sink->schema_ticket = it->seq;
+    }
     it->rc = it->sink->ops->commit(it->sink, &it->bytes_out);
+    /* Its turn is over even when the sink never took it (NDJSON, a failure
+     * before the schema file was read): the next window's may come. */
+    if (c->turn_on) {
+        sluice__schema_turn_pass(&c->turn, it->seq);
+        it->sink->schema_turn = NULL;
+    }
     unsigned attempts = c->policy ? c->policy->attempts : 1;
     while (it->rc != SLUICE_OK && it->sink->transient &&
            it->commit_retries + 1 < attempts && !cancelled(c)) {
@@ -105,8 +122,11 @@ static void commit_one(struct committer *c, struct commit_item *it)
             snprintf(it->retry_why, sizeof it->retry_why, "%.500s",
                      sluice__sink_reason(it->sink, it->rc));
         it->commit_retries++;
-        backoff(c, sluice__retry_backoff(c->policy, it->commit_retries,
-                                         &c->rng));
+        pthread_mutex_lock(&c->mu); /* the rng is the workers' */
+        double wait = sluice__retry_backoff(c->policy, it->commit_retries,
+                                            &c->rng);
+        pthread_mutex_unlock(&c->mu);
+        backoff(c, wait);
         if (cancelled(c))
             break;
         it->sink->err.msg[0] = '\0';
@@ -115,6 +135,24 @@ static void commit_one(struct committer *c, struct commit_item *it)
     /* Not tried again: the spool it kept goes. */
     if (it->rc != SLUICE_OK && it->sink->transient)
         it->sink->ops->abort(it->sink);
+}
+
+/* A worker's share of the windows queued now (under mu): in order, at
+ * least one, about 1/n_threads of them, so the others take the rest. */
+static struct commit_item *take_batch(struct committer *c)
+{
+    size_t queued = 0;
+    for (struct commit_item *it = c->todo; it; it = it->next)
+        queued++;
+    size_t share = (queued + c->n_threads - 1) / c->n_threads;
+    struct commit_item *batch = c->todo, *last = c->todo;
+    for (size_t i = 1; i < share; i++)
+        last = last->next;
+    c->todo = last->next;
+    if (!c->todo)
+        c->todo_tail = NULL;
+    last->next = NULL;
+    return batch;
 }
 
 static void *worker(void *arg)
@@ -127,13 +165,15 @@ static void *worker(void *arg)
 
     pthread_mutex_lock(&c->mu);
     for (;;) {
-        while (!c->todo && !c->stop)
+        while ((!c->todo || (c->hold && !c->released)) && !c->stop)
             pthread_cond_wait(&c->cv, &c->mu);
         if (!c->todo)
             break; /* stopping, and nothing left to publish */
-        /* Take every window queued now: their folder fsyncs are shared. */
-        struct commit_item *batch = c->todo;
-        c->todo = c->todo_tail = NULL;
+        /* Take a share of the windows queued now: their folder fsyncs are
+         * shared. */
+        struct commit_item *batch = take_batch(c);
+        if (c->todo)
+            pthread_cond_signal(&c->cv); /* another worker takes the rest */
         pthread_mutex_unlock(&c->mu);
 
         for (struct commit_item *it = batch; it; it = it->next)
@@ -143,11 +183,8 @@ static void *worker(void *arg)
             sluice__committer_upload(c, batch); /* before the ledger mark */
 
         pthread_mutex_lock(&c->mu);
-        while (batch) {
-            struct commit_item *next = batch->next;
-            push(&c->done, &c->done_tail, batch);
-            batch = next;
-        }
+        for (struct commit_item *it = batch; it; it = it->next)
+            it->finished = true;
         pthread_mutex_unlock(&c->mu);
         sluice__http_driver_wakeup(c->driver); /* the loop may be polling */
         pthread_mutex_lock(&c->mu);
@@ -158,10 +195,14 @@ static void *worker(void *arg)
 
 int sluice__committer_start(struct committer *c,
                             struct sluice_http_driver *driver,
-                            struct sluice_err *err)
+                            unsigned workers, struct sluice_err *err)
 {
     memset(c, 0, sizeof *c);
     c->driver = driver;
+    if (workers < 1)
+        workers = 1;
+    if (workers > SLUICE_MAX_WORKERS)
+        workers = SLUICE_MAX_WORKERS;
     if (pthread_mutex_init(&c->mu, NULL) != 0) {
         sluice__err_set(err, "cannot create a mutex");
         return SLUICE_ENOMEM;
@@ -171,37 +212,81 @@ int sluice__committer_start(struct committer *c,
         sluice__err_set(err, "cannot create a condition variable");
         return SLUICE_ENOMEM;
     }
-    if (pthread_create(&c->thread, NULL, worker, c) != 0) {
+    if (workers > 1 && sluice__schema_turn_init(&c->turn) != SLUICE_OK) {
         pthread_cond_destroy(&c->cv);
         pthread_mutex_destroy(&c->mu);
-        sluice__err_set(err, "cannot start the committer thread");
+        sluice__err_set(err, "cannot create a mutex");
         return SLUICE_ENOMEM;
     }
-    c->started = true;
+    c->turn_on = workers > 1;
+#ifndef NDEBUG
+    const char *hold = getenv("SLUICE_TEST_HOLD_COMMITS");
+    c->hold = hold && strcmp(hold, "1") == 0;
+#endif
     c->initialised = true;
+    c->n_threads = workers; /* take_batch's divisor, before any thread */
+    for (unsigned i = 0; i < workers; i++) {
+        if (pthread_create(&c->threads[i], NULL, worker, c) != 0) {
+            c->n_threads = i;
+            c->started = i > 0;
+            sluice__committer_cleanup(c);
+            sluice__err_set(err, "cannot start the committer's threads");
+            return SLUICE_ENOMEM;
+        }
+    }
+    c->started = true;
     return SLUICE_OK;
 }
 
 void sluice__committer_submit(struct committer *c, struct commit_item *it)
 {
     pthread_mutex_lock(&c->mu);
+    it->seq = c->seq++;
+    it->finished = false;
+    it->order_next = NULL;
+    if (c->order_tail)
+        c->order_tail->order_next = it;
+    else
+        c->order = it;
+    c->order_tail = it;
     push(&c->todo, &c->todo_tail, it);
     pthread_cond_signal(&c->cv);
     pthread_mutex_unlock(&c->mu);
-    c->pending++;
+    if (++c->pending > c->pending_max)
+        c->pending_max = c->pending;
+}
+
+void sluice__committer_release(struct committer *c)
+{
+    if (!c->initialised || !c->hold)
+        return;
+    pthread_mutex_lock(&c->mu);
+    if (!c->released) {
+        c->released = true;
+        pthread_cond_broadcast(&c->cv);
+    }
+    pthread_mutex_unlock(&c->mu);
 }
 
 struct commit_item *sluice__committer_collect(struct committer *c)
 {
     if (!c->initialised || c->pending == 0)
         return NULL;
+    struct commit_item *head = NULL, *tail = NULL;
     pthread_mutex_lock(&c->mu);
-    struct commit_item *list = c->done;
-    c->done = c->done_tail = NULL;
+    /* The finished prefix of the submission order: a window finished
+     * before an earlier one waits for it. */
+    while (c->order && c->order->finished) {
+        struct commit_item *it = c->order;
+        c->order = it->order_next;
+        if (!c->order)
+            c->order_tail = NULL;
+        push(&head, &tail, it);
+    }
     pthread_mutex_unlock(&c->mu);
-    for (struct commit_item *it = list; it; it = it->next)
+    for (struct commit_item *it = head; it; it = it->next)
         c->pending--;
-    return list;
+    return head;
 }
 
 void sluice__committer_stop(struct committer *c)
@@ -210,9 +295,10 @@ void sluice__committer_stop(struct committer *c)
         return;
     pthread_mutex_lock(&c->mu);
     c->stop = true;
-    pthread_cond_signal(&c->cv);
+    pthread_cond_broadcast(&c->cv);
     pthread_mutex_unlock(&c->mu);
-    pthread_join(c->thread, NULL);
+    for (unsigned i = 0; i < c->n_threads; i++)
+        pthread_join(c->threads[i], NULL);
     c->started = false;
 }
 
@@ -221,6 +307,8 @@ void sluice__committer_cleanup(struct committer *c)
     sluice__committer_stop(c);
     if (!c->initialised)
         return;
+    if (c->turn_on)
+        sluice__schema_turn_destroy(&c->turn);
     pthread_cond_destroy(&c->cv);
     pthread_mutex_destroy(&c->mu);
     c->initialised = false;

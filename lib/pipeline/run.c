@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "pipeline/run.h"
 #include "pipeline/run_report.h"
@@ -36,6 +37,22 @@ double sluice__wall_now(void)
 }
 
 /* ---- sinks -------------------------------------------------------------------*/
+
+/* The records a spooling sink (Parquet, CSV, databases) keeps in memory
+ * before it spills to its unlinked file: a share of one budget for the
+ * run, since up to 2 x concurrency sinks hold a window at once (one per
+ * slot, and as many waiting for a worker), and their buffers keep their
+ * size from window to window. 16 MiB over 64 sinks at concurrency 32 is
+ * 256 KiB each (a W1 page's records fit; W8's ~1.3 MB pages spill); at
+ * concurrency 4, 2 MiB; never above the spool's 16 MiB default. */
+#define SPOOL_BUDGET ((size_t)16 << 20)
+#define SPOOL_MIN ((size_t)256 << 10)
+static size_t spool_share(const struct run *r)
+{
+    size_t sinks = 2 * (r->n_slots ? r->n_slots : 1);
+    size_t share = SPOOL_BUDGET / sinks;
+    return share < SPOOL_MIN ? SPOOL_MIN : share;
+}
 
 /* A database destination's sink (sink.h): the job's fields as its
  * options; the schema file and spill files go where window_io.c says. */
@@ -69,6 +86,7 @@ static int make_db_sink(struct run *r, const struct sluice_sink_opts *so,
         .flatten = job->output.flatten,
         .fail_on_bad = job->bad_value_fail,
         .replaced = &r->table_replaced,
+        .spool_bytes = spool_share(r),
     };
     rc = job->output.db == SLUICE_DB_SQLITE
              ? sluice__sink_sqlite_new(so, &d, out)
@@ -93,6 +111,7 @@ static int make_sink(struct run *r, struct sluice_sink **out)
             .n_columns = job->n_columns,
             .crlf = job->output.csv_crlf,
             .skip_empty = job->output.skip_empty,
+            .spool_bytes = spool_share(r),
         };
         return sluice__sink_csv_new(&so, &co, out);
     }
@@ -109,6 +128,7 @@ static int make_sink(struct run *r, struct sluice_sink **out)
         .flatten = job->output.flatten,
         .skip_empty = job->output.skip_empty,
         .fail_on_bad = job->bad_value_fail,
+        .spool_bytes = spool_share(r),
     };
     return sluice__sink_parquet_new(&so, &po, out);
 }
@@ -161,6 +181,19 @@ out:
     if (sink)
         sluice__run_sink_give(r, sink);
     return rc;
+}
+
+/* The committer's threads: the job's workers (0: one per online core). A
+ * database destination commits on one (its transactions, DDL and retries
+ * assume it), and so does an S3 output (one client uploads). */
+unsigned sluice__run_workers(const struct sluice_job *job)
+{
+    if (job->output.db || job->output.s3)
+        return 1;
+    if (job->workers > 0)
+        return job->workers;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > SLUICE_MAX_WORKERS ? SLUICE_MAX_WORKERS : (unsigned)n;
 }
 
 /* Reports the windows the committer has published (or failed to). */
@@ -300,6 +333,23 @@ static struct slot *ready_slot(struct run *r, double now)
     return NULL;
 }
 
+/* Finished windows waiting for a worker fill the bound while there is more
+ * to start: the loop starts nothing (memory stays bounded) until a commit
+ * is collected; counted once per episode (summary commit_holds). */
+static void note_held(struct run *r)
+{
+    if (r->held)
+        return;
+    bool more = sluice__run_plan_left(&r->plan);
+    for (size_t i = 0; !more && i < r->n_slots; i++)
+        more = r->slots[i].state == SLOT_WAITING;
+    if (!more)
+        return;
+    r->held = true;
+    r->sum.commit_holds++;
+    sluice__committer_release(&r->committer);
+}
+
 /* Starts every transfer the governor allows now. */
 static void start_ready(struct run *r)
 {
@@ -314,10 +364,19 @@ static void start_ready(struct run *r)
         return;
     }
     while (r->in_flight < sluice__governor_concurrency(&r->gov) &&
-           r->committer.pending < r->max_pending && !r->auth.failed) {
-        struct slot *s = ready_slot(r, now);
-        if (!s)
+           !r->auth.failed) {
+        if (r->committer.pending >= r->max_pending) {
+            note_held(r);
             return;
+        }
+        struct slot *s = ready_slot(r, now);
+        if (!s) {
+            /* nothing more to start: the test hook's hold must end */
+            if (r->in_flight == 0 && !sluice__run_plan_left(&r->plan))
+                sluice__committer_release(&r->committer);
+            return;
+        }
+        r->held = false;
         if (!sluice__governor_take(&r->gov, now, &s->ticket))
             return; /* it keeps its window and waits for the governor */
         sluice__slot_start(s);
@@ -640,7 +699,8 @@ int sluice__run_exec_job(struct sluice_run *handle, struct sluice_job *job,
     SLUICE_TRY(sluice__report_begin(r.report, &err));
 
     SLUICE_TRY(check_destination(&r, &err));
-    SLUICE_TRY(sluice__committer_start(&r.committer, r.driver, &err));
+    SLUICE_TRY(sluice__committer_start(&r.committer, r.driver,
+                                       sluice__run_workers(job), &err));
     SLUICE_TRY(sluice__run_s3_open(&r, &pol, &err));
     SLUICE_TRY(sluice__manifest_begin(&r, &err));
     r.committer.policy = &job->retry;
@@ -707,6 +767,8 @@ out:
     snprintf(r.sum.learned_from, sizeof r.sum.learned_from, "%s",
              sluice__learn_source_name(src));
     r.sum.rate_cuts = r.gov.learn.cuts;
+    r.sum.workers = r.committer.n_threads;
+    r.sum.commits_pending_max = r.committer.pending_max;
     r.sum.resume_at = r.quota_gone ? (int64_t)r.quota_wall + 1 : 0;
     if (handle->gov_carry) {
         *handle->gov_carry = r.gov;

@@ -33,6 +33,7 @@
 #include "http/s3_client.h"
 #include "json/select.h"
 #include "pipeline/pages.h"
+#include "sink/schema_file.h"
 #include "sink/sink.h"
 #include "state/ledger.h"
 #include "util/log.h"
@@ -40,6 +41,7 @@
 struct sluice_run_report; /* pipeline/run_report.h */
 
 #define SLUICE_MAX_STATUSES 32 /* attempt statuses kept per window */
+#define SLUICE_MAX_WORKERS 64  /* committer threads (job's workers:) */
 
 enum slot_state {
     SLOT_IDLE,    /* free for the next window */
@@ -148,17 +150,29 @@ struct commit_item {
     unsigned commit_retries;
     char retry_why[512];
     struct commit_item *next;
+    /* The commit order (committer.c): the item's place (its schema turn's
+     * ticket), whether its worker is done with it, the next submitted. */
+    uint64_t seq;
+    bool finished;
+    struct commit_item *order_next;
 };
 
-/* The committer (committer.c). */
+/* The committer (committer.c): `n_threads` workers. */
 struct committer {
-    pthread_t thread;
+    pthread_t threads[SLUICE_MAX_WORKERS];
+    unsigned n_threads; /* started */
     bool initialised; /* mutex and condition exist */
-    bool started;     /* the thread runs */
+    bool started;     /* the threads run */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     struct commit_item *todo, *todo_tail; /* to publish, in order */
-    struct commit_item *done, *done_tail; /* published, to report */
+    /* every item submitted and not collected, in submission order; the
+     * loop collects the finished ones from its head only */
+    struct commit_item *order, *order_tail;
+    uint64_t seq;       /* the next item's place */
+    /* the schema file's turns (sink.h), when more than one worker */
+    struct sluice_schema_turn turn;
+    bool turn_on;
     bool stop;
     struct sluice_http_driver *driver; /* woken when a commit is done */
     /* A commit that failed transiently (sink.h) is tried again with the
@@ -168,6 +182,12 @@ struct committer {
     uint64_t rng;
     const atomic_int *cancel;
     size_t pending; /* submitted, not collected: the loop's thread only */
+    size_t pending_max; /* the most pending at once (loop's thread) */
+    /* Test hook (debug builds, SLUICE_TEST_HOLD_COMMITS=1): no commit
+     * starts until the loop has been held back by pending commits once
+     * (sluice__committer_release), so a test sees the bound at work
+     * without timing anything. Under mu. */
+    bool hold, released;
     /* S3 (run_s3.c): published files are uploaded before they are handed
      * back; NULL for a local output. s3_refused (under mu): the store
      * refused the job itself, s3_refused_err says how. */
@@ -285,6 +305,7 @@ struct run {
     struct run_auth auth;
     struct run_incr incr;
     size_t max_pending;   /* commits queued before transfers wait */
+    bool held;            /* the loop is held back by them now */
     struct sluice_sink **free_sinks; /* sinks not in use, for reuse */
     size_t n_free_sinks, cap_free_sinks;
 
@@ -377,11 +398,18 @@ SLUICE_NODISCARD int sluice__run_sink_take(struct run *r,
                                            struct sluice_err *err);
 void sluice__run_sink_give(struct run *r, struct sluice_sink *sink);
 
+/* run.c: how many committer threads the job's run starts. */
+unsigned sluice__run_workers(const struct sluice_job *job);
+
 /* committer.c */
+/* Starts `workers` threads (1..SLUICE_MAX_WORKERS); the windows still come
+ * back to the loop in the order they were submitted. */
 SLUICE_NODISCARD int
 sluice__committer_start(struct committer *c, struct sluice_http_driver *driver,
-                                             struct sluice_err *err);
+                        unsigned workers, struct sluice_err *err);
 void sluice__committer_submit(struct committer *c, struct commit_item *it);
+/* The loop was held back by pending commits: ends the test hook's hold. */
+void sluice__committer_release(struct committer *c);
 /* The items published since the last call (a list), or NULL. */
 struct commit_item *sluice__committer_collect(struct committer *c);
 /* Publishes what is queued, then ends the thread; collect still works. */

@@ -207,7 +207,9 @@ int sluice__report_finish(struct sluice_run_report *r, int run_rc,
         "\"bytes_out\":%llu,\"requests\":%llu,\"retries\":%llu,"
         "\"responses_429\":%llu,\"concurrency\":%u,\"resume_at\":%lld,"
         "\"bad_values\":%llu,\"learned_rate\":%.3f,\"learned_limit\":%.3f,"
-        "\"learned_from\":\"%s\",\"rate_cuts\":%llu,\"seconds\":%.3f}}\n",
+        "\"learned_from\":\"%s\",\"rate_cuts\":%llu,\"workers\":%u,"
+        "\"commits_pending_max\":%zu,\"commit_holds\":%llu,"
+        "\"seconds\":%.3f}}\n",
         outcome_of(run_rc, s), s->total, s->skipped, s->due, s->done,
         s->failed, s->not_pulled, (unsigned long long)s->rows,
         (unsigned long long)s->bytes_in, (unsigned long long)s->bytes_out,
@@ -216,7 +218,8 @@ int sluice__report_finish(struct sluice_run_report *r, int run_rc,
         (long long)s->resume_at, (unsigned long long)s->bad_values,
         s->learned_rate, s->learned_limit,
         s->learned_from[0] ? s->learned_from : "none",
-        (unsigned long long)s->rate_cuts, s->seconds);
+        (unsigned long long)s->rate_cuts, s->workers, s->commits_pending_max,
+        (unsigned long long)s->commit_holds, s->seconds);
     flush_piece(r, rc);
     struct sluice_err cerr = {{0}};
     if (r->rc == SLUICE_OK && sluice__publish_commit(&r->pub, &cerr) !=

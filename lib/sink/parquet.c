@@ -183,6 +183,8 @@ static int pq_commit(struct sluice_sink *base, uint64_t *bytes_out)
     struct sluice_pq_schema *schema = NULL;
     bool changed = false;
     int rc = SLUICE_OK;
+    /* With commits on several threads: the schema file in turn (sink.h). */
+    sluice__schema_turn_wait(base->schema_turn, base->schema_ticket);
     SLUICE_TRY(sluice__schema_file_load(s->schema_path, s->po.columns,
                                         s->po.n_columns, &job, &base->err));
     SLUICE_TRY(sluice__table_merge(job, s->sp.win, &changed, &base->err));
@@ -215,6 +217,7 @@ static int pq_commit(struct sluice_sink *base, uint64_t *bytes_out)
                                             &s->schema_text, &base->err));
         base->schema_json = sluice__buf_str(&s->schema_text);
     }
+    sluice__schema_turn_pass(base->schema_turn, base->schema_ticket);
     SLUICE_TRY(write_file(s, job, schema));
     s->pub.defer_folder_sync = base->defer_folder_sync;
     SLUICE_TRY(sluice__publish_commit(&s->pub, &base->err));

@@ -1,6 +1,7 @@
 /* schema_file.c: the job's schema file, read and merged into at each
  * commit by the sinks that write with the whole job's schema (Parquet,
- * CSV): see schema_file.h and docs/internals/table.md. */
+ * CSV): see schema_file.h and docs/internals/table.md; and the turns in
+ * which commits running at once on several threads read and save it. */
 #include <string.h>
 
 #include "sink/publish.h"
@@ -76,4 +77,46 @@ int sluice__schema_file_save(const char *path, const char *owner,
 out:
     sluice__publish_cleanup(&pub);
     return rc;
+}
+
+int sluice__schema_turn_init(struct sluice_schema_turn *t)
+{
+    t->next = 0;
+    if (pthread_mutex_init(&t->mu, NULL) != 0)
+        return SLUICE_ENOMEM;
+    if (pthread_cond_init(&t->cv, NULL) != 0) {
+        pthread_mutex_destroy(&t->mu);
+        return SLUICE_ENOMEM;
+    }
+    return SLUICE_OK;
+}
+
+void sluice__schema_turn_destroy(struct sluice_schema_turn *t)
+{
+    pthread_cond_destroy(&t->cv);
+    pthread_mutex_destroy(&t->mu);
+}
+
+void sluice__schema_turn_wait(struct sluice_schema_turn *t, uint64_t ticket)
+{
+    if (!t)
+        return;
+    pthread_mutex_lock(&t->mu);
+    while (t->next < ticket)
+        pthread_cond_wait(&t->cv, &t->mu);
+    pthread_mutex_unlock(&t->mu);
+}
+
+void sluice__schema_turn_pass(struct sluice_schema_turn *t, uint64_t ticket)
+{
+    if (!t)
+        return;
+    pthread_mutex_lock(&t->mu);
+    while (t->next < ticket)
+        pthread_cond_wait(&t->cv, &t->mu);
+    if (t->next == ticket) {
+        t->next = ticket + 1;
+        pthread_cond_broadcast(&t->cv);
+    }
+    pthread_mutex_unlock(&t->mu);
 }

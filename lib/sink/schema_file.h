@@ -8,6 +8,9 @@
 #ifndef SLUICE_SINK_SCHEMA_FILE_H
 #define SLUICE_SINK_SCHEMA_FILE_H
 
+#include <pthread.h>
+#include <stdint.h>
+
 #include "table/table.h"
 #include "util/buf.h"
 
@@ -25,5 +28,21 @@ SLUICE_NODISCARD int sluice__schema_file_save(const char *path,
                                               const struct sluice_table *t,
                                               struct sluice_buf *text,
                                               struct sluice_err *err);
+
+/* The turns of commits running at once (sink.h, schema_turn): ticket t's
+ * schema section (load .. save) starts after ticket t - 1's ended. _wait
+ * blocks until it is t's turn; _pass ends t's turn, first waiting for it
+ * if it has not come (a commit that never read the schema file still
+ * keeps its place), and does nothing when t's turn is over, so a commit's
+ * every exit may call it. Both do nothing for NULL. */
+struct sluice_schema_turn {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    uint64_t next; /* the ticket whose turn it is */
+};
+SLUICE_NODISCARD int sluice__schema_turn_init(struct sluice_schema_turn *t);
+void sluice__schema_turn_destroy(struct sluice_schema_turn *t);
+void sluice__schema_turn_wait(struct sluice_schema_turn *t, uint64_t ticket);
+void sluice__schema_turn_pass(struct sluice_schema_turn *t, uint64_t ticket);
 
 #endif

@@ -15,6 +15,7 @@
 #include "util/buf.h"
 
 struct sluice_sink;
+struct sluice_schema_turn; /* sink/schema_file.h */
 
 struct sluice_sink_ops {
     int (*open)(struct sluice_sink *s, const char *final_path);
@@ -51,6 +52,15 @@ struct sluice_sink {
     /* Set by the owner: commit leaves the output folder's fsync to it
      * (the committer syncs each folder once per batch). */
     bool defer_folder_sync;
+    /* Set by the owner when commits of one job run on several threads at
+     * once (pipeline/committer.c): a sink that keeps the job's schema file
+     * reads, merges and saves it in its turn (`schema_ticket`, the
+     * window's place in the commit order; schema_file.h), so no merge is
+     * lost and the saves come in the order the windows are reported; the
+     * rest of its commit (encoding, compression, fsync) runs beside the
+     * others'. NULL: one commit at a time. */
+    struct sluice_schema_turn *schema_turn;
+    uint64_t schema_ticket;
     /* Set by a failed commit (databases): `transient` when the failure may
      * pass (a connection lost, the server restarting, a busy lock): the
      * same commit may then be called again, its records still held, and

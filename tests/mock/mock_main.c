@@ -85,6 +85,7 @@ static const char usage[] =
     "  --thread-per-connection   MHD thread per connection instead of the\n"
     "                       epoll pool (implied by a slow fault rule)\n"
     "  --cache-mb N         body cache bound in MiB (default 256)\n"
+    "  --scale N            N times the objects a day (1..64; default 1)\n"
     "  --dump-records FROM TO   print every generated object of the days\n"
     "                       FROM..TO, one compact JSON per line with a last\n"
     "                       member \"feed_date\", then exit\n"
@@ -326,6 +327,9 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--cache-mb") == 0) {
             bad = parse_long(val, 1, 1 << 20, &v);
             mock_cfg.cache_bytes = (size_t)v << 20;
+        } else if (strcmp(a, "--scale") == 0) {
+            bad = parse_long(val, 1, 64, &v);
+            gen_scale = (int)v;
         } else if (strcmp(a, "--dump-records") == 0) {
             NEED_ARG();
             dump_from = val;

@@ -5,7 +5,7 @@
  * for albedos 0.25 and 0.05, km/h = km/s * 3600, lunar = au * 389, and
  * close_approach_date_full is the epoch formatted as "%Y-%b-%d %H:%M".
  * Ids are unique within any window: they derive from (day, index), which is
- * injective over 32 consecutive slots per day. */
+ * injective over 32 * gen_scale consecutive slots per day. */
 #include "neows_gen.h"
 
 #include <math.h>
@@ -24,10 +24,12 @@ static const char *const months[12] = {"Jan", "Feb", "Mar", "Apr",
                                        "May", "Jun", "Jul", "Aug",
                                        "Sep", "Oct", "Nov", "Dec"};
 
+int gen_scale = 1;
+
 int gen_day_count(int64_t day)
 {
     uint64_t s = SEED_COUNT ^ ((uint64_t)day * 0x9e3779b97f4a7c15ULL);
-    return 12 + (int)(mock_splitmix64(&s) % 11);
+    return (12 + (int)(mock_splitmix64(&s) % 11)) * gen_scale;
 }
 
 static void add_kv_str(struct mbuf *b, const char *k, const char *v)
@@ -80,7 +82,8 @@ static void add_link(struct mbuf *b, const struct gen_echo *e, const char *path,
 
 void gen_object(struct mbuf *b, int64_t day, int idx, const struct gen_echo *e)
 {
-    uint64_t slot = (uint64_t)(day - MOCK_DAY_MIN) * 32 + (uint64_t)idx;
+    uint64_t slot =
+        (uint64_t)(day - MOCK_DAY_MIN) * 32 * (uint64_t)gen_scale + (uint64_t)idx;
     uint64_t s = SEED_OBJ ^ (slot * 0xd1b54a32d192ed03ULL);
     mock_splitmix64(&s);
 

@@ -18,7 +18,12 @@ struct gen_echo {
     const char *end;   /* end_date as sent, or the computed default */
 };
 
-/* Objects on a day: 12..22, a pure function of the date. */
+/* Objects per day multiplier (--scale, default 1): 1..64. A day holds
+ * scale times as many objects, so a page is scale times larger (bench/run.sh's
+ * W8 scenario); with 1 every body is what it always was. Set once, before
+ * the server starts. */
+extern int gen_scale;
+/* Objects on a day: (12..22) * gen_scale, a pure function of the date. */
 int gen_day_count(int64_t day);
 /* Appends object `idx` (0-based, < gen_day_count(day)) of `day` as compact
  * JSON in the real key order. */

@@ -122,6 +122,9 @@ static void test_report_bytes_and_publication(void)
     s.learned_limit = 50;
     snprintf(s.learned_from, sizeof s.learned_from, "throttled");
     s.rate_cuts = 3;
+    s.workers = 2;
+    s.commits_pending_max = 5;
+    s.commit_holds = 7;
     s.seconds = 1.5;
     ASSERT_EQ(sluice__report_finish(r, SLUICE_OK, &s, &err), SLUICE_OK);
     sluice__report_free(r);
@@ -151,6 +154,7 @@ static void test_report_bytes_and_publication(void)
              "\"concurrency\":4,\"resume_at\":0,\"bad_values\":1,"
              "\"learned_rate\":42.500,\"learned_limit\":50.000,"
              "\"learned_from\":\"throttled\",\"rate_cuts\":3,"
+             "\"workers\":2,\"commits_pending_max\":5,\"commit_holds\":7,"
              "\"seconds\":1.500}}\n",
              sluice_version());
     size_t n = 0;
