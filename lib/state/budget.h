@@ -1,6 +1,6 @@
 /* budget.h: the job's rate budget shared by its workers over a shared
  * PostgreSQL ledger (docs/scale-out.md). The API's limit is the job's, not
- * each worker's: every worker says once a second that it is alive, and
+ * each worker's: every worker says four times a second that it is alive, and
  * learns how many workers share the budget now; its governor then paces
  * at its part (sluice__governor_share). A pause one worker was given (a
  * Retry-After, a throttled round) is published with it, and holds every
@@ -9,7 +9,7 @@
  * Why parts, not a shared bucket taken per request: one round trip per
  * request (an UPDATE … RETURNING on a bucket row) serialises every worker
  * of the job on one row lock and costs a round trip per request; a part
- * costs one round trip per worker per second whatever the rate, and the
+ * costs four round trips per worker per second whatever the rate, and the
  * parts together keep the limit and its burst exactly while the members
  * do not change (docs/scale-out.md has both measured).
  *
@@ -26,9 +26,9 @@
 
 /* A worker that has not refreshed for this long is gone (killed): its
  * part returns to the others. */
-#define SLUICE_BUDGET_STALE 3.0
+#define SLUICE_BUDGET_STALE 1.5
 /* How often a worker refreshes, in seconds. */
-#define SLUICE_BUDGET_REFRESH 1.0
+#define SLUICE_BUDGET_REFRESH 0.25
 
 struct sluice_budget;
 
