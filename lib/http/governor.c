@@ -163,39 +163,45 @@ static void gcra_take(struct sluice_gcra *b, double now)
 
 /* ---- server quotas ------------------------------------------------------- */
 
-/* What is left of q at `now`: a passed reset refills it to the limit
- * (or to unknown); with no reset, a rolling window frees requests
- * steadily. Infinite when nothing is known. */
-static double quota_left(const struct sluice_server_quota *q, double now)
+/* What is left of q at `now` for this worker: a passed reset refills it
+ * to the limit (or to unknown); with no reset, a rolling window frees
+ * requests steadily. Infinite when nothing is known. A worker sharing the
+ * job's budget with others (sluice__governor_share) owns 1/members of
+ * each: `remaining` is kept in its part already. */
+static double quota_left(const struct sluice_server_quota *q, double now,
+                         unsigned members)
 {
     if (!q->known)
         return INFINITY;
+    double limit = q->limit / members;
     if (q->reset >= 0 && now >= q->reset)
-        return q->limit > 0 ? q->limit : INFINITY;
+        return q->limit > 0 ? limit : INFINITY;
     if (q->reset < 0 && q->limit > 0 && q->window > 0) {
-        double r = q->remaining + (now - q->stamp) * q->limit / q->window;
-        return r < q->limit ? r : q->limit;
+        double r = q->remaining + (now - q->stamp) * limit / q->window;
+        return r < limit ? r : limit;
     }
     return q->remaining;
 }
 
-static double quota_next(const struct sluice_server_quota *q, double now)
+static double quota_next(const struct sluice_server_quota *q, double now,
+                         unsigned members)
 {
-    double left = quota_left(q, now);
+    double left = quota_left(q, now, members);
     if (left >= 1)
         return now;
     if (q->reset >= 0)
         return q->reset; /* now < reset, or left would be the limit */
     if (q->limit > 0 && q->window > 0)
-        return now + (1 - left) * q->window / q->limit;
+        return now + (1 - left) * q->window * members / q->limit;
     return now;
 }
 
-static void quota_take(struct sluice_server_quota *q, double now)
+static void quota_take(struct sluice_server_quota *q, double now,
+                       unsigned members)
 {
     if (!q->known)
         return;
-    double left = quota_left(q, now);
+    double left = quota_left(q, now, members);
     if (q->reset >= 0 && now >= q->reset) {
         /* A new period we know nothing about yet but its limit. */
         if (q->window_source == SLUICE_WINDOW_GIVEN) {
@@ -256,7 +262,8 @@ static void quota_learn(struct sluice_governor *g,
     /* Pace by what we learned only when the job set no limit itself; a
      * full window's worth may go at once, as the server allows. */
     if (g->n_buckets == 0 && q->limit > 0 && q->window > 0) {
-        gcra_set(&q->learned, q->limit, q->window, q->limit);
+        double part = q->limit / g->members;
+        gcra_set(&q->learned, part, q->window, part >= 1 ? part : 1);
         q->has_learned = true;
     }
 }
@@ -279,11 +286,11 @@ static void quota_correct(struct sluice_governor *g,
     uint64_t later = ticket <= g->seq ? g->seq - ticket : 0;
     if (later > g->in_flight)
         later = g->in_flight;
-    double est = o->remaining - (double)later;
+    double est = o->remaining / g->members - (double)later;
     bool same_period = q->known && q->reset >= 0 && now < q->reset &&
                        new_reset >= 0 && new_reset <= q->reset + RESET_SLACK;
     if (same_period) {
-        double left = quota_left(q, now);
+        double left = quota_left(q, now, g->members);
         if (est < left)
             q->remaining = est;
         else
@@ -319,13 +326,15 @@ int sluice__governor_init(struct sluice_governor *g,
             SLUICE_EINVAL, err, "rate_limit: limit %zu is not positive", i + 1);
         gcra_set(&g->bucket[i], r->count, r->per, r->burst);
         g->bucket[i].tat = FRESH;
+        g->rate[i] = *r;
     }
     g->n_buckets = n;
-    double ceiling = INFINITY;
+    g->members = 1;
+    g->ceiling = INFINITY;
     for (size_t i = 0; i < n; i++)
-        if (limits[i].count / limits[i].per < ceiling)
-            ceiling = limits[i].count / limits[i].per;
-    sluice__learn_init(&g->learn, ceiling);
+        if (limits[i].count / limits[i].per < g->ceiling)
+            g->ceiling = limits[i].count / limits[i].per;
+    sluice__learn_init(&g->learn, g->ceiling);
     g->blocked_until = FRESH;
     g->max_concurrency = concurrency ? concurrency : 1;
     /* Slow start: a server we know nothing about gets a few requests
@@ -392,7 +401,7 @@ static bool throttling(const struct sluice_governor *g, long status)
 static bool quota_blocks(const struct sluice_governor *g, double now)
 {
     for (size_t i = 0; i < g->n_quotas; i++)
-        if (quota_next(&g->quota[i], now) > now)
+        if (quota_next(&g->quota[i], now, g->members) > now)
             return true;
     return false;
 }
@@ -426,7 +435,7 @@ double sluice__governor_next_send(const struct sluice_governor *g, double now)
         const struct sluice_server_quota *q = &g->quota[i];
         if (probe_allowed(g, q))
             continue;
-        double b = quota_next(q, now);
+        double b = quota_next(q, now, g->members);
         if (b > t)
             t = b;
         if (q->has_learned && g->n_buckets == 0) {
@@ -448,7 +457,7 @@ bool sluice__governor_take(struct sluice_governor *g, double now,
     sluice__learn_take(&g->learn, now);
     for (size_t i = 0; i < g->n_quotas; i++) {
         struct sluice_server_quota *q = &g->quota[i];
-        quota_take(q, now);
+        quota_take(q, now, g->members);
         if (q->has_learned && g->n_buckets == 0)
             gcra_take(&q->learned, now);
     }
@@ -536,6 +545,41 @@ void sluice__governor_on_response(struct sluice_governor *g, double now,
         block_until(g, now + retry_after);
     else if (pause > 0 && !quota_blocks(g, now))
         block_until(g, now + pause * SLUICE_GOVERNOR_429_PAUSE);
+}
+
+void sluice__governor_share(struct sluice_governor *g, unsigned members,
+                            double blocked_until)
+{
+    if (members == 0)
+        members = 1;
+    if (members != g->members) {
+        /* Each bucket's burst is shared too, so that all workers' bursts
+         * together stay within the configured one; a part below one
+         * request is one request, evenly spaced. The theoretical arrival
+         * times stay: what was sent was sent. */
+        for (size_t i = 0; i < g->n_buckets; i++) {
+            const struct sluice_rate *r = &g->rate[i];
+            double burst = r->burst / members;
+            gcra_set(&g->bucket[i], r->count / members, r->per,
+                     burst >= 1 ? burst : 1);
+        }
+        g->learn.ceiling = g->ceiling / members;
+        for (size_t i = 0; i < g->n_quotas; i++) {
+            struct sluice_server_quota *q = &g->quota[i];
+            q->remaining = q->remaining * g->members / members;
+            if (q->has_learned) {
+                double part = q->limit / members;
+                gcra_set(&q->learned, part, q->window, part >= 1 ? part : 1);
+            }
+        }
+        g->members = members;
+    }
+    block_until(g, blocked_until);
+}
+
+double sluice__governor_blocked_until(const struct sluice_governor *g)
+{
+    return g->blocked_until;
 }
 
 unsigned sluice__governor_concurrency(const struct sluice_governor *g)

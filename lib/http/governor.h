@@ -89,7 +89,10 @@ struct sluice_server_quota {
 
 struct sluice_governor {
     struct sluice_gcra bucket[SLUICE_GOVERNOR_BUCKETS];
+    struct sluice_rate rate[SLUICE_GOVERNOR_BUCKETS]; /* as configured */
     size_t n_buckets;
+    double ceiling; /* the tightest configured rate, requests/s */
+    unsigned members; /* workers sharing the job's budget (>= 1) */
     struct sluice_server_quota quota[SLUICE_GOVERNOR_QUOTAS];
     size_t n_quotas;
     double blocked_until; /* Retry-After: nothing is sent before this */
@@ -169,6 +172,22 @@ void sluice__governor_on_response(struct sluice_governor *g, double now,
                                   double wall_now, uint64_t ticket, long status,
                                   enum sluice_xfer xfer,
                                   const struct sluice_rate_headers *h);
+
+/* Shares the job's budget with the other workers of the job (a shared
+ * ledger, docs/scale-out.md): this worker is one of `members` (0 is taken
+ * as 1), so it paces at 1/members of every configured limit and of every
+ * limit the server stated, and spends only its part of what a quota has
+ * left (the server counts every worker's requests in one Remaining).
+ * `blocked_until` (monotonic, like `now`; in the past for none) is a pause
+ * another worker was given (a Retry-After, a throttled round): it holds
+ * this worker too. Called again whenever the members change. */
+void sluice__governor_share(struct sluice_governor *g, unsigned members,
+                            double blocked_until);
+
+/* Until when this worker holds every request because of what a server
+ * answered (Retry-After, throttled rounds), for the other workers of the
+ * job to hold too; in the past (possibly -inf-like) when nothing holds. */
+double sluice__governor_blocked_until(const struct sluice_governor *g);
 
 /* How many transfers may be in flight now (1..concurrency). */
 unsigned sluice__governor_concurrency(const struct sluice_governor *g);

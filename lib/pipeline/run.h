@@ -288,6 +288,17 @@ struct sluice_run {
     struct sluice_run_report *report;
 };
 
+/* run_budget.c: the run's part of a shared rate budget. */
+struct sluice_budget;
+struct run_budget {
+    struct sluice_budget *b; /* NULL: the job's budget is this run's alone */
+    double next_refresh;     /* monotonic */
+    unsigned members;        /* workers sharing it at the last refresh */
+    uint64_t refreshes;
+    bool failed; /* the last refresh failed (said once in the log) */
+    char msg[SLUICE_ERR_MAX];
+};
+
 struct run {
     struct sluice_job *job;
     const struct sluice_run_opts *opts; /* the handle's full copy */
@@ -330,6 +341,7 @@ struct run {
     bool dest_refused;
     char dest_msg[SLUICE_ERR_MAX];
     double quota_wall;    /* wall-clock time to come back */
+    struct run_budget budget;
 };
 
 double sluice__now(void);      /* monotonic seconds */
@@ -352,6 +364,17 @@ SLUICE_NODISCARD int sluice__fanout_fill(struct sluice_job *child,
                                          struct sluice_logger *log,
                                          bool *ready, struct sluice_err *err);
 double sluice__wall_now(void); /* UTC seconds, fractional */
+
+/* run_budget.c */
+/* Joins the job's shared budget at `conninfo` (NULL: not shared). */
+SLUICE_NODISCARD int sluice__run_budget_open(struct run *r,
+                                             const char *conninfo,
+                                             struct sluice_err *err);
+/* Refreshes the run's part when a refresh is due (once a second). */
+void sluice__run_budget_tick(struct run *r, double now);
+/* When the next refresh is due (INFINITY: not shared), for the poll. */
+double sluice__run_budget_next(const struct run *r);
+void sluice__run_budget_close(struct run *r);
 
 /* attempt.c */
 /* The slot uses `xfer` (the driver's, borrowed) for all its windows. */

@@ -718,6 +718,90 @@ static void test_learns_a_rate_no_header_states(void)
     }
 }
 
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Four workers of one job, each told it is one of four: together they
+ * keep the job's limit and its burst, as one worker alone would. Then a
+ * quota the server states is spent in parts, and a pause one worker was
+ * given holds another. */
+static void test_budget_is_shared_by_workers(void)
+{
+    enum { WORKERS = 4, EACH = 2000 };
+    static const char *const specs[] = {"50/s burst 10"};
+    static struct sluice_governor w[WORKERS];
+    static double t[WORKERS * EACH];
+    size_t n = 0;
+    for (size_t i = 0; i < WORKERS; i++) {
+        init_specs(&w[i], specs, 1, 8);
+        sluice__governor_share(&w[i], WORKERS, -1);
+    }
+    /* Each sends as fast as it may, as separate processes would. */
+    for (size_t i = 0; i < WORKERS; i++) {
+        double now = 1000.0 + 0.013 * (double)i; /* different phases */
+        for (size_t k = 0; k < EACH; k++) {
+            uint64_t ticket;
+            now = sluice__governor_next_send(&w[i], now);
+            ASSERT_TRUE(sluice__governor_take(&w[i], now, &ticket));
+            sluice__governor_on_response(&w[i], now, WALL + now, ticket, 200,
+                                         SLUICE_XFER_OK, NULL);
+            t[n++] = now;
+        }
+    }
+    qsort(t, n, sizeof t[0], cmp_double);
+    size_t most = max_in_window(t, n, 1.0);
+    if (most > 50 + 10)
+        FAIL_AT("%zu sends in one second by %d workers, bound 60", most,
+                WORKERS);
+    /* Everyone sends until its own EACH; the job's rate over the part
+     * they all ran is the limit. */
+    double end = t[n - 1] - 1;
+    size_t before = 0;
+    while (before < n && t[before] < end)
+        before++;
+    double rate = (double)before / (end - t[0]);
+    if (fabs(rate - 50) > 1)
+        FAIL_AT("the workers together sent %.2f/s, limit 50/s", rate);
+
+    /* A quota with 40 left is a quarter of it for each of four. */
+    struct sluice_governor g;
+    struct sluice_err err;
+    uint64_t a;
+    ASSERT_EQ(sluice__governor_init(&g, NULL, 0, 64, &err), 0);
+    sluice__governor_share(&g, WORKERS, -1);
+    ASSERT_TRUE(sluice__governor_take(&g, 10, &a));
+    RESPOND(&g, 10, a, 200, "X-RateLimit-Limit: 1000",
+            "X-RateLimit-Remaining: 40", "X-RateLimit-Reset: 30");
+    size_t sent = 0;
+    while (sluice__governor_next_send(&g, 10) <= 10 &&
+           sluice__governor_take(&g, 10, &a))
+        sent++;
+    ASSERT_EQ(sent, 10);
+    ASSERT_TRUE(sluice__governor_next_send(&g, 10) == 40);
+    /* Alone again, it owns what is left of its part: nothing, until the
+     * server says more (the others' parts are theirs until then). */
+    sluice__governor_share(&g, 1, -1);
+    ASSERT_TRUE(sluice__governor_next_send(&g, 10) == 40);
+    ASSERT_TRUE(sluice__governor_take(&g, 40, &a));
+    RESPOND(&g, 41, a, 200, "X-RateLimit-Limit: 1000",
+            "X-RateLimit-Remaining: 3", "X-RateLimit-Reset: 30");
+    sent = 0;
+    while (sluice__governor_next_send(&g, 41) <= 41 &&
+           sluice__governor_take(&g, 41, &a))
+        sent++;
+    ASSERT_EQ(sent, 3);
+
+    /* Another worker's Retry-After holds this one. */
+    ASSERT_EQ(sluice__governor_init(&g, NULL, 0, 4, &err), 0);
+    sluice__governor_share(&g, 2, 75);
+    ASSERT_TRUE(sluice__governor_next_send(&g, 10) == 75);
+    ASSERT_TRUE(sluice__governor_blocked_until(&g) == 75);
+}
+
 static const struct harness_test TESTS[] = {
     TEST(test_rate_parse),
     TEST(test_long_timelines_hold_the_limit),
@@ -731,5 +815,6 @@ static const struct harness_test TESTS[] = {
     TEST(test_simulated_fixed_window_server),
     TEST(test_aimd),
     TEST(test_learns_a_rate_no_header_states),
+    TEST(test_budget_is_shared_by_workers),
 };
 HARNESS_MAIN(TESTS)
