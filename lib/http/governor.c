@@ -240,7 +240,7 @@ static struct sluice_server_quota *quota_find(struct sluice_governor *g,
 
 static void quota_learn(struct sluice_governor *g,
                         struct sluice_server_quota *q,
-                        const struct sluice_rate_quota *o)
+                        const struct sluice_rate_quota *o, double now)
 {
     if (o->limit > 0)
         q->limit = o->limit;
@@ -264,6 +264,13 @@ static void quota_learn(struct sluice_governor *g,
     if (g->n_buckets == 0 && q->limit > 0 && q->window > 0) {
         double part = q->limit / g->members;
         gcra_set(&q->learned, part, q->window, part >= 1 ? part : 1);
+        /* A worker sharing the job's budget cannot know what the others
+         * spent of the server's burst: it starts with none of it, evenly
+         * paced, and earns it back only by sending less than its part.
+         * (Alone, the burst is the run's: the quota's Remaining, when the
+         * server sends one, says what is left of it.) */
+        if (!q->has_learned && g->shared)
+            q->learned.tat = now + q->learned.tolerance;
         q->has_learned = true;
     }
 }
@@ -535,7 +542,7 @@ void sluice__governor_on_response(struct sluice_governor *g, double now,
             struct sluice_server_quota *q = quota_find(g, &obs[i]);
             if (!q)
                 continue;
-            quota_learn(g, q, &obs[i]);
+            quota_learn(g, q, &obs[i], now);
             quota_correct(g, q, &obs[i], now, ticket);
         }
         if (status >= 400)
@@ -552,6 +559,7 @@ void sluice__governor_share(struct sluice_governor *g, unsigned members,
 {
     if (members == 0)
         members = 1;
+    g->shared = true;
     if (members != g->members) {
         /* Each bucket's burst is shared too, so that all workers' bursts
          * together stay within the configured one; a part below one

@@ -93,6 +93,7 @@ struct sluice_governor {
     size_t n_buckets;
     double ceiling; /* the tightest configured rate, requests/s */
     unsigned members; /* workers sharing the job's budget (>= 1) */
+    bool shared;      /* sluice__governor_share was called */
     struct sluice_server_quota quota[SLUICE_GOVERNOR_QUOTAS];
     size_t n_quotas;
     double blocked_until; /* Retry-After: nothing is sent before this */

@@ -416,6 +416,9 @@ static int poll_timeout(struct run *r)
     double start_at = wake > gov ? wake : gov;
     if (want_start && sluice__run_plan_left(&r->plan) && start_at < until)
         until = start_at;
+    double refresh = sluice__run_budget_next(r); /* a shared budget */
+    if (refresh < until)
+        until = refresh;
     double ms = (until - now) * 1000.0;
     return ms < 1 ? 1 : ms > POLL_MAX_MS ? POLL_MAX_MS : (int)ms;
 }
@@ -501,6 +504,7 @@ static int run_loop(struct run *r, struct sluice_err *err)
         /* While stopping, windows held between attempts wait to be reported
          * at the end: the time to come back is final only then. */
         sluice__run_heartbeat(r); /* a shared ledger's leases */
+        sluice__run_budget_tick(r, sluice__now()); /* its rate budget */
         if (!stopping)
             start_ready(r);
         if (r->quota_gone && !stopping)
@@ -693,6 +697,8 @@ int sluice__run_exec_job(struct sluice_run *handle, struct sluice_job *job,
         job->http.insecure || (o && o->insecure), job->http.ca_file};
     SLUICE_TRY(sluice__http_driver_new(&pol, r.n_slots, &r.driver, &err));
     SLUICE_TRY(sluice__run_ledger_open(&r, &err));
+    SLUICE_TRY(sluice__run_budget_open(
+        &r, job->state_shared ? job->state_path : NULL, &err));
     SLUICE_TRY(sluice__run_incr_begin(&r, &err));
     SLUICE_TRY(plan_due(&r, &err));
     SLUICE_TRY(sluice__run_sweep(&r, &err));
@@ -747,6 +753,7 @@ out:
     sluice__run_auth_cleanup(&r.auth);
     /* After the committer, whose thread wakes the driver, and the slots. */
     sluice__http_driver_free(r.driver);
+    sluice__run_budget_close(&r);
     /* Every window is reported by now: the cursor moves or stays. */
     sluice__run_incr_end(&r, rc);
     /* A lost ledger wins over every other outcome: it is the one the user

@@ -513,6 +513,9 @@ bool sluice__run_plan_is_due(const struct run_plan *p, size_t i);
 bool sluice__run_plan_next(struct run_plan *p, size_t *index);
 /* Due windows not handed out yet (a claiming run: or more may come). */
 bool sluice__run_plan_left(const struct run_plan *p);
+/* Due windows handed to this run and not started yet (a claiming run:
+ * those it claimed; not those it may claim later). */
+bool sluice__run_plan_queued(const struct run_plan *p);
 /* A claiming run: queues claimed partition `index` as due (SLUICE_ENOMEM). */
 SLUICE_NODISCARD int sluice__run_plan_push(struct run_plan *p, size_t index);
 /* The sluice__now() instant before which no partition can come (a

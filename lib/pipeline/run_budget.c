@@ -20,9 +20,18 @@ int sluice__run_budget_open(struct run *r, const char *conninfo,
     SLUICE_TRY(sluice__budget_open(conninfo, r->job->name, &r->budget.b, err));
     /* Before the first request: a worker that joins a running job must
      * not start at the whole budget. */
-    sluice__run_budget_tick(r, sluice__now());
+    double now = sluice__now();
+    sluice__run_budget_tick(r, now);
     SLUICE_FAIL_IF(r->budget.failed, SLUICE_ESTATE, err, "%s",
                    r->budget.msg);
+    /* Nor at its part before the others have made room for it: each of
+     * them sees it at its next refresh, at most one period from now. Even
+     * one that sees nobody waits: others starting at the same instant
+     * could not see it yet, nor it them, and all would start at the
+     * whole budget. One period (SLUICE_BUDGET_REFRESH) at the start of a
+     * run is the price. */
+    sluice__governor_share(&r->gov, r->budget.members,
+                           now + SLUICE_BUDGET_REFRESH);
 out:
     return rc;
 }
@@ -37,8 +46,13 @@ void sluice__run_budget_tick(struct run *r, double now)
     unsigned members = 0;
     double pause = 0;
     struct sluice_err err = {{0}};
-    if (sluice__budget_refresh(rb->b, mine, &members, &pause, &err) !=
-        SLUICE_OK) {
+    /* A worker with nothing to send (waiting for other workers' leases)
+     * leaves its part to those that have. */
+    bool active = sluice__run_plan_queued(&r->plan);
+    for (size_t i = 0; r->slots && i < r->n_slots && !active; i++)
+        active = r->slots[i].state != SLOT_IDLE;
+    if (sluice__budget_refresh(rb->b, active, mine, &members, &pause,
+                               &err) != SLUICE_OK) {
         /* The others cannot be seen: keep the last part (a part too
          * large for a moment costs a 429 the retries absorb; the ledger,
          * on the same server, decides whether the run goes on). */

@@ -179,6 +179,13 @@ bool sluice__run_plan_next(struct run_plan *p, size_t *index)
     return false;
 }
 
+bool sluice__run_plan_queued(const struct run_plan *p)
+{
+    if (p->claiming)
+        return p->q_head < p->q_n;
+    return p->selected < p->due_total;
+}
+
 bool sluice__run_plan_left(const struct run_plan *p)
 {
     if (p->claiming)

@@ -19,13 +19,20 @@ struct sluice_budget {
 
 #define EPOCH_NOW "extract(epoch from clock_timestamp())"
 
+/* Under an advisory lock: two workers starting at once would both try to
+ * create the table (IF NOT EXISTS is not safe against a concurrent
+ * CREATE). */
 static const char SCHEMA[] =
-    "CREATE TABLE IF NOT EXISTS sluice_budget_members ("
+    "BEGIN;"
+    " SELECT pg_advisory_xact_lock(hashtext('sluice_budget_members'));"
+    " CREATE TABLE IF NOT EXISTS sluice_budget_members ("
     " job text NOT NULL,"
     " member text NOT NULL,"
     " seen double precision NOT NULL,"         /* server epoch seconds */
     " paused_until double precision NOT NULL," /* server epoch seconds */
-    " PRIMARY KEY (job, member))";
+    " active boolean NOT NULL,"
+    " PRIMARY KEY (job, member));"
+    " COMMIT";
 
 /* The server's message on one line: never the connection string, which
  * libpq does not repeat in its messages. */
@@ -66,7 +73,7 @@ static int connect_budget(struct sluice_budget *b, struct sluice_err *err)
         return rc;
     }
     PQsetNoticeProcessor(b->conn, no_notice, NULL);
-    PGresult *res = PQexec(b->conn, SCHEMA);
+    PGresult *res = PQexec(b->conn, SCHEMA); /* the last one's result */
     int rc = PQresultStatus(res) == PGRES_COMMAND_OK
                  ? SLUICE_OK
                  : pg_fail(b, res, "creating sluice_budget_members", err);
@@ -104,14 +111,15 @@ out:
     return rc;
 }
 
-static int refresh_once(struct sluice_budget *b, double my_pause,
-                        unsigned *members, double *pause,
+static int refresh_once(struct sluice_budget *b, bool active,
+                        double my_pause, unsigned *members, double *pause,
                         struct sluice_err *err)
 {
     char pause_s[32], stale_s[32];
     snprintf(pause_s, sizeof pause_s, "%.6f", my_pause > 0 ? my_pause : 0);
     snprintf(stale_s, sizeof stale_s, "%.3f", SLUICE_BUDGET_STALE);
-    const char *params[4] = {b->job, b->member, pause_s, stale_s};
+    const char *params[5] = {b->job, b->member, pause_s, stale_s,
+                             active ? "t" : "f"};
     /* The upsert and the count in one statement: the count cannot see the
      * row the same statement writes (one snapshot), so it counts the
      * others and adds this one. */
@@ -119,18 +127,20 @@ static int refresh_once(struct sluice_budget *b, double my_pause,
         b->conn,
         "WITH me AS ("
         " INSERT INTO sluice_budget_members AS m"
-        "  (job, member, seen, paused_until)"
-        " VALUES ($1, $2, " EPOCH_NOW ", " EPOCH_NOW " + $3::float8)"
+        "  (job, member, seen, paused_until, active)"
+        " VALUES ($1, $2, " EPOCH_NOW ", " EPOCH_NOW " + $3::float8,"
+        "  $5::boolean)"
         " ON CONFLICT (job, member) DO UPDATE SET seen = EXCLUDED.seen,"
-        "  paused_until = greatest(m.paused_until, EXCLUDED.paused_until)"
+        "  paused_until = greatest(m.paused_until, EXCLUDED.paused_until),"
+        "  active = EXCLUDED.active"
         " RETURNING paused_until)"
         " SELECT 1 + (SELECT count(*) FROM sluice_budget_members"
-        "   WHERE job = $1 AND member <> $2"
+        "   WHERE job = $1 AND member <> $2 AND active"
         "   AND seen > " EPOCH_NOW " - $4::float8),"
         "  greatest((SELECT max(paused_until) FROM sluice_budget_members"
         "   WHERE job = $1 AND seen > " EPOCH_NOW " - $4::float8),"
         "   (SELECT paused_until FROM me)) - " EPOCH_NOW,
-        4, NULL, params, NULL, NULL, 0);
+        5, NULL, params, NULL, NULL, 0);
     int rc = SLUICE_OK;
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
         rc = pg_fail(b, res, "refreshing", err);
@@ -145,13 +155,13 @@ out:
     return rc;
 }
 
-int sluice__budget_refresh(struct sluice_budget *b, double my_pause,
-                           unsigned *members, double *pause,
+int sluice__budget_refresh(struct sluice_budget *b, bool active,
+                           double my_pause, unsigned *members, double *pause,
                            struct sluice_err *err)
 {
     int rc = connect_budget(b, err);
     if (rc == SLUICE_OK) {
-        rc = refresh_once(b, my_pause, members, pause, err);
+        rc = refresh_once(b, active, my_pause, members, pause, err);
         if (rc == SLUICE_OK || PQstatus(b->conn) == CONNECTION_OK)
             return rc;
     }
@@ -160,7 +170,7 @@ int sluice__budget_refresh(struct sluice_budget *b, double my_pause,
     b->conn = NULL;
     rc = connect_budget(b, err);
     if (rc == SLUICE_OK)
-        rc = refresh_once(b, my_pause, members, pause, err);
+        rc = refresh_once(b, active, my_pause, members, pause, err);
     return rc;
 }
 

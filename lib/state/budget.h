@@ -40,13 +40,15 @@ SLUICE_NODISCARD int sluice__budget_open(const char *conninfo,
                                          struct sluice_budget **out,
                                          struct sluice_err *err);
 
-/* One round trip: says this member is alive and paused for `my_pause`
- * seconds from now (<= 0: not paused), and learns how many members share
- * the budget (itself included) and the longest pause any of them
- * published, in seconds from now (0 when none). A connection found lost
- * is made again once. */
+/* One round trip: says this member is alive, whether it is `active`
+ * (has requests to send: a worker waiting for other workers' leases is
+ * not, and takes no part of the budget from them), and paused for
+ * `my_pause` seconds from now (<= 0: not paused); learns how many active
+ * members share the budget (itself counted) and the longest pause any
+ * member published, in seconds from now (0 when none). A connection found
+ * lost is made again once. */
 SLUICE_NODISCARD int sluice__budget_refresh(struct sluice_budget *b,
-                                            double my_pause,
+                                            bool active, double my_pause,
                                             unsigned *members, double *pause,
                                             struct sluice_err *err);
 

@@ -39,43 +39,54 @@ static void test_members_are_counted_per_job(void)
     double pause = -1;
     sql("DROP TABLE IF EXISTS sluice_budget_members");
     ASSERT_EQ(sluice__budget_open(pg_url(), "neows", &a, &err), SLUICE_OK);
-    ASSERT_EQ(sluice__budget_refresh(a, 0, &n, &pause, &err), SLUICE_OK);
+    ASSERT_EQ(sluice__budget_refresh(a, true, 0, &n, &pause, &err), SLUICE_OK);
     ASSERT_EQ(n, 1);
     ASSERT_TRUE(pause == 0);
     ASSERT_EQ(sluice__budget_open(pg_url(), "neows", &b, &err), SLUICE_OK);
     ASSERT_EQ(sluice__budget_open(pg_url(), "another-job", &other, &err),
               SLUICE_OK);
-    ASSERT_EQ(sluice__budget_refresh(other, 0, &n, &pause, &err), SLUICE_OK);
+    ASSERT_EQ(sluice__budget_refresh(other, true, 0, &n, &pause, &err), SLUICE_OK);
     ASSERT_EQ(n, 1);
-    ASSERT_EQ(sluice__budget_refresh(b, 0, &n, &pause, &err), SLUICE_OK);
+    ASSERT_EQ(sluice__budget_refresh(b, true, 0, &n, &pause, &err), SLUICE_OK);
     ASSERT_EQ(n, 2);
-    ASSERT_EQ(sluice__budget_refresh(a, 0, &n, &pause, &err), SLUICE_OK);
+    ASSERT_EQ(sluice__budget_refresh(a, true, 0, &n, &pause, &err), SLUICE_OK);
     ASSERT_EQ(n, 2);
 
     /* b is told to wait 30 s; a learns it at its next refresh. */
-    ASSERT_EQ(sluice__budget_refresh(b, 30, &n, &pause, &err), SLUICE_OK);
-    ASSERT_EQ(sluice__budget_refresh(a, 0, &n, &pause, &err), SLUICE_OK);
+    ASSERT_EQ(sluice__budget_refresh(b, true, 30, &n, &pause, &err), SLUICE_OK);
+    ASSERT_EQ(sluice__budget_refresh(a, true, 0, &n, &pause, &err), SLUICE_OK);
     if (!(pause > 29 && pause <= 30))
         FAIL_AT("a sees a pause of %g s, want about 30", pause);
     /* The other job is not held. */
-    ASSERT_EQ(sluice__budget_refresh(other, 0, &n, &pause, &err), SLUICE_OK);
+    ASSERT_EQ(sluice__budget_refresh(other, true, 0, &n, &pause, &err), SLUICE_OK);
     ASSERT_TRUE(pause == 0);
+
+    /* b waits for others' leases, with nothing to send: it takes no part
+     * of the budget from a, and still learns a's share of it. */
+    ASSERT_EQ(sluice__budget_refresh(b, false, 0, &n, &pause, &err),
+              SLUICE_OK);
+    ASSERT_EQ(sluice__budget_refresh(a, true, 0, &n, &pause, &err),
+              SLUICE_OK);
+    ASSERT_EQ(n, 1);
+    ASSERT_EQ(sluice__budget_refresh(b, true, 0, &n, &pause, &err),
+              SLUICE_OK);
+    ASSERT_EQ(n, 2);
 
     /* b leaves: a is alone again (and the pause went with b's row). */
     sluice__budget_close(b);
     b = NULL;
-    ASSERT_EQ(sluice__budget_refresh(a, 0, &n, &pause, &err), SLUICE_OK);
+    ASSERT_EQ(sluice__budget_refresh(a, true, 0, &n, &pause, &err), SLUICE_OK);
     ASSERT_EQ(n, 1);
 
     /* A member killed without leaving goes stale: its row is aged past
      * SLUICE_BUDGET_STALE here instead of waiting for it. */
     ASSERT_EQ(sluice__budget_open(pg_url(), "neows", &b, &err), SLUICE_OK);
-    ASSERT_EQ(sluice__budget_refresh(b, 0, &n, &pause, &err), SLUICE_OK);
+    ASSERT_EQ(sluice__budget_refresh(b, true, 0, &n, &pause, &err), SLUICE_OK);
     ASSERT_EQ(n, 2);
     sql("UPDATE sluice_budget_members SET seen = seen - 10 "
         "WHERE job = 'neows' AND seen = (SELECT max(seen) FROM "
         "sluice_budget_members WHERE job = 'neows')");
-    ASSERT_EQ(sluice__budget_refresh(a, 0, &n, &pause, &err), SLUICE_OK);
+    ASSERT_EQ(sluice__budget_refresh(a, true, 0, &n, &pause, &err), SLUICE_OK);
     ASSERT_EQ(n, 1);
     sluice__budget_close(a);
     sluice__budget_close(b);
@@ -89,10 +100,10 @@ static void test_a_cut_connection_is_made_again(void)
     unsigned n = 0;
     double pause = -1;
     ASSERT_EQ(sluice__budget_open(pg_url(), "cut", &a, &err), SLUICE_OK);
-    ASSERT_EQ(sluice__budget_refresh(a, 0, &n, &pause, &err), SLUICE_OK);
+    ASSERT_EQ(sluice__budget_refresh(a, true, 0, &n, &pause, &err), SLUICE_OK);
     sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
         "WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'");
-    if (sluice__budget_refresh(a, 0, &n, &pause, &err) != SLUICE_OK)
+    if (sluice__budget_refresh(a, true, 0, &n, &pause, &err) != SLUICE_OK)
         FAIL_AT("refresh after the server cut the connection: %s", err.msg);
     ASSERT_EQ(n, 1);
     sluice__budget_close(a);

@@ -767,11 +767,13 @@ static void test_budget_is_shared_by_workers(void)
     if (fabs(rate - 50) > 1)
         FAIL_AT("the workers together sent %.2f/s, limit 50/s", rate);
 
-    /* A quota with 40 left is a quarter of it for each of four. */
+    /* A quota with 40 left is a quarter of it for each of four (a
+     * configured limit far above it keeps the pacing out of the way). */
     struct sluice_governor g;
     struct sluice_err err;
     uint64_t a;
-    ASSERT_EQ(sluice__governor_init(&g, NULL, 0, 64, &err), 0);
+    static const char *const wide[] = {"4000/s burst 4000"};
+    init_specs(&g, wide, 1, 64);
     sluice__governor_share(&g, WORKERS, -1);
     ASSERT_TRUE(sluice__governor_take(&g, 10, &a));
     RESPOND(&g, 10, a, 200, "X-RateLimit-Limit: 1000",
@@ -794,6 +796,24 @@ static void test_budget_is_shared_by_workers(void)
            sluice__governor_take(&g, 41, &a))
         sent++;
     ASSERT_EQ(sent, 3);
+
+    /* A limit learned from the server's headers is paced in parts too,
+     * and a worker sharing the budget starts with no burst: it cannot
+     * know what the others spent of it. */
+    ASSERT_EQ(sluice__governor_init(&g, NULL, 0, 64, &err), 0);
+    sluice__governor_share(&g, WORKERS, -1);
+    ASSERT_TRUE(sluice__governor_take(&g, 10, &a));
+    RESPOND(&g, 10, a, 200, "RateLimit-Policy: \"s\";q=40;w=1");
+    ASSERT_TRUE(g.quota[0].has_learned);
+    double at = 10;
+    for (int i = 0; i < 20; i++) {
+        double next = sluice__governor_next_send(&g, at);
+        if (i > 0 && fabs(next - at - 0.1) > 1e-9)
+            FAIL_AT("send %d at +%.4f s, want evenly 0.1 s (40/s over 4)", i,
+                    next - at);
+        at = next;
+        ASSERT_TRUE(sluice__governor_take(&g, at, &a));
+    }
 
     /* Another worker's Retry-After holds this one. */
     ASSERT_EQ(sluice__governor_init(&g, NULL, 0, 4, &err), 0);
