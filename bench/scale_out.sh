@@ -13,7 +13,10 @@
 # (each partition an HTTP request, a file written and fsynced, a claim and
 # a mark: the end-to-end rate), then at once (--latency-ms 0: the
 # ceiling claiming, marking and publishing put on a pull). Then
-# bench_claims: claims and marks alone, no HTTP, no file. PostgreSQL 15 is
+# bench_claims: claims and marks alone, no HTTP, no file. Last, the shared
+# rate budget: 4 workers on the 314 weekly windows of 2020-2025 against a
+# server limited to 50 requests/s (--rate-limit 50/s), 3 runs: wall against
+# 314 / 50 s, requests and 429s. PostgreSQL 15 is
 # started for the run
 # (tests/e2e/lib/postgres.bash); run as root. Nothing here runs in CI.
 set -euo pipefail
@@ -74,7 +77,38 @@ measure() { # LABEL LATENCY
             "$WINDOWS" "$t0" "$t1" "$1" "$n"
     done
 }
+measure_budget() { # RUNS
+    local r
+    for ((r = 1; r <= $1; r++)); do
+        local name="budget_$r" pids=() t0 t1
+        bench_stop_mocks
+        bench_start_mock --rate-limit 50/s --log "$name.log"
+        cat >"$name.yaml" <<YAML
+name: $name
+source:
+  url: $MOCK_URL
+  params: {start_date: "{start}", end_date: "{end}", api_key: DEMO_KEY}
+  records: "\$.near_earth_objects.*[*]"
+  record_key_as: feed_date
+windows: {from: 2020-01-01, to: 2025-12-31, step: 7d}
+concurrency: 8
+state: "$PG_URL"
+output: {path: "out_$name/{start}.ndjson"}
+YAML
+        t0=$(now)
+        for k in 0 1 2 3; do
+            "$SLUICE" run "$name.yaml" --worker -q 2>"$name.$k.err" &
+            pids+=($!)
+        done
+        for p in "${pids[@]}"; do wait "$p" || fail "$name: $(cat "$name".*.err)"; done
+        t1=$(now)
+        python3 -c "import sys; t = float(sys.argv[2]) - float(sys.argv[1]); print('budget run %s: 4 workers, %s requests, %s answered 429, %.2f s, %.2fx of 314/50 s' % (sys.argv[3], sys.argv[4], sys.argv[5], t, t / 6.28))" \
+            "$t0" "$t1" "$r" "$(wc -l <"$name.log")" "$(awk '$NF == 429' "$name.log" | wc -l)"
+    done
+}
+
 echo "scale_out: $WINDOWS one-day windows, concurrency $CONCURRENCY per worker, $(nproc) cores"
 measure "latency${LATENCY}ms" "$LATENCY"
 measure "latency0ms" 0
 "$BUILD/bench_claims" "$PG_URL" 20000
+measure_budget 3
