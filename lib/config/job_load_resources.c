@@ -248,6 +248,15 @@ static int check_parents(struct loader *L, const struct sluice_ynode *list,
                     "from_resource '%s' names no resource listed before "
                     "'%s' (a parent comes first in resources:)",
                     want, j->resource);
+            /* The children are planned from the ledger of one run's
+             * parent: many workers of a shared ledger would each plan
+             * (and wait for) them, which is not built yet. */
+            if (j->state_shared)
+                return sluice__cfg_fail(
+                    L, &at->mark, field,
+                    "from_resource '%s': fan-out is not available with a "
+                    "shared ledger (state: postgresql://...) yet",
+                    want);
             if (p->output.db || p->output.s3 ||
                 p->output.format != SLUICE_FORMAT_NDJSON)
                 return sluice__cfg_fail(

@@ -177,6 +177,13 @@ mv repos.keep gh/repos.ndjson
 expect_status 2 "$SLUICE_BIN" run gh.yaml --resource nope
 grep -q -- '--resource nope: job gh has no such resource (its resources: repos, issues)' stderr.txt ||
     fail "--resource nope: $(cat stderr.txt)"
+# fan-out over a shared ledger is refused at load, before any connection
+# (its workers would each plan the children: not built yet)
+n=$(log_count req.log)
+expect_status 2 "$SLUICE_BIN" run gh.yaml --set "state=postgresql://nobody@127.0.0.1:1/none" --worker
+grep -q "fan-out is not available with a shared ledger (state: postgresql://...) yet" stderr.txt ||
+    fail "fan-out on a shared ledger: $(cat stderr.txt)"
+[ "$(log_count req.log)" = "$n" ] || fail "the refused fan-out made requests"
 
 # ---- a parent that fails leaves its children unplanned -----------------------------
 job bad "$PORT" 'n: "0"'
