@@ -21,6 +21,8 @@ if [ "${1:-}" = --test ]; then
   # the database destinations' tests start a real PostgreSQL 15 and compare
   # with the sqlite3 shell; the S3 tests verify SigV4 with botocore
   packages+=(postgresql sqlite3 python3-botocore)
+  # sluice.dask's test runs a Dask scheduler and workers (dask_neows.sh)
+  packages+=(python3-distributed)
   # The Parquet conformance tests read sluice's files with Node.js readers
   # (tests/conformance/). Debian 12's nodejs 18 and npm 9 suffice; a Node.js
   # installed otherwise (nodesource, nvm) is used as it is.

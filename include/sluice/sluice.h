@@ -172,6 +172,11 @@ SLUICE_API SLUICE_NODISCARD int sluice_job_load(const struct sluice_job_opts *o,
 SLUICE_API void sluice_job_free(struct sluice_job *job);
 /* The job's name; owned by the job. */
 SLUICE_API const char *sluice_job_name(const struct sluice_job *job);
+/* Whether the job's ledger is shared (`state: postgresql://...`), so that
+ * many workers may run it at once (sluice_run_opts.worker); false for a
+ * SQLite ledger and for NULL. Read from the loaded job: nothing is opened
+ * or connected. */
+SLUICE_API bool sluice_job_state_shared(const struct sluice_job *job);
 
 /* Redacts every secret of the job in `text`: returns a new string to be
  * released with sluice_free(), or NULL when out of memory. */

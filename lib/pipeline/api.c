@@ -1,5 +1,6 @@
-/* api.c: the job-level public calls (load, plan, redact). What a window
- * turns into (request, output path, labels) is window_io.c's. */
+/* api.c: the job-level public calls (load, name, ledger kind, plan,
+ * redact). What a window turns into (request, output path, labels) is
+ * window_io.c's. */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +54,11 @@ int sluice_job_load(const struct sluice_job_opts *caller,
 void sluice_job_free(struct sluice_job *job) { sluice__job_free(job); }
 
 const char *sluice_job_name(const struct sluice_job *job) { return job->name; }
+
+bool sluice_job_state_shared(const struct sluice_job *job)
+{
+    return job && job->state_shared;
+}
 
 char *sluice_job_redact(const struct sluice_job *job, const char *text)
 {

@@ -106,6 +106,22 @@ def _summary_dict(s):
     return d
 
 
+def _shard(shard):
+    """shard=(i, n) as the run options' shard_index, shard_count: the
+    command's --shard I/N rule (0 <= i < n), checked here so that the
+    error names the keyword."""
+    try:
+        i, n = shard
+        i, n = int(i), int(n)
+    except (TypeError, ValueError):
+        raise SluiceError(_capi.EINVAL, "shard wants (i, n), got %r"
+                          % (shard,)) from None
+    if n < 1 or not 0 <= i < n:
+        raise SluiceError(_capi.EINVAL, "shard wants (i, n) with 0 <= i < "
+                          "n, got (%d, %d)" % (i, n))
+    return i, n
+
+
 class _Run:
     """One execution: the C run handle, the callbacks (kept referenced
     while C holds them), what they collected. `deliver(fn, *args)` is how a
@@ -134,6 +150,11 @@ class _Run:
         o.partition = self._keep[2]
         o.resource = self._keep[3]
         o.argv = b"python"
+        o.worker = bool(opts.get("worker", False))
+        shard = opts.get("shard")
+        if shard is not None:
+            i, n = _shard(shard)
+            o.shard_index, o.shard_count = i, n
         self.handle = ctypes.c_void_p()
         err = ctypes.create_string_buffer(_ERRLEN)
         _check(lib.sluice_run_new(job._h, ctypes.byref(o),
@@ -218,7 +239,11 @@ class Job:
         err = ctypes.create_string_buffer(_ERRLEN)
         _check(lib.sluice_job_load(ctypes.byref(o), ctypes.byref(h), err,
                                    _ERRLEN), err)
-        return cls(h)
+        job = cls(h)
+        # How to load the same job elsewhere (sluice.dask's workers).
+        job.path = path
+        job.sets = dict(set or {})
+        return job
 
     def __del__(self):
         if getattr(self, "_h", None):
@@ -228,6 +253,13 @@ class Job:
     @property
     def name(self):
         return lib.sluice_job_name(self._h).decode()
+
+    @property
+    def shared_ledger(self):
+        """True when the job's ledger is shared (state: postgresql://...),
+        so that many workers may run it at once (run(worker=True)).
+        Nothing is opened: read from the loaded job."""
+        return bool(lib.sluice_job_state_shared(self._h))
 
     @property
     def resources(self):
@@ -287,7 +319,11 @@ class Job:
         ledger keeps them, and the KeyboardInterrupt is raised again. An
         exception from a callback cancels it likewise and is raised.
         opts: limit, window, partition, resource (one resource of a job
-        with resources:), full_refresh, report, progress_interval."""
+        with resources:), full_refresh, report, progress_interval,
+        worker (True: one worker of many on a shared ledger, as `sluice
+        run --worker`: claims partitions under leases and pulls them
+        until the pool is empty; docs/scale-out.md), shard ((i, n): only
+        the partitions whose key hashes to i modulo n, as --shard I/N)."""
         r = _Run(self, progress, on_window, lambda fn, *a: fn(*a), opts)
         return r.result(*r.execute())
 

@@ -67,8 +67,9 @@ class RunOpts(ctypes.Structure):
                 ("on_progress", PROGRESS_FN),
                 ("progress_interval", ctypes.c_double),
                 ("ud", ctypes.c_void_p), ("report_path", c_str),
-                 ("partition", c_str), ("resource", c_str), ("worker", ctypes.c_bool),
-                 ("shard_index", ctypes.c_uint), ("shard_count", ctypes.c_uint)]
+                ("partition", c_str), ("resource", c_str),
+                ("worker", ctypes.c_bool), ("shard_index", ctypes.c_uint),
+                ("shard_count", ctypes.c_uint)]
 
 
 class RunSummary(ctypes.Structure):
@@ -128,6 +129,7 @@ for name, res, args in [
     ("sluice_job_load", ctypes.c_int, [_P(JobOpts), _P(_V)] + _ERR),
     ("sluice_job_free", None, [_V]),
     ("sluice_job_name", c_str, [_V]),
+    ("sluice_job_state_shared", ctypes.c_bool, [_V]),
     ("sluice_job_window_count", c_size, [_V]),
     ("sluice_job_resource_count", c_size, [_V]),
     ("sluice_job_resource", _V, [_V, c_size]),
@@ -170,6 +172,7 @@ for _cls, _n in [(JobOpts, "job_opts"), (WindowInfo, "window_info"),
     _cls._sluice_name = _n
 
 OK = 0
+EINVAL = 2  # SLUICE_EINVAL
 EJOB = 6  # SLUICE_EJOB
 ECANCELED = 8
 CANCEL_DRAIN = 1

@@ -8,7 +8,8 @@ on_window callbacks, its per-window dicts and the files; a real SIGINT
 during run() cancelling it (KeyboardInterrupt raised, the ledger keeping
 what finished, status() as `sluice status --json`); run_async() inside
 asyncio.run pulling exactly the windows left, its callbacks on the loop's
-thread while the run is on another.
+thread while the run is on another; shared_ledger, run(worker=True)
+refused on a SQLite ledger, run(shard=(i, 4)) splitting the plan.
 """
 import asyncio
 import glob
@@ -128,5 +129,32 @@ st = job.status()
 check(st["done"] == 13 and st["pending"] == 0 and st["failed"] == 0,
       f"final status {st}")
 check(rows > 0, "no rows")
+# -- worker= and shard= reach the run options (docs/scale-out.md): on a
+# SQLite ledger worker=True is the library's refusal; shard=(i, 4) pulls
+# i's share into a ledger of its own, and the four shares are the plan
+# once; a shard outside 0 <= i < n is refused here, naming the keyword
+check(not job.shared_ledger, "a SQLite ledger said shared")
+check(sluice.Job.load(set={**SETS, "state": "postgresql://u@127.0.0.1:9/d"})
+      .shared_ledger, "a postgresql:// ledger said not shared")
+try:
+    job.run(worker=True)
+    check(False, "worker=True ran on a SQLite ledger")
+except sluice.SluiceError as e:
+    check("--worker needs a shared ledger" in str(e), f"worker: {e}")
+sj = sluice.Job.load(set={**SETS, "name": "pyshard",
+                          "output.path": "shard/{start}.ndjson"})
+shares = [sj.run(shard=(i, 4)).windows for i in range(4)]
+keys = [w["start_date"] for ws in shares for w in ws]
+check(all(shares), f"an empty shard: {[len(ws) for ws in shares]}")
+check(sorted(keys) == sorted(w["start_date"] for w in sj.plan()),
+      f"shards are not the plan once: {sorted(keys)}")
+check(os.path.exists(".sluice/pyshard.shard-2-of-4.db"), "no shard ledger")
+for bad in [(4, 4), (0, 0), "2/4"]:
+    try:
+        sj.run(shard=bad)
+        check(False, f"shard={bad!r} ran")
+    except sluice.SluiceError as e:
+        check("shard wants (i, n)" in str(e), f"shard={bad!r}: {e}")
+
 print(f"python binding ok: libsluice {sluice.version()}, {rows} rows; "
       f"Ctrl-C after {len(done)} done, {len(not_pulled)} not pulled")

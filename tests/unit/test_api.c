@@ -392,10 +392,47 @@ static void test_allocator_size(void)
     ASSERT_EQ(sluice_set_allocator(NULL), SLUICE_OK);
 }
 
+/* sluice_job_state_shared() says, without opening the ledger, whether the
+ * job's ledger is shared (state: postgresql://...): an engine (the Python
+ * package's Dask runner) refuses a job whose workers could not share one
+ * pool. The PostgreSQL URL points at a port nothing listens on: the load
+ * must not connect. */
+static void test_job_state_shared(void)
+{
+    struct sluice_job *job = load_job("local", "http://127.0.0.1:9/x",
+                                      "2020-01-03");
+    ASSERT_TRUE(job != NULL);
+    ASSERT_TRUE(!sluice_job_state_shared(job));
+    sluice_job_free(job);
+
+    const char *sets[] = {"name=shared",
+                          "source.url=http://127.0.0.1:9/x",
+                          "source.records=$.items[*]",
+                          "windows.from=2020-01-01",
+                          "windows.to=2020-01-03",
+                          "windows.step=1d",
+                          "output.path=out/{start}.ndjson",
+                          "state=postgresql://u:pw@127.0.0.1:9/db"};
+    struct sluice_job_opts o;
+    sluice_job_opts_init(&o);
+    o.sets = sets;
+    o.n_sets = SLUICE_ARRAY_LEN(sets);
+    char err[512] = "";
+    job = NULL;
+    int rc = sluice_job_load(&o, &job, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "  %s\n", err);
+    ASSERT_EQ(rc, SLUICE_OK);
+    ASSERT_TRUE(sluice_job_state_shared(job));
+    sluice_job_free(job);
+    ASSERT_TRUE(!sluice_job_state_shared(NULL));
+}
+
 static const struct harness_test TESTS[] = {
     TEST(test_strerror_contract),  TEST(test_job_opts_size),
     TEST(test_load_log_callback),  TEST(test_cancel_before_exec),
     TEST(test_older_caller_sizes), TEST(test_cancel_from_thread),
     TEST(test_allocator_size),     TEST(test_init_writes_callers_size),
+    TEST(test_job_state_shared),
 };
 HARNESS_MAIN(TESTS)
