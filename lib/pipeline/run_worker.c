@@ -11,8 +11,10 @@
  * releases its lease in the same statement, after the output is complete
  * (the publication order of every run). When nothing is free to claim, a
  * --worker run waits for the leases other workers hold, looking again at
- * the earliest expiry (at most a second apart), since a dead worker's
- * partitions come back then; it ends when the pool is empty. A plain run
+ * the earliest expiry but at most WAIT_MAX apart, since a dead worker's
+ * partitions come back then, and a live one's last partitions are marked
+ * done any moment (a look is one statement; a second between looks was
+ * up to a second of every job's end); it ends when the pool is empty. A plain run
  * on a shared ledger ends as soon as nothing is free.
  *
  * --shard I/N keeps the partitions whose key hashes (FNV-1a of the group
@@ -32,8 +34,8 @@
 #include "util/fs.h"
 
 #define SEED_BATCH 2000
-#define WAIT_MIN 0.2 /* seconds between claims while others hold leases */
-#define WAIT_MAX 1.0
+#define WAIT_MIN 0.05 /* seconds between claims while others hold leases */
+#define WAIT_MAX 0.25
 
 static uint32_t shard_hash(const char *group_key, int64_t start)
 {
