@@ -51,25 +51,6 @@ struct pg_sink {
     char *regclass;         /* the same, as text for ::regclass */
 };
 
-/* One line of the server's text: newlines and tabs as spaces, the
- * trailing newline cut. */
-static void one_line(char *dst, size_t cap, const char *src)
-{
-    size_t n = 0;
-    bool space = false;
-    for (const char *c = src ? src : ""; *c && n + 1 < cap; c++) {
-        if (*c == '\n' || *c == '\t' || *c == '\r') {
-            space = n > 0;
-            continue;
-        }
-        if (space && n + 2 < cap)
-            dst[n++] = ' ';
-        space = false;
-        dst[n++] = *c;
-    }
-    dst[n] = '\0';
-}
-
 static bool state_is(const char *st, const char *prefix)
 {
     return st && !strncmp(st, prefix, strlen(prefix));
@@ -84,7 +65,7 @@ static int pg_fail(struct pg_sink *s, PGresult *res, const char *what)
     const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
                           : NULL;
     char text[SLUICE_ERR_MAX / 2];
-    one_line(text, sizeof text,
+    sluice__one_line(text, sizeof text,
              msg ? msg : s->conn ? PQerrorMessage(s->conn) : "out of memory");
     bool lost = !s->conn || PQstatus(s->conn) == CONNECTION_BAD;
     base->transient = lost || state_is(st, "08") || state_is(st, "57P0") ||

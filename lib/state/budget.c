@@ -42,14 +42,9 @@ static int pg_fail(struct sluice_budget *b, PGresult *res, const char *what,
     const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
                           : NULL;
     char text[SLUICE_ERR_MAX / 2];
-    snprintf(text, sizeof text, "%s",
-             msg ? msg : b->conn ? PQerrorMessage(b->conn) : "out of memory");
-    for (char *p = text; *p; p++)
-        if (*p == '\n' || *p == '\r')
-            *p = ' ';
-    size_t n = strlen(text);
-    while (n > 0 && text[n - 1] == ' ')
-        text[--n] = '\0';
+    sluice__one_line(text, sizeof text,
+                     msg ? msg : b->conn ? PQerrorMessage(b->conn)
+                                         : "out of memory");
     sluice__err_set(err, "shared rate budget: %s: %s", what, text);
     return SLUICE_EIO;
 }

@@ -54,12 +54,7 @@ static int pg_fail(struct sluice_ledger *l, const char *what, PGresult *res,
     if (!m || !*m)
         m = PQerrorMessage(l->pg->conn);
     char one[400];
-    size_t k = 0;
-    for (const char *c = m; *c && k + 1 < sizeof one; c++)
-        one[k++] = *c == '\n' || *c == '\t' ? ' ' : *c;
-    while (k && one[k - 1] == ' ')
-        k--;
-    one[k] = '\0';
+    sluice__one_line(one, sizeof one, m);
     sluice__err_set(err, "ledger %s: %s: %s", l->path, what, one);
     return SLUICE_ESTATE;
 }

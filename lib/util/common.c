@@ -72,6 +72,28 @@ void *sluice__realloc(void *p, size_t n)
     return g_alloc.realloc_fn(p, n ? n : 1);
 }
 
+void sluice__one_line(char *dst, size_t cap, const char *src)
+{
+    size_t n = 0;
+    bool space = false;
+    if (cap == 0)
+        return;
+    for (const char *c = src ? src : ""; *c && n + 1 < cap; c++) {
+        if (*c == '\n' || *c == '\t' || *c == '\r') {
+            space = n > 0;
+            continue;
+        }
+        if (space) {
+            if (n + 2 >= cap)
+                break; /* no room for the space and a letter: never join words */
+            dst[n++] = ' ';
+        }
+        space = false;
+        dst[n++] = *c;
+    }
+    dst[n] = '\0';
+}
+
 int sluice__hex_digit(unsigned char c)
 {
     if (c >= '0' && c <= '9')

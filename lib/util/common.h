@@ -28,6 +28,12 @@ void sluice__free(void *p);
 char *sluice__strdup(const char *s);
 char *sluice__strndup(const char *s, size_t n);
 
+/* `src` (NULL: "") on one line into dst (cap bytes, always terminated):
+ * newlines, carriage returns and tabs become one space between words, none
+ * at either end. For a server's multi-line message (libpq's) inside an
+ * error line. */
+void sluice__one_line(char *dst, size_t cap, const char *src);
+
 /* The value of one hexadecimal digit (either case), or -1: for the %XX
  * and \uXXXX escapes that the redactor, the secret finder and the
  * redirect stripper read. */

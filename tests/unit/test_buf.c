@@ -107,7 +107,30 @@ static void test_grow_doubles_and_refuses_overflow(void)
     sluice__free(a);
 }
 
+/* A server's multi-line message inside one error line (util/common.h). */
+static void test_one_line(void)
+{
+    static const struct {
+        const char *in, *out;
+        size_t cap;
+    } cases[] = {
+        {"ERROR:  relation \"x\" does not exist\nLINE 1: SELECT\n", "ERROR:  relation \"x\" does not exist LINE 1: SELECT", 64},
+        {"\n\tleading and trailing\r\n", "leading and trailing", 64},
+        {"a\r\n\r\nb", "a b", 64},
+        {NULL, "", 8},
+        {"abcdefgh", "abc", 4},
+        {"ab\ncd", "ab", 4}, /* no room for the space and a letter */
+    };
+    FOR_CASES(i, cases)
+    {
+        char out[64];
+        sluice__one_line(out, cases[i].cap, cases[i].in);
+        ASSERT_STR_EQ(out, cases[i].out);
+    }
+}
+
 static const struct harness_test TESTS[] = {
+    TEST(test_one_line),
     TEST(test_grow_doubles_and_refuses_overflow),
     TEST(test_append_grows_and_terminates),
     TEST(test_max_is_enforced_and_frees),
