@@ -19,6 +19,7 @@
  * (--log) counts what each path was asked. */
 #include "mock_fanout.h"
 
+#include "mock_reply.h"
 #include "mock_util.h"
 
 #include <stdio.h>
@@ -27,51 +28,9 @@
 
 #define REPOS_MAX 1000
 
-static void own(struct outcome *o, unsigned status, struct mbuf *b)
-{
-    o->status = status;
-    o->ctype = "application/json";
-    o->entry = NULL;
-    o->retry_after = -1;
-    o->own = mbuf_take(b, &o->n);
-    if (!o->own) {
-        o->status = 500;
-        o->own = strdup("{}");
-        o->n = o->own ? 2 : 0;
-    }
-}
-
-static void error_json(struct outcome *o, unsigned status, const char *msg)
-{
-    struct mbuf b;
-    mbuf_init(&b, 4096);
-    mbuf_adds(&b, "{\"error\":\"");
-    mbuf_add_json(&b, msg, strlen(msg));
-    mbuf_adds(&b, "\"}");
-    own(o, status, &b);
-}
-
-/* The value of `name` in the raw query, decoded (caller frees); NULL. */
-static char *param(const struct query *q, const char *name)
-{
-    size_t nn = strlen(name);
-    for (const char *p = q->raw; p && *p;) {
-        const char *amp = strchr(p, '&');
-        size_t len = amp ? (size_t)(amp - p) : strlen(p);
-        if (len > nn && memcmp(p, name, nn) == 0 && p[nn] == '=') {
-            char *v = strndup(p + nn + 1, len - nn - 1);
-            if (v)
-                url_decode(v);
-            return v;
-        }
-        p = amp ? amp + 1 : NULL;
-    }
-    return NULL;
-}
-
 static int flag(const struct query *q, const char *name)
 {
-    char *v = param(q, name);
+    char *v = query_param(q, name);
     int on = v && strcmp(v, "1") == 0;
     free(v);
     return on;
@@ -80,7 +39,7 @@ static int flag(const struct query *q, const char *name)
 static void repos(struct outcome *o, const struct query *q,
                   const char *org, size_t org_n, int bare)
 {
-    char *n_s = param(q, "n");
+    char *n_s = query_param(q, "n");
     long n = 50;
     if (n_s) {
         char *end = NULL;
@@ -90,7 +49,7 @@ static void repos(struct outcome *o, const struct query *q,
     }
     free(n_s);
     if (n < 0) {
-        error_json(o, 400, "n: a whole number, 1 to 1000");
+        reply_error(o, 400, "n: a whole number, 1 to 1000");
         return;
     }
     struct mbuf b;
@@ -106,7 +65,7 @@ static void repos(struct outcome *o, const struct query *q,
     if (flag(q, "dup"))
         mbuf_adds(&b, ",{\"id\":1,\"full_name\":\"org/repo-1\"}");
     mbuf_adds(&b, bare ? "]" : "]}");
-    own(o, 200, &b);
+    reply_json(o, 200, &b);
 }
 
 /* `rest` is "<owner>/<name>/issues". */
@@ -118,7 +77,7 @@ static int issues(struct outcome *o, const char *rest, int bare)
         return 0;
     char *repo = strndup(rest, (size_t)(s2 - rest));
     if (!repo) {
-        error_json(o, 500, "out of memory");
+        reply_error(o, 500, "out of memory");
         return 1;
     }
     url_decode(repo);
@@ -134,7 +93,7 @@ static int issues(struct outcome *o, const char *rest, int bare)
         mbuf_printf(&b, "\",\"n\":%u}", k);
     }
     mbuf_adds(&b, bare ? "]" : "]}");
-    own(o, 200, &b);
+    reply_json(o, 200, &b);
     free(repo);
     return 1;
 }
@@ -166,7 +125,7 @@ int fanout_route(struct outcome *o, const char *method, const struct query *q)
         return get && github(o, q);
     p += sizeof base - 1;
     if (!get) {
-        error_json(o, 405, "method not allowed");
+        reply_error(o, 405, "method not allowed");
         return 1;
     }
     if (*p == '\0') {

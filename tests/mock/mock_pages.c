@@ -23,6 +23,7 @@
 #include "mock_pages.h"
 
 #include "mock_server.h"
+#include "mock_reply.h"
 #include "mock_util.h"
 
 #include <stdio.h>
@@ -123,20 +124,6 @@ static void self_url(struct mbuf *b, const struct pg *g, const char *host)
         mbuf_printf(b, "&bad=%s", g->bad);
 }
 
-static void own(struct outcome *o, unsigned status, struct mbuf *b)
-{
-    o->status = status;
-    o->ctype = "application/json";
-    o->entry = NULL;
-    o->retry_after = -1;
-    o->own = mbuf_take(b, &o->n);
-    if (!o->own) {
-        o->status = 500;
-        o->own = strdup("{}");
-        o->n = o->own ? 2 : 0;
-    }
-}
-
 static void set_header(struct outcome *o, const char *name, struct mbuf *v)
 {
     o->hdr_name = strdup(name);
@@ -151,7 +138,7 @@ static void github(struct outcome *o, const struct pg *g, struct mbuf *b)
     long page = qnum(g->uri, "page", 1, PAGES_MAX_N);
     if (per <= 0 || page <= 0) {
         mbuf_adds(b, "{\"message\":\"bad per_page or page\"}");
-        own(o, 422, b);
+        reply_json(o, 422, b);
         return;
     }
     long from = lmin((page - 1) * per, g->n), to = lmin(page * per, g->n);
@@ -175,7 +162,7 @@ static void github(struct outcome *o, const struct pg *g, struct mbuf *b)
     self_url(&h, g, g->host);
     mbuf_printf(&h, "&per_page=%ld&page=%ld>; rel=\"last\"", per, last);
     set_header(o, "Link", &h);
-    own(o, 200, b);
+    reply_json(o, 200, b);
 }
 
 /* The index after "<prefix><i>" (the item after the cursor), 0 if none,
@@ -204,7 +191,7 @@ static void reddit(struct outcome *o, const struct pg *g, struct mbuf *b)
     long from = after_index(g->uri, "after", "t3_");
     if (limit <= 0 || from < 0) {
         mbuf_adds(b, "{\"message\":\"Bad Request\",\"error\":400}");
-        own(o, 400, b);
+        reply_json(o, 400, b);
         return;
     }
     from = lmin(from, g->n);
@@ -219,7 +206,7 @@ static void reddit(struct outcome *o, const struct pg *g, struct mbuf *b)
     mbuf_printf(b, ",\"dist\":%ld,\"children\":", to - from);
     items(b, g, from, to, "{\"kind\":\"t3\",\"data\":", "}");
     mbuf_adds(b, ",\"before\":null}}");
-    own(o, 200, b);
+    reply_json(o, 200, b);
 }
 
 static void stripe(struct outcome *o, const struct pg *g, struct mbuf *b)
@@ -234,7 +221,7 @@ static void stripe(struct outcome *o, const struct pg *g, struct mbuf *b)
     if (limit <= 0 || from < 0) {
         mbuf_adds(b, "{\"error\":{\"type\":\"invalid_request_error\","
                      "\"message\":\"No such object\"}}");
-        own(o, 400, b);
+        reply_json(o, 400, b);
         return;
     }
     from = lmin(from, g->n);
@@ -243,7 +230,7 @@ static void stripe(struct outcome *o, const struct pg *g, struct mbuf *b)
     items(b, g, from, to, NULL, NULL);
     mbuf_printf(b, ",\"has_more\":%s,\"url\":\"/v1/customers\"}",
                 to < g->n ? "true" : "false");
-    own(o, 200, b);
+    reply_json(o, 200, b);
 }
 
 static void offset_page(const struct pg *g, long *offset, long *limit,
@@ -260,7 +247,7 @@ static void spotify(struct outcome *o, const struct pg *g, struct mbuf *b)
     if (off < 0 || limit <= 0) {
         mbuf_adds(b, "{\"error\":{\"status\":400,\"message\":\"Bad limit or "
                      "offset\"}}");
-        own(o, 400, b);
+        reply_json(o, 400, b);
         return;
     }
     long from = lmin(off, g->n), to = lmin(off + limit, g->n);
@@ -282,7 +269,7 @@ static void spotify(struct outcome *o, const struct pg *g, struct mbuf *b)
     }
     mbuf_printf(b, ",\"offset\":%ld,\"previous\":null,\"total\":%ld}", off,
                 g->n);
-    own(o, 200, b);
+    reply_json(o, 200, b);
 }
 
 static int key_ok(const char *key)
@@ -303,14 +290,14 @@ static void ridb(struct outcome *o, const struct pg *g, struct mbuf *b,
     if (!key_ok(apikey)) {
         mbuf_adds(b, "{\"error\":\"Unauthorized: a valid apikey header is "
                      "required\"}");
-        own(o, 401, b);
+        reply_json(o, 401, b);
         return;
     }
     long off, limit;
     offset_page(g, &off, &limit, 50, 50);
     if (off < 0 || limit <= 0) {
         mbuf_adds(b, "{\"error\":\"invalid limit or offset\"}");
-        own(o, 400, b);
+        reply_json(o, 400, b);
         return;
     }
     long from = lmin(off, g->n), to = lmin(off + limit, g->n);
@@ -323,7 +310,7 @@ static void ridb(struct outcome *o, const struct pg *g, struct mbuf *b,
     mbuf_printf(b, "},\"SEARCH_PARAMETERS\":{\"QUERY\":\"\",\"LIMIT\":%ld,"
                    "\"OFFSET\":%ld}}}",
                 limit, off);
-    own(o, 200, b);
+    reply_json(o, 200, b);
 }
 
 static void hubspot(struct outcome *o, const struct pg *g, struct mbuf *b)
@@ -332,7 +319,7 @@ static void hubspot(struct outcome *o, const struct pg *g, struct mbuf *b)
     long from = qnum(g->uri, "after", 0, PAGES_MAX_N);
     if (limit <= 0 || from < 0) {
         mbuf_adds(b, "{\"status\":\"error\",\"message\":\"bad after\"}");
-        own(o, 400, b);
+        reply_json(o, 400, b);
         return;
     }
     from = lmin(from, g->n);
@@ -346,7 +333,7 @@ static void hubspot(struct outcome *o, const struct pg *g, struct mbuf *b)
         mbuf_printf(b, "&limit=%ld&after=%ld\"}}", limit, to);
     }
     mbuf_addc(b, '}');
-    own(o, 200, b);
+    reply_json(o, 200, b);
 }
 
 static void header_cursor(struct outcome *o, const struct pg *g,
@@ -356,7 +343,7 @@ static void header_cursor(struct outcome *o, const struct pg *g,
     long from = after_index(g->uri, "cursor", "c");
     if (limit <= 0 || from < 0) {
         mbuf_adds(b, "{\"message\":\"bad cursor\"}");
-        own(o, 400, b);
+        reply_json(o, 400, b);
         return;
     }
     from = lmin(from, g->n);
@@ -368,7 +355,7 @@ static void header_cursor(struct outcome *o, const struct pg *g,
         mbuf_printf(&h, "c%ld", to - 1);
         set_header(o, "X-Next-Cursor", &h);
     }
-    own(o, 200, b);
+    reply_json(o, 200, b);
 }
 
 static void numbered(struct outcome *o, const struct pg *g, struct mbuf *b)
@@ -377,7 +364,7 @@ static void numbered(struct outcome *o, const struct pg *g, struct mbuf *b)
     long page = qnum(g->uri, "page", 1, PAGES_MAX_N);
     if (per <= 0 || page <= 0) {
         mbuf_adds(b, "{\"errors\":[{\"detail\":\"bad page\"}]}");
-        own(o, 400, b);
+        reply_json(o, 400, b);
         return;
     }
     long from = lmin((page - 1) * per, g->n), to = lmin(page * per, g->n);
@@ -386,7 +373,7 @@ static void numbered(struct outcome *o, const struct pg *g, struct mbuf *b)
     mbuf_printf(b, ",\"meta\":{\"page\":%ld,\"per_page\":%ld,"
                    "\"total_pages\":%ld,\"total\":%ld}}",
                 page, per, (g->n + per - 1) / per, g->n);
-    own(o, 200, b);
+    reply_json(o, 200, b);
 }
 
 /* Not the first page: "page" or "offset" or a cursor was sent. */
@@ -428,12 +415,12 @@ void pages_route(struct outcome *o, const char *uri, const char *host,
     g.n = qnum(uri, "n", 100, PAGES_MAX_N);
     if (!g.path || !g.set || g.n < 0) {
         mbuf_adds(&b, "{\"message\":\"bad n\"}");
-        own(o, 400, &b);
+        reply_json(o, 400, &b);
         goto out;
     }
     if (bad_is(&g, "notjson") && later_page(uri)) {
         mbuf_adds(&b, "{\"items\":[{\"id\":1},<html>Service Unavailable");
-        own(o, 200, &b);
+        reply_json(o, 200, &b);
         goto out;
     }
     const char *name = g.path + 7;
@@ -455,7 +442,7 @@ void pages_route(struct outcome *o, const char *uri, const char *host,
         numbered(o, &g, &b);
     else {
         mbuf_adds(&b, "{\"message\":\"Not Found\"}");
-        own(o, 404, &b);
+        reply_json(o, 404, &b);
     }
 out:
     mbuf_free(&b);

@@ -18,6 +18,7 @@
  * each partition's file must hold. */
 #include "mock_parts.h"
 
+#include "mock_reply.h"
 #include "mock_util.h"
 
 #include <stdio.h>
@@ -26,58 +27,16 @@
 
 #define IDS_MAX 100000
 
-static void own(struct outcome *o, unsigned status, struct mbuf *b)
-{
-    o->status = status;
-    o->ctype = "application/json";
-    o->entry = NULL;
-    o->retry_after = -1;
-    o->own = mbuf_take(b, &o->n);
-    if (!o->own) {
-        o->status = 500;
-        o->own = strdup("{}");
-        o->n = o->own ? 2 : 0;
-    }
-}
-
-static void error_json(struct outcome *o, unsigned status, const char *msg)
-{
-    struct mbuf b;
-    mbuf_init(&b, 4096);
-    mbuf_adds(&b, "{\"error\":\"");
-    mbuf_add_json(&b, msg, strlen(msg));
-    mbuf_adds(&b, "\"}");
-    own(o, status, &b);
-}
-
-/* The value of `name` in the raw query, decoded (caller frees); NULL. */
-static char *param(const struct query *q, const char *name)
-{
-    size_t nn = strlen(name);
-    for (const char *p = q->raw; p && *p;) {
-        const char *amp = strchr(p, '&');
-        size_t len = amp ? (size_t)(amp - p) : strlen(p);
-        if (len > nn && memcmp(p, name, nn) == 0 && p[nn] == '=') {
-            char *v = strndup(p + nn + 1, len - nn - 1);
-            if (v)
-                url_decode(v);
-            return v;
-        }
-        p = amp ? amp + 1 : NULL;
-    }
-    return NULL;
-}
-
 static void region_items(struct outcome *o, const struct query *q,
                          const char *seg, size_t seg_n)
 {
     char *region = strndup(seg, seg_n);
-    char *start = param(q, "start_date");
+    char *start = query_param(q, "start_date");
     struct mbuf b;
     unsigned sum = 0;
     mbuf_init(&b, 1u << 20);
     if (!region) {
-        error_json(o, 500, "out of memory");
+        reply_error(o, 500, "out of memory");
         free(start);
         return;
     }
@@ -99,7 +58,7 @@ static void region_items(struct outcome *o, const struct query *q,
         mbuf_addc(&b, '}');
     }
     mbuf_adds(&b, "]}");
-    own(o, 200, &b);
+    reply_json(o, 200, &b);
     free(region);
     free(start);
 }
@@ -115,14 +74,14 @@ static int whole(const char *s, long long *v)
 
 static void ids(struct outcome *o, const struct query *q)
 {
-    char *lo_s = param(q, "lo"), *hi_s = param(q, "hi");
+    char *lo_s = query_param(q, "lo"), *hi_s = query_param(q, "hi");
     long long lo = 0, hi = 0;
     int bad =
         whole(lo_s, &lo) || whole(hi_s, &hi) || lo > hi || hi - lo >= IDS_MAX;
     free(lo_s);
     free(hi_s);
     if (bad) {
-        error_json(o, 400,
+        reply_error(o, 400,
                    "lo and hi: whole numbers, lo <= hi, at most "
                    "100000 ids");
         return;
@@ -133,7 +92,7 @@ static void ids(struct outcome *o, const struct query *q)
     for (long long id = lo; id <= hi; id++)
         mbuf_printf(&b, "%s{\"id\":%lld}", id > lo ? "," : "", id);
     mbuf_adds(&b, "]}");
-    own(o, 200, &b);
+    reply_json(o, 200, &b);
 }
 
 static void search(struct outcome *o, const struct query *q, const char *ctype)
@@ -145,7 +104,7 @@ static void search(struct outcome *o, const struct query *q, const char *ctype)
     mbuf_adds(&b, "\",\"body\":\"");
     mbuf_add_json(&b, q->body ? q->body : "", q->body_n);
     mbuf_adds(&b, "\"}]}");
-    own(o, 200, &b);
+    reply_json(o, 200, &b);
 }
 
 int parts_route(struct outcome *o, const char *method, const struct query *q)
@@ -159,21 +118,21 @@ int parts_route(struct outcome *o, const char *method, const struct query *q)
         if (!slash || slash == seg || strcmp(slash, "/items") != 0)
             return 0;
         if (!get)
-            error_json(o, 405, "method not allowed");
+            reply_error(o, 405, "method not allowed");
         else
             region_items(o, q, seg, (size_t)(slash - seg));
         return 1;
     }
     if (strcmp(p, "/search") == 0) {
         if (strcmp(method, "POST") != 0)
-            error_json(o, 405, "method not allowed: POST a body");
+            reply_error(o, 405, "method not allowed: POST a body");
         else
             search(o, q, q->content_type);
         return 1;
     }
     if (strcmp(p, "/ids") == 0) {
         if (!get)
-            error_json(o, 405, "method not allowed");
+            reply_error(o, 405, "method not allowed");
         else
             ids(o, q);
         return 1;
