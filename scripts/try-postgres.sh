@@ -8,29 +8,9 @@
 # into build/ (or BUILD=...). The run's ledger goes in the temporary
 # folder too, so nothing is left behind.
 #   usage: scripts/try-postgres.sh
-set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${BUILD:-$ROOT/build}
-[ -x "$BUILD/sluice" ] && [ -x "$BUILD/neows-mock" ] ||
-    { echo "try-postgres: build first (cmake -S . -B build && cmake --build build)" >&2; exit 1; }
-[ "$(id -u)" = 0 ] || { echo "try-postgres: run as root (initdb runs as the postgres user)" >&2; exit 1; }
-
-WORK=$(mktemp -d /tmp/sluice-try-XXXXXX)
-MOCK_PID=
-fail() { echo "try-postgres: $*" >&2; exit 1; }
-cleanup() {
-    [ -n "$MOCK_PID" ] && kill "$MOCK_PID" 2>/dev/null || true
-    rm -rf "$WORK"
-}
-source "$ROOT/tests/e2e/lib/postgres.bash"
-trap cleanup EXIT
-start_postgres # its trap stops the server, then runs cleanup
-
-mkfifo "$WORK/port"
-"$BUILD/neows-mock" --port 0 --idle-timeout 30 >"$WORK/port" &
-MOCK_PID=$!
-read -r line <"$WORK/port"
-PORT=${line##*:}
+source "$(dirname "$0")/try-lib.bash"
+try_setup try-postgres
+try_start_mock
 
 cd "$WORK"
 PG_URL=$PG_URL "$BUILD/sluice" run "$ROOT/examples/neows_postgres.yaml" \

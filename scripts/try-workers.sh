@@ -10,30 +10,9 @@
 # Run as root from the repository, after building into build/ (or
 # BUILD=...). Everything goes in a temporary folder.
 #   usage: scripts/try-workers.sh
-set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${BUILD:-$ROOT/build}
-[ -x "$BUILD/sluice" ] && [ -x "$BUILD/neows-mock" ] ||
-    { echo "try-workers: build first (cmake -S . -B build && cmake --build build)" >&2; exit 1; }
-[ "$(id -u)" = 0 ] || { echo "try-workers: run as root (initdb runs as the postgres user)" >&2; exit 1; }
-
-WORK=$(mktemp -d /tmp/sluice-try-XXXXXX)
-MOCK_PID=
-fail() { echo "try-workers: $*" >&2; exit 1; }
-cleanup() {
-    [ -n "$MOCK_PID" ] && kill "$MOCK_PID" 2>/dev/null || true
-    rm -rf "$WORK"
-}
-source "$ROOT/tests/e2e/lib/postgres.bash"
-trap cleanup EXIT
-start_postgres # its trap stops the server, then runs cleanup
-
-mkfifo "$WORK/port"
-"$BUILD/neows-mock" --port 0 --idle-timeout 30 --rate-limit 50/s \
-    --hourly-limit 1000000 --log "$WORK/requests.log" >"$WORK/port" &
-MOCK_PID=$!
-read -r line <"$WORK/port"
-PORT=${line##*:}
+source "$(dirname "$0")/try-lib.bash"
+try_setup try-workers
+try_start_mock --rate-limit 50/s --hourly-limit 1000000 --log "$WORK/requests.log"
 
 cd "$WORK"
 sets=(--set "source.url=http://127.0.0.1:$PORT/neo/rest/v1/feed"
