@@ -294,7 +294,6 @@ struct run_budget {
     struct sluice_budget *b; /* NULL: the job's budget is this run's alone */
     double next_refresh;     /* monotonic */
     unsigned members;        /* workers sharing it at the last refresh */
-    uint64_t refreshes;
     bool failed; /* the last refresh failed (said once in the log) */
     char msg[SLUICE_ERR_MAX];
 };

@@ -70,7 +70,6 @@ void sluice__run_budget_tick(struct run *r, double now)
                    "shared rate budget: %u worker%s, this one paces at 1/%u",
                    members, members == 1 ? "" : "s", members);
     rb->members = members;
-    rb->refreshes++;
     sluice__governor_share(&r->gov, members, pause > 0 ? now + pause : -1);
 }
 
