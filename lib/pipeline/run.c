@@ -504,7 +504,8 @@ static int run_loop(struct run *r, struct sluice_err *err)
         /* While stopping, windows held between attempts wait to be reported
          * at the end: the time to come back is final only then. */
         sluice__run_heartbeat(r); /* a shared ledger's leases */
-        sluice__run_budget_tick(r, sluice__now()); /* its rate budget */
+        if (r->budget.b) /* a shared rate budget */
+            sluice__run_budget_tick(r, sluice__now());
         if (!stopping)
             start_ready(r);
         if (r->quota_gone && !stopping)
