@@ -48,19 +48,7 @@ start_mock --log req.log --keys RIDBKEY --fault 'hold@*' --idle-timeout 0
 job held.yaml 1000
 "$SLUICE_BIN" run held.yaml --report held.json >held.out 2>&1 &
 pid=$!
-seen=0
-for want in 1 5 9 13 17 20; do
-    wait_for 30 "$want requests" log_at_least req.log "$want"
-    got=$(log_count req.log)
-    [ "$got" = "$want" ] || fail "$got requests in flight, expected $want"
-    if [ "$want" -gt 1 ]; then
-        # the batch: distinct offsets, none answered yet
-        offs=$(tail -n +"$((seen + 1))" req.log | sed -n 's/.*offset=\([0-9]*\).*/\1/p' | sort -n | uniq | wc -l)
-        [ "$offs" = $((want - seen)) ] || fail "batch of $((want - seen)) holds $offs offsets"
-    fi
-    seen=$got
-    kill -USR1 "$MOCK_PID"
-done
+release_batches req.log offset 1 5 9 13 17 20
 wait "$pid" || fail "sluice exited $?: $(cat held.out)"
 check_items held 2024-01-01 1000
 python3 - <<'PY' || fail "report"

@@ -42,18 +42,7 @@ start_mock --log req.log --fault 'hold@*' --idle-timeout 0
 job held.yaml 1000
 "$SLUICE_BIN" run held.yaml --report held.json >held.out 2>&1 &
 pid=$!
-seen=0
-for want in 1 5 9 13 17 21 25 29 33 37 41 45 49 50; do
-    wait_for 30 "$want requests" log_at_least req.log "$want"
-    got=$(log_count req.log)
-    [ "$got" = "$want" ] || fail "$got requests in flight, expected $want"
-    if [ "$want" -gt 1 ]; then
-        pages=$(tail -n +"$((seen + 1))" req.log | sed -n 's/.*[?&]page=\([0-9]*\).*/\1/p' | sort -n | uniq | wc -l)
-        [ "$pages" = $((want - seen)) ] || fail "batch of $((want - seen)) holds $pages pages"
-    fi
-    seen=$got
-    kill -USR1 "$MOCK_PID"
-done
+release_batches req.log page 1 5 9 13 17 21 25 29 33 37 41 45 49 50
 wait "$pid" || fail "sluice exited $?: $(cat held.out)"
 check_items held 1000
 python3 - <<'PY' || fail "report"

@@ -42,3 +42,27 @@ alive() {
 check_ledger() {
     python3 "$E2E_LIB/check_ledger.py" "$@" || fail "ledger check: $*"
 }
+
+# release_batches LOG PARAM TOTAL...: drives a server that holds every
+# answer (--fault 'hold@*'): for each running TOTAL of requests, waits
+# until the log has that many, checks it has no more (the rest are held,
+# so this is what the client keeps in flight) and that the new batch asks
+# distinct values of the query parameter PARAM (distinct pages), then
+# releases the held answers (SIGUSR1 to MOCK_PID).
+release_batches() {
+    local log=$1 param=$2 seen=0 want got distinct
+    shift 2
+    for want in "$@"; do
+        wait_for 30 "$want requests" log_at_least "$log" "$want"
+        got=$(log_count "$log")
+        [ "$got" = "$want" ] || fail "$got requests in flight, expected $want"
+        if [ "$want" -gt 1 ]; then
+            distinct=$(tail -n +"$((seen + 1))" "$log" |
+                sed -n "s/.*[?&]$param=\([0-9]*\).*/\1/p" | sort -n | uniq | wc -l)
+            [ "$distinct" = $((want - seen)) ] ||
+                fail "batch of $((want - seen)) holds $distinct distinct $param values"
+        fi
+        seen=$got
+        kill -USR1 "$MOCK_PID"
+    done
+}
