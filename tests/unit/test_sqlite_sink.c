@@ -15,32 +15,20 @@
 #include "json/json_reader.h"
 #include "sink/sink.h"
 #include "harness.h"
+#include "scratch_dir.h"
 
 static char dir[64];
 static char db_path[128];
 
 static void make_dir(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/sluice-tlite-XXXXXX");
-    if (!mkdtemp(dir))
-        dir[0] = '\0';
+    scratch_dir_make(dir, sizeof dir, "tlite");
     snprintf(db_path, sizeof db_path, "%s/t.db", dir);
 }
 
 static void remove_dir(void)
 {
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char p[512];
-    while (d && (e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.' && (!e->d_name[1] || !strcmp(e->d_name, "..")))
-            continue;
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        unlink(p);
-    }
-    if (d)
-        closedir(d);
-    rmdir(dir);
+    scratch_dir_remove(dir);
 }
 
 static int to_sink(void *ud, enum sluice_json_event ev, const char *p, size_t n)
