@@ -390,6 +390,12 @@ struct sluice_run_summary {
                                 because `concurrency` finished windows
                                 were waiting to be published (a slow disk
                                 or CPU pushing back on the network) */
+    /* Added with the parse workers (issue 13), at the end likewise. */
+    unsigned parse_threads;  /* threads that read response bodies */
+    uint64_t body_pauses;    /* times a transfer was paused because the
+                                parse threads had not yet read its last
+                                64 KiB (the CPU pushing back on the
+                                network) */
 };
 
 /* Defaults: all windows due, TLS verified, grace 10 s, log at WARN,

@@ -20,6 +20,10 @@ struct sluice_http_transfer {
     char error[CURL_ERROR_SIZE];
     const char *body; /* the next start's POST body (borrowed), or NULL */
     size_t body_n;
+    /* Pausing (sluice__http_transfer_pause): asked for by the owner's
+     * on_body, and in force until sluice__http_transfer_resume. */
+    bool pause_asked;
+    bool paused;
 };
 
 struct sluice_http_driver {
@@ -48,11 +52,19 @@ static size_t on_header(char *line, size_t size, size_t nitems, void *ud)
     return t->cb->on_header(t->owner, line, n) ? n : 0;
 }
 
+/* CURL_WRITEFUNC_PAUSE takes none of the bytes: libcurl keeps them and
+ * gives them again once the transfer is resumed. */
 static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
 {
     struct sluice_http_transfer *t = ud;
     size_t n = size * nmemb;
-    return t->cb->on_body(t->owner, data, n) ? n : 0;
+    bool go = t->cb->on_body(t->owner, data, n);
+    if (go && t->pause_asked) {
+        t->pause_asked = false;
+        t->paused = true;
+        return CURL_WRITEFUNC_PAUSE;
+    }
+    return go ? n : 0;
 }
 
 /* ---- the driver ---------------------------------------------------------------*/
@@ -190,6 +202,8 @@ int sluice__http_transfer_start(struct sluice_http_transfer *t,
     t->cb = cb;
     t->owner = owner;
     t->error[0] = '\0';
+    t->pause_asked = false;
+    t->paused = false;
     curl_easy_setopt(t->easy, CURLOPT_URL, url);
     curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, headers);
     /* A body makes this start a POST; the easy handle is reused, so a
@@ -242,4 +256,17 @@ sluice__http_transfer_redirect_url(const struct sluice_http_transfer *t)
     if (curl_easy_getinfo(t->easy, CURLINFO_REDIRECT_URL, &loc) != CURLE_OK)
         return NULL;
     return loc;
+}
+
+void sluice__http_transfer_pause(struct sluice_http_transfer *t)
+{
+    t->pause_asked = true;
+}
+
+void sluice__http_transfer_resume(struct sluice_http_transfer *t)
+{
+    if (!t->running || !t->paused)
+        return;
+    t->paused = false; /* the bytes given again may pause it again */
+    curl_easy_pause(t->easy, CURLPAUSE_CONT);
 }

@@ -101,6 +101,16 @@ sluice__http_transfer_start(struct sluice_http_transfer *t, const char *url,
  * For that one start only. */
 void sluice__http_transfer_set_body(struct sluice_http_transfer *t,
                                     const char *body, size_t n);
+/* Called from the owner's on_body (which then returns true): the bytes
+ * of this call are not taken, and the transfer receives nothing more
+ * until sluice__http_transfer_resume, which gives them again (so a reader
+ * slower than the network holds the network back instead of buffering
+ * without bound). */
+void sluice__http_transfer_pause(struct sluice_http_transfer *t);
+/* Resumes a paused transfer (on the step's thread, outside a callback);
+ * the held bytes may reach on_body inside this call. Not paused, or not
+ * running: nothing. */
+void sluice__http_transfer_resume(struct sluice_http_transfer *t);
 /* Stops a transfer in flight without a report; idle: nothing. */
 void sluice__http_transfer_cancel(struct sluice_http_transfer *t);
 /* The last response's HTTP status, 0 when none came yet. Valid while the

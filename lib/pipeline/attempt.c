@@ -170,26 +170,65 @@ static bool on_body(void *owner, const char *data, size_t n)
             sluice__buf_reset(&s->errbody);
         return true;
     }
-    int rc = sluice__json_reader_feed(s->reader, data, n);
-    if (rc != SLUICE_OK) {
-        if (rc == SLUICE_EJSON) {
-            s->json_invalid = true;
-            sluice__err_set(&s->err, "response: %s",
-                            sluice__json_reader_error(s->reader));
-        } else if (s->buffering && !sluice__json_reader_error(s->reader)[0]) {
-            /* a page kept aside (pages.h): no sink of its own */
-            sluice__err_set(&s->err, "the page's records: %s",
-                            sluice_strerror(rc));
-        } else if (!s->buffering &&
-                   (s->sink->err.msg[0] ||
-                    !sluice__json_reader_error(s->reader)[0])) {
-            /* the sink refused a record (its message, or the code's) */
-            sluice__err_set(&s->err, "%s", sluice__sink_reason(s->sink, rc));
-        } else {
-            sluice__err_set(&s->err, "response: %s",
-                            sluice__json_reader_error(s->reader));
-        }
+    /* A body read by a parse worker (parse_pool.c): queued for it. */
+    if (s->deferred || (s->run->parse.n_threads > 0 && !s->pager &&
+                        !s->group)) {
+        s->deferred = true;
+        if (sluice__parse_pool_feed(&s->run->parse, s, data, n))
+            return true;
+        /* the worker refused earlier bytes (its reason comes with the
+         * slot), or the queue could not grow (s->err says so) */
+        if (!atomic_load(&s->p_failed))
+            s->failed_in_body = true;
+        return false;
+    }
+    if (!sluice__slot_read_body(s, data, n, &s->err, &s->json_invalid)) {
         s->failed_in_body = true;
+        return false;
+    }
+    return true;
+}
+
+bool sluice__slot_read_body(struct slot *s, const char *data, size_t n,
+                            struct sluice_err *e, bool *json_invalid)
+{
+    int rc = sluice__json_reader_feed(s->reader, data, n);
+    if (rc == SLUICE_OK)
+        return true;
+    if (rc == SLUICE_EJSON) {
+        *json_invalid = true;
+        sluice__err_set(e, "response: %s",
+                        sluice__json_reader_error(s->reader));
+    } else if (s->buffering && !sluice__json_reader_error(s->reader)[0]) {
+        /* a page kept aside (pages.h): no sink of its own */
+        sluice__err_set(e, "the page's records: %s", sluice_strerror(rc));
+    } else if (!s->buffering && (s->sink->err.msg[0] ||
+                                 !sluice__json_reader_error(s->reader)[0])) {
+        /* the sink refused a record (its message, or the code's) */
+        sluice__err_set(e, "%s", sluice__sink_reason(s->sink, rc));
+    } else {
+        sluice__err_set(e, "response: %s",
+                        sluice__json_reader_error(s->reader));
+    }
+    return false;
+}
+
+bool sluice__slot_body_verdict(struct slot *s, struct sluice_err *e,
+                               bool *json_invalid, bool *missing)
+{
+    const struct sluice_job *job = s->run->job;
+    if (sluice__json_reader_finish(s->reader) != SLUICE_OK) {
+        sluice__err_set(e, "response: %s",
+                        sluice__json_reader_error(s->reader));
+        *json_invalid = true;
+        return false;
+    }
+    struct sluice_err why;
+    if (sluice__selector_verdict(s->selector, job->source.allow_missing,
+                                 &why) != SLUICE_SELECT_FOUND) {
+        sluice__err_set(e, "records path %s: %s", job->source.records,
+                        why.msg);
+        *missing = true;
         return false;
     }
     return true;
@@ -223,6 +262,9 @@ int sluice__slot_init(struct slot *s, struct run *r,
     sluice__buf_init(&s->next_url, 1 << 16);
     sluice__buf_init(&s->pagebuf,
                      SLUICE_PAGEBUF_MAX(job->http.max_response_bytes));
+    sluice__buf_init(&s->feed, job->http.max_response_bytes + 1);
+    sluice__buf_init(&s->feeding, job->http.max_response_bytes + 1);
+    atomic_init(&s->p_failed, false);
 
     /* The sink comes from the run's pool at each window's first byte. */
     struct sluice_record_consumer c = {to_sink_begin, to_sink_event,
@@ -268,6 +310,8 @@ void sluice__slot_cleanup(struct slot *s)
     sluice__buf_cleanup(&s->hop_url);
     sluice__buf_cleanup(&s->hop_origin);
     sluice__buf_cleanup(&s->body);
+    sluice__buf_cleanup(&s->feed);
+    sluice__buf_cleanup(&s->feeding);
 }
 
 /* A paginated window's first page: the window URL (in s->url) becomes
@@ -370,6 +414,15 @@ void sluice__slot_start(struct slot *s)
     s->redirect_refused = false;
     s->page_wrote = false;
     s->buffering = s->group != NULL;
+    s->deferred = false;
+    s->feed_eof = false;
+    s->feed_paused = false;
+    atomic_store(&s->p_failed, false);
+    s->p_json_invalid = false;
+    s->p_missing = false;
+    s->p_err.msg[0] = '\0';
+    s->done_cc = 0;
+    s->done_error = NULL;
     sluice__buf_reset(&s->pagebuf);
     /* The origin the job's secrets belong to (the window URL's, also for
      * its later pages); none known (unparsable): every redirect is then
@@ -680,11 +733,11 @@ static bool next_page(struct run *r, struct slot *s)
     return true;
 }
 
+static void judge(struct slot *s, int cc, const char *curl_text);
+
 void sluice__slot_finish(struct slot *s, const struct sluice_http_done *done)
 {
     struct run *r = s->run;
-    double now = sluice__now();
-    double wall = sluice__wall_now();
     int cc = done->curlcode;
     s->state = SLOT_WAITING;
     r->in_flight--;
@@ -695,6 +748,32 @@ void sluice__slot_finish(struct slot *s, const struct sluice_http_done *done)
     if (cc == 0 && !s->failed_in_body && is_redirect(s->status) &&
         follow_redirect(s))
         return;
+    /* A body a worker reads: judged once it has read the last byte. */
+    if (s->deferred) {
+        sluice__parse_pool_end(&r->parse, s, cc, done->error);
+        return;
+    }
+    judge(s, cc, done->error);
+}
+
+void sluice__slot_parsed(struct slot *s)
+{
+    s->state = SLOT_WAITING;
+    if (atomic_load(&s->p_failed) && !s->failed_in_body) {
+        /* as on_body would have said, had it read the bytes itself */
+        s->failed_in_body = true;
+        s->json_invalid = s->p_json_invalid;
+        s->err = s->p_err;
+    }
+    judge(s, s->done_cc, s->done_error);
+}
+
+/* The attempt's end: publish, the next page, retry, fail or stop. */
+static void judge(struct slot *s, int cc, const char *curl_text)
+{
+    struct run *r = s->run;
+    double now = sluice__now();
+    double wall = sluice__wall_now();
     struct slot *ws = sluice__slot_window(s); /* whose statuses */
     if (ws->n_statuses < SLUICE_MAX_STATUSES)
         ws->statuses[ws->n_statuses++] = s->status;
@@ -702,19 +781,24 @@ void sluice__slot_finish(struct slot *s, const struct sluice_http_done *done)
     enum sluice_xfer xfer = classify(s, cc);
     bool ok = xfer == SLUICE_XFER_OK && !s->failed_in_body &&
               is_success(s->status);
-    if (ok && sluice__json_reader_finish(s->reader) != SLUICE_OK) {
-        sluice__err_set(&s->err, "response: %s",
-                        sluice__json_reader_error(s->reader));
-        s->json_invalid = true;
-        ok = false;
-    }
     if (ok) {
-        struct sluice_err why;
-        if (sluice__selector_verdict(s->selector, r->job->source.allow_missing,
-                                     &why) != SLUICE_SELECT_FOUND) {
-            sluice__err_set(&s->err, "records path %s: %s",
-                            r->job->source.records, why.msg);
-            s->records_missing = true;
+        /* the reader's end and the records path: the worker's findings
+         * for a deferred body, else read here */
+        struct sluice_err e = {{0}};
+        bool invalid = false, missing = false;
+        bool whole;
+        if (s->deferred) {
+            invalid = s->p_json_invalid;
+            missing = s->p_missing;
+            e = s->p_err;
+            whole = !invalid && !missing;
+        } else {
+            whole = sluice__slot_body_verdict(s, &e, &invalid, &missing);
+        }
+        if (!whole) {
+            s->err = e;
+            s->json_invalid = invalid;
+            s->records_missing = missing;
             ok = false;
         }
     }
@@ -731,7 +815,7 @@ void sluice__slot_finish(struct slot *s, const struct sluice_http_done *done)
             sluice__slot_publish(r, s);
         return;
     }
-    describe_failure(s, cc, done->error);
+    describe_failure(s, cc, curl_text);
     if (s->group) {
         char msg[SLUICE_ERR_MAX];
         snprintf(msg, sizeof msg, "page %llu: %.900s",
@@ -826,16 +910,20 @@ void sluice__slot_finish(struct slot *s, const struct sluice_http_done *done)
 void sluice__slot_abandon(struct slot *s, const char *why)
 {
     struct run *r = s->run;
+    /* the governor counted it as sent and has not heard of its end */
+    bool ticket_out = s->state == SLOT_RUNNING || s->state == SLOT_PARSING;
     if (s->state == SLOT_RUNNING) {
         sluice__http_transfer_cancel(s->xfer);
         r->in_flight--;
     }
+    /* a parse worker reading its body lets go of it first */
+    sluice__parse_pool_detach(&r->parse, s);
     if (s->group && s->group->owner != s) {
         /* a helper: its page is dropped; the window's slot reports */
         struct page_group *g = s->group;
         s->group = NULL;
         sluice__page_group_unref(g);
-        release(s, s->state == SLOT_RUNNING);
+        release(s, ticket_out);
         return;
     }
     if (s->group) {
@@ -843,6 +931,6 @@ void sluice__slot_abandon(struct slot *s, const char *why)
         sluice__page_group_unref(s->group);
         s->group = NULL;
     }
-    release(s, s->state == SLOT_RUNNING);
+    release(s, ticket_out);
     sluice__result_not_pulled(r, s, why);
 }

@@ -196,6 +196,16 @@ unsigned sluice__run_workers(const struct sluice_job *job)
     return n < 1 ? 1 : n > SLUICE_MAX_WORKERS ? SLUICE_MAX_WORKERS : (unsigned)n;
 }
 
+/* The parse workers (parse_pool.c): the job's workers, one per online core
+ * by default, whatever the destination. */
+unsigned sluice__run_parse_workers(const struct sluice_job *job)
+{
+    if (job->workers > 0)
+        return job->workers;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > SLUICE_MAX_WORKERS ? SLUICE_MAX_WORKERS : (unsigned)n;
+}
+
 /* Reports the windows the committer has published (or failed to). */
 static size_t collect_commits(struct run *r)
 {
@@ -444,7 +454,8 @@ static void stop_windows(struct run *r, bool in_flight_too)
                           : stopped_for_quota(r) ? s->err.msg
                                                  : "interrupted";
         if (s->state == SLOT_WAITING || s->state == SLOT_PARKED ||
-            (in_flight_too && s->state == SLOT_RUNNING))
+            (in_flight_too &&
+             (s->state == SLOT_RUNNING || s->state == SLOT_PARSING)))
             sluice__slot_abandon(s, why);
     }
 }
@@ -510,7 +521,8 @@ static int run_loop(struct run *r, struct sluice_err *err)
             start_ready(r);
         if (r->quota_gone && !stopping)
             continue; /* start_ready found the quota gone: stop now */
-        if (stopping ? r->in_flight == 0 && r->committer.pending == 0
+        if (stopping ? r->in_flight == 0 && r->parse.parsing == 0 &&
+                           r->committer.pending == 0
                      : !work_left(r))
             break;
 
@@ -522,6 +534,7 @@ static int run_loop(struct run *r, struct sluice_err *err)
         /* A commit done while the step waited woke it (the committer's
          * wakeup): its window is reported here, and a slot waiting for
          * the committer starts on the next turn. */
+        sluice__parse_pool_collect(&r->parse);
         collect_commits(r);
         emit_progress(r, false);
     }
@@ -708,6 +721,9 @@ int sluice__run_exec_job(struct sluice_run *handle, struct sluice_job *job,
     SLUICE_TRY(check_destination(&r, &err));
     SLUICE_TRY(sluice__committer_start(&r.committer, r.driver,
                                        sluice__run_workers(job), &err));
+    SLUICE_TRY(sluice__parse_pool_start(&r.parse, r.driver,
+                                        sluice__run_parse_workers(job),
+                                        &err));
     SLUICE_TRY(sluice__run_s3_open(&r, &pol, &err));
     SLUICE_TRY(sluice__manifest_begin(&r, &err));
     r.committer.policy = &job->retry;
@@ -728,6 +744,10 @@ int sluice__run_exec_job(struct sluice_run *handle, struct sluice_job *job,
     r.sum.due = r.plan.selected;
     emit_progress(&r, true);
 out:
+    /* A body still being read (the run stopped on an error) is dropped
+     * with its slot's open output. */
+    r.parse_threads = r.parse.n_threads;
+    sluice__parse_pool_stop(&r.parse);
     /* Publish and report what is still queued: those files are complete. */
     sluice__committer_stop(&r.committer);
     collect_commits(&r);
@@ -777,6 +797,8 @@ out:
     r.sum.rate_cuts = r.gov.learn.cuts;
     r.sum.workers = r.committer.n_threads;
     r.sum.commits_pending_max = r.committer.pending_max;
+    r.sum.parse_threads = r.parse_threads;
+    r.sum.body_pauses = r.parse.pauses;
     r.sum.resume_at = r.quota_gone ? (int64_t)r.quota_wall + 1 : 0;
     if (handle->gov_carry) {
         *handle->gov_carry = r.gov;

@@ -47,8 +47,10 @@ enum slot_state {
     SLOT_IDLE,    /* free for the next window */
     SLOT_WAITING, /* holds a window between attempts (backoff) */
     SLOT_RUNNING, /* a transfer is in flight */
-    SLOT_PARKED   /* holds a window whose pages other slots pull
+    SLOT_PARKED,  /* holds a window whose pages other slots pull
                      (pages.h): it waits for them, sends nothing */
+    SLOT_PARSING  /* its transfer ended; a parse worker still reads the
+                     body (parse_pool.c): the slot is the worker's */
 };
 
 struct run;
@@ -122,6 +124,27 @@ struct slot {
     bool auth_renewed;
     /* incremental (run_incr.c): this attempt's records' cursor */
     struct sluice_cursor_tracker incr;
+
+    /* A 2xx body read by a parse worker (parse_pool.c) instead of on the
+     * loop's thread. `deferred`: this attempt's body goes there (loop's
+     * thread). Under the pool's mutex: `feed`, bytes received and not yet
+     * taken by the worker; `feed_busy`, queued or being read; `feed_eof`,
+     * the transfer ended; `feed_paused`, the loop paused the transfer
+     * because `feed` was full. The worker's own: `feeding`, the bytes it
+     * reads now, and its findings, merged by the loop once it gets the
+     * slot back: `p_failed` (a body byte the reader or the sink refused;
+     * also read by the loop's on_body, to stop the transfer),
+     * `p_json_invalid`, `p_missing` and `p_err`. */
+    bool deferred;
+    struct sluice_buf feed, feeding;
+    bool feed_busy, feed_eof, feed_paused;
+    atomic_bool p_failed;
+    bool p_json_invalid, p_missing;
+    struct sluice_err p_err;
+    int done_cc;             /* the transfer's end, kept for the verdict */
+    const char *done_error;
+    struct slot *pool_next;  /* in the pool's todo or done queue */
+    struct slot *resume_next; /* in its resume queue */
 };
 
 /* A window's end as reported: a snapshot of its slot, so that a window
@@ -195,6 +218,28 @@ struct committer {
     const struct sluice_s3_dest *s3_dest;
     bool s3_refused;
     struct sluice_err s3_refused_err;
+};
+
+/* The parse workers (parse_pool.c): `n_threads` threads reading 2xx bodies
+ * (JSON reader, selector, sink events) off the loop's thread. */
+struct parse_pool {
+    pthread_t threads[SLUICE_MAX_WORKERS];
+    unsigned n_threads;        /* started; 0: bodies are read on the loop */
+    bool initialised;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;         /* work for the workers, or stop */
+    pthread_cond_t idle_cv;    /* a worker let go of a slot */
+    struct slot *todo, *todo_tail; /* slots with bytes to read */
+    struct slot *done;         /* read whole: the loop judges them */
+    struct slot *resume;       /* paused transfers whose feed was taken */
+    bool stop;
+    struct sluice_http_driver *driver; /* woken for done and resume */
+    size_t parsing;            /* slots SLOT_PARSING: the loop's thread */
+    uint64_t pauses;           /* transfers paused, their queue full */
+    /* Test hook (debug builds, SLUICE_TEST_HOLD_PARSE=1): no worker
+     * reads until a transfer was paused once (or one ended), so a test
+     * sees the pause and the resume at work without timing anything. */
+    bool hold, released;
 };
 
 /* The plan (run_plan.c): which windows this run pulls. */
@@ -312,6 +357,8 @@ struct run {
     struct run_plan plan;
     struct run_ledger ledger;
     struct committer committer;
+    struct parse_pool parse;
+    unsigned parse_threads; /* the pool's, kept for the summary */
     struct run_auth auth;
     struct run_incr incr;
     size_t max_pending;   /* commits queued before transfers wait */
@@ -398,6 +445,45 @@ void sluice__slot_publish(struct run *r, struct slot *s);
 void sluice__slot_sink_consumer(struct slot *s,
                                 struct sluice_record_consumer *c);
 
+/* attempt.c, for parse_pool.c: reads `n` body bytes into the slot's
+ * reader (the worker's thread for a deferred body); false when the reader
+ * or the sink refused them, `e` saying why and *json_invalid whether the
+ * body is not JSON. */
+bool sluice__slot_read_body(struct slot *s, const char *data, size_t n,
+                            struct sluice_err *e, bool *json_invalid);
+/* The body ended: the reader's end and the selector's verdict (also the
+ * worker's, for a deferred body); false with `e` when the body is not
+ * whole JSON (*json_invalid) or lacks the records path (*missing). */
+bool sluice__slot_body_verdict(struct slot *s, struct sluice_err *e,
+                               bool *json_invalid, bool *missing);
+/* A deferred body was read whole (parse_pool.c gives the slot back):
+ * the transfer's end is judged as sluice__slot_finish would have. */
+void sluice__slot_parsed(struct slot *s);
+
+/* parse_pool.c */
+/* Starts `workers` threads (0: none, bodies are read on the loop). */
+SLUICE_NODISCARD int sluice__parse_pool_start(struct parse_pool *p,
+                                              struct sluice_http_driver *d,
+                                              unsigned workers,
+                                              struct sluice_err *err);
+/* Stops and joins the threads (each slot given back first). */
+void sluice__parse_pool_stop(struct parse_pool *p);
+/* on_body of a deferred body (the loop's thread): the bytes are queued
+ * for a worker; false when the worker refused earlier bytes (the transfer
+ * stops). Pauses the transfer when the slot's queue is full. */
+bool sluice__parse_pool_feed(struct parse_pool *p, struct slot *s,
+                             const char *data, size_t n);
+/* The slot's transfer ended (curl code and text): the worker finishes
+ * reading, then gives the slot back through sluice__parse_pool_collect. */
+void sluice__parse_pool_end(struct parse_pool *p, struct slot *s, int cc,
+                            const char *error);
+/* The loop's turn: resumes the transfers whose queues were taken and
+ * judges each slot read whole (sluice__slot_parsed). */
+void sluice__parse_pool_collect(struct parse_pool *p);
+/* Takes the slot back from the pool, waiting for a worker reading it to
+ * stop (its findings dropped): before the slot's window is abandoned. */
+void sluice__parse_pool_detach(struct parse_pool *p, struct slot *s);
+
 /* pages.c: parallel pages (pages.h). `s` read its window's first page and
  * the other `npages - 1` are predictable: a group for them, s taking the
  * first (false: out of memory, the pages go one by one). */
@@ -422,6 +508,7 @@ void sluice__run_sink_give(struct run *r, struct sluice_sink *sink);
 
 /* run.c: how many committer threads the job's run starts. */
 unsigned sluice__run_workers(const struct sluice_job *job);
+unsigned sluice__run_parse_workers(const struct sluice_job *job);
 
 /* committer.c */
 /* Starts `workers` threads (1..SLUICE_MAX_WORKERS); the windows still come

@@ -209,6 +209,7 @@ int sluice__report_finish(struct sluice_run_report *r, int run_rc,
         "\"bad_values\":%llu,\"learned_rate\":%.3f,\"learned_limit\":%.3f,"
         "\"learned_from\":\"%s\",\"rate_cuts\":%llu,\"workers\":%u,"
         "\"commits_pending_max\":%zu,\"commit_holds\":%llu,"
+        "\"parse_threads\":%u,\"body_pauses\":%llu,"
         "\"seconds\":%.3f}}\n",
         outcome_of(run_rc, s), s->total, s->skipped, s->due, s->done,
         s->failed, s->not_pulled, (unsigned long long)s->rows,
@@ -219,7 +220,8 @@ int sluice__report_finish(struct sluice_run_report *r, int run_rc,
         s->learned_rate, s->learned_limit,
         s->learned_from[0] ? s->learned_from : "none",
         (unsigned long long)s->rate_cuts, s->workers, s->commits_pending_max,
-        (unsigned long long)s->commit_holds, s->seconds);
+        (unsigned long long)s->commit_holds, s->parse_threads,
+        (unsigned long long)s->body_pauses, s->seconds);
     flush_piece(r, rc);
     struct sluice_err cerr = {{0}};
     if (r->rc == SLUICE_OK && sluice__publish_commit(&r->pub, &cerr) !=

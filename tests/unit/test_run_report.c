@@ -125,6 +125,8 @@ static void test_report_bytes_and_publication(void)
     s.workers = 2;
     s.commits_pending_max = 5;
     s.commit_holds = 7;
+    s.parse_threads = 2;
+    s.body_pauses = 11;
     s.seconds = 1.5;
     ASSERT_EQ(sluice__report_finish(r, SLUICE_OK, &s, &err), SLUICE_OK);
     sluice__report_free(r);
@@ -155,6 +157,7 @@ static void test_report_bytes_and_publication(void)
              "\"learned_rate\":42.500,\"learned_limit\":50.000,"
              "\"learned_from\":\"throttled\",\"rate_cuts\":3,"
              "\"workers\":2,\"commits_pending_max\":5,\"commit_holds\":7,"
+             "\"parse_threads\":2,\"body_pauses\":11,"
              "\"seconds\":1.500}}\n",
              sluice_version());
     size_t n = 0;
