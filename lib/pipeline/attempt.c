@@ -263,7 +263,6 @@ int sluice__slot_init(struct slot *s, struct run *r,
     sluice__buf_init(&s->pagebuf,
                      SLUICE_PAGEBUF_MAX(job->http.max_response_bytes));
     sluice__buf_init(&s->feed, job->http.max_response_bytes + 1);
-    sluice__buf_init(&s->feeding, job->http.max_response_bytes + 1);
     atomic_init(&s->p_failed, false);
 
     /* The sink comes from the run's pool at each window's first byte. */
@@ -311,7 +310,6 @@ void sluice__slot_cleanup(struct slot *s)
     sluice__buf_cleanup(&s->hop_origin);
     sluice__buf_cleanup(&s->body);
     sluice__buf_cleanup(&s->feed);
-    sluice__buf_cleanup(&s->feeding);
 }
 
 /* A paginated window's first page: the window URL (in s->url) becomes

@@ -34,6 +34,10 @@
 /* A slot's queued bytes before its transfer pauses: a few of curl's
  16 KiB writes, so a worker reads in large steps. */
 #define FEED_PAUSE_AT (64u * 1024u)
+/* Bytes queued before a worker is woken for them (or the body's end):
+ * waking one for every 16 KiB write costs more in hand-overs (a futex
+ * wake, a context switch) than reading the bytes. */
+#define FEED_HANDOFF (32u * 1024u)
 
 static void push_todo(struct parse_pool *p, struct slot *s)
 {
@@ -73,17 +77,17 @@ static void swap_bufs(struct sluice_buf *a, struct sluice_buf *b)
 }
 
 /* Reads what was taken from the slot's queue (the worker's thread). */
-static void read_taken(struct slot *s, bool eof)
+static void read_taken(struct slot *s, struct sluice_buf *taken, bool eof)
 {
-    if (s->feeding.n && !atomic_load(&s->p_failed)) {
+    if (taken->n && !atomic_load(&s->p_failed)) {
         bool invalid = false;
-        if (!sluice__slot_read_body(s, s->feeding.p, s->feeding.n, &s->p_err,
+        if (!sluice__slot_read_body(s, taken->p, taken->n, &s->p_err,
                                     &invalid)) {
             s->p_json_invalid = invalid;
             atomic_store(&s->p_failed, true);
         }
     }
-    sluice__buf_reset(&s->feeding);
+    sluice__buf_reset(taken);
     /* The body's end is judged only for a transfer that ended well: a
      * failed one is retried or failed on its own reason. */
     if (eof && s->done_cc == 0 && !atomic_load(&s->p_failed)) {
@@ -102,6 +106,10 @@ static void *worker(void *arg)
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, NULL);
 
+    /* The queue taken from a slot is swapped with this (emptied) one, so
+     * the buffers are one per slot and one per worker. */
+    struct sluice_buf taken;
+    sluice__buf_init(&taken, p->feed_max);
     pthread_mutex_lock(&p->mu);
     for (;;) {
         while ((!p->todo || (p->hold && !p->released)) && !p->stop)
@@ -110,7 +118,7 @@ static void *worker(void *arg)
             break; /* stopping, nothing left */
         struct slot *s = pop_todo(p);
         for (;;) { /* the slot is this worker's (feed_busy) */
-            swap_bufs(&s->feed, &s->feeding);
+            swap_bufs(&s->feed, &taken);
             bool eof = s->feed_eof;
             if (s->feed_paused) { /* room again: the loop resumes it */
                 s->feed_paused = false;
@@ -122,7 +130,7 @@ static void *worker(void *arg)
                 sluice__http_driver_wakeup(p->driver);
             }
             pthread_mutex_unlock(&p->mu);
-            read_taken(s, eof);
+            read_taken(s, &taken, eof);
             pthread_mutex_lock(&p->mu);
             if (eof) {
                 struct slot **q = &p->done;
@@ -135,7 +143,7 @@ static void *worker(void *arg)
                 sluice__http_driver_wakeup(p->driver);
                 break;
             }
-            if (s->feed.n == 0 && !s->feed_eof) {
+            if (s->feed.n < FEED_HANDOFF && !s->feed_eof) {
                 s->feed_busy = false; /* the next bytes queue it again */
                 pthread_cond_broadcast(&p->idle_cv);
                 break;
@@ -143,15 +151,17 @@ static void *worker(void *arg)
         }
     }
     pthread_mutex_unlock(&p->mu);
+    sluice__buf_cleanup(&taken);
     return NULL;
 }
 
 int sluice__parse_pool_start(struct parse_pool *p,
                              struct sluice_http_driver *d, unsigned workers,
-                             struct sluice_err *err)
+                             size_t feed_max, struct sluice_err *err)
 {
     memset(p, 0, sizeof *p);
     p->driver = d;
+    p->feed_max = feed_max;
     if (workers == 0)
         return SLUICE_OK;
     if (workers > SLUICE_MAX_WORKERS)
@@ -219,7 +229,7 @@ bool sluice__parse_pool_feed(struct parse_pool *p, struct slot *s,
         return true;
     }
     int rc = sluice__buf_append(&s->feed, data, n);
-    if (rc == SLUICE_OK && !s->feed_busy) {
+    if (rc == SLUICE_OK && !s->feed_busy && s->feed.n >= FEED_HANDOFF) {
         s->feed_busy = true;
         push_todo(p, s);
     }
@@ -306,7 +316,6 @@ void sluice__parse_pool_detach(struct parse_pool *p, struct slot *s)
         s->state = SLOT_WAITING;
     }
     sluice__buf_reset(&s->feed);
-    sluice__buf_reset(&s->feeding);
     s->feed_eof = false;
     s->feed_paused = false;
     s->deferred = false;

@@ -723,6 +723,7 @@ int sluice__run_exec_job(struct sluice_run *handle, struct sluice_job *job,
                                        sluice__run_workers(job), &err));
     SLUICE_TRY(sluice__parse_pool_start(&r.parse, r.driver,
                                         sluice__run_parse_workers(job),
+                                        job->http.max_response_bytes + 1,
                                         &err));
     SLUICE_TRY(sluice__run_s3_open(&r, &pol, &err));
     SLUICE_TRY(sluice__manifest_begin(&r, &err));

@@ -130,13 +130,13 @@ struct slot {
      * thread). Under the pool's mutex: `feed`, bytes received and not yet
      * taken by the worker; `feed_busy`, queued or being read; `feed_eof`,
      * the transfer ended; `feed_paused`, the loop paused the transfer
-     * because `feed` was full. The worker's own: `feeding`, the bytes it
-     * reads now, and its findings, merged by the loop once it gets the
-     * slot back: `p_failed` (a body byte the reader or the sink refused;
+     * because `feed` was full (the worker swaps `feed` with an empty
+     * buffer of its own and reads that). The worker's own: its findings,
+     * merged by the loop once it gets the slot back: `p_failed` (a body byte the reader or the sink refused;
      * also read by the loop's on_body, to stop the transfer),
      * `p_json_invalid`, `p_missing` and `p_err`. */
     bool deferred;
-    struct sluice_buf feed, feeding;
+    struct sluice_buf feed;
     bool feed_busy, feed_eof, feed_paused;
     atomic_bool p_failed;
     bool p_json_invalid, p_missing;
@@ -235,6 +235,7 @@ struct parse_pool {
     bool stop;
     struct sluice_http_driver *driver; /* woken for done and resume */
     size_t parsing;            /* slots SLOT_PARSING: the loop's thread */
+    size_t feed_max;           /* a queue's bound (the response's) */
     uint64_t pauses;           /* transfers paused, their queue full */
     /* Test hook (debug builds, SLUICE_TEST_HOLD_PARSE=1): no worker
      * reads until a transfer was paused once (or one ended), so a test
@@ -465,6 +466,7 @@ void sluice__slot_parsed(struct slot *s);
 SLUICE_NODISCARD int sluice__parse_pool_start(struct parse_pool *p,
                                               struct sluice_http_driver *d,
                                               unsigned workers,
+                                              size_t feed_max,
                                               struct sluice_err *err);
 /* Stops and joins the threads (each slot given back first). */
 void sluice__parse_pool_stop(struct parse_pool *p);
