@@ -227,7 +227,7 @@ flat() { # url
 }
 
 WINDOWS=$("$SLUICE" plan -q "$JOB" --set "windows.from=$FROM" --set "windows.to=$TO" | wc -l)
-DATE=$(date +%F)
+DATE=${RESULT_NAME:-$(date +%F)} # RESULT_NAME: another file name (two runs in a day)
 echo "date=$(date '+%F %H:%M %Z')" >"$META"
 : >"$WORK/scen.md"
 for sc in $SCENARIOS; do
