@@ -394,7 +394,7 @@ struct sluice_run_summary {
     unsigned parse_threads;  /* threads that read response bodies */
     uint64_t body_pauses;    /* times a transfer was paused because the
                                 parse threads had not yet read its last
-                                64 KiB (the CPU pushing back on the
+                                32 KiB (the CPU pushing back on the
                                 network) */
 };
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The parse workers (pipeline/parse_pool.c) read 2xx bodies off the loop's
-# thread; a slot's queue of unread bytes is bounded (64 KiB), past which the
+# thread; a slot's queue of unread bytes is bounded (32 KiB), past which the
 # loop pauses that transfer and resumes it once a worker took the queue, so a
 # CPU slower than the network holds the network back. SLUICE_TEST_HOLD_PARSE=1
 # (debug builds) keeps every worker from reading until a transfer was paused:
