@@ -7,7 +7,9 @@
  *
  * A response is parsed while it arrives: the write callback feeds the
  * reader, whose events go through the selector into the sink, so a body is
- * never held whole. A non-2xx body is kept (up to 64 KiB) for the server's
+ * never held whole. A 2xx body is read so by a parse worker (parse_pool.c:
+ * the callback queues its bytes), except a page of a page group, read
+ * here; the attempt is judged once the worker has read it. A non-2xx body is kept (up to 64 KiB) for the server's
  * message. When a transfer ends, the retry policy decides: publish, try
  * again after a delay, fail the window, or stop the run (quota gone).
  *
@@ -141,7 +143,9 @@ static bool on_header(void *owner, const char *line, size_t n)
      * follow, and the body's first byte settles it (on_body). */
     s->headers_done = n <= 2 && (line[0] == '\r' || line[0] == '\n');
     sluice__rate_headers_feed(&s->rate_headers, line, n);
-    if (s->pager)
+    /* Trailers (after a body a worker reads) do not reach the pager: it
+     * is the worker's until the slot is handed back. */
+    if (s->pager && !s->deferred)
         sluice__pager_header(s->pager, line, n);
     return true;
 }
@@ -171,10 +175,12 @@ static bool on_body(void *owner, const char *data, size_t n)
         return true;
     }
     /* A body read by a parse worker (parse_pool.c): queued for it. */
-    if (s->deferred || (s->run->parse.n_threads > 0 && !s->pager &&
-                        !s->group)) {
+    if (s->deferred || (s->run->parse.n_threads > 0 && !s->group)) {
         s->deferred = true;
-        if (sluice__parse_pool_feed(&s->run->parse, s, data, n))
+        enum sluice_feed f = sluice__parse_pool_feed(&s->run->parse, s, data, n);
+        if (f == SLUICE_FEED_PAUSED)
+            s->bytes_in -= n; /* not taken: libcurl gives them again */
+        if (f != SLUICE_FEED_STOP)
             return true;
         /* the worker refused earlier bytes (its reason comes with the
          * slot), or the queue could not grow (s->err says so) */

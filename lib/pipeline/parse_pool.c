@@ -21,10 +21,12 @@
  * network slows the network instead of growing memory: at most about
  * two queues per slot exist (the one filling, the one read).
  *
- * Not deferred (read on the loop as before): paginated windows, whose
- * next request depends on the page just read and whose pager also reads
- * header lines, and the pages of a page group (pages.c); with no worker
- * threads (never: at least one is started). */
+ * A paginated window's page is read so too: its pager reads the header
+ * lines on the loop before the first body byte and the body's events on
+ * the worker (trailers after it do not reach the pager), and the next
+ * request is named once the slot is back (attempt.c). Not deferred (read
+ * on the loop as before): the pages of a page group, which pages.c writes
+ * into their window's sink on the loop in page order. */
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,11 +218,11 @@ void sluice__parse_pool_stop(struct parse_pool *p)
     p->initialised = false;
 }
 
-bool sluice__parse_pool_feed(struct parse_pool *p, struct slot *s,
-                             const char *data, size_t n)
+enum sluice_feed sluice__parse_pool_feed(struct parse_pool *p, struct slot *s,
+                                         const char *data, size_t n)
 {
     if (atomic_load(&s->p_failed))
-        return false; /* the worker refused earlier bytes: stop */
+        return SLUICE_FEED_STOP; /* the worker refused earlier bytes */
     pthread_mutex_lock(&p->mu);
     if (s->feed.n >= FEED_PAUSE_AT) {
         s->feed_paused = true; /* the worker that takes it resumes it */
@@ -228,7 +230,7 @@ bool sluice__parse_pool_feed(struct parse_pool *p, struct slot *s,
         release_hold(p);
         pthread_mutex_unlock(&p->mu);
         sluice__http_transfer_pause(s->xfer);
-        return true;
+        return SLUICE_FEED_PAUSED;
     }
     int rc = sluice__buf_append(&s->feed, data, n);
     if (rc == SLUICE_OK && !s->feed_busy && s->feed.n >= FEED_HANDOFF) {
@@ -238,9 +240,9 @@ bool sluice__parse_pool_feed(struct parse_pool *p, struct slot *s,
     pthread_mutex_unlock(&p->mu);
     if (rc != SLUICE_OK) {
         sluice__err_set(&s->err, "response: %s", sluice_strerror(rc));
-        return false;
+        return SLUICE_FEED_STOP;
     }
-    return true;
+    return SLUICE_FEED_TAKEN;
 }
 
 void sluice__parse_pool_end(struct parse_pool *p, struct slot *s, int cc,

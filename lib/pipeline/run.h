@@ -471,10 +471,13 @@ SLUICE_NODISCARD int sluice__parse_pool_start(struct parse_pool *p,
 /* Stops and joins the threads (each slot given back first). */
 void sluice__parse_pool_stop(struct parse_pool *p);
 /* on_body of a deferred body (the loop's thread): the bytes are queued
- * for a worker; false when the worker refused earlier bytes (the transfer
- * stops). Pauses the transfer when the slot's queue is full. */
-bool sluice__parse_pool_feed(struct parse_pool *p, struct slot *s,
-                             const char *data, size_t n);
+ * for a worker (TAKEN); or the slot's queue is full, the transfer paused
+ * and the bytes not taken (PAUSED: libcurl gives them again on resume);
+ * or the worker refused earlier bytes, or the queue could not grow (STOP:
+ * the transfer stops). */
+enum sluice_feed { SLUICE_FEED_TAKEN, SLUICE_FEED_PAUSED, SLUICE_FEED_STOP };
+enum sluice_feed sluice__parse_pool_feed(struct parse_pool *p, struct slot *s,
+                                         const char *data, size_t n);
 /* The slot's transfer ended (curl code and text): the worker finishes
  * reading, then gives the slot back through sluice__parse_pool_collect. */
 void sluice__parse_pool_end(struct parse_pool *p, struct slot *s, int cc,

@@ -6,7 +6,8 @@
 # (debug builds) keeps every worker from reading until a transfer was paused:
 # no sleep, no timing. Every NeoWs week is ~140 KB, so each transfer must fill
 # its queue and pause before it can end. The held run's summary must show
-# pauses and the parse threads, every window done, each window's NDJSON lines
+# pauses and the parse threads, every window done, the same bytes in as the
+# free run (a paused write is given again: counted once), each window's NDJSON lines
 # exactly the records the server sent for it (nothing lost or doubled where a
 # transfer paused and resumed), and the same files, NDJSON and Parquet, as a
 # run without the hook.
@@ -39,6 +40,11 @@ for fmt in ("ndjson", "parquet"):
     assert s["body_pauses"] >= 1, f"no transfer was ever paused: {s}"
     f = json.load(open(f"{fmt}-free/report.json"))["summary"]
     assert f["done"] == 26 and f["parse_threads"] == 2, f
+    # a paused write is given again by libcurl: counted once
+    assert s["bytes_in"] == f["bytes_in"] and s["rows"] == f["rows"], (s, f)
+    held = {w["start"]: w["bytes_in"] for w in json.load(open(f"{fmt}-held/report.json"))["windows"]}
+    free = {w["start"]: w["bytes_in"] for w in json.load(open(f"{fmt}-free/report.json"))["windows"]}
+    assert held == free and len(held) == 26, (held, free)
     print(fmt, "held:", s["body_pauses"], "pauses")
 # Each window's records, as the server gives them, against the held run's
 # lines (the plan's URLs, the key put back).
