@@ -737,7 +737,8 @@ static bool next_page(struct run *r, struct slot *s)
     return true;
 }
 
-static void judge(struct slot *s, int cc, const char *curl_text);
+static void judge(struct slot *s, int cc, const char *curl_text, double now,
+                  double wall);
 
 void sluice__slot_finish(struct slot *s, const struct sluice_http_done *done)
 {
@@ -752,32 +753,36 @@ void sluice__slot_finish(struct slot *s, const struct sluice_http_done *done)
     if (cc == 0 && !s->failed_in_body && is_redirect(s->status) &&
         follow_redirect(s))
         return;
-    /* A body a worker reads: judged once it has read the last byte. */
+    /* A body a worker reads: judged once it has read the last byte, as of
+     * now (the governor reads the rate headers' deltas against it). */
     if (s->deferred) {
+        s->t_done = sluice__now();
+        s->t_done_wall = sluice__wall_now();
         sluice__parse_pool_end(&r->parse, s, cc, done->error);
         return;
     }
-    judge(s, cc, done->error);
+    judge(s, cc, done->error, sluice__now(), sluice__wall_now());
 }
 
 void sluice__slot_parsed(struct slot *s)
 {
     s->state = SLOT_WAITING;
-    if (atomic_load(&s->p_failed) && !s->failed_in_body) {
-        /* as on_body would have said, had it read the bytes itself */
+    if (atomic_load(&s->p_failed)) {
+        /* as on_body would have said, had it read the bytes itself: the
+         * worker's bytes came before any the loop refused later (a size
+         * limit), so its reason wins */
         s->failed_in_body = true;
         s->json_invalid = s->p_json_invalid;
         s->err = s->p_err;
     }
-    judge(s, s->done_cc, s->done_error);
+    judge(s, s->done_cc, s->done_error, s->t_done, s->t_done_wall);
 }
 
 /* The attempt's end: publish, the next page, retry, fail or stop. */
-static void judge(struct slot *s, int cc, const char *curl_text)
+static void judge(struct slot *s, int cc, const char *curl_text, double now,
+                  double wall)
 {
     struct run *r = s->run;
-    double now = sluice__now();
-    double wall = sluice__wall_now();
     struct slot *ws = sluice__slot_window(s); /* whose statuses */
     if (ws->n_statuses < SLUICE_MAX_STATUSES)
         ws->statuses[ws->n_statuses++] = s->status;

@@ -11,7 +11,10 @@
  *
  * Ownership: while a slot's bytes are queued or read, its reader,
  * selector, sink, cursor tracker and `p_*` findings are the worker's; the
- * loop touches only `feed` (under the mutex) and its transfer. The
+ * loop touches only `feed` (under the mutex) and its transfer. What all
+ * readers share and the loop may change, the job's secrets (an OAuth2
+ * token added when it is renewed), the loop changes only behind the gate
+ * (sluice__parse_pool_gate_close: no worker reads until it opens). The
  * mutex's hand-overs order every write before the other thread's reads.
  * A slot is read by one worker at a time, its bytes in order.
  *
@@ -133,9 +136,14 @@ static void *worker(void *arg)
                 *q = s;
                 sluice__http_driver_wakeup(p->driver);
             }
+            while (p->gate) /* the loop changes what readers share */
+                pthread_cond_wait(&p->cv, &p->mu);
+            p->reading++;
             pthread_mutex_unlock(&p->mu);
             read_taken(s, &taken, eof);
             pthread_mutex_lock(&p->mu);
+            if (--p->reading == 0 && p->gate)
+                pthread_cond_broadcast(&p->idle_cv);
             if (eof) {
                 struct slot **q = &p->done;
                 while (*q)
@@ -323,4 +331,25 @@ void sluice__parse_pool_detach(struct parse_pool *p, struct slot *s)
     s->feed_eof = false;
     s->feed_paused = false;
     s->deferred = false;
+}
+
+void sluice__parse_pool_gate_close(struct parse_pool *p)
+{
+    if (!p->initialised)
+        return;
+    pthread_mutex_lock(&p->mu);
+    p->gate = true;
+    while (p->reading > 0)
+        pthread_cond_wait(&p->idle_cv, &p->mu);
+    pthread_mutex_unlock(&p->mu);
+}
+
+void sluice__parse_pool_gate_open(struct parse_pool *p)
+{
+    if (!p->initialised)
+        return;
+    pthread_mutex_lock(&p->mu);
+    p->gate = false;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
 }

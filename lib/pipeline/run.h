@@ -143,6 +143,7 @@ struct slot {
     struct sluice_err p_err;
     int done_cc;             /* the transfer's end, kept for the verdict */
     const char *done_error;
+    double t_done, t_done_wall; /* when it ended (monotonic, UTC) */
     struct slot *pool_next;  /* in the pool's todo or done queue */
     struct slot *resume_next; /* in its resume queue */
 };
@@ -237,6 +238,10 @@ struct parse_pool {
     size_t parsing;            /* slots SLOT_PARSING: the loop's thread */
     size_t feed_max;           /* a queue's bound (the response's) */
     uint64_t pauses;           /* transfers paused, their queue full */
+    /* The gate: closed, no worker starts reading (the loop changes what
+     * they share); `reading`, the workers reading now. */
+    bool gate;
+    unsigned reading;
     /* Test hook (debug builds, SLUICE_TEST_HOLD_PARSE=1): no worker
      * reads until a transfer was paused once (or one ended), so a test
      * sees the pause and the resume at work without timing anything. */
@@ -488,6 +493,11 @@ void sluice__parse_pool_collect(struct parse_pool *p);
 /* Takes the slot back from the pool, waiting for a worker reading it to
  * stop (its findings dropped): before the slot's window is abandoned. */
 void sluice__parse_pool_detach(struct parse_pool *p, struct slot *s);
+/* Closes the gate: waits until no worker reads, and none starts until
+ * _gate_open; the loop then changes what every reader uses (the job's
+ * secrets). Rare: an OAuth2 token's renewal. */
+void sluice__parse_pool_gate_close(struct parse_pool *p);
+void sluice__parse_pool_gate_open(struct parse_pool *p);
 
 /* pages.c: parallel pages (pages.h). `s` read its window's first page and
  * the other `npages - 1` are predictable: a group for them, s taking the

@@ -10,7 +10,9 @@
  * the server's words; later the run stops starting transfers, as for a
  * spent quota, and returns SLUICE_EAUTH. Each token is added to the job's
  * secrets before it is used, so that no log line, report or record shows
- * it (a run uses its job alone: the set grows on the loop's thread only). */
+ * it (a run uses its job alone: the set grows on the loop's thread only,
+ * while the parse workers, which redact records with it, wait at the
+ * pool's gate: parse_pool.c). */
 #include <stdio.h>
 #include <string.h>
 
@@ -30,7 +32,10 @@ static bool renew(struct run *r, const char *why)
     int rc = sluice__oauth2_fetch(c, &a->policy, sluice__now(), &a->token, &e);
     if (rc == SLUICE_OK) {
         const char *t = a->token.access_token;
+        /* the parse workers redact with the set: none reads meanwhile */
+        sluice__parse_pool_gate_close(&r->parse);
         rc = sluice__secrets_add(r->job->secrets, t, strlen(t));
+        sluice__parse_pool_gate_open(&r->parse);
         if (rc != SLUICE_OK)
             sluice__err_set(&e, "the token cannot be kept secret (%s)",
                             sluice_strerror(rc));
