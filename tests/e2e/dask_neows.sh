@@ -42,8 +42,9 @@ export DASK_CONFIG="$WORK/dask-config" DASK_TEMPORARY_DIRECTORY="$WORK/dask-tmp"
 WINDOWS=314
 start_postgres
 start_mock --latency-ms 20 --hourly-limit 1000000 --log req.log
+mkfifo hold.fifo # the KILL server says there when it holds the request
 start_another_mock KILL --latency-ms 5 --hourly-limit 1000000 --log kill.log \
-    --fault 'hold@start_date=2020-01-01#1'
+    --fault 'hold@start_date=2020-01-01#1' --hold-fifo "$WORK/hold.fifo"
 
 python3 -c '
 import datetime as d
@@ -90,7 +91,7 @@ disown
 mkdir got
 pids_csv=$(IFS=,; echo "${wpids[*]}")
 "${PYENV[@]}" "$PY" "$SLUICE_SRC/tests/python/check_dask.py" "$SCHED" "$WORK/job.yaml" \
-    "$WORK/sqlite.yaml" "$WORK/kill.yaml" "$WORK/kill.log" "$KILL_PID" \
+    "$WORK/sqlite.yaml" "$WORK/kill.yaml" "$WORK/hold.fifo" "$KILL_PID" \
     "$PG_PORT" "$pids_csv" "$WORK/got" >check.out 2>check.err ||
     fail "check_dask: $(tail -n 30 check.err) $(tail -n 20 worker*.err scheduler.err)"
 grep -q '^dask ok' check.out || fail "check_dask: $(cat check.out check.err)"

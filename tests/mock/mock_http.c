@@ -23,6 +23,7 @@
 #include "neows_gen.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -30,6 +31,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAX_BODY (64u << 20)
 #define BIG_HEADERS (1u << 20) /* huge-header / many-headers */
@@ -265,6 +267,22 @@ static void log_request(struct MHD_Connection *c, const struct mreq *r,
         MHD_get_connection_values(c, MHD_HEADER_KIND, log_header, NULL);
     fflush(mock_cfg.log);
     pthread_mutex_unlock(&log_lock);
+}
+
+/* --hold-fifo: a held request's URI, as one line, so that a test waits for
+ * the hold by reading (no polling of the log). The reader keeps the FIFO
+ * open (read-write), so this open never blocks; without a reader the line
+ * is dropped (ENXIO), which the test then notices by never reading it. */
+static void announce_hold(const char *uri)
+{
+    int fd = open(mock_cfg.hold_fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    char line[4096];
+    int n = snprintf(line, sizeof line, "%s\n", uri);
+    if (n > 0 && (size_t)n < sizeof line && write(fd, line, (size_t)n) < 0)
+        perror("neows-mock: --hold-fifo");
+    close(fd);
 }
 
 /* /moved<rest>?<query> -> 302 to --redirect-base<rest>?<query>, before any
@@ -625,6 +643,8 @@ respond:
         fh.kind = FAULT_NONE;
     }
     log_request(c, r, method, r->status);
+    if (fh.kind == FAULT_HOLD && mock_cfg.hold_fifo)
+        announce_hold(r->uri); /* logged first: the log has it too */
 done:
     free(key);
     free(o.location);

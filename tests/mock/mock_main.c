@@ -93,6 +93,12 @@ static const char usage[] =
     "                       first of --keys)\n"
     "  --help               this text\n";
 
+/* For a test waiting for the hold fault (a separate string, for the length
+ * ISO C guarantees). */
+static const char usage_hold[] =
+    "  --hold-fifo PATH     write each URI the hold fault holds, as a line,\n"
+    "                       to the FIFO PATH (its reader keeps it open)\n";
+
 /* The credentials' routes (mock_auth.c), a separate string for the
  * length ISO C guarantees. */
 static const char usage_auth[] =
@@ -251,6 +257,7 @@ int main(int argc, char **argv)
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             fputs(usage, stdout);
+            fputs(usage_hold, stdout);
             fputs(usage_auth, stdout);
             return 0;
         } else if (strcmp(a, "--any-key") == 0) {
@@ -310,6 +317,8 @@ int main(int argc, char **argv)
             mock_cfg.replay_dir = val;
         } else if (strcmp(a, "--log") == 0) {
             log_path = val;
+        } else if (strcmp(a, "--hold-fifo") == 0) {
+            mock_cfg.hold_fifo = val;
         } else if (strcmp(a, "--tls-cert") == 0) {
             bad = !(mock_cfg.tls_cert = read_text(val));
         } else if (strcmp(a, "--tls-key") == 0) {

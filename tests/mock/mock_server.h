@@ -35,6 +35,7 @@ struct mock_cfg {
     const char *redirect_base;/* --redirect-base: Location of /moved/...;
                                  NULL: "" (a relative, same-origin one) */
     const char *path_prefix;  /* --path-prefix: the API lives under it */
+    const char *hold_fifo;    /* --hold-fifo: a FIFO told each held URI */
 };
 
 extern struct mock_cfg mock_cfg;

@@ -6,9 +6,10 @@ servers, and checks the servers' logs and the files afterwards.
 Arguments: SCHEDULER (tcp://127.0.0.1:P) JOB (shared ledger, 314 windows)
 SQLITE_JOB (the same job on a SQLite ledger) KILL_JOB (shared ledger,
 concurrency 1, lease 2 s, its server holding the first answer of
-2020-01-01) KILL_LOG (that server's --log) KILL_MOCK_PID PG_PORT
-WORKER_PIDS (the 4 Dask worker processes' pids, comma-separated) OUT
-(a folder for what the shell checks).
+2020-01-01) HOLD_FIFO (that server's --hold-fifo: it writes the held
+request's URI there) KILL_MOCK_PID PG_PORT WORKER_PIDS (the 4 Dask
+worker processes' pids, comma-separated) OUT (a folder for what the shell
+checks).
 
 In order:
 1. `import sluice` imports no Dask; `import sluice.dask` works.
@@ -21,19 +22,20 @@ In order:
 4. a Dask worker killed with SIGKILL in the middle of its lease, without
    timing: the worker that claimed 2020-01-01 (its first claim, with
    concurrency 1 its only one while the server holds the answer) is found
-   by its lease owner (host:pid:...) in the ledger, once the server has
-   the request; it is killed, the held answer released (to a dead
+   by its lease owner (host:pid:...) in the ledger once the server says,
+   through its FIFO, that it holds the request (the lease was claimed
+   before the request was sent); it is killed, the held answer released (to a dead
    connection). Dask reruns its task elsewhere; the live workers pull the
    rest, wait for the dead one's lease to run out and pull 2020-01-01:
    the result still covers every window once, no task result comes from
    the dead worker. OUT/kill.txt gets the start dates.
 """
 import os
+import select
 import signal
 import subprocess
 import sys
 import threading
-import time
 
 import sluice
 
@@ -42,7 +44,7 @@ assert "distributed" not in sys.modules and "dask" not in sys.modules, \
 import sluice.dask  # noqa: E402
 from distributed import Client  # noqa: E402
 
-(SCHED, JOB, SQLITE_JOB, KILL_JOB, KILL_LOG, KILL_MOCK_PID, PG_PORT,
+(SCHED, JOB, SQLITE_JOB, KILL_JOB, HOLD_FIFO, KILL_MOCK_PID, PG_PORT,
  WORKER_PIDS, OUT) = sys.argv[1:10]
 WORKER_PIDS = [int(p) for p in WORKER_PIDS.split(",")]
 WINDOWS = 314
@@ -64,18 +66,6 @@ def pg(sql):
          "-U", "postgres", "-d", "postgres", "-c", sql],
         check=True, capture_output=True, text=True, env=PG_ENV,
         timeout=30).stdout.strip()
-
-
-def wait_until(what, cond, timeout=60):
-    """Polls cond (a state of the servers or the ledger) until it holds:
-    the bound only turns a hang into a failure."""
-    end = time.monotonic() + timeout
-    while True:
-        v = cond()
-        if v:
-            return v
-        check(time.monotonic() < end, "timed out waiting for " + what)
-        time.sleep(0.05)
 
 
 def covers_once(res, label):
@@ -129,20 +119,21 @@ def body():
         box["err"] = e
 
 
+# Opened read-write before the run, so that the server's open for writing
+# finds a reader and the read below waits for its line (no EOF meanwhile).
+hold_fd = os.open(HOLD_FIFO, os.O_RDWR)
 t = threading.Thread(target=body)
 t.start()
-
-
-def held_owner():
-    with open(KILL_LOG) as f:
-        if "start_date=2020-01-01" not in f.read():
-            return None
-    return pg("SELECT lease_owner FROM sluice_neows_kill.windows"
-              " WHERE start = 1577836800 AND lease_owner IS NOT NULL")
-
-
-owner = wait_until("the held request of 2020-01-01 and its lease",
-                   held_owner)
+# The server's word that it holds the request; the select bound only turns
+# a hang into a failure.
+ready, _, _ = select.select([hold_fd], [], [], 120)
+check(ready, "the server never held the request of 2020-01-01")
+held = os.read(hold_fd, 4096).decode()
+os.close(hold_fd)
+check("start_date=2020-01-01" in held, "held: %r" % held)
+owner = pg("SELECT lease_owner FROM sluice_neows_kill.windows"
+           " WHERE start = 1577836800 AND lease_owner IS NOT NULL")
+check(owner, "the held request of 2020-01-01 has no lease in the ledger")
 victim = int(owner.split(":")[1])
 check(victim in WORKER_PIDS, "lease owner %s is no Dask worker" % owner)
 os.kill(victim, signal.SIGKILL)
