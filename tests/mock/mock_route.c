@@ -7,6 +7,7 @@
 #include "mock_cache.h"
 #include "mock_fanout.h"
 #include "mock_parts.h"
+#include "mock_reply.h"
 #include "mock_server.h"
 #include "mock_util.h"
 #include "neows_gen.h"
@@ -93,20 +94,6 @@ int query_parse(const char *uri, struct query *q)
     return 0;
 }
 
-static void outcome_own(struct outcome *o, unsigned status, struct mbuf *b)
-{
-    o->status = status;
-    o->ctype = "application/json";
-    o->entry = NULL;
-    o->retry_after = -1;
-    o->own = mbuf_take(b, &o->n);
-    if (!o->own) {
-        o->status = 500;
-        o->own = strdup("{}");
-        o->n = o->own ? 2 : 0;
-    }
-}
-
 void gateway_error(struct outcome *o, unsigned status, const char *code,
                    const char *msg)
 {
@@ -116,7 +103,7 @@ void gateway_error(struct outcome *o, unsigned status, const char *code,
                 "{\n  \"error\": {\n    \"code\": \"%s\",\n"
                 "    \"message\": \"%s\"\n  }\n}",
                 code, msg);
-    outcome_own(o, status, &b);
+    reply_json(o, status, &b);
 }
 
 static void neows_error(struct outcome *o, unsigned status, const char *name,
@@ -146,7 +133,7 @@ static void neows_error(struct outcome *o, unsigned status, const char *name,
         mbuf_add_json(&b, q->end, strlen(q->end));
     }
     mbuf_adds(&b, "\"}");
-    outcome_own(o, status, &b);
+    reply_json(o, status, &b);
 }
 
 void bad_request(struct outcome *o, const char *path, const struct query *q)
@@ -167,7 +154,7 @@ void html_error(struct outcome *o, unsigned status)
                 "<p>The server answered %u (injected by neows-mock).</p>"
                 "</body></html>\n",
                 status);
-    outcome_own(o, status, &b);
+    reply_json(o, status, &b);
     o->ctype = "text/html; charset=utf-8";
 }
 
