@@ -9,8 +9,9 @@
  * reader, whose events go through the selector into the sink, so a body is
  * never held whole. A 2xx body is read so by a parse worker (parse_pool.c:
  * the callback queues its bytes), except a page of a page group, read
- * here; the attempt is judged once the worker has read it. A non-2xx body is kept (up to 64 KiB) for the server's
- * message. When a transfer ends, the retry policy decides: publish, try
+ * here; the attempt is judged once the worker has read it. A non-2xx
+ * body is kept (up to 64 KiB) for the server's message. When a transfer
+ * ends, the retry policy decides: publish, try
  * again after a delay, fail the window, or stop the run (quota gone).
  *
  * A complete 2xx body is published only if the selector found the records
@@ -177,7 +178,8 @@ static bool on_body(void *owner, const char *data, size_t n)
     /* A body read by a parse worker (parse_pool.c): queued for it. */
     if (s->deferred || (s->run->parse.n_threads > 0 && !s->group)) {
         s->deferred = true;
-        enum sluice_feed f = sluice__parse_pool_feed(&s->run->parse, s, data, n);
+        enum sluice_feed f =
+            sluice__parse_pool_feed(&s->run->parse, s, data, n);
         if (f == SLUICE_FEED_PAUSED)
             s->bytes_in -= n; /* not taken: libcurl gives them again */
         if (f != SLUICE_FEED_STOP)

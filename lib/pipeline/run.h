@@ -132,9 +132,10 @@ struct slot {
      * the transfer ended; `feed_paused`, the loop paused the transfer
      * because `feed` was full (the worker swaps `feed` with an empty
      * buffer of its own and reads that). The worker's own: its findings,
-     * merged by the loop once it gets the slot back: `p_failed` (a body byte the reader or the sink refused;
-     * also read by the loop's on_body, to stop the transfer),
-     * `p_json_invalid`, `p_missing` and `p_err`. */
+     * merged by the loop once it gets the slot back: `p_failed` (a body
+     * byte the reader or the sink refused; also read by the loop's
+     * on_body, to stop the transfer), `p_json_invalid`, `p_missing` and
+     * `p_err`. */
     bool deferred;
     struct sluice_buf feed;
     bool feed_busy, feed_eof, feed_paused;

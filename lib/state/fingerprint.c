@@ -30,11 +30,9 @@ static int by_name(const void *a, const void *b)
     return strcmp(x->name, y->name);
 }
 
-/* Items sorted by name (an array of pointers into `items`); SLUICE_EINVAL
- * on a NULL name or value, or a duplicate name. */
-static int sorted(const struct sluice_ledger_fp_item *items, size_t n,
-                  const struct sluice_ledger_fp_item ***out,
-                  struct sluice_err *err)
+int sluice__fp_sorted(const struct sluice_ledger_fp_item *items, size_t n,
+                      const struct sluice_ledger_fp_item ***out,
+                      struct sluice_err *err)
 {
     int rc = SLUICE_OK;
     const struct sluice_ledger_fp_item **v =
@@ -79,7 +77,7 @@ out:
 }
 
 /* Appends value, cut to SHOWN_MAX bytes at a character boundary. */
-static int add_shown(struct sluice_buf *b, const char *v)
+int sluice__fp_shown(struct sluice_buf *b, const char *v)
 {
     size_t n = strlen(v);
     if (n <= SHOWN_MAX)
@@ -112,7 +110,7 @@ int sluice__ledger_fingerprint_diff(struct sluice_ledger *l,
     sluice__buf_reset(diff);
     *stored = false;
     err->msg[0] = '\0';
-    SLUICE_TRY(sorted(items, n, &v, err));
+    SLUICE_TRY(sluice__fp_sorted(items, n, &v, err));
     SLUICE_TRY(sluice__ledger_meta_get(l, "fingerprint", &digest, err));
     if (!digest)
         goto out;
@@ -135,8 +133,8 @@ int sluice__ledger_fingerprint_diff(struct sluice_ledger *l,
                 SLUICE_TRY(sluice__buf_adds(diff, " (secret)"));
             else {
                 SLUICE_TRY(sluice__buf_adds(diff, " (was "));
-                SLUICE_TRY(
-                    add_shown(diff, (const char *)sqlite3_column_text(st, 1)));
+                SLUICE_TRY(sluice__fp_shown(
+                    diff, (const char *)sqlite3_column_text(st, 1)));
                 SLUICE_TRY(sluice__buf_addc(diff, ')'));
             }
         } else if (cmp > 0) { /* new */
@@ -146,7 +144,7 @@ int sluice__ledger_fingerprint_diff(struct sluice_ledger *l,
                 SLUICE_TRY(sluice__buf_adds(diff, " (secret)"));
             else {
                 SLUICE_TRY(sluice__buf_adds(diff, " (= "));
-                SLUICE_TRY(add_shown(diff, v[i]->value));
+                SLUICE_TRY(sluice__fp_shown(diff, v[i]->value));
                 SLUICE_TRY(sluice__buf_addc(diff, ')'));
             }
         } else {
@@ -165,9 +163,9 @@ int sluice__ledger_fingerprint_diff(struct sluice_ledger *l,
                 else {
                     SLUICE_TRY(sluice__buf_appendf(diff, "%s changed from ",
                                                    v[i]->name));
-                    SLUICE_TRY(add_shown(diff, old ? old : ""));
+                    SLUICE_TRY(sluice__fp_shown(diff, old ? old : ""));
                     SLUICE_TRY(sluice__buf_adds(diff, " to "));
-                    SLUICE_TRY(add_shown(diff, v[i]->value));
+                    SLUICE_TRY(sluice__fp_shown(diff, v[i]->value));
                 }
             }
         }
@@ -204,7 +202,7 @@ int sluice__ledger_fingerprint_set(struct sluice_ledger *l,
     sluice__buf_init(&form, 256);
     sluice__sha256_init(&h);
     err->msg[0] = '\0';
-    SLUICE_TRY(sorted(items, n, &v, err));
+    SLUICE_TRY(sluice__fp_sorted(items, n, &v, err));
     SLUICE_TRY(sluice__ledger_begin(l, err));
     SLUICE_TRY(sluice__ledger_exec(l, "DELETE FROM fingerprint", err));
     SLUICE_TRY(sluice__ledger_prepare(

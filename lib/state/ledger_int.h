@@ -117,6 +117,14 @@ int sluice__pgl_claim(struct sluice_ledger *l,
                       int64_t *wait_until, struct sluice_err *err);
 int sluice__pgl_renew(struct sluice_ledger *l, size_t *renewed,
                       struct sluice_err *err);
+/* fingerprint.c, for both backends: the items sorted by name (pointers into
+ * `items`, freed by the caller); SLUICE_EINVAL on a NULL name or value or
+ * a name given twice. And a value as a diff shows it: quoted, cut after
+ * 60 bytes (not inside a UTF-8 sequence) with "...". */
+int sluice__fp_sorted(const struct sluice_ledger_fp_item *items, size_t n,
+                      const struct sluice_ledger_fp_item ***out,
+                      struct sluice_err *err);
+int sluice__fp_shown(struct sluice_buf *b, const char *v);
 int sluice__pgl_fingerprint_diff(struct sluice_ledger *l,
                                  const struct sluice_ledger_fp_item *items,
                                  size_t n, bool *stored,

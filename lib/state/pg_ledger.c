@@ -767,25 +767,6 @@ out:
 
 /* ---- fingerprint ----------------------------------------------------------- */
 
-static int by_name(const void *a, const void *b)
-{
-    const struct sluice_ledger_fp_item *x =
-        *(const struct sluice_ledger_fp_item *const *)a;
-    const struct sluice_ledger_fp_item *y =
-        *(const struct sluice_ledger_fp_item *const *)b;
-    return strcmp(x->name, y->name);
-}
-
-static int shown(struct sluice_buf *b, const char *v)
-{
-    size_t n = strlen(v), k = 60;
-    if (n <= k)
-        return sluice__buf_appendf(b, "'%s'", v);
-    while (k > 0 && ((unsigned char)v[k] & 0xc0) == 0x80)
-        k--;
-    return sluice__buf_appendf(b, "'%.*s...'", (int)k, v);
-}
-
 int sluice__pgl_fingerprint_diff(struct sluice_ledger *l,
                                  const struct sluice_ledger_fp_item *items,
                                  size_t n, bool *stored,
@@ -797,14 +778,7 @@ int sluice__pgl_fingerprint_diff(struct sluice_ledger *l,
     const struct sluice_ledger_fp_item **v = NULL;
     sluice__buf_reset(diff);
     *stored = false;
-    v = sluice__calloc(n ? n : 1, sizeof *v);
-    SLUICE_FAIL_IF(!v, SLUICE_ENOMEM, err, "out of memory");
-    for (size_t i = 0; i < n; i++) {
-        SLUICE_FAIL_IF(!items[i].name || !items[i].value, SLUICE_EINVAL, err,
-                       "fingerprint: item %zu has no name or value", i);
-        v[i] = &items[i];
-    }
-    qsort(v, n, sizeof *v, by_name);
+    SLUICE_TRY(sluice__fp_sorted(items, n, &v, err));
     SLUICE_TRY(q(l, "read fingerprint",
                  "SELECT name, value, secret FROM fingerprint"
                  " ORDER BY name COLLATE \"C\"",
@@ -829,7 +803,7 @@ int sluice__pgl_fingerprint_diff(struct sluice_ledger *l,
                 brc |= sluice__buf_adds(diff, " (secret)");
             else {
                 brc |= sluice__buf_adds(diff, " (was ");
-                brc |= shown(diff, PQgetvalue(r, j, 1));
+                brc |= sluice__fp_shown(diff, PQgetvalue(r, j, 1));
                 brc |= sluice__buf_addc(diff, ')');
             }
         } else if (cmp > 0) {
@@ -838,7 +812,7 @@ int sluice__pgl_fingerprint_diff(struct sluice_ledger *l,
                 brc |= sluice__buf_adds(diff, " (secret)");
             else {
                 brc |= sluice__buf_adds(diff, " (= ");
-                brc |= shown(diff, v[i]->value);
+                brc |= sluice__fp_shown(diff, v[i]->value);
                 brc |= sluice__buf_addc(diff, ')');
             }
         } else if (ssec != v[i]->secret) {
@@ -846,9 +820,9 @@ int sluice__pgl_fingerprint_diff(struct sluice_ledger *l,
                                        v[i]->name);
         } else if (!ssec && strcmp(PQgetvalue(r, j, 1), v[i]->value) != 0) {
             brc |= sluice__buf_appendf(diff, "%s changed from ", v[i]->name);
-            brc |= shown(diff, PQgetvalue(r, j, 1));
+            brc |= sluice__fp_shown(diff, PQgetvalue(r, j, 1));
             brc |= sluice__buf_adds(diff, " to ");
-            brc |= shown(diff, v[i]->value);
+            brc |= sluice__fp_shown(diff, v[i]->value);
         }
         if (cmp <= 0)
             j++;
