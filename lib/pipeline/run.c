@@ -190,10 +190,7 @@ unsigned sluice__run_workers(const struct sluice_job *job)
 {
     if (job->output.db || job->output.s3)
         return 1;
-    if (job->workers > 0)
-        return job->workers;
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : n > SLUICE_MAX_WORKERS ? SLUICE_MAX_WORKERS : (unsigned)n;
+    return sluice__run_parse_workers(job);
 }
 
 /* The parse workers (parse_pool.c): the job's workers, one per online core
