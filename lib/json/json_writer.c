@@ -19,19 +19,72 @@ void sluice__json_writer_init(struct sluice_json_writer *w,
 /* Does byte c need an escape inside a JSON string? */
 static bool needs_escape(uint8_t c) { return c < 0x20 || c == '"' || c == '\\'; }
 
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+/* Does any of the eight bytes in x need an escape? A lane is flagged when
+ * it is '"', '\\' or below 0x20 (bytes from 0x80 up are copied as they
+ * are); the has-zero-byte trick answers "any lane?" exactly. */
+static bool word_needs_escape(uint64_t x)
+{
+    uint64_t q = x ^ (ONES * 0x22);
+    uint64_t b = x ^ (ONES * 0x5C);
+    return ((((q - ONES) & ~q) | ((b - ONES) & ~b) | ((x - ONES * 0x20) & ~x)) &
+            HIGHS) != 0;
+}
+
+/* The first byte at or after p that needs an escape (or end): eight bytes
+ * at a time, the last few padded with a plain byte, and byte by byte only
+ * inside a word that has one. Most strings have no escape at all, and this
+ * loop, byte by byte, was the NDJSON sink's largest cost. */
+static const char *scan_unescaped(const char *p, const char *end)
+{
+    uint64_t x;
+    while (end - p >= 8) {
+        memcpy(&x, p, 8);
+        if (word_needs_escape(x))
+            break;
+        p += 8;
+    }
+    if (end - p < 8) {
+        x = ONES * 'a';
+        if (end > p)
+            memcpy(&x, p, (size_t)(end - p));
+        if (!word_needs_escape(x))
+            return end;
+    }
+    while (p < end && !needs_escape((uint8_t)*p))
+        p++;
+    return p;
+}
+
 int sluice__json_write_string(struct sluice_buf *out, const char *p, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
-    int rc = sluice__buf_addc(out, '"');
-    size_t run = 0; /* start of the bytes not yet copied */
-    for (size_t i = 0; i < n && rc == SLUICE_OK; i++) {
-        uint8_t c = (uint8_t)p[i];
-        if (!needs_escape(c))
-            continue;
-        rc = sluice__buf_append(out, p + run, i - run);
-        if (rc != SLUICE_OK)
+    const char *end = p + n, *at = scan_unescaped(p, end);
+    int rc;
+    if (at == end) { /* nothing to escape: one copy between the quotes */
+        if (n > SIZE_MAX - 2)
+            return SLUICE_ETOOBIG;
+        if ((rc = sluice__buf_reserve(out, n + 2)) != SLUICE_OK)
+            return rc;
+        char *o = out->p + out->n;
+        o[0] = '"';
+        if (n)
+            memcpy(o + 1, p, n);
+        o[n + 1] = '"';
+        out->n += n + 2;
+        out->p[out->n] = '\0';
+        return SLUICE_OK;
+    }
+    rc = sluice__buf_addc(out, '"');
+    const char *run = p; /* the bytes not yet copied */
+    while (rc == SLUICE_OK) {
+        rc = sluice__buf_append(out, run, (size_t)(at - run));
+        if (rc != SLUICE_OK || at == end)
             break;
-        run = i + 1;
+        uint8_t c = (uint8_t)*at;
+        run = at + 1;
         char esc[6] = {'\\', 0, 0, 0, 0, 0};
         size_t len = 2;
         switch (c) {
@@ -63,9 +116,9 @@ int sluice__json_write_string(struct sluice_buf *out, const char *p, size_t n)
             len = 6;
         }
         rc = sluice__buf_append(out, esc, len);
+        if (rc == SLUICE_OK)
+            at = scan_unescaped(run, end);
     }
-    if (rc == SLUICE_OK)
-        rc = sluice__buf_append(out, p + run, n - run);
     if (rc == SLUICE_OK)
         rc = sluice__buf_addc(out, '"');
     return rc;

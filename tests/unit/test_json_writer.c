@@ -74,6 +74,62 @@ static void test_string_escapes(void)
     sluice__buf_cleanup(&small);
 }
 
+/* The escaping, byte by byte, written independently of the writer's
+ * eight-at-a-time scan: what every string must come out as. */
+static void reference_escape(struct sluice_buf *out, const uint8_t *p, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    ASSERT_EQ(sluice__buf_addc(out, '"'), SLUICE_OK);
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = p[i];
+        char e[7] = {0};
+        if (c == '"' || c == '\\')
+            e[0] = '\\', e[1] = (char)c;
+        else if (c == '\n' || c == '\t' || c == '\r' || c == '\b' || c == '\f')
+            e[0] = '\\', e[1] = c == '\n' ? 'n' : c == '\t' ? 't' : c == '\r' ? 'r'
+                                 : c == '\b' ? 'b' : 'f';
+        else if (c < 0x20)
+            memcpy(e, "\\u00", 4), e[4] = hex[c >> 4], e[5] = hex[c & 15];
+        else
+            e[0] = (char)c;
+        ASSERT_EQ(sluice__buf_append(out, e, e[0] ? strlen(e) : 1), SLUICE_OK);
+    }
+    ASSERT_EQ(sluice__buf_addc(out, '"'), SLUICE_OK);
+}
+
+/* Every byte value at every offset of strings of 0..24 bytes, alone and
+ * next to a second special byte, in plain ASCII and in high bytes: the
+ * scan that skips eight bytes at a time must never skip one that needs an
+ * escape, nor escape one that does not. */
+static void test_string_escapes_every_byte_every_offset(void)
+{
+    struct sluice_buf got, want;
+    sluice__buf_init(&got, 1 << 20);
+    sluice__buf_init(&want, 1 << 20);
+    static const uint8_t fills[] = {'a', 0x80, 0xFF, 0x1F, 0x21};
+    uint8_t s[24];
+    for (size_t f = 0; f < sizeof fills; f++)
+        for (size_t len = 0; len <= sizeof s; len++)
+            for (size_t at = 0; at < len || (len == 0 && at == 0); at++)
+                for (unsigned c = 0; c < 256; c++) {
+                    memset(s, fills[f], sizeof s);
+                    if (len) {
+                        s[at] = (uint8_t)c;
+                        s[(at + 5) % len] ^= (uint8_t)(c & 0x60) ? 0 : '"';
+                    }
+                    sluice__buf_reset(&got);
+                    sluice__buf_reset(&want);
+                    ASSERT_EQ(sluice__json_write_string(&got, (const char *)s, len),
+                              SLUICE_OK);
+                    reference_escape(&want, s, len);
+                    ASSERT_MEM_EQ(got.p, got.n, want.p, want.n);
+                    if (len == 0)
+                        break;
+                }
+    sluice__buf_cleanup(&got);
+    sluice__buf_cleanup(&want);
+}
+
 static void test_round_trip_suite(void)
 {
     const char *root = getenv("SLUICE_TEST_DATA");
@@ -122,6 +178,7 @@ static void test_round_trip_suite(void)
 static const struct harness_test TESTS[] = {
     TEST(test_compact),
     TEST(test_string_escapes),
+    TEST(test_string_escapes_every_byte_every_offset),
     TEST(test_round_trip_suite),
 };
 HARNESS_MAIN(TESTS)
