@@ -34,25 +34,27 @@ static bool word_needs_escape(uint64_t x)
 }
 
 /* The first byte at or after p that needs an escape (or end): eight bytes
- * at a time, the last few padded with a plain byte, and byte by byte only
- * inside a word that has one. Most strings have no escape at all, and this
- * loop, byte by byte, was the NDJSON sink's largest cost. */
+ * at a time, the last word read overlapping the one before it, and byte by
+ * byte only inside a word that has one (or in a string under eight bytes).
+ * Most strings have no escape at all, and this loop, byte by byte, was the
+ * NDJSON sink's largest cost; most of them are short, so the tail must not
+ * cost a variable-length copy either. */
 static const char *scan_unescaped(const char *p, const char *end)
 {
-    uint64_t x;
-    while (end - p >= 8) {
-        memcpy(&x, p, 8);
-        if (word_needs_escape(x))
-            break;
-        p += 8;
-    }
-    if (end - p < 8) {
-        x = ONES * 'a';
-        if (end > p)
-            memcpy(&x, p, (size_t)(end - p));
+    if (end - p >= 8) {
+        uint64_t x;
+        for (; end - p >= 8; p += 8) {
+            memcpy(&x, p, 8);
+            if (word_needs_escape(x))
+                goto bytewise;
+        }
+        if (p == end)
+            return end;
+        memcpy(&x, end - 8, 8); /* [end - 8, p) is known clean */
         if (!word_needs_escape(x))
             return end;
     }
+bytewise:
     while (p < end && !needs_escape((uint8_t)*p))
         p++;
     return p;
