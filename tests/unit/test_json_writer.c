@@ -86,8 +86,11 @@ static void reference_escape(struct sluice_buf *out, const uint8_t *p, size_t n)
         if (c == '"' || c == '\\')
             e[0] = '\\', e[1] = (char)c;
         else if (c == '\n' || c == '\t' || c == '\r' || c == '\b' || c == '\f')
-            e[0] = '\\', e[1] = c == '\n' ? 'n' : c == '\t' ? 't' : c == '\r' ? 'r'
-                                 : c == '\b' ? 'b' : 'f';
+            e[0] = '\\', e[1] = c == '\n'   ? 'n'
+                                : c == '\t' ? 't'
+                                : c == '\r' ? 'r'
+                                : c == '\b' ? 'b'
+                                            : 'f';
         else if (c < 0x20)
             memcpy(e, "\\u00", 4), e[4] = hex[c >> 4], e[5] = hex[c & 15];
         else
@@ -119,8 +122,9 @@ static void test_string_escapes_every_byte_every_offset(void)
                     }
                     sluice__buf_reset(&got);
                     sluice__buf_reset(&want);
-                    ASSERT_EQ(sluice__json_write_string(&got, (const char *)s, len),
-                              SLUICE_OK);
+                    ASSERT_EQ(
+                        sluice__json_write_string(&got, (const char *)s, len),
+                        SLUICE_OK);
                     reference_escape(&want, s, len);
                     ASSERT_MEM_EQ(got.p, got.n, want.p, want.n);
                     if (len == 0)

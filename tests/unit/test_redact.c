@@ -218,6 +218,14 @@ static void test_random_texts_never_leak(void)
         text[n] = '\0';
         char *out = sluice__redact_dup(s, text);
         ASSERT_TRUE(out != NULL);
+        /* the quick question the record path asks first (short texts by
+         * table, longer ones by memchr) never says no to a text that
+         * redaction changes */
+        if (strcmp(out, text) != 0 && !sluice__redact_needed(s, text, n)) {
+            fprintf(stderr, "  in %s\n  out %s\n", text, out);
+            sluice__free(out);
+            FAIL_AT("redact_needed said no to a text with a secret");
+        }
         bool any_secret_token = false;
         for (size_t i = 0; i < n;) {
             size_t j = i;
@@ -252,6 +260,32 @@ static void test_random_texts_never_leak(void)
         sluice__free(out);
     }
     ASSERT_TRUE(unchanged > 100); /* the second half of the property ran */
+    sluice__secrets_free(s);
+}
+
+/* One secret alone at every place of texts up to 150 bytes, across the
+ * short-text table scan and the memchr scan of longer texts: found
+ * wherever it is whole, and a text holding only part of it (cut by the
+ * text's end) is left alone. */
+static void test_needed_at_every_offset(void)
+{
+    static const char *const sec[] = {"s3cr3tK3y", "0th3r"};
+    struct sluice_secrets *s = set_of(sec, 2);
+    ASSERT_TRUE(s != NULL);
+    char text[160];
+    for (size_t which = 0; which < 2; which++)
+        for (size_t n = 1; n <= 150; n++)
+            for (size_t at = 0; at < n; at++) {
+                memset(text, '=', n);
+                size_t k = strlen(sec[which]), fit = n - at < k ? n - at : k;
+                memcpy(text + at, sec[which], fit);
+                bool whole = fit == k;
+                if (sluice__redact_needed(s, text, n) != whole) {
+                    fprintf(stderr, "  n %zu at %zu: %.*s\n", n, at, (int)n,
+                            text);
+                    FAIL_AT("redact_needed is %s", whole ? "false" : "true");
+                }
+            }
     sluice__secrets_free(s);
 }
 
@@ -325,6 +359,7 @@ static const struct harness_test TESTS[] = {
     TEST(test_bounded_occurrences_only),
     TEST(test_null_set_and_empty),
     TEST(test_random_texts_never_leak),
+    TEST(test_needed_at_every_offset),
     TEST(test_megabyte),
     TEST(test_secret_names),
 };
