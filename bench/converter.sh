@@ -17,7 +17,8 @@
 # Prints the median MB/s of each (JSON bytes in over the conversion's wall;
 # DuckDB's is its COPY statement's), the ratio to DuckDB, output sizes and
 # peak RSS (/usr/bin/time; DuckDB's is the node process's), and writes
-# them to bench/results/<date>-converter.md. The output goes to a tmpfs
+# them to bench/results/<date>-converter.md (RESULT_NAME=NAME: NAME.md, for
+# a second run the same day). The output goes to a tmpfs
 # (/dev/shm) when there is one, so the disk is not measured.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -30,7 +31,7 @@ while [[ $# -gt 0 ]]; do
     --runs) RUNS=$2; shift 2 ;;
     --window-records) WINDOW_RECORDS=$2; shift 2 ;;
     --no-build) BUILD_FIRST=0; shift ;;
-    -h | --help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "converter: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -98,7 +99,7 @@ for ((i = 1; i <= RUNS; i++)); do
 done
 
 mkdir -p "$ROOT/bench/results"
-RESULT=$ROOT/bench/results/$(date -u +%Y-%m-%d)-converter.md
+RESULT=$ROOT/bench/results/${RESULT_NAME:-$(date -u +%Y-%m-%d)-converter}.md # RESULT_NAME: another name
 python3 - "$SAMPLES" "$BYTES" "$LINES" "$WINDOW_RECORDS" "$RUNS" "$(nproc)" \
     "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)" \
     "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')" >"$WORK/table.md" <<'PY'
