@@ -31,7 +31,7 @@ while [[ $# -gt 0 ]]; do
     --runs) RUNS=$2; shift 2 ;;
     --window-records) WINDOW_RECORDS=$2; shift 2 ;;
     --no-build) BUILD_FIRST=0; shift ;;
-    -h | --help) sed -n '2,23p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "converter: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
