@@ -26,6 +26,12 @@
 #include "sink/spool.h"
 
 #define WRITE_FLUSH (1u << 20)
+/* The write buffer's memory kept between windows. A sink is pooled and
+ * reused for window after window (up to 2 x concurrency of them exist), and
+ * one big file grows its buffer to WRITE_FLUSH: kept, that was a MiB per
+ * pooled sink for the rest of the run (W8: 8 MiB at the peak). A window of
+ * small files needs no more than this. */
+#define WRITE_KEEP ((size_t)64 << 10)
 
 struct pq_sink {
     struct sluice_sink base; /* first: the sink is cast to and from it */
@@ -173,6 +179,8 @@ static int write_file(struct pq_sink *s, struct sluice_table *job,
 out:
     sluice__pq_writer_free(w);
     sluice__shredder_cleanup(&sh);
+    if (s->wbuf.cap > WRITE_KEEP)
+        sluice__buf_cleanup(&s->wbuf); /* flushed, or the commit failed */
     return rc;
 }
 
