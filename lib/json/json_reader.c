@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "util/buf.h"
+#include "util/swar.h"
 
 enum rstate {
     ST_VALUE,     /* a value must come (top level, after ':' or ',') */
@@ -87,9 +88,6 @@ static bool is_plain(uint8_t c)
 static const uint8_t k_ws[256] = {[' '] = 1, ['\t'] = 1, ['\n'] = 1,
                                   ['\r'] = 1};
 
-#define ONES 0x0101010101010101ULL
-#define HIGHS 0x8080808080808080ULL
-
 /* Returns the first byte at or after p that is not plain (or end). Eight
  * bytes at a time: a lane is special when it is '"', '\\', below 0x20 or
  * has its top bit set; the classic has-zero-byte trick finds any. */
@@ -98,11 +96,8 @@ static const char *scan_plain(const char *p, const char *end)
     while (end - p >= 8) {
         uint64_t x;
         memcpy(&x, p, 8);
-        uint64_t q = x ^ (ONES * 0x22);
-        uint64_t b = x ^ (ONES * 0x5C);
-        uint64_t m = ((q - ONES) & ~q) | ((b - ONES) & ~b) |
-                     ((x - ONES * 0x20) & ~x) | x;
-        if (m & HIGHS)
+        if (sluice__swar_eq(x, '"') | sluice__swar_eq(x, '\\') |
+            sluice__swar_below(x, 0x20) | sluice__swar_high(x))
             break;
         p += 8;
     }
@@ -229,7 +224,7 @@ static const char *skip_ws(struct sluice_json_reader *r, const char *p,
             while (end - p >= 8) {
                 uint64_t x;
                 memcpy(&x, p, 8);
-                if (x != ONES * 0x20)
+                if (x != SLUICE_SWAR_ONES * 0x20)
                     break;
                 p += 8;
             }

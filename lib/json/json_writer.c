@@ -7,6 +7,8 @@
 
 #include <string.h>
 
+#include "util/swar.h"
+
 void sluice__json_writer_init(struct sluice_json_writer *w,
                               struct sluice_buf *out)
 {
@@ -19,18 +21,13 @@ void sluice__json_writer_init(struct sluice_json_writer *w,
 /* Does byte c need an escape inside a JSON string? */
 static bool needs_escape(uint8_t c) { return c < 0x20 || c == '"' || c == '\\'; }
 
-#define ONES 0x0101010101010101ULL
-#define HIGHS 0x8080808080808080ULL
-
 /* Does any of the eight bytes in x need an escape? A lane is flagged when
  * it is '"', '\\' or below 0x20 (bytes from 0x80 up are copied as they
  * are); the has-zero-byte trick answers "any lane?" exactly. */
 static bool word_needs_escape(uint64_t x)
 {
-    uint64_t q = x ^ (ONES * 0x22);
-    uint64_t b = x ^ (ONES * 0x5C);
-    return ((((q - ONES) & ~q) | ((b - ONES) & ~b) | ((x - ONES * 0x20) & ~x)) &
-            HIGHS) != 0;
+    return (sluice__swar_eq(x, '"') | sluice__swar_eq(x, '\\') |
+            sluice__swar_below(x, 0x20)) != 0;
 }
 
 /* The first byte at or after p that needs an escape (or end): eight bytes

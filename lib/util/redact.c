@@ -23,6 +23,7 @@
  * "2024-01-01" stays as it is. A run not bounded as a whole may still hold
  * bounded secrets: those are hidden one by one. */
 #include "util/redact.h"
+#include "util/swar.h"
 
 #include <ctype.h>
 #include <stdint.h>
@@ -238,19 +239,14 @@ static size_t match_at(const struct sluice_secrets *s, const char *p,
     return match_at2(s, p, left, NULL);
 }
 
-#define ONES 0x0101010101010101ULL
-#define HIGHS 0x8080808080808080ULL
-
 /* Does any byte of the word x equal one of the first bytes? Exact, by the
  * has-zero-byte trick on x XOR each first byte. */
 static bool word_has_first(const struct sluice_secrets *s, uint64_t x)
 {
     uint64_t m = 0;
-    for (size_t k = 0; k < s->n_firsts; k++) {
-        uint64_t y = x ^ (ONES * s->firsts[k]);
-        m |= (y - ONES) & ~y;
-    }
-    return (m & HIGHS) != 0;
+    for (size_t k = 0; k < s->n_firsts; k++)
+        m |= sluice__swar_eq(x, s->firsts[k]);
+    return m != 0;
 }
 
 bool sluice__redact_needed(const struct sluice_secrets *s, const char *p,
